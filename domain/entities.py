@@ -1,0 +1,171 @@
+"""The synced entities and the fields an op may set on each.
+
+Ops carry changed fields only, so every field here is optional; `REQUIRED_ON_CREATE`
+says what a new row must carry. Values travel in their JSON form (dates as ISO
+strings) so that the merge rule compares like with like on both sides.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
+
+from domain.vocabulary import (
+    AgeBand,
+    Axis,
+    Channel,
+    EventType,
+    ExitType,
+    FamilySituation,
+    Frein,
+    Gender,
+    OrientationStatus,
+    PathwayStatus,
+    ReviewState,
+    TriState,
+)
+
+EntityName = Literal["event", "contact", "person", "orientation", "followup"]
+ENTITY_NAMES: tuple[EntityName, ...] = ("event", "person", "contact", "orientation", "followup")
+
+_UUID = r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
+_EMAIL = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
+RowId = Annotated[str, StringConstraints(pattern=_UUID)]
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=80)]
+ShortText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=280)]
+Note = Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)]
+Phone = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^\+?[0-9 .]{6,20}$")]
+Email = Annotated[str, StringConstraints(strip_whitespace=True, max_length=120, pattern=_EMAIL)]
+QpvCode = Annotated[str, StringConstraints(pattern=r"^QN\d{7}$")]
+
+
+class _Fields(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    deleted: bool | None = None
+
+
+class EventFields(_Fields):
+    type: EventType | None = None
+    starts_at: dt.datetime | None = None
+    place: ShortText | None = None
+    qpv_code: QpvCode | None = None
+    axis: Axis | None = None
+    partner_ids: list[RowId] | None = None
+    mediator_ids: list[RowId] | None = None
+
+
+class PersonFields(_Fields):
+    first_name: Name | None = None
+    last_name: Name | None = None
+    birth_name: Name | None = None
+    birth_date: dt.date | None = None
+    declared_age: Annotated[int, Field(ge=14, le=100)] | None = None
+    phone: Phone | None = None
+    email: Email | None = None
+    commune: ShortText | None = None
+    qpv_code: QpvCode | None = None
+    gender: Gender | None = None
+    ft_registration: TriState | None = None
+    mission_locale: TriState | None = None
+    family_situation: FamilySituation | None = None
+    info_notice_given: bool | None = None
+    info_notice_at: dt.datetime | None = None
+    freins: list[Frein] | None = None
+    need: ShortText | None = None
+    status: PathwayStatus | None = None
+    exit_type: ExitType | None = None
+    exit_date: dt.date | None = None
+    merged_into: RowId | None = None
+
+
+class ContactFields(_Fields):
+    event_id: RowId | None = None
+    person_id: RowId | None = None
+    mediator_id: RowId | None = None
+    occurred_at: dt.datetime | None = None
+    channel: Channel | None = None
+    age_band: AgeBand | None = None
+    gender: Gender | None = None
+    qpv_resident: TriState | None = None
+    freins: list[Frein] | None = None
+    need: ShortText | None = None
+    note: Note | None = None
+    info_notice_given: bool | None = None
+    # Written by supervisors (review loop); a mediator's op may not set them.
+    review_state: ReviewState | None = None
+    review_comment: ShortText | None = None
+
+
+class OrientationFields(_Fields):
+    person_id: RowId | None = None
+    partner_id: RowId | None = None
+    theme: ShortText | None = None
+    reason: ShortText | None = None
+    date: dt.date | None = None
+    status: OrientationStatus | None = None
+    feedback_date: dt.date | None = None
+
+
+class FollowupFields(_Fields):
+    person_id: RowId | None = None
+    due_date: dt.date | None = None
+    what: ShortText | None = None
+    done: bool | None = None
+
+
+FIELD_MODELS: dict[str, type[_Fields]] = {
+    "event": EventFields,
+    "person": PersonFields,
+    "contact": ContactFields,
+    "orientation": OrientationFields,
+    "followup": FollowupFields,
+}
+
+REQUIRED_ON_CREATE: dict[str, frozenset[str]] = {
+    "event": frozenset({"type", "starts_at"}),
+    "person": frozenset({"first_name"}),
+    "contact": frozenset({"occurred_at", "channel", "mediator_id"}),
+    "orientation": frozenset({"person_id", "partner_id", "date", "status"}),
+    "followup": frozenset({"person_id", "due_date", "what"}),
+}
+
+SUPERVISOR_ONLY_FIELDS: dict[str, frozenset[str]] = {
+    "contact": frozenset({"review_state", "review_comment"}),
+}
+
+# Fields that reference another row of the same cité; the server checks them.
+REFERENCE_FIELDS: dict[str, dict[str, str]] = {
+    "contact": {"event_id": "event", "person_id": "person"},
+    "orientation": {"person_id": "person"},
+    "followup": {"person_id": "person"},
+    "person": {"merged_into": "person"},
+}
+
+
+class FieldsError(ValueError):
+    """An op's fields do not fit its entity; the message is readable by a person."""
+
+
+def normalise_fields(entity: str, values: dict[str, Any]) -> dict[str, Any]:
+    """Validate an op's `set` and return it in canonical JSON form.
+
+    Raises FieldsError with a readable reason (unknown field, bad value).
+    """
+    model = FIELD_MODELS.get(entity)
+    if model is None:
+        raise FieldsError(f"unknown entity {entity!r}")
+    try:
+        parsed = model.model_validate(values)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"]) or entity
+        raise FieldsError(f"{entity}.{where}: {first['msg']}") from None
+    return parsed.model_dump(mode="json", include=set(values))
+
+
+def person_display_name(data: dict[str, Any]) -> str:
+    parts = [data.get("first_name") or "", (data.get("last_name") or "").upper()]
+    return " ".join(p for p in parts if p) or "(sans nom)"

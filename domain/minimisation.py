@@ -1,0 +1,76 @@
+"""Data minimisation (DESIGN.md §4): spot free text that looks sensitive.
+
+A warning, not a block: the mediator reads it and rephrases. The lists are
+deliberately short and folded (accents, case) so they catch the usual words.
+"""
+
+from __future__ import annotations
+
+import re
+
+from domain.matching import fold
+
+_CATEGORIES: dict[str, tuple[str, ...]] = {
+    "santé": (
+        "malad",
+        "handicap",
+        "cancer",
+        "diabet",
+        "depress",
+        "psychiatr",
+        "hopital",
+        "enceinte",
+        "grossesse",
+        "traitement",
+        "medicament",
+        "alcool",
+        "drogue",
+        "addict",
+        "vih",
+        "sida",
+    ),
+    "religion": (
+        "musulman",
+        "chretien",
+        "juif",
+        "religion",
+        "mosquee",
+        "eglise",
+        "ramadan",
+        "voile",
+    ),
+    "origine": ("origine", "ethni", "race", "sans papier", "clandestin", "immigre"),
+    "judiciaire": (
+        "prison",
+        "detenu",
+        "condamn",
+        "casier",
+        "garde a vue",
+        "sursis",
+        "tribunal",
+        "spip",
+    ),
+}
+
+
+def sensitive_categories(text: str | None) -> list[str]:
+    """The categories of sensitive data `text` seems to contain, in French."""
+    folded = fold(text)
+    if not folded:
+        return []
+    padded = f" {folded} "
+    found = []
+    for category, stems in _CATEGORIES.items():
+        if any(re.search(rf"\b{re.escape(stem)}", padded) for stem in stems):
+            found.append(category)
+    return found
+
+
+def sensitivity_warning(text: str | None) -> str | None:
+    found = sensitive_categories(text)
+    if not found:
+        return None
+    return (
+        f"Attention : ce texte semble contenir des données sensibles ({', '.join(found)}). "
+        "Ne notez que ce qui est utile à l'orientation ; pour la santé, cochez seulement le frein."
+    )

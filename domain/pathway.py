@@ -1,0 +1,164 @@
+"""A person's pathway (parcours), assembled from synced rows (DESIGN.md §2).
+
+Pure: the server's console and the phone (offline, from what it pulled) build the
+same timeline from the same rows, so a mediator meeting someone again sees the
+history logged by every colleague.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from domain.vocabulary import Channel, ExitType, OrientationStatus, PathwayStatus
+
+EntryKind = Literal["contact", "orientation", "followup", "exit"]
+
+
+@dataclass(frozen=True)
+class Row:
+    """The minimum the assembler needs of a synced row."""
+
+    id: str
+    data: dict[str, Any]
+    deleted: bool = False
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    kind: EntryKind
+    row_id: str
+    when: str
+    """ISO date or date-time; entries sort on it."""
+    title: str
+    detail: str = ""
+    author_id: str | None = None
+
+
+@dataclass(frozen=True)
+class Pathway:
+    person_id: str
+    status: PathwayStatus
+    first_contact: str | None
+    last_contact: str | None
+    contact_count: int
+    orientation_count: int
+    referents: tuple[str, ...]
+    """Mediators who logged contacts, most recent first."""
+    timeline: tuple[TimelineEntry, ...] = field(default_factory=tuple)
+    open_followups: tuple[TimelineEntry, ...] = field(default_factory=tuple)
+
+
+def _day(iso: str) -> str:
+    return iso[:10]
+
+
+def derive_status(
+    person: dict[str, Any], contacts: int, orientations: list[dict[str, Any]]
+) -> PathwayStatus:
+    """The status a supervisor would read off the record, unless set explicitly."""
+    if person.get("exit_type"):
+        return PathwayStatus.EXITED
+    if person.get("status"):
+        return PathwayStatus(person["status"])
+    engaged = {OrientationStatus.APPOINTMENT.value, OrientationStatus.ATTENDED.value}
+    if any(o.get("status") in engaged for o in orientations):
+        return PathwayStatus.SUPPORTED
+    if orientations:
+        return PathwayStatus.ORIENTED
+    if contacts >= 2:
+        return PathwayStatus.IN_CONTACT
+    return PathwayStatus.SPOTTED
+
+
+def assemble(
+    person: Row,
+    contacts: Iterable[Row],
+    orientations: Iterable[Row],
+    followups: Iterable[Row],
+    *,
+    partner_names: dict[str, str] | None = None,
+    today: dt.date | None = None,
+) -> Pathway:
+    partner_names = partner_names or {}
+    live_contacts = sorted(
+        (c for c in contacts if not c.deleted), key=lambda c: c.data["occurred_at"]
+    )
+    live_orients = sorted((o for o in orientations if not o.deleted), key=lambda o: o.data["date"])
+    live_follow = [f for f in followups if not f.deleted]
+
+    entries: list[TimelineEntry] = []
+    for c in live_contacts:
+        channel = Channel(c.data["channel"]).label if c.data.get("channel") else "Contact"
+        entries.append(
+            TimelineEntry(
+                "contact",
+                c.id,
+                c.data["occurred_at"],
+                f"Contact · {channel}",
+                c.data.get("need") or c.data.get("note") or "",
+                c.data.get("mediator_id"),
+            )
+        )
+    for o in live_orients:
+        partner = partner_names.get(o.data.get("partner_id", ""), "partenaire")
+        status = OrientationStatus(o.data["status"]).label
+        entries.append(
+            TimelineEntry(
+                "orientation",
+                o.id,
+                o.data["date"],
+                f"Orientation vers {partner}",
+                f"{status}{' · ' + o.data['reason'] if o.data.get('reason') else ''}",
+            )
+        )
+    for f in live_follow:
+        done = "faite" if f.data.get("done") else "à faire"
+        entries.append(
+            TimelineEntry(
+                "followup", f.id, f.data["due_date"], f"Relance ({done})", f.data.get("what", "")
+            )
+        )
+    if person.data.get("exit_type"):
+        label = ExitType(person.data["exit_type"]).label
+        when = person.data.get("exit_date") or (
+            live_contacts[-1].data["occurred_at"] if live_contacts else ""
+        )
+        entries.append(TimelineEntry("exit", person.id, when, f"Sortie · {label}"))
+    entries.sort(key=lambda e: (_day(e.when), e.when, e.kind), reverse=True)
+
+    referents: list[str] = []
+    for c in reversed(live_contacts):
+        mid = c.data.get("mediator_id")
+        if mid and mid not in referents:
+            referents.append(mid)
+    today_iso = (today or dt.date.today()).isoformat()
+    open_followups = tuple(
+        sorted(
+            (
+                TimelineEntry(
+                    "followup",
+                    f.id,
+                    f.data["due_date"],
+                    f.data.get("what", "Relance"),
+                    "en retard" if f.data["due_date"] < today_iso else "",
+                )
+                for f in live_follow
+                if not f.data.get("done")
+            ),
+            key=lambda e: e.when,
+        )
+    )
+    return Pathway(
+        person_id=person.id,
+        status=derive_status(person.data, len(live_contacts), [o.data for o in live_orients]),
+        first_contact=live_contacts[0].data["occurred_at"] if live_contacts else None,
+        last_contact=live_contacts[-1].data["occurred_at"] if live_contacts else None,
+        contact_count=len(live_contacts),
+        orientation_count=len(live_orients),
+        referents=tuple(referents),
+        timeline=tuple(entries),
+        open_followups=open_followups,
+    )

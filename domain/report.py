@@ -1,0 +1,89 @@
+"""The quarterly report as protected tables, the one source of the CSV and XLSX exports.
+
+Every count goes through `domain.disclosure`. The exits by type are left out of the
+report on purpose: next to the "sorties positives" figure, a single hidden positive
+type could be recomputed from it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from domain.disclosure import SUPPRESSED, THRESHOLD, Cell, protect_count, protect_table
+from domain.indicators import Count, Indicators
+
+SUPPRESSION_NOTE = (
+    f"Secret statistique : toute valeur inférieure à {THRESHOLD} est remplacée par "
+    f"« {SUPPRESSED} » ; quand une seule case d'un tableau est masquée, la plus petite "
+    "autre case l'est aussi, pour qu'elle ne puisse pas être recalculée depuis le total."
+)
+
+
+@dataclass(frozen=True)
+class ReportTable:
+    title: str
+    rows: list[tuple[str, Cell]]
+    total: Cell | None = None
+
+
+def _table(title: str, counts: list[Count], *, with_total: bool = True) -> ReportTable:
+    protected = protect_table([c.value for c in counts], with_total=with_total)
+    return ReportTable(
+        title=title,
+        rows=[(c.label, cell) for c, cell in zip(counts, protected.cells, strict=True)],
+        total=protected.total,
+    )
+
+
+def _delay(value: float | None, persons: int) -> Cell:
+    # A delay computed on fewer than THRESHOLD persons describes individuals: hide it.
+    if value is None:
+        return "—"
+    if persons < THRESHOLD:
+        return SUPPRESSED
+    return round(value, 1)
+
+
+def report_tables(ind: Indicators) -> list[ReportTable]:
+    key_figures = ReportTable(
+        "Chiffres clés",
+        [
+            ("Actions de terrain", protect_count(ind.actions)),
+            ("Contacts", protect_count(ind.contacts)),
+            ("Contacts anonymes", protect_count(ind.anonymous_contacts)),
+            ("Personnes rencontrées", protect_count(ind.people_met)),
+            ("Personnes repérées (premier contact)", protect_count(ind.persons_spotted)),
+            ("Personnes suivies", protect_count(ind.persons_followed)),
+            ("Orientations", protect_count(ind.orientations)),
+            ("Sorties", protect_count(ind.exits)),
+            ("Sorties positives", protect_count(ind.positive_exits)),
+            (
+                "Délai médian premier contact → orientation (jours)",
+                _delay(ind.delay_median_days, ind.delay_persons),
+            ),
+            (
+                "Délai moyen premier contact → orientation (jours)",
+                _delay(ind.delay_mean_days, ind.delay_persons),
+            ),
+        ],
+    )
+    weeks = [
+        Count(w.week_start.isoformat(), f"Semaine du {w.week_start:%d/%m/%Y}", w.contacts)
+        for w in ind.weeks
+    ]
+    week_actions = [Count(c.key, c.label, w.actions) for c, w in zip(weeks, ind.weeks, strict=True)]
+    return [
+        key_figures,
+        _table("Actions de terrain par type", ind.actions_by_type),
+        _table("Actions de terrain par axe", ind.actions_by_axis),
+        _table("Orientations par partenaire", ind.orientations_by_partner),
+        _table("Orientations par statut", ind.orientations_by_status),
+        _table("Freins (personnes concernées)", ind.freins, with_total=False),
+        _table("Publics : tranche d'âge", ind.age_bands),
+        _table("Publics : genre", ind.genders),
+        _table("Publics : résidence en QPV", ind.qpv_residence),
+        _table("Publics : parent isolé", ind.single_parent),
+        _table("Publics : inscription à France Travail", ind.ft_registration),
+        _table("Contacts par semaine", weeks),
+        _table("Actions de terrain par semaine", week_actions),
+    ]
