@@ -1,0 +1,88 @@
+"""Reading a (possibly compressed) push body within the size limit."""
+
+from __future__ import annotations
+
+import io
+import json
+import zlib
+from typing import Any
+
+import zstandard
+from fastapi import HTTPException, Request, status
+from pydantic import ValidationError
+
+from domain.sync import MIN_SCHEMA_VERSION, PushRequest
+from sync_server.deps import SchemaTooOld, SettingsDep
+
+
+def _too_large(limit: int, what: str) -> HTTPException:
+    return HTTPException(
+        status.HTTP_413_CONTENT_TOO_LARGE,
+        detail=f"Requête trop volumineuse ({what} > {limit} octets) : envoyez moins d'opérations.",
+    )
+
+
+def _decompress(raw: bytes, encoding: str, limit: int) -> bytes:
+    # Both limits matter: a tiny compressed body can expand to gigabytes.
+    if encoding in ("", "identity"):
+        return raw
+    if encoding == "zstd":
+        try:
+            reader = zstandard.ZstdDecompressor().stream_reader(io.BytesIO(raw))
+            out = bytearray()
+            while chunk := reader.read(64 * 1024):
+                out += chunk
+                if len(out) > limit:
+                    raise _too_large(limit, "corps décompressé")
+            return bytes(out)
+        except zstandard.ZstdError:
+            raise HTTPException(400, detail="Corps compressé (zstd) illisible.") from None
+    if encoding == "gzip":
+        try:
+            inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
+            out_bytes = inflater.decompress(raw, limit + 1)
+        except zlib.error:
+            raise HTTPException(400, detail="Corps compressé (gzip) illisible.") from None
+        if len(out_bytes) > limit or inflater.unconsumed_tail:
+            raise _too_large(limit, "corps décompressé")
+        return out_bytes
+    raise HTTPException(
+        status.HTTP_415_UNSUPPORTED_MEDIA_TYPE,
+        detail=f"Content-Encoding non pris en charge : {encoding} (zstd, gzip ou aucun).",
+    )
+
+
+def readable_errors(exc: ValidationError | Any) -> str:
+    parts = []
+    for err in exc.errors()[:3]:
+        where = ".".join(str(p) for p in err["loc"])
+        parts.append(f"{where} : {err['msg']}" if where else str(err["msg"]))
+    return "Requête invalide — " + " ; ".join(parts)
+
+
+async def read_push_request(request: Request, settings: SettingsDep) -> PushRequest:
+    limit = settings.max_body_bytes
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise _too_large(limit, "corps")
+    raw = bytearray()
+    async for chunk in request.stream():
+        raw += chunk
+        if len(raw) > limit:
+            raise _too_large(limit, "corps")
+    encoding = request.headers.get("content-encoding", "").strip().lower()
+    data = _decompress(bytes(raw), encoding, limit)
+    try:
+        payload = json.loads(data)
+    except (ValueError, UnicodeDecodeError):
+        raise HTTPException(422, detail="Requête invalide — corps JSON illisible.") from None
+    if not isinstance(payload, dict):
+        raise HTTPException(422, detail="Requête invalide — un objet JSON est attendu.")
+    # Checked before the schema: an outdated client must hear "update", not "invalid".
+    schema_version = payload.get("schema_version")
+    if isinstance(schema_version, int) and schema_version < MIN_SCHEMA_VERSION:
+        raise SchemaTooOld(schema_version)
+    try:
+        return PushRequest.model_validate(payload)
+    except ValidationError as exc:
+        raise HTTPException(422, detail=readable_errors(exc)) from None

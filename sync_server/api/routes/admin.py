@@ -1,0 +1,173 @@
+"""Administration of the admin's own cité (admin role only; 403 for anyone else)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, HTTPException, Query, Response, status
+
+from domain.vocabulary import Role
+from sync_server.crud import admin as crud_admin
+from sync_server.crud import users as crud_users
+from sync_server.crud.admin import AdminError
+from sync_server.deps import CurrentUser, SessionDep
+from sync_server.models import AppUser
+from sync_server.schemas import Page
+from sync_server.schemas_insight import (
+    AdminDeviceOut,
+    AdminUserCreate,
+    AdminUserOut,
+    EnrolCodeOut,
+    PartnerAdminOut,
+    PartnerIn,
+    PasswordReset,
+    QpvAdminOut,
+    QpvIn,
+    SettingsIn,
+    SettingsOut,
+)
+
+
+def get_admin(user: CurrentUser) -> AppUser:
+    if user.role != Role.ADMIN:
+        raise HTTPException(status.HTTP_403_FORBIDDEN, detail="Réservé aux administrateurs.")
+    return user
+
+
+AdminUser = Annotated[AppUser, Depends(get_admin)]
+router = APIRouter(prefix="/admin", tags=["admin"])
+
+
+@contextmanager
+def _refusals() -> Iterator[None]:
+    try:
+        yield
+    except AdminError as exc:
+        raise HTTPException(exc.status_code, detail=str(exc)) from exc
+
+
+@router.get("/users", response_model=Page[AdminUserOut])
+def users(
+    session: SessionDep,
+    admin: AdminUser,
+    page: Annotated[int, Query(ge=1)] = 1,
+    page_size: Annotated[int, Query(ge=1, le=200)] = 50,
+) -> Page[AdminUserOut]:
+    items, total = crud_admin.list_users(
+        session, cite_id=admin.cite_id, page=page, page_size=page_size
+    )
+    return Page(items=items, total=total, page=page, page_size=page_size)
+
+
+@router.post("/users", response_model=AdminUserOut, status_code=status.HTTP_201_CREATED)
+def create_user(session: SessionDep, admin: AdminUser, body: AdminUserCreate) -> AdminUserOut:
+    with _refusals():
+        user = crud_admin.create_user(session, cite_id=admin.cite_id, body=body)
+    session.commit()
+    return crud_admin.user_out(session, user)
+
+
+@router.post("/users/{user_id}/deactivate", response_model=AdminUserOut)
+def deactivate_user(session: SessionDep, admin: AdminUser, user_id: str) -> AdminUserOut:
+    with _refusals():
+        user = crud_admin.get_user(session, cite_id=admin.cite_id, user_id=user_id)
+        crud_admin.deactivate_user(session, user=user, by=admin)
+    session.commit()
+    return crud_admin.user_out(session, user)
+
+
+@router.post("/users/{user_id}/password", status_code=status.HTTP_204_NO_CONTENT)
+def reset_password(
+    session: SessionDep, admin: AdminUser, user_id: str, body: PasswordReset
+) -> Response:
+    with _refusals():
+        user = crud_admin.get_user(session, cite_id=admin.cite_id, user_id=user_id)
+    crud_admin.reset_password(session, user=user, password=body.password)
+    session.commit()
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.get("/users/{user_id}/devices", response_model=list[AdminDeviceOut])
+def devices(session: SessionDep, admin: AdminUser, user_id: str) -> list[AdminDeviceOut]:
+    with _refusals():
+        user = crud_admin.get_user(session, cite_id=admin.cite_id, user_id=user_id)
+    return crud_admin.list_devices(session, user=user)
+
+
+@router.post("/devices/{device_id}/revoke", response_model=AdminDeviceOut)
+def revoke_device(session: SessionDep, admin: AdminUser, device_id: str) -> AdminDeviceOut:
+    with _refusals():
+        device = crud_admin.get_device(session, cite_id=admin.cite_id, device_id=device_id)
+    crud_users.revoke_device(session, device=device)
+    session.commit()
+    return AdminDeviceOut.model_validate(device, from_attributes=True)
+
+
+@router.post(
+    "/users/{user_id}/enrol-codes",
+    response_model=EnrolCodeOut,
+    status_code=status.HTTP_201_CREATED,
+    description="A single-use code, valid 15 minutes, that a phone exchanges at /auth/enrol.",
+)
+def create_enrol_code(session: SessionDep, admin: AdminUser, user_id: str) -> EnrolCodeOut:
+    with _refusals():
+        user = crud_admin.get_user(session, cite_id=admin.cite_id, user_id=user_id)
+        code, row = crud_admin.create_enrol_code(session, user=user, by=admin)
+    session.commit()
+    return EnrolCodeOut(code=code, user_id=user.id, expires_at=row.expires_at)
+
+
+@router.get("/qpvs", response_model=list[QpvAdminOut])
+def qpvs(session: SessionDep, admin: AdminUser) -> list[QpvAdminOut]:
+    rows = crud_admin.list_qpvs(session, cite_id=admin.cite_id)
+    return [QpvAdminOut(code=q.code, name=q.name) for q in rows]
+
+
+@router.put("/qpvs", response_model=QpvAdminOut, description="Create or rename a QPV.")
+def save_qpv(session: SessionDep, admin: AdminUser, body: QpvIn) -> QpvAdminOut:
+    with _refusals():
+        qpv = crud_admin.save_qpv(session, cite_id=admin.cite_id, body=body)
+    session.commit()
+    return QpvAdminOut(code=qpv.code, name=qpv.name)
+
+
+@router.get("/partners", response_model=list[PartnerAdminOut])
+def partners(session: SessionDep, admin: AdminUser) -> list[PartnerAdminOut]:
+    return [
+        crud_admin.partner_out(p) for p in crud_admin.list_partners(session, cite_id=admin.cite_id)
+    ]
+
+
+@router.post("/partners", response_model=PartnerAdminOut, status_code=status.HTTP_201_CREATED)
+def create_partner(session: SessionDep, admin: AdminUser, body: PartnerIn) -> PartnerAdminOut:
+    partner = crud_admin.save_partner(session, cite_id=admin.cite_id, body=body)
+    session.commit()
+    return crud_admin.partner_out(partner)
+
+
+@router.put("/partners/{partner_id}", response_model=PartnerAdminOut)
+def update_partner(
+    session: SessionDep, admin: AdminUser, partner_id: str, body: PartnerIn
+) -> PartnerAdminOut:
+    with _refusals():
+        partner = crud_admin.save_partner(
+            session, cite_id=admin.cite_id, body=body, partner_id=partner_id
+        )
+    session.commit()
+    return crud_admin.partner_out(partner)
+
+
+@router.get("/settings", response_model=SettingsOut)
+def settings(session: SessionDep, admin: AdminUser) -> SettingsOut:
+    return SettingsOut(retention_months=crud_admin.get_retention(session, cite_id=admin.cite_id))
+
+
+@router.put("/settings", response_model=SettingsOut)
+def save_settings(session: SessionDep, admin: AdminUser, body: SettingsIn) -> SettingsOut:
+    months = crud_admin.set_retention(
+        session, cite_id=admin.cite_id, months=body.retention_months, by=admin
+    )
+    session.commit()
+    return SettingsOut(retention_months=months)

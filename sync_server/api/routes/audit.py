@@ -1,0 +1,50 @@
+"""The audit journal, read by administrators."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+from sqlmodel import col, select
+
+from sync_server.api.guards import AdminActor
+from sync_server.crud.audit import list_audit, record_audit
+from sync_server.deps import SessionDep
+from sync_server.models import AppUser
+from sync_server.schemas import Page
+from sync_server.schemas_security import AuditEventOut
+
+router = APIRouter(prefix="/admin", tags=["admin"])
+
+
+@router.get("/audit", response_model=Page[AuditEventOut])
+def audit_log(
+    session: SessionDep,
+    actor: AdminActor,
+    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
+    page_size: Annotated[int, Query(ge=1, le=200)] = 50,
+    actor_id: Annotated[str | None, Query(alias="actor", max_length=36)] = None,
+    action: Annotated[str | None, Query(max_length=64)] = None,
+) -> Page[AuditEventOut]:
+    events, total = list_audit(
+        session,
+        page=page,
+        page_size=page_size,
+        cite_id=actor.cite_id or "",
+        actor=actor_id,
+        action=action,
+    )
+    ids = {e.actor_user_id for e in events if e.actor_user_id}
+    names = dict(
+        session.exec(select(AppUser.id, AppUser.display_name).where(col(AppUser.id).in_(ids))).all()
+    )
+    record_audit(session, actor=actor, action="audit.read", detail={"page": page})
+    session.commit()
+    items = [
+        AuditEventOut(
+            **e.model_dump(exclude={"cite_id"}),
+            actor_name=names.get(e.actor_user_id or "") if e.actor_user_id else "Serveur",
+        )
+        for e in events
+    ]
+    return Page(items=items, total=total, page=page, page_size=page_size)

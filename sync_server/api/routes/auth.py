@@ -1,0 +1,76 @@
+from __future__ import annotations
+
+import datetime as dt
+
+from fastapi import APIRouter, HTTPException, Request, Response, status
+
+from domain.sync import LoginRequest, LoginResponse, UserPublic
+from sync_server.crud import login_throttle
+from sync_server.crud import users as crud_users
+from sync_server.crud.audit import Actor, record_audit
+from sync_server.db import begin_write
+from sync_server.deps import CurrentDevice, SessionDep, SettingsDep
+from sync_server.models import AppUser, utcnow
+from sync_server.sessions import idle_timeout_minutes
+
+router = APIRouter(prefix="/auth", tags=["auth"])
+
+
+@router.post(
+    "/login",
+    response_model=LoginResponse,
+    responses={429: {"description": "Trop de tentatives : réessayez après Retry-After secondes."}},
+)
+def login(
+    session: SessionDep, settings: SettingsDep, body: LoginRequest, request: Request
+) -> LoginResponse:
+    now = utcnow()
+    client_ip = request.client.host if request.client else None
+    window = dt.timedelta(minutes=settings.login_window_minutes)
+    wait = login_throttle.retry_after_seconds(
+        session,
+        username=body.username,
+        client_ip=client_ip,
+        now=now,
+        max_failures=settings.login_max_failures,
+        window=window,
+    )
+    session.commit()
+    if wait is not None:
+        minutes = max(1, round(wait / 60))
+        raise HTTPException(
+            status.HTTP_429_TOO_MANY_REQUESTS,
+            detail=(
+                "Trop de tentatives de connexion : réessayez dans "
+                f"{minutes} minute{'s' if minutes > 1 else ''}."
+            ),
+            headers={"Retry-After": str(wait)},
+        )
+    user = crud_users.authenticate(session, username=body.username, password=body.password)
+    begin_write(session)
+    if user is None:
+        login_throttle.record_failure(session, username=body.username, client_ip=client_ip, now=now)
+        # No username in the journal: a mistyped password is often typed in that field.
+        record_audit(session, actor=None, action="auth.login_failed")
+        session.commit()
+        raise HTTPException(
+            status.HTTP_401_UNAUTHORIZED, detail="Identifiant ou mot de passe incorrect."
+        )
+    login_throttle.clear_username(session, username=body.username)
+    device, token = crud_users.enrol_device(session, user=user, name=body.device_name)
+    device.idle_timeout_minutes = idle_timeout_minutes(settings, device_name=body.device_name)
+    session.add(device)
+    record_audit(session, actor=Actor.of(user, device), action="auth.login")
+    session.commit()
+    public = UserPublic.model_validate(user, from_attributes=True)
+    return LoginResponse(token=token, device_id=device.id, user=public)
+
+
+@router.post("/logout", status_code=status.HTTP_204_NO_CONTENT)
+def logout(session: SessionDep, device: CurrentDevice) -> Response:
+    begin_write(session)
+    crud_users.revoke_device(session, device=device)
+    user = session.get(AppUser, device.user_id)
+    record_audit(session, actor=Actor.of(user, device), action="auth.logout")
+    session.commit()
+    return Response(status_code=status.HTTP_204_NO_CONTENT)

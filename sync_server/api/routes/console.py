@@ -1,0 +1,52 @@
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from sync_server.crud import console as crud_console
+from sync_server.crud import review as crud_review
+from sync_server.crud.audit import record_audit
+from sync_server.deps import SessionDep, SupervisorUser
+from sync_server.review_schemas import ReadableConflict
+from sync_server.schemas import ConsoleContact, Page
+
+router = APIRouter(prefix="/console", tags=["console"])
+
+
+@router.get("/contacts", response_model=Page[ConsoleContact])
+def contacts(
+    session: SessionDep,
+    user: SupervisorUser,
+    page: Annotated[int, Query(ge=1)] = 1,
+    page_size: Annotated[int, Query(ge=1, le=200)] = 50,
+    mediator_id: str | None = None,
+    event_id: str | None = None,
+    qpv: str | None = None,
+    review_state: str | None = None,
+    date_from: dt.date | None = None,
+    date_to: dt.date | None = None,
+) -> Page[ConsoleContact]:
+    result = crud_console.list_contacts(
+        session,
+        cite_id=user.cite_id,
+        page=page,
+        page_size=page_size,
+        mediator_id=mediator_id,
+        event_id=event_id,
+        qpv=qpv,
+        review_state=review_state,
+        date_from=date_from,
+        date_to=date_to,
+    )
+    # Contact lists show person names: a person-record read for the journal.
+    record_audit(session, actor=user, action="contacts.list", detail={"page": page})
+    session.commit()
+    return result
+
+
+@router.get("/conflicts", response_model=list[ReadableConflict])
+def conflicts(session: SessionDep, user: SupervisorUser) -> list[ReadableConflict]:
+    """Open hard conflicts in plain language (field label, both sides with who and when)."""
+    return crud_review.list_open_conflicts(session, cite_id=user.cite_id)

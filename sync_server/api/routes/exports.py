@@ -1,0 +1,88 @@
+"""File exports of the console: the quarterly report (aggregates) and the contacts list."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Response
+
+from domain.report import ReportTable, report_tables
+from sync_server.api.routes.indicators import DateFrom, DateTo, QpvParam, period_or_400
+from sync_server.crud import exports as crud_exports
+from sync_server.crud import indicators as crud_indicators
+from sync_server.deps import SessionDep, SupervisorUser
+from sync_server.models import AppUser, Cite
+from sync_server.reports import CSV_TYPE, XLSX_TYPE, report_csv, report_xlsx
+
+router = APIRouter(prefix="/console/exports", tags=["exports"])
+
+
+def _file(content: bytes, media_type: str, filename: str) -> Response:
+    return Response(
+        content,
+        media_type=media_type,
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+def _report(
+    session: SessionDep, user: AppUser, date_from: DateFrom, date_to: DateTo, qpv: QpvParam
+) -> tuple[str, str, list[ReportTable]]:
+    period = period_or_400(date_from, date_to)
+    ind = crud_indicators.cite_indicators(session, cite_id=user.cite_id, period=period, qpv=qpv)
+    cite = session.get(Cite, user.cite_id)
+    title = f"{cite.name if cite else 'Cité'} · {period.label}" + (f" · QPV {qpv}" if qpv else "")
+    slug = f"relais-rapport-{period.slug}" + (f"-{qpv}" if qpv else "")
+    return title, slug, report_tables(ind)
+
+
+_DOC = 'Aggregates only; every count under 5 shows as "<5" (with secondary suppression).'
+
+
+@router.get(
+    "/quarterly.xlsx",
+    response_class=Response,
+    description=_DOC,
+    responses={200: {"content": {XLSX_TYPE: {}}}},
+)
+def quarterly_xlsx(
+    session: SessionDep,
+    user: SupervisorUser,
+    date_from: DateFrom = None,
+    date_to: DateTo = None,
+    qpv: QpvParam = None,
+) -> Response:
+    title, slug, tables = _report(session, user, date_from, date_to, qpv)
+    return _file(report_xlsx(title, tables), XLSX_TYPE, f"{slug}.xlsx")
+
+
+@router.get(
+    "/quarterly.csv",
+    response_class=Response,
+    description=_DOC,
+    responses={200: {"content": {"text/csv": {}}}},
+)
+def quarterly_csv(
+    session: SessionDep,
+    user: SupervisorUser,
+    date_from: DateFrom = None,
+    date_to: DateTo = None,
+    qpv: QpvParam = None,
+) -> Response:
+    title, slug, tables = _report(session, user, date_from, date_to, qpv)
+    return _file(report_csv(title, tables), CSV_TYPE, f"{slug}.csv")
+
+
+@router.get(
+    "/contacts.csv",
+    response_class=Response,
+    description="One line per contact of the caller's cité (minimal columns).",
+    responses={200: {"content": {"text/csv": {}}}},
+)
+def contacts_csv(
+    session: SessionDep,
+    user: SupervisorUser,
+    date_from: DateFrom = None,
+    date_to: DateTo = None,
+) -> Response:
+    period = period_or_400(date_from, date_to)
+    content, _count = crud_exports.contacts_csv(session, cite_id=user.cite_id, period=period)
+    return _file(content, CSV_TYPE, f"relais-contacts-{period.slug}.csv")

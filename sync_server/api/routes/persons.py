@@ -1,0 +1,117 @@
+"""Console: persons (search, pathway), duplicate candidates, merges."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from sync_server.api.routes.review import ERRORS, http_error
+from sync_server.crud import persons as crud_persons
+from sync_server.crud.supervisor_ops import Invalid, NotFound, Refused
+from sync_server.deps import ClockDep, CurrentDevice, SessionDep, SupervisorUser
+from sync_server.review_schemas import (
+    DismissRequest,
+    DuplicatePair,
+    MergeOut,
+    MergeRequest,
+    PathwayOut,
+    PersonSummary,
+)
+from sync_server.schemas import Page
+
+router = APIRouter(prefix="/console", tags=["console"])
+
+
+def _today() -> dt.date:
+    return dt.datetime.now(dt.UTC).date()
+
+
+@router.get("/persons", response_model=Page[PersonSummary], responses=ERRORS)
+def persons(
+    session: SessionDep,
+    user: SupervisorUser,
+    q: Annotated[str, Query(max_length=80)] = "",
+    page: Annotated[int, Query(ge=1)] = 1,
+    page_size: Annotated[int, Query(ge=1, le=200)] = 50,
+) -> Page[PersonSummary]:
+    """Persons of the cité (merged ones excluded), searched by folded name or phone digits."""
+    return crud_persons.read_persons_page(
+        session, cite_id=user.cite_id, q=q, page=page, page_size=page_size, today=_today()
+    )
+
+
+@router.get("/persons/{person_id}/pathway", response_model=PathwayOut, responses=ERRORS)
+def pathway(person_id: str, session: SessionDep, user: SupervisorUser) -> PathwayOut:
+    """The person's pathway, including persons merged into it, with names."""
+    try:
+        return crud_persons.read_person_pathway(
+            session, cite_id=user.cite_id, person_id=person_id, today=_today()
+        )
+    except NotFound as exc:
+        raise http_error(exc) from None
+
+
+@router.get("/duplicates", response_model=list[DuplicatePair], responses=ERRORS)
+def duplicates(session: SessionDep, user: SupervisorUser) -> list[DuplicatePair]:
+    """Candidate pairs with their evidence; nothing is merged without a supervisor."""
+    return crud_persons.read_duplicate_pairs(session, cite_id=user.cite_id, today=_today())
+
+
+@router.post("/duplicates/dismiss", status_code=204, responses=ERRORS)
+def dismiss(body: DismissRequest, session: SessionDep, user: SupervisorUser) -> None:
+    """ "Ce n'est pas la même personne": the pair is not proposed again."""
+    try:
+        crud_persons.dismiss_pair(
+            session, user=user, person_a=body.person_a, person_b=body.person_b
+        )
+    except (NotFound, Refused) as exc:
+        session.rollback()
+        raise http_error(exc) from None
+    session.commit()
+
+
+@router.get("/merges", response_model=list[MergeOut], responses=ERRORS)
+def merges(session: SessionDep, user: SupervisorUser) -> list[MergeOut]:
+    """Persons currently merged into another, most recent first (to undo a merge)."""
+    return crud_persons.read_recent_merges(session, cite_id=user.cite_id, today=_today())
+
+
+@router.post("/persons/{person_id}/merge", status_code=204, responses=ERRORS)
+def merge(
+    person_id: str,
+    body: MergeRequest,
+    session: SessionDep,
+    user: SupervisorUser,
+    device: CurrentDevice,
+    clock: ClockDep,
+) -> None:
+    """Merge `person_id` into `into` (sets `merged_into` by an op; reaches every device)."""
+    try:
+        crud_persons.merge_person(
+            session, user=user, device=device, clock=clock, person_id=person_id, into=body.into
+        )
+    except (NotFound, Refused, Invalid) as exc:
+        session.rollback()
+        raise http_error(exc) from None
+    session.commit()
+
+
+@router.post("/persons/{person_id}/unmerge", status_code=204, responses=ERRORS)
+def unmerge(
+    person_id: str,
+    session: SessionDep,
+    user: SupervisorUser,
+    device: CurrentDevice,
+    clock: ClockDep,
+) -> None:
+    """Undo a merge: clears `merged_into` by an op."""
+    try:
+        crud_persons.unmerge_person(
+            session, user=user, device=device, clock=clock, person_id=person_id
+        )
+    except (NotFound, Refused, Invalid) as exc:
+        session.rollback()
+        raise http_error(exc) from None
+    session.commit()

@@ -1,0 +1,14 @@
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from domain.sync import ReferentialsOut
+from sync_server.crud.referentials import get_referentials
+from sync_server.deps import CurrentUser, SessionDep
+
+router = APIRouter(tags=["referentials"])
+
+
+@router.get("/referentials", response_model=ReferentialsOut)
+def referentials(session: SessionDep, user: CurrentUser) -> ReferentialsOut:
+    return get_referentials(session, cite_id=user.cite_id)

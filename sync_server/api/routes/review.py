@@ -1,0 +1,96 @@
+"""Console: review of contacts, their history, and hard-conflict resolution."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, HTTPException
+
+from domain.sync import ErrorOut
+from sync_server.crud import review as crud_review
+from sync_server.crud.supervisor_ops import Invalid, NotFound, Refused
+from sync_server.deps import ClockDep, CurrentDevice, SessionDep, SupervisorUser
+from sync_server.review_schemas import (
+    ContactHistory,
+    ReadableConflict,
+    ResolveRequest,
+    ReviewOut,
+    ReviewRequest,
+)
+
+router = APIRouter(prefix="/console", tags=["console"])
+
+ERRORS: dict[int | str, dict[str, object]] = {
+    403: {"model": ErrorOut, "description": "Réservé aux superviseurs et administrateurs."},
+    404: {"model": ErrorOut, "description": "Inconnu dans la cité de l'appelant."},
+    409: {"model": ErrorOut, "description": "L'état actuel de la fiche ne le permet pas."},
+    422: {"model": ErrorOut, "description": "Valeur invalide (message lisible)."},
+}
+
+
+def http_error(exc: Exception) -> HTTPException:
+    """Map the persistence layer's readable errors to HTTP statuses."""
+    status = {NotFound: 404, Refused: 409, Invalid: 422}.get(type(exc), 400)
+    return HTTPException(status, detail=str(exc))
+
+
+@router.post("/contacts/{contact_id}/review", response_model=ReviewOut, responses=ERRORS)
+def review_contact(
+    contact_id: str,
+    body: ReviewRequest,
+    session: SessionDep,
+    user: SupervisorUser,
+    device: CurrentDevice,
+    clock: ClockDep,
+) -> ReviewOut:
+    """Validate, reject or send back a contact; the decision syncs to the mediator's phone."""
+    try:
+        out = crud_review.review_contact(
+            session,
+            user=user,
+            device=device,
+            clock=clock,
+            contact_id=contact_id,
+            state=body.state,
+            comment=body.comment,
+            expected_version=body.version,
+        )
+    except (NotFound, Refused, Invalid) as exc:
+        session.rollback()
+        raise http_error(exc) from None
+    session.commit()
+    return out
+
+
+@router.get("/contacts/{contact_id}/history", response_model=ContactHistory, responses=ERRORS)
+def contact_history(contact_id: str, session: SessionDep, user: SupervisorUser) -> ContactHistory:
+    """The contact's versions from the ledger: who, when, which fields, outcome."""
+    try:
+        return crud_review.contact_history(session, cite_id=user.cite_id, contact_id=contact_id)
+    except NotFound as exc:
+        raise http_error(exc) from None
+
+
+@router.post("/conflicts/{conflict_id}/resolve", response_model=ReadableConflict, responses=ERRORS)
+def resolve_conflict(
+    conflict_id: str,
+    body: ResolveRequest,
+    session: SessionDep,
+    user: SupervisorUser,
+    device: CurrentDevice,
+    clock: ClockDep,
+) -> ReadableConflict:
+    """Keep one side (or a corrected value) as a new op that wins and syncs."""
+    try:
+        out = crud_review.resolve_conflict(
+            session,
+            user=user,
+            device=device,
+            clock=clock,
+            conflict_id=conflict_id,
+            choice=body.choice,
+            value=body.value,
+        )
+    except (NotFound, Refused, Invalid) as exc:
+        session.rollback()
+        raise http_error(exc) from None
+    session.commit()
+    return out

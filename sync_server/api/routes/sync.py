@@ -1,0 +1,82 @@
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, HTTPException, Query, Response
+
+from domain.sync import (
+    DEFAULT_PULL_LIMIT,
+    MAX_PULL_LIMIT,
+    OpResult,
+    PullResponse,
+    PushRequest,
+    PushResponse,
+)
+from sync_server.api.body import read_push_request
+from sync_server.crud.pull import CursorError, pull_rows
+from sync_server.crud.push import push_ops, split_before_revocation
+from sync_server.deps import (
+    ClockDep,
+    CurrentUser,
+    PushingDevice,
+    PushingUser,
+    SchemaHeader,
+    SessionDep,
+)
+
+router = APIRouter(prefix="/sync", tags=["sync"])
+
+_PUSH_BODY_DOC = {
+    "requestBody": {
+        "required": True,
+        "description": "PushRequest as JSON; may be sent with Content-Encoding zstd or gzip.",
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/PushRequest"}}},
+    }
+}
+
+
+@router.post("/push", response_model=PushResponse, openapi_extra=_PUSH_BODY_DOC)
+def push(
+    session: SessionDep,
+    device: PushingDevice,
+    user: PushingUser,
+    clock: ClockDep,
+    _schema: SchemaHeader,
+    body: Annotated[PushRequest, Depends(read_push_request)],
+) -> PushResponse:
+    """Apply ops. A device revoked within 30 days still gets its ops dated before the
+    revocation applied (the rest rejected) and `device_revoked: true`: it must wipe."""
+    ops, late = split_before_revocation(body.ops, device.revoked_at)
+    applied = {
+        r.op_id: r for r in push_ops(session, user=user, device=device, ops=ops, clock=clock)
+    }
+    session.commit()
+    results: list[OpResult] = [applied.get(op.op_id) or late[op.op_id] for op in body.ops]
+    reply = PushResponse(
+        results=results,
+        server_hlc=clock.now().encode(),
+        device_revoked=device.revoked_at is not None,
+    )
+    # Serialised once by pydantic's core: FastAPI would validate the model again.
+    return _json(reply)  # type: ignore[return-value]
+
+
+@router.get("/pull", response_model=PullResponse)
+def pull(
+    session: SessionDep,
+    user: CurrentUser,
+    _schema: SchemaHeader,
+    cursor: Annotated[str | None, Query(max_length=200)] = None,
+    limit: Annotated[int, Query(ge=1)] = DEFAULT_PULL_LIMIT,
+) -> PullResponse:
+    try:
+        page = pull_rows(
+            session, cite_id=user.cite_id, cursor=cursor, limit=min(limit, MAX_PULL_LIMIT)
+        )
+    except CursorError as exc:
+        raise HTTPException(400, detail=f"{exc} : repartez d'un curseur vide.") from None
+    return _json(page)  # type: ignore[return-value]
+
+
+def _json(model: PushResponse | PullResponse) -> Response:
+    return Response(model.model_dump_json(), media_type="application/json")

@@ -1,0 +1,153 @@
+"""Read models of the supervisor console."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from domain.entities import person_display_name
+from domain.vocabulary import AgeBand, Channel, EventType, Frein, Gender, ReviewState, TriState
+from sync_server.models import AppUser, Conflict, Record
+from sync_server.schemas import ConsoleConflict, ConsoleContact, EventBrief, Page, PersonBrief
+
+
+def _label(enum: Any, value: str | None) -> str | None:
+    if value is None:
+        return None
+    try:
+        return str(enum(value).label)
+    except ValueError:
+        return value
+
+
+def _when(value: str | None) -> dt.datetime:
+    if not value:
+        return dt.datetime.min.replace(tzinfo=dt.UTC)
+    parsed = dt.datetime.fromisoformat(value)
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
+
+
+def _records_by_id(session: Session, *, cite_id: str, ids: set[str]) -> dict[str, Record]:
+    if not ids:
+        return {}
+    found = session.exec(
+        select(Record).where(Record.cite_id == cite_id, col(Record.id).in_(ids))
+    ).all()
+    return {r.id: r for r in found}
+
+
+def list_contacts(
+    session: Session,
+    *,
+    cite_id: str,
+    page: int,
+    page_size: int,
+    mediator_id: str | None = None,
+    event_id: str | None = None,
+    qpv: str | None = None,
+    review_state: str | None = None,
+    date_from: dt.date | None = None,
+    date_to: dt.date | None = None,
+) -> Page[ConsoleContact]:
+    """Live contacts of the cité, newest first, filtered and paged.
+
+    Filtering happens in Python over the cité's contacts: simple and portable over
+    the JSON `data` column; fine for a cité's volume (thousands a year).
+    """
+    contacts = session.exec(
+        select(Record).where(
+            Record.cite_id == cite_id, Record.entity == "contact", col(Record.deleted).is_(False)
+        )
+    ).all()
+    linked = _records_by_id(
+        session,
+        cite_id=cite_id,
+        ids={c.data[k] for c in contacts for k in ("event_id", "person_id") if c.data.get(k)},
+    )
+    members = {
+        u.id: u.display_name
+        for u in session.exec(select(AppUser).where(AppUser.cite_id == cite_id)).all()
+    }
+
+    def keep(c: Record) -> bool:
+        d = c.data
+        event, person = linked.get(d.get("event_id") or ""), linked.get(d.get("person_id") or "")
+        day = _when(d.get("occurred_at")).date()
+        return (
+            (mediator_id is None or d.get("mediator_id") == mediator_id)
+            and (event_id is None or d.get("event_id") == event_id)
+            and (review_state is None or d.get("review_state") == review_state)
+            and (date_from is None or day >= date_from)
+            and (date_to is None or day <= date_to)
+            and (
+                qpv is None
+                or any(r is not None and r.data.get("qpv_code") == qpv for r in (event, person))
+            )
+        )
+
+    selected = sorted(
+        (c for c in contacts if keep(c)),
+        key=lambda c: (_when(c.data.get("occurred_at")), c.id),
+        reverse=True,
+    )
+    window = selected[(page - 1) * page_size : page * page_size]
+    items = [_contact_out(c, linked=linked, members=members) for c in window]
+    return Page(items=items, total=len(selected), page=page, page_size=page_size)
+
+
+def _contact_out(
+    c: Record, *, linked: dict[str, Record], members: dict[str, str]
+) -> ConsoleContact:
+    d = c.data
+    event = linked.get(d.get("event_id") or "")
+    person = linked.get(d.get("person_id") or "")
+    freins = list(d.get("freins") or [])
+    return ConsoleContact(
+        id=c.id,
+        occurred_at=d.get("occurred_at"),
+        channel=d.get("channel"),
+        channel_label=_label(Channel, d.get("channel")),
+        mediator_id=d.get("mediator_id"),
+        mediator_name=members.get(d.get("mediator_id") or ""),
+        event=None
+        if event is None
+        else EventBrief(
+            id=event.id,
+            type=event.data.get("type"),
+            type_label=_label(EventType, event.data.get("type")),
+            place=event.data.get("place"),
+            starts_at=event.data.get("starts_at"),
+        ),
+        person=None
+        if person is None
+        else PersonBrief(id=person.id, display_name=person_display_name(person.data)),
+        age_band=d.get("age_band"),
+        age_band_label=_label(AgeBand, d.get("age_band")),
+        gender=d.get("gender"),
+        gender_label=_label(Gender, d.get("gender")),
+        qpv_resident=d.get("qpv_resident"),
+        qpv_resident_label=_label(TriState, d.get("qpv_resident")),
+        freins=freins,
+        freins_labels=[_label(Frein, f) or f for f in freins],
+        need=d.get("need"),
+        note=d.get("note"),
+        review_state=d.get("review_state"),
+        review_state_label=_label(ReviewState, d.get("review_state")),
+        review_comment=d.get("review_comment"),
+        version=c.version,
+    )
+
+
+def list_open_conflicts(session: Session, *, cite_id: str) -> list[ConsoleConflict]:
+    conflicts = session.exec(
+        select(Conflict)
+        .where(
+            Conflict.cite_id == cite_id,
+            Conflict.kind == "hard",
+            col(Conflict.resolved_at).is_(None),
+        )
+        .order_by(col(Conflict.created_at).desc())
+    ).all()
+    return [ConsoleConflict.model_validate(c, from_attributes=True) for c in conflicts]

@@ -1,0 +1,346 @@
+"""Persons for the console: search, duplicate candidates, merges, pathways.
+
+Every function that returns a person's data is named `read_…` so that the audit
+log of person-record reads can hook in one place per read.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections import defaultdict
+from itertools import combinations
+
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+
+from domain import matching, pathway
+from domain.entities import person_display_name
+from domain.hlc import HlcClock
+from domain.vocabulary import ExitType, PathwayStatus
+from sync_server.crud.supervisor_ops import (
+    NotFound,
+    Refused,
+    get_live_row,
+    member_names,
+    partner_names,
+    write_as_supervisor,
+)
+from sync_server.db import begin_write
+from sync_server.models import AppUser, Device, DuplicateDismissal, Qpv, Record, SyncOp
+from sync_server.review_schemas import (
+    DuplicatePair,
+    MergeOut,
+    PathwayOut,
+    PersonSummary,
+    TimelineEntryOut,
+)
+from sync_server.schemas import Page
+
+MAX_PAIRS = 200
+KIND_LABELS = {
+    "contact": "Contact",
+    "orientation": "Orientation",
+    "followup": "Relance",
+    "exit": "Sortie",
+}
+
+
+def _persons(session: Session, *, cite_id: str) -> list[Record]:
+    return list(
+        session.exec(
+            select(Record).where(
+                Record.cite_id == cite_id,
+                Record.entity == "person",
+                col(Record.deleted).is_(False),
+            )
+        ).all()
+    )
+
+
+def _contact_counts(session: Session, *, cite_id: str) -> dict[str, int]:
+    rows = session.exec(
+        select(Record.person_id, func.count())
+        .where(
+            Record.cite_id == cite_id,
+            Record.entity == "contact",
+            col(Record.deleted).is_(False),
+            col(Record.person_id).is_not(None),
+        )
+        .group_by(col(Record.person_id))
+    ).all()
+    return {pid: int(n) for pid, n in rows if pid}
+
+
+def _qpv_names(session: Session, *, cite_id: str) -> dict[str, str]:
+    return {q.code: q.name for q in session.exec(select(Qpv).where(Qpv.cite_id == cite_id)).all()}
+
+
+def mask_phone(phone: str | None) -> str | None:
+    digits = re.sub(r"\D", "", phone or "")
+    if len(digits) < 2:
+        return None
+    return "•• •• •• •• " + digits[-2:]
+
+
+def _summary(
+    row: Record, *, counts: dict[str, int], qpvs: dict[str, str], today: dt.date
+) -> PersonSummary:
+    d = row.data
+    year = matching.birth_year(d, today)
+    status = d.get("status")
+    return PersonSummary(
+        id=row.id,
+        display_name=person_display_name(d),
+        birth_year=year,
+        age=None if year is None else today.year - year,
+        phone_masked=mask_phone(d.get("phone")),
+        qpv_code=d.get("qpv_code"),
+        qpv_name=qpvs.get(d.get("qpv_code") or ""),
+        contact_count=counts.get(row.id, 0),
+        status=status,
+        status_label=PathwayStatus(status).label if status else None,
+        merged_into=d.get("merged_into"),
+    )
+
+
+def _matches(row: Record, query: str) -> bool:
+    folded = matching.fold(query)
+    digits = re.sub(r"\D", "", query)
+    d = row.data
+    if len(digits) >= 4 and digits in re.sub(r"\D", "", d.get("phone") or ""):
+        return True
+    names = matching.fold(
+        " ".join(str(d.get(k) or "") for k in ("first_name", "last_name", "birth_name"))
+    )
+    # "ndiaye" finds "N'Diaye" and "benyahia" finds "Ben Yahia": spaces are optional.
+    joined = names.replace(" ", "")
+    return bool(folded) and all(w in names or w in joined for w in folded.split())
+
+
+def read_persons_page(
+    session: Session, *, cite_id: str, q: str, page: int, page_size: int, today: dt.date
+) -> Page[PersonSummary]:
+    """Live, unmerged persons of the cité matching `q` (folded name or phone digits)."""
+    persons = [p for p in _persons(session, cite_id=cite_id) if not p.data.get("merged_into")]
+    if q.strip():
+        persons = [p for p in persons if _matches(p, q)]
+    persons.sort(
+        key=lambda p: (
+            matching.fold(p.data.get("last_name")),
+            matching.fold(p.data.get("first_name")),
+            p.id,
+        )
+    )
+    counts, qpvs = _contact_counts(session, cite_id=cite_id), _qpv_names(session, cite_id=cite_id)
+    window = persons[(page - 1) * page_size : page * page_size]
+    items = [_summary(p, counts=counts, qpvs=qpvs, today=today) for p in window]
+    return Page(items=items, total=len(persons), page=page, page_size=page_size)
+
+
+def _blocks(keys: matching.PersonKeys) -> set[str]:
+    """Cheap keys two candidates must share, so the cité is not compared pairwise."""
+    found = {f"tel:{keys.phone}"} if keys.phone else set()
+    for last in {keys.last, keys.birth} - {""}:
+        found.add(f"nom:{last}")
+    if keys.last_phonetic:
+        found.add(f"son:{keys.last_phonetic}")
+    if keys.first_phonetic and keys.birth_year is not None:
+        found.add(f"prenom:{keys.first_phonetic}:{keys.birth_year}")
+    return found
+
+
+def read_duplicate_pairs(session: Session, *, cite_id: str, today: dt.date) -> list[DuplicatePair]:
+    """Pairs of live, unmerged persons that may be one person, best evidence first."""
+    persons = {p.id: p for p in _persons(session, cite_id=cite_id) if not p.data.get("merged_into")}
+    keys = {pid: matching.person_keys(pid, p.data, today) for pid, p in persons.items()}
+    buckets: dict[str, list[str]] = defaultdict(list)
+    for pid, k in keys.items():
+        for block in _blocks(k):
+            buckets[block].append(pid)
+    dismissed = {
+        (d.person_a, d.person_b)
+        for d in session.exec(
+            select(DuplicateDismissal).where(DuplicateDismissal.cite_id == cite_id)
+        ).all()
+    }
+    pairs: dict[tuple[str, str], matching.MatchEvidence] = {}
+    for ids in buckets.values():
+        for a, b in combinations(sorted(set(ids)), 2):
+            if (a, b) in pairs or (a, b) in dismissed:
+                continue
+            evidence = matching.compare(keys[a], keys[b])
+            if evidence.score >= matching.CANDIDATE_THRESHOLD:
+                pairs[(a, b)] = evidence
+    counts, qpvs = _contact_counts(session, cite_id=cite_id), _qpv_names(session, cite_id=cite_id)
+    ranked = sorted(pairs.items(), key=lambda kv: (-kv[1].score, kv[0]))[:MAX_PAIRS]
+    return [
+        DuplicatePair(
+            a=_summary(persons[a], counts=counts, qpvs=qpvs, today=today),
+            b=_summary(persons[b], counts=counts, qpvs=qpvs, today=today),
+            score=ev.score,
+            reasons=list(ev.reasons),
+        )
+        for (a, b), ev in ranked
+    ]
+
+
+def dismiss_pair(session: Session, *, user: AppUser, person_a: str, person_b: str) -> None:
+    """Remember that two persons are different; the caller commits."""
+    if person_a == person_b:
+        raise Refused("Choisissez deux personnes différentes.")
+    begin_write(session)
+    for pid in (person_a, person_b):
+        get_live_row(session, cite_id=user.cite_id, entity="person", row_id=pid)
+    a, b = sorted((person_a, person_b))
+    if session.get(DuplicateDismissal, (a, b)) is None:
+        session.add(
+            DuplicateDismissal(cite_id=user.cite_id, person_a=a, person_b=b, dismissed_by=user.id)
+        )
+        session.flush()
+
+
+def merge_person(
+    session: Session, *, user: AppUser, device: Device, clock: HlcClock, person_id: str, into: str
+) -> None:
+    """Point `person_id` at `into` (reversible); the caller commits."""
+    if person_id == into:
+        raise Refused("Une personne ne peut pas être fusionnée avec elle-même.")
+    begin_write(session)
+    person = get_live_row(session, cite_id=user.cite_id, entity="person", row_id=person_id)
+    target = get_live_row(session, cite_id=user.cite_id, entity="person", row_id=into)
+    if person.data.get("merged_into"):
+        raise Refused("Cette personne est déjà fusionnée : annulez d'abord cette fusion.")
+    if target.data.get("merged_into"):
+        raise Refused("La personne cible est elle-même fusionnée dans une autre fiche.")
+    write_as_supervisor(
+        session, user=user, device=device, clock=clock, row=person, values={"merged_into": into}
+    )
+
+
+def unmerge_person(
+    session: Session, *, user: AppUser, device: Device, clock: HlcClock, person_id: str
+) -> None:
+    begin_write(session)
+    person = get_live_row(session, cite_id=user.cite_id, entity="person", row_id=person_id)
+    if not person.data.get("merged_into"):
+        raise Refused("Cette personne n'est pas fusionnée.")
+    write_as_supervisor(
+        session, user=user, device=device, clock=clock, row=person, values={"merged_into": None}
+    )
+
+
+def read_recent_merges(
+    session: Session, *, cite_id: str, today: dt.date, limit: int = 50
+) -> list[MergeOut]:
+    """Persons currently merged into another, most recent merge first."""
+    persons = {p.id: p for p in _persons(session, cite_id=cite_id)}
+    merged = [p for p in persons.values() if p.data.get("merged_into")]
+    ledger = (
+        session.exec(
+            select(SyncOp)
+            .where(col(SyncOp.row_id).in_([p.id for p in merged]), SyncOp.outcome == "applied")
+            .order_by(col(SyncOp.received_at))
+        ).all()
+        if merged
+        else []
+    )
+    last_merge = {o.row_id: o for o in ledger if o.set_values.get("merged_into")}
+    names = member_names(session, cite_id=cite_id)
+    counts, qpvs = _contact_counts(session, cite_id=cite_id), _qpv_names(session, cite_id=cite_id)
+    out = []
+    for p in merged:
+        op = last_merge.get(p.id)
+        target = persons.get(p.data["merged_into"])
+        out.append(
+            MergeOut(
+                person=_summary(p, counts=counts, qpvs=qpvs, today=today),
+                into=None
+                if target is None
+                else _summary(target, counts=counts, qpvs=qpvs, today=today),
+                merged_at=op.received_at if op else None,
+                merged_by_name=names.get(op.user_id) if op else None,
+            )
+        )
+    epoch = dt.datetime.min.replace(tzinfo=dt.UTC)
+    out.sort(key=lambda m: _aware(m.merged_at) or epoch, reverse=True)
+    return out[:limit]
+
+
+def _aware(moment: dt.datetime | None) -> dt.datetime | None:
+    if moment is not None and moment.tzinfo is None:
+        return moment.replace(tzinfo=dt.UTC)  # SQLite returns naive datetimes
+    return moment
+
+
+def _root(persons: dict[str, Record], pid: str) -> str:
+    seen = {pid}
+    while (nxt := persons[pid].data.get("merged_into")) and nxt in persons and nxt not in seen:
+        seen.add(nxt)
+        pid = nxt
+    return pid
+
+
+def read_person_pathway(
+    session: Session, *, cite_id: str, person_id: str, today: dt.date
+) -> PathwayOut:
+    """The pathway of a person and of every person merged into it (following `merged_into`)."""
+    persons = {p.id: p for p in _persons(session, cite_id=cite_id)}
+    if person_id not in persons:
+        raise NotFound("Personne introuvable dans votre cité.")
+    root = _root(persons, person_id)
+    group = {pid for pid in persons if _root(persons, pid) == root}
+    related = session.exec(
+        select(Record).where(
+            Record.cite_id == cite_id,
+            col(Record.entity).in_(["contact", "orientation", "followup"]),
+            col(Record.person_id).in_(group),
+        )
+    ).all()
+    rows = {
+        kind: [pathway.Row(r.id, r.data, r.deleted) for r in related if r.entity == kind]
+        for kind in ("contact", "orientation", "followup")
+    }
+    owner = {r.id: r.person_id for r in related}
+    members = member_names(session, cite_id=cite_id)
+    built = pathway.assemble(
+        pathway.Row(root, persons[root].data),
+        rows["contact"],
+        rows["orientation"],
+        rows["followup"],
+        partner_names=partner_names(session, cite_id=cite_id),
+        today=today,
+    )
+    counts, qpvs = _contact_counts(session, cite_id=cite_id), _qpv_names(session, cite_id=cite_id)
+
+    def entry(e: pathway.TimelineEntry) -> TimelineEntryOut:
+        return TimelineEntryOut(
+            kind=e.kind,
+            kind_label=KIND_LABELS.get(e.kind, e.kind),
+            row_id=e.row_id,
+            when=e.when,
+            title=e.title,
+            detail=e.detail,
+            author_name=members.get(e.author_id or ""),
+            person_id=owner.get(e.row_id, root),
+        )
+
+    exit_type = persons[root].data.get("exit_type")
+    return PathwayOut(
+        person=_summary(persons[root], counts=counts, qpvs=qpvs, today=today),
+        merged_persons=[
+            _summary(persons[p], counts=counts, qpvs=qpvs, today=today)
+            for p in sorted(group - {root})
+        ],
+        status=built.status.value,
+        status_label=built.status.label,
+        first_contact=built.first_contact,
+        last_contact=built.last_contact,
+        contact_count=built.contact_count,
+        orientation_count=built.orientation_count,
+        referents=[members.get(m, "médiateur inconnu") for m in built.referents],
+        exit_label=ExitType(exit_type).label if exit_type else None,
+        exit_date=persons[root].data.get("exit_date"),
+        timeline=[entry(e) for e in built.timeline],
+        open_followups=[entry(e) for e in built.open_followups],
+    )

@@ -1,0 +1,141 @@
+"""Serving pulls (DESIGN.md §3 "Pull") and purging old tombstones.
+
+A cursor is a position (txid, version) in the order rows are served, wrapped as
+urlsafe base64 of a small JSON so clients treat it as opaque. On SQLite txid is 0
+and the position is just the version.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import datetime as dt
+import json
+from dataclasses import dataclass
+
+from sqlalchemy import delete, literal_column, tuple_
+from sqlalchemy import select as sa_select
+from sqlalchemy.sql.expression import ColumnClause
+from sqlmodel import Session, col, select
+
+from domain.sync import PullResponse, RowOut
+from sync_server.db import begin_write, is_postgres
+from sync_server.models import Conflict, Record, SyncState
+
+# Every transaction with an id below the xmin of our snapshot has finished.
+_SNAPSHOT_XMIN: ColumnClause[int] = literal_column(
+    "pg_snapshot_xmin(pg_current_snapshot())::text::bigint"
+)
+
+
+class CursorError(ValueError):
+    """A cursor this server did not issue."""
+
+
+@dataclass(frozen=True, order=True)
+class Position:
+    txid: int
+    version: int
+
+
+def encode_cursor(position: Position) -> str:
+    raw = json.dumps({"t": position.txid, "v": position.version}, separators=(",", ":"))
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str | None) -> Position | None:
+    if not cursor:
+        return None
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        payload = json.loads(raw)
+        position = Position(int(payload["t"]), int(payload["v"]))
+    except (binascii.Error, ValueError, TypeError, KeyError, UnicodeDecodeError):
+        raise CursorError("curseur de synchronisation illisible") from None
+    if position.txid < 0 or position.version < 0:
+        raise CursorError("curseur de synchronisation illisible")
+    return position
+
+
+def _purge_floor(session: Session) -> Position:
+    state = session.get(SyncState, 1)
+    if state is None:
+        return Position(0, 0)
+    return Position(state.purge_floor_txid, state.purge_floor_version)
+
+
+def pull_rows(session: Session, *, cite_id: str, cursor: str | None, limit: int) -> PullResponse:
+    """Rows of `cite_id` changed after `cursor`, in serving order, at most `limit`."""
+    position = decode_cursor(cursor)
+    if position is not None and position < _purge_floor(session):
+        # Tombstones this client never saw are gone: it must start again from scratch.
+        return PullResponse(rows=[], cursor="", has_more=False, reset_required=True)
+
+    # Only the served columns, as plain tuples: no ORM objects for thousands of rows.
+    t = Record.__table__.c  # type: ignore[attr-defined]
+    stmt = sa_select(t.entity, t.id, t.version, t.deleted, t.data, t.txid).where(
+        t.cite_id == cite_id
+    )
+    if is_postgres(session):
+        # A sequence alone is not enough on PostgreSQL: transaction A may take
+        # version 10, B version 11, and B commit first; a reader that then moves
+        # its cursor past 11 would never see A's row. So rows are served in
+        # (txid, version) order and only from transactions below the snapshot's
+        # xmin, which have all finished. A transaction still in flight has an id
+        # >= xmin, and any transaction that gets an id later gets a larger one, so
+        # nothing can ever commit behind the cursor: a late commit is simply
+        # served on a later pull.
+        stmt = stmt.where(col(Record.txid) < _SNAPSHOT_XMIN)
+        if position is not None:
+            stmt = stmt.where(
+                tuple_(col(Record.txid), col(Record.version))
+                > tuple_(position.txid, position.version)
+            )
+        stmt = stmt.order_by(col(Record.txid), col(Record.version))
+    else:
+        # SQLite serialises writers and the counter row is updated inside the write
+        # transaction, so versions become visible in order.
+        if position is not None:
+            stmt = stmt.where(col(Record.version) > position.version)
+        stmt = stmt.order_by(col(Record.version))
+
+    records = list(session.execute(stmt.limit(limit + 1)).all())
+    has_more = len(records) > limit
+    records = records[:limit]
+    if records:
+        last = records[-1]
+        next_cursor = encode_cursor(Position(last.txid or 0, last.version))
+    else:
+        next_cursor = cursor or ""
+    # Trusted values straight from our own table: no per-row validation.
+    rows = [
+        RowOut.model_construct(
+            entity=r.entity, id=r.id, version=r.version, deleted=r.deleted, data=r.data
+        )
+        for r in records
+    ]
+    return PullResponse(rows=rows, cursor=next_cursor, has_more=has_more)
+
+
+def purge_tombstones(session: Session, *, older_than: dt.datetime) -> int:
+    """Delete tombstones last changed before `older_than`; raise the purge floor.
+
+    Any cursor below the newest purged position may have missed a deletion and
+    gets `reset_required` from then on. The caller commits.
+    """
+    begin_write(session)
+    doomed = session.exec(
+        select(Record).where(col(Record.deleted).is_(True), col(Record.updated_at) < older_than)
+    ).all()
+    if not doomed:
+        return 0
+    top = max(Position(r.txid or 0, r.version) for r in doomed)
+    state = session.exec(select(SyncState).where(SyncState.id == 1).with_for_update()).one()
+    if top > Position(state.purge_floor_txid, state.purge_floor_version):
+        state.purge_floor_txid, state.purge_floor_version = top.txid, top.version
+        session.add(state)
+    ids = [r.id for r in doomed]
+    session.execute(delete(Conflict).where(col(Conflict.row_id).in_(ids)))
+    session.execute(delete(Record).where(col(Record.id).in_(ids)))
+    session.flush()
+    return len(ids)

@@ -1,0 +1,436 @@
+"""The bulk path of `push_ops`: a whole batch in a handful of statements.
+
+Same rule as the op-by-op path of `sync_server.crud.push` (which stays the
+reference and the fallback), but the rows and ledger entries of the batch are
+read in one query each, the ops are merged in memory in arrival order, and the
+results are written with executemany. Every check that can reject an op
+(validation, scope, references, required fields) runs in memory *before* the op
+touches the in-memory state, so a rejected op changes nothing, as before. A
+database error aborts the whole bulk attempt; the caller then rolls back its
+SAVEPOINT and replays the batch op by op, where the failing op is isolated.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import bindparam, insert, select, text, update
+from sqlmodel import Session
+
+from domain.entities import REFERENCE_FIELDS, REQUIRED_ON_CREATE
+from domain.hlc import HlcClock, is_ahead
+from domain.ids import uuid7
+from domain.merge import MergeResult, StoredRow, merge_op
+from domain.review_loop import review_loop
+from domain.sync import CLOCK_TOLERANCE_MS, Op, OpResult
+from sync_server.db import VERSION_SEQUENCE, current_txid, is_postgres
+from sync_server.models import AppUser, Conflict, Device, Partner, Record, SyncOp, utcnow
+
+RECORD = Record.__table__  # type: ignore[attr-defined]
+LEDGER = SyncOp.__table__  # type: ignore[attr-defined]
+CONFLICT = Conflict.__table__  # type: ignore[attr-defined]
+PARTNER = Partner.__table__  # type: ignore[attr-defined]
+MEMBER = AppUser.__table__  # type: ignore[attr-defined]
+# SQLite allows 32,766 bound parameters per statement; PostgreSQL 65,535.
+_IN_CHUNK = 2000
+
+
+class BulkRejected(Exception):
+    """An op rejected by a check; the message is its readable reason."""
+
+
+@dataclass
+class _Row:
+    values: dict[str, Any]
+    new: bool
+    dirty: bool = False
+
+
+@dataclass
+class _Ledger:
+    outcome: str
+    version: int | None
+    clock_flagged: bool
+    in_db: bool
+
+
+@dataclass
+class BulkState:
+    rows: dict[str, _Row] = field(default_factory=dict)
+    ledger: dict[str, _Ledger] = field(default_factory=dict)
+    ledger_writes: dict[str, dict[str, Any]] = field(default_factory=dict)
+    conflicts: list[dict[str, Any]] = field(default_factory=list)
+    refs: dict[str, tuple[str, str]] = field(default_factory=dict)  # id -> (entity, cite)
+    partners: dict[str, str] = field(default_factory=dict)  # id -> cite
+    members: dict[str, str] = field(default_factory=dict)  # user id -> cite
+
+
+def _chunks(ids: Iterable[str]) -> Iterable[list[str]]:
+    items = sorted(set(ids))
+    for start in range(0, len(items), _IN_CHUNK):
+        yield items[start : start + _IN_CHUNK]
+
+
+def load_state(session: Session, ops: list[Op], pg: bool) -> BulkState:
+    """Lock the batch's rows (ordered by id: no deadlock between batches) and read them."""
+    state = BulkState()
+    for chunk in _chunks(op.row_id for op in ops):
+        stmt = select(RECORD).where(RECORD.c.id.in_(chunk)).order_by(RECORD.c.id)
+        for r in session.execute(stmt.with_for_update() if pg else stmt).mappings():
+            state.rows[r["id"]] = _Row(dict(r), new=False)
+    for chunk in _chunks(op.op_id for op in ops):
+        stmt = select(
+            LEDGER.c.op_id, LEDGER.c.outcome, LEDGER.c.version, LEDGER.c.clock_flagged
+        ).where(LEDGER.c.op_id.in_(chunk))
+        for op_id, outcome, version, flagged in session.execute(stmt):
+            state.ledger[op_id] = _Ledger(outcome, version, flagged, in_db=True)
+    refs: set[str] = set()
+    partners: set[str] = set()
+    members: set[str] = set()
+    for op in ops:
+        for name in REFERENCE_FIELDS.get(op.entity, {}):
+            value = op.set.get(name)
+            if isinstance(value, str):
+                refs.add(value)
+        if op.entity == "orientation" and isinstance(op.set.get("partner_id"), str):
+            partners.add(op.set["partner_id"])
+        if op.entity == "contact" and isinstance(op.set.get("mediator_id"), str):
+            members.add(op.set["mediator_id"])
+    for chunk in _chunks(refs):
+        stmt = select(RECORD.c.id, RECORD.c.entity, RECORD.c.cite_id).where(RECORD.c.id.in_(chunk))
+        state.refs.update({i: (e, c) for i, e, c in session.execute(stmt)})
+    for chunk in _chunks(partners):
+        stmt = select(PARTNER.c.id, PARTNER.c.cite_id).where(PARTNER.c.id.in_(chunk))
+        state.partners.update({k: c for k, c in session.execute(stmt)})
+    for chunk in _chunks(members):
+        stmt = select(MEMBER.c.id, MEMBER.c.cite_id).where(MEMBER.c.id.in_(chunk))
+        state.members.update({k: c for k, c in session.execute(stmt)})
+    return state
+
+
+# Versions handed out while merging in memory are placeholders above any real
+# version (so every "changed since base_version" test reads the same); they are
+# swapped for real values of the global counter, fetched in one statement, before
+# anything is written. Exactly one version per changing op, as op by op.
+_PLACEHOLDER = 1 << 62
+
+
+class VersionAllocator:
+    def __init__(self) -> None:
+        self._count = 0
+        self._real: list[int] = []
+
+    def next(self) -> int:
+        self._count += 1
+        return _PLACEHOLDER + self._count - 1
+
+    def resolve(self, session: Session, pg: bool) -> None:
+        n = self._count
+        if n == 0:
+            return
+        if pg:
+            stmt = text(f"SELECT nextval('{VERSION_SEQUENCE}') FROM generate_series(1, :n)")
+            self._real = sorted(int(v) for v in session.execute(stmt, {"n": n}).scalars())
+        else:
+            top = int(
+                session.execute(
+                    text(
+                        "UPDATE sync_state SET version_counter = version_counter + :n"
+                        " WHERE id = 1 RETURNING version_counter"
+                    ),
+                    {"n": n},
+                ).scalar_one()
+            )
+            self._real = list(range(top - n + 1, top + 1))
+
+    def real(self, version: int | None) -> int | None:
+        if version is None or version < _PLACEHOLDER:
+            return version
+        return self._real[version - _PLACEHOLDER]
+
+
+def _check(
+    state: BulkState, *, op: Op, values: dict[str, Any], cite_id: str, row: _Row | None
+) -> None:
+    if row is not None and (row.values["entity"] != op.entity or row.values["cite_id"] != cite_id):
+        raise BulkRejected(f"ligne {op.row_id} inconnue pour ce type dans votre cité")
+    if row is None:
+        missing = sorted(f for f in REQUIRED_ON_CREATE[op.entity] if values.get(f) is None)
+        if missing:
+            raise BulkRejected(f"champs obligatoires manquants : {', '.join(missing)}")
+    for name, target in REFERENCE_FIELDS.get(op.entity, {}).items():
+        ref = values.get(name)
+        if ref is None:
+            continue
+        if op.entity == "person" and ref == op.row_id:
+            raise BulkRejected(f"{name} : une personne ne peut pas pointer vers elle-même")
+        batch_row = state.rows.get(ref)
+        found = (
+            (batch_row.values["entity"], batch_row.values["cite_id"])
+            if batch_row is not None
+            else state.refs.get(ref)
+        )
+        if found != (target, cite_id):
+            raise BulkRejected(f"{name} : référence inconnue dans votre cité ({ref})")
+    partner_id = values.get("partner_id") if op.entity == "orientation" else None
+    if partner_id is not None and state.partners.get(partner_id) != cite_id:
+        raise BulkRejected(f"partner_id : structure partenaire inconnue ({partner_id})")
+    mediator_id = values.get("mediator_id") if op.entity == "contact" else None
+    if mediator_id is not None and state.members.get(mediator_id) != cite_id:
+        raise BulkRejected(f"mediator_id : médiateur inconnu dans votre cité ({mediator_id})")
+
+
+def apply_in_memory(
+    state: BulkState,
+    *,
+    op: Op,
+    values: dict[str, Any],
+    flagged: bool,
+    effective_hlc: str,
+    user: AppUser,
+    device: Device,
+    versions: VersionAllocator,
+    txid: int | None,
+    now: dt.datetime,
+) -> OpResult:
+    """Merge one validated op into the batch state; raises BulkRejected before any change."""
+    row = state.rows.get(op.row_id)
+    _check(state, op=op, values=values, cite_id=user.cite_id, row=row)
+    v = None if row is None else row.values
+    stored = (
+        None
+        if v is None
+        else StoredRow(v["data"], v["field_hlc"], v["field_version"], v["version"])
+    )
+    merged = merge_op(stored, values=values, hlc=effective_hlc, base_version=op.base_version)
+    changes, hlcs = review_loop(
+        op.entity,
+        stored,
+        values=values,
+        changes=merged.changes,
+        hlcs=merged.field_hlc,
+        base_version=op.base_version,
+        hlc=effective_hlc,
+    )
+    if row is None:
+        if not (changes or hlcs):
+            return OpResult(
+                op_id=op.op_id, outcome=merged.outcome, version=0, clock_flagged=flagged
+            )
+        row = _Row(_new_row(op, user, device, now), new=True)
+        state.rows[op.row_id] = row
+    v = row.values
+    if changes:
+        version = versions.next()
+        v["data"] = {**v["data"], **changes}
+        v["field_version"] = {**v["field_version"], **dict.fromkeys(changes, version)}
+        v["version"] = version
+        v["txid"] = txid
+        v["deleted"] = bool(v["data"].get("deleted"))
+        v["person_id"] = v["id"] if v["entity"] == "person" else v["data"].get("person_id")
+        v["device_id"] = device.id
+        v["updated_at"] = now
+    if hlcs:
+        v["field_hlc"] = {**v["field_hlc"], **hlcs}
+        v["updated_hlc"] = max(v["updated_hlc"], *hlcs.values())
+    if changes or hlcs:
+        row.dirty = True
+    _log_conflicts(state, op=op, cite_id=v["cite_id"], merged=merged, values=values, now=now)
+    return OpResult(
+        op_id=op.op_id, outcome=merged.outcome, version=v["version"], clock_flagged=flagged
+    )
+
+
+def _new_row(op: Op, user: AppUser, device: Device, now: dt.datetime) -> dict[str, Any]:
+    return {
+        "id": op.row_id,
+        "entity": op.entity,
+        "cite_id": user.cite_id,
+        "person_id": None,
+        "data": {},
+        "field_hlc": {},
+        "field_version": {},
+        "version": 0,
+        "txid": None,
+        "deleted": False,
+        "created_by": user.id,
+        "device_id": device.id,
+        "updated_hlc": "",
+        "created_at": now,
+        "updated_at": now,
+    }
+
+
+def _log_conflicts(
+    state: BulkState,
+    *,
+    op: Op,
+    cite_id: str,
+    merged: MergeResult,
+    values: dict[str, Any],
+    now: dt.datetime,
+) -> None:
+    base = {"entity": op.entity, "row_id": op.row_id, "cite_id": cite_id, "op_id": op.op_id}
+    empty = {"resolved_at": None, "resolved_by": None, "resolution": None}
+    for c in merged.conflicts:
+        state.conflicts.append(
+            {
+                **base,
+                **empty,
+                "id": uuid7(),
+                "kind": "hard",
+                "field": c.field,
+                "server_value": c.server_value,
+                "server_hlc": c.server_hlc,
+                "incoming_value": c.incoming_value,
+                "incoming_hlc": c.incoming_hlc,
+                "incoming_won": c.incoming_won,
+                "created_at": now,
+            }
+        )
+    if merged.soft_conflict:
+        state.conflicts.append(
+            {
+                **base,
+                **empty,
+                "id": uuid7(),
+                "kind": "soft",
+                "field": ", ".join(sorted(values)),
+                "server_value": None,
+                "server_hlc": None,
+                "incoming_value": values,
+                "incoming_hlc": op.hlc,
+                "incoming_won": True,
+                "created_at": now,
+                "resolved_at": now,  # merged automatically: nothing for a supervisor to do
+            }
+        )
+
+
+def record_ledger(
+    state: BulkState, *, op: Op, user: AppUser, device: Device, result: OpResult, now: dt.datetime
+) -> None:
+    previous = state.ledger.get(op.op_id)
+    state.ledger[op.op_id] = _Ledger(
+        result.outcome,
+        result.version,
+        result.clock_flagged,
+        previous is not None and previous.in_db,
+    )
+    state.ledger_writes[op.op_id] = {
+        "op_id": op.op_id,
+        "device_id": device.id,
+        "user_id": user.id,
+        "entity": op.entity,
+        "row_id": op.row_id,
+        "device_seq": op.device_seq,
+        "hlc": op.hlc,
+        "base_version": op.base_version,
+        "set": op.set,
+        "outcome": result.outcome,
+        "version": result.version,
+        "reason": result.reason,
+        "clock_flagged": result.clock_flagged,
+        "received_at": now,
+    }
+
+
+def flush_state(session: Session, state: BulkState) -> None:
+    """Write the batch: new rows, changed rows, conflicts, ledger entries."""
+    new_rows = [r.values for r in state.rows.values() if r.new and r.dirty]
+    old_rows = [r.values for r in state.rows.values() if not r.new and r.dirty]
+    if new_rows:
+        session.execute(insert(RECORD), new_rows)
+    if old_rows:
+        columns = ("person_id", "data", "field_hlc", "field_version", "version", "txid",
+                   "deleted", "device_id", "updated_hlc", "updated_at")  # fmt: skip
+        stmt = (
+            update(RECORD)
+            .where(RECORD.c.id == bindparam("b_id"))
+            .values({c: bindparam(f"b_{c}") for c in columns})
+        )
+        params = [{"b_id": r["id"], **{f"b_{c}": r[c] for c in columns}} for r in old_rows]
+        session.connection().execute(stmt, params)
+    if state.conflicts:
+        session.execute(insert(CONFLICT), state.conflicts)
+    fresh = [w for k, w in state.ledger_writes.items() if not state.ledger[k].in_db]
+    again = [w for k, w in state.ledger_writes.items() if state.ledger[k].in_db]
+    if fresh:
+        session.execute(insert(LEDGER), fresh)
+    if again:
+        ledger_columns = [k for k in again[0] if k != "op_id"]
+        stmt = (
+            update(LEDGER)
+            .where(LEDGER.c.op_id == bindparam("b_op_id"))
+            .values({c: bindparam(f"b_{c}") for c in ledger_columns})
+        )
+        session.connection().execute(stmt, [{f"b_{k}": w[k] for k in w} for w in again])
+
+
+def push_bulk(
+    session: Session,
+    *,
+    user: AppUser,
+    device: Device,
+    ops: list[Op],
+    clock: HlcClock,
+    now_ms: Callable[[], int],
+    validate: Callable[[Op, AppUser], tuple[dict[str, Any], Any]],
+    rejected: type[Exception],
+) -> list[OpResult]:
+    """Apply `ops` in memory and write them in bulk; database errors propagate."""
+    pg = is_postgres(session)
+    state = load_state(session, ops, pg)
+    versions = VersionAllocator()
+    txid = current_txid(session)
+    results: list[OpResult] = []
+    for op in ops:
+        known = state.ledger.get(op.op_id)
+        if known is not None and known.outcome != "rejected":
+            results.append(
+                OpResult(
+                    op_id=op.op_id,
+                    outcome="duplicate",
+                    version=known.version,
+                    clock_flagged=known.clock_flagged,
+                )
+            )
+            continue
+        now = utcnow()
+        try:
+            values, hlc = validate(op, user)
+            flagged = is_ahead(hlc, now_ms(), CLOCK_TOLERANCE_MS)
+            if flagged:
+                effective = clock.now()
+            else:
+                clock.observe(hlc)
+                effective = hlc
+            result = apply_in_memory(
+                state,
+                op=op,
+                values=values,
+                flagged=flagged,
+                effective_hlc=effective.encode(),
+                user=user,
+                device=device,
+                versions=versions,
+                txid=txid,
+                now=now,
+            )
+        except (BulkRejected, rejected) as exc:
+            result = OpResult(op_id=op.op_id, outcome="rejected", reason=str(exc))
+        record_ledger(state, op=op, user=user, device=device, result=result, now=now)
+        results.append(result)
+    versions.resolve(session, pg)
+    for row in state.rows.values():
+        if row.dirty:
+            v = row.values
+            v["version"] = versions.real(v["version"])
+            v["field_version"] = {k: versions.real(x) for k, x in v["field_version"].items()}
+    for entry in state.ledger_writes.values():
+        entry["version"] = versions.real(entry["version"])
+    flush_state(session, state)
+    return [r.model_copy(update={"version": versions.real(r.version)}) for r in results]

@@ -1,0 +1,155 @@
+"""Retention (DESIGN.md §4): personal data anonymised N months after the last contact.
+
+Anonymisation goes through the merge path (server ops), so every phone receives it
+on its next pull; the ledger and conflict log of the rows are scrubbed too. What
+remains serves statistics only: birth year, QPV, gender, closed-list answers,
+contacts' age band.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from domain.hlc import HlcClock
+from sync_server.crud.audit import record_audit
+from sync_server.crud.server_ops import (
+    PERSONAL_FIELDS,
+    rows_of_person,
+    scrub_history,
+    write_server_ops,
+)
+from sync_server.db import begin_write
+from sync_server.models import Record
+
+ANONYMISED_FIRST_NAME = "Anonyme"
+UPCOMING_DAYS = 30
+
+
+def months_before(moment: dt.datetime, months: int) -> dt.datetime:
+    """The same day and time `months` earlier (clamped to the month's last day)."""
+    year, month = divmod(moment.year * 12 + moment.month - 1 - months, 12)
+    month += 1
+    next_month = dt.date(year + month // 12, month % 12 + 1, 1)
+    last_day = (next_month - dt.timedelta(days=1)).day
+    return moment.replace(year=year, month=month, day=min(moment.day, last_day))
+
+
+@dataclass(frozen=True)
+class PersonActivity:
+    person: Record
+    last_contact: dt.datetime
+
+
+def _aware(value: dt.datetime) -> dt.datetime:
+    return value if value.tzinfo is not None else value.replace(tzinfo=dt.UTC)
+
+
+def _parse(value: Any) -> dt.datetime | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        return _aware(dt.datetime.fromisoformat(value))
+    except ValueError:
+        return None
+
+
+def is_anonymised(data: dict[str, Any]) -> bool:
+    return data.get("first_name") == ANONYMISED_FIRST_NAME and not data.get("last_name")
+
+
+def person_activity(session: Session, *, cite_id: str | None = None) -> list[PersonActivity]:
+    """Live, not yet anonymised persons with the date of their last contact
+    (their creation date when they have none)."""
+    stmt = select(Record).where(Record.entity == "person", col(Record.deleted).is_(False))
+    contacts = select(Record.person_id, Record.data).where(
+        Record.entity == "contact",
+        col(Record.deleted).is_(False),
+        col(Record.person_id).is_not(None),
+    )
+    if cite_id is not None:
+        stmt = stmt.where(Record.cite_id == cite_id)
+        contacts = contacts.where(Record.cite_id == cite_id)
+    last: dict[str, dt.datetime] = {}
+    for person_id, data in session.exec(contacts).all():
+        when = _parse(data.get("occurred_at"))
+        if person_id and when and (person_id not in last or when > last[person_id]):
+            last[person_id] = when
+    out = []
+    for person in session.exec(stmt).all():
+        if is_anonymised(person.data) or person.data.get("merged_into"):
+            continue
+        out.append(PersonActivity(person, last.get(person.id, _aware(person.created_at))))
+    return out
+
+
+def upcoming(
+    session: Session, *, cite_id: str, now: dt.datetime, months: int, days: int = UPCOMING_DAYS
+) -> list[tuple[PersonActivity, dt.datetime]]:
+    """Persons whose anonymisation date falls within the next `days` (soonest first)."""
+    limit = months_before(now + dt.timedelta(days=days), months)
+    floor = months_before(now, months)
+    due = [
+        (a, months_before(a.last_contact, -months))
+        for a in person_activity(session, cite_id=cite_id)
+        if floor < a.last_contact <= limit
+    ]
+    return sorted(due, key=lambda item: item[1])
+
+
+def _anonymous_values(
+    entity: str, data: dict[str, Any], last_contact: dt.datetime
+) -> dict[str, Any]:
+    values: dict[str, Any] = {
+        name: None for name in PERSONAL_FIELDS[entity] if data.get(name) is not None
+    }
+    if entity == "person":
+        values["first_name"] = ANONYMISED_FIRST_NAME
+        year = _birth_year(data, last_contact)
+        if year is not None:
+            # Only the year survives, stored as 1 January (documented in SECURITY.md).
+            values["birth_date"] = f"{year:04d}-01-01"
+    return values
+
+
+def _birth_year(data: dict[str, Any], last_contact: dt.datetime) -> int | None:
+    birth = data.get("birth_date")
+    if isinstance(birth, str) and len(birth) >= 4 and birth[:4].isdigit():
+        return int(birth[:4])
+    age = data.get("declared_age")
+    return last_contact.year - age if isinstance(age, int) else None
+
+
+def anonymise_expired(
+    session: Session, *, now: dt.datetime, months: int, clock: HlcClock | None = None
+) -> int:
+    """Anonymise every person whose last contact is older than `months`; returns how
+    many. The caller commits."""
+    clock = clock or HlcClock(node="server-retention")
+    begin_write(session)
+    floor = months_before(now, months)
+    count = 0
+    for activity in person_activity(session):
+        if activity.last_contact > floor:
+            continue
+        person = activity.person
+        rows = rows_of_person(session, person_id=person.id, cite_id=person.cite_id)
+        edits = [(r, _anonymous_values(r.entity, r.data, activity.last_contact)) for r in rows]
+        write_server_ops(
+            session, cite_id=person.cite_id, edits=[e for e in edits if e[1]], clock=clock
+        )
+        scrub_history(session, rows=rows)
+        record_audit(
+            session,
+            actor=None,
+            action="retention.anonymise",
+            entity="person",
+            row_id=person.id,
+            cite_id=person.cite_id,
+            detail={"rows": len(rows), "months": months},
+        )
+        count += 1
+    return count

@@ -1,0 +1,256 @@
+"""Review of contacts, their history from the ledger, and hard-conflict resolution."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from domain.entities import FieldsError, normalise_fields, person_display_name
+from domain.field_labels import field_label, value_label
+from domain.hlc import HlcClock
+from domain.vocabulary import ReviewState
+from sync_server.crud.supervisor_ops import (
+    Invalid,
+    NotFound,
+    Refused,
+    device_names,
+    get_live_row,
+    member_names,
+    partner_names,
+    write_as_supervisor,
+)
+from sync_server.db import begin_write
+from sync_server.models import AppUser, Conflict, Device, Record, SyncOp, utcnow
+from sync_server.review_schemas import (
+    ConflictSide,
+    ContactHistory,
+    FieldChange,
+    HistoryEntry,
+    ReadableConflict,
+    ReviewOut,
+)
+
+OUTCOME_LABELS = {
+    "applied": "Appliquée",
+    "duplicate": "Renvoi ignoré (déjà reçue)",
+    "superseded": "Dépassée par une modification plus récente",
+    "conflict": "Conflit avec une autre modification",
+    "rejected": "Rejetée",
+}
+ENTITY_LABELS = {
+    "contact": "Contact",
+    "person": "Personne",
+    "event": "Action de terrain",
+    "orientation": "Orientation",
+    "followup": "Relance",
+}
+
+
+def review_contact(
+    session: Session,
+    *,
+    user: AppUser,
+    device: Device,
+    clock: HlcClock,
+    contact_id: str,
+    state: str,
+    comment: str | None,
+    expected_version: int | None = None,
+) -> ReviewOut:
+    """Set the review state (and comment) of a contact; the caller commits."""
+    begin_write(session)
+    row = get_live_row(session, cite_id=user.cite_id, entity="contact", row_id=contact_id)
+    if expected_version is not None and row.version != expected_version:
+        raise Refused("Ce contact a été modifié entre-temps : rechargez-le avant de le revoir.")
+    # A validation clears an earlier "à corriger" comment: the phone must not keep it.
+    write_as_supervisor(
+        session,
+        user=user,
+        device=device,
+        clock=clock,
+        row=row,
+        values={"review_state": state, "review_comment": comment},
+    )
+    return ReviewOut(
+        id=row.id,
+        review_state=row.data.get("review_state"),
+        review_state_label=ReviewState(row.data["review_state"]).label,
+        review_comment=row.data.get("review_comment"),
+        version=row.version,
+    )
+
+
+def _reference_names(session: Session, *, cite_id: str, ops: list[SyncOp]) -> dict[str, str]:
+    """Names for every id the ops mention: members, partners, persons, events."""
+    names = member_names(session, cite_id=cite_id) | partner_names(session, cite_id=cite_id)
+    ids = {
+        v for o in ops for k, v in o.set_values.items() if k.endswith("_id") and isinstance(v, str)
+    }
+    ids |= {v for o in ops for v in (o.set_values.get("merged_into"),) if isinstance(v, str)}
+    if ids:
+        rows = session.exec(
+            select(Record).where(Record.cite_id == cite_id, col(Record.id).in_(ids))
+        ).all()
+        for r in rows:
+            if r.entity == "person":
+                names[r.id] = person_display_name(r.data)
+            elif r.entity == "event":
+                names[r.id] = str(r.data.get("place") or "action de terrain")
+    return names
+
+
+def contact_history(session: Session, *, cite_id: str, contact_id: str) -> ContactHistory:
+    """Every op received for a contact, oldest first, in plain language."""
+    row = session.get(Record, contact_id)
+    if row is None or row.cite_id != cite_id or row.entity != "contact":
+        raise NotFound("Contact introuvable dans votre cité.")
+    ops = list(
+        session.exec(
+            select(SyncOp)
+            .where(SyncOp.row_id == contact_id)
+            .order_by(col(SyncOp.received_at), col(SyncOp.hlc))
+        ).all()
+    )
+    names = _reference_names(session, cite_id=cite_id, ops=ops)
+    devices = device_names(session, ids={o.device_id for o in ops})
+    entries = [
+        HistoryEntry(
+            op_id=o.op_id,
+            at=o.received_at,
+            author_id=o.user_id,
+            author_name=names.get(o.user_id, "utilisateur inconnu"),
+            device_name=devices.get(o.device_id),
+            outcome=o.outcome,
+            outcome_label=OUTCOME_LABELS.get(o.outcome, o.outcome),
+            reason=o.reason,
+            changes=[
+                FieldChange(
+                    field=k,
+                    label=field_label(k),
+                    value=v,
+                    value_label=value_label("contact", k, v, names),
+                )
+                for k, v in o.set_values.items()
+            ],
+        )
+        for o in ops
+    ]
+    return ContactHistory(contact_id=contact_id, entries=entries)
+
+
+def _row_summary(row: Record | None, names: dict[str, str]) -> str:
+    if row is None:
+        return "ligne supprimée"
+    d = row.data
+    if row.entity == "person":
+        return person_display_name(d)
+    if row.entity == "contact":
+        day = value_label("contact", "occurred_at", d.get("occurred_at"))[:10]
+        return f"Contact du {day} · {names.get(d.get('mediator_id') or '', 'médiateur inconnu')}"
+    if row.entity == "event":
+        return f"Action de terrain · {d.get('place') or ''}".strip(" ·")
+    return ENTITY_LABELS.get(row.entity, row.entity)
+
+
+def readable_conflicts(
+    session: Session, *, cite_id: str, conflicts: list[Conflict]
+) -> list[ReadableConflict]:
+    rows = {
+        r.id: r
+        for r in session.exec(
+            select(Record).where(col(Record.id).in_({c.row_id for c in conflicts}))
+        ).all()
+    }
+    ledger = list(
+        session.exec(select(SyncOp).where(col(SyncOp.row_id).in_(set(rows)))).all() if rows else []
+    )
+    by_op = {o.op_id: o for o in ledger}
+    by_stamp = {(o.row_id, o.hlc): o for o in ledger}
+    names = _reference_names(session, cite_id=cite_id, ops=ledger)
+
+    def side(c: Conflict, value: Any, hlc: str | None, op: SyncOp | None) -> ConflictSide:
+        return ConflictSide(
+            value=value,
+            value_label=value_label(c.entity, c.field or "", value, names),
+            hlc=hlc,
+            author_name=names.get(op.user_id) if op else None,
+            at=op.received_at if op else None,
+        )
+
+    out = []
+    for c in conflicts:
+        base = ReadableConflict.model_validate(c, from_attributes=True)
+        out.append(
+            base.model_copy(
+                update={
+                    "entity_label": ENTITY_LABELS.get(c.entity, c.entity),
+                    "field_label": field_label(c.field or ""),
+                    "row_summary": _row_summary(rows.get(c.row_id), names),
+                    "server": side(
+                        c,
+                        c.server_value,
+                        c.server_hlc,
+                        by_stamp.get((c.row_id, c.server_hlc or "")),
+                    ),
+                    "incoming": side(c, c.incoming_value, c.incoming_hlc, by_op.get(c.op_id)),
+                    "resolved_at": c.resolved_at,
+                    "resolved_by_name": names.get(c.resolved_by or ""),
+                    "resolution": c.resolution,
+                }
+            )
+        )
+    return out
+
+
+def list_open_conflicts(session: Session, *, cite_id: str) -> list[ReadableConflict]:
+    conflicts = session.exec(
+        select(Conflict)
+        .where(
+            Conflict.cite_id == cite_id,
+            Conflict.kind == "hard",
+            col(Conflict.resolved_at).is_(None),
+        )
+        .order_by(col(Conflict.created_at).desc())
+    ).all()
+    return readable_conflicts(session, cite_id=cite_id, conflicts=list(conflicts))
+
+
+def resolve_conflict(
+    session: Session,
+    *,
+    user: AppUser,
+    device: Device,
+    clock: HlcClock,
+    conflict_id: str,
+    choice: str,
+    value: Any = None,
+) -> ReadableConflict:
+    """Write the chosen value as a new op and mark the conflict resolved; caller commits."""
+    begin_write(session)
+    conflict = session.get(Conflict, conflict_id)
+    if conflict is None or conflict.cite_id != user.cite_id or conflict.kind != "hard":
+        raise NotFound("Conflit introuvable dans votre cité.")
+    if conflict.resolved_at is not None:
+        raise Refused("Ce conflit a déjà été résolu : rechargez la liste.")
+    row = get_live_row(
+        session, cite_id=user.cite_id, entity=conflict.entity, row_id=conflict.row_id
+    )
+    field = conflict.field or ""
+    chosen = {"server": conflict.server_value, "incoming": conflict.incoming_value}.get(
+        choice, value
+    )
+    try:
+        values = normalise_fields(conflict.entity, {field: chosen})
+    except FieldsError as exc:
+        raise Invalid(f"Valeur impossible pour « {field_label(field)} » : {exc}") from None
+    result = write_as_supervisor(
+        session, user=user, device=device, clock=clock, row=row, values=values
+    )
+    conflict.resolved_at = utcnow()
+    conflict.resolved_by = user.id
+    conflict.resolution = {"choice": choice, "value": values[field], "op_id": result.op_id}
+    session.add(conflict)
+    session.flush()
+    [readable] = readable_conflicts(session, cite_id=user.cite_id, conflicts=[conflict])
+    return readable

@@ -1,0 +1,143 @@
+"""Data-subject rights (RGPD art. 15 and 17): export everything held on a person,
+and erasure that reaches every device.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from domain.hlc import HlcClock
+from sync_server.crud.server_ops import (
+    PERSONAL_FIELDS,
+    rows_of_person,
+    scrub_history,
+    write_server_ops,
+)
+from sync_server.db import begin_write
+from sync_server.models import AppUser, Record, SyncOp
+
+_SECTION = {
+    "contact": "contacts",
+    "orientation": "orientations",
+    "followup": "relances",
+}
+# French keys for the export, so the person can read their file.
+FIELD_LABELS: dict[str, str] = {
+    "first_name": "prénom",
+    "last_name": "nom",
+    "birth_name": "nom de naissance",
+    "birth_date": "date de naissance",
+    "declared_age": "âge déclaré",
+    "phone": "téléphone",
+    "email": "courriel",
+    "commune": "commune",
+    "qpv_code": "QPV",
+    "gender": "genre",
+    "ft_registration": "inscription France Travail",
+    "mission_locale": "suivi Mission locale",
+    "family_situation": "situation familiale",
+    "info_notice_given": "notice d'information remise",
+    "info_notice_at": "notice remise le",
+    "freins": "freins",
+    "need": "besoin",
+    "status": "statut",
+    "exit_type": "type de sortie",
+    "exit_date": "date de sortie",
+    "merged_into": "fusionnée dans",
+    "event_id": "action de terrain",
+    "person_id": "personne",
+    "mediator_id": "médiateur",
+    "occurred_at": "date",
+    "channel": "canal",
+    "age_band": "tranche d'âge",
+    "qpv_resident": "réside en QPV",
+    "note": "note",
+    "review_state": "état de relecture",
+    "review_comment": "commentaire de relecture",
+    "partner_id": "structure partenaire",
+    "theme": "thème",
+    "reason": "motif",
+    "date": "date",
+    "feedback_date": "date de retour",
+    "due_date": "échéance",
+    "what": "objet",
+    "done": "fait",
+    "deleted": "supprimé",
+}
+
+
+def _french(data: dict[str, Any]) -> dict[str, Any]:
+    return {FIELD_LABELS.get(k, k): v for k, v in sorted(data.items())}
+
+
+def find_person(session: Session, *, person_id: str, cite_id: str) -> Record | None:
+    row = session.get(Record, person_id)
+    if row is None or row.entity != "person" or row.cite_id != cite_id:
+        return None
+    return row
+
+
+def export_person(session: Session, *, person: Record) -> dict[str, Any]:
+    """Everything held on `person`: fields, related rows, and their change history."""
+    rows = rows_of_person(session, person_id=person.id, cite_id=person.cite_id)
+    names = {
+        u.id: u.display_name
+        for u in session.exec(select(AppUser).where(AppUser.cite_id == person.cite_id)).all()
+    }
+    out: dict[str, Any] = {
+        "document": "Données détenues par la Cité de l'emploi sur une personne (RGPD, art. 15)",
+        "exporté le": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "identifiant": person.id,
+        "personne": _french(person.data),
+        "contacts": [],
+        "orientations": [],
+        "relances": [],
+        "historique des modifications": [],
+    }
+    for row in rows:
+        section = _SECTION.get(row.entity)
+        if section is not None:
+            entry = {"identifiant": row.id, **_french(row.data)}
+            if "médiateur" in entry:
+                entry["médiateur"] = names.get(str(entry["médiateur"]), entry["médiateur"])
+            out[section].append(entry)
+    kinds = {r.id: r.entity for r in rows}
+    ledger = session.exec(
+        select(SyncOp)
+        .where(col(SyncOp.row_id).in_(list(kinds)))
+        .order_by(col(SyncOp.received_at), col(SyncOp.op_id))
+    ).all()
+    out["historique des modifications"] = [
+        {
+            "reçu le": op.received_at.isoformat(timespec="seconds"),
+            "fiche": kinds[op.row_id],
+            "identifiant": op.row_id,
+            "auteur": names.get(op.user_id, "serveur"),
+            "résultat": op.outcome,
+            "valeurs": _french(op.set_values),
+        }
+        for op in ledger
+    ]
+    return out
+
+
+def erase_person(session: Session, *, person: Record, clock: HlcClock) -> list[Record]:
+    """Tombstone the person and their rows with personal fields nulled, through
+    server ops (so every phone drops them on pull), and scrub the ledger and conflict
+    log. Returns the rows erased; the caller commits."""
+    begin_write(session)
+    rows = rows_of_person(session, person_id=person.id, cite_id=person.cite_id)
+    edits = [
+        (
+            row,
+            {"deleted": True}
+            | {f: None for f in PERSONAL_FIELDS.get(row.entity, frozenset()) if f in row.data},
+        )
+        for row in rows
+    ]
+    write_server_ops(session, cite_id=person.cite_id, edits=edits, clock=clock)
+    scrub_history(session, rows=rows)
+    return rows

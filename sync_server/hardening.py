@@ -1,0 +1,172 @@
+"""Defences every request goes through (DESIGN.md §4 "No personal data in logs.
+Request size limits."): a request id, a global body size limit, a generic 500
+answer, and access logs stripped of query strings (a search may carry a name).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from typing import Any
+
+from fastapi import FastAPI
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from domain.ids import uuid7
+from sync_server.crud.audit import current_request_id
+
+logger = logging.getLogger("sync_server.errors")
+
+REQUEST_ID_HEADER = "X-Request-ID"
+_SAFE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+SERVER_ERROR_DETAIL = (
+    "Erreur interne du serveur : rien n'a été enregistré pour cette requête. "
+    "Réessayez ; si le problème persiste, communiquez la référence {request_id} à l'administrateur."
+)
+
+
+class _BodyTooLarge(BaseException):
+    """A BaseException so that body parsers' `except Exception` cannot turn it into a 400."""
+
+
+class RequestGuardMiddleware:
+    """Tags each request with an id and refuses bodies above `max_bytes` (413).
+
+    Checks the declared Content-Length and counts the streamed bytes, so a client
+    that lies about (or omits) the length is stopped too.
+    """
+
+    def __init__(self, app: ASGIApp, *, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+        given = headers.get(REQUEST_ID_HEADER.lower(), "")
+        request_id = given if _SAFE_REQUEST_ID.match(given) else uuid7()
+        token = current_request_id.set(request_id)
+        try:
+            declared = headers.get("content-length", "")
+            if declared.isdigit() and int(declared) > self.max_bytes:
+                await self._refuse(send, request_id)
+                return
+            received = 0
+            started = False
+
+            async def counting_receive() -> Message:
+                nonlocal received
+                message = await receive()
+                if message["type"] == "http.request":
+                    received += len(message.get("body", b""))
+                    if received > self.max_bytes:
+                        raise _BodyTooLarge
+                return message
+
+            async def tagged_send(message: Message) -> None:
+                nonlocal started
+                if message["type"] == "http.response.start":
+                    started = True
+                    message.setdefault("headers", [])
+                    message["headers"] = [
+                        *message["headers"],
+                        (REQUEST_ID_HEADER.encode(), request_id.encode()),
+                    ]
+                await send(message)
+
+            try:
+                await self.app(scope, counting_receive, tagged_send)
+            except _BodyTooLarge:
+                if not started:
+                    await self._refuse(send, request_id)
+            except Exception as exc:
+                # Not re-raised: the server's own error logging would print the
+                # exception's message and traceback, which may carry personal data.
+                _log_error(exc, scope, request_id)
+                if not started:
+                    await _send_json(send, 500, _server_error_detail(request_id), request_id)
+        finally:
+            current_request_id.reset(token)
+
+    async def _refuse(self, send: Send, request_id: str) -> None:
+        detail = f"Requête trop volumineuse (plus de {self.max_bytes} octets)."
+        await _send_json(send, 413, detail, request_id)
+
+
+def _server_error_detail(request_id: str) -> str:
+    return SERVER_ERROR_DETAIL.format(request_id=request_id)
+
+
+def _log_error(exc: Exception, scope: Scope, request_id: str) -> None:
+    route: Any = scope.get("route")
+    # Type and route template only: an exception's message or the concrete URL may
+    # carry the values being written (names, phone numbers).
+    logger.error(
+        "unhandled %s on %s %s (request %s)",
+        type(exc).__name__,
+        scope.get("method", "?"),
+        getattr(route, "path", "?"),
+        request_id,
+    )
+
+
+async def _send_json(send: Send, status: int, detail: str, request_id: str) -> None:
+    body = json.dumps({"detail": detail}, ensure_ascii=False).encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(body)).encode()),
+                (REQUEST_ID_HEADER.encode(), request_id.encode()),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
+
+
+class StripQueryString(logging.Filter):
+    """Drops the query string from uvicorn access lines (`?q=Dupont` is personal data)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        args = record.args
+        if isinstance(args, tuple) and len(args) >= 3 and isinstance(args[2], str):
+            path = args[2]
+            if "?" in path:
+                record.args = (*args[:2], path.split("?", 1)[0] + "?…", *args[3:])
+        return True
+
+
+def install_access_log_filter() -> None:
+    access = logging.getLogger("uvicorn.access")
+    if not any(isinstance(f, StripQueryString) for f in access.filters):
+        access.addFilter(StripQueryString())
+
+
+def install(app: FastAPI, *, max_request_bytes: int) -> None:
+    app.add_middleware(RequestGuardMiddleware, max_bytes=max_request_bytes)
+    install_access_log_filter()
+    _document_readable_422(app)
+
+
+def _document_readable_422(app: FastAPI) -> None:
+    """422 answers carry one readable French string (main.py), not FastAPI's list."""
+    original = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        schema = original()
+        components = schema.get("components", {}).get("schemas", {})
+        if "HTTPValidationError" in components:
+            components["HTTPValidationError"] = {
+                "title": "HTTPValidationError",
+                "type": "object",
+                "properties": {"detail": {"type": "string", "title": "Detail"}},
+                "required": ["detail"],
+            }
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]

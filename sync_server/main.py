@@ -1,0 +1,113 @@
+"""The FastAPI application factory."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from sqlalchemy.exc import OperationalError
+
+from domain.hlc import Hlc, HlcClock
+from domain.sync import MIN_SCHEMA_VERSION, PushRequest
+from sync_server.api.body import readable_errors
+from sync_server.api.main import api_router
+from sync_server.crud.push import TransientDbError
+from sync_server.db import make_engine, migrate
+from sync_server.deps import DEVICE_REVOKED, DeviceRevoked, SchemaTooOld
+from sync_server.hardening import install as install_hardening
+from sync_server.settings import Settings
+
+DATABASE_BUSY = "Serveur momentanément occupé : rien n'a été perdu, réessayez dans un instant."
+BUSY_RETRY_AFTER_S = 5
+
+
+@dataclass
+class LockedClock(HlcClock):
+    """The server clock, shared by the request threads of one process."""
+
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def now(self) -> Hlc:
+        with self._lock:
+            return super().now()
+
+    def observe(self, remote: Hlc) -> Hlc:
+        with self._lock:
+            return super().observe(remote)
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or Settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        engine = make_engine(settings)
+        # A fresh SQLite file (or an older schema) is brought up to date before serving.
+        migrate(engine)
+        app.state.engine = engine
+        try:
+            yield
+        finally:
+            engine.dispose()
+
+    app = FastAPI(title="Relais — serveur de synchronisation", version="0.1.0", lifespan=lifespan)
+    app.state.settings = settings
+    # Stamps server-side edits only; correctness never depends on its in-process state.
+    app.state.clock = LockedClock(node="server")
+    app.include_router(api_router)
+    install_hardening(app, max_request_bytes=settings.max_request_bytes)
+
+    @app.exception_handler(SchemaTooOld)
+    async def _schema_too_old(_request: Request, exc: SchemaTooOld) -> JSONResponse:
+        return JSONResponse(
+            status_code=426,
+            content={
+                "detail": (
+                    f"Version de schéma {exc.schema_version} trop ancienne : "
+                    "mettez l'application à jour."
+                ),
+                "min_schema_version": MIN_SCHEMA_VERSION,
+            },
+        )
+
+    @app.exception_handler(DeviceRevoked)
+    async def _device_revoked(_request: Request, _exc: DeviceRevoked) -> JSONResponse:
+        return JSONResponse(
+            status_code=401,
+            content={"detail": DEVICE_REVOKED, "code": "device_revoked"},
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+
+    @app.exception_handler(TransientDbError)
+    @app.exception_handler(OperationalError)
+    async def _busy(_request: Request, _exc: Exception) -> JSONResponse:
+        # Nothing of the request was kept: the phone retries with its outbox intact.
+        return JSONResponse(
+            status_code=503,
+            content={"detail": DATABASE_BUSY},
+            headers={"Retry-After": str(BUSY_RETRY_AFTER_S)},
+        )
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        return JSONResponse(status_code=422, content={"detail": readable_errors(exc)})
+
+    # The push body is parsed by hand (compression, size limits): document its schema.
+    original_openapi = app.openapi
+
+    def openapi() -> dict[str, object]:
+        if app.openapi_schema is None:
+            schema = original_openapi()
+            components = schema.setdefault("components", {}).setdefault("schemas", {})
+            push_schema = PushRequest.model_json_schema(ref_template="#/components/schemas/{model}")
+            components.update(push_schema.pop("$defs", {}))
+            components["PushRequest"] = push_schema
+        return app.openapi_schema or original_openapi()
+
+    app.openapi = openapi  # type: ignore[method-assign]
+    return app

@@ -1,0 +1,270 @@
+"""Database tables (SQLModel) and the API models derived from them.
+
+Synced entities (events, persons, contacts, orientations, follow-ups) share one
+generic `record` table: the field values live in `data` as canonical JSON (see
+`domain.entities.normalise_fields`) next to their per-field HLCs and versions, so
+the merge rule of `domain.merge` applies to every entity alike.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, Column, DateTime, Index
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlmodel import Field, SQLModel
+
+from domain.ids import uuid7
+
+JSONType = JSON().with_variant(JSONB(), "postgresql")
+TZDateTime = DateTime(timezone=True)
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+# --- Referentials ---------------------------------------------------------------
+
+
+class Cite(SQLModel, table=True):
+    __tablename__ = "cite"
+
+    id: str = Field(default_factory=uuid7, primary_key=True, max_length=36)
+    name: str = Field(max_length=120)
+    communes: list[str] = Field(default_factory=list, sa_type=JSONType)
+
+
+class Qpv(SQLModel, table=True):
+    __tablename__ = "qpv"
+
+    code: str = Field(primary_key=True, max_length=16)
+    name: str = Field(max_length=120)
+    cite_id: str = Field(foreign_key="cite.id", index=True, max_length=36)
+
+
+class Partner(SQLModel, table=True):
+    __tablename__ = "partner"
+
+    id: str = Field(default_factory=uuid7, primary_key=True, max_length=36)
+    cite_id: str = Field(foreign_key="cite.id", index=True, max_length=36)
+    name: str = Field(max_length=120)
+    type: str = Field(max_length=32)  # domain.vocabulary.PartnerType value
+    themes: list[str] = Field(default_factory=list, sa_type=JSONType)
+
+
+# --- Users and devices ----------------------------------------------------------
+
+
+class UserBase(SQLModel):
+    username: str = Field(max_length=80)
+    display_name: str = Field(max_length=120)
+    role: str = Field(max_length=16)  # domain.vocabulary.Role value
+    cite_id: str = Field(foreign_key="cite.id", index=True, max_length=36)
+    active: bool = True
+
+
+class AppUser(UserBase, table=True):
+    __tablename__ = "app_user"
+
+    id: str = Field(default_factory=uuid7, primary_key=True, max_length=36)
+    username: str = Field(max_length=80, unique=True)
+    password_hash: str = Field(max_length=255)
+
+
+class UserCreate(UserBase):
+    password: str = Field(min_length=8, max_length=200)
+
+
+class Device(SQLModel, table=True):
+    __tablename__ = "device"
+
+    id: str = Field(default_factory=uuid7, primary_key=True, max_length=36)
+    user_id: str = Field(foreign_key="app_user.id", index=True, max_length=36)
+    name: str = Field(max_length=80)
+    # Only the SHA-256 of the bearer token is stored: a database leak reveals no token.
+    token_hash: str = Field(max_length=64, unique=True)
+    created_at: dt.datetime = Field(default_factory=utcnow, sa_type=TZDateTime)
+    last_seen_at: dt.datetime | None = Field(default=None, sa_type=TZDateTime)
+    revoked_at: dt.datetime | None = Field(default=None, sa_type=TZDateTime)
+    # Sliding session: the token stops working after this long without use
+    # (browser consoles: hours; phones: weeks). See sync_server/sessions.py.
+    idle_timeout_minutes: int = Field(default=30 * 24 * 60)
+
+
+# --- Sync -------------------------------------------------------------------------
+
+
+class Record(SQLModel, table=True):
+    __tablename__ = "record"
+    __table_args__ = (
+        Index("ix_record_cite_version", "cite_id", "version"),
+        Index("ix_record_cite_txid_version", "cite_id", "txid", "version"),
+        Index("ix_record_cite_entity", "cite_id", "entity"),
+    )
+
+    id: str = Field(primary_key=True, max_length=36)
+    entity: str = Field(max_length=16)
+    # Stamped from the pushing user, never from the op: scope cannot be forged.
+    cite_id: str = Field(foreign_key="cite.id", max_length=36)
+    person_id: str | None = Field(default=None, index=True, max_length=36)
+    data: dict[str, Any] = Field(default_factory=dict, sa_type=JSONType)
+    field_hlc: dict[str, str] = Field(default_factory=dict, sa_type=JSONType)
+    field_version: dict[str, int] = Field(default_factory=dict, sa_type=JSONType)
+    version: int = Field(sa_type=BigInteger)
+    # PostgreSQL id of the writing transaction, for the pull cursor (None on SQLite).
+    txid: int | None = Field(default=None, sa_type=BigInteger)
+    deleted: bool = False
+    created_by: str = Field(max_length=36)
+    device_id: str = Field(max_length=36)
+    updated_hlc: str = Field(max_length=80)
+    created_at: dt.datetime = Field(default_factory=utcnow, sa_type=TZDateTime)
+    updated_at: dt.datetime = Field(default_factory=utcnow, sa_type=TZDateTime)
+
+
+class SyncOp(SQLModel, table=True):
+    """Append-only ledger of received ops; `op_id` makes pushes idempotent."""
+
+    __tablename__ = "sync_op"
+
+    op_id: str = Field(primary_key=True, max_length=36)
+    device_id: str = Field(index=True, max_length=36)
+    user_id: str = Field(max_length=36)
+    entity: str = Field(max_length=16)
+    row_id: str = Field(index=True, max_length=36)
+    device_seq: int = Field(sa_type=BigInteger)
+    hlc: str = Field(max_length=80)
+    base_version: int | None = Field(default=None, sa_type=BigInteger)
+    set_values: dict[str, Any] = Field(
+        default_factory=dict, sa_column=Column("set", JSONType, nullable=False)
+    )
+    outcome: str = Field(max_length=16)
+    version: int | None = Field(default=None, sa_type=BigInteger)
+    reason: str | None = Field(default=None, max_length=500)
+    clock_flagged: bool = False
+    received_at: dt.datetime = Field(default_factory=utcnow, sa_type=TZDateTime)
+
+
+class Conflict(SQLModel, table=True):
+    """Hard conflicts (both values kept for a supervisor) and a log of soft ones."""
+
+    __tablename__ = "conflict"
+
+    id: str = Field(default_factory=uuid7, primary_key=True, max_length=36)
+    kind: str = Field(default="hard", max_length=8)  # 'hard' | 'soft'
+    entity: str = Field(max_length=16)
+    row_id: str = Field(index=True, max_length=36)
+    cite_id: str = Field(foreign_key="cite.id", index=True, max_length=36)
+    field: str | None = Field(default=None, max_length=200)
+    server_value: Any = Field(default=None, sa_type=JSONType, nullable=True)
+    server_hlc: str | None = Field(default=None, max_length=80)
+    incoming_value: Any = Field(default=None, sa_type=JSONType, nullable=True)
+    incoming_hlc: str | None = Field(default=None, max_length=80)
+    incoming_won: bool = False
+    op_id: str = Field(max_length=36)
+    created_at: dt.datetime = Field(default_factory=utcnow, sa_type=TZDateTime)
+    resolved_at: dt.datetime | None = Field(default=None, sa_type=TZDateTime)
+    resolved_by: str | None = Field(default=None, max_length=36)
+    resolution: Any = Field(default=None, sa_type=JSONType, nullable=True)
+
+
+class SyncState(SQLModel, table=True):
+    """One row: the SQLite change counter and the tombstone purge floor.
+
+    A pull cursor positioned below the floor may have missed purged tombstones,
+    so its client must restart from scratch (`reset_required`).
+    """
+
+    __tablename__ = "sync_state"
+
+    id: int = Field(default=1, primary_key=True)
+    version_counter: int = Field(default=0, sa_type=BigInteger)
+    purge_floor_txid: int = Field(default=0, sa_type=BigInteger)
+    purge_floor_version: int = Field(default=0, sa_type=BigInteger)
+
+
+# --- Security: login throttling and audit (DESIGN.md §4) ---------------------------
+
+
+class LoginFailure(SQLModel, table=True):
+    """One failed login; counted per username and per client address over a window.
+
+    Kept in the database so the limit holds across several server processes.
+    """
+
+    __tablename__ = "login_failure"
+    __table_args__ = (Index("ix_login_failure_key_at", "key", "at"),)
+
+    id: str = Field(default_factory=uuid7, primary_key=True, max_length=36)
+    # "user:<username>" or "ip:<address>"
+    key: str = Field(max_length=200)
+    at: dt.datetime = Field(default_factory=utcnow, sa_type=TZDateTime)
+
+
+class AuditEvent(SQLModel, table=True):
+    """Append-only journal of supervisor/admin actions and person-record reads.
+
+    `detail` never holds personal data (ids, counts, field names only). On
+    PostgreSQL a trigger refuses UPDATE and DELETE.
+    """
+
+    __tablename__ = "audit_event"
+    __table_args__ = (Index("ix_audit_event_at", "at"),)
+
+    id: str = Field(default_factory=uuid7, primary_key=True, max_length=36)
+    at: dt.datetime = Field(default_factory=utcnow, sa_type=TZDateTime)
+    actor_user_id: str | None = Field(default=None, index=True, max_length=36)
+    actor_device_id: str | None = Field(default=None, max_length=36)
+    cite_id: str | None = Field(default=None, index=True, max_length=36)
+    action: str = Field(index=True, max_length=64)
+    entity: str | None = Field(default=None, max_length=32)
+    row_id: str | None = Field(default=None, max_length=64)
+    detail: dict[str, Any] = Field(default_factory=dict, sa_type=JSONType)
+    request_id: str | None = Field(default=None, max_length=64)
+
+
+# --- Administration (enrolment codes, cité settings) -------------------------------
+
+
+class EnrolCode(SQLModel, table=True):
+    """A short-lived single-use code an admin gives a phone to enrol for a user."""
+
+    __tablename__ = "enrol_code"
+
+    id: str = Field(default_factory=uuid7, primary_key=True, max_length=36)
+    # SHA-256 of the code only: whoever reads the table cannot enrol a phone.
+    code_hash: str = Field(max_length=64, unique=True)
+    user_id: str = Field(foreign_key="app_user.id", index=True, max_length=36)
+    created_by: str = Field(max_length=36)
+    created_at: dt.datetime = Field(default_factory=utcnow, sa_type=TZDateTime)
+    expires_at: dt.datetime = Field(sa_type=TZDateTime)
+    used_at: dt.datetime | None = Field(default=None, sa_type=TZDateTime)
+    device_id: str | None = Field(default=None, max_length=36)
+
+
+class CiteSettings(SQLModel, table=True):
+    __tablename__ = "cite_settings"
+
+    cite_id: str = Field(foreign_key="cite.id", primary_key=True, max_length=36)
+    retention_months: int = 24
+    updated_at: dt.datetime = Field(default_factory=utcnow, sa_type=TZDateTime)
+    updated_by: str | None = Field(default=None, max_length=36)
+
+
+# --- Review (supervisor console) ---------------------------------------------------
+
+
+class DuplicateDismissal(SQLModel, table=True):
+    """A pair of persons a supervisor said are not the same: never proposed again.
+
+    The pair is stored ordered (`person_a` < `person_b`) so each pair has one row.
+    """
+
+    __tablename__ = "duplicate_dismissal"
+
+    cite_id: str = Field(foreign_key="cite.id", index=True, max_length=36)
+    person_a: str = Field(primary_key=True, max_length=36)
+    person_b: str = Field(primary_key=True, max_length=36)
+    dismissed_by: str = Field(max_length=36)
+    dismissed_at: dt.datetime = Field(default_factory=utcnow, sa_type=TZDateTime)

@@ -1,0 +1,64 @@
+"""Renders the protected quarterly report (domain.report) as CSV and XLSX bytes."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font, PatternFill
+
+from domain.report import SUPPRESSION_NOTE, ReportTable
+
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+CSV_TYPE = "text/csv; charset=utf-8"
+CSV_HEADER = ["section", "categorie", "valeur"]
+
+
+def report_csv(title: str, tables: list[ReportTable]) -> bytes:
+    """One line per figure: section, category, value ("<5" when suppressed).
+
+    UTF-8 with a BOM and `;` separators, as French spreadsheet software expects.
+    """
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
+    writer.writerow(CSV_HEADER)
+    writer.writerow(["Rapport", title, ""])
+    for table in tables:
+        for label, value in table.rows:
+            writer.writerow([table.title, label, value])
+        if table.total is not None:
+            writer.writerow([table.title, "Total", table.total])
+    writer.writerow(["Note", SUPPRESSION_NOTE, ""])
+    return ("\ufeff" + out.getvalue()).encode("utf-8")
+
+
+def report_xlsx(title: str, tables: list[ReportTable]) -> bytes:
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = "Rapport"
+    sheet.column_dimensions["A"].width = 58
+    sheet.column_dimensions["B"].width = 14
+    sheet.append([title])
+    sheet["A1"].font = Font(bold=True, size=14)
+    sheet.append([SUPPRESSION_NOTE])
+    sheet["A2"].alignment = Alignment(wrap_text=True)
+    sheet.row_dimensions[2].height = 48
+    heading = PatternFill("solid", fgColor="DDE3F5")
+    for table in tables:
+        sheet.append([])
+        sheet.append([table.title, "Nombre"])
+        for cell in sheet[sheet.max_row]:
+            cell.font = Font(bold=True)
+            cell.fill = heading
+        for label, value in table.rows:
+            sheet.append([label, value])
+            sheet.cell(sheet.max_row, 2).alignment = Alignment(horizontal="right")
+        if table.total is not None:
+            sheet.append(["Total", table.total])
+            sheet.cell(sheet.max_row, 1).font = Font(bold=True)
+            sheet.cell(sheet.max_row, 2).alignment = Alignment(horizontal="right")
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()

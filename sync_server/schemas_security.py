@@ -1,0 +1,45 @@
+"""Request and response models of the security and privacy endpoints."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class AuditEventOut(BaseModel):
+    id: str
+    at: dt.datetime
+    actor_user_id: str | None
+    actor_name: str | None
+    actor_device_id: str | None
+    action: str
+    entity: str | None
+    row_id: str | None
+    detail: dict[str, Any]
+    request_id: str | None
+
+
+class EraseRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reason: str = Field(
+        min_length=3,
+        max_length=200,
+        description="Why the data is erased (e.g. « demande de la personne du 3 mars »). "
+        "Stored in the audit log: no name here.",
+    )
+
+
+class EraseResult(BaseModel):
+    person_id: str
+    rows_erased: int
+    detail: str
+
+
+class RetentionDue(BaseModel):
+    person_id: str
+    display_name: str
+    last_contact: dt.datetime
+    anonymised_on: dt.date

@@ -1,0 +1,28 @@
+"""Server configuration, read from the environment (prefix RELAIS_)."""
+
+from __future__ import annotations
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="RELAIS_", extra="ignore")
+
+    # Relative SQLite paths resolve against the working directory; the folder is created.
+    database_url: str = "sqlite:///var/relais.sqlite3"
+    tombstone_retention_days: int = 90
+    max_body_bytes: int = 5 * 1024 * 1024
+    # Echo SQL for debugging only: statements may carry personal data.
+    echo_sql: bool = False
+    # --- Security (DESIGN.md §4; see SECURITY.md) ---
+    # Failed logins allowed per username and per client address within the window.
+    login_max_failures: int = 5
+    login_window_minutes: int = 15
+    # Idle time after which a token stops working (sliding on use).
+    browser_idle_minutes: int = 12 * 60
+    phone_idle_minutes: int = 30 * 24 * 60
+    # Any request body above this is refused (413) before a route reads it.
+    max_request_bytes: int = 6 * 1024 * 1024
+    # Personal data is anonymised this many months after a person's last contact.
+    retention_months: int = Field(default=24, ge=1, le=36)
