@@ -1,0 +1,26 @@
+"""The contexts through which screens reach the session's state (no globals)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import flet as ft
+
+if TYPE_CHECKING:
+    from app.console_state import ConsoleState
+    from app.state import FieldState
+
+FieldContext: Any = ft.create_context(None)
+ConsoleContext: Any = ft.create_context(None)
+
+
+def use_field() -> FieldState:
+    state = ft.use_context(FieldContext)
+    assert state is not None, "FieldContext not provided"
+    return state
+
+
+def use_console() -> ConsoleState:
+    state = ft.use_context(ConsoleContext)
+    assert state is not None, "ConsoleContext not provided"
+    return state

@@ -1,0 +1,146 @@
+"""Login: the mediator (or supervisor) signs in once; the device is enrolled.
+
+On the phone a mediator may instead type the one-time code an admin generated in
+the console (no password to remember on the street).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+import flet as ft
+
+from app.ui.form_state import use_form
+from app.ui.secret_field import SecretField
+from app.ui.widgets import PRIMARY, TAP, banner, big_button
+
+
+@ft.component
+def LoginScreen(
+    title: str,
+    error: str | None,
+    busy: bool,
+    on_login: Callable[[str, str], Awaitable[None]],
+    on_enrol: Callable[[str], Awaitable[None]] | None = None,
+) -> ft.Control:
+    # Every hook here, in a fixed order: the two forms below are plain builders.
+    with_code, set_with_code = ft.use_state(False)
+    form = use_form(username="", password="", code="")
+    username, set_username = form["username"], form.setter("username")
+    password, set_password = form["password"], form.setter("password")
+    code, set_code = form["code"], form.setter("code")
+
+    async def sign_in(_: ft.Event | None = None) -> None:
+        await on_login(form["username"], form["password"])
+
+    async def enrol(_: ft.Event | None = None) -> None:
+        if on_enrol is not None:
+            await on_enrol(form["code"])
+
+    if with_code and on_enrol is not None:
+        body = _code_form(busy, code, set_code, enrol, lambda: set_with_code(False))
+    else:
+        body = _password_form(busy, (username, set_username), (password, set_password), sign_in)
+        if on_enrol is not None:
+            body.append(
+                ft.TextButton(
+                    "J'ai un code d'enrôlement",
+                    height=TAP,
+                    icon=ft.Icons.QR_CODE_2,
+                    key="login-with-code",
+                    on_click=lambda _: set_with_code(True),
+                )
+            )
+    if error:  # just above the buttons, where the eye is
+        body.insert(-2 if on_enrol is not None else -1, banner(error, error=True))
+
+    return ft.Container(
+        content=ft.Column(
+            [
+                ft.Text("Relais", size=40, weight=ft.FontWeight.BOLD, color=PRIMARY),
+                ft.Text(title, size=17),
+                *body,
+            ],
+            spacing=18,
+            horizontal_alignment=ft.CrossAxisAlignment.STRETCH,
+            width=420,
+        ),
+        padding=24,
+        alignment=ft.Alignment.TOP_CENTER,
+        expand=True,
+    )
+
+
+Setter = Callable[[str], None]
+Submit = Callable[[ft.Event | None], Awaitable[None]]
+
+
+def _password_form(
+    busy: bool, user: tuple[str, Setter], secret: tuple[str, Setter], submit: Submit
+) -> list[ft.Control]:
+    (username, set_username), (password, set_password) = user, secret
+    return [
+        ft.TextField(
+            label="Identifiant",
+            key="login-username",
+            value=username,
+            on_change=lambda e: set_username(e.control.value),
+            autofocus=True,
+            text_size=17,
+        ),
+        SecretField(
+            "Mot de passe",
+            "login-password",
+            password,
+            lambda e: set_password(e.control.value),
+            on_submit=submit,
+        ),
+        ft.Row(
+            [
+                big_button(
+                    "Connexion en cours…" if busy else "Se connecter",
+                    key="login-submit",
+                    on_click=submit,
+                    disabled=busy,
+                )
+            ]
+        ),
+    ]
+
+
+def _code_form(
+    busy: bool, code: str, set_code: Setter, submit: Submit, back: Callable[[], None]
+) -> list[ft.Control]:
+    return [
+        ft.Text(
+            "Saisissez le code à usage unique affiché dans la console, par exemple "
+            "ABCD-2345 (valable 15 minutes).",
+            size=15,
+        ),
+        ft.TextField(
+            label="Code d'enrôlement",
+            key="enrol-code",
+            value=code,
+            on_change=lambda e: set_code(e.control.value),
+            on_submit=submit,
+            autofocus=True,
+            capitalization=ft.TextCapitalization.CHARACTERS,
+            text_size=20,
+        ),
+        ft.Row(
+            [
+                big_button(
+                    "Enrôlement en cours…" if busy else "Enrôler ce téléphone",
+                    key="enrol-submit",
+                    on_click=submit,
+                    disabled=busy,
+                )
+            ]
+        ),
+        ft.TextButton(
+            "Se connecter avec un mot de passe",
+            height=TAP,
+            key="login-with-password",
+            on_click=lambda _: back(),
+        ),
+    ]

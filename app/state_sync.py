@@ -1,0 +1,171 @@
+"""Sync from the field app's state: on demand, and automatically in the background.
+
+Mixed into `FieldState`. `sync()` runs the sync client in a worker thread and
+reports its progress on the loop; `run_auto_sync()` runs for the life of the page
+(started next to `watch_inactivity`): it probes the server every few seconds
+(RELAIS_AUTOSYNC_SECONDS) and syncs when the server answers and ops are waiting.
+Nothing syncs while the app is locked, on the PIN screen or signed out.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import flet as ft
+
+from app.store import StoreLocked
+from app.sync.auto import AutoSync
+from app.sync.client import SyncProgress
+from app.sync.errors import DeviceRevoked, ServerUnreachable, SyncError
+
+if TYPE_CHECKING:
+    from app.config import AppConfig
+    from app.store import DeviceSession, LocalStore, SyncStatus
+    from app.sync.client import SyncClient
+    from domain.sync import ReferentialsOut
+
+
+def progress_text(p: SyncProgress) -> str:
+    """ "Envoi 200/5000…" while pushing, "Réception 1000…" while pulling."""
+    if p.phase == "push":
+        return f"Envoi {p.done}/{p.total}…" if p.total else f"Envoi {p.done}…"
+    return f"Réception {p.done}…"
+
+
+def progress_fraction(p: SyncProgress) -> float | None:
+    """How far the push is (0..1); None when unknown (the pull)."""
+    if p.phase == "push" and p.total:
+        return min(1.0, p.done / p.total)
+    return None
+
+
+@ft.observable
+@dataclass
+class SyncProgressView:
+    """What a running sync is doing. Its own observable: a progress step, or an
+    automatic sync starting, re-renders only the widgets given this object, not every
+    screen (the mediator may be typing; and screens read the store, whose lock the
+    sync's worker thread holds for most of a long sync)."""
+
+    running: bool = False
+    """A sync runs, automatic or not (FieldState.syncing: only the ones asked for)."""
+    text: str = ""
+    """E.g. "Envoi 500/5000…"; empty before the first batch and when idle."""
+    fraction: float | None = None
+    """How far the push is (0..1), None when unknown."""
+
+    def show(self, p: SyncProgress | None) -> None:
+        self.text = progress_text(p) if p else ""
+        self.fraction = progress_fraction(p) if p else None
+
+
+class SyncActions:
+    if TYPE_CHECKING:
+        # Fields declared by FieldState (observable dataclass).
+        config: AppConfig
+        store: LocalStore
+        session: DeviceSession | None
+        status: SyncStatus | None
+        referentials: ReferentialsOut | None
+        syncing: bool
+        online: bool | None
+        sync_progress: SyncProgressView
+        notice: str | None
+        error: str | None
+        locked: bool
+        revision: int
+        _sync_quiet: bool
+
+        # Provided by FieldState and PinLock.
+        @property
+        def client(self) -> SyncClient: ...
+
+        @property
+        def readable(self) -> bool: ...
+
+        def _changed(self) -> None: ...
+
+        def _fresh_store(self, message: str) -> None: ...
+
+        def on_store_locked(self, exc: StoreLocked) -> None: ...
+
+    # --- what AutoSync asks -----------------------------------------------------------
+    @property
+    def server_url(self) -> str:
+        return self.session.server_url if self.session else self.config.server_url
+
+    def can_sync(self) -> bool:
+        """Signed in, unlocked, past the PIN setup, no sync running."""
+        return self.readable and not self.sync_progress.running
+
+    def pending_count(self) -> int:
+        return self.store.pending_count() if self.readable else 0
+
+    async def run_auto_sync(self, auto: AutoSync | None = None) -> None:
+        """Runs for the life of the page."""
+        auto = auto or AutoSync(self, lambda: self.server_url)
+        await auto.run(asyncio.Event())
+
+    # --- the sync itself ----------------------------------------------------------------
+    async def sync(self, *, quiet: bool = False) -> None:
+        """Push then pull. `quiet` (automatic sync): no banner; the sync bar and the
+        Synchronisation screen show the outcome and any error."""
+        if self.session is None or self.locked:
+            return
+        if self.sync_progress.running:
+            if not quiet:
+                # A tap during an automatic sync: that sync then reports as if tapped.
+                self._sync_quiet = False
+                self.syncing = True
+            return
+        # The count shown during the sync is the one at its start (the store stays
+        # busy under the sync's worker until the end).
+        self.status = self.store.sync_status()
+        self.sync_progress.running = True
+        self.syncing = not quiet
+        self._sync_quiet = quiet
+        changed = True
+        # The banner of an earlier failed sync, which a success makes obsolete.
+        stale_error = self.status.last_error if self.status else None
+        if not quiet:
+            self.error = None
+        loop = asyncio.get_running_loop()
+
+        def on_progress(p: SyncProgress) -> None:  # called in the worker thread
+            loop.call_soon_threadsafe(self.sync_progress.show, p)
+
+        try:
+            report = await asyncio.to_thread(self.client.sync, on_progress)
+            if self.referentials is None:
+                self.referentials = await asyncio.to_thread(self.client.fetch_referentials)
+            self.online = True
+            changed = bool(report.pushed or report.pulled)
+            if self.error is not None and self.error == stale_error:
+                self.error = None
+            if not self._sync_quiet:
+                self.notice = (
+                    f"Synchronisation terminée : {report.acked} envoyé(s), {report.pulled} reçu(s)."
+                )
+        except DeviceRevoked as exc:
+            self._fresh_store(str(exc))  # the client pushed what it could, then wiped
+        except StoreLocked as exc:
+            self.on_store_locked(exc)
+        except SyncError as exc:
+            if not self._sync_quiet:
+                self.error = str(exc)
+            if isinstance(exc, ServerUnreachable):
+                self.online = False
+        finally:
+            self.syncing = False
+            self.sync_progress.show(None)
+            self.sync_progress.running = False
+            if not self.locked and self._sync_quiet:
+                # Not the mediator's doing: refresh (only if something moved, not to
+                # disturb a form being typed), and keep the inactivity lock running.
+                self.status = self.store.sync_status()  # notifies only if it differs
+                if changed:
+                    self.revision += 1
+            elif not self.locked:
+                self._changed()

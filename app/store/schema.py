@@ -1,0 +1,124 @@
+"""The versioned local schema: `PRAGMA user_version` and ordered migration steps.
+
+Step N brings a file from user_version N-1 to N, in one transaction with the
+version bump, so a crash mid-upgrade leaves the previous version intact. Steps
+are append-only: a released step is never edited, a new one is added.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+
+Step = Callable[[sqlite3.Connection], None]
+
+
+def _v1_base_tables(conn: sqlite3.Connection) -> None:
+    conn.execute(
+        """CREATE TABLE row (
+            entity TEXT NOT NULL,
+            id TEXT NOT NULL,
+            data TEXT NOT NULL,
+            server_version INTEGER NULL,
+            deleted INTEGER NOT NULL DEFAULT 0,
+            local_updated_at TEXT NOT NULL,
+            error TEXT NULL,
+            PRIMARY KEY (entity, id)
+        )"""
+    )
+    conn.execute(
+        """CREATE TABLE outbox (
+            op_id TEXT PRIMARY KEY,
+            device_seq INTEGER NOT NULL UNIQUE,
+            entity TEXT NOT NULL,
+            row_id TEXT NOT NULL,
+            hlc TEXT NOT NULL,
+            base_version INTEGER NULL,
+            "set" TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            state TEXT NOT NULL DEFAULT 'pending'
+                CHECK (state IN ('pending', 'acked', 'rejected')),
+            outcome TEXT NULL,
+            reason TEXT NULL
+        )"""
+    )
+    conn.execute("CREATE INDEX outbox_state_seq ON outbox (state, device_seq)")
+    conn.execute("CREATE INDEX outbox_row ON outbox (entity, row_id, state)")
+    conn.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+
+
+def _v2_person_search(conn: sqlite3.Connection) -> None:
+    conn.execute(
+        """CREATE TABLE person_search (
+            id TEXT PRIMARY KEY,
+            names TEXT NOT NULL,
+            phone TEXT NOT NULL,
+            sort_key TEXT NOT NULL,
+            match_keys TEXT NOT NULL,
+            active INTEGER NOT NULL
+        )"""
+    )
+    conn.execute("CREATE INDEX person_search_active_sort ON person_search (active, sort_key)")
+    # The backfill this step once did is gone with the table itself (dropped by v3).
+
+
+def _v3_vault(conn: sqlite3.Connection) -> None:
+    """Encryption at rest: the search index moves to memory, the wrapped key gets a home.
+
+    `person_search` held folded names in clear: dropped. Its pages are zeroed
+    (`secure_delete`) and the file is vacuumed when the PIN is set up
+    (`vault.encrypt_existing`), which also encrypts the rows written before.
+    """
+    conn.execute("DROP TABLE IF EXISTS person_search")
+    conn.execute(
+        """CREATE TABLE vault (
+            id INTEGER PRIMARY KEY CHECK (id = 1),
+            wrapped TEXT NOT NULL,
+            failures INTEGER NOT NULL DEFAULT 0,
+            last_failure_at REAL NULL
+        )"""
+    )
+
+
+def _v4_plain_columns(conn: sqlite3.Connection) -> None:
+    """Ids, order date and review state in clear, indexed (see `app.store.plain`).
+
+    The data may already be encrypted and the key is not known while migrating:
+    the columns are filled on the next unlock (`plain_backfilled` flag in `meta`).
+    """
+    for column in ("link_id", "sort_key", "state"):
+        conn.execute(f"ALTER TABLE row ADD COLUMN {column} TEXT NULL")
+    conn.execute("CREATE INDEX row_link ON row (entity, link_id)")
+    conn.execute("CREATE INDEX row_sort ON row (entity, sort_key)")
+    conn.execute("CREATE INDEX row_state ON row (entity, state)")
+    if conn.execute("SELECT 1 FROM row LIMIT 1").fetchone() is None:
+        conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('plain_backfilled', 'true')")
+
+
+MIGRATIONS: tuple[Step, ...] = (
+    _v1_base_tables,
+    _v2_person_search,
+    _v3_vault,
+    _v4_plain_columns,
+)
+CURRENT_VERSION = len(MIGRATIONS)
+
+
+def migrate(conn: sqlite3.Connection, target: int = CURRENT_VERSION) -> int:
+    """Upgrade `conn` (autocommit mode) to `target`; returns the version it started at."""
+    start = conn.execute("PRAGMA user_version").fetchone()[0]
+    if start > CURRENT_VERSION:
+        raise RuntimeError(
+            "Ce fichier a été écrit par une version plus récente de l'application : "
+            "mettez l'application à jour."
+        )
+    for version in range(start + 1, target + 1):
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            MIGRATIONS[version - 1](conn)
+            conn.execute(f"PRAGMA user_version = {version}")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+    return int(start)

@@ -1,0 +1,53 @@
+"""Checks run on every edit before anything is written, with French messages.
+
+Values are normalised by `domain.entities.normalise_fields` (the same rule the
+server applies); this module only turns its verdicts into sentences for the UI.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from app.store.models import InvalidValues, field_label
+from domain.entities import FIELD_MODELS, REQUIRED_ON_CREATE, FieldsError, normalise_fields
+
+_EMPTY: tuple[Any, ...] = (None, "", [])
+
+
+def _normalise(entity: str, values: dict[str, Any]) -> dict[str, Any]:
+    if entity not in FIELD_MODELS:
+        raise InvalidValues(f"Type de fiche inconnu : {entity}")
+    try:
+        return normalise_fields(entity, values)
+    except FieldsError as exc:
+        # The domain message reads "entity.field: reason" (pydantic, in English).
+        where, _, reason = str(exc).partition(": ")
+        name = where.split(".", 1)[-1]
+        if "Extra inputs" in reason:
+            message = f"Champ inconnu : {name}."
+        else:
+            message = f"Valeur invalide pour « {field_label(name)} »."
+        error = InvalidValues(message)
+        error.detail = str(exc)
+        raise error from None
+
+
+def checked_create(entity: str, values: dict[str, Any]) -> dict[str, Any]:
+    """The `set` of a create op: normalised, empty fields dropped, required ones present."""
+    given = {k: v for k, v in values.items() if k != "deleted"}
+    normalised = {k: v for k, v in _normalise(entity, given).items() if v is not None}
+    missing = [f for f in REQUIRED_ON_CREATE[entity] if normalised.get(f) in _EMPTY]
+    if missing:
+        names = ", ".join(sorted(field_label(f) for f in missing))
+        raise InvalidValues(f"Champs obligatoires manquants : {names}.")
+    return normalised
+
+
+def checked_update(entity: str, changes: dict[str, Any]) -> dict[str, Any]:
+    """Normalised changes; a required field may not be emptied."""
+    normalised = _normalise(entity, changes)
+    cleared = [f for f in REQUIRED_ON_CREATE[entity] if f in normalised and normalised[f] in _EMPTY]
+    if cleared:
+        names = ", ".join(sorted(field_label(f) for f in cleared))
+        raise InvalidValues(f"Champ obligatoire, ne peut pas être vidé : {names}.")
+    return normalised

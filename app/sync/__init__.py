@@ -1,0 +1,15 @@
+"""The phone-side sync client (DESIGN.md §3)."""
+
+from app.sync.client import SyncClient, SyncProgress, SyncReport
+from app.sync.errors import AuthError, ServerError, ServerUnreachable, SyncError, UpgradeRequired
+
+__all__ = [
+    "AuthError",
+    "ServerError",
+    "ServerUnreachable",
+    "SyncClient",
+    "SyncError",
+    "SyncProgress",
+    "SyncReport",
+    "UpgradeRequired",
+]

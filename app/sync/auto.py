@@ -1,0 +1,96 @@
+"""Automatic sync: probe the server now and then, sync when it answers.
+
+A cheap `GET /health` with a short timeout runs in a worker thread every
+`interval` seconds; when the server answers and ops are pending the state syncs,
+and otherwise it still syncs every `pull_every` seconds to bring colleagues'
+changes. The interval comes from RELAIS_AUTOSYNC_SECONDS so tests can use ~1 s.
+Nothing is probed nor synced while the target says it cannot sync (locked app,
+PIN screen, signed out, a sync already running).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import time
+from collections.abc import Awaitable, Callable
+from typing import Protocol
+
+import httpx
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_INTERVAL = 10.0
+DEFAULT_PULL_EVERY = 120.0
+PROBE_TIMEOUT = 3.0
+
+
+class SyncTarget(Protocol):
+    online: bool | None
+
+    def can_sync(self) -> bool: ...
+
+    def pending_count(self) -> int: ...
+
+    async def sync(self, *, quiet: bool = False) -> None: ...
+
+
+def interval_from_env() -> float:
+    raw = os.environ.get("RELAIS_AUTOSYNC_SECONDS", "")
+    try:
+        return max(0.2, float(raw)) if raw else DEFAULT_INTERVAL
+    except ValueError:
+        return DEFAULT_INTERVAL
+
+
+def probe(server_url: str, timeout: float = PROBE_TIMEOUT) -> bool:
+    """True when the server answers its health check (blocking: run it in a thread)."""
+    try:
+        return httpx.get(f"{server_url.rstrip('/')}/health", timeout=timeout).status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
+class AutoSync:
+    def __init__(
+        self,
+        target: SyncTarget,
+        server_url: str | Callable[[], str],
+        *,
+        interval: float | None = None,
+        pull_every: float = DEFAULT_PULL_EVERY,
+        prober: Callable[[str], bool] = probe,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
+        self._target = target
+        self._url = server_url if callable(server_url) else (lambda: server_url)
+        self._interval = interval if interval is not None else interval_from_env()
+        self._pull_every = pull_every
+        self._probe = prober
+        self._sleep = sleep
+        self._last_sync = 0.0
+
+    async def tick(self) -> bool:
+        """One probe, and a sync if warranted; returns whether it synced."""
+        if not self._target.can_sync():
+            return False
+        reachable = await asyncio.to_thread(self._probe, self._url())
+        if self._target.online != reachable:  # an observable: assign only on change
+            self._target.online = reachable
+        if not reachable or not self._target.can_sync():
+            return False
+        due = time.monotonic() - self._last_sync >= self._pull_every
+        if self._target.pending_count() == 0 and not due:
+            return False
+        await self._target.sync(quiet=True)
+        self._last_sync = time.monotonic()
+        return True
+
+    async def run(self, stop: asyncio.Event) -> None:
+        while not stop.is_set():
+            try:
+                await self.tick()
+            except Exception:  # one bad round must not end automatic sync for the session
+                logger.exception("automatic sync round failed")
+            await self._sleep(self._interval)

@@ -1,0 +1,293 @@
+"""The sync client: push the outbox, then pull until up to date (DESIGN.md §3).
+
+Synchronous httpx, called from a worker thread. Every step is resumable: ops
+leave the outbox only through a server acknowledgement, and the pull cursor
+moves only in the transaction that applied its page, so an interruption at any
+point is followed by a sync that resends the same op_ids (answered `duplicate`)
+and re-pulls at most one page.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Literal, TypeVar
+
+import httpx
+import zstandard
+from pydantic import BaseModel, ValidationError
+
+from app.store import DeviceSession, LocalStore
+from app.sync.errors import (
+    BAD_CREDENTIALS,
+    BAD_ENROL_CODE,
+    AuthError,
+    DeviceRevoked,
+    ServerError,
+    ServerUnreachable,
+    SyncError,
+    UpgradeRequired,
+)
+from domain.sync import (
+    MAX_PUSH_OPS,
+    SCHEMA_VERSION,
+    LoginRequest,
+    LoginResponse,
+    PullResponse,
+    PushRequest,
+    PushResponse,
+    ReferentialsOut,
+)
+
+# Larger batches mean fewer round trips and server transactions; the server caps them.
+DEFAULT_PUSH_BATCH = MAX_PUSH_OPS
+DEFAULT_PULL_PAGE = 1000
+SCHEMA_HEADER = "X-Relais-Schema-Version"
+
+M = TypeVar("M", bound=BaseModel)
+
+
+@dataclass(frozen=True)
+class SyncProgress:
+    phase: Literal["push", "pull"]
+    done: int
+    total: int | None
+    """Known for the push (ops pending at start), unknown for the pull."""
+
+
+@dataclass
+class SyncReport:
+    pushed: int = 0
+    acked: int = 0
+    rejected: int = 0
+    conflicts: int = 0
+    pulled: int = 0
+    clock_flagged: int = 0
+
+
+class SyncClient:
+    def __init__(
+        self,
+        store: LocalStore,
+        base_url: str,
+        *,
+        transport: httpx.BaseTransport | None = None,
+        timeout: float = 15.0,
+        push_batch: int = DEFAULT_PUSH_BATCH,
+        pull_limit: int = DEFAULT_PULL_PAGE,
+    ) -> None:
+        self._store = store
+        self._base_url = base_url.rstrip("/")
+        self._push_batch = max(1, min(push_batch, MAX_PUSH_OPS))
+        self._pull_limit = pull_limit
+        self._http = httpx.Client(
+            base_url=self._base_url,
+            transport=transport,
+            timeout=timeout,
+            headers={SCHEMA_HEADER: str(SCHEMA_VERSION), "Accept": "application/json"},
+        )
+
+    def close(self) -> None:
+        self._http.close()
+
+    def __enter__(self) -> SyncClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- public ---------------------------------------------------------------------------
+
+    def login(self, username: str, password: str, device_name: str) -> DeviceSession:
+        body = LoginRequest(username=username, password=password, device_name=device_name)
+        reply = self._call(
+            "POST",
+            "/auth/login",
+            LoginResponse,
+            json_body=body.model_dump(mode="json"),
+            authenticated=False,
+            unauthorized=BAD_CREDENTIALS,
+        )
+        return self._keep_session(reply)
+
+    def enrol(self, code: str, device_name: str) -> DeviceSession:
+        """Enrol this phone with the one-time code an admin generated (no password typed)."""
+        reply = self._call(
+            "POST",
+            "/auth/enrol",
+            LoginResponse,
+            json_body={"code": code, "device_name": device_name},
+            authenticated=False,
+            unauthorized=BAD_ENROL_CODE,
+        )
+        return self._keep_session(reply)
+
+    def _keep_session(self, reply: LoginResponse) -> DeviceSession:
+        session = DeviceSession(
+            server_url=self._base_url,
+            token=reply.token,
+            device_id=reply.device_id,
+            user=reply.user.model_dump(mode="json"),
+        )
+        self._store.save_session(session)
+        return session
+
+    def fetch_referentials(self) -> ReferentialsOut:
+        refs = self._call("GET", "/referentials", ReferentialsOut)
+        self._store.save_referentials(refs)
+        return refs
+
+    def sync(self, progress: Callable[[SyncProgress], None] | None = None) -> SyncReport:
+        report = SyncReport()
+        notify = progress or (lambda _p: None)
+        try:
+            revoked = self._push(report, notify)
+            if revoked:
+                raise DeviceRevoked()
+            self._pull(report, notify)
+        except DeviceRevoked:
+            # Everything that could be pushed was; nothing may stay on a revoked phone.
+            self._http.close()
+            self._store.wipe()
+            raise
+        except SyncError as exc:
+            self._store.record_sync(ok=False, error=str(exc))
+            raise
+        except Exception:
+            self._store.record_sync(ok=False, error="Erreur inattendue pendant la synchronisation.")
+            raise
+        self._store.record_sync(ok=True, error=None)
+        return report
+
+    # -- steps ----------------------------------------------------------------------------
+
+    def _push(self, report: SyncReport, notify: Callable[[SyncProgress], None]) -> bool:
+        """Push every pending op; True when the server says this device is revoked."""
+        revoked = False
+        total = self._store.sync_status().pending
+        while ops := self._store.pending_ops(self._push_batch):
+            raw = PushRequest(ops=ops).model_dump_json().encode()
+            reply = self._call(
+                "POST",
+                "/sync/push",
+                PushResponse,
+                content=zstandard.ZstdCompressor().compress(raw),
+                headers={"Content-Encoding": "zstd", "Content-Type": "application/json"},
+            )
+            # Results first: once stored, a lost connection cannot make them be redone.
+            self._store.apply_push_results(reply.results)
+            self._store.observe_hlc(reply.server_hlc)
+            revoked = revoked or reply.device_revoked
+            report.pushed += len(ops)
+            for r in reply.results:
+                report.acked += r.outcome != "rejected"
+                report.rejected += r.outcome == "rejected"
+                report.conflicts += r.outcome == "conflict"
+                report.clock_flagged += r.clock_flagged
+            notify(SyncProgress("push", report.pushed, max(total, report.pushed)))
+            answered = {r.op_id for r in reply.results}
+            if any(op.op_id not in answered for op in ops):
+                # Resending would loop forever on the same batch; stop, keep them pending.
+                raise ServerError("réponse incomplète à l'envoi des saisies")
+        return revoked
+
+    def _pull(self, report: SyncReport, notify: Callable[[SyncProgress], None]) -> None:
+        cursor = self._store.cursor()
+        reset_done = False
+        while True:
+            params: dict[str, Any] = {"limit": self._pull_limit}
+            if cursor is not None:
+                params["cursor"] = cursor
+            page = self._call("GET", "/sync/pull", PullResponse, params=params)
+            if page.reset_required:
+                if reset_done:
+                    raise ServerError("le serveur redemande une resynchronisation complète")
+                # Only the cursor is forgotten: the outbox and local rows stay untouched.
+                reset_done = True
+                self._store.set_cursor(None)
+                cursor = None
+                continue
+            self._store.apply_pull_page(page.rows, page.cursor)
+            report.pulled += len(page.rows)
+            notify(SyncProgress("pull", report.pulled, None))
+            if not page.has_more:
+                return
+            if not page.rows and page.cursor == cursor:
+                raise ServerError("pagination du serveur bloquée")
+            cursor = page.cursor
+
+    # -- HTTP -------------------------------------------------------------------------------
+
+    def _call(
+        self,
+        method: str,
+        path: str,
+        model: type[M],
+        *,
+        json_body: Any = None,
+        content: bytes | None = None,
+        params: dict[str, Any] | None = None,
+        headers: dict[str, str] | None = None,
+        authenticated: bool = True,
+        unauthorized: str | None = None,
+    ) -> M:
+        all_headers = dict(headers or {})
+        if authenticated:
+            session = self._store.session()
+            if session is None:
+                raise AuthError()
+            all_headers["Authorization"] = f"Bearer {session.token}"
+        # A kept-alive connection the server closed while we were busy fails at once
+        # with "disconnected without a response": resend once if that is harmless
+        # (reads, and pushes, which the server de-duplicates by op id).
+        attempts = 2 if method == "GET" or path == "/sync/push" else 1
+        for attempt in range(1, attempts + 1):
+            try:
+                response = self._http.request(
+                    method,
+                    path,
+                    json=json_body,
+                    content=content,
+                    params=params,
+                    headers=all_headers,
+                )
+                break
+            except httpx.RemoteProtocolError as exc:
+                if attempt == attempts:
+                    raise ServerUnreachable() from exc
+            except httpx.TransportError as exc:
+                raise ServerUnreachable() from exc
+            except httpx.HTTPError as exc:
+                raise ServerError("réponse illisible") from exc
+        _raise_for_status(response, unauthorized)
+        try:
+            # Parsed straight from bytes: skips building an intermediate dict tree.
+            return model.model_validate_json(response.content)
+        except (ValueError, ValidationError) as exc:
+            raise ServerError("réponse inattendue", response.status_code) from exc
+
+
+def _detail(response: httpx.Response) -> dict[str, Any]:
+    try:
+        body = response.json()
+    except (ValueError, json.JSONDecodeError):
+        return {}
+    return body if isinstance(body, dict) else {}
+
+
+def _raise_for_status(response: httpx.Response, unauthorized: str | None) -> None:
+    status = response.status_code
+    if status < 400:
+        return
+    body = _detail(response)
+    if status == 401:
+        if body.get("code") == "device_revoked":
+            raise DeviceRevoked()
+        raise AuthError(unauthorized) if unauthorized else AuthError()
+    if status == 426:
+        raise UpgradeRequired(body.get("min_schema_version"))
+    detail = body.get("detail")
+    # FastAPI's validation errors carry a list: not for a person's eyes.
+    text = detail if isinstance(detail, str) and detail else "requête refusée"
+    raise ServerError(text, status)

@@ -1,0 +1,58 @@
+"""Sync failures, each with a French message the UI shows as is.
+
+Whatever the failure, nothing local is lost: the outbox keeps every op that the
+server has not acknowledged, and the next sync starts again from there.
+"""
+
+from __future__ import annotations
+
+UNREACHABLE = (
+    "Serveur injoignable : vos saisies restent sur le téléphone "
+    "et partiront à la prochaine synchronisation."
+)
+BAD_CREDENTIALS = "Identifiant ou mot de passe incorrect."
+BAD_ENROL_CODE = "Code d'enrôlement invalide, expiré ou déjà utilisé : demandez-en un nouveau."
+SESSION_EXPIRED = "Session expirée ou appareil révoqué : reconnectez-vous."
+UPGRADE = "Mettez l'application à jour pour synchroniser."
+
+
+class SyncError(Exception):
+    """Base of every sync failure; `str(exc)` is the message for the user."""
+
+
+class ServerUnreachable(SyncError):
+    def __init__(self, message: str = UNREACHABLE) -> None:
+        super().__init__(message)
+
+
+class AuthError(SyncError):
+    def __init__(self, message: str = SESSION_EXPIRED) -> None:
+        super().__init__(message)
+
+
+DEVICE_WIPED = (
+    "Cet appareil a été révoqué : les saisies qui pouvaient l'être ont été envoyées, "
+    "puis les données de ce téléphone ont été effacées. Reconnectez-vous ou "
+    "contactez votre superviseur."
+)
+
+
+class DeviceRevoked(AuthError):
+    """The server revoked this device; after `SyncClient.sync` it has been wiped."""
+
+    def __init__(self, message: str = DEVICE_WIPED) -> None:
+        super().__init__(message)
+
+
+class UpgradeRequired(SyncError):
+    def __init__(self, min_schema_version: int | None = None) -> None:
+        super().__init__(UPGRADE)
+        self.min_schema_version = min_schema_version
+
+
+class ServerError(SyncError):
+    def __init__(self, detail: str, status: int | None = None) -> None:
+        prefix = f"Erreur du serveur ({status})" if status else "Erreur du serveur"
+        super().__init__(f"{prefix} : {detail}")
+        self.detail = detail
+        self.status = status

@@ -1,0 +1,259 @@
+"""Charts of the console (flet-charts), each with its figures also written as text.
+
+The canvas of a chart is invisible to screen readers and copy-paste: every chart
+comes with a legend that states the numbers in French.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Sequence
+from typing import Any
+
+import flet as ft
+import flet_charts as fch
+
+PALETTE = [
+    ft.Colors.INDIGO_600,
+    ft.Colors.TEAL_500,
+    ft.Colors.AMBER_700,
+    ft.Colors.PINK_400,
+    ft.Colors.BLUE_GREY_400,
+    ft.Colors.DEEP_PURPLE_300,
+]
+CONTACTS_COLOR = ft.Colors.INDIGO_600
+ACTIONS_COLOR = ft.Colors.AMBER_700
+
+
+def _nice_step(value: float) -> int:
+    """A round step (1, 2, 5, 10, 20, 50…) giving about four to six grid lines."""
+    raw = max(1.0, value / 5)
+    magnitude = 10 ** math.floor(math.log10(raw))
+    for factor in (1, 2, 5, 10):
+        if factor * magnitude >= raw:
+            return int(factor * magnitude)
+    return int(10 * magnitude)
+
+
+def _nice_max(value: float) -> float:
+    """The y axis top: the first multiple of the step strictly above the value."""
+    step = _nice_step(value)
+    return (math.floor(value / step) + 1) * step
+
+
+def _y_axis(top: float) -> fch.ChartAxis:
+    step = _nice_step(top * 5 / 6)
+    labels = [
+        fch.ChartAxisLabel(value=v, label=ft.Text(str(v), size=12))
+        for v in range(0, int(top) + 1, step)
+    ]
+    return fch.ChartAxis(labels=labels, label_size=36, show_min=False, show_max=False)
+
+
+def _grid(top: float) -> fch.ChartGridLines:
+    return fch.ChartGridLines(interval=_nice_step(top * 5 / 6), color=ft.Colors.GREY_300, width=1)
+
+
+def legend(items: Sequence[tuple[str, Any]], *, colors: Sequence[str] = ()) -> ft.Control:
+    return ft.Row(
+        [
+            ft.Row(
+                [
+                    ft.Container(width=12, height=12, bgcolor=colors[i], border_radius=3)
+                    if i < len(colors)
+                    else ft.Container(width=0),
+                    ft.Text(f"{label} : {value}", size=13),
+                ],
+                spacing=6,
+            )
+            for i, (label, value) in enumerate(items)
+        ],
+        wrap=True,
+        spacing=16,
+        run_spacing=4,
+    )
+
+
+def weekly_chart(weeks: Sequence[dict[str, Any]], *, height: float = 240) -> ft.Control:
+    """Contacts and actions per week: two bars a week, week start dates below."""
+    top = _nice_max(max([w["contacts"] for w in weeks] + [w["actions"] for w in weeks] + [1]))
+    every = max(1, math.ceil(len(weeks) / 7))  # at most ~7 date labels: they stay legible
+    groups = [
+        fch.BarChartGroup(
+            x=i,
+            rods=[
+                fch.BarChartRod(
+                    to_y=w["contacts"],
+                    width=10,
+                    color=CONTACTS_COLOR,
+                    tooltip=f"{w['contacts']} contact(s)",
+                    border_radius=2,
+                ),
+                fch.BarChartRod(
+                    to_y=w["actions"],
+                    width=10,
+                    color=ACTIONS_COLOR,
+                    tooltip=f"{w['actions']} action(s)",
+                    border_radius=2,
+                ),
+            ],
+            spacing=2,
+        )
+        for i, w in enumerate(weeks)
+    ]
+    bottom = fch.ChartAxis(
+        labels=[
+            fch.ChartAxisLabel(
+                value=i,
+                label=ft.Text(f"{dt.date.fromisoformat(w['week_start']):%d/%m}", size=12),
+            )
+            for i, w in enumerate(weeks)
+            if i % every == 0
+        ],
+        label_size=28,
+    )
+    chart = fch.BarChart(
+        groups=groups,
+        left_axis=_y_axis(top),
+        bottom_axis=bottom,
+        horizontal_grid_lines=_grid(top),
+        max_y=top,
+        interactive=True,
+        height=height,
+        expand=True,
+    )
+    total_c = sum(w["contacts"] for w in weeks)
+    total_a = sum(w["actions"] for w in weeks)
+    return ft.Column(
+        [
+            chart,
+            legend(
+                [("Contacts", total_c), ("Actions de terrain", total_a)],
+                colors=[CONTACTS_COLOR, ACTIONS_COLOR],
+            ),
+        ],
+        spacing=8,
+    )
+
+
+def bar_chart(counts: Sequence[dict[str, Any]], *, height: float = 220) -> ft.Control:
+    """Vertical bars, one per category, labels under each bar (short categories)."""
+    shown = [c for c in counts if c["value"]]
+    if not shown:
+        return ft.Text("Aucune donnée sur la période.", italic=True, color=ft.Colors.GREY_700)
+    top = _nice_max(max([c["value"] for c in shown] + [1]))
+    chart = fch.BarChart(
+        groups=[
+            fch.BarChartGroup(
+                x=i,
+                rods=[
+                    fch.BarChartRod(
+                        to_y=c["value"],
+                        width=28,
+                        border_radius=3,
+                        color=PALETTE[i % len(PALETTE)],
+                        tooltip=str(c["value"]),
+                    )
+                ],
+            )
+            for i, c in enumerate(shown)
+        ],
+        left_axis=_y_axis(top),
+        bottom_axis=fch.ChartAxis(
+            labels=[
+                fch.ChartAxisLabel(value=i, label=ft.Text(_short(c["label"], 16), size=12))
+                for i, c in enumerate(shown)
+            ],
+            label_size=30,
+        ),
+        horizontal_grid_lines=_grid(top),
+        max_y=top,
+        height=height,
+        expand=True,
+    )
+    return chart
+
+
+def horizontal_bars(
+    counts: Sequence[dict[str, Any]],
+    *,
+    color: str = PALETTE[1],
+    label_width: float = 250,
+    bar_width: float = 260,
+) -> ft.Control:
+    """Long category names read best left of a horizontal bar (freins)."""
+    shown = sorted((c for c in counts if c["value"]), key=lambda c: -c["value"])
+    if not shown:
+        return ft.Text("Aucune donnée sur la période.", italic=True, color=ft.Colors.GREY_700)
+    top = max(c["value"] for c in shown)
+    return ft.Column(
+        [
+            ft.Row(
+                [
+                    ft.Text(c["label"], size=13, width=label_width, text_align=ft.TextAlign.RIGHT),
+                    ft.Container(
+                        width=max(4, bar_width * c["value"] / top),
+                        height=18,
+                        bgcolor=color,
+                        border_radius=3,
+                    ),
+                    ft.Text(str(c["value"]), size=13, weight=ft.FontWeight.W_600),
+                ],
+                spacing=10,
+            )
+            for c in shown
+        ],
+        spacing=6,
+    )
+
+
+def pie_chart(counts: Sequence[dict[str, Any]], *, size: float = 170) -> ft.Control:
+    shown = [c for c in counts if c["value"]]
+    total = sum(c["value"] for c in shown)
+    if not total:
+        return ft.Text("Aucune donnée sur la période.", italic=True, color=ft.Colors.GREY_700)
+    chart = fch.PieChart(
+        sections=[
+            fch.PieChartSection(
+                value=c["value"],
+                color=PALETTE[i % len(PALETTE)],
+                radius=size / 2 - 20,
+                title=f"{round(100 * c['value'] / total)} %",
+                title_style=ft.TextStyle(size=12, color=ft.Colors.WHITE, weight=ft.FontWeight.BOLD),
+            )
+            for i, c in enumerate(shown)
+        ],
+        sections_space=1,
+        center_space_radius=18,
+        width=size,
+        height=size,
+    )
+    return ft.Row(
+        [
+            chart,
+            ft.Column(
+                [
+                    ft.Row(
+                        [
+                            ft.Container(
+                                width=12,
+                                height=12,
+                                border_radius=3,
+                                bgcolor=PALETTE[i % len(PALETTE)],
+                            ),
+                            ft.Text(f"{c['label']} : {c['value']}", size=13),
+                        ],
+                        spacing=6,
+                    )
+                    for i, c in enumerate(shown)
+                ],
+                spacing=4,
+            ),
+        ],
+        spacing=16,
+    )
+
+
+def _short(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"

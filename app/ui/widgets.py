@@ -1,0 +1,184 @@
+"""Small building blocks shared by the screens.
+
+Every tappable control gets a `key` and a readable name (its text or a
+Semantics label) so that screen readers and browser tests can find it.
+Tap targets are at least 48 px high: mediators use the app standing, one-handed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import flet as ft
+
+from app.ui.handlers import handler
+
+TAP = 52  # minimum height of a tap target, in logical pixels
+PRIMARY = ft.Colors.INDIGO_900
+
+
+def big_button(
+    label: str,
+    *,
+    key: str,
+    icon: Any = None,
+    on_click: Callable[..., Any] | None = None,
+    filled: bool = True,
+    disabled: bool = False,
+) -> ft.Control:
+    kind = ft.FilledButton if filled else ft.OutlinedButton
+    return kind(
+        content=ft.Text(label, size=17, weight=ft.FontWeight.W_600),
+        icon=icon,
+        key=key,
+        on_click=on_click,
+        disabled=disabled,
+        height=TAP + 8,
+        expand=True,
+    )
+
+
+def icon_action(icon: Any, label: str, *, key: str, on_click: Callable[..., Any]) -> ft.Control:
+    # An icon alone has no accessible name: Semantics gives it one.
+    return ft.Semantics(
+        label=label,
+        button=True,
+        content=ft.IconButton(icon, key=key, on_click=on_click, icon_size=28),
+    )
+
+
+def choice_chips(
+    choices: Sequence[tuple[str, str]],
+    selected: set[str] | str | None,
+    on_toggle: Callable[[str], Any],
+    *,
+    key_prefix: str,
+) -> ft.Control:
+    """A wrap of chips; each reads as a checkbox with its French label."""
+    chosen = {selected} if isinstance(selected, str) else set(selected or ())
+    return ft.Row(
+        [
+            ft.Chip(
+                label=ft.Text(label, size=15),
+                selected=value in chosen,
+                on_select=handler(on_toggle, value),  # awaits an async on_toggle too
+                key=f"{key_prefix}-{value}",
+                height=TAP,
+            )
+            for value, label in choices
+        ],
+        wrap=True,
+        spacing=8,
+        run_spacing=8,
+    )
+
+
+def section(title: str, *controls: ft.Control) -> ft.Control:
+    return ft.Column(
+        [ft.Text(title, size=15, weight=ft.FontWeight.BOLD, color=PRIMARY), *controls],
+        spacing=8,
+        horizontal_alignment=ft.CrossAxisAlignment.STRETCH,
+    )
+
+
+def banner(text: str, *, error: bool = False, actions: Sequence[ft.Control] = ()) -> ft.Control:
+    return ft.Container(
+        content=ft.Row(
+            [ft.Text(text, size=15, expand=True, color=ft.Colors.WHITE), *actions],
+            vertical_alignment=ft.CrossAxisAlignment.CENTER,
+        ),
+        bgcolor=ft.Colors.RED_900 if error else ft.Colors.GREEN_900,
+        padding=ft.Padding.symmetric(horizontal=14, vertical=10),
+        border_radius=10,
+    )
+
+
+def screen(
+    title: str,
+    body: Sequence[ft.Control],
+    *,
+    top: Sequence[ft.Control] = (),
+    bottom: ft.Control | None = None,
+) -> ft.Control:
+    """A scrolling phone screen with a title bar and, optionally, a bottom bar."""
+    return ft.Column(
+        [
+            ft.Container(
+                content=ft.Row(
+                    [
+                        ft.Text(title, size=22, weight=ft.FontWeight.BOLD, color=ft.Colors.WHITE),
+                        ft.Row([*top, _lock_action()], spacing=4, tight=True),
+                    ],
+                    alignment=ft.MainAxisAlignment.SPACE_BETWEEN,
+                ),
+                bgcolor=PRIMARY,
+                padding=ft.Padding.symmetric(horizontal=16, vertical=12),
+            ),
+            ft.Container(
+                content=ft.Column(
+                    list(body),
+                    spacing=16,
+                    scroll=ft.ScrollMode.AUTO,
+                    horizontal_alignment=ft.CrossAxisAlignment.STRETCH,
+                ),
+                padding=ft.Padding.symmetric(horizontal=16, vertical=8),
+                expand=True,
+            ),
+            *([bottom] if bottom is not None else []),
+        ],
+        expand=True,
+        spacing=0,
+    )
+
+
+def _lock_action() -> ft.Control:
+    # Imported here: the lock action reads the field context, widgets stay context-free.
+    from app.ui.lock_action import LockAction
+
+    return LockAction()
+
+
+def tappable(
+    content: ft.Control, *, label: str, key: str, on_click: Callable[..., Any]
+) -> ft.Control:
+    """A card the whole of which is a button named `label` (for screen readers and tests)."""
+    return ft.Semantics(
+        label=label,
+        button=True,
+        content=ft.Container(
+            content=content,
+            key=key,
+            on_click=on_click,
+            ink=True,
+            padding=ft.Padding.symmetric(horizontal=8, vertical=10),
+            border=ft.Border.only(bottom=ft.BorderSide(1, ft.Colors.GREY_400)),
+        ),
+    )
+
+
+def warning_for(text: str, warning: str | None) -> list[ft.Control]:
+    """The live minimisation warning under a free-text field, if any."""
+    return [banner(warning, error=True)] if text and warning else []
+
+
+def text_field(
+    label: str,
+    value: str,
+    on_change: Callable[[str], Any],
+    *,
+    key: str,
+    multiline: bool = False,
+    max_length: int | None = None,
+    **extra: Any,
+) -> ft.Control:
+    return ft.TextField(
+        label=label,
+        key=key,
+        value=value,
+        text_size=17,
+        multiline=multiline,
+        max_length=max_length,
+        on_change=lambda e: on_change(e.control.value or ""),
+        **extra,
+    )
