@@ -1,0 +1,1 @@
+"""Reproducible performance measurements; see benchmarks/README.md."""

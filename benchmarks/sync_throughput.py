@@ -1,0 +1,163 @@
+"""Push N new contacts from a phone store to a real server over loopback, then pull them.
+
+    uv run python -m benchmarks.sync_throughput --rows 5000 --db sqlite
+    uv run python -m benchmarks.sync_throughput --rows 5000 50000 --db postgres --runs 1
+
+End to end, as the app does it: the push reads the outbox, encodes, compresses,
+sends, the server merges, commits and acknowledges, the phone marks its outbox;
+the pull pages every row into a fresh phone store. Each run starts a fresh server
+database and uvicorn process (`scripts.processes.start_server`). The baseline is
+the floor (`benchmarks.common.floor_seconds`) over the same rows, same run.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+from app.store import DeviceSession, LocalStore
+from app.sync.client import SyncClient, SyncReport
+from benchmarks.common import (
+    contact_values,
+    emit,
+    floor_median,
+    median,
+    peak_rss_mb,
+    server_db,
+    timed,
+    workdir,
+)
+from scripts.processes import start_server
+
+# Figures of CouchDB-style replication, 5,000 documents on loopback (issue #7).
+PEER_PUSH_S = 1.4
+PEER_PULL_S = 1.0
+
+
+def phone(path: Path, url: str, db_user: str, cite_id: str, device: tuple[str, str]) -> LocalStore:
+    store = LocalStore(path)
+    user = {
+        "id": db_user,
+        "username": "bench",
+        "display_name": "Médiateur de mesure",
+        "role": "mediator",
+        "cite_id": cite_id,
+    }
+    store.save_session(
+        DeviceSession(server_url=url, token=device[1], device_id=device[0], user=user)
+    )
+    return store
+
+
+def fill_outbox(store: LocalStore, mediator_id: str, n: int) -> None:
+    with store._tx():  # setup only: one transaction instead of n
+        for i in range(n):
+            store.create("contact", contact_values(mediator_id, i))
+
+
+def one_run(db: str, rows: int, work: Path) -> dict[str, Any]:
+    with server_db(db, work) as sdb:
+        server = start_server(sdb.url, work / "logs")
+        try:
+            pusher = phone(
+                work / "push.sqlite3",
+                server.url,
+                sdb.user_id,
+                sdb.cite_id,
+                sdb.device_token("pusher"),
+            )
+            fill_outbox(pusher, sdb.user_id, rows)
+            rss_before = peak_rss_mb(server.popen.pid)
+            with SyncClient(pusher, server.url, timeout=300) as client:
+                report = SyncReport()
+                push_s = timed(lambda: client._push(report, lambda _p: None))
+            rss_push = peak_rss_mb(server.popen.pid)
+            assert report.acked == rows and report.rejected == 0, report
+            assert pusher.sync_status().pending == 0
+            pusher.close()
+
+            puller = phone(
+                work / "pull.sqlite3",
+                server.url,
+                sdb.user_id,
+                sdb.cite_id,
+                sdb.device_token("puller"),
+            )
+            with SyncClient(puller, server.url, timeout=300) as client:
+                report = SyncReport()
+                pull_s = timed(lambda: client._pull(report, lambda _p: None))
+            assert report.pulled == rows, report
+            assert len(puller.rows("contact")) == rows
+            puller.close()
+            rss_pull = peak_rss_mb(server.popen.pid)
+        finally:
+            server.stop()
+        for name in ("push.sqlite3", "pull.sqlite3"):
+            for suffix in ("", "-wal", "-shm"):
+                (work / (name + suffix)).unlink(missing_ok=True)
+    return {
+        "push_s": push_s,
+        "pull_s": pull_s,
+        "server_rss_mb": {"idle": rss_before, "after_push": rss_push, "after_pull": rss_pull},
+    }
+
+
+def measure(db: str, rows: int, runs: int) -> dict[str, Any]:
+    with workdir() as tmp:
+        work = Path(tmp)
+        sample = [contact_values("01900000-0000-7000-8000-000000000001", i) for i in range(rows)]
+        results = [one_run(db, rows, work) for _ in range(runs)]
+        floor = floor_median(sample, work)
+    push_s = median([r["push_s"] for r in results])
+    pull_s = median([r["pull_s"] for r in results])
+    return {
+        "rows": rows,
+        "runs": runs,
+        "floor_s": floor,
+        "push_s": push_s,
+        "pull_s": pull_s,
+        "push_vs_floor": push_s / floor,
+        "pull_vs_floor": pull_s / floor,
+        "push_rows_per_s": rows / push_s,
+        "pull_rows_per_s": rows / pull_s,
+        "push_runs_s": [r["push_s"] for r in results],
+        "pull_runs_s": [r["pull_s"] for r in results],
+        "server_peak_rss_mb": max(r["server_rss_mb"]["after_pull"] for r in results),
+        "server_rss_mb_runs": [r["server_rss_mb"] for r in results],
+        "peers_5000_docs": {"push_s": PEER_PUSH_S, "pull_s": PEER_PULL_S},
+    }
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument(
+        "--rows",
+        type=int,
+        nargs="+",
+        default=[5000],
+        help="row counts to measure (two values: also the per-row cost ratio)",
+    )
+    parser.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
+    parser.add_argument("--runs", type=int, default=3, help="runs per row count (median)")
+    parser.add_argument("--out", help="JSON output file (default benchmarks/results/...)")
+    args = parser.parse_args(argv)
+    sizes = {str(n): measure(args.db, n, args.runs) for n in args.rows}
+    figures: dict[str, Any] = {"db": args.db, "sizes": sizes}
+    if len(args.rows) > 1:
+        small, big = sizes[str(min(args.rows))], sizes[str(max(args.rows))]
+        figures["per_row_cost_ratio"] = {
+            way: (big[f"{way}_s"] / big["rows"]) / (small[f"{way}_s"] / small["rows"])
+            for way in ("push", "pull")
+        }
+    label = "-".join(str(n) for n in args.rows)
+    emit(
+        "sync_throughput",
+        figures,
+        args.out
+        or str(Path(__file__).parent / "results" / f"sync_throughput-{args.db}-{label}.json"),
+    )
+
+
+if __name__ == "__main__":
+    main()
