@@ -1,0 +1,99 @@
+"""AutoSync: syncs when the server answers and work is waiting, not otherwise."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import pytest
+
+from app.sync.auto import DEFAULT_INTERVAL, AutoSync, interval_from_env
+
+
+@dataclass
+class FakeState:
+    pending: int = 0
+    online: bool | None = None
+    allowed: bool = True
+    syncs: list[int] = field(default_factory=list)
+
+    def can_sync(self) -> bool:
+        return self.allowed
+
+    def pending_count(self) -> int:
+        return self.pending
+
+    async def sync(self, *, quiet: bool = False) -> None:
+        assert quiet, "automatic syncs are quiet"
+        self.syncs.append(self.pending)
+        self.pending = 0
+
+
+def test_syncs_only_when_reachable_and_pending() -> None:
+    state = FakeState(pending=2)
+    up = {"value": False}
+    auto = AutoSync(
+        state, "http://relais.test", interval=0, pull_every=3600, prober=lambda _u: up["value"]
+    )
+
+    async def scenario() -> list[bool]:
+        results = [await auto.tick()]  # server down: nothing
+        up["value"] = True
+        results.append(await auto.tick())  # back: the two pending ops go
+        results.append(await auto.tick())  # nothing pending, pull not due yet
+        return results
+
+    assert asyncio.run(scenario()) == [False, True, False]
+    assert state.syncs == [2]
+    assert state.online is True
+
+
+def test_pulls_periodically_with_nothing_pending() -> None:
+    state = FakeState()
+    auto = AutoSync(state, "http://relais.test", interval=0, pull_every=0, prober=lambda _u: True)
+    assert asyncio.run(auto.tick()) is True
+    assert state.syncs == [0]
+
+
+def test_nothing_is_probed_nor_synced_while_not_allowed() -> None:
+    state = FakeState(pending=3, allowed=False)
+    probes: list[str] = []
+    auto = AutoSync(state, lambda: "http://relais.test", interval=0, prober=_recording(probes))
+    assert asyncio.run(auto.tick()) is False
+    assert (probes, state.syncs, state.online) == ([], [], None)
+
+
+def test_a_failing_round_does_not_end_the_loop() -> None:
+    state = FakeState(pending=1)
+    calls = {"n": 0}
+    stop = asyncio.Event()
+
+    def prober(_url: str) -> bool:
+        calls["n"] += 1
+        if calls["n"] == 1:
+            raise RuntimeError("boom")
+        stop.set()
+        return True
+
+    async def no_sleep(_s: float) -> None:
+        return None
+
+    auto = AutoSync(state, "http://relais.test", prober=prober, sleep=no_sleep)
+    asyncio.run(auto.run(stop))
+    assert calls["n"] == 2 and state.syncs == [1]
+
+
+def test_interval_from_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("RELAIS_AUTOSYNC_SECONDS", "1")
+    assert interval_from_env() == 1.0
+    monkeypatch.setenv("RELAIS_AUTOSYNC_SECONDS", "n'importe quoi")
+    assert interval_from_env() == DEFAULT_INTERVAL
+
+
+def _recording(probes: list[str]) -> Callable[[str], bool]:
+    def prober(url: str) -> bool:
+        probes.append(url)
+        return True
+
+    return prober

@@ -1,0 +1,172 @@
+"""The merge rule (DESIGN.md §3) without a database, including convergence."""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+from typing import Any
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from domain.hlc import Hlc
+from domain.merge import StoredRow, merge_op
+
+
+def h(ms: int, node: str = "a", counter: int = 0) -> str:
+    return Hlc(ms, counter, node).encode()
+
+
+def stored(values: dict[str, Any], hlc: str, version: int = 1) -> StoredRow:
+    return StoredRow(values, dict.fromkeys(values, hlc), dict.fromkeys(values, version), version)
+
+
+def test_a_new_row_takes_every_field() -> None:
+    result = merge_op(
+        None, values={"first_name": "Aïcha", "declared_age": 30}, hlc=h(1), base_version=None
+    )
+    assert result.outcome == "applied"
+    assert result.changes == {"first_name": "Aïcha", "declared_age": 30}
+
+
+def test_same_field_edited_on_two_phones_is_a_hard_conflict_keeping_both_values() -> None:
+    row = stored({"phone": "0612345678"}, h(10, "a"), version=5)  # phone A's edit, now version 5
+    result = merge_op(row, values={"phone": "0799999999"}, hlc=h(9, "b"), base_version=4)
+    assert result.outcome == "conflict"
+    (conflict,) = result.conflicts
+    assert (conflict.server_value, conflict.incoming_value) == ("0612345678", "0799999999")
+    assert conflict.incoming_won is False
+    assert result.changes == {}  # the HLC-later value stays stored
+
+
+def test_conflict_where_the_incoming_edit_is_later_replaces_the_value_but_keeps_the_loser() -> None:
+    row = stored({"phone": "0612345678"}, h(10, "a"), version=5)
+    result = merge_op(row, values={"phone": "0799999999"}, hlc=h(11, "b"), base_version=4)
+    assert result.outcome == "conflict"
+    assert result.changes == {"phone": "0799999999"}
+    assert result.conflicts[0].server_value == "0612345678"
+
+
+def test_disjoint_fields_merge_softly() -> None:
+    row = StoredRow(
+        {"phone": "06", "need": "emploi"},
+        {"phone": h(10), "need": h(5)},
+        {"phone": 5, "need": 1},
+        5,
+    )
+    result = merge_op(row, values={"need": "formation"}, hlc=h(8, "b"), base_version=1)
+    assert result.outcome == "applied"
+    assert result.soft_conflict
+    assert result.changes == {"need": "formation"}
+
+
+def test_same_value_from_both_sides_is_no_conflict() -> None:
+    row = stored({"status": "oriented"}, h(10, "a"), version=5)
+    result = merge_op(row, values={"status": "oriented"}, hlc=h(9, "b"), base_version=4)
+    assert result.outcome == "superseded"
+    assert result.conflicts == []
+
+
+def test_an_older_op_arriving_late_is_superseded() -> None:
+    row = stored({"need": "récent"}, h(20), version=3)
+    result = merge_op(row, values={"need": "ancien"}, hlc=h(10), base_version=3)
+    assert result.outcome == "superseded"
+    assert result.changes == {}
+
+
+# --- convergence: any order, duplication and reordering gives the same state -----------
+
+
+@dataclass(frozen=True)
+class FakeOp:
+    op_id: int
+    row: str
+    values: tuple[tuple[str, Any], ...]
+    hlc: str
+    base_version: int | None
+
+
+class Replica:
+    """Applies ops with the merge rule and an op_id ledger, like the server."""
+
+    def __init__(self) -> None:
+        self.rows: dict[str, StoredRow] = {}
+        self.ledger: set[int] = set()
+        self.version = 0
+
+    def apply(self, op: FakeOp) -> None:
+        if op.op_id in self.ledger:
+            return
+        self.ledger.add(op.op_id)
+        row = self.rows.get(op.row)
+        result = merge_op(row, values=dict(op.values), hlc=op.hlc, base_version=op.base_version)
+        if not result.field_hlc:
+            return
+        self.version += 1
+        old = row or StoredRow({}, {}, {}, 0)
+        self.rows[op.row] = StoredRow(
+            {**old.values, **result.changes},
+            {**old.field_hlc, **result.field_hlc},
+            {**old.field_version, **dict.fromkeys(result.changes, self.version)},
+            self.version,
+        )
+
+    def state(self) -> dict[str, dict[str, Any]]:
+        return {rid: dict(r.values) for rid, r in self.rows.items()}
+
+
+fields = st.sampled_from(["first_name", "phone", "need", "deleted"])
+values = st.one_of(st.text(max_size=3), st.booleans(), st.none())
+
+
+@st.composite
+def device_ops(draw: st.DrawFn) -> list[FakeOp]:
+    ops: list[FakeOp] = []
+    for device in ("a", "b", "c"):
+        ms = draw(st.integers(0, 5))
+        for _ in range(draw(st.integers(0, 6))):
+            ms += draw(st.integers(0, 3))  # same ms happens: the counter/node break ties
+            chosen = draw(st.dictionaries(fields, values, min_size=1, max_size=3))
+            ops.append(
+                FakeOp(
+                    op_id=len(ops),
+                    row=draw(st.sampled_from(["p1", "p2"])),
+                    values=tuple(sorted(chosen.items(), key=lambda kv: kv[0])),
+                    hlc=h(ms, device, counter=len(ops)),
+                    base_version=draw(st.one_of(st.none(), st.integers(0, 5))),
+                )
+            )
+    return ops
+
+
+@settings(max_examples=150, deadline=None)
+@given(ops=device_ops(), data=st.data())
+def test_any_interleaving_duplication_and_reordering_converges(
+    ops: list[FakeOp], data: st.DataObject
+) -> None:
+    reference = Replica()
+    for op in ops:
+        reference.apply(op)
+    for _ in range(3):
+        shuffled = data.draw(st.permutations(ops))
+        duplicated = (
+            shuffled + data.draw(st.lists(st.sampled_from(ops), max_size=5)) if ops else shuffled
+        )
+        replay = data.draw(st.permutations(duplicated))
+        replica = Replica()
+        for op in replay:
+            replica.apply(op)
+        assert replica.state() == reference.state()
+
+
+def test_every_field_ends_with_the_value_of_its_greatest_hlc() -> None:
+    ops = [
+        FakeOp(0, "p", (("need", "x"),), h(3, "a"), None),
+        FakeOp(1, "p", (("need", "y"),), h(3, "b"), None),
+        FakeOp(2, "p", (("need", "z"),), h(2, "c"), None),
+    ]
+    for order in itertools.permutations(ops):
+        replica = Replica()
+        for op in order:
+            replica.apply(op)
+        assert replica.state() == {"p": {"need": "y"}}

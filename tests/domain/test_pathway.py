@@ -1,0 +1,71 @@
+from __future__ import annotations
+
+import datetime as dt
+
+from domain.pathway import Row, assemble
+from domain.vocabulary import PathwayStatus
+
+PERSON = Row("p1", {"first_name": "Aïcha"})
+
+
+def contact(rid: str, when: str, mediator: str, **extra: object) -> Row:
+    return Row(
+        rid, {"occurred_at": when, "channel": "foot_of_building", "mediator_id": mediator, **extra}
+    )
+
+
+def test_timeline_gathers_every_mediators_contacts_newest_first() -> None:
+    path = assemble(
+        PERSON,
+        [
+            contact("c1", "2026-10-01T10:00:00+00:00", "amina"),
+            contact("c2", "2026-11-02T09:00:00+00:00", "karim", need="CACES"),
+            contact(
+                "c3",
+                "2026-11-03T09:00:00+00:00",
+                "karim",
+            ),
+        ],
+        [],
+        [],
+    )
+    assert [e.row_id for e in path.timeline] == ["c3", "c2", "c1"]
+    assert path.referents == ("karim", "amina")
+    assert path.first_contact == "2026-10-01T10:00:00+00:00"
+    assert path.status is PathwayStatus.IN_CONTACT
+
+
+def test_deleted_rows_do_not_count() -> None:
+    path = assemble(
+        PERSON, [Row("c1", {"occurred_at": "2026-10-01T10:00:00+00:00"}, deleted=True)], [], []
+    )
+    assert path.contact_count == 0 and path.status is PathwayStatus.SPOTTED
+
+
+def test_orientations_and_followups_shape_status_and_todo() -> None:
+    orient = Row(
+        "o1", {"date": "2026-11-05", "status": "appointment", "partner_id": "ml", "reason": "CV"}
+    )
+    late = Row("f1", {"due_date": "2026-11-10", "what": "Rappeler"})
+    done = Row("f2", {"due_date": "2026-11-11", "what": "RDV", "done": True})
+    path = assemble(
+        PERSON,
+        [contact("c1", "2026-11-01T10:00:00+00:00", "amina")],
+        [orient],
+        [late, done],
+        partner_names={"ml": "Mission Locale"},
+        today=dt.date(2026, 11, 20),
+    )
+    assert path.status is PathwayStatus.SUPPORTED
+    assert any(
+        e.title == "Orientation vers Mission Locale" and "Rendez-vous pris" in e.detail
+        for e in path.timeline
+    )
+    assert [(f.row_id, f.detail) for f in path.open_followups] == [("f1", "en retard")]
+
+
+def test_an_exit_closes_the_pathway() -> None:
+    person = Row("p1", {"first_name": "A", "exit_type": "cdi", "exit_date": "2026-11-15"})
+    path = assemble(person, [contact("c1", "2026-11-01T10:00:00+00:00", "amina")], [], [])
+    assert path.status is PathwayStatus.EXITED
+    assert path.timeline[0].title == "Sortie · CDI"

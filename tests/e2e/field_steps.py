@@ -1,0 +1,165 @@
+"""Steps shared by the field app's browser tests: what a mediator does, by name."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from playwright.sync_api import expect
+from sqlmodel import Session, select
+
+from app.store import LocalStore
+from domain.hlc import HlcClock
+from domain.ids import uuid7
+from domain.sync import Op
+from sync_server.crud.push import push_ops
+from sync_server.crud.users import enrol_device, get_user_by_username
+from sync_server.db import make_engine
+from sync_server.models import Record
+from sync_server.settings import Settings
+from tests.e2e.ui import Ui
+
+SEARCH = "Rechercher (nom, prénom ou téléphone)"
+PIN = "246813"
+
+
+def fill(ui: Ui, label: str, text: str) -> None:
+    """Type into a field and check it took: on a loaded machine Flutter web can drop a
+    fill that lands while the field is still taking the focus."""
+    box = ui.page.get_by_role("textbox", name=label, exact=True)
+    for _ in range(3):
+        box.click()
+        box.fill(text)
+        try:
+            expect(box).to_have_value(text, timeout=2_000)
+            return
+        except AssertionError:
+            ui.page.wait_for_timeout(300)
+    expect(box).to_have_value(text)
+
+
+def login(ui: Ui, username: str) -> None:
+    """Sign in on a fresh phone: identifiers, then the PIN that encrypts its data."""
+    fill(ui, "Identifiant", username)
+    fill(ui, "Mot de passe", "relais-demo")
+    ui.tap("Se connecter")
+    ui.see("Choisissez un code PIN")
+    fill(ui, "Code PIN (6 chiffres minimum)", PIN)
+    fill(ui, "Confirmez le code PIN", PIN)
+    ui.tap("Enregistrer le code PIN")
+    ui.see("Aujourd'hui")
+
+
+def reopen(ui: Ui, url: str) -> None:
+    """Open the app again (a new page on the same app process): it shows today's
+    screen, or the unlock screen if the lock delay has passed meanwhile."""
+    ui.goto(url)
+    today = ui.page.get_by_text("Aujourd'hui").first
+    locked = ui.page.get_by_text("Application verrouillée").first
+    expect(today.or_(locked)).to_be_visible(timeout=15_000)
+    if locked.is_visible():
+        fill(ui, "Code PIN", PIN)
+        ui.tap("Déverrouiller")
+    ui.see("Aujourd'hui")
+
+
+def sync(ui: Ui) -> None:
+    ui.tap("Synchroniser")
+    ui.see("Tout est synchronisé", timeout=60_000)
+    ui.see(re.compile("Synchronisation terminée"), timeout=30_000)
+
+
+def go(ui: Ui, tab: str) -> None:
+    ui.page.get_by_role("tab", name=tab).click()
+
+
+def open_person(ui: Ui, query: str, name: str) -> None:
+    go(ui, "Personnes")
+    ui.see("Tapez quelques lettres du nom ou des chiffres du téléphone.")
+    # Right after a tab switch the new screen can render twice and drop what was
+    # typed (seen on a loaded machine): type again, as a person would.
+    results = ui.page.get_by_text(re.compile(r"\d+ personne\(s\)")).first
+    for _ in range(3):
+        fill(ui, SEARCH, query)
+        try:
+            expect(results).to_be_visible(timeout=4_000)
+            break
+        except AssertionError:
+            ui.shot("search-retry")
+            continue
+    expect(results).to_be_visible()
+    ui.page.get_by_role("button", name=re.compile(re.escape(name))).first.click()
+    ui.see(re.compile(r"Parcours \("))
+
+
+def phone_store(db_path: Path) -> LocalStore:
+    """The phone's file opened by a second connection, unlocked with the mediator's PIN."""
+    store = LocalStore(db_path)
+    store.unlock(PIN)
+    return store
+
+
+def pending_on_phone(db_path: Path) -> int:
+    """The outbox as the phone's file holds it (read by a second connection)."""
+    store = phone_store(db_path)
+    try:
+        return store.sync_status().pending
+    finally:
+        store.close()
+
+
+def supervisor_sends_back(database_url: str, contact_id: str, comment: str) -> None:
+    """Sophie marks a contact "à corriger" through the server's real push path."""
+    engine = make_engine(Settings(database_url=database_url))
+    try:
+        with Session(engine, expire_on_commit=False) as session:
+            sophie = get_user_by_username(session, username="sophie")
+            assert sophie is not None
+            device, _ = enrol_device(session, user=sophie, name="console de test")
+            record = session.exec(select(Record).where(Record.id == contact_id)).one()
+            op = Op(
+                op_id=uuid7(),
+                device_seq=1,
+                entity="contact",
+                row_id=contact_id,
+                hlc=HlcClock(node=device.id).now().encode(),
+                base_version=record.version,
+                set={"review_state": "to_fix", "review_comment": comment},
+            )
+            [result] = push_ops(
+                session, user=sophie, device=device, ops=[op], clock=HlcClock(node="server")
+            )
+            assert result.outcome == "applied", result.reason
+            session.commit()
+    finally:
+        engine.dispose()
+
+
+def server_contact(database_url: str, contact_id: str) -> dict[str, object]:
+    engine = make_engine(Settings(database_url=database_url))
+    try:
+        with Session(engine) as session:
+            return dict(session.exec(select(Record).where(Record.id == contact_id)).one().data)
+    finally:
+        engine.dispose()
+
+
+def tally(ui: Ui, count: int) -> None:
+    expect(ui.page.get_by_text(f"{count} contact(s)", exact=False).first).to_be_visible()
+
+
+def server_contact_authors(database_url: str, last_name: str) -> list[str]:
+    """Mediator ids of the live contacts the server holds for the person(s) so named."""
+    engine = make_engine(Settings(database_url=database_url))
+    try:
+        with Session(engine) as session:
+            people = session.exec(select(Record).where(Record.entity == "person")).all()
+            ids = {p.id for p in people if p.data.get("last_name") == last_name}
+            contacts = session.exec(select(Record).where(Record.entity == "contact")).all()
+            return [
+                str(c.data.get("mediator_id"))
+                for c in contacts
+                if c.data.get("person_id") in ids and not c.deleted
+            ]
+    finally:
+        engine.dispose()

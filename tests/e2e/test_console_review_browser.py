@@ -1,0 +1,110 @@
+"""Issue #5 in Chromium at 1440×900: the supervisor reviews contacts, arbitrates the
+demo's hard conflict, merges and un-merges the demo's duplicate, reads a pathway."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, expect
+
+from scripts.processes import Proc, seed_server, start_app, start_server
+from tests.e2e.ui import DESKTOP, Ui
+
+pytestmark = [pytest.mark.browser, pytest.mark.processes]
+
+
+@dataclass
+class Console:
+    ui: Ui
+    server: Proc
+
+
+@pytest.fixture
+def console(browser: Browser, out_dir: Path) -> Iterator[Console]:
+    db_url = f"sqlite:///{out_dir / 'server.sqlite3'}"
+    seed_server(db_url)
+    server = start_server(db_url, out_dir)
+    app = start_app("console", server.url, out_dir / "console.sqlite3", out_dir)
+    try:
+        ui = Ui.open(browser, app.url, out_dir / "console", DESKTOP)
+        ui.fill("Identifiant", "sophie")
+        ui.fill("Mot de passe", "relais-demo")
+        ui.page.wait_for_timeout(500)  # let the last keystrokes reach the app on a busy machine
+        ui.tap("Se connecter")
+        ui.see("Relais · Console de supervision")
+        yield Console(ui, server)
+        ui.page.close()
+    finally:
+        app.stop()
+        server.stop()
+
+
+def _section(ui: Ui, name: str) -> None:
+    # A rail destination reads as a button named "<label> Onglet n sur m".
+    ui.page.get_by_role("button", name=re.compile(rf"^{name}\b")).click()
+
+
+def test_review_queue_sends_a_contact_back_with_a_comment(console: Console) -> None:
+    ui = console.ui
+    _section(ui, "Revue")
+    ui.see(re.compile(r"Revue des contacts \(\d+\)"))
+    expect(ui.chip("Reçu")).to_be_checked()
+    expect(ui.button("Ouvrir").first).to_be_visible()
+    ui.shot("review-queue")
+    ui.button("Ouvrir").first.click()
+    ui.see("Historique")
+    ui.see(re.compile(r"Appliquée"))
+    ui.shot("review-panel")
+    ui.tap("À corriger")
+    ui.see("Écrivez un commentaire pour le médiateur avant « À corriger ».")
+    ui.fill("Commentaire pour le médiateur", "Préciser le besoin exprimé, merci.")
+    ui.tap("À corriger")
+    ui.see(re.compile(r"^À corriger : "))
+    ui.shot("review-sent-back")
+    # The contact left the "Reçu" queue; it is in "À corriger" with its comment.
+    ui.chip("À corriger").click()
+    ui.button("Ouvrir").first.click()
+    ui.see("Préciser le besoin exprimé, merci.")
+    ui.shot("review-to-fix-filter")
+
+
+def test_conflict_duplicates_and_pathway(console: Console) -> None:
+    ui = console.ui
+    _section(ui, "Conflits")
+    ui.see("Conflits à arbitrer (1)")
+    ui.see("Aïcha N'DIAYE · Inscrit à France Travail")
+    ui.see(re.compile(r"par Amina Diallo, reçu le"))
+    ui.see(re.compile(r"par Karim Benali, reçu le"))
+    ui.shot("conflicts")
+    ui.tap("Garder « Oui »")
+    ui.see("Conflit résolu : Inscrit à France Travail = Oui.")
+    ui.see("Aucun conflit en attente.")
+    ui.shot("conflict-resolved")
+
+    _section(ui, "Doublons")
+    ui.see(re.compile(r"même téléphone"))
+    ui.see("Mohammed BEN YAHIA")
+    ui.see("Téléphone : •• •• •• •• 67")
+    ui.shot("duplicates")
+    ui.button(re.compile(r"^Fusionner dans ")).first.click()  # type: ignore[arg-type]
+    ui.see(re.compile(r"fusionné·e dans"))
+    expect(ui.button("Annuler la fusion")).to_have_count(1)
+    ui.shot("merged")
+    ui.tap("Annuler la fusion")
+    ui.see(re.compile(r"^Fusion annulée"))
+    ui.see("Aucune fusion.")
+    ui.shot("unmerged")
+
+    _section(ui, "Parcours")
+    ui.fill("Rechercher (nom, prénom ou téléphone)", "ndiaye")
+    ui.tap("Rechercher")
+    ui.see(re.compile(r"Personnes \(1\)"))
+    ui.page.get_by_role("button", name=re.compile(r"^Aïcha N'DIAYE")).click()
+    ui.see("Parcours de Aïcha N'DIAYE")
+    ui.see("Chronologie")
+    ui.see(re.compile(r"Orientation vers "))
+    ui.shot("pathway")

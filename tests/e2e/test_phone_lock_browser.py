@@ -1,0 +1,79 @@
+"""Issue #6 on the phone, in Chromium: PIN setup, automatic and manual lock, unlock."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser
+
+from scripts.processes import free_port, seed_server, start_app, start_server
+from tests.e2e.ui import PHONE, Ui
+
+pytestmark = [pytest.mark.browser, pytest.mark.processes]
+
+LOCK_SECONDS = 6
+PIN = "246813"
+
+
+def _unlock(phone: Ui, pin: str) -> None:
+    phone.fill("Code PIN", pin)
+    phone.tap("Déverrouiller")
+
+
+def test_pin_setup_autolock_unlock(
+    browser: Browser, out_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("RELAIS_LOCK_SECONDS", str(LOCK_SECONDS))
+    db_url = f"sqlite:///{out_dir / 'server.sqlite3'}"
+    seed_server(db_url)
+    server = start_server(db_url, out_dir, free_port())
+    phone_db = out_dir / "phone.sqlite3"
+    field = start_app("field", server.url, phone_db, out_dir)
+    try:
+        phone = Ui.open(browser, field.url, out_dir / "phone", PHONE)
+        phone.fill("Identifiant", "amina")
+        phone.fill("Mot de passe", "relais-demo")
+        phone.tap("Se connecter")
+
+        phone.see("Choisissez un code PIN")
+        phone.fill("Code PIN (6 chiffres minimum)", PIN)
+        phone.fill("Confirmez le code PIN", "246800")
+        phone.tap("Enregistrer le code PIN")
+        phone.see("Les deux codes PIN ne sont pas identiques.")
+        phone.shot("pin-mismatch")
+        phone.fill("Confirmez le code PIN", PIN)
+        phone.tap("Enregistrer le code PIN")
+        phone.see("Aujourd'hui")
+        phone.tap("Moins de 26 ans")
+        phone.see("Contact anonyme compté.")
+        phone.shot("today-with-lock-action")
+        assert b"Amina Diallo" not in phone_db.read_bytes()
+
+        # Left alone longer than the lock delay: the app locks itself.
+        phone.see("Application verrouillée", timeout=(LOCK_SECONDS + 10) * 1000)
+        phone.absent("Contact anonyme · Moins de 26 ans")
+        phone.shot("auto-locked")
+
+        _unlock(phone, "000000")
+        phone.see("Code PIN incorrect. Encore 9 essai(s) avant blocage.")
+        phone.shot("wrong-pin")
+        _unlock(phone, PIN)
+        phone.see("Contact anonyme · Moins de 26 ans")
+
+        # On demand, from the title bar.
+        phone.tap("Verrouiller")
+        phone.see("Application verrouillée")
+
+        # A restart opens on the unlock screen; the data is still there.
+        field.stop()
+        field = start_app("field", server.url, phone_db, out_dir)
+        phone.goto(field.url)
+        phone.see("Application verrouillée")
+        phone.shot("locked-at-start")
+        _unlock(phone, PIN)
+        phone.see("Contact anonyme · Moins de 26 ans")
+        phone.shot("unlocked-again")
+    finally:
+        field.stop()
+        server.stop()

@@ -1,0 +1,101 @@
+"""Driving the Flet app in Chromium the way a person does: by roles and labels."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from playwright.sync_api import Browser, Locator, Page, expect
+
+PHONE = {"width": 412, "height": 915}
+DESKTOP = {"width": 1440, "height": 900}
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+@dataclass
+class Ui:
+    page: Page
+    shots: Path
+    _n: list[int] = field(default_factory=lambda: [0])
+
+    @classmethod
+    def open(cls, browser: Browser, url: str, shots: Path, viewport: dict[str, int]) -> Ui:
+        page = browser.new_page(viewport=viewport)  # type: ignore[arg-type]
+        ui = cls(page, shots)
+        ui.goto(url)
+        return ui
+
+    def goto(self, url: str) -> None:
+        self.page.goto(url)
+        # Flutter draws on a canvas; its semantics tree appears once enabled.
+        placeholder = self.page.locator("flt-semantics-placeholder")
+        placeholder.wait_for(state="attached", timeout=60_000)
+        placeholder.dispatch_event("click")
+        self.page.locator("flt-semantics").first.wait_for(state="attached", timeout=30_000)
+
+    def shot(self, name: str) -> Path:
+        self._n[0] += 1
+        self.shots.mkdir(parents=True, exist_ok=True)
+        path = self.shots / f"{self._n[0]:02d}-{name}.png"
+        self.page.wait_for_timeout(300)  # let the frame settle
+        self.page.screenshot(path=str(path))
+        return path
+
+    def button(self, name: str, exact: bool = True) -> Locator:
+        return self.page.get_by_role("button", name=name, exact=exact)
+
+    def tap(self, name: str, exact: bool = True) -> None:
+        self.button(name, exact).click()
+
+    def chip(self, name: str) -> Locator:
+        return self.page.get_by_role("checkbox", name=name, exact=True)
+
+    def fill(self, label: str, text: str) -> None:
+        box = self.page.get_by_role("textbox", name=label, exact=True)
+        box.click()
+        box.fill(text)
+
+    def see(self, text: str | re.Pattern[str], timeout: float = 15_000) -> Locator:
+        loc = self.page.get_by_text(text).first
+        expect(loc).to_be_visible(timeout=timeout)
+        return loc
+
+    def absent(self, text: str | re.Pattern[str], timeout: float = 10_000) -> None:
+        expect(self.page.get_by_text(text)).to_have_count(0, timeout=timeout)
+
+    def small_or_unnamed_controls(self, min_px: int = 48) -> list[str]:
+        """Controls on screen a thumb or a screen reader would struggle with: smaller
+        than `min_px` either way, or with no accessible name. Controls cut by the
+        viewport's or a scroll view's edge are not judged."""
+        self.page.wait_for_timeout(500)  # let the semantics tree follow the last frame
+        found: list[list[Any]] = self.page.evaluate(_CONTROLS_JS)
+        view = self.page.viewport_size or {"width": 0, "height": 0}
+        out = []
+        for role, name, x, y, w, h in found:
+            inside = x >= 0 and y >= 0 and x + w <= view["width"] and y + h <= view["height"]
+            # Flutter clips a node to its scroll view: a sliver (< 24 px) is a control
+            # half scrolled out of sight, not a small one.
+            if not inside or w == 0 or h < 24:
+                continue
+            if w < min_px or h < min_px:
+                out.append(f"{role} {name!r}: {w}×{h} px")
+            if not name.strip():
+                out.append(f"{role} without a name: {w}×{h} px")
+        return out
+
+
+_CONTROLS_JS = """() => [...document.querySelectorAll(
+    '[role=button],[role=checkbox],[role=textbox],[role=tab],[role=radio],[role=switch],'
+    + 'input,textarea')].map(e => { const r = e.getBoundingClientRect();
+    return [e.getAttribute('role') || e.tagName.toLowerCase(),
+            e.getAttribute('aria-label') || e.innerText || '',
+            Math.round(r.x), Math.round(r.y), Math.round(r.width), Math.round(r.height)]; })"""

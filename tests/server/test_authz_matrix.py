@@ -1,0 +1,250 @@
+"""Every route, every kind of caller: who gets in, and cité B never sees cité A.
+
+The table below classifies each route by policy. A new route that is not listed
+makes `test_every_route_is_classified` fail: add it to ROUTES with its policy.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import pytest
+from fastapi.routing import APIRoute
+from fastapi.testclient import TestClient
+from sqlmodel import Session, select
+from starlette.routing import Route
+
+from domain.vocabulary import Role
+from sync_server.models import Cite, Conflict
+from tests.factories import (
+    DeviceLogin,
+    make_device,
+    make_followed_person,
+    make_record,
+    make_review_conflict,
+    make_user,
+    person_values,
+)
+from tests.server.conftest import World
+
+Policy = Literal["public", "authenticated", "supervisor", "admin"]
+
+
+@dataclass(frozen=True)
+class Spec:
+    policy: Policy
+    body: dict[str, Any] | None = None
+    params: dict[str, str] = field(default_factory=dict)
+    # Statuses that mean "allowed" for this route besides 2xx (e.g. 409: already done).
+    also_ok: frozenset[int] = frozenset()
+
+
+PLACEHOLDER = re.compile(r"\{[a-z_]+\}")  # a route or body naming a cité-A object
+YEAR_2025 = {"date_from": "2025-01-01", "date_to": "2025-12-31"}
+
+ROUTES: dict[tuple[str, str], Spec] = {
+    ("GET", "/health"): Spec("public"),
+    ("GET", "/openapi.json"): Spec("public"),
+    ("GET", "/docs"): Spec("public"),
+    ("GET", "/docs/oauth2-redirect"): Spec("public"),
+    ("GET", "/redoc"): Spec("public"),
+    ("POST", "/auth/login"): Spec("public", body={"username": "personne", "password": "x"}),
+    ("POST", "/auth/logout"): Spec("authenticated"),
+    ("POST", "/sync/push"): Spec("authenticated", body={"ops": []}),
+    ("GET", "/sync/pull"): Spec("authenticated"),
+    ("GET", "/referentials"): Spec("authenticated"),
+    ("GET", "/console/contacts"): Spec("supervisor"),
+    ("GET", "/console/conflicts"): Spec("supervisor"),
+    ("GET", "/console/persons/{person_id}/export"): Spec("supervisor"),
+    ("POST", "/console/persons/{person_id}/erase"): Spec(
+        "supervisor", body={"reason": "test de la matrice"}, also_ok=frozenset({409})
+    ),
+    ("GET", "/console/retention/upcoming"): Spec("supervisor"),
+    ("GET", "/admin/audit"): Spec("admin"),
+    # The console: supervisors (and admins) of the cité; other cités get 404 on ids.
+    ("GET", "/console/persons"): Spec("supervisor"),
+    ("GET", "/console/persons/{person_id}/pathway"): Spec("supervisor"),
+    ("GET", "/console/duplicates"): Spec("supervisor"),
+    ("POST", "/console/duplicates/dismiss"): Spec(
+        "supervisor", body={"person_a": "{person_id}", "person_b": "{twin_id}"}
+    ),
+    ("GET", "/console/merges"): Spec("supervisor"),
+    ("POST", "/console/persons/{person_id}/merge"): Spec(
+        "supervisor", body={"into": "{twin_id}"}, also_ok=frozenset({409})
+    ),
+    ("POST", "/console/persons/{person_id}/unmerge"): Spec("supervisor", also_ok=frozenset({409})),
+    ("POST", "/console/contacts/{contact_id}/review"): Spec(
+        "supervisor", body={"state": "validated"}
+    ),
+    ("GET", "/console/contacts/{contact_id}/history"): Spec("supervisor"),
+    ("POST", "/console/conflicts/{conflict_id}/resolve"): Spec(
+        "supervisor", body={"choice": "server"}, also_ok=frozenset({409})
+    ),
+    ("GET", "/console/indicators"): Spec("supervisor", params=YEAR_2025),
+    ("GET", "/console/exports/contacts.csv"): Spec("supervisor", params=YEAR_2025),
+    ("GET", "/console/exports/quarterly.csv"): Spec("supervisor", params=YEAR_2025),
+    ("GET", "/console/exports/quarterly.xlsx"): Spec("supervisor", params=YEAR_2025),
+    # Administration: admins of the cité only.
+    ("GET", "/admin/users"): Spec("admin"),
+    ("POST", "/admin/users"): Spec(
+        "admin",
+        body={
+            "username": "nouvelle",
+            "display_name": "Nouvelle Médiatrice",
+            "role": "mediator",
+            "password": "un-mot-de-passe",
+        },
+    ),
+    ("POST", "/admin/users/{user_id}/deactivate"): Spec("admin"),
+    ("POST", "/admin/users/{user_id}/password"): Spec(
+        "admin", body={"password": "un-mot-de-passe"}
+    ),
+    ("GET", "/admin/users/{user_id}/devices"): Spec("admin"),
+    ("POST", "/admin/users/{user_id}/enrol-codes"): Spec("admin", also_ok=frozenset({409})),
+    ("POST", "/admin/devices/{device_id}/revoke"): Spec("admin"),
+    ("GET", "/admin/qpvs"): Spec("admin"),
+    ("PUT", "/admin/qpvs"): Spec("admin", body={"code": "QN0609999", "name": "Les Hauts"}),
+    ("GET", "/admin/partners"): Spec("admin"),
+    ("POST", "/admin/partners"): Spec(
+        "admin", body={"name": "Mission Locale", "type": "mission_locale"}
+    ),
+    ("PUT", "/admin/partners/{partner_id}"): Spec(
+        "admin", body={"name": "France Travail Creil", "type": "france_travail"}
+    ),
+    ("GET", "/admin/settings"): Spec("admin"),
+    ("PUT", "/admin/settings"): Spec("admin", body={"retention_months": 24}),
+    # A phone redeems a one-time code: public, a wrong code is refused.
+    ("POST", "/auth/enrol"): Spec("public", body={"code": "ABCD-1234", "device_name": "x"}),
+}
+
+CALLERS = ("anonymous", "mediator_a", "supervisor_b", "supervisor_a", "admin_a")
+ALLOWED: dict[Policy, frozenset[str]] = {
+    "public": frozenset(CALLERS),
+    "authenticated": frozenset(CALLERS) - {"anonymous"},
+    "supervisor": frozenset({"supervisor_a", "admin_a", "supervisor_b"}),
+    "admin": frozenset({"admin_a"}),
+}
+# Recognisable cité-A data that must never reach cité B.
+A_SECRETS = ("Zéphyrine", "Quatrebarbes", "06 12 34 56 78", "CAP cuisine", "Creil", "amina")
+
+
+def _app_routes(client: TestClient) -> list[tuple[str, str]]:
+    """Every route the app serves: the documented API (from its OpenAPI schema, which
+    also sees routers FastAPI includes lazily) plus the plain routes (docs pages)."""
+    app = client.app
+    out = {
+        (method.upper(), path)
+        for path, item in app.openapi()["paths"].items()  # type: ignore[attr-defined]
+        for method in item
+    }
+    for route in app.routes:  # type: ignore[attr-defined]
+        if isinstance(route, APIRoute | Route):
+            out.update((m, route.path) for m in route.methods or () if m != "HEAD")
+    return sorted(out)
+
+
+def test_every_route_is_classified(client: TestClient) -> None:
+    missing = [r for r in _app_routes(client) if r not in ROUTES]
+    assert not missing, (
+        f"Unclassified routes {missing}: add each to ROUTES in {__file__} with its policy "
+        "(public / authenticated / supervisor / admin), then check the matrix passes."
+    )
+
+
+@pytest.fixture
+def callers(session: Session, world: World) -> dict[str, DeviceLogin | None]:
+    creil = session.get(Cite, world.cite_id)
+    beauvais = session.get(Cite, world.other.user.cite_id)
+    assert creil is not None and beauvais is not None
+    admin = make_user(session, cite=creil, role=Role.ADMIN, username="adele")
+    sup_b = make_user(session, cite=beauvais, role=Role.SUPERVISOR, username="bertrand")
+    return {
+        "anonymous": None,
+        "mediator_a": world.amina,
+        "supervisor_b": make_device(session, user=sup_b),
+        "supervisor_a": world.sophie,
+        "admin_a": make_device(session, user=admin),
+    }
+
+
+def _path_values(session: Session, world: World) -> dict[str, str]:
+    """Cité-A objects the id-carrying routes point at (throwaway ones where a route
+    deactivates or revokes, so the callers keep working)."""
+    ids = make_followed_person(session, login=world.amina, partner_id=world.partner_id)
+    twin = make_followed_person(session, login=world.karim, partner_id=world.partner_id)
+    person_id, version = make_record(
+        session, login=world.amina, entity="person", values=person_values(gender="f")
+    )
+    make_review_conflict(
+        session,
+        first=world.amina,
+        second=world.karim,
+        entity="person",
+        row_id=person_id,
+        base_version=version,
+        values=({"ft_registration": "yes"}, {"ft_registration": "no"}),
+    )
+    conflict = session.exec(select(Conflict).where(Conflict.kind == "hard")).first()
+    assert conflict is not None
+    creil = session.get(Cite, world.cite_id)
+    assert creil is not None
+    leaving = make_user(session, cite=creil, role=Role.MEDIATOR, username="partante")
+    spare = make_device(session, user=world.karim.user, name="téléphone de rechange")
+    return {
+        "person_id": ids["person"],
+        "twin_id": twin["person"],
+        "contact_id": ids["contact"],
+        "conflict_id": conflict.id,
+        "user_id": leaving.id,
+        "device_id": spare.device.id,
+        "partner_id": world.partner_id,
+    }
+
+
+def _fill(body: dict[str, Any] | None, values: dict[str, str]) -> dict[str, Any] | None:
+    if body is None:
+        return None
+    return {k: v.format(**values) if isinstance(v, str) else v for k, v in body.items()}
+
+
+def test_authorisation_matrix(
+    client: TestClient, session: Session, world: World, callers: dict[str, DeviceLogin | None]
+) -> None:
+    path_values = _path_values(session, world)
+    client.get("/console/contacts", headers=world.sophie.headers)  # something in the journal
+    failures: list[str] = []
+    # Erasure last: the other routes still find the person it anonymises.
+    ordered = sorted(ROUTES.items(), key=lambda item: item[0][1].endswith("/erase"))
+    for (method, path), spec in ordered:
+        url = path.format(**path_values)
+        body = _fill(spec.body, path_values)
+        for name in CALLERS:
+            login = callers[name]
+            if path == "/auth/logout" and login is not None:
+                login = make_device(session, user=login.user, name="jetable")  # keep the others
+            headers = login.headers if login else {}
+            res = client.request(method, url, json=body, headers=headers, params=spec.params)
+            code = res.status_code
+            where = f"{method} {path} as {name}: {code} {res.text[:120]}"
+            if code >= 500:
+                failures.append(f"server error — {where}")
+            elif spec.policy == "public":
+                pass
+            elif name == "anonymous":
+                if code != 401:
+                    failures.append(f"expected 401 — {where}")
+            elif name not in ALLOWED[spec.policy]:
+                if code != 403:
+                    failures.append(f"expected 403 — {where}")
+            elif name == "supervisor_b" and PLACEHOLDER.search(path + str(spec.body)):
+                if code != 404:
+                    failures.append(f"expected 404 (other cité) — {where}")
+            elif not (200 <= code < 300 or code in spec.also_ok):
+                failures.append(f"expected success — {where}")
+            if name == "supervisor_b" and path not in ("/openapi.json", "/docs", "/redoc"):
+                leaked = [s for s in A_SECRETS if s in res.text]
+                if leaked:
+                    failures.append(f"cité A data {leaked} leaked — {where}")
+    assert not failures, "\n".join(failures)

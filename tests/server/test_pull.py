@@ -1,0 +1,97 @@
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from fastapi.testclient import TestClient
+from sqlmodel import Session
+
+from sync_server.crud.pull import purge_tombstones
+from tests.factories import make_record, op, person_values, push
+from tests.server.conftest import World
+
+
+def pull_all(
+    client: TestClient, headers: dict[str, str], cursor: str = "", limit: int = 2
+) -> tuple[list[dict[str, Any]], str, int]:
+    rows: list[dict[str, Any]] = []
+    pages = 0
+    while True:
+        res = client.get("/sync/pull", params={"cursor": cursor, "limit": limit}, headers=headers)
+        assert res.status_code == 200, res.text
+        body = res.json()
+        assert not body["reset_required"]
+        rows += body["rows"]
+        cursor = body["cursor"]
+        pages += 1
+        if not body["has_more"]:
+            return rows, cursor, pages
+
+
+def test_pull_pages_with_cursor_and_tombstones(
+    client: TestClient, session: Session, world: World
+) -> None:
+    ids = [
+        make_record(session, login=world.amina, entity="person", values=person_values())[0]
+        for _ in range(5)
+    ]
+    [deleted] = push(
+        session,
+        login=world.karim,
+        ops=[op("person", {"deleted": True}, row_id=ids[0], base_version=1)],
+    )
+    assert deleted.outcome == "applied"
+
+    rows, cursor, pages = pull_all(client, world.amina.headers, limit=2)
+    assert pages == 3
+    assert sorted(r["id"] for r in rows) == sorted(ids)
+    versions = [r["version"] for r in rows]
+    assert versions == sorted(versions)
+    tomb = next(r for r in rows if r["id"] == ids[0])
+    assert tomb["deleted"] is True and tomb["data"]["deleted"] is True
+
+    # Nothing new: same cursor, no rows; then one change arrives alone.
+    res = client.get("/sync/pull", params={"cursor": cursor}, headers=world.amina.headers).json()
+    assert res["rows"] == [] and res["has_more"] is False and res["cursor"] == cursor
+    new_id, _ = make_record(session, login=world.karim, entity="person", values=person_values())
+    res = client.get("/sync/pull", params={"cursor": cursor}, headers=world.amina.headers).json()
+    assert [r["id"] for r in res["rows"]] == [new_id]
+
+
+def test_pull_is_scoped_to_the_cite(client: TestClient, session: Session, world: World) -> None:
+    make_record(session, login=world.amina, entity="person", values=person_values())
+    rows, _cursor, _pages = pull_all(client, world.other.headers)
+    assert rows == []
+
+
+def test_malformed_cursor_is_400(client: TestClient, world: World) -> None:
+    for cursor in ("%%%", "bm90IGpzb24", "eyJ0IjoxfQ"):
+        res = client.get("/sync/pull", params={"cursor": cursor}, headers=world.amina.headers)
+        assert res.status_code == 400, cursor
+        assert "curseur" in res.json()["detail"]
+
+
+def test_purge_raises_the_floor_and_old_cursors_must_reset(
+    client: TestClient, session: Session, world: World
+) -> None:
+    old_id, _ = make_record(session, login=world.amina, entity="person", values=person_values())
+    _rows, early_cursor, _ = pull_all(client, world.amina.headers)
+    gone, version = make_record(session, login=world.amina, entity="person", values=person_values())
+    push(
+        session,
+        login=world.amina,
+        ops=[op("person", {"deleted": True}, row_id=gone, base_version=version)],
+    )
+    kept, _ = make_record(session, login=world.amina, entity="person", values=person_values())
+    _rows, late_cursor, _ = pull_all(client, world.amina.headers, cursor=early_cursor)
+
+    future = dt.datetime.now(dt.UTC) + dt.timedelta(days=1)
+    assert purge_tombstones(session, older_than=future) == 1
+    session.commit()
+
+    res = client.get("/sync/pull", params={"cursor": early_cursor}, headers=world.amina.headers)
+    assert res.json()["reset_required"] is True and res.json()["rows"] == []
+    res = client.get("/sync/pull", params={"cursor": late_cursor}, headers=world.amina.headers)
+    assert res.json()["reset_required"] is False
+    rows, _cursor, _ = pull_all(client, world.amina.headers)  # restart from scratch
+    assert {r["id"] for r in rows} == {old_id, kept}
