@@ -79,10 +79,37 @@ def test_server_killed_during_large_push(
     assert all(len(set(p.field_version.values())) == 3 for p in persons)
 
 
-def test_lost_push_reply_is_resent_and_answered_duplicate(
+def test_lost_push_reply_is_resent_at_once_and_answered_duplicate(
     live_server: LiveServer, make_phone: PhoneFactory
 ) -> None:
+    # The connection drops after the server committed: the client resends the same
+    # batch once within the same sync, and the server answers it from its ledger.
     with DroppingProxy(live_server.port, drop_replies_to="/sync/push", drops=1) as proxy:
+        phone = make_phone(proxy.url, "amina")
+        person_id = phone.store.create("person", {"first_name": "Yasmina", "need": "permis"})
+        phone.store.update("person", person_id, {"commune": "Creil"})
+        sent = [op["op_id"] for op in outbox_rows(phone.path)]
+
+        report = phone.client.sync()
+    assert proxy.dropped == 1
+    assert len(proxy.push_bodies) == 2
+    assert proxy.push_bodies[-1] == proxy.push_bodies[0]  # the very same ops, resent
+    assert report.pushed == 2
+    assert report.rejected == 0
+    assert phone.store.sync_status().pending == 0
+    snapshot = server_snapshot(live_server.database_url)
+    assert sorted(e.op_id for e in device_ledger(phone, snapshot)) == sorted(sent)
+    assert [e.outcome for e in device_ledger(phone, snapshot)] == ["applied", "applied"]
+    assert {op["outcome"] for op in outbox_rows(phone.path)} == {"duplicate"}
+    assert len(set(snapshot.records[person_id].field_version.values())) == 2  # not three
+    assert_ops_applied_once(phone, snapshot)
+    assert_phone_equals_server(phone, snapshot)
+
+
+def test_reply_lost_twice_fails_the_sync_and_the_next_one_finishes(
+    live_server: LiveServer, make_phone: PhoneFactory
+) -> None:
+    with DroppingProxy(live_server.port, drop_replies_to="/sync/push", drops=2) as proxy:
         phone = make_phone(proxy.url, "amina")
         person_id = phone.store.create("person", {"first_name": "Yasmina", "need": "permis"})
         phone.store.update("person", person_id, {"commune": "Creil"})
@@ -90,8 +117,8 @@ def test_lost_push_reply_is_resent_and_answered_duplicate(
 
         with pytest.raises(ServerUnreachable):
             phone.client.sync()
-        # The server did apply the batch; only its answer was lost.
-        assert proxy.dropped == 1
+        # The server did apply the batch; only its answers were lost.
+        assert proxy.dropped == 2
         applied = device_ledger(phone, server_snapshot(live_server.database_url))
         assert sorted(e.op_id for e in applied) == sorted(sent)
         assert phone.store.sync_status().pending == 2
