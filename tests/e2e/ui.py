@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -53,20 +54,48 @@ class Ui:
     def button(self, name: str, exact: bool = True) -> Locator:
         return self.page.get_by_role("button", name=name, exact=exact)
 
+    def failed(self, step: str) -> None:
+        """Keep a picture of the screen as it was when a step failed (the test's own
+        cleanup stops the app right after, which would leave only a spinner)."""
+        # A courtesy picture must never hide the real error.
+        with contextlib.suppress(Exception):
+            self.shot(f"FAILED-{re.sub(r'[^A-Za-z0-9]+', '-', step)[:40]}")
+
     def tap(self, name: str, exact: bool = True) -> None:
-        self.button(name, exact).click()
+        try:
+            self.button(name, exact).click()
+        except Exception:
+            self.failed(f"tap {name}")
+            raise
 
     def chip(self, name: str) -> Locator:
         return self.page.get_by_role("checkbox", name=name, exact=True)
 
     def fill(self, label: str, text: str) -> None:
+        """Type into a field and check it took: on a loaded machine Flutter web can
+        drop a fill that lands while the field is still taking the focus."""
         box = self.page.get_by_role("textbox", name=label, exact=True)
-        box.click()
-        box.fill(text)
+        try:
+            for _ in range(3):
+                box.click()
+                box.fill(text)
+                try:
+                    expect(box).to_have_value(text, timeout=2_000)
+                    return
+                except AssertionError:
+                    self.page.wait_for_timeout(300)
+            expect(box).to_have_value(text)
+        except Exception:
+            self.failed(f"fill {label}")
+            raise
 
     def see(self, text: str | re.Pattern[str], timeout: float = 15_000) -> Locator:
         loc = self.page.get_by_text(text).first
-        expect(loc).to_be_visible(timeout=timeout)
+        try:
+            expect(loc).to_be_visible(timeout=timeout)
+        except AssertionError:
+            self.failed(f"see {text if isinstance(text, str) else text.pattern}")
+            raise
         return loc
 
     def absent(self, text: str | re.Pattern[str], timeout: float = 10_000) -> None:
