@@ -1,0 +1,157 @@
+"""The audit journal's vocabulary (DESIGN.md §4): each action, its French label and family.
+
+Actions are dotted ASCII names stored in `audit_event.action`; what an administrator
+reads is the label. Families group actions for the console's filter. Pure: no I/O.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Family:
+    key: str
+    label: str
+
+
+FAMILIES: tuple[Family, ...] = (
+    Family("read", "Consultations de fiches"),
+    Family("export", "Exports et rapports"),
+    Family("supervision", "Revue, conflits et doublons"),
+    Family("rights", "Effacements et conservation"),
+    Family("admin", "Comptes, appareils et référentiels"),
+    Family("auth", "Connexions"),
+    Family("audit", "Consultations du journal"),
+)
+OTHER = Family("other", "Autres")
+
+# action → (French label, family key). A new journaled action belongs here.
+ACTIONS: dict[str, tuple[str, str]] = {
+    # Person-record reads: every console answer that shows names or a person's data.
+    "person.read": ("Lecture d'une fiche personne", "read"),
+    "persons.list": ("Liste ou recherche de personnes", "read"),
+    "contacts.list": ("Liste des contacts", "read"),
+    "contact.history": ("Historique d'un contact", "read"),
+    "conflicts.list": ("Liste des conflits", "read"),
+    "duplicates.list": ("Liste des doublons possibles", "read"),
+    "merges.list": ("Liste des fusions récentes", "read"),
+    "retention.upcoming": ("Liste des anonymisations à venir", "read"),
+    # Exports and report downloads.
+    "person.export": ("Export des données d'une personne", "export"),
+    "export.contacts_csv": ("Export CSV des contacts", "export"),
+    "export.report_csv": ("Rapport trimestriel (CSV)", "export"),
+    "export.report_xlsx": ("Rapport trimestriel (Excel)", "export"),
+    "indicators.read": ("Consultation des indicateurs", "export"),
+    # Supervision: review, conflicts, duplicates.
+    "review.validated": ("Validation d'un contact", "supervision"),
+    "review.to_fix": ("Demande de correction d'un contact", "supervision"),
+    "review.rejected": ("Refus d'un contact", "supervision"),
+    "conflict.resolve": ("Résolution d'un conflit", "supervision"),
+    "duplicate.merge": ("Fusion de deux personnes", "supervision"),
+    "duplicate.unmerge": ("Annulation d'une fusion", "supervision"),
+    "duplicate.dismiss": ("Doublon écarté (personnes différentes)", "supervision"),
+    # Rights and retention.
+    "person.erase": ("Effacement d'une personne", "rights"),
+    "retention.anonymise": ("Anonymisation (durée de conservation)", "rights"),
+    "retention.run": ("Passage du traitement de conservation", "rights"),
+    "settings.retention": ("Réglage de la durée de conservation", "rights"),
+    # Administration.
+    "user.create": ("Création d'un compte", "admin"),
+    "user.deactivate": ("Désactivation d'un compte", "admin"),
+    "user.password_reset": ("Réinitialisation d'un mot de passe", "admin"),
+    "device.revoke": ("Révocation d'un appareil", "admin"),
+    "enrol.code_issued": ("Code d'enrôlement généré", "admin"),
+    "enrol.redeemed": ("Téléphone enrôlé par code", "admin"),
+    "qpv.save": ("Enregistrement d'un QPV", "admin"),
+    "partner.create": ("Ajout d'un partenaire", "admin"),
+    "partner.update": ("Modification d'un partenaire", "admin"),
+    # Sessions.
+    "auth.login": ("Connexion", "auth"),
+    "auth.login_failed": ("Connexion refusée", "auth"),
+    "auth.logout": ("Déconnexion", "auth"),
+    # The journal itself.
+    "audit.read": ("Consultation du journal d'audit", "audit"),
+}
+
+_FAMILY_BY_KEY = {f.key: f for f in FAMILIES}
+assert all(fam in _FAMILY_BY_KEY for _, fam in ACTIONS.values()), "unknown family"
+
+ENTITY_LABELS: dict[str, str] = {
+    "person": "Personne",
+    "contact": "Contact",
+    "conflict": "Conflit",
+    "user": "Compte",
+    "device": "Appareil",
+    "partner": "Partenaire",
+    "qpv": "QPV",
+    "cite": "Cité",
+}
+
+# Keys `detail` may carry, with how a person reads them. Anything else is not shown.
+_DETAIL_LABELS: dict[str, str] = {
+    "period": "période",
+    "qpv": "QPV",
+    "rows": "lignes",
+    "count": "résultats",
+    "page": "page",
+    "into": "fusionnée dans",
+    "with": "avec",
+    "choice": "choix",
+    "field": "champ",
+    "role": "rôle",
+    "user": "compte",
+    "months": "mois",
+    "anonymised": "anonymisées",
+    "search": "recherche",
+    "filters": "filtres",
+}
+
+
+def action_label(action: str) -> str:
+    """The French label of `action`; an unknown action reads as itself."""
+    known = ACTIONS.get(action)
+    return known[0] if known else action
+
+
+def family_of(action: str) -> Family:
+    known = ACTIONS.get(action)
+    return _FAMILY_BY_KEY[known[1]] if known else OTHER
+
+
+def family_actions(key: str) -> list[str]:
+    """Every action of family `key` (empty for an unknown key)."""
+    return sorted(a for a, (_, fam) in ACTIONS.items() if fam == key)
+
+
+def _short(row_id: str) -> str:
+    return row_id if len(row_id) <= 12 else f"…{row_id[-8:]}"
+
+
+def _value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "oui" if value else "non"
+    if isinstance(value, dict):
+        return ", ".join(f"{k} {v}" for k, v in value.items())
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value)
+    if isinstance(value, str) and len(value) > 12 and "-" in value:
+        return _short(value)  # an id
+    return str(value)
+
+
+def describe_object(entity: str | None, row_id: str | None, detail: dict[str, Any]) -> str:
+    """What an event was about, in a short French line: "Personne …1a2b3c4d · page 2".
+
+    Only ids and the whitelisted detail keys are shown; the journal holds no
+    personal data, and this keeps it that way on screen.
+    """
+    parts: list[str] = []
+    if entity or row_id:
+        name = ENTITY_LABELS.get(entity or "", entity or "")
+        parts.append(" ".join(p for p in (name, _short(row_id) if row_id else "") if p))
+    for key, label in _DETAIL_LABELS.items():
+        if key in detail and detail[key] not in (None, "", [], {}):
+            parts.append(f"{label} {_value(detail[key])}")
+    return " · ".join(parts) or "—"
