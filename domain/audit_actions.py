@@ -6,6 +6,7 @@ reads is the label. Families group actions for the console's filter. Pure: no I/
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -129,15 +130,31 @@ def _short(row_id: str) -> str:
     return row_id if len(row_id) <= 12 else f"…{row_id[-8:]}"
 
 
-def _value(value: Any) -> str:
+_UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+_QUARTER = re.compile(r"^(\d{4})-T([1-4])$")
+_RANGE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})_(\d{4})-(\d{2})-(\d{2})$")
+
+
+def period_text(slug: str) -> str:
+    """A period slug (`2025-T1`, `2025-01-01_2025-02-15`) as a French reader writes it."""
+    if m := _QUARTER.match(slug):
+        return f"T{m[2]} {m[1]}"
+    if m := _RANGE.match(slug):
+        return f"du {m[3]}/{m[2]}/{m[1]} au {m[6]}/{m[5]}/{m[4]}"
+    return slug
+
+
+def _value(key: str, value: Any) -> str:
+    if key == "period" and isinstance(value, str):
+        return period_text(value)
     if isinstance(value, bool):
         return "oui" if value else "non"
     if isinstance(value, dict):
         return ", ".join(f"{k} {v}" for k, v in value.items())
     if isinstance(value, list):
         return ", ".join(str(v) for v in value)
-    if isinstance(value, str) and len(value) > 12 and "-" in value:
-        return _short(value)  # an id
+    if isinstance(value, str) and _UUID.match(value):
+        return _short(value)
     return str(value)
 
 
@@ -153,5 +170,5 @@ def describe_object(entity: str | None, row_id: str | None, detail: dict[str, An
         parts.append(" ".join(p for p in (name, _short(row_id) if row_id else "") if p))
     for key, label in _DETAIL_LABELS.items():
         if key in detail and detail[key] not in (None, "", [], {}):
-            parts.append(f"{label} {_value(detail[key])}")
+            parts.append(f"{label} {_value(key, detail[key])}")
     return " · ".join(parts) or "—"
