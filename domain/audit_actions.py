@@ -90,24 +90,42 @@ ENTITY_LABELS: dict[str, str] = {
     "cite": "Cité",
 }
 
-# Keys `detail` may carry, with how a person reads them. Anything else is not shown.
-_DETAIL_LABELS: dict[str, str] = {
-    "period": "période",
-    "qpv": "QPV",
-    "rows": "lignes",
-    "count": "résultats",
-    "page": "page",
-    "into": "fusionnée dans",
-    "with": "avec",
-    "choice": "choix",
-    "field": "champ",
-    "role": "rôle",
-    "user": "compte",
-    "months": "mois",
-    "anonymised": "anonymisées",
-    "search": "recherche",
-    "filters": "filtres",
+# Keys `detail` may carry, in display order, with how a person reads them ("{}" is the
+# value). Any other key is not shown.
+_DETAIL_FORMATS: dict[str, str] = {
+    "period": "période {}",
+    "qpv": "QPV {}",
+    "page": "page {}",
+    "count": "{} résultat(s)",
+    "rows": "{} ligne(s)",
+    "into": "fusionnée dans {}",
+    "with": "avec {}",
+    "choice": "{}",
+    "field": "champ {}",
+    "role": "rôle {}",
+    "user": "compte {}",
+    "months": "{} mois",
+    "anonymised": "{} anonymisée(s)",
+    "search": "avec recherche",
+    "filters": "filtres : {}",
 }
+_CHOICES = {
+    "server": "valeur enregistrée gardée",
+    "incoming": "valeur reçue gardée",
+    "custom": "valeur corrigée",
+}
+_FILTERS = {
+    "mediator_id": "médiateur",
+    "event_id": "action de terrain",
+    "qpv": "QPV",
+    "review_state": "état",
+    "date_from": "date de début",
+    "date_to": "date de fin",
+    "actor": "qui",
+    "action": "action",
+    "family": "famille",
+}
+_ROLES = {"mediator": "médiateur", "supervisor": "superviseur", "admin": "administrateur"}
 
 
 def action_label(action: str) -> str:
@@ -147,10 +165,16 @@ def period_text(slug: str) -> str:
 def _value(key: str, value: Any) -> str:
     if key == "period" and isinstance(value, str):
         return period_text(value)
-    if isinstance(value, bool):
-        return "oui" if value else "non"
-    if isinstance(value, dict):
-        return ", ".join(f"{k} {v}" for k, v in value.items())
+    if key == "choice":
+        return _CHOICES.get(str(value), str(value))
+    if key == "role":
+        return _ROLES.get(str(value), str(value))
+    if key == "filters" and isinstance(value, list):
+        return ", ".join(_FILTERS.get(str(v), str(v)) for v in value)
+    if isinstance(value, dict):  # counts by entity
+        return ", ".join(
+            f"{ENTITY_LABELS.get(str(k), str(k)).lower()} {v}" for k, v in value.items()
+        )
     if isinstance(value, list):
         return ", ".join(str(v) for v in value)
     if isinstance(value, str) and _UUID.match(value):
@@ -168,7 +192,11 @@ def describe_object(entity: str | None, row_id: str | None, detail: dict[str, An
     if entity or row_id:
         name = ENTITY_LABELS.get(entity or "", entity or "")
         parts.append(" ".join(p for p in (name, _short(row_id) if row_id else "") if p))
-    for key, label in _DETAIL_LABELS.items():
-        if key in detail and detail[key] not in (None, "", [], {}):
-            parts.append(f"{label} {_value(key, detail[key])}")
+    for key, form in _DETAIL_FORMATS.items():
+        value = detail.get(key)
+        if value in (None, "", [], {}, False):
+            continue
+        if key == "rows" and isinstance(value, dict):
+            form = "lignes : {}"
+        parts.append(form.format(_value(key, value)))
     return " · ".join(parts) or "—"

@@ -31,7 +31,16 @@ def test_object_line_shows_ids_and_whitelisted_details_only() -> None:
     line = describe_object("person", person, {"note": "Zéphyrine", "into": person})
     assert line == "Personne …0000abcd · fusionnée dans …0000abcd"
     assert describe_object(None, None, {"period": "2025-T1", "rows": 3, "qpv": None}) == (
-        "période T1 2025 · lignes 3"
+        "période T1 2025 · 3 ligne(s)"
+    )
+    listed = {"page": 2, "count": 30, "search": True, "filters": ["qpv", "date_from"]}
+    assert describe_object(None, None, listed) == (
+        "page 2 · 30 résultat(s) · avec recherche · filtres : QPV, date de début"
+    )
+    erased = {"rows": {"person": 1, "contact": 2}}
+    assert describe_object("person", "p1", erased) == "Personne p1 · lignes : personne 1, contact 2"
+    assert describe_object(None, None, {"choice": "server", "role": "admin", "search": False}) == (
+        "valeur enregistrée gardée · rôle administrateur"
     )
 
 

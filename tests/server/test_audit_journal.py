@@ -420,7 +420,7 @@ def test_the_journal_is_for_the_cites_admins_in_french(
         "/admin/audit", headers=adele.headers, params={"family": "export", "actor": sophie.user.id}
     ).json()
     assert [e["action_label"] for e in exports["items"]] == ["Export CSV des contacts"]
-    assert "période du 01/01/2025 au 31/12/2025 · lignes" in exports["items"][0]["object_label"]
+    assert "période du 01/01/2025 au 31/12/2025 · 3 ligne(s)" in exports["items"][0]["object_label"]
     bad = client.get("/admin/audit", headers=adele.headers, params={"family": "nimporte"})
     assert bad.status_code == 422
 
