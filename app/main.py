@@ -14,6 +14,7 @@ from app.config import AppConfig
 from app.console_state import ConsoleState
 from app.context import ConsoleContext, FieldContext, use_console, use_field
 from app.screens.console_admin import ConsoleAdminScreen
+from app.screens.console_audit import ConsoleAuditScreen
 from app.screens.console_conflicts import ConsoleConflictsScreen
 from app.screens.console_contacts import ConsoleContactsScreen
 from app.screens.console_duplicates import ConsoleDuplicatesScreen
@@ -144,6 +145,7 @@ CONSOLE_ROUTES = [
     ft.Route(path="indicateurs", component=ConsoleIndicatorsScreen),
     ft.Route(path="exports", component=ConsoleExportsScreen),
     ft.Route(path="administration", component=ConsoleAdminScreen),
+    ft.Route(path="journal", component=ConsoleAuditScreen),
 ]
 
 

@@ -15,6 +15,12 @@ class AuditEventOut(BaseModel):
     actor_name: str | None
     actor_device_id: str | None
     action: str
+    action_label: str
+    """The action in French, e.g. "Lecture d'une fiche personne"."""
+    family: str
+    """The action's family key (`domain.audit_actions.FAMILIES`), e.g. "read"."""
+    object_label: str
+    """What the event was about, in short French (ids and counts only)."""
     entity: str | None
     row_id: str | None
     detail: dict[str, Any]

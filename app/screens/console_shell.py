@@ -29,6 +29,7 @@ SECTIONS: tuple[Section, ...] = (
     Section("/indicateurs", "Indicateurs", ft.Icons.INSIGHTS),
     Section("/exports", "Exports", ft.Icons.DOWNLOAD),
     Section("/administration", "Administration", ft.Icons.ADMIN_PANEL_SETTINGS, admin_only=True),
+    Section("/journal", "Journal d'audit", ft.Icons.HISTORY_EDU, admin_only=True),
 )
 
 

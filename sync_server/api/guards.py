@@ -1,14 +1,17 @@
-"""Role guards beyond those of deps.py, and the audit actor of a request."""
+"""Role guards beyond those of deps.py, and the audit actor and journal of a request."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from dataclasses import dataclass
+from typing import Annotated, Any
 
 from fastapi import Depends, HTTPException, status
+from sqlmodel import Session
 
 from domain.vocabulary import Role
-from sync_server.crud.audit import Actor
-from sync_server.deps import CurrentDevice, CurrentUser, SupervisorUser
+from sync_server.crud.audit import Actor, record_audit
+from sync_server.db import begin_write
+from sync_server.deps import CurrentDevice, CurrentUser, SessionDep, SupervisorUser
 from sync_server.models import AppUser
 
 
@@ -31,3 +34,55 @@ def admin_actor(user: AdminOnly, device: CurrentDevice) -> Actor:
 
 SupervisorActor = Annotated[Actor, Depends(supervisor_actor)]
 AdminActor = Annotated[Actor, Depends(admin_actor)]
+
+
+@dataclass(frozen=True)
+class Journal:
+    """The audit journal bound to a request's session and caller (user and device).
+
+    `detail` holds ids, counts, periods and filter names only: never a name, a note
+    or any text a person typed.
+    """
+
+    session: Session
+    actor: Actor
+
+    def record(
+        self,
+        action: str,
+        *,
+        entity: str | None = None,
+        row_id: str | None = None,
+        detail: dict[str, Any] | None = None,
+    ) -> None:
+        """Append the event to the route's write transaction; the route commits."""
+        record_audit(
+            self.session,
+            actor=self.actor,
+            action=action,
+            entity=entity,
+            row_id=row_id,
+            detail=detail,
+        )
+
+    def read(
+        self,
+        action: str,
+        *,
+        entity: str | None = None,
+        row_id: str | None = None,
+        detail: dict[str, Any] | None = None,
+    ) -> None:
+        """Journal a read that succeeded, and commit: the read transaction ends first
+        so that, on SQLite, the append waits its turn as a writer (BEGIN IMMEDIATE)."""
+        self.session.commit()
+        begin_write(self.session)
+        self.record(action, entity=entity, row_id=row_id, detail=detail)
+        self.session.commit()
+
+
+def journal(session: SessionDep, user: CurrentUser, device: CurrentDevice) -> Journal:
+    return Journal(session, Actor.of(user, device))
+
+
+JournalDep = Annotated[Journal, Depends(journal)]

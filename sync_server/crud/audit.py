@@ -75,9 +75,11 @@ def list_audit(
     cite_id: str,
     actor: str | None = None,
     action: str | None = None,
+    actions: list[str] | None = None,
 ) -> tuple[list[AuditEvent], int]:
     """Newest first, for one cité (plus system events); `actor` is a user id,
-    `action` a prefix ("person." matches every person action)."""
+    `action` a prefix ("person." matches every person action), `actions` an exact
+    list (a family of `domain.audit_actions`)."""
     scope = or_(col(AuditEvent.cite_id) == cite_id, col(AuditEvent.cite_id).is_(None))
     stmt = select(AuditEvent).where(scope)
     count = select(func.count()).select_from(AuditEvent).where(scope)
@@ -87,6 +89,9 @@ def list_audit(
     if action:
         stmt = stmt.where(col(AuditEvent.action).startswith(action, autoescape=True))
         count = count.where(col(AuditEvent.action).startswith(action, autoescape=True))
+    if actions is not None:
+        stmt = stmt.where(col(AuditEvent.action).in_(actions))
+        count = count.where(col(AuditEvent.action).in_(actions))
     total = session.exec(count).one()
     rows = session.exec(
         stmt.order_by(col(AuditEvent.at).desc(), col(AuditEvent.id).desc())

@@ -23,7 +23,7 @@ from sync_server.crud.server_ops import (
     write_server_ops,
 )
 from sync_server.db import begin_write
-from sync_server.models import Record
+from sync_server.models import Cite, Record
 
 ANONYMISED_FIRST_NAME = "Anonyme"
 UPCOMING_DAYS = 30
@@ -132,6 +132,7 @@ def anonymise_expired(
     begin_write(session)
     floor = months_before(now, months)
     count = 0
+    per_cite: dict[str, int] = {cite_id: 0 for cite_id in session.exec(select(Cite.id))}
     for activity in person_activity(session):
         if activity.last_contact > floor:
             continue
@@ -151,5 +152,15 @@ def anonymise_expired(
             cite_id=person.cite_id,
             detail={"rows": len(rows), "months": months},
         )
+        per_cite[person.cite_id] = per_cite.get(person.cite_id, 0) + 1
         count += 1
+    # One line per cité and run, even when nobody was due: the job's trace.
+    for cite_id, anonymised in per_cite.items():
+        record_audit(
+            session,
+            actor=None,
+            action="retention.run",
+            cite_id=cite_id,
+            detail={"anonymised": anonymised, "months": months},
+        )
     return count

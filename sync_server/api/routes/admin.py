@@ -9,6 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, HTTPException, Query, Response, status
 
 from domain.vocabulary import Role
+from sync_server.api.guards import JournalDep
 from sync_server.crud import admin as crud_admin
 from sync_server.crud import users as crud_users
 from sync_server.crud.admin import AdminError
@@ -62,29 +63,36 @@ def users(
 
 
 @router.post("/users", response_model=AdminUserOut, status_code=status.HTTP_201_CREATED)
-def create_user(session: SessionDep, admin: AdminUser, body: AdminUserCreate) -> AdminUserOut:
+def create_user(
+    session: SessionDep, admin: AdminUser, journal: JournalDep, body: AdminUserCreate
+) -> AdminUserOut:
     with _refusals():
         user = crud_admin.create_user(session, cite_id=admin.cite_id, body=body)
+    journal.record("user.create", entity="user", row_id=user.id, detail={"role": user.role})
     session.commit()
     return crud_admin.user_out(session, user)
 
 
 @router.post("/users/{user_id}/deactivate", response_model=AdminUserOut)
-def deactivate_user(session: SessionDep, admin: AdminUser, user_id: str) -> AdminUserOut:
+def deactivate_user(
+    session: SessionDep, admin: AdminUser, journal: JournalDep, user_id: str
+) -> AdminUserOut:
     with _refusals():
         user = crud_admin.get_user(session, cite_id=admin.cite_id, user_id=user_id)
         crud_admin.deactivate_user(session, user=user, by=admin)
+    journal.record("user.deactivate", entity="user", row_id=user.id)
     session.commit()
     return crud_admin.user_out(session, user)
 
 
 @router.post("/users/{user_id}/password", status_code=status.HTTP_204_NO_CONTENT)
 def reset_password(
-    session: SessionDep, admin: AdminUser, user_id: str, body: PasswordReset
+    session: SessionDep, admin: AdminUser, journal: JournalDep, user_id: str, body: PasswordReset
 ) -> Response:
     with _refusals():
         user = crud_admin.get_user(session, cite_id=admin.cite_id, user_id=user_id)
     crud_admin.reset_password(session, user=user, password=body.password)
+    journal.record("user.password_reset", entity="user", row_id=user.id)
     session.commit()
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
@@ -97,10 +105,15 @@ def devices(session: SessionDep, admin: AdminUser, user_id: str) -> list[AdminDe
 
 
 @router.post("/devices/{device_id}/revoke", response_model=AdminDeviceOut)
-def revoke_device(session: SessionDep, admin: AdminUser, device_id: str) -> AdminDeviceOut:
+def revoke_device(
+    session: SessionDep, admin: AdminUser, journal: JournalDep, device_id: str
+) -> AdminDeviceOut:
     with _refusals():
         device = crud_admin.get_device(session, cite_id=admin.cite_id, device_id=device_id)
     crud_users.revoke_device(session, device=device)
+    journal.record(
+        "device.revoke", entity="device", row_id=device.id, detail={"user": device.user_id}
+    )
     session.commit()
     return AdminDeviceOut.model_validate(device, from_attributes=True)
 
@@ -111,10 +124,14 @@ def revoke_device(session: SessionDep, admin: AdminUser, device_id: str) -> Admi
     status_code=status.HTTP_201_CREATED,
     description="A single-use code, valid 15 minutes, that a phone exchanges at /auth/enrol.",
 )
-def create_enrol_code(session: SessionDep, admin: AdminUser, user_id: str) -> EnrolCodeOut:
+def create_enrol_code(
+    session: SessionDep, admin: AdminUser, journal: JournalDep, user_id: str
+) -> EnrolCodeOut:
     with _refusals():
         user = crud_admin.get_user(session, cite_id=admin.cite_id, user_id=user_id)
         code, row = crud_admin.create_enrol_code(session, user=user, by=admin)
+    # The code itself is a credential: never journaled.
+    journal.record("enrol.code_issued", entity="user", row_id=user.id)
     session.commit()
     return EnrolCodeOut(code=code, user_id=user.id, expires_at=row.expires_at)
 
@@ -126,9 +143,12 @@ def qpvs(session: SessionDep, admin: AdminUser) -> list[QpvAdminOut]:
 
 
 @router.put("/qpvs", response_model=QpvAdminOut, description="Create or rename a QPV.")
-def save_qpv(session: SessionDep, admin: AdminUser, body: QpvIn) -> QpvAdminOut:
+def save_qpv(
+    session: SessionDep, admin: AdminUser, journal: JournalDep, body: QpvIn
+) -> QpvAdminOut:
     with _refusals():
         qpv = crud_admin.save_qpv(session, cite_id=admin.cite_id, body=body)
+    journal.record("qpv.save", entity="qpv", row_id=qpv.code)
     session.commit()
     return QpvAdminOut(code=qpv.code, name=qpv.name)
 
@@ -141,20 +161,24 @@ def partners(session: SessionDep, admin: AdminUser) -> list[PartnerAdminOut]:
 
 
 @router.post("/partners", response_model=PartnerAdminOut, status_code=status.HTTP_201_CREATED)
-def create_partner(session: SessionDep, admin: AdminUser, body: PartnerIn) -> PartnerAdminOut:
+def create_partner(
+    session: SessionDep, admin: AdminUser, journal: JournalDep, body: PartnerIn
+) -> PartnerAdminOut:
     partner = crud_admin.save_partner(session, cite_id=admin.cite_id, body=body)
+    journal.record("partner.create", entity="partner", row_id=partner.id)
     session.commit()
     return crud_admin.partner_out(partner)
 
 
 @router.put("/partners/{partner_id}", response_model=PartnerAdminOut)
 def update_partner(
-    session: SessionDep, admin: AdminUser, partner_id: str, body: PartnerIn
+    session: SessionDep, admin: AdminUser, journal: JournalDep, partner_id: str, body: PartnerIn
 ) -> PartnerAdminOut:
     with _refusals():
         partner = crud_admin.save_partner(
             session, cite_id=admin.cite_id, body=body, partner_id=partner_id
         )
+    journal.record("partner.update", entity="partner", row_id=partner.id)
     session.commit()
     return crud_admin.partner_out(partner)
 
@@ -165,9 +189,14 @@ def settings(session: SessionDep, admin: AdminUser) -> SettingsOut:
 
 
 @router.put("/settings", response_model=SettingsOut)
-def save_settings(session: SessionDep, admin: AdminUser, body: SettingsIn) -> SettingsOut:
+def save_settings(
+    session: SessionDep, admin: AdminUser, journal: JournalDep, body: SettingsIn
+) -> SettingsOut:
     months = crud_admin.set_retention(
         session, cite_id=admin.cite_id, months=body.retention_months, by=admin
+    )
+    journal.record(
+        "settings.retention", entity="cite", row_id=admin.cite_id, detail={"months": months}
     )
     session.commit()
     return SettingsOut(retention_months=months)

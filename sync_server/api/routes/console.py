@@ -5,9 +5,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
+from sync_server.api.guards import JournalDep
 from sync_server.crud import console as crud_console
 from sync_server.crud import review as crud_review
-from sync_server.crud.audit import record_audit
 from sync_server.deps import SessionDep, SupervisorUser
 from sync_server.review_schemas import ReadableConflict
 from sync_server.schemas import ConsoleContact, Page
@@ -19,6 +19,7 @@ router = APIRouter(prefix="/console", tags=["console"])
 def contacts(
     session: SessionDep,
     user: SupervisorUser,
+    journal: JournalDep,
     page: Annotated[int, Query(ge=1)] = 1,
     page_size: Annotated[int, Query(ge=1, le=200)] = 50,
     mediator_id: str | None = None,
@@ -40,13 +41,26 @@ def contacts(
         date_from=date_from,
         date_to=date_to,
     )
-    # Contact lists show person names: a person-record read for the journal.
-    record_audit(session, actor=user, action="contacts.list", detail={"page": page})
-    session.commit()
+    # Contact lists show person names: a person-record read for the journal. The
+    # filters are named, never their values (a mediator or a QPV could identify).
+    filters = {
+        "mediator_id": mediator_id,
+        "event_id": event_id,
+        "qpv": qpv,
+        "review_state": review_state,
+        "date_from": date_from,
+        "date_to": date_to,
+    }
+    used = sorted(k for k, v in filters.items() if v)
+    journal.read("contacts.list", detail={"page": page, "count": result.total, "filters": used})
     return result
 
 
 @router.get("/conflicts", response_model=list[ReadableConflict])
-def conflicts(session: SessionDep, user: SupervisorUser) -> list[ReadableConflict]:
+def conflicts(
+    session: SessionDep, user: SupervisorUser, journal: JournalDep
+) -> list[ReadableConflict]:
     """Open hard conflicts in plain language (field label, both sides with who and when)."""
-    return crud_review.list_open_conflicts(session, cite_id=user.cite_id)
+    result = crud_review.list_open_conflicts(session, cite_id=user.cite_id)
+    journal.read("conflicts.list", detail={"count": len(result)})
+    return result

@@ -7,6 +7,7 @@ from fastapi import APIRouter, HTTPException
 from domain.sync import LoginResponse, UserPublic
 from sync_server.crud import admin as crud_admin
 from sync_server.crud.admin import AdminError
+from sync_server.crud.audit import Actor, record_audit
 from sync_server.deps import SessionDep
 from sync_server.schemas_insight import EnrolRequest
 
@@ -22,6 +23,13 @@ def enrol(session: SessionDep, body: EnrolRequest) -> LoginResponse:
     except AdminError as exc:
         session.rollback()
         raise HTTPException(exc.status_code, detail=str(exc)) from exc
+    record_audit(
+        session,
+        actor=Actor.of(user, device),
+        action="enrol.redeemed",
+        entity="device",
+        row_id=device.id,
+    )
     session.commit()
     public = UserPublic.model_validate(user, from_attributes=True)
     return LoginResponse(token=token, device_id=device.id, user=public)

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Response
 
+from domain.periods import Period
 from domain.report import ReportTable, report_tables
+from sync_server.api.guards import JournalDep
 from sync_server.api.routes.indicators import DateFrom, DateTo, QpvParam, period_or_400
 from sync_server.crud import exports as crud_exports
 from sync_server.crud import indicators as crud_indicators
@@ -24,14 +26,20 @@ def _file(content: bytes, media_type: str, filename: str) -> Response:
 
 
 def _report(
-    session: SessionDep, user: AppUser, date_from: DateFrom, date_to: DateTo, qpv: QpvParam
+    session: SessionDep,
+    user: AppUser,
+    journal: JournalDep,
+    action: str,
+    period: Period,
+    qpv: str | None,
 ) -> tuple[str, str, list[ReportTable]]:
-    period = period_or_400(date_from, date_to)
     ind = crud_indicators.cite_indicators(session, cite_id=user.cite_id, period=period, qpv=qpv)
     cite = session.get(Cite, user.cite_id)
     title = f"{cite.name if cite else 'Cité'} · {period.label}" + (f" · QPV {qpv}" if qpv else "")
     slug = f"relais-rapport-{period.slug}" + (f"-{qpv}" if qpv else "")
-    return title, slug, report_tables(ind)
+    tables = report_tables(ind)
+    journal.read(action, detail={"period": period.slug, "qpv": qpv})
+    return title, slug, tables
 
 
 _DOC = 'Aggregates only; every count under 5 shows as "<5" (with secondary suppression).'
@@ -46,11 +54,13 @@ _DOC = 'Aggregates only; every count under 5 shows as "<5" (with secondary suppr
 def quarterly_xlsx(
     session: SessionDep,
     user: SupervisorUser,
+    journal: JournalDep,
     date_from: DateFrom = None,
     date_to: DateTo = None,
     qpv: QpvParam = None,
 ) -> Response:
-    title, slug, tables = _report(session, user, date_from, date_to, qpv)
+    period = period_or_400(date_from, date_to)
+    title, slug, tables = _report(session, user, journal, "export.report_xlsx", period, qpv)
     return _file(report_xlsx(title, tables), XLSX_TYPE, f"{slug}.xlsx")
 
 
@@ -63,11 +73,13 @@ def quarterly_xlsx(
 def quarterly_csv(
     session: SessionDep,
     user: SupervisorUser,
+    journal: JournalDep,
     date_from: DateFrom = None,
     date_to: DateTo = None,
     qpv: QpvParam = None,
 ) -> Response:
-    title, slug, tables = _report(session, user, date_from, date_to, qpv)
+    period = period_or_400(date_from, date_to)
+    title, slug, tables = _report(session, user, journal, "export.report_csv", period, qpv)
     return _file(report_csv(title, tables), CSV_TYPE, f"{slug}.csv")
 
 
@@ -80,9 +92,11 @@ def quarterly_csv(
 def contacts_csv(
     session: SessionDep,
     user: SupervisorUser,
+    journal: JournalDep,
     date_from: DateFrom = None,
     date_to: DateTo = None,
 ) -> Response:
     period = period_or_400(date_from, date_to)
-    content, _count = crud_exports.contacts_csv(session, cite_id=user.cite_id, period=period)
+    content, count = crud_exports.contacts_csv(session, cite_id=user.cite_id, period=period)
+    journal.read("export.contacts_csv", detail={"period": period.slug, "rows": count})
     return _file(content, CSV_TYPE, f"relais-contacts-{period.slug}.csv")

@@ -6,6 +6,7 @@ from typing import Annotated
 from fastapi import APIRouter, HTTPException, Query, status
 
 from domain.periods import Period
+from sync_server.api.guards import JournalDep
 from sync_server.crud import indicators as crud_indicators
 from sync_server.deps import SessionDep, SupervisorUser
 from sync_server.schemas_insight import IndicatorsOut
@@ -30,6 +31,7 @@ def period_or_400(date_from: dt.date | None, date_to: dt.date | None) -> Period:
 def indicators(
     session: SessionDep,
     user: SupervisorUser,
+    journal: JournalDep,
     date_from: DateFrom = None,
     date_to: DateTo = None,
     qpv: QpvParam = None,
@@ -37,4 +39,5 @@ def indicators(
     """Indicators of the caller's cité for the period (the current quarter by default)."""
     period = period_or_400(date_from, date_to)
     result = crud_indicators.cite_indicators(session, cite_id=user.cite_id, period=period, qpv=qpv)
+    journal.read("indicators.read", detail={"period": period.slug, "qpv": qpv})
     return IndicatorsOut.from_indicators(result)

@@ -7,6 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
+from sync_server.api.guards import JournalDep
 from sync_server.api.routes.review import ERRORS, http_error
 from sync_server.crud import persons as crud_persons
 from sync_server.crud.supervisor_ops import Invalid, NotFound, Refused
@@ -32,35 +33,51 @@ def _today() -> dt.date:
 def persons(
     session: SessionDep,
     user: SupervisorUser,
+    journal: JournalDep,
     q: Annotated[str, Query(max_length=80)] = "",
     page: Annotated[int, Query(ge=1)] = 1,
     page_size: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> Page[PersonSummary]:
     """Persons of the cité (merged ones excluded), searched by folded name or phone digits."""
-    return crud_persons.read_persons_page(
+    result = crud_persons.read_persons_page(
         session, cite_id=user.cite_id, q=q, page=page, page_size=page_size, today=_today()
     )
+    # Whether a search was typed, never what: it is a name or a phone number.
+    journal.read(
+        "persons.list", detail={"page": page, "count": result.total, "search": bool(q.strip())}
+    )
+    return result
 
 
 @router.get("/persons/{person_id}/pathway", response_model=PathwayOut, responses=ERRORS)
-def pathway(person_id: str, session: SessionDep, user: SupervisorUser) -> PathwayOut:
+def pathway(
+    person_id: str, session: SessionDep, user: SupervisorUser, journal: JournalDep
+) -> PathwayOut:
     """The person's pathway, including persons merged into it, with names."""
     try:
-        return crud_persons.read_person_pathway(
+        result = crud_persons.read_person_pathway(
             session, cite_id=user.cite_id, person_id=person_id, today=_today()
         )
     except NotFound as exc:
         raise http_error(exc) from None
+    journal.read("person.read", entity="person", row_id=person_id)
+    return result
 
 
 @router.get("/duplicates", response_model=list[DuplicatePair], responses=ERRORS)
-def duplicates(session: SessionDep, user: SupervisorUser) -> list[DuplicatePair]:
+def duplicates(
+    session: SessionDep, user: SupervisorUser, journal: JournalDep
+) -> list[DuplicatePair]:
     """Candidate pairs with their evidence; nothing is merged without a supervisor."""
-    return crud_persons.read_duplicate_pairs(session, cite_id=user.cite_id, today=_today())
+    result = crud_persons.read_duplicate_pairs(session, cite_id=user.cite_id, today=_today())
+    journal.read("duplicates.list", detail={"count": len(result)})
+    return result
 
 
 @router.post("/duplicates/dismiss", status_code=204, responses=ERRORS)
-def dismiss(body: DismissRequest, session: SessionDep, user: SupervisorUser) -> None:
+def dismiss(
+    body: DismissRequest, session: SessionDep, user: SupervisorUser, journal: JournalDep
+) -> None:
     """ "Ce n'est pas la même personne": the pair is not proposed again."""
     try:
         crud_persons.dismiss_pair(
@@ -69,13 +86,18 @@ def dismiss(body: DismissRequest, session: SessionDep, user: SupervisorUser) -> 
     except (NotFound, Refused) as exc:
         session.rollback()
         raise http_error(exc) from None
+    journal.record(
+        "duplicate.dismiss", entity="person", row_id=body.person_a, detail={"with": body.person_b}
+    )
     session.commit()
 
 
 @router.get("/merges", response_model=list[MergeOut], responses=ERRORS)
-def merges(session: SessionDep, user: SupervisorUser) -> list[MergeOut]:
+def merges(session: SessionDep, user: SupervisorUser, journal: JournalDep) -> list[MergeOut]:
     """Persons currently merged into another, most recent first (to undo a merge)."""
-    return crud_persons.read_recent_merges(session, cite_id=user.cite_id, today=_today())
+    result = crud_persons.read_recent_merges(session, cite_id=user.cite_id, today=_today())
+    journal.read("merges.list", detail={"count": len(result)})
+    return result
 
 
 @router.post("/persons/{person_id}/merge", status_code=204, responses=ERRORS)
@@ -86,6 +108,7 @@ def merge(
     user: SupervisorUser,
     device: CurrentDevice,
     clock: ClockDep,
+    journal: JournalDep,
 ) -> None:
     """Merge `person_id` into `into` (sets `merged_into` by an op; reaches every device)."""
     try:
@@ -95,6 +118,7 @@ def merge(
     except (NotFound, Refused, Invalid) as exc:
         session.rollback()
         raise http_error(exc) from None
+    journal.record("duplicate.merge", entity="person", row_id=person_id, detail={"into": body.into})
     session.commit()
 
 
@@ -105,6 +129,7 @@ def unmerge(
     user: SupervisorUser,
     device: CurrentDevice,
     clock: ClockDep,
+    journal: JournalDep,
 ) -> None:
     """Undo a merge: clears `merged_into` by an op."""
     try:
@@ -114,4 +139,5 @@ def unmerge(
     except (NotFound, Refused, Invalid) as exc:
         session.rollback()
         raise http_error(exc) from None
+    journal.record("duplicate.unmerge", entity="person", row_id=person_id)
     session.commit()

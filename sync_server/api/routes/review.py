@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, HTTPException
 
 from domain.sync import ErrorOut
+from sync_server.api.guards import JournalDep
 from sync_server.crud import review as crud_review
 from sync_server.crud.supervisor_ops import Invalid, NotFound, Refused
 from sync_server.deps import ClockDep, CurrentDevice, SessionDep, SupervisorUser
@@ -40,6 +41,7 @@ def review_contact(
     user: SupervisorUser,
     device: CurrentDevice,
     clock: ClockDep,
+    journal: JournalDep,
 ) -> ReviewOut:
     """Validate, reject or send back a contact; the decision syncs to the mediator's phone."""
     try:
@@ -56,17 +58,23 @@ def review_contact(
     except (NotFound, Refused, Invalid) as exc:
         session.rollback()
         raise http_error(exc) from None
+    # The comment is the supervisor's free text: not journaled.
+    journal.record(f"review.{body.state}", entity="contact", row_id=contact_id)
     session.commit()
     return out
 
 
 @router.get("/contacts/{contact_id}/history", response_model=ContactHistory, responses=ERRORS)
-def contact_history(contact_id: str, session: SessionDep, user: SupervisorUser) -> ContactHistory:
+def contact_history(
+    contact_id: str, session: SessionDep, user: SupervisorUser, journal: JournalDep
+) -> ContactHistory:
     """The contact's versions from the ledger: who, when, which fields, outcome."""
     try:
-        return crud_review.contact_history(session, cite_id=user.cite_id, contact_id=contact_id)
+        result = crud_review.contact_history(session, cite_id=user.cite_id, contact_id=contact_id)
     except NotFound as exc:
         raise http_error(exc) from None
+    journal.read("contact.history", entity="contact", row_id=contact_id)
+    return result
 
 
 @router.post("/conflicts/{conflict_id}/resolve", response_model=ReadableConflict, responses=ERRORS)
@@ -77,6 +85,7 @@ def resolve_conflict(
     user: SupervisorUser,
     device: CurrentDevice,
     clock: ClockDep,
+    journal: JournalDep,
 ) -> ReadableConflict:
     """Keep one side (or a corrected value) as a new op that wins and syncs."""
     try:
@@ -92,5 +101,12 @@ def resolve_conflict(
     except (NotFound, Refused, Invalid) as exc:
         session.rollback()
         raise http_error(exc) from None
+    # Which side was kept and on which field; never the value itself.
+    journal.record(
+        "conflict.resolve",
+        entity="conflict",
+        row_id=conflict_id,
+        detail={"choice": body.choice, "field": out.field},
+    )
     session.commit()
     return out

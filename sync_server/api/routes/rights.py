@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, HTTPException, Path, Response
 
 from domain.entities import person_display_name
-from sync_server.api.guards import SupervisorActor
+from sync_server.api.guards import JournalDep, SupervisorActor
 from sync_server.crud import retention as crud_retention
 from sync_server.crud import rights as crud_rights
 from sync_server.crud.audit import record_audit
@@ -40,11 +40,12 @@ def _person(session: SessionDep, person_id: str, cite_id: str | None) -> Record:
         404: {"description": _NOT_FOUND},
     },
 )
-def export_person(session: SessionDep, actor: SupervisorActor, person_id: PersonId) -> Response:
+def export_person(
+    session: SessionDep, actor: SupervisorActor, journal: JournalDep, person_id: PersonId
+) -> Response:
     person = _person(session, person_id, actor.cite_id)
     document = crud_rights.export_person(session, person=person)
-    record_audit(session, actor=actor, action="person.export", entity="person", row_id=person.id)
-    session.commit()
+    journal.read("person.export", entity="person", row_id=person.id)
     return Response(
         content=json.dumps(document, ensure_ascii=False, indent=2),
         media_type="application/json",
@@ -71,14 +72,14 @@ def erase_person(
     counts: dict[str, int] = {}
     for row in rows:
         counts[row.entity] = counts.get(row.entity, 0) + 1
-    # The reason is the supervisor's wording: kept, but names must not be typed there.
+    # The reason is the supervisor's free text, which may name someone: not journaled.
     record_audit(
         session,
         actor=actor,
         action="person.erase",
         entity="person",
         row_id=person.id,
-        detail={"rows": counts, "reason": body.reason},
+        detail={"rows": counts},
     )
     session.commit()
     return EraseResult(
@@ -93,12 +94,12 @@ def erase_person(
 
 @router.get("/retention/upcoming", response_model=list[RetentionDue])
 def retention_upcoming(
-    session: SessionDep, user: SupervisorUser, settings: SettingsDep
+    session: SessionDep, user: SupervisorUser, settings: SettingsDep, journal: JournalDep
 ) -> list[RetentionDue]:
     due = crud_retention.upcoming(
         session, cite_id=user.cite_id, now=utcnow(), months=settings.retention_months
     )
-    session.commit()
+    journal.read("retention.upcoming", detail={"count": len(due)})
     return [
         RetentionDue(
             person_id=a.person.id,

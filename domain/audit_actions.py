@@ -1,0 +1,202 @@
+"""The audit journal's vocabulary (DESIGN.md §4): each action, its French label and family.
+
+Actions are dotted ASCII names stored in `audit_event.action`; what an administrator
+reads is the label. Families group actions for the console's filter. Pure: no I/O.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Family:
+    key: str
+    label: str
+
+
+FAMILIES: tuple[Family, ...] = (
+    Family("read", "Consultations de fiches"),
+    Family("export", "Exports et rapports"),
+    Family("supervision", "Revue, conflits et doublons"),
+    Family("rights", "Effacements et conservation"),
+    Family("admin", "Comptes, appareils et référentiels"),
+    Family("auth", "Connexions"),
+    Family("audit", "Consultations du journal"),
+)
+OTHER = Family("other", "Autres")
+
+# action → (French label, family key). A new journaled action belongs here.
+ACTIONS: dict[str, tuple[str, str]] = {
+    # Person-record reads: every console answer that shows names or a person's data.
+    "person.read": ("Lecture d'une fiche personne", "read"),
+    "persons.list": ("Liste ou recherche de personnes", "read"),
+    "contacts.list": ("Liste des contacts", "read"),
+    "contact.history": ("Historique d'un contact", "read"),
+    "conflicts.list": ("Liste des conflits", "read"),
+    "duplicates.list": ("Liste des doublons possibles", "read"),
+    "merges.list": ("Liste des fusions récentes", "read"),
+    "retention.upcoming": ("Liste des anonymisations à venir", "read"),
+    # Exports and report downloads.
+    "person.export": ("Export des données d'une personne", "export"),
+    "export.contacts_csv": ("Export CSV des contacts", "export"),
+    "export.report_csv": ("Rapport trimestriel (CSV)", "export"),
+    "export.report_xlsx": ("Rapport trimestriel (Excel)", "export"),
+    "indicators.read": ("Consultation des indicateurs", "export"),
+    # Supervision: review, conflicts, duplicates.
+    "review.validated": ("Validation d'un contact", "supervision"),
+    "review.to_fix": ("Demande de correction d'un contact", "supervision"),
+    "review.rejected": ("Refus d'un contact", "supervision"),
+    "conflict.resolve": ("Résolution d'un conflit", "supervision"),
+    "duplicate.merge": ("Fusion de deux personnes", "supervision"),
+    "duplicate.unmerge": ("Annulation d'une fusion", "supervision"),
+    "duplicate.dismiss": ("Doublon écarté (personnes différentes)", "supervision"),
+    # Rights and retention.
+    "person.erase": ("Effacement d'une personne", "rights"),
+    "retention.anonymise": ("Anonymisation (durée de conservation)", "rights"),
+    "retention.run": ("Passage du traitement de conservation", "rights"),
+    "settings.retention": ("Réglage de la durée de conservation", "rights"),
+    # Administration.
+    "user.create": ("Création d'un compte", "admin"),
+    "user.deactivate": ("Désactivation d'un compte", "admin"),
+    "user.password_reset": ("Réinitialisation d'un mot de passe", "admin"),
+    "device.revoke": ("Révocation d'un appareil", "admin"),
+    "enrol.code_issued": ("Code d'enrôlement généré", "admin"),
+    "enrol.redeemed": ("Téléphone enrôlé par code", "admin"),
+    "qpv.save": ("Enregistrement d'un QPV", "admin"),
+    "partner.create": ("Ajout d'un partenaire", "admin"),
+    "partner.update": ("Modification d'un partenaire", "admin"),
+    # Sessions.
+    "auth.login": ("Connexion", "auth"),
+    "auth.login_failed": ("Connexion refusée", "auth"),
+    "auth.logout": ("Déconnexion", "auth"),
+    # The journal itself.
+    "audit.read": ("Consultation du journal d'audit", "audit"),
+}
+
+_FAMILY_BY_KEY = {f.key: f for f in FAMILIES}
+assert all(fam in _FAMILY_BY_KEY for _, fam in ACTIONS.values()), "unknown family"
+
+ENTITY_LABELS: dict[str, str] = {
+    "person": "Personne",
+    "contact": "Contact",
+    "conflict": "Conflit",
+    "user": "Compte",
+    "device": "Appareil",
+    "partner": "Partenaire",
+    "qpv": "QPV",
+    "cite": "Cité",
+}
+
+# Keys `detail` may carry, in display order, with how a person reads them ("{}" is the
+# value). Any other key is not shown.
+_DETAIL_FORMATS: dict[str, str] = {
+    "period": "période {}",
+    "qpv": "QPV {}",
+    "page": "page {}",
+    "count": "{} résultat(s)",
+    "rows": "{} ligne(s)",
+    "into": "fusionnée dans {}",
+    "with": "avec {}",
+    "choice": "{}",
+    "field": "champ {}",
+    "role": "rôle {}",
+    "user": "compte {}",
+    "months": "{} mois",
+    "anonymised": "{} anonymisée(s)",
+    "search": "avec recherche",
+    "filters": "filtres : {}",
+}
+_CHOICES = {
+    "server": "valeur enregistrée gardée",
+    "incoming": "valeur reçue gardée",
+    "custom": "valeur corrigée",
+}
+_FILTERS = {
+    "mediator_id": "médiateur",
+    "event_id": "action de terrain",
+    "qpv": "QPV",
+    "review_state": "état",
+    "date_from": "date de début",
+    "date_to": "date de fin",
+    "actor": "qui",
+    "action": "action",
+    "family": "famille",
+}
+_ROLES = {"mediator": "médiateur", "supervisor": "superviseur", "admin": "administrateur"}
+
+
+def action_label(action: str) -> str:
+    """The French label of `action`; an unknown action reads as itself."""
+    known = ACTIONS.get(action)
+    return known[0] if known else action
+
+
+def family_of(action: str) -> Family:
+    known = ACTIONS.get(action)
+    return _FAMILY_BY_KEY[known[1]] if known else OTHER
+
+
+def family_actions(key: str) -> list[str]:
+    """Every action of family `key` (empty for an unknown key)."""
+    return sorted(a for a, (_, fam) in ACTIONS.items() if fam == key)
+
+
+def _short(row_id: str) -> str:
+    return row_id if len(row_id) <= 12 else f"…{row_id[-8:]}"
+
+
+_UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+_QUARTER = re.compile(r"^(\d{4})-T([1-4])$")
+_RANGE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})_(\d{4})-(\d{2})-(\d{2})$")
+
+
+def period_text(slug: str) -> str:
+    """A period slug (`2025-T1`, `2025-01-01_2025-02-15`) as a French reader writes it."""
+    if m := _QUARTER.match(slug):
+        return f"T{m[2]} {m[1]}"
+    if m := _RANGE.match(slug):
+        return f"du {m[3]}/{m[2]}/{m[1]} au {m[6]}/{m[5]}/{m[4]}"
+    return slug
+
+
+def _value(key: str, value: Any) -> str:
+    if key == "period" and isinstance(value, str):
+        return period_text(value)
+    if key == "choice":
+        return _CHOICES.get(str(value), str(value))
+    if key == "role":
+        return _ROLES.get(str(value), str(value))
+    if key == "filters" and isinstance(value, list):
+        return ", ".join(_FILTERS.get(str(v), str(v)) for v in value)
+    if isinstance(value, dict):  # counts by entity
+        return ", ".join(
+            f"{ENTITY_LABELS.get(str(k), str(k)).lower()} {v}" for k, v in value.items()
+        )
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value)
+    if isinstance(value, str) and _UUID.match(value):
+        return _short(value)
+    return str(value)
+
+
+def describe_object(entity: str | None, row_id: str | None, detail: dict[str, Any]) -> str:
+    """What an event was about, in a short French line: "Personne …1a2b3c4d · page 2".
+
+    Only ids and the whitelisted detail keys are shown; the journal holds no
+    personal data, and this keeps it that way on screen.
+    """
+    parts: list[str] = []
+    if entity or row_id:
+        name = ENTITY_LABELS.get(entity or "", entity or "")
+        parts.append(" ".join(p for p in (name, _short(row_id) if row_id else "") if p))
+    for key, form in _DETAIL_FORMATS.items():
+        value = detail.get(key)
+        if value in (None, "", [], {}, False):
+            continue
+        if key == "rows" and isinstance(value, dict):
+            form = "lignes : {}"
+        parts.append(form.format(_value(key, value)))
+    return " · ".join(parts) or "—"
