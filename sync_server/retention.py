@@ -1,7 +1,8 @@
 """Daily retention job: `uv run python -m sync_server.retention` (e.g. from cron).
 
-Anonymises the persons whose last contact is older than RELAIS_RETENTION_MONTHS
-(default 24) and purges login failures older than a day.
+Anonymises the persons whose last contact is older than their cité's retention
+period (set by its admin in the console; RELAIS_RETENTION_MONTHS, default 24, where
+none was set) and purges login failures older than a day.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ def run(settings: Settings, *, now: dt.datetime, dry_run: bool = False) -> int:
     try:
         migrate(engine)
         with Session(engine, expire_on_commit=False) as session:
-            count = anonymise_expired(session, now=now, months=settings.retention_months)
+            count = anonymise_expired(session, now=now, default_months=settings.retention_months)
             login_throttle.purge_old(session, older_than=now - dt.timedelta(days=1))
             if dry_run:
                 session.rollback()
@@ -42,7 +43,9 @@ def main(argv: list[str] | None = None) -> int:
     settings = Settings()
     count = run(settings, now=utcnow(), dry_run=args.dry_run)
     verb = "à anonymiser" if args.dry_run else "anonymisée(s)"
-    print(f"{count} personne(s) {verb} (conservation : {settings.retention_months} mois).")
+    print(
+        f"{count} personne(s) {verb} (conservation par défaut : {settings.retention_months} mois)."
+    )
     return 0
 
 

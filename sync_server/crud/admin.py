@@ -37,7 +37,6 @@ from sync_server.security import hash_password, token_hash
 ENROL_CODE_TTL = dt.timedelta(minutes=15)
 _CODE_ALPHABET = CODE_ALPHABET  # no 0/O, 1/I/L: read aloud or typed from a screen
 _CODE_LENGTH = CODE_LENGTH
-DEFAULT_RETENTION_MONTHS = 24
 
 
 class AdminError(Exception):
@@ -229,9 +228,10 @@ def save_partner(
     return partner
 
 
-def get_retention(session: Session, *, cite_id: str) -> int:
+def get_retention(session: Session, *, cite_id: str, default_months: int) -> int:
+    """The cité's own retention period, or the server-wide default when none was set."""
     row = session.get(CiteSettings, cite_id)
-    return row.retention_months if row else DEFAULT_RETENTION_MONTHS
+    return row.retention_months if row else default_months
 
 
 def set_retention(session: Session, *, cite_id: str, months: int, by: AppUser) -> int:

@@ -15,6 +15,7 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from domain.hlc import HlcClock
+from sync_server.crud.admin import get_retention
 from sync_server.crud.audit import record_audit
 from sync_server.crud.server_ops import (
     PERSONAL_FIELDS,
@@ -124,17 +125,22 @@ def _birth_year(data: dict[str, Any], last_contact: dt.datetime) -> int | None:
 
 
 def anonymise_expired(
-    session: Session, *, now: dt.datetime, months: int, clock: HlcClock | None = None
+    session: Session, *, now: dt.datetime, default_months: int, clock: HlcClock | None = None
 ) -> int:
-    """Anonymise every person whose last contact is older than `months`; returns how
-    many. The caller commits."""
+    """Anonymise every person whose last contact is older than their cité's retention
+    period (`default_months` where the cité's admin set none); returns how many. The
+    caller commits."""
     clock = clock or HlcClock(node="server-retention")
     begin_write(session)
-    floor = months_before(now, months)
     count = 0
     per_cite: dict[str, int] = {cite_id: 0 for cite_id in session.exec(select(Cite.id))}
+    months_of = {
+        cite_id: get_retention(session, cite_id=cite_id, default_months=default_months)
+        for cite_id in per_cite
+    }
     for activity in person_activity(session):
-        if activity.last_contact > floor:
+        months = months_of.get(activity.person.cite_id, default_months)
+        if activity.last_contact > months_before(now, months):
             continue
         person = activity.person
         rows = rows_of_person(session, person_id=person.id, cite_id=person.cite_id)
@@ -161,6 +167,6 @@ def anonymise_expired(
             actor=None,
             action="retention.run",
             cite_id=cite_id,
-            detail={"anonymised": anonymised, "months": months},
+            detail={"anonymised": anonymised, "months": months_of[cite_id]},
         )
     return count

@@ -386,7 +386,7 @@ def test_a_refused_action_leaves_no_event(
 
 def test_retention_run_is_journaled_per_cite(session: Session, scenario: Scenario) -> None:
     later = dt.datetime(2030, 1, 1, tzinfo=dt.UTC)
-    count = anonymise_expired(session, now=later, months=24)
+    count = anonymise_expired(session, now=later, default_months=24)
     session.commit()
     events = _events(session)
     runs = {e.cite_id: e.detail for e in events if e.action == "retention.run"}

@@ -17,7 +17,7 @@ from app.store.models import DeviceSession
 from app.sync import SyncClient
 from sync_server.crud.retention import anonymise_expired, upcoming
 from sync_server.crud.server_ops import SYSTEM_USER_ID
-from sync_server.models import AuditEvent, Conflict, Record, SyncOp
+from sync_server.models import AuditEvent, CiteSettings, Conflict, Record, SyncOp
 from tests.factories import make_followed_person, make_local_store
 from tests.server.conftest import World
 
@@ -171,11 +171,11 @@ def test_retention_anonymises_after_24_months_through_the_merge_path(
     assert [a.person.id for a, _ in due] == [old["person"]]
     assert due[0][1].date() == dt.date(2025, 1, 10)  # within the next 30 days
 
-    assert anonymise_expired(session, now=now, months=24) == 0  # not yet
+    assert anonymise_expired(session, now=now, default_months=24) == 0  # not yet
     later = dt.datetime(2025, 2, 1, tzinfo=dt.UTC)
-    assert anonymise_expired(session, now=later, months=24) == 1
+    assert anonymise_expired(session, now=later, default_months=24) == 1
     session.commit()
-    assert anonymise_expired(session, now=later, months=24) == 0  # idempotent
+    assert anonymise_expired(session, now=later, default_months=24) == 0  # idempotent
     session.commit()
 
     person = session.get(Record, old["person"])
@@ -208,3 +208,49 @@ def test_upcoming_endpoint_is_for_supervisors(client: TestClient, world: World) 
     assert client.get("/console/retention/upcoming", headers=world.sophie.headers).json() == []
     res = client.get("/console/retention/upcoming", headers=world.amina.headers)
     assert res.status_code == 403
+
+
+def test_a_cite_s_own_retention_period_drives_the_list_and_the_job(
+    client: TestClient, session: Session, world: World
+) -> None:
+    # Last contact 13 months ago: kept under the default 24 months, due under 12.
+    now = dt.datetime.now(dt.UTC)
+    long_ago = (now - dt.timedelta(days=13 * 31)).isoformat(timespec="seconds")
+    soon = (now - dt.timedelta(days=365 - 10)).isoformat(timespec="seconds")
+    old = make_followed_person(
+        session, login=world.amina, partner_id=world.partner_id, occurred_at=long_ago
+    )
+    near = make_followed_person(
+        session,
+        login=world.amina,
+        partner_id=world.partner_id,
+        first_name="Bérénice",
+        last_name="Bientôt",
+        occurred_at=soon,
+    )
+    listed = client.get("/console/retention/upcoming", headers=world.sophie.headers).json()
+    assert listed == []  # nobody within 30 days of 24 months
+    assert anonymise_expired(session, now=now, default_months=24) == 0
+    session.commit()
+
+    creil = session.get(CiteSettings, world.cite_id) or CiteSettings(cite_id=world.cite_id)
+    creil.retention_months = 12
+    session.add(creil)
+    session.commit()
+
+    listed = client.get("/console/retention/upcoming", headers=world.sophie.headers).json()
+    assert [p["person_id"] for p in listed] == [near["person"]]  # due in ~10 days
+    assert anonymise_expired(session, now=now, default_months=24) == 1
+    session.commit()
+    session.expire_all()
+    person = session.get(Record, old["person"])
+    assert person is not None and person.data["first_name"] == "Anonyme"
+    kept = session.get(Record, near["person"])
+    assert kept is not None and kept.data["first_name"] == "Bérénice"
+    # The job's trace in the journal says which period applied to the cité.
+    run = session.exec(
+        select(AuditEvent).where(
+            AuditEvent.action == "retention.run", AuditEvent.cite_id == world.cite_id
+        )
+    ).all()
+    assert [e.detail["months"] for e in run][-1] == 12

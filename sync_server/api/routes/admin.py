@@ -13,7 +13,7 @@ from sync_server.api.guards import JournalDep
 from sync_server.crud import admin as crud_admin
 from sync_server.crud import users as crud_users
 from sync_server.crud.admin import AdminError
-from sync_server.deps import CurrentUser, SessionDep
+from sync_server.deps import CurrentUser, SessionDep, SettingsDep
 from sync_server.models import AppUser
 from sync_server.schemas import Page
 from sync_server.schemas_insight import (
@@ -184,8 +184,11 @@ def update_partner(
 
 
 @router.get("/settings", response_model=SettingsOut)
-def settings(session: SessionDep, admin: AdminUser) -> SettingsOut:
-    return SettingsOut(retention_months=crud_admin.get_retention(session, cite_id=admin.cite_id))
+def settings(session: SessionDep, admin: AdminUser, config: SettingsDep) -> SettingsOut:
+    months = crud_admin.get_retention(
+        session, cite_id=admin.cite_id, default_months=config.retention_months
+    )
+    return SettingsOut(retention_months=months)
 
 
 @router.put("/settings", response_model=SettingsOut)

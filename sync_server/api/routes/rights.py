@@ -11,6 +11,7 @@ from domain.entities import person_display_name
 from sync_server.api.guards import JournalDep, SupervisorActor
 from sync_server.crud import retention as crud_retention
 from sync_server.crud import rights as crud_rights
+from sync_server.crud.admin import get_retention
 from sync_server.crud.audit import record_audit
 from sync_server.deps import ClockDep, SessionDep, SettingsDep, SupervisorUser
 from sync_server.models import Record, utcnow
@@ -96,9 +97,8 @@ def erase_person(
 def retention_upcoming(
     session: SessionDep, user: SupervisorUser, settings: SettingsDep, journal: JournalDep
 ) -> list[RetentionDue]:
-    due = crud_retention.upcoming(
-        session, cite_id=user.cite_id, now=utcnow(), months=settings.retention_months
-    )
+    months = get_retention(session, cite_id=user.cite_id, default_months=settings.retention_months)
+    due = crud_retention.upcoming(session, cite_id=user.cite_id, now=utcnow(), months=months)
     journal.read("retention.upcoming", detail={"count": len(due)})
     return [
         RetentionDue(
