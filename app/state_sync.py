@@ -109,17 +109,18 @@ class SyncActions:
         await auto.run(asyncio.Event())
 
     # --- the sync itself ----------------------------------------------------------------
-    async def sync(self, *, quiet: bool = False) -> None:
-        """Push then pull. `quiet` (automatic sync): no banner; the sync bar and the
-        Synchronisation screen show the outcome and any error."""
+    async def sync(self, *, quiet: bool = False) -> bool:
+        """Push then pull; True when it went through. `quiet` (automatic sync): no
+        banner; the sync bar and the Synchronisation screen show the outcome and any
+        error."""
         if self.session is None or self.locked:
-            return
+            return False
         if self.sync_progress.running:
             if not quiet:
                 # A tap during an automatic sync: that sync then reports as if tapped.
                 self._sync_quiet = False
                 self.syncing = True
-            return
+            return False
         # The count shown during the sync is the one at its start (the store stays
         # busy under the sync's worker until the end).
         self.status = self.store.sync_status()
@@ -127,6 +128,7 @@ class SyncActions:
         self.syncing = not quiet
         self._sync_quiet = quiet
         changed = True
+        ok = False
         # The banner of an earlier failed sync, which a success makes obsolete.
         stale_error = self.status.last_error if self.status else None
         if not quiet:
@@ -148,6 +150,7 @@ class SyncActions:
                 self.notice = (
                     f"Synchronisation terminée : {report.acked} envoyé(s), {report.pulled} reçu(s)."
                 )
+            ok = True
         except DeviceRevoked as exc:
             self._fresh_store(str(exc))  # the client pushed what it could, then wiped
         except StoreLocked as exc:
@@ -169,3 +172,4 @@ class SyncActions:
                     self.revision += 1
             elif not self.locked:
                 self._changed()
+        return ok

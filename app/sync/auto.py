@@ -4,6 +4,9 @@ A cheap `GET /health` with a short timeout runs in a worker thread every
 `interval` seconds; when the server answers and ops are pending the state syncs,
 and otherwise it still syncs every `pull_every` seconds to bring colleagues'
 changes. The interval comes from RELAIS_AUTOSYNC_SECONDS so tests can use ~1 s.
+A sync that fails although the server answered (busy server, 5xx) is not retried at
+every tick: the wait doubles after each failure, up to MAX_BACKOFF, so a fleet of
+phones does not hammer a struggling server; a success resets it.
 Nothing is probed nor synced while the target says it cannot sync (locked app,
 PIN screen, signed out, a sync already running).
 """
@@ -24,6 +27,7 @@ logger = logging.getLogger(__name__)
 DEFAULT_INTERVAL = 10.0
 DEFAULT_PULL_EVERY = 120.0
 PROBE_TIMEOUT = 3.0
+MAX_BACKOFF = 300.0
 
 
 class SyncTarget(Protocol):
@@ -33,7 +37,9 @@ class SyncTarget(Protocol):
 
     def pending_count(self) -> int: ...
 
-    async def sync(self, *, quiet: bool = False) -> None: ...
+    async def sync(self, *, quiet: bool = False) -> bool:
+        """True when the sync went through."""
+        ...
 
 
 def interval_from_env() -> float:
@@ -62,6 +68,7 @@ class AutoSync:
         pull_every: float = DEFAULT_PULL_EVERY,
         prober: Callable[[str], bool] = probe,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._target = target
         self._url = server_url if callable(server_url) else (lambda: server_url)
@@ -69,7 +76,17 @@ class AutoSync:
         self._pull_every = pull_every
         self._probe = prober
         self._sleep = sleep
-        self._last_sync = 0.0
+        self._clock = clock
+        self._last_sync = -float("inf")
+        self._failures = 0
+        self._not_before = -float("inf")
+
+    @property
+    def backoff(self) -> float:
+        """Seconds to wait before the next attempt after the failures so far."""
+        if self._failures == 0:
+            return 0.0
+        return min(MAX_BACKOFF, max(self._interval, 1.0) * 2 ** (self._failures - 1))
 
     async def tick(self) -> bool:
         """One probe, and a sync if warranted; returns whether it synced."""
@@ -80,11 +97,18 @@ class AutoSync:
             self._target.online = reachable
         if not reachable or not self._target.can_sync():
             return False
-        due = time.monotonic() - self._last_sync >= self._pull_every
+        now = self._clock()
+        if now < self._not_before:
+            return False
+        due = now - self._last_sync >= self._pull_every
         if self._target.pending_count() == 0 and not due:
             return False
-        await self._target.sync(quiet=True)
-        self._last_sync = time.monotonic()
+        ok = await self._target.sync(quiet=True)
+        self._last_sync = self._clock()
+        self._failures = 0 if ok else self._failures + 1
+        self._not_before = self._last_sync + self.backoff
+        if not ok:
+            logger.info("automatic sync failed; next attempt in %.0f s", self.backoff)
         return True
 
     async def run(self, stop: asyncio.Event) -> None:

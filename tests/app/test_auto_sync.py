@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from app.sync.auto import DEFAULT_INTERVAL, AutoSync, interval_from_env
+from app.sync.auto import DEFAULT_INTERVAL, MAX_BACKOFF, AutoSync, interval_from_env
 
 
 @dataclass
@@ -24,10 +24,11 @@ class FakeState:
     def pending_count(self) -> int:
         return self.pending
 
-    async def sync(self, *, quiet: bool = False) -> None:
+    async def sync(self, *, quiet: bool = False) -> bool:
         assert quiet, "automatic syncs are quiet"
         self.syncs.append(self.pending)
         self.pending = 0
+        return True
 
 
 def test_syncs_only_when_reachable_and_pending() -> None:
@@ -97,3 +98,57 @@ def _recording(probes: list[str]) -> Callable[[str], bool]:
         return True
 
     return prober
+
+
+@dataclass
+class FailingState(FakeState):
+    fail: bool = True
+
+    async def sync(self, *, quiet: bool = False) -> bool:
+        self.syncs.append(self.pending)
+        if self.fail:
+            return False
+        self.pending = 0
+        return True
+
+
+def test_failed_syncs_back_off_then_a_success_resets() -> None:
+    # The server answers its health check but every sync fails (busy, 5xx): phones
+    # must not retry every tick; the wait doubles up to MAX_BACKOFF.
+    state = FailingState(pending=1)
+    clock = {"now": 1000.0}
+    auto = AutoSync(
+        state,
+        "http://relais.test",
+        interval=10,
+        pull_every=3600,
+        prober=lambda _u: True,
+        clock=lambda: clock["now"],
+    )
+
+    async def tick_at(t: float) -> bool:
+        clock["now"] = t
+        return await auto.tick()
+
+    async def scenario() -> list[bool]:
+        return [
+            await tick_at(1000),  # fails: next try not before 1010
+            await tick_at(1005),  # too early
+            await tick_at(1010),  # fails again: wait 20 s
+            await tick_at(1025),  # too early
+            await tick_at(1030),  # fails a third time: wait 40 s
+        ]
+
+    assert asyncio.run(scenario()) == [True, False, True, False, True]
+    assert auto.backoff == 40
+    for _ in range(10):
+        clock["now"] += MAX_BACKOFF
+        asyncio.run(auto.tick())
+    assert auto.backoff == MAX_BACKOFF  # capped
+
+    state.fail = False
+    clock["now"] += MAX_BACKOFF
+    assert asyncio.run(auto.tick()) is True
+    assert (auto.backoff, state.pending) == (0.0, 0)
+    state.pending = 1
+    assert asyncio.run(tick_at(clock["now"] + 0.1)) is True  # no wait after a success
