@@ -78,5 +78,10 @@ def pull(
     return _json(page)  # type: ignore[return-value]
 
 
+def encode_reply(model: PushResponse | PullResponse) -> bytes:
+    """The JSON body of a sync reply."""
+    return model.model_dump_json().encode()
+
+
 def _json(model: PushResponse | PullResponse) -> Response:
-    return Response(model.model_dump_json(), media_type="application/json")
+    return Response(encode_reply(model), media_type="application/json")
