@@ -28,6 +28,7 @@ from benchmarks.common import (
     timed,
     workdir,
 )
+from domain.runtime import settle_heap
 from scripts.processes import start_server
 
 # Figures of CouchDB-style replication, 5,000 documents on loopback (issue #7).
@@ -142,6 +143,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--runs", type=int, default=3, help="runs per row count (median)")
     parser.add_argument("--out", help="JSON output file (default benchmarks/results/...)")
     args = parser.parse_args(argv)
+    settle_heap()  # this process is the phone: as the app does at startup (app/main.py)
     sizes = {str(n): measure(args.db, n, args.runs) for n in args.rows}
     figures: dict[str, Any] = {"db": args.db, "sizes": sizes}
     if len(args.rows) > 1:

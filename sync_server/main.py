@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gc
 import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -14,6 +13,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import OperationalError
 
 from domain.hlc import Hlc, HlcClock
+from domain.runtime import settle_heap
 from domain.sync import MIN_SCHEMA_VERSION, PushRequest
 from sync_server.api.body import readable_errors
 from sync_server.api.main import api_router
@@ -40,24 +40,6 @@ class LockedClock(HlcClock):
     def observe(self, remote: Hlc) -> Hlc:
         with self._lock:
             return super().observe(remote)
-
-
-_heap_settled = False
-
-
-def settle_heap() -> None:
-    """Move what startup allocated (modules, app, ORM metadata) out of the GC's reach.
-
-    A 500-op push allocates tens of thousands of short-lived containers, which
-    triggers full collections; each one otherwise walks every object the server
-    ever imported (~0.1 s a time, several per push). Frozen objects are never
-    collected, so this runs once per process, on the first startup.
-    """
-    global _heap_settled
-    if not _heap_settled:
-        _heap_settled = True
-        gc.collect()
-        gc.freeze()
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
