@@ -125,6 +125,8 @@ def measure(db: str, rows: int, runs: int) -> dict[str, Any]:
         "push_runs_s": [r["push_s"] for r in results],
         "pull_runs_s": [r["pull_s"] for r in results],
         "server_peak_rss_mb": max(r["server_rss_mb"]["after_pull"] for r in results),
+        # This process is the phone (store, sync client); also holds the floor's rows.
+        "phone_process_peak_rss_mb": peak_rss_mb(),
         "server_rss_mb_runs": [r["server_rss_mb"] for r in results],
         "peers_5000_docs": {"push_s": PEER_PUSH_S, "pull_s": PEER_PULL_S},
     }
