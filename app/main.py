@@ -34,6 +34,7 @@ from app.screens.pin_setup import PinSetupScreen
 from app.screens.sync_details import SyncDetailsScreen
 from app.screens.today import TodayScreen
 from app.screens.unlock import UnlockScreen
+from domain.runtime import settle_heap
 
 
 @ft.component
@@ -209,6 +210,7 @@ def _open_field_state(config: AppConfig) -> object:
 
 def run() -> None:
     port = int(os.environ.get("RELAIS_APP_PORT", "8551"))
+    settle_heap()  # a sync of thousands of rows must not keep walking Flet's objects
     ft.run(
         main,
         view=ft.AppView.WEB_BROWSER,

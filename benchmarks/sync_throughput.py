@@ -28,6 +28,7 @@ from benchmarks.common import (
     timed,
     workdir,
 )
+from domain.runtime import settle_heap
 from scripts.processes import start_server
 
 # Figures of CouchDB-style replication, 5,000 documents on loopback (issue #7).
@@ -124,6 +125,8 @@ def measure(db: str, rows: int, runs: int) -> dict[str, Any]:
         "push_runs_s": [r["push_s"] for r in results],
         "pull_runs_s": [r["pull_s"] for r in results],
         "server_peak_rss_mb": max(r["server_rss_mb"]["after_pull"] for r in results),
+        # This process is the phone (store, sync client); also holds the floor's rows.
+        "phone_process_peak_rss_mb": peak_rss_mb(),
         "server_rss_mb_runs": [r["server_rss_mb"] for r in results],
         "peers_5000_docs": {"push_s": PEER_PUSH_S, "pull_s": PEER_PULL_S},
     }
@@ -142,6 +145,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--runs", type=int, default=3, help="runs per row count (median)")
     parser.add_argument("--out", help="JSON output file (default benchmarks/results/...)")
     args = parser.parse_args(argv)
+    settle_heap()  # this process is the phone: as the app does at startup (app/main.py)
     sizes = {str(n): measure(args.db, n, args.runs) for n in args.rows}
     figures: dict[str, Any] = {"db": args.db, "sizes": sizes}
     if len(args.rows) > 1:

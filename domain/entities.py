@@ -163,7 +163,12 @@ def normalise_fields(entity: str, values: dict[str, Any]) -> dict[str, Any]:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"]) or entity
         raise FieldsError(f"{entity}.{where}: {first['msg']}") from None
-    return parsed.model_dump(mode="json", include=set(values))
+    # The fields the op set (extra fields are refused above), in JSON form: the same
+    # as `model_dump(mode="json", include=set(values))`, without its per-call setup.
+    out: dict[str, Any] = model.__pydantic_serializer__.to_python(
+        parsed, mode="json", exclude_unset=True
+    )
+    return out
 
 
 def person_display_name(data: dict[str, Any]) -> str:

@@ -13,6 +13,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import OperationalError
 
 from domain.hlc import Hlc, HlcClock
+from domain.runtime import settle_heap
 from domain.sync import MIN_SCHEMA_VERSION, PushRequest
 from sync_server.api.body import readable_errors
 from sync_server.api.main import api_router
@@ -50,6 +51,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # A fresh SQLite file (or an older schema) is brought up to date before serving.
         migrate(engine)
         app.state.engine = engine
+        settle_heap()
         try:
             yield
         finally:

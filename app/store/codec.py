@@ -20,9 +20,14 @@ from app.store.crypto import Cipher, DataCorrupted
 PLAIN_META_KEYS = frozenset({"install_id", "device_seq", "hlc_last", "plain_backfilled"})
 
 
+# Compact and key-sorted: stable bytes make "did anything change?" cheap later.
+# One encoder for all rows: `json.dumps` with options builds a new one per call.
+_ROW_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+_SET_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+
+
 def _encode_row_data(data: dict[str, Any]) -> str:
-    # Compact and key-sorted: stable bytes make "did anything change?" cheap later.
-    return json.dumps(data, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+    return _ROW_ENCODER.encode(data)
 
 
 def _decode_row_data(raw: str | bytes) -> dict[str, Any]:
@@ -69,8 +74,7 @@ class Codec:
 
     # -- outbox -------------------------------------------------------------------------
     def encode_set(self, op_id: str, values: dict[str, Any]) -> str | bytes:
-        text = json.dumps(values, ensure_ascii=False, separators=(",", ":"))
-        return self._seal(text, f"outbox|{op_id}")
+        return self._seal(_SET_ENCODER.encode(values), f"outbox|{op_id}")
 
     def decode_set(self, op_id: str, stored: str | bytes) -> dict[str, Any]:
         return _decode_row_data(self._open(stored, f"outbox|{op_id}"))

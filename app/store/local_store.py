@@ -420,21 +420,21 @@ class LocalStore:
         pull that follows every push then brings the row's full server state.
         """
         with self._tx() as c:
-            targets = outbox.mark_many(c, self._c(), results)
-            found = rows.load_by_key(c, self._c(), {t for t in targets if t is not None})
-            touched: dict[tuple[str, str], rows.StoredRow] = {}
-            for result, target in zip(results, targets, strict=True):
-                row = found.get(target) if target else None
-                if row is None or target is None:
-                    continue
-                if result.outcome == "rejected":
-                    row.error = result.reason or "refusée par le serveur"
-                else:
-                    row.error = None
-                    if result.version is not None:
-                        row.server_version = max(row.server_version or 0, result.version)
-                touched[target] = row
-            rows.save_many(c, self._c(), self._index, list(touched.values()))
+            codec = self._c()
+            targets = outbox.mark_many(c, codec, results)
+            # Only the error and the version change: one UPDATE per answer, in
+            # answer order, without decoding or re-encoding the row's data.
+            rows.acknowledge_many(
+                c,
+                codec,
+                [
+                    (target, r.reason or "refusée par le serveur", None)
+                    if r.outcome == "rejected"
+                    else (target, None, r.version)
+                    for r, target in zip(results, targets, strict=True)
+                    if target is not None
+                ],
+            )
 
     def apply_pulled(self, pulled: list[RowOut]) -> None:
         """Store server rows, re-overlaying every field that still has a pending local op."""

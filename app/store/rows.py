@@ -158,6 +158,36 @@ def load_by_key(
     return out
 
 
+def acknowledge_many(
+    conn: sqlite3.Connection,
+    codec: Codec,
+    answers: list[tuple[tuple[str, str], str | None, int | None]],
+) -> None:
+    """Record server answers on their rows: ((entity, id), error, version) each.
+
+    An answer sets the row's error (None clears it) and raises its server_version
+    to `version` when one is given; data, clear columns and the search index are
+    untouched. Applied in order, so the last answer's error stands.
+    """
+    now = now_iso()
+    conn.executemany(
+        "UPDATE row SET error = ?, server_version = CASE WHEN ? IS NULL THEN server_version"
+        " ELSE MAX(COALESCE(server_version, 0), ?) END, local_updated_at = ?"
+        " WHERE entity = ? AND id = ?",
+        [
+            (
+                codec.encode_text(_error_place(entity, row_id), error),
+                version,
+                version,
+                now,
+                entity,
+                row_id,
+            )
+            for (entity, row_id), error, version in answers
+        ],
+    )
+
+
 def apply_set(row: StoredRow, values: dict[str, Any]) -> None:
     """Overlay an op's `set` on a row, in place; `deleted` goes to its column."""
     for name, value in values.items():

@@ -34,6 +34,7 @@ from domain.sync import (
     SCHEMA_VERSION,
     LoginRequest,
     LoginResponse,
+    Op,
     PullResponse,
     PushRequest,
     PushResponse,
@@ -167,7 +168,7 @@ class SyncClient:
         revoked = False
         total = self._store.sync_status().pending
         while ops := self._store.pending_ops(self._push_batch):
-            raw = PushRequest(ops=ops).model_dump_json().encode()
+            raw = encode_push(ops)
             reply = self._call(
                 "POST",
                 "/sync/push",
@@ -266,6 +267,11 @@ class SyncClient:
             return model.model_validate_json(response.content)
         except (ValueError, ValidationError) as exc:
             raise ServerError("réponse inattendue", response.status_code) from exc
+
+
+def encode_push(ops: list[Op]) -> bytes:
+    """The JSON body of a push (before compression)."""
+    return PushRequest(ops=ops).model_dump_json().encode()
 
 
 def _detail(response: httpx.Response) -> dict[str, Any]:

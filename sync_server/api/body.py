@@ -71,7 +71,12 @@ async def read_push_request(request: Request, settings: SettingsDep) -> PushRequ
         if len(raw) > limit:
             raise _too_large(limit, "corps")
     encoding = request.headers.get("content-encoding", "").strip().lower()
-    data = _decompress(bytes(raw), encoding, limit)
+    return decode_push_body(bytes(raw), encoding, limit)
+
+
+def decode_push_body(raw: bytes, encoding: str, limit: int) -> PushRequest:
+    """Decompress (within `limit`), parse and validate a push body."""
+    data = _decompress(raw, encoding, limit)
     try:
         payload = json.loads(data)
     except (ValueError, UnicodeDecodeError):

@@ -13,12 +13,13 @@ import datetime as dt
 import json
 from dataclasses import dataclass
 
-from sqlalchemy import delete, literal_column, tuple_
+import orjson
+from sqlalchemy import Text, cast, delete, literal_column, tuple_
 from sqlalchemy import select as sa_select
 from sqlalchemy.sql.expression import ColumnClause
 from sqlmodel import Session, col, select
 
-from domain.sync import PullResponse, RowOut
+from domain.sync import PROTOCOL, SCHEMA_VERSION, PullResponse, RowOut
 from sync_server.db import begin_write, is_postgres
 from sync_server.models import Conflict, Record, SyncState
 
@@ -64,16 +65,69 @@ def _purge_floor(session: Session) -> Position:
     return Position(state.purge_floor_txid, state.purge_floor_version)
 
 
+@dataclass
+class PullPage:
+    """A page as read from the table; `rows` are (entity, id, version, deleted,
+    data as the JSON text stored), so serving it never parses the data."""
+
+    rows: list[tuple[str, str, int, bool, str]]
+    cursor: str
+    has_more: bool
+    reset_required: bool = False
+
+    def to_response(self) -> PullResponse:
+        rows = [
+            # Trusted values straight from our own table: no per-row validation.
+            RowOut.model_construct(
+                entity=entity, id=row_id, version=version, deleted=deleted, data=orjson.loads(data)
+            )
+            for entity, row_id, version, deleted, data in self.rows
+        ]
+        return PullResponse(
+            rows=rows,
+            cursor=self.cursor,
+            has_more=self.has_more,
+            reset_required=self.reset_required,
+        )
+
+    def to_json(self) -> bytes:
+        """The `PullResponse` JSON, each row's data spliced in as stored."""
+        return orjson.dumps(
+            {
+                "protocol": PROTOCOL,
+                "schema_version": SCHEMA_VERSION,
+                "rows": [
+                    {
+                        "entity": entity,
+                        "id": row_id,
+                        "version": version,
+                        "deleted": deleted,
+                        "data": orjson.Fragment(data),
+                    }
+                    for entity, row_id, version, deleted, data in self.rows
+                ],
+                "cursor": self.cursor,
+                "has_more": self.has_more,
+                "reset_required": self.reset_required,
+            }
+        )
+
+
 def pull_rows(session: Session, *, cite_id: str, cursor: str | None, limit: int) -> PullResponse:
     """Rows of `cite_id` changed after `cursor`, in serving order, at most `limit`."""
+    return pull_page(session, cite_id=cite_id, cursor=cursor, limit=limit).to_response()
+
+
+def pull_page(session: Session, *, cite_id: str, cursor: str | None, limit: int) -> PullPage:
+    """`pull_rows` without decoding the rows' data (what the pull route serves)."""
     position = decode_cursor(cursor)
     if position is not None and position < _purge_floor(session):
         # Tombstones this client never saw are gone: it must start again from scratch.
-        return PullResponse(rows=[], cursor="", has_more=False, reset_required=True)
+        return PullPage(rows=[], cursor="", has_more=False, reset_required=True)
 
-    # Only the served columns, as plain tuples: no ORM objects for thousands of rows.
+    # Only the served columns, as plain tuples, the data as its stored JSON text.
     t = Record.__table__.c  # type: ignore[attr-defined]
-    stmt = sa_select(t.entity, t.id, t.version, t.deleted, t.data, t.txid).where(
+    stmt = sa_select(t.entity, t.id, t.version, t.deleted, cast(t.data, Text), t.txid).where(
         t.cite_id == cite_id
     )
     if is_postgres(session):
@@ -107,14 +161,8 @@ def pull_rows(session: Session, *, cite_id: str, cursor: str | None, limit: int)
         next_cursor = encode_cursor(Position(last.txid or 0, last.version))
     else:
         next_cursor = cursor or ""
-    # Trusted values straight from our own table: no per-row validation.
-    rows = [
-        RowOut.model_construct(
-            entity=r.entity, id=r.id, version=r.version, deleted=r.deleted, data=r.data
-        )
-        for r in records
-    ]
-    return PullResponse(rows=rows, cursor=next_cursor, has_more=has_more)
+    rows = [(r[0], r[1], r[2], r[3], r[4]) for r in records]
+    return PullPage(rows=rows, cursor=next_cursor, has_more=has_more)
 
 
 def purge_tombstones(session: Session, *, older_than: dt.datetime) -> int:

@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import bindparam, insert, select, text, update
+from sqlalchemy import insert, select, text
 from sqlmodel import Session
 
 from domain.entities import REFERENCE_FIELDS, REQUIRED_ON_CREATE
@@ -26,6 +26,7 @@ from domain.ids import uuid7
 from domain.merge import MergeResult, StoredRow, merge_op
 from domain.review_loop import review_loop
 from domain.sync import CLOCK_TOLERANCE_MS, Op, OpResult
+from sync_server.crud.bulk_write import insert_many, update_many
 from sync_server.db import VERSION_SEQUENCE, current_txid, is_postgres
 from sync_server.models import AppUser, Conflict, Device, Partner, Record, SyncOp, utcnow
 
@@ -239,8 +240,12 @@ def apply_in_memory(
     if changes or hlcs:
         row.dirty = True
     _log_conflicts(state, op=op, cite_id=v["cite_id"], merged=merged, values=values, now=now)
-    return OpResult(
-        op_id=op.op_id, outcome=merged.outcome, version=v["version"], clock_flagged=flagged
+    return OpResult.model_construct(
+        op_id=op.op_id,
+        outcome=merged.outcome,
+        version=v["version"],
+        reason=None,
+        clock_flagged=flagged,
     )
 
 
@@ -338,36 +343,26 @@ def record_ledger(
     }
 
 
+_RECORD_UPDATE = ("person_id", "data", "field_hlc", "field_version", "version", "txid",
+                  "deleted", "device_id", "updated_hlc", "updated_at")  # fmt: skip
+
+
 def flush_state(session: Session, state: BulkState) -> None:
     """Write the batch: new rows, changed rows, conflicts, ledger entries."""
     new_rows = [r.values for r in state.rows.values() if r.new and r.dirty]
-    old_rows = [r.values for r in state.rows.values() if not r.new and r.dirty]
-    if new_rows:
-        session.execute(insert(RECORD), new_rows)
-    if old_rows:
-        columns = ("person_id", "data", "field_hlc", "field_version", "version", "txid",
-                   "deleted", "device_id", "updated_hlc", "updated_at")  # fmt: skip
-        stmt = (
-            update(RECORD)
-            .where(RECORD.c.id == bindparam("b_id"))
-            .values({c: bindparam(f"b_{c}") for c in columns})
-        )
-        params = [{"b_id": r["id"], **{f"b_{c}": r[c] for c in columns}} for r in old_rows]
-        session.connection().execute(stmt, params)
+    old_rows = [
+        {"id": r.values["id"], **{c: r.values[c] for c in _RECORD_UPDATE}}
+        for r in state.rows.values()
+        if not r.new and r.dirty
+    ]
+    insert_many(session, RECORD, new_rows)
+    update_many(session, RECORD, "id", old_rows)
     if state.conflicts:
         session.execute(insert(CONFLICT), state.conflicts)
     fresh = [w for k, w in state.ledger_writes.items() if not state.ledger[k].in_db]
     again = [w for k, w in state.ledger_writes.items() if state.ledger[k].in_db]
-    if fresh:
-        session.execute(insert(LEDGER), fresh)
-    if again:
-        ledger_columns = [k for k in again[0] if k != "op_id"]
-        stmt = (
-            update(LEDGER)
-            .where(LEDGER.c.op_id == bindparam("b_op_id"))
-            .values({c: bindparam(f"b_{c}") for c in ledger_columns})
-        )
-        session.connection().execute(stmt, [{f"b_{k}": w[k] for k in w} for w in again])
+    insert_many(session, LEDGER, fresh)
+    update_many(session, LEDGER, "op_id", again)
 
 
 def push_bulk(
@@ -391,10 +386,11 @@ def push_bulk(
         known = state.ledger.get(op.op_id)
         if known is not None and known.outcome != "rejected":
             results.append(
-                OpResult(
+                OpResult.model_construct(
                     op_id=op.op_id,
                     outcome="duplicate",
                     version=known.version,
+                    reason=None,
                     clock_flagged=known.clock_flagged,
                 )
             )
@@ -425,12 +421,15 @@ def push_bulk(
         record_ledger(state, op=op, user=user, device=device, result=result, now=now)
         results.append(result)
     versions.resolve(session, pg)
+    real = versions.real
     for row in state.rows.values():
         if row.dirty:
             v = row.values
-            v["version"] = versions.real(v["version"])
-            v["field_version"] = {k: versions.real(x) for k, x in v["field_version"].items()}
+            v["version"] = real(v["version"])
+            v["field_version"] = {k: real(x) for k, x in v["field_version"].items()}
     for entry in state.ledger_writes.values():
-        entry["version"] = versions.real(entry["version"])
+        entry["version"] = real(entry["version"])
     flush_state(session, state)
-    return [r.model_copy(update={"version": versions.real(r.version)}) for r in results]
+    for r in results:  # our own objects, not shared: the real version in place
+        r.version = real(r.version)
+    return results

@@ -13,7 +13,7 @@ from domain.sync import (
     PushResponse,
 )
 from sync_server.api.body import read_push_request
-from sync_server.crud.pull import CursorError, pull_rows
+from sync_server.crud.pull import CursorError, pull_page
 from sync_server.crud.push import push_ops, split_before_revocation
 from sync_server.deps import (
     ClockDep,
@@ -70,13 +70,19 @@ def pull(
     limit: Annotated[int, Query(ge=1)] = DEFAULT_PULL_LIMIT,
 ) -> PullResponse:
     try:
-        page = pull_rows(
+        page = pull_page(
             session, cite_id=user.cite_id, cursor=cursor, limit=min(limit, MAX_PULL_LIMIT)
         )
     except CursorError as exc:
         raise HTTPException(400, detail=f"{exc} : repartez d'un curseur vide.") from None
-    return _json(page)  # type: ignore[return-value]
+    # The rows' data go out as stored: never parsed, validated or re-serialised here.
+    return Response(page.to_json(), media_type="application/json")  # type: ignore[return-value]
+
+
+def encode_reply(model: PushResponse | PullResponse) -> bytes:
+    """The JSON body of a sync reply."""
+    return model.model_dump_json().encode()
 
 
 def _json(model: PushResponse | PullResponse) -> Response:
-    return Response(model.model_dump_json(), media_type="application/json")
+    return Response(encode_reply(model), media_type="application/json")

@@ -1,0 +1,173 @@
+"""Where the push and pull time goes, phase by phase, without HTTP.
+
+    uv run python -m benchmarks.sync_phases --rows 5000 --db sqlite [--profile push|pull]
+
+Runs the same steps as `benchmarks.sync_throughput` in one process, calling the
+phone store, the schemas and the server's push/pull code directly, and times
+each step: reading the outbox, encoding, compressing, the server's parsing,
+merge and commit, the reply, and the phone's acknowledgement (or, for the pull,
+the server query, the reply, the phone's parsing and writes). `--profile` prints
+the cProfile top functions of one direction. The difference between the sum of
+these phases and `sync_throughput`'s figure is HTTP, uvicorn and FastAPI.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import io
+import json
+import pstats
+import time
+from collections import defaultdict
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import zstandard
+from sqlmodel import Session
+
+from app.store import LocalStore
+from app.sync.client import DEFAULT_PULL_PAGE, DEFAULT_PUSH_BATCH, encode_push
+from benchmarks.common import contact_values, floor_median, server_db, workdir
+from benchmarks.sync_throughput import fill_outbox, phone
+from domain.hlc import HlcClock
+from domain.runtime import settle_heap
+from domain.sync import PullResponse, PushResponse
+from sync_server.api.body import decode_push_body
+from sync_server.api.routes.sync import encode_reply
+from sync_server.crud.pull import pull_page
+from sync_server.crud.push import push_ops
+from sync_server.db import make_engine
+from sync_server.models import AppUser, Device
+from sync_server.settings import Settings
+
+T = TypeVar("T")
+
+
+class Phases:
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = defaultdict(float)
+
+    def __call__(self, name: str, fn: Callable[[], T]) -> T:
+        start = time.perf_counter()
+        out = fn()
+        self.seconds[name] += time.perf_counter() - start
+        return out
+
+
+def push_all(store: LocalStore, session: Session, user: AppUser, device: Device, t: Phases) -> None:
+    clock = HlcClock(node="server")
+    while ops := t("phone: read outbox", lambda: store.pending_ops(DEFAULT_PUSH_BATCH)):
+        raw = t("phone: encode", lambda: encode_push(ops))
+        body = t("phone: compress", lambda: zstandard.ZstdCompressor().compress(raw))  # noqa: B023
+        request = t("server: decompress+parse", lambda: decode_push_body(body, "zstd", 1 << 30))  # noqa: B023
+        results = t(
+            "server: merge+write",
+            lambda: push_ops(session, user=user, device=device, ops=request.ops, clock=clock),  # noqa: B023
+        )
+        t("server: commit", session.commit)
+        reply = PushResponse(results=results, server_hlc=clock.now().encode())
+        out = t("server: encode reply", lambda: encode_reply(reply))  # noqa: B023
+        parsed = t("phone: parse reply", lambda: PushResponse.model_validate_json(out))  # noqa: B023
+        t("phone: acknowledge", lambda: store.apply_push_results(parsed.results))  # noqa: B023
+        t("phone: acknowledge", lambda: store.observe_hlc(parsed.server_hlc))  # noqa: B023
+
+
+def pull_all(store: LocalStore, session: Session, cite_id: str, t: Phases) -> None:
+    cursor: str | None = None
+    while True:
+        page = t(
+            "server: query",
+            lambda: pull_page(session, cite_id=cite_id, cursor=cursor, limit=DEFAULT_PULL_PAGE),  # noqa: B023
+        )
+        session.commit()
+        out = t("server: encode reply", page.to_json)
+        parsed = t("phone: parse reply", lambda: PullResponse.model_validate_json(out))  # noqa: B023
+        t("phone: apply page", lambda: store.apply_pull_page(parsed.rows, parsed.cursor))  # noqa: B023
+        if not parsed.has_more:
+            return
+        cursor = parsed.cursor
+
+
+def run(db: str, rows: int, profile: str | None) -> dict[str, Any]:
+    with workdir() as tmp:
+        work = Path(tmp)
+        with server_db(db, work) as sdb:
+            engine = make_engine(Settings(database_url=sdb.url))
+            device_id, token = sdb.device_token("pusher")
+            pusher = phone(
+                work / "push.sqlite3", "http://x", sdb.user_id, sdb.cite_id, (device_id, token)
+            )
+            fill_outbox(pusher, sdb.user_id, rows)
+            prof = cProfile.Profile()
+            with Session(engine, expire_on_commit=False) as session:
+                user = session.get(AppUser, sdb.user_id)
+                device = session.get(Device, device_id)
+                assert user is not None and device is not None
+                session.commit()
+                push_t = Phases()
+                if profile == "push":
+                    prof.enable()
+                start = time.perf_counter()
+                push_all(pusher, session, user, device, push_t)
+                push_total = time.perf_counter() - start
+                prof.disable()
+                assert pusher.sync_status().pending == 0
+                puller = phone(
+                    work / "pull.sqlite3",
+                    "http://x",
+                    sdb.user_id,
+                    sdb.cite_id,
+                    sdb.device_token("puller"),
+                )
+                pull_t = Phases()
+                if profile == "pull":
+                    prof.enable()
+                start = time.perf_counter()
+                pull_all(puller, session, sdb.cite_id, pull_t)
+                pull_total = time.perf_counter() - start
+                prof.disable()
+                assert len(puller.rows("contact")) == rows
+            pusher.close()
+            puller.close()
+            engine.dispose()
+        floor = floor_median([contact_values("x", i) for i in range(rows)], work)
+    if profile:
+        buf = io.StringIO()
+        pstats.Stats(prof, stream=buf).sort_stats("tottime").print_stats(25)
+        print(buf.getvalue())
+    return {
+        "floor_s": round(floor, 4),
+        "push_s": round(push_total, 4),
+        "push_phases_s": {k: round(v, 4) for k, v in push_t.seconds.items()},
+        "pull_s": round(pull_total, 4),
+        "pull_phases_s": {k: round(v, 4) for k, v in pull_t.seconds.items()},
+    }
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rows", type=int, default=5000)
+    parser.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
+    parser.add_argument("--profile", choices=["push", "pull"])
+    parser.add_argument("--runs", type=int, default=3, help="runs; each figure is the minimum")
+    args = parser.parse_args(argv)
+    settle_heap()  # as the server and the app do at startup
+    runs = [run(args.db, args.rows, args.profile) for _ in range(args.runs)]
+    print(json.dumps(best(runs), indent=2))
+
+
+def best(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    """The minimum of each figure over the runs (the least disturbed by other load)."""
+    out: dict[str, Any] = {}
+    for key, value in runs[0].items():
+        if isinstance(value, dict):
+            out[key] = {k: min(r[key].get(k, 0.0) for r in runs) for k in value}
+        else:
+            out[key] = min(r[key] for r in runs)
+    return out
+
+
+if __name__ == "__main__":
+    main()
