@@ -19,6 +19,7 @@ from app.store_view import LOCKED_VIEW, LockedView
 
 if TYPE_CHECKING:
     from app.config import AppConfig
+    from app.person_search import PersonSearch
     from app.store import DeviceSession, SyncStatus
     from app.sync.client import SyncClient
     from domain.sync import ReferentialsOut
@@ -41,6 +42,7 @@ class PinLock:
     pin_blocked: bool
     _client: SyncClient | None
     _last_activity: float
+    search: PersonSearch
 
     # --- reading what the store holds once the key is there ---------------------
     def _load_unlocked(self) -> None:
@@ -112,6 +114,7 @@ class PinLock:
         if not self.store.has_pin:
             return
         self.store.lock()
+        self.search.clear()
         self.session = None
         self.referentials = None
         self.status = None
@@ -140,6 +143,7 @@ class PinLock:
     def _fresh_store(self, message: str) -> None:
         """The file is gone (wiped): start again on a new empty one, at the login screen."""
         self.store = LocalStore(self.config.db_path)
+        self.search.clear()
         self.session = None
         self.referentials = None
         self.status = self.store.sync_status()

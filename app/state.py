@@ -15,6 +15,7 @@ from typing import Any
 import flet as ft
 
 from app.config import AppConfig
+from app.person_search import PersonSearch
 from app.pin_lock import PinLock
 from app.state_pathway import PathwayActions
 from app.state_sync import SyncActions, SyncProgressView
@@ -60,6 +61,8 @@ class FieldState(PinLock, PathwayActions, SyncActions):
     online: bool | None = None
     sync_progress: SyncProgressView = field(default_factory=SyncProgressView)
     """What a running sync is doing, e.g. "Envoi 500/5000…" (its own observable)."""
+    search: PersonSearch = field(default_factory=PersonSearch)
+    """The Personnes search text (app/person_search.py)."""
     notice: str | None = None
     undo_contact_id: str | None = None
     error: str | None = None
@@ -141,6 +144,7 @@ class FieldState(PinLock, PathwayActions, SyncActions):
     def logout(self) -> None:
         # Forget the token only: rows and the outbox stay until acknowledged.
         self.store.clear_session()
+        self.search.clear()
         self.session = None
         self._client = None
 

@@ -7,6 +7,7 @@ import datetime as dt
 import flet as ft
 
 from app.context import use_field
+from app.person_search import PersonSearch
 from app.store import LocalRow
 from app.ui.nav import field_nav
 from app.ui.widgets import big_button, screen, tappable
@@ -56,8 +57,15 @@ def _result(row: LocalRow, last_contact: str | None, qpv_names: dict[str, str]) 
 
 @ft.component
 def PersonsScreen() -> ft.Control:
+    return PersonsView(use_field().search)
+
+
+@ft.component
+def PersonsView(search: PersonSearch) -> ft.Control:
+    # The search is an observable of its own, given as a prop so that typing
+    # re-renders this screen (see app/person_search.py for why it is not use_state).
     state = use_field()
-    query, set_query = ft.use_state("")
+    query = search.query
     revision = state.revision
 
     # One indexed query per local write, not per keystroke.
@@ -86,7 +94,7 @@ def PersonsScreen() -> ft.Control:
                 value=query,
                 text_size=17,
                 prefix_icon=ft.Icons.SEARCH,
-                on_change=lambda e: set_query(e.control.value or ""),
+                on_change=lambda e: search.set(e.control.value or ""),
             ),
             *results,
             ft.Row(

@@ -167,3 +167,14 @@ def test_server_reasons_read_in_french() -> None:
     assert readable_reason("opération vide : aucun champ à écrire") == (
         "opération vide : aucun champ à écrire"
     )
+
+
+def test_the_search_typed_survives_syncs_and_is_forgotten_at_lock(
+    state: FieldState, server: FakeServer
+) -> None:
+    state.store.create("contact", make_local_contact())
+    state.search.set("benyahia")
+    asyncio.run(state.sync(quiet=True))  # screens re-render; the search stays
+    assert state.search.query == "benyahia"
+    state.lock()  # a name typed must not outlive the lock
+    assert state.search.query == ""

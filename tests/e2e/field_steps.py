@@ -64,7 +64,8 @@ def go(ui: Ui, tab: str) -> None:
 
 def open_person(ui: Ui, query: str, name: str) -> None:
     go(ui, "Personnes")
-    ui.see("Tapez quelques lettres du nom ou des chiffres du téléphone.")
+    # The tab shows the last search typed (kept until the app locks), or the hint.
+    expect(ui.page.get_by_role("textbox", name=SEARCH, exact=True)).to_be_visible()
     # Right after a tab switch the new screen can render twice and drop what was
     # typed (seen on a loaded machine): type again, as a person would.
     results = ui.page.get_by_text(re.compile(r"\d+ personne\(s\)")).first

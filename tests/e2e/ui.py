@@ -71,20 +71,22 @@ class Ui:
     def chip(self, name: str) -> Locator:
         return self.page.get_by_role("checkbox", name=name, exact=True)
 
-    def fill(self, label: str, text: str) -> None:
+    def fill(self, label: str, text: str, shows: str | re.Pattern[str] | None = None) -> None:
         """Type into a field and check it took: on a loaded machine Flutter web can
-        drop a fill that lands while the field is still taking the focus."""
+        drop a fill that lands while the field is still taking the focus. `shows`: what
+        the field displays when it reformats the text typed (default: the text)."""
+        expected = text if shows is None else shows
         box = self.page.get_by_role("textbox", name=label, exact=True)
         try:
             for _ in range(3):
                 box.click()
                 box.fill(text)
                 try:
-                    expect(box).to_have_value(text, timeout=2_000)
+                    expect(box).to_have_value(expected, timeout=2_000)
                     return
                 except AssertionError:
                     self.page.wait_for_timeout(300)
-            expect(box).to_have_value(text)
+            expect(box).to_have_value(expected)
         except Exception:
             self.failed(f"fill {label}")
             raise
