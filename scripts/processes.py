@@ -132,7 +132,15 @@ def _run_seed(database_url: str) -> None:
     )
 
 
-def start_server(database_url: str, log_dir: Path, port: int | None = None) -> Proc:
+def start_server(
+    database_url: str,
+    log_dir: Path,
+    port: int | None = None,
+    *,
+    extra_args: list[str] | None = None,
+    env: dict[str, str] | None = None,
+) -> Proc:
+    """A uvicorn process; `extra_args` go to uvicorn, `env` adds RELAIS_* settings."""
     port = port or free_port()
     args = [
         sys.executable,
@@ -146,9 +154,14 @@ def start_server(database_url: str, log_dir: Path, port: int | None = None) -> P
         str(port),
         "--log-level",
         "warning",
+        *(extra_args or []),
     ]
     proc = _spawn(
-        "server", args, {"RELAIS_DATABASE_URL": database_url}, log_dir, f"http://127.0.0.1:{port}"
+        "server",
+        args,
+        {**(env or {}), "RELAIS_DATABASE_URL": database_url},
+        log_dir,
+        f"http://127.0.0.1:{port}",
     )
     wait_http(proc, "/health")
     return proc

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+import time
 from typing import Any
 
 from fastapi import FastAPI
@@ -37,9 +38,10 @@ class RequestGuardMiddleware:
     that lies about (or omits) the length is stopped too.
     """
 
-    def __init__(self, app: ASGIApp, *, max_bytes: int) -> None:
+    def __init__(self, app: ASGIApp, *, max_bytes: int, server_timing: bool = False) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.server_timing = server_timing
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -49,6 +51,7 @@ class RequestGuardMiddleware:
         given = headers.get(REQUEST_ID_HEADER.lower(), "")
         request_id = given if _SAFE_REQUEST_ID.match(given) else uuid7()
         token = current_request_id.set(request_id)
+        began = time.perf_counter()
         try:
             declared = headers.get("content-length", "")
             if declared.isdigit() and int(declared) > self.max_bytes:
@@ -75,6 +78,13 @@ class RequestGuardMiddleware:
                         *message["headers"],
                         (REQUEST_ID_HEADER.encode(), request_id.encode()),
                     ]
+                    if self.server_timing:
+                        # Time spent in this process before answering, queueing for a
+                        # worker thread and a database connection included.
+                        took_ms = (time.perf_counter() - began) * 1000
+                        message["headers"].append(
+                            (b"server-timing", f"app;dur={took_ms:.1f}".encode())
+                        )
                 await send(message)
 
             try:
@@ -147,8 +157,10 @@ def install_access_log_filter() -> None:
         access.addFilter(StripQueryString())
 
 
-def install(app: FastAPI, *, max_request_bytes: int) -> None:
-    app.add_middleware(RequestGuardMiddleware, max_bytes=max_request_bytes)
+def install(app: FastAPI, *, max_request_bytes: int, server_timing: bool = False) -> None:
+    app.add_middleware(
+        RequestGuardMiddleware, max_bytes=max_request_bytes, server_timing=server_timing
+    )
     install_access_log_filter()
     _document_readable_422(app)
 

@@ -62,7 +62,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # Stamps server-side edits only; correctness never depends on its in-process state.
     app.state.clock = LockedClock(node="server")
     app.include_router(api_router)
-    install_hardening(app, max_request_bytes=settings.max_request_bytes)
+    install_hardening(
+        app, max_request_bytes=settings.max_request_bytes, server_timing=settings.server_timing
+    )
 
     @app.exception_handler(SchemaTooOld)
     async def _schema_too_old(_request: Request, exc: SchemaTooOld) -> JSONResponse:

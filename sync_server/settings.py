@@ -24,5 +24,8 @@ class Settings(BaseSettings):
     phone_idle_minutes: int = 30 * 24 * 60
     # Any request body above this is refused (413) before a route reads it.
     max_request_bytes: int = 6 * 1024 * 1024
+    # Add a `Server-Timing: app;dur=<ms>` header to every answer (benchmarks). Off by
+    # default: it tells any client how long the server worked on its request.
+    server_timing: bool = False
     # Personal data is anonymised this many months after a person's last contact.
     retention_months: int = Field(default=24, ge=1, le=36)

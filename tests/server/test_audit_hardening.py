@@ -129,3 +129,13 @@ def session_free_of_secret(settings: Settings) -> bool:
         details = [e.detail for e in s.exec(select(AuditEvent)).all()]
     engine.dispose()
     return SECRET not in repr(details)
+
+
+def test_server_timing_header_only_when_enabled(settings: Settings, world: World) -> None:
+    with TestClient(create_app(settings)) as client:
+        assert "server-timing" not in client.get("/health").headers
+    timed = settings.model_copy(update={"server_timing": True})
+    with TestClient(create_app(timed)) as client:
+        res = client.get("/sync/pull", headers=world.amina.headers)
+        name, _, dur = res.headers["server-timing"].partition(";dur=")
+        assert name == "app" and float(dur) >= 0
