@@ -41,11 +41,16 @@ def when(iso: str | None, *, with_time: bool = True) -> str:
     return f"{moment.astimezone():%d/%m/%Y %H:%M}" if with_time else f"{moment:%d/%m/%Y}"
 
 
+LOADING = "Chargement en cours…"
+
+
 def status_lines(busy: bool, error: str | None, notice: str | None) -> list[ft.Control]:
     """Progress while loading, then the error or the confirmation, if any."""
     out: list[ft.Control] = []
     if busy:
+        # The words too: the bar alone is not in the semantics tree a screen reader reads.
         out.append(ft.ProgressBar(color=PRIMARY, semantics_label="Chargement en cours"))
+        out.append(ft.Text(LOADING, size=13, key="loading"))
     if error:
         out.append(banner(error, error=True))
     elif notice:

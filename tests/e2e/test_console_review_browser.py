@@ -67,6 +67,8 @@ def test_review_queue_sends_a_contact_back_with_a_comment(console: Console) -> N
     ui.shot("review-sent-back")
     # The contact left the "Reçu" queue; it is in "À corriger" with its comment.
     ui.chip("À corriger").click()
+    expect(ui.chip("À corriger")).to_be_checked()
+    ui.settled()
     ui.button("Ouvrir").first.click()
     ui.see("Préciser le besoin exprimé, merci.")
     ui.shot("review-to-fix-filter")

@@ -100,6 +100,13 @@ class Ui:
             raise
         return loc
 
+    def settled(self, timeout: float = 30_000) -> None:
+        """Wait until the console no longer says "Chargement en cours…": a list being
+        reloaded is not clicked (its rows are replaced when the answer comes, and a
+        click on a row on its way out is lost)."""
+        loading = self.page.get_by_text("Chargement en cours…", exact=True)
+        expect(loading).to_have_count(0, timeout=timeout)
+
     def absent(self, text: str | re.Pattern[str], timeout: float = 10_000) -> None:
         expect(self.page.get_by_text(text)).to_have_count(0, timeout=timeout)
 
