@@ -59,6 +59,8 @@ ACTIONS: dict[str, tuple[str, str]] = {
     "retention.run": ("Passage du traitement de conservation", "rights"),
     "settings.retention": ("Réglage de la durée de conservation", "rights"),
     # Administration.
+    "users.list": ("Liste des comptes", "admin"),
+    "devices.list": ("Appareils d'un compte", "admin"),
     "user.create": ("Création d'un compte", "admin"),
     "user.deactivate": ("Désactivation d'un compte", "admin"),
     "user.password_reset": ("Réinitialisation d'un mot de passe", "admin"),

@@ -160,6 +160,15 @@ STEPS: tuple[Step, ...] = (
         row_key="leaving",
         body={"password": "un-autre-mot-de-passe"},
     ),
+    Step("adele", "GET", "/admin/users", "users.list", detail={"page": 1}),
+    Step(
+        "adele",
+        "GET",
+        "/admin/users/{leaving}/devices",
+        "devices.list",
+        entity="user",
+        row_key="leaving",
+    ),
     Step(
         "adele",
         "POST",

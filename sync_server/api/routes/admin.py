@@ -53,12 +53,15 @@ def _refusals() -> Iterator[None]:
 def users(
     session: SessionDep,
     admin: AdminUser,
+    journal: JournalDep,
     page: Annotated[int, Query(ge=1)] = 1,
     page_size: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> Page[AdminUserOut]:
     items, total = crud_admin.list_users(
         session, cite_id=admin.cite_id, page=page, page_size=page_size
     )
+    # Staff names and logins: read by an admin, journaled like person reads.
+    journal.read("users.list", detail={"page": page, "count": len(items)})
     return Page(items=items, total=total, page=page, page_size=page_size)
 
 
@@ -98,10 +101,14 @@ def reset_password(
 
 
 @router.get("/users/{user_id}/devices", response_model=list[AdminDeviceOut])
-def devices(session: SessionDep, admin: AdminUser, user_id: str) -> list[AdminDeviceOut]:
+def devices(
+    session: SessionDep, admin: AdminUser, journal: JournalDep, user_id: str
+) -> list[AdminDeviceOut]:
     with _refusals():
         user = crud_admin.get_user(session, cite_id=admin.cite_id, user_id=user_id)
-    return crud_admin.list_devices(session, user=user)
+    found = crud_admin.list_devices(session, user=user)
+    journal.read("devices.list", entity="user", row_id=user.id, detail={"count": len(found)})
+    return found
 
 
 @router.post("/devices/{device_id}/revoke", response_model=AdminDeviceOut)
