@@ -59,10 +59,11 @@ def decode_cursor(cursor: str | None) -> Position | None:
 
 
 def _purge_floor(session: Session) -> Position:
-    state = session.get(SyncState, 1)
-    if state is None:
-        return Position(0, 0)
-    return Position(state.purge_floor_txid, state.purge_floor_version)
+    t = SyncState.__table__.c  # type: ignore[attr-defined]
+    floor = session.execute(
+        sa_select(t.purge_floor_txid, t.purge_floor_version).where(t.id == 1)
+    ).first()
+    return Position(0, 0) if floor is None else Position(floor[0], floor[1])
 
 
 @dataclass
