@@ -8,7 +8,7 @@ from typing import Annotated
 
 from fastapi import Depends, Header, HTTPException, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from sqlalchemy import Engine, update
+from sqlalchemy import Engine, bindparam, update
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, select
 from starlette.concurrency import run_in_threadpool
@@ -91,15 +91,26 @@ def _aware(moment: dt.datetime) -> dt.datetime:
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=dt.UTC)
 
 
+# Built once: statement construction costs more CPU than the lookup itself.
+_DEVICE_AND_USER = (
+    select(Device, AppUser)
+    .join(AppUser, AppUser.id == Device.user_id)  # type: ignore[arg-type]
+    .where(Device.token_hash == bindparam("token_hash"))
+)
+_MARK_SEEN = (
+    update(Device)
+    .where(Device.id == bindparam("device_id"))  # type: ignore[arg-type]
+    .values(last_seen_at=bindparam("now"))
+)
+
+
 def _device_for_token(session: Session, credentials: HTTPAuthorizationCredentials | None) -> Device:
     """The token's device, its user loaded in the same query and kept in `session.info`
     (`_active_user` reads it from there: no second query, no I/O)."""
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise _unauthorized("Authentification requise : connectez-vous.")
     found = session.exec(
-        select(Device, AppUser)
-        .join(AppUser, AppUser.id == Device.user_id)  # type: ignore[arg-type]
-        .where(Device.token_hash == token_hash(credentials.credentials))
+        _DEVICE_AND_USER, params={"token_hash": token_hash(credentials.credentials)}
     ).first()
     if found is None:
         raise _unauthorized("Jeton inconnu : reconnectez-vous.")
@@ -146,9 +157,7 @@ def mark_seen(session: Session, device: Device) -> None:
     transaction, at most once a minute; the caller commits."""
     now = utcnow()
     if _seen_due(device, now):
-        session.execute(
-            update(Device).where(Device.id == device.id).values(last_seen_at=now)  # type: ignore[arg-type]
-        )
+        session.connection().execute(_MARK_SEEN, {"device_id": device.id, "now": now})
         # The row is written: the object shows it without becoming dirty itself.
         set_committed_value(device, "last_seen_at", now)
 
