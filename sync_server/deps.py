@@ -6,12 +6,13 @@ import datetime as dt
 from collections.abc import AsyncIterator
 from typing import Annotated
 
+import anyio.to_thread
+from anyio import CapacityLimiter
 from fastapi import Depends, Header, HTTPException, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import Engine, bindparam, update
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, select
-from starlette.concurrency import run_in_threadpool
 
 from domain.hlc import HlcClock
 from domain.sync import MIN_SCHEMA_VERSION
@@ -65,13 +66,16 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
     engine: Engine = request.app.state.engine
     # expire_on_commit=False: the authenticated user stays usable after auth commits.
     # Making a session does no I/O (it connects on first use); closing one does only
-    # when a transaction is still open (a rollback), and then runs in a worker thread.
+    # when a transaction is still open (a rollback), and then runs in a worker thread
+    # outside the request threads' limit (as FastAPI does for a `def` dependency's
+    # exit): when every request thread waits for a pooled connection, a close queued
+    # behind them would never return its own.
     session = Session(engine, expire_on_commit=False)
     try:
         yield session
     finally:
         if session.in_transaction():
-            await run_in_threadpool(session.close)
+            await anyio.to_thread.run_sync(session.close, limiter=CapacityLimiter(1))
         else:
             session.close()
 

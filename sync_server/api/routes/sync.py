@@ -80,6 +80,8 @@ def pull(
         )
     except CursorError as exc:
         raise HTTPException(400, detail=f"{exc} : repartez d'un curseur vide.") from None
+    # End the read here, in the worker thread: the session then closes without I/O.
+    session.commit()
     # The rows' data go out as stored: never parsed, validated or re-serialised here.
     return Response(page.to_json(), media_type="application/json")  # type: ignore[return-value]
 
