@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 
+import anyio.to_thread
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -51,6 +52,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # A fresh SQLite file (or an older schema) is brought up to date before serving.
         migrate(engine)
         app.state.engine = engine
+        if settings.worker_threads:
+            # Threads running `def` routes and dependencies (anyio's default: 40).
+            anyio.to_thread.current_default_thread_limiter().total_tokens = settings.worker_threads
         settle_heap()
         try:
             yield

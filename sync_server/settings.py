@@ -27,5 +27,11 @@ class Settings(BaseSettings):
     # Add a `Server-Timing: app;dur=<ms>` header to every answer (benchmarks). Off by
     # default: it tells any client how long the server worked on its request.
     server_timing: bool = False
+    # Threads running the `def` routes and dependencies of one process (anyio's own
+    # default is 40). Python runs one at a time (GIL): with 200 phones syncing at once,
+    # 8 threads served the realistic burst with a lower p99 and less CPU than 40 (fewer
+    # threads contending for the GIL, the event loop and the connection pool; see
+    # benchmarks/README.md). A request that waits (a lock, a slow export) holds one.
+    worker_threads: int = Field(default=8, ge=1, le=200)
     # Personal data is anonymised this many months after a person's last contact.
     retention_months: int = Field(default=24, ge=1, le=36)

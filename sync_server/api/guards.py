@@ -15,7 +15,7 @@ from sync_server.deps import CurrentDevice, CurrentUser, SessionDep, SupervisorU
 from sync_server.models import AppUser
 
 
-def require_admin(user: CurrentUser) -> AppUser:
+async def require_admin(user: CurrentUser) -> AppUser:
     if user.role != Role.ADMIN:
         raise HTTPException(status.HTTP_403_FORBIDDEN, detail="Réservé aux administrateurs.")
     return user
@@ -24,11 +24,11 @@ def require_admin(user: CurrentUser) -> AppUser:
 AdminOnly = Annotated[AppUser, Depends(require_admin)]
 
 
-def supervisor_actor(user: SupervisorUser, device: CurrentDevice) -> Actor:
+async def supervisor_actor(user: SupervisorUser, device: CurrentDevice) -> Actor:
     return Actor.of(user, device)
 
 
-def admin_actor(user: AdminOnly, device: CurrentDevice) -> Actor:
+async def admin_actor(user: AdminOnly, device: CurrentDevice) -> Actor:
     return Actor.of(user, device)
 
 
@@ -81,7 +81,7 @@ class Journal:
         self.session.commit()
 
 
-def journal(session: SessionDep, user: CurrentUser, device: CurrentDevice) -> Journal:
+async def journal(session: SessionDep, user: CurrentUser, device: CurrentDevice) -> Journal:
     return Journal(session, Actor.of(user, device))
 
 

@@ -10,11 +10,13 @@ from __future__ import annotations
 import base64
 import binascii
 import datetime as dt
+import functools
 import json
 from dataclasses import dataclass
+from typing import Any
 
 import orjson
-from sqlalchemy import Text, cast, delete, literal_column, tuple_
+from sqlalchemy import Select, Text, bindparam, cast, delete, literal_column, tuple_
 from sqlalchemy import select as sa_select
 from sqlalchemy.sql.expression import ColumnClause
 from sqlmodel import Session, col, select
@@ -58,11 +60,13 @@ def decode_cursor(cursor: str | None) -> Position | None:
     return position
 
 
+_STATE = SyncState.__table__.c  # type: ignore[attr-defined]
+_PURGE_FLOOR = sa_select(_STATE.purge_floor_txid, _STATE.purge_floor_version).where(_STATE.id == 1)
+
+
 def _purge_floor(session: Session) -> Position:
-    state = session.get(SyncState, 1)
-    if state is None:
-        return Position(0, 0)
-    return Position(state.purge_floor_txid, state.purge_floor_version)
+    floor = session.connection().execute(_PURGE_FLOOR).first()
+    return Position(0, 0) if floor is None else Position(floor[0], floor[1])
 
 
 @dataclass
@@ -118,19 +122,16 @@ def pull_rows(session: Session, *, cite_id: str, cursor: str | None, limit: int)
     return pull_page(session, cite_id=cite_id, cursor=cursor, limit=limit).to_response()
 
 
-def pull_page(session: Session, *, cite_id: str, cursor: str | None, limit: int) -> PullPage:
-    """`pull_rows` without decoding the rows' data (what the pull route serves)."""
-    position = decode_cursor(cursor)
-    if position is not None and position < _purge_floor(session):
-        # Tombstones this client never saw are gone: it must start again from scratch.
-        return PullPage(rows=[], cursor="", has_more=False, reset_required=True)
-
+@functools.cache
+def _page_statement(pg: bool, after: bool) -> Select[Any]:
+    """The page query, built once per database kind and cursor presence (parameters
+    `cite_id`, `limit`, and `txid`, `version` after a cursor)."""
     # Only the served columns, as plain tuples, the data as its stored JSON text.
     t = Record.__table__.c  # type: ignore[attr-defined]
     stmt = sa_select(t.entity, t.id, t.version, t.deleted, cast(t.data, Text), t.txid).where(
-        t.cite_id == cite_id
+        t.cite_id == bindparam("cite_id")
     )
-    if is_postgres(session):
+    if pg:
         # A sequence alone is not enough on PostgreSQL: transaction A may take
         # version 10, B version 11, and B commit first; a reader that then moves
         # its cursor past 11 would never see A's row. So rows are served in
@@ -139,21 +140,33 @@ def pull_page(session: Session, *, cite_id: str, cursor: str | None, limit: int)
         # >= xmin, and any transaction that gets an id later gets a larger one, so
         # nothing can ever commit behind the cursor: a late commit is simply
         # served on a later pull.
-        stmt = stmt.where(col(Record.txid) < _SNAPSHOT_XMIN)
-        if position is not None:
+        stmt = stmt.where(t.txid < _SNAPSHOT_XMIN)
+        if after:
             stmt = stmt.where(
-                tuple_(col(Record.txid), col(Record.version))
-                > tuple_(position.txid, position.version)
+                tuple_(t.txid, t.version) > tuple_(bindparam("txid"), bindparam("version"))
             )
-        stmt = stmt.order_by(col(Record.txid), col(Record.version))
+        stmt = stmt.order_by(t.txid, t.version)
     else:
         # SQLite serialises writers and the counter row is updated inside the write
         # transaction, so versions become visible in order.
-        if position is not None:
-            stmt = stmt.where(col(Record.version) > position.version)
-        stmt = stmt.order_by(col(Record.version))
+        if after:
+            stmt = stmt.where(t.version > bindparam("version"))
+        stmt = stmt.order_by(t.version)
+    return stmt.limit(bindparam("limit"))
 
-    records = list(session.execute(stmt.limit(limit + 1)).all())
+
+def pull_page(session: Session, *, cite_id: str, cursor: str | None, limit: int) -> PullPage:
+    """`pull_rows` without decoding the rows' data (what the pull route serves)."""
+    position = decode_cursor(cursor)
+    if position is not None and position < _purge_floor(session):
+        # Tombstones this client never saw are gone: it must start again from scratch.
+        return PullPage(rows=[], cursor="", has_more=False, reset_required=True)
+
+    stmt = _page_statement(is_postgres(session), position is not None)
+    params = {"cite_id": cite_id, "limit": limit + 1}
+    if position is not None:
+        params.update(txid=position.txid, version=position.version)
+    records = list(session.connection().execute(stmt, params).all())
     has_more = len(records) > limit
     records = records[:limit]
     if records:

@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import insert, select, text
+from sqlalchemy import BindParameter, bindparam, insert, select, text
 from sqlmodel import Session
 
 from domain.entities import REFERENCE_FIELDS, REQUIRED_ON_CREATE
@@ -75,18 +75,29 @@ def _chunks(ids: Iterable[str]) -> Iterable[list[str]]:
         yield items[start : start + _IN_CHUNK]
 
 
-def load_state(session: Session, ops: list[Op], pg: bool) -> BulkState:
+# Built once (statement construction is a good part of a small push's CPU); the id
+# lists are expanding parameters.
+_IDS: BindParameter[list[str]] = bindparam("ids", expanding=True)
+_ROWS = select(RECORD).where(RECORD.c.id.in_(_IDS)).order_by(RECORD.c.id)
+_ROWS_LOCKED = _ROWS.with_for_update()
+_LEDGER_OF = select(
+    LEDGER.c.op_id, LEDGER.c.outcome, LEDGER.c.version, LEDGER.c.clock_flagged
+).where(LEDGER.c.op_id.in_(_IDS))
+_REFS = select(RECORD.c.id, RECORD.c.entity, RECORD.c.cite_id).where(RECORD.c.id.in_(_IDS))
+_PARTNERS = select(PARTNER.c.id, PARTNER.c.cite_id).where(PARTNER.c.id.in_(_IDS))
+_MEMBERS = select(MEMBER.c.id, MEMBER.c.cite_id).where(MEMBER.c.id.in_(_IDS))
+
+
+def load_state(session: Session, ops: list[Op], pg: bool, user: AppUser) -> BulkState:
     """Lock the batch's rows (ordered by id: no deadlock between batches) and read them."""
     state = BulkState()
+    conn = session.connection()
     for chunk in _chunks(op.row_id for op in ops):
-        stmt = select(RECORD).where(RECORD.c.id.in_(chunk)).order_by(RECORD.c.id)
-        for r in session.execute(stmt.with_for_update() if pg else stmt).mappings():
+        rows = conn.execute(_ROWS_LOCKED if pg else _ROWS, {"ids": chunk}).mappings()
+        for r in rows:
             state.rows[r["id"]] = _Row(dict(r), new=False)
     for chunk in _chunks(op.op_id for op in ops):
-        stmt = select(
-            LEDGER.c.op_id, LEDGER.c.outcome, LEDGER.c.version, LEDGER.c.clock_flagged
-        ).where(LEDGER.c.op_id.in_(chunk))
-        for op_id, outcome, version, flagged in session.execute(stmt):
+        for op_id, outcome, version, flagged in conn.execute(_LEDGER_OF, {"ids": chunk}):
             state.ledger[op_id] = _Ledger(outcome, version, flagged, in_db=True)
     refs: set[str] = set()
     partners: set[str] = set()
@@ -100,15 +111,16 @@ def load_state(session: Session, ops: list[Op], pg: bool) -> BulkState:
             partners.add(op.set["partner_id"])
         if op.entity == "contact" and isinstance(op.set.get("mediator_id"), str):
             members.add(op.set["mediator_id"])
+    # The pushing mediator is usually the contact's mediator: their cité is known.
+    if user.id in members:
+        members.discard(user.id)
+        state.members[user.id] = user.cite_id
     for chunk in _chunks(refs):
-        stmt = select(RECORD.c.id, RECORD.c.entity, RECORD.c.cite_id).where(RECORD.c.id.in_(chunk))
-        state.refs.update({i: (e, c) for i, e, c in session.execute(stmt)})
+        state.refs.update({i: (e, c) for i, e, c in conn.execute(_REFS, {"ids": chunk})})
     for chunk in _chunks(partners):
-        stmt = select(PARTNER.c.id, PARTNER.c.cite_id).where(PARTNER.c.id.in_(chunk))
-        state.partners.update({k: c for k, c in session.execute(stmt)})
+        state.partners.update({k: c for k, c in conn.execute(_PARTNERS, {"ids": chunk})})
     for chunk in _chunks(members):
-        stmt = select(MEMBER.c.id, MEMBER.c.cite_id).where(MEMBER.c.id.in_(chunk))
-        state.members.update({k: c for k, c in session.execute(stmt)})
+        state.members.update({k: c for k, c in conn.execute(_MEMBERS, {"ids": chunk})})
     return state
 
 
@@ -378,7 +390,7 @@ def push_bulk(
 ) -> list[OpResult]:
     """Apply `ops` in memory and write them in bulk; database errors propagate."""
     pg = is_postgres(session)
-    state = load_state(session, ops, pg)
+    state = load_state(session, ops, pg, user)
     versions = VersionAllocator()
     txid = current_txid(session)
     results: list[OpResult] = []

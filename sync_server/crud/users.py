@@ -39,10 +39,6 @@ def enrol_device(session: Session, *, user: AppUser, name: str) -> tuple[Device,
     return device, token
 
 
-def get_device_by_token(session: Session, *, token: str) -> Device | None:
-    return session.exec(select(Device).where(Device.token_hash == token_hash(token))).first()
-
-
 def revoke_device(session: Session, *, device: Device) -> None:
     if device.revoked_at is None:
         device.revoked_at = utcnow()

@@ -15,6 +15,7 @@ from domain.sync import (
 from sync_server.api.body import read_push_request
 from sync_server.crud.pull import CursorError, pull_page
 from sync_server.crud.push import push_ops, split_before_revocation
+from sync_server.db import begin_write
 from sync_server.deps import (
     ClockDep,
     CurrentUser,
@@ -22,6 +23,7 @@ from sync_server.deps import (
     PushingUser,
     SchemaHeader,
     SessionDep,
+    mark_seen,
 )
 
 router = APIRouter(prefix="/sync", tags=["sync"])
@@ -46,7 +48,10 @@ def push(
 ) -> PushResponse:
     """Apply ops. A device revoked within 30 days still gets its ops dated before the
     revocation applied (the rest rejected) and `device_revoked: true`: it must wipe."""
-    ops, late = split_before_revocation(body.ops, device.revoked_at)
+    revoked_at = device.revoked_at  # read now: push_ops expires the session's objects
+    ops, late = split_before_revocation(body.ops, revoked_at)
+    begin_write(session)
+    mark_seen(session, device)  # the sliding session, in the push's own transaction
     applied = {
         r.op_id: r for r in push_ops(session, user=user, device=device, ops=ops, clock=clock)
     }
@@ -55,7 +60,7 @@ def push(
     reply = PushResponse(
         results=results,
         server_hlc=clock.now().encode(),
-        device_revoked=device.revoked_at is not None,
+        device_revoked=revoked_at is not None,
     )
     # Serialised once by pydantic's core: FastAPI would validate the model again.
     return _json(reply)  # type: ignore[return-value]
@@ -75,6 +80,8 @@ def pull(
         )
     except CursorError as exc:
         raise HTTPException(400, detail=f"{exc} : repartez d'un curseur vide.") from None
+    # End the read here, in the worker thread: the session then closes without I/O.
+    session.commit()
     # The rows' data go out as stored: never parsed, validated or re-serialised here.
     return Response(page.to_json(), media_type="application/json")  # type: ignore[return-value]
 
