@@ -437,24 +437,33 @@ class LocalStore:
             )
 
     def apply_pulled(self, pulled: list[RowOut]) -> None:
-        """Store server rows, re-overlaying every field that still has a pending local op."""
+        """Store server rows, re-overlaying every field that still has a pending local op.
+
+        Only the stored versions are read (a copy older than the one held is
+        skipped): the held data is replaced whole and the held error is kept by the
+        upsert itself, so nothing already stored is decoded.
+        """
         with self._tx() as c:
+            codec = self._c()
             keys: set[tuple[str, str]] = {(str(r.entity), r.id) for r in pulled}
-            existing = rows.load_by_key(c, self._c(), keys)
-            pending = rows.pending_sets(c, self._c(), keys)
+            held = rows.versions_by_key(c, keys)
+            pending = rows.pending_sets(c, codec, keys) if keys else {}
             out: dict[tuple[str, str], rows.StoredRow] = {}
             for r in pulled:
                 key = (str(r.entity), r.id)
-                held = out.get(key) or existing.get(key)
-                if held and (held.server_version or 0) > r.version:
+                mine = out.get(key)
+                version = mine.server_version if mine is not None else held.get(key)
+                if (version or 0) > r.version:
                     continue  # an older copy than the one we hold: replayed or late page
-                data = {k: v for k, v in r.data.items() if k != "deleted"}
-                row = rows.StoredRow(
-                    r.entity, r.id, data, r.version, r.deleted, held.error if held else None
-                )
-                rows.apply_set(row, pending.get(key, {}))
+                overlay = pending.get(key)
+                data = r.data
+                if overlay or "deleted" in data:  # copied before being changed
+                    data = {k: v for k, v in data.items() if k != "deleted"}
+                row = rows.StoredRow(r.entity, r.id, data, r.version, r.deleted, None)
+                if overlay:
+                    rows.apply_set(row, overlay)
                 out[key] = row
-            rows.save_many(c, self._c(), self._index, list(out.values()))
+            rows.save_pulled(c, codec, self._index, list(out.values()))
 
     def apply_pull_page(self, pulled: list[RowOut], cursor: str | None) -> None:
         """Apply a page and move the cursor in the same transaction."""
