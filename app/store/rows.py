@@ -206,21 +206,6 @@ def backfill_plain(conn: sqlite3.Connection, codec: Codec) -> int:
     return len(updates)
 
 
-def load_by_key(
-    conn: sqlite3.Connection, codec: Codec, keys: set[tuple[str, str]]
-) -> dict[tuple[str, str], StoredRow]:
-    """Rows for (entity, id) keys, in a few queries."""
-    by_entity: dict[str, list[str]] = {}
-    for entity, row_id in keys:
-        by_entity.setdefault(entity, []).append(row_id)
-    out: dict[tuple[str, str], StoredRow] = {}
-    for entity, ids in by_entity.items():
-        for start in range(0, len(ids), CHUNK):
-            for row in load_many(conn, codec, entity, ids[start : start + CHUNK]):
-                out[(row.entity, row.id)] = row
-    return out
-
-
 def acknowledge_many(
     conn: sqlite3.Connection,
     codec: Codec,
