@@ -40,11 +40,24 @@ def column_of(entity: str, field_name: str) -> str | None:
     return None
 
 
+def _fields(entity: str) -> tuple[str | None, str | None, str | None]:
+    return LINK_FIELD.get(entity), SORT_FIELD.get(entity), STATE_FIELD.get(entity)
+
+
+# entity -> its (link, sort, state) data fields, looked up once per row written.
+_FIELDS = {entity: _fields(entity) for entity in {*LINK_FIELD, *SORT_FIELD, *STATE_FIELD}}
+_NONE: tuple[None, None, None] = (None, None, None)
+
+
+def _text(value: Any) -> str | None:
+    return None if value is None else str(value)
+
+
 def values_of(entity: str, data: dict[str, Any]) -> tuple[str | None, str | None, str | None]:
     """(link_id, sort_key, state) for a row's decoded data."""
-    out: list[str | None] = []
-    for fields in (LINK_FIELD, SORT_FIELD, STATE_FIELD):
-        name = fields.get(entity)
-        value = data.get(name) if name else None
-        out.append(None if value is None else str(value))
-    return out[0], out[1], out[2]
+    link, sort, state = _FIELDS.get(entity, _NONE)
+    return (
+        _text(data.get(link)) if link else None,
+        _text(data.get(sort)) if sort else None,
+        _text(data.get(state)) if state else None,
+    )

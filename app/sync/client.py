@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Literal, TypeVar
 
@@ -194,29 +195,54 @@ class SyncClient:
         return revoked
 
     def _pull(self, report: SyncReport, notify: Callable[[SyncProgress], None]) -> None:
+        """Pull until up to date, fetching page n+1 while page n is being applied.
+
+        The next request only needs the cursor the server just gave, so it runs in
+        a helper thread while this one writes the page: the server's query and the
+        transfer overlap the phone's writes. Nothing else changes: pages are applied
+        in order, each with its cursor in the same transaction, and a failure
+        (fetching or applying) stops the pull after the last applied page. The
+        helper never touches the store (the token is read here first) and no
+        request outlives this call.
+        """
         cursor = self._store.cursor()
+        bearer = self._bearer()
         reset_done = False
-        while True:
-            params: dict[str, Any] = {"limit": self._pull_limit}
-            if cursor is not None:
-                params["cursor"] = cursor
-            page = self._call("GET", "/sync/pull", PullResponse, params=params)
-            if page.reset_required:
-                if reset_done:
-                    raise ServerError("le serveur redemande une resynchronisation complète")
-                # Only the cursor is forgotten: the outbox and local rows stay untouched.
-                reset_done = True
-                self._store.set_cursor(None)
-                cursor = None
-                continue
-            self._store.apply_pull_page(page.rows, page.cursor)
-            report.pulled += len(page.rows)
-            notify(SyncProgress("pull", report.pulled, None))
-            if not page.has_more:
-                return
-            if not page.rows and page.cursor == cursor:
-                raise ServerError("pagination du serveur bloquée")
-            cursor = page.cursor
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="relais-pull") as ahead:
+            fetch = ahead.submit(self._fetch_page, cursor, bearer)
+            while True:
+                page = fetch.result()
+                if page.reset_required:
+                    if reset_done:
+                        raise ServerError("le serveur redemande une resynchronisation complète")
+                    # Only the cursor is forgotten: the outbox and local rows stay untouched.
+                    reset_done = True
+                    self._store.set_cursor(None)
+                    cursor = None
+                    fetch = ahead.submit(self._fetch_page, None, bearer)
+                    continue
+                if page.has_more and not page.rows and page.cursor == cursor:
+                    raise ServerError("pagination du serveur bloquée")
+                if page.has_more:
+                    fetch = ahead.submit(self._fetch_page, page.cursor, bearer)
+                self._store.apply_pull_page(page.rows, page.cursor)
+                report.pulled += len(page.rows)
+                notify(SyncProgress("pull", report.pulled, None))
+                if not page.has_more:
+                    return
+                cursor = page.cursor
+
+    def _fetch_page(self, cursor: str | None, bearer: str) -> PullResponse:
+        params: dict[str, Any] = {"limit": self._pull_limit}
+        if cursor is not None:
+            params["cursor"] = cursor
+        return self._call("GET", "/sync/pull", PullResponse, params=params, bearer=bearer)
+
+    def _bearer(self) -> str:
+        session = self._store.session()
+        if session is None:
+            raise AuthError()
+        return session.token
 
     # -- HTTP -------------------------------------------------------------------------------
 
@@ -232,13 +258,11 @@ class SyncClient:
         headers: dict[str, str] | None = None,
         authenticated: bool = True,
         unauthorized: str | None = None,
+        bearer: str | None = None,
     ) -> M:
         all_headers = dict(headers or {})
         if authenticated:
-            session = self._store.session()
-            if session is None:
-                raise AuthError()
-            all_headers["Authorization"] = f"Bearer {session.token}"
+            all_headers["Authorization"] = f"Bearer {bearer or self._bearer()}"
         # A kept-alive connection the server closed while we were busy fails at once
         # with "disconnected without a response": resend once if that is harmless
         # (reads, and pushes, which the server de-duplicates by op id).

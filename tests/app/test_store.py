@@ -12,6 +12,8 @@ from app.store import InvalidValues, LocalStore
 from app.store.codec import _encode_row_data
 from app.store.schema import CURRENT_VERSION, migrate
 from domain.hlc import Hlc
+from domain.ids import uuid7
+from domain.sync import OpResult, RowOut
 from tests.factories import (
     make_local_contact,
     make_local_person,
@@ -178,3 +180,21 @@ def test_two_threads_share_one_store(store: LocalStore) -> None:
     ops = store.pending_ops(100)
     assert [o.device_seq for o in ops] == list(range(1, 51))
     assert len({o.hlc for o in ops}) == 50
+
+
+def test_pulled_page_keeps_local_error_and_the_newest_copy(store: LocalStore) -> None:
+    pid = store.create("person", make_local_person())
+    [op] = store.pending_ops(10)
+    store.apply_push_results(
+        [OpResult(op_id=op.op_id, outcome="rejected", reason="nom refusé", version=None)]
+    )
+    newer = RowOut(entity="person", id=pid, version=5, data=make_local_person(first_name="Zoé"))
+    older = RowOut(entity="person", id=pid, version=2, data=make_local_person(first_name="Ana"))
+    other = RowOut(entity="person", id=uuid7(), version=3, data=make_local_person())
+    store.apply_pulled([newer, other, older])  # a late copy in the same page
+    row = store.get("person", pid)
+    assert row and row.server_version == 5 and row.data["first_name"] == "Zoé"
+    assert row.error == "nom refusé"  # the server sends no error: the local one stays
+    assert [r.id for r in store.search_persons("Zoé")] == [pid]
+    store.apply_pulled([older])  # a late page
+    assert store.get("person", pid).data["first_name"] == "Zoé"  # type: ignore[union-attr]

@@ -43,8 +43,8 @@ def _phone_with_history(tmp_path: Path) -> tuple[LocalStore, str, str]:
 def _as_written_by_v3(path: Path) -> None:
     """Turn a v4 file back into what v3 wrote: no clear columns, no backfill flag."""
     conn = sqlite3.connect(path, isolation_level=None)
-    for index in ("row_link", "row_sort", "row_state"):
-        conn.execute(f"DROP INDEX {index}")
+    for index in ("row_link", "row_sort", "row_state"):  # row_sort: gone since v5
+        conn.execute(f"DROP INDEX IF EXISTS {index}")
     for column in ("link_id", "sort_key", "state"):
         conn.execute(f"ALTER TABLE row DROP COLUMN {column}")
     conn.execute("DELETE FROM meta WHERE key = 'plain_backfilled'")
@@ -87,3 +87,24 @@ def test_encrypted_v3_file_is_upgraded_and_filled_at_unlock(tmp_path: Path) -> N
     assert len(again.rows("contact", equals={"review_state": "to_fix"})) == 1
     again.close()
     assert b"Quintessence" not in path.read_bytes()
+
+
+def test_v5_drops_the_sort_index_and_ordered_reads_do_not_need_it(tmp_path: Path) -> None:
+    store, _, _ = _phone_with_history(tmp_path)
+    store.close()
+    path = tmp_path / "relais.sqlite3"
+    conn = sqlite3.connect(path, isolation_level=None)
+    conn.execute("CREATE INDEX row_sort ON row (entity, sort_key)")  # as v4 left it
+    conn.execute("PRAGMA user_version = 4")
+    conn.close()
+
+    again = LocalStore(path)
+    conn = sqlite3.connect(path)
+    indexes = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
+    assert "row_sort" not in indexes and {"row_link", "row_state"} <= indexes
+    conn.close()
+    again.unlock(TEST_PIN)
+    latest = again.rows("contact", order_by="occurred_at", descending=True, limit=3)
+    dates = [r.data["occurred_at"] for r in latest]
+    assert dates == sorted(dates, reverse=True) and len(dates) == 3
+    again.close()

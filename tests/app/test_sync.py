@@ -250,3 +250,31 @@ def test_server_clock_is_observed(store: LocalStore, server: FakeServer) -> None
         client.sync()
     store.create("person", make_local_person())
     assert Hlc.parse(store.pending_ops(1)[0].hlc).ms >= 10**12
+
+
+def test_a_page_failing_to_apply_stops_the_pull_after_the_last_applied_page(
+    store: LocalStore, server: FakeServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The next page is fetched while one is applied: a failed write still stops the
+    pull with the cursor of the last page applied, and nothing is fetched after."""
+    for i in range(6):
+        remote_edit(server, uuid7(), {"first_name": f"R{i}"})
+    applied = 0
+    original = store.apply_pull_page
+
+    def failing_second(rows: list[RowOut], cursor: str | None) -> None:
+        nonlocal applied
+        applied += 1
+        if applied == 2:
+            raise OSError("disque plein")
+        original(rows, cursor)
+
+    monkeypatch.setattr(store, "apply_pull_page", failing_second)
+    with client_for(store, server, pull_limit=2) as client:
+        with pytest.raises(OSError):
+            client.sync()
+        assert store.cursor() == "2" and len(store.rows("person")) == 2
+        assert server.pull_pages_served == 3  # page 3 was already asked for, no more
+        monkeypatch.setattr(store, "apply_pull_page", original)
+        report = client.sync()
+    assert report.pulled == 4 and len(store.rows("person")) == 6 and store.cursor() == "6"
