@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from domain.vocabulary import Channel, ExitType, OrientationStatus, PathwayStatus
+from domain.vocabulary import Channel, ExitType, Frein, OrientationStatus, PathwayStatus
 
 EntryKind = Literal["contact", "orientation", "followup", "exit"]
 
@@ -49,6 +49,8 @@ class Pathway:
     """Mediators who logged contacts, most recent first."""
     timeline: tuple[TimelineEntry, ...] = field(default_factory=tuple)
     open_followups: tuple[TimelineEntry, ...] = field(default_factory=tuple)
+    freins: tuple[str, ...] = ()
+    """Noted on the person or on any of their contacts, in the vocabulary's order."""
 
 
 def _day(iso: str) -> str:
@@ -151,6 +153,10 @@ def assemble(
             key=lambda e: e.when,
         )
     )
+    noted = set(person.data.get("freins") or [])
+    for c in live_contacts:
+        noted.update(c.data.get("freins") or [])
+    order = [f.value for f in Frein]
     return Pathway(
         person_id=person.id,
         status=derive_status(person.data, len(live_contacts), [o.data for o in live_orients]),
@@ -161,4 +167,5 @@ def assemble(
         referents=tuple(referents),
         timeline=tuple(entries),
         open_followups=open_followups,
+        freins=tuple(sorted(noted, key=lambda f: order.index(f) if f in order else len(order))),
     )

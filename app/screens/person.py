@@ -43,6 +43,9 @@ def _date(iso: str | None) -> str:
     return f"{dt.datetime.fromisoformat(iso).astimezone():%d/%m/%Y}"
 
 
+FREINS = {f.value for f in Frein}
+
+
 def _fact(label: str, value: str, key: str) -> ft.Control:
     return ft.Row(
         [
@@ -73,7 +76,8 @@ def PersonScreen() -> ft.Control:
     def close() -> None:
         set_panel("")
 
-    freins = ", ".join(Frein(f).label for f in data.get("freins") or []) or "aucun noté"
+    # Freins are identified contact after contact: the person's and every contact's.
+    freins = ", ".join(Frein(f).label for f in pathway.freins if f in FREINS) or "aucun noté"
     status = pathway.status.label
     if data.get("exit_type"):
         exit_type = ExitType(data["exit_type"])

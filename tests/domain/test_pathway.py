@@ -69,3 +69,16 @@ def test_an_exit_closes_the_pathway() -> None:
     path = assemble(person, [contact("c1", "2026-11-01T10:00:00+00:00", "amina")], [], [])
     assert path.status is PathwayStatus.EXITED
     assert path.timeline[0].title == "Sortie · CDI"
+
+
+def test_freins_gather_the_person_s_and_every_live_contact_s() -> None:
+    person = Row("p1", {"first_name": "Aïcha", "freins": ["housing"]})
+    contacts = [
+        Row("c1", {"occurred_at": "2026-10-01T10:00:00+00:00", "freins": ["digital"]}),
+        Row("c2", {"occurred_at": "2026-10-08T10:00:00+00:00", "freins": ["mobility", "housing"]}),
+        Row("c3", {"occurred_at": "2026-10-09T10:00:00+00:00", "freins": ["health"]}, deleted=True),
+    ]
+    pathway = assemble(person, contacts, [], [])
+    # Once each, in the vocabulary's order; a deleted contact's freins do not count.
+    assert pathway.freins == ("mobility", "housing", "digital")
+    assert assemble(PERSON, [], [], []).freins == ()

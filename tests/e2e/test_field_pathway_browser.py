@@ -96,6 +96,7 @@ def test_pathway_actions_relances_and_drafts(
     ui.tap("Enregistrer")
     ui.see("Contact enregistré.")
     ui.see("En contact")
+    ui.see(re.compile(r"Freins\s*Numérique"))  # noted on the contact, shown on the pathway
 
     ui.tap("Orienter")
     ui.tap("Enregistrer")
