@@ -10,7 +10,7 @@ from app.context import use_field
 from app.state import FieldState
 from app.state_pathway import DueFollowup
 from app.ui.nav import field_nav
-from app.ui.widgets import screen, tappable
+from app.ui.widgets import TAP, screen, tappable
 
 
 def followup_line(state: FieldState, due: DueFollowup) -> ft.Control:
@@ -43,7 +43,7 @@ def followup_line(state: FieldState, due: DueFollowup) -> ft.Control:
             ft.OutlinedButton(
                 "Fait",
                 key=f"fu-done-{due.row.id}",
-                height=48,
+                height=TAP,
                 on_click=lambda e: state.mark_followup_done(due.row.id),
             ),
         ],
