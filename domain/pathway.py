@@ -50,7 +50,8 @@ class Pathway:
     timeline: tuple[TimelineEntry, ...] = field(default_factory=tuple)
     open_followups: tuple[TimelineEntry, ...] = field(default_factory=tuple)
     freins: tuple[str, ...] = ()
-    """Noted on the person or on any of their contacts, in the vocabulary's order."""
+    """Noted on the person or on any of their contacts, in the vocabulary's order
+    (values outside the vocabulary are left out)."""
 
 
 def _day(iso: str) -> str:
@@ -156,7 +157,6 @@ def assemble(
     noted = set(person.data.get("freins") or [])
     for c in live_contacts:
         noted.update(c.data.get("freins") or [])
-    order = [f.value for f in Frein]
     return Pathway(
         person_id=person.id,
         status=derive_status(person.data, len(live_contacts), [o.data for o in live_orients]),
@@ -167,5 +167,5 @@ def assemble(
         referents=tuple(referents),
         timeline=tuple(entries),
         open_followups=open_followups,
-        freins=tuple(sorted(noted, key=lambda f: order.index(f) if f in order else len(order))),
+        freins=tuple(f.value for f in Frein if f.value in noted),
     )

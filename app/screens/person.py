@@ -43,9 +43,6 @@ def _date(iso: str | None) -> str:
     return f"{dt.datetime.fromisoformat(iso).astimezone():%d/%m/%Y}"
 
 
-FREINS = {f.value for f in Frein}
-
-
 def _fact(label: str, value: str, key: str) -> ft.Control:
     return ft.Row(
         [
@@ -77,7 +74,7 @@ def PersonScreen() -> ft.Control:
         set_panel("")
 
     # Freins are identified contact after contact: the person's and every contact's.
-    freins = ", ".join(Frein(f).label for f in pathway.freins if f in FREINS) or "aucun noté"
+    freins = ", ".join(Frein(f).label for f in pathway.freins) or "aucun noté"
     status = pathway.status.label
     if data.get("exit_type"):
         exit_type = ExitType(data["exit_type"])

@@ -79,7 +79,6 @@ class AutoSync:
         self._clock = clock
         self._last_sync = -float("inf")
         self._failures = 0
-        self._not_before = -float("inf")
 
     @property
     def backoff(self) -> float:
@@ -98,7 +97,7 @@ class AutoSync:
         if not reachable or not self._target.can_sync():
             return False
         now = self._clock()
-        if now < self._not_before:
+        if now < self._last_sync + self.backoff:
             return False
         due = now - self._last_sync >= self._pull_every
         if self._target.pending_count() == 0 and not due:
@@ -106,7 +105,6 @@ class AutoSync:
         ok = await self._target.sync(quiet=True)
         self._last_sync = self._clock()
         self._failures = 0 if ok else self._failures + 1
-        self._not_before = self._last_sync + self.backoff
         if not ok:
             logger.info("automatic sync failed; next attempt in %.0f s", self.backoff)
         return True

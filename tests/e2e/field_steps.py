@@ -23,18 +23,14 @@ SEARCH = "Rechercher (nom, prénom ou téléphone)"
 PIN = "246813"
 
 
-def fill(ui: Ui, label: str, text: str) -> None:
-    ui.fill(label, text)  # checks the text took (see Ui.fill)
-
-
 def login(ui: Ui, username: str) -> None:
     """Sign in on a fresh phone: identifiers, then the PIN that encrypts its data."""
-    fill(ui, "Identifiant", username)
-    fill(ui, "Mot de passe", "relais-demo")
+    ui.fill("Identifiant", username)
+    ui.fill("Mot de passe", "relais-demo")
     ui.tap("Se connecter")
     ui.see("Choisissez un code PIN")
-    fill(ui, "Code PIN (6 chiffres minimum)", PIN)
-    fill(ui, "Confirmez le code PIN", PIN)
+    ui.fill("Code PIN (6 chiffres minimum)", PIN)
+    ui.fill("Confirmez le code PIN", PIN)
     ui.tap("Enregistrer le code PIN")
     ui.see("Aujourd'hui")
 
@@ -47,7 +43,7 @@ def reopen(ui: Ui, url: str) -> None:
     locked = ui.page.get_by_text("Application verrouillée").first
     expect(today.or_(locked)).to_be_visible(timeout=15_000)
     if locked.is_visible():
-        fill(ui, "Code PIN", PIN)
+        ui.fill("Code PIN", PIN)
         ui.tap("Déverrouiller")
     ui.see("Aujourd'hui")
 
@@ -70,7 +66,7 @@ def open_person(ui: Ui, query: str, name: str) -> None:
     # typed (seen on a loaded machine): type again, as a person would.
     results = ui.page.get_by_text(re.compile(r"\d+ personne\(s\)")).first
     for _ in range(3):
-        fill(ui, SEARCH, query)
+        ui.fill(SEARCH, query)
         try:
             expect(results).to_be_visible(timeout=4_000)
             break

@@ -16,7 +16,6 @@ from playwright.sync_api import Browser, expect
 
 from scripts.processes import seed_server, start_app, start_server
 from tests.e2e.field_steps import (
-    fill,
     login,
     open_person,
     pending_on_phone,
@@ -32,9 +31,9 @@ BANDS = ["Moins de 26 ans", "26–49 ans", "50 ans et plus"]
 
 def _new_person(ui: Ui, first: str, last: str, age: str) -> None:
     ui.tap("Nouvelle personne")
-    fill(ui, "Prénom *", first)
-    fill(ui, "Nom", last)
-    fill(ui, "Âge", age)
+    ui.fill("Prénom *", first)
+    ui.fill("Nom", last)
+    ui.fill("Âge", age)
     ui.chip("Mobilité").click()
     ui.page.get_by_role("checkbox", name="Notice d'information remise").click()
     ui.tap("Enregistrer")
@@ -54,7 +53,7 @@ def test_a_morning_at_the_foot_of_a_building(browser: Browser, out_dir: Path) ->
         assert ui.small_or_unnamed_controls() == []  # 48 px targets, every one named
 
         ui.tap("Démarrer une action de terrain")
-        fill(ui, "Lieu (ex. : pied de la tour B, place du marché)", "Tour Descartes")
+        ui.fill("Lieu (ex. : pied de la tour B, place du marché)", "Tour Descartes")
         ui.chip("Rouher").click()
         ui.tap("Démarrer l'action")
         ui.see("Action en cours")
@@ -82,7 +81,7 @@ def test_a_morning_at_the_foot_of_a_building(browser: Browser, out_dir: Path) ->
         open_person(ui, "benyahia", "Mohamed BENYAHIA")
         ui.tap("Orienter")
         ui.chip("France Travail Creil").click()
-        fill(ui, "Motif", "Inscription et atelier CV")
+        ui.fill("Motif", "Inscription et atelier CV")
         ui.shot("orientation-form")
         assert ui.small_or_unnamed_controls() == []
         ui.tap("Enregistrer")

@@ -10,6 +10,8 @@ from typing import Any
 
 from playwright.sync_api import Browser, Locator, Page, expect
 
+from app.ui.console_widgets import LOADING
+
 PHONE = {"width": 412, "height": 915}
 DESKTOP = {"width": 1440, "height": 900}
 CHROMIUM_ARGS = [
@@ -122,7 +124,7 @@ class Ui:
         """Wait until the console no longer says "Chargement en cours…": a list being
         reloaded is not clicked (its rows are replaced when the answer comes, and a
         click on a row on its way out is lost)."""
-        loading = self.page.get_by_text("Chargement en cours…", exact=True)
+        loading = self.page.get_by_text(LOADING, exact=True)
         expect(loading).to_have_count(0, timeout=timeout)
 
     def absent(self, text: str | re.Pattern[str], timeout: float = 10_000) -> None:
