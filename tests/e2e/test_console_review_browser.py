@@ -69,7 +69,7 @@ def test_review_queue_sends_a_contact_back_with_a_comment(console: Console) -> N
     ui.chip("À corriger").click()
     expect(ui.chip("À corriger")).to_be_checked()
     ui.settled()
-    ui.button("Ouvrir").first.click()
+    ui.click_when_still(ui.button("Ouvrir").first)
     ui.see("Préciser le besoin exprimé, merci.")
     ui.shot("review-to-fix-filter")
 
