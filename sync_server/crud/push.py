@@ -201,14 +201,14 @@ def _write_ledger(
     session.flush()
 
 
-def _validate(op: Op, user: AppUser) -> tuple[dict[str, Any], Hlc]:
+def _validate(op: Op, role: str) -> tuple[dict[str, Any], Hlc]:
     if not op.set:
         raise OpRejected("opération vide : aucun champ à écrire")
     try:
         values = normalise_fields(op.entity, op.set)
     except FieldsError as exc:
         raise OpRejected(str(exc)) from None
-    if user.role == Role.MEDIATOR:
+    if role == Role.MEDIATOR:
         forbidden = sorted(set(values) & SUPERVISOR_ONLY_FIELDS.get(op.entity, frozenset()))
         if forbidden:
             raise OpRejected(f"champ(s) réservé(s) aux superviseurs : {', '.join(forbidden)}")
@@ -222,7 +222,7 @@ def _validate(op: Op, user: AppUser) -> tuple[dict[str, Any], Hlc]:
 def _apply(
     session: Session, *, op: Op, user: AppUser, device: Device, clock: HlcClock, now_ms: int
 ) -> OpResult:
-    values, hlc = _validate(op, user)
+    values, hlc = _validate(op, user.role)
     # A phone whose clock runs ahead would win every later edit: merge its op as if
     # stamped now by the server, and keep the claimed HLC in the ledger.
     flagged = is_ahead(hlc, now_ms, CLOCK_TOLERANCE_MS)

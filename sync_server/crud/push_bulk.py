@@ -17,7 +17,9 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import BindParameter, bindparam, insert, select, text
+import orjson
+from sqlalchemy import String, any_, bindparam, func, insert, select, text
+from sqlalchemy.dialects import postgresql
 from sqlmodel import Session
 
 from domain.entities import REFERENCE_FIELDS, REQUIRED_ON_CREATE
@@ -41,6 +43,45 @@ _IN_CHUNK = 2000
 
 class BulkRejected(Exception):
     """An op rejected by a check; the message is its readable reason."""
+
+
+@dataclass(frozen=True)
+class Pusher:
+    """Who pushes, read once per batch (an ORM attribute read costs ~1 µs, per op)."""
+
+    user_id: str
+    cite_id: str
+    device_id: str
+    role: str
+
+
+def fast_result(
+    op_id: str, outcome: str, version: int | None, clock_flagged: bool, reason: str | None = None
+) -> OpResult:
+    """An OpResult of values already checked (ours), without pydantic's per-call work.
+
+    `model_construct` costs ~8 µs, a tenth of a new row's whole merge: this sets the
+    same four attributes it sets for a model without defaults left to fill.
+    """
+    result = object.__new__(OpResult)
+    object.__setattr__(
+        result,
+        "__dict__",
+        {
+            "op_id": op_id,
+            "outcome": outcome,
+            "version": version,
+            "reason": reason,
+            "clock_flagged": clock_flagged,
+        },
+    )
+    object.__setattr__(result, "__pydantic_fields_set__", set(_RESULT_FIELDS))
+    object.__setattr__(result, "__pydantic_extra__", None)
+    object.__setattr__(result, "__pydantic_private__", None)
+    return result
+
+
+_RESULT_FIELDS = frozenset({"op_id", "outcome", "version", "reason", "clock_flagged"})
 
 
 @dataclass
@@ -75,29 +116,46 @@ def _chunks(ids: Iterable[str]) -> Iterable[list[str]]:
         yield items[start : start + _IN_CHUNK]
 
 
-# Built once (statement construction is a good part of a small push's CPU); the id
-# lists are expanding parameters.
-_IDS: BindParameter[list[str]] = bindparam("ids", expanding=True)
-_ROWS = select(RECORD).where(RECORD.c.id.in_(_IDS)).order_by(RECORD.c.id)
-_ROWS_LOCKED = _ROWS.with_for_update()
-_LEDGER_OF = select(
-    LEDGER.c.op_id, LEDGER.c.outcome, LEDGER.c.version, LEDGER.c.clock_flagged
-).where(LEDGER.c.op_id.in_(_IDS))
-_REFS = select(RECORD.c.id, RECORD.c.entity, RECORD.c.cite_id).where(RECORD.c.id.in_(_IDS))
-_PARTNERS = select(PARTNER.c.id, PARTNER.c.cite_id).where(PARTNER.c.id.in_(_IDS))
-_MEMBERS = select(MEMBER.c.id, MEMBER.c.cite_id).where(MEMBER.c.id.in_(_IDS))
+# Built once (statement construction is a good part of a small push's CPU). The id
+# list is one parameter, a JSON array on SQLite (json_each) and an array on
+# PostgreSQL (= ANY): an expanding IN list is re-rendered at every execution.
+_JSON_IDS = select(func.json_each(bindparam("ids")).table_valued("value").c.value)
+_PG_IDS = any_(bindparam("ids", type_=postgresql.ARRAY(String)))
 
 
-def load_state(session: Session, ops: list[Op], pg: bool, user: AppUser) -> BulkState:
+def _statements(pg: bool) -> dict[str, Any]:
+    def among(column: Any) -> Any:
+        return column == _PG_IDS if pg else column.in_(_JSON_IDS)
+
+    rows = select(RECORD).where(among(RECORD.c.id)).order_by(RECORD.c.id)
+    return {
+        "rows": rows.with_for_update() if pg else rows,
+        "ledger": select(
+            LEDGER.c.op_id, LEDGER.c.outcome, LEDGER.c.version, LEDGER.c.clock_flagged
+        ).where(among(LEDGER.c.op_id)),
+        "refs": select(RECORD.c.id, RECORD.c.entity, RECORD.c.cite_id).where(among(RECORD.c.id)),
+        "partners": select(PARTNER.c.id, PARTNER.c.cite_id).where(among(PARTNER.c.id)),
+        "members": select(MEMBER.c.id, MEMBER.c.cite_id).where(among(MEMBER.c.id)),
+    }
+
+
+_STATEMENTS = {pg: _statements(pg) for pg in (False, True)}
+
+
+def _ids(chunk: list[str], pg: bool) -> dict[str, Any]:
+    return {"ids": chunk if pg else orjson.dumps(chunk).decode()}
+
+
+def load_state(session: Session, ops: list[Op], pg: bool, pusher: Pusher) -> BulkState:
     """Lock the batch's rows (ordered by id: no deadlock between batches) and read them."""
     state = BulkState()
     conn = session.connection()
+    stmt = _STATEMENTS[pg]
     for chunk in _chunks(op.row_id for op in ops):
-        rows = conn.execute(_ROWS_LOCKED if pg else _ROWS, {"ids": chunk}).mappings()
-        for r in rows:
+        for r in conn.execute(stmt["rows"], _ids(chunk, pg)).mappings():
             state.rows[r["id"]] = _Row(dict(r), new=False)
     for chunk in _chunks(op.op_id for op in ops):
-        for op_id, outcome, version, flagged in conn.execute(_LEDGER_OF, {"ids": chunk}):
+        for op_id, outcome, version, flagged in conn.execute(stmt["ledger"], _ids(chunk, pg)):
             state.ledger[op_id] = _Ledger(outcome, version, flagged, in_db=True)
     refs: set[str] = set()
     partners: set[str] = set()
@@ -112,15 +170,16 @@ def load_state(session: Session, ops: list[Op], pg: bool, user: AppUser) -> Bulk
         if op.entity == "contact" and isinstance(op.set.get("mediator_id"), str):
             members.add(op.set["mediator_id"])
     # The pushing mediator is usually the contact's mediator: their cité is known.
-    if user.id in members:
-        members.discard(user.id)
-        state.members[user.id] = user.cite_id
+    if pusher.user_id in members:
+        members.discard(pusher.user_id)
+        state.members[pusher.user_id] = pusher.cite_id
     for chunk in _chunks(refs):
-        state.refs.update({i: (e, c) for i, e, c in conn.execute(_REFS, {"ids": chunk})})
+        found = conn.execute(stmt["refs"], _ids(chunk, pg))
+        state.refs.update({i: (e, c) for i, e, c in found})
     for chunk in _chunks(partners):
-        state.partners.update({k: c for k, c in conn.execute(_PARTNERS, {"ids": chunk})})
+        state.partners.update({k: c for k, c in conn.execute(stmt["partners"], _ids(chunk, pg))})
     for chunk in _chunks(members):
-        state.members.update({k: c for k, c in conn.execute(_MEMBERS, {"ids": chunk})})
+        state.members.update({k: c for k, c in conn.execute(stmt["members"], _ids(chunk, pg))})
     return state
 
 
@@ -201,17 +260,17 @@ def apply_in_memory(
     *,
     op: Op,
     values: dict[str, Any],
-    flagged: bool,
     effective_hlc: str,
-    user: AppUser,
-    device: Device,
+    pusher: Pusher,
     versions: VersionAllocator,
     txid: int | None,
     now: dt.datetime,
-) -> OpResult:
-    """Merge one validated op into the batch state; raises BulkRejected before any change."""
+) -> tuple[str, int | None]:
+    """Merge one validated op into the batch state; raises BulkRejected before any change.
+
+    Returns the op's outcome and version (a placeholder until `versions.resolve`)."""
     row = state.rows.get(op.row_id)
-    _check(state, op=op, values=values, cite_id=user.cite_id, row=row)
+    _check(state, op=op, values=values, cite_id=pusher.cite_id, row=row)
     v = None if row is None else row.values
     stored = (
         None
@@ -230,10 +289,8 @@ def apply_in_memory(
     )
     if row is None:
         if not (changes or hlcs):
-            return OpResult(
-                op_id=op.op_id, outcome=merged.outcome, version=0, clock_flagged=flagged
-            )
-        row = _Row(_new_row(op, user, device, now), new=True)
+            return merged.outcome, 0
+        row = _Row(_new_row(op, pusher, now), new=True)
         state.rows[op.row_id] = row
     v = row.values
     if changes:
@@ -244,7 +301,7 @@ def apply_in_memory(
         v["txid"] = txid
         v["deleted"] = bool(v["data"].get("deleted"))
         v["person_id"] = v["id"] if v["entity"] == "person" else v["data"].get("person_id")
-        v["device_id"] = device.id
+        v["device_id"] = pusher.device_id
         v["updated_at"] = now
     if hlcs:
         v["field_hlc"] = {**v["field_hlc"], **hlcs}
@@ -252,20 +309,14 @@ def apply_in_memory(
     if changes or hlcs:
         row.dirty = True
     _log_conflicts(state, op=op, cite_id=v["cite_id"], merged=merged, values=values, now=now)
-    return OpResult.model_construct(
-        op_id=op.op_id,
-        outcome=merged.outcome,
-        version=v["version"],
-        reason=None,
-        clock_flagged=flagged,
-    )
+    return merged.outcome, v["version"]
 
 
-def _new_row(op: Op, user: AppUser, device: Device, now: dt.datetime) -> dict[str, Any]:
+def _new_row(op: Op, pusher: Pusher, now: dt.datetime) -> dict[str, Any]:
     return {
         "id": op.row_id,
         "entity": op.entity,
-        "cite_id": user.cite_id,
+        "cite_id": pusher.cite_id,
         "person_id": None,
         "data": {},
         "field_hlc": {},
@@ -273,8 +324,8 @@ def _new_row(op: Op, user: AppUser, device: Device, now: dt.datetime) -> dict[st
         "version": 0,
         "txid": None,
         "deleted": False,
-        "created_by": user.id,
-        "device_id": device.id,
+        "created_by": pusher.user_id,
+        "device_id": pusher.device_id,
         "updated_hlc": "",
         "created_at": now,
         "updated_at": now,
@@ -328,29 +379,34 @@ def _log_conflicts(
 
 
 def record_ledger(
-    state: BulkState, *, op: Op, user: AppUser, device: Device, result: OpResult, now: dt.datetime
+    state: BulkState,
+    *,
+    op: Op,
+    pusher: Pusher,
+    outcome: str,
+    version: int | None,
+    reason: str | None,
+    clock_flagged: bool,
+    now: dt.datetime,
 ) -> None:
     previous = state.ledger.get(op.op_id)
     state.ledger[op.op_id] = _Ledger(
-        result.outcome,
-        result.version,
-        result.clock_flagged,
-        previous is not None and previous.in_db,
+        outcome, version, clock_flagged, previous is not None and previous.in_db
     )
     state.ledger_writes[op.op_id] = {
         "op_id": op.op_id,
-        "device_id": device.id,
-        "user_id": user.id,
+        "device_id": pusher.device_id,
+        "user_id": pusher.user_id,
         "entity": op.entity,
         "row_id": op.row_id,
         "device_seq": op.device_seq,
         "hlc": op.hlc,
         "base_version": op.base_version,
         "set": op.set,
-        "outcome": result.outcome,
-        "version": result.version,
-        "reason": result.reason,
-        "clock_flagged": result.clock_flagged,
+        "outcome": outcome,
+        "version": version,
+        "reason": reason,
+        "clock_flagged": clock_flagged,
         "received_at": now,
     }
 
@@ -385,53 +441,56 @@ def push_bulk(
     ops: list[Op],
     clock: HlcClock,
     now_ms: Callable[[], int],
-    validate: Callable[[Op, AppUser], tuple[dict[str, Any], Any]],
+    validate: Callable[[Op, str], tuple[dict[str, Any], Any]],
     rejected: type[Exception],
 ) -> list[OpResult]:
     """Apply `ops` in memory and write them in bulk; database errors propagate."""
     pg = is_postgres(session)
-    state = load_state(session, ops, pg, user)
+    pusher = Pusher(user.id, user.cite_id, device.id, user.role)
+    state = load_state(session, ops, pg, pusher)
     versions = VersionAllocator()
     txid = current_txid(session)
-    results: list[OpResult] = []
+    # One time for the batch: it is written in one transaction.
+    now = utcnow()
+    answers: list[tuple[str, str, int | None, bool, str | None]] = []
     for op in ops:
         known = state.ledger.get(op.op_id)
         if known is not None and known.outcome != "rejected":
-            results.append(
-                OpResult.model_construct(
-                    op_id=op.op_id,
-                    outcome="duplicate",
-                    version=known.version,
-                    reason=None,
-                    clock_flagged=known.clock_flagged,
-                )
-            )
+            answers.append((op.op_id, "duplicate", known.version, known.clock_flagged, None))
             continue
-        now = utcnow()
+        flagged = False
         try:
-            values, hlc = validate(op, user)
+            values, hlc = validate(op, pusher.role)
             flagged = is_ahead(hlc, now_ms(), CLOCK_TOLERANCE_MS)
             if flagged:
                 effective = clock.now()
             else:
                 clock.observe(hlc)
                 effective = hlc
-            result = apply_in_memory(
+            outcome, version = apply_in_memory(
                 state,
                 op=op,
                 values=values,
-                flagged=flagged,
                 effective_hlc=effective.encode(),
-                user=user,
-                device=device,
+                pusher=pusher,
                 versions=versions,
                 txid=txid,
                 now=now,
             )
+            reason = None
         except (BulkRejected, rejected) as exc:
-            result = OpResult(op_id=op.op_id, outcome="rejected", reason=str(exc))
-        record_ledger(state, op=op, user=user, device=device, result=result, now=now)
-        results.append(result)
+            outcome, version, reason, flagged = "rejected", None, str(exc), False
+        record_ledger(
+            state,
+            op=op,
+            pusher=pusher,
+            outcome=outcome,
+            version=version,
+            reason=reason,
+            clock_flagged=flagged,
+            now=now,
+        )
+        answers.append((op.op_id, outcome, version, flagged, reason))
     versions.resolve(session, pg)
     real = versions.real
     for row in state.rows.values():
@@ -442,6 +501,7 @@ def push_bulk(
     for entry in state.ledger_writes.values():
         entry["version"] = real(entry["version"])
     flush_state(session, state)
-    for r in results:  # our own objects, not shared: the real version in place
-        r.version = real(r.version)
-    return results
+    return [
+        fast_result(op_id, outcome, real(version), flagged, reason)
+        for op_id, outcome, version, flagged, reason in answers
+    ]
