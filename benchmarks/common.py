@@ -65,6 +65,57 @@ def contact_values(mediator_id: str, i: int) -> dict[str, Any]:
     }
 
 
+def keep_written_ops(path: Path) -> None:
+    """A copy of every op the phone file at `path` writes, kept by a trigger.
+
+    Acknowledged ops leave the outbox; a benchmark or test that checks "every op
+    the phone wrote is on the server once" needs them all. Not part of the app.
+    """
+    conn = sqlite3.connect(path)
+    try:
+        conn.execute(
+            "CREATE TABLE check_written_ops AS SELECT op_id, device_seq, entity, row_id, hlc,"
+            ' "set" FROM outbox WHERE 0'
+        )
+        conn.execute(
+            "CREATE TRIGGER check_keep_written AFTER INSERT ON outbox BEGIN"
+            " INSERT INTO check_written_ops VALUES"
+            ' (new.op_id, new.device_seq, new.entity, new.row_id, new.hlc, new."set"); END'
+        )
+        conn.commit()
+    finally:
+        conn.close()
+
+
+def written_ops(path: Path) -> list[dict[str, Any]]:
+    """Every op the phone wrote since `keep_written_ops`, read as a second reader would.
+
+    `state` is `acked` for an op gone from the outbox (acknowledged ops leave it),
+    else its state there; `outcome` is known only for ops still there.
+    """
+    conn = sqlite3.connect(path)
+    try:
+        cur = conn.execute(
+            "SELECT w.op_id, w.entity, w.row_id, w.hlc, w.\"set\", COALESCE(o.state, 'acked'),"
+            " o.outcome FROM check_written_ops AS w LEFT JOIN outbox AS o USING (op_id)"
+            " ORDER BY w.device_seq"
+        )
+        return [
+            {
+                "op_id": r[0],
+                "entity": r[1],
+                "row_id": r[2],
+                "hlc": r[3],
+                "set": json.loads(r[4]),
+                "state": r[5],
+                "outcome": r[6],
+            }
+            for r in cur
+        ]
+    finally:
+        conn.close()
+
+
 def floor_seconds(rows: list[dict[str, Any]], workdir: Path) -> float:
     """The floor: rows → JSON → one executemany into a SQLite file, one transaction."""
     path = workdir / f"floor-{uuid7()}.sqlite3"

@@ -45,12 +45,10 @@ and the floor (`benchmarks.common.floor_median`) over the crowd's contacts.
 from __future__ import annotations
 
 import argparse
-import json
 import multiprocessing as mp
 import os
 import queue
 import resource
-import sqlite3
 import statistics
 import sys
 import threading
@@ -68,7 +66,16 @@ from sqlmodel import Session, select
 from app.store import DeviceSession, LocalStore
 from app.sync.client import SyncClient, SyncProgress
 from app.sync.errors import AuthError, ServerError, SyncError, UpgradeRequired
-from benchmarks.common import ServerDb, contact_values, emit, floor_median, server_db, workdir
+from benchmarks.common import (
+    ServerDb,
+    contact_values,
+    emit,
+    floor_median,
+    keep_written_ops,
+    server_db,
+    workdir,
+    written_ops,
+)
 from domain.ids import uuid7
 from domain.sync import PullResponse
 from domain.vocabulary import Role
@@ -218,6 +225,7 @@ def make_mediators(sdb: ServerDb, cites: int, per_cite: list[int]) -> list[list[
 def open_phone(work: Path, name: str, url: str, who: Mediator) -> Phone:
     path = work / f"{name}.sqlite3"
     store = LocalStore(path)
+    keep_written_ops(path)  # to check afterwards that every op reached the server once
     user = {
         "id": who.user_id,
         "username": name,
@@ -442,31 +450,9 @@ def tree_cpu(pid: int) -> float:
 # -- checks -----------------------------------------------------------------------------------
 
 
-def outbox_ops(path: Path) -> list[dict[str, Any]]:
-    """Every op a phone wrote, read from its file as a second reader would."""
-    conn = sqlite3.connect(path)
-    try:
-        cur = conn.execute(
-            'SELECT op_id, entity, row_id, hlc, "set", state FROM outbox ORDER BY device_seq'
-        )
-        return [
-            {
-                "op_id": r[0],
-                "entity": r[1],
-                "row_id": r[2],
-                "hlc": r[3],
-                "set": json.loads(r[4]),
-                "state": r[5],
-            }
-            for r in cur
-        ]
-    finally:
-        conn.close()
-
-
 def verify(db_url: str, phones: list[PhoneSpec], crowd_names: set[str]) -> dict[str, Any]:
     """What a careful operator would check after the crowd: nothing lost, nothing twice."""
-    written = {p.name: outbox_ops(Path(p.path)) for p in phones}
+    written = {p.name: written_ops(Path(p.path)) for p in phones}
     devices = {p.device_id for p in phones}
     expected = Counter(op["op_id"] for ops in written.values() for op in ops)
     engine = create_engine(db_url)
@@ -796,7 +782,7 @@ def _run(
 
 
 def _contacts_of(phone: Phone) -> set[str]:
-    return {op["row_id"] for op in outbox_ops(Path(phone.spec.path)) if op["entity"] == "contact"}
+    return {op["row_id"] for op in written_ops(Path(phone.spec.path)) if op["entity"] == "contact"}
 
 
 def main(argv: list[str] | None = None) -> None:

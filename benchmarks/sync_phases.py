@@ -28,7 +28,7 @@ import zstandard
 from sqlmodel import Session
 
 from app.store import LocalStore
-from app.sync.client import DEFAULT_PULL_PAGE, DEFAULT_PUSH_BATCH, encode_push
+from app.sync.client import DEFAULT_PULL_PAGE, DEFAULT_PUSH_BATCH
 from benchmarks.common import contact_values, floor_median, server_db, workdir
 from benchmarks.sync_throughput import fill_outbox, phone
 from domain.hlc import HlcClock
@@ -58,9 +58,12 @@ class Phases:
 
 def push_all(store: LocalStore, session: Session, user: AppUser, device: Device, t: Phases) -> None:
     clock = HlcClock(node="server")
-    while ops := t("phone: read outbox", lambda: store.pending_ops(DEFAULT_PUSH_BATCH)):
-        raw = t("phone: encode", lambda: encode_push(ops))
-        body = t("phone: compress", lambda: zstandard.ZstdCompressor().compress(raw))  # noqa: B023
+    while True:
+        # Read and encoded in one step (`pending_batch` splices the stored JSON).
+        batch = t("phone: read outbox + encode", lambda: store.pending_batch(DEFAULT_PUSH_BATCH))
+        if not batch.op_ids:
+            break
+        body = t("phone: compress", lambda: zstandard.ZstdCompressor().compress(batch.body))  # noqa: B023
         request = t("server: decompress+parse", lambda: decode_push_body(body, "zstd", 1 << 30))  # noqa: B023
         results = t(
             "server: merge+write",

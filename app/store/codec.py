@@ -79,6 +79,10 @@ class Codec:
     def decode_set(self, op_id: str, stored: str | bytes) -> dict[str, Any]:
         return _decode_row_data(self._open(stored, f"outbox|{op_id}"))
 
+    def open_set(self, op_id: str, stored: str | bytes) -> str:
+        """An op's `set` as the JSON text `encode_set` sealed (not decoded)."""
+        return self._open(stored, f"outbox|{op_id}")
+
     # -- meta ---------------------------------------------------------------------------
     def encode_meta(self, key: str, value: Any) -> str | bytes:
         text = json.dumps(value, ensure_ascii=False)

@@ -421,15 +421,20 @@ class LocalStore:
         with self._lock:
             return outbox.pending(self._conn, self._c(), limit)
 
+    def pending_batch(self, limit: int) -> outbox.PendingBatch:
+        """The oldest `limit` pending ops as a push body, ready to compress and send."""
+        with self._lock:
+            return outbox.pending_batch(self._conn, self._c(), limit)
+
     def apply_push_results(self, results: list[OpResult]) -> None:
-        """Acked ops are marked; rejected ops stay in the outbox with their reason.
+        """Acked ops leave the outbox; rejected ops stay in it with their reason.
 
         An ack raises the row's server_version to the version our op produced; the
         pull that follows every push then brings the row's full server state.
         """
         with self._tx() as c:
             codec = self._c()
-            targets = outbox.mark_many(c, codec, results)
+            targets = outbox.settle_many(c, codec, results)
             # Only the error and the version change: one UPDATE per answer, in
             # answer order, without decoding or re-encoding the row's data.
             rows.acknowledge_many(

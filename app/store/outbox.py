@@ -1,18 +1,20 @@
 """Low-level access to the `outbox` table; callers hold the store lock and a transaction.
 
 The outbox is append-only until the server acknowledges: acknowledged ops are
-marked, rejected ops are kept with their reason, nothing pending is ever deleted.
+deleted, rejected ops are kept with their reason, nothing pending is ever deleted.
 """
 
 from __future__ import annotations
 
+import json
 import sqlite3
+from dataclasses import dataclass
 from typing import Any
 
 from app.store.codec import Codec
 from app.store.models import RejectedOp
 from app.store.rows import now_iso
-from domain.sync import Op, OpResult
+from domain.sync import PROTOCOL, SCHEMA_VERSION, Op, OpResult
 
 ACKED_OUTCOMES = frozenset({"applied", "duplicate", "superseded", "conflict"})
 
@@ -69,6 +71,46 @@ def pending(conn: sqlite3.Connection, codec: Codec, limit: int) -> list[Op]:
     ]
 
 
+@dataclass(frozen=True)
+class PendingBatch:
+    """The oldest pending ops, as the JSON body of a push (before compression)."""
+
+    op_ids: list[str]
+    body: bytes
+
+
+# The push body's head (protocol and schema version), then the ops.
+_HEAD = json.dumps({"protocol": PROTOCOL, "schema_version": SCHEMA_VERSION})[:-1]
+_quote = json.encoder.encode_basestring
+
+
+def pending_batch(conn: sqlite3.Connection, codec: Codec, limit: int) -> PendingBatch:
+    """Like `pending`, but spliced straight into the push body.
+
+    Each op's `set` is already stored as compact JSON (`Codec.encode_set`): it is
+    opened (decrypted) and copied in as text, never decoded and re-encoded, and no
+    model is built per op. The server validates the body like any other; this
+    produces the same JSON as `PushRequest(ops=pending(...))` (a test compares).
+    """
+    cur = conn.execute(
+        'SELECT op_id, device_seq, entity, row_id, hlc, base_version, "set" FROM outbox'
+        " WHERE state = 'pending' ORDER BY device_seq LIMIT ?",
+        (limit,),
+    )
+    op_ids: list[str] = []
+    parts: list[str] = []
+    for op_id, seq, entity, row_id, hlc, base, stored in cur:
+        op_ids.append(op_id)
+        parts.append(
+            f'{{"op_id":{_quote(op_id)},"device_seq":{int(seq)},"entity":{_quote(entity)},'
+            f'"row_id":{_quote(row_id)},"hlc":{_quote(hlc)},'
+            f'"base_version":{"null" if base is None else int(base)},'
+            f'"set":{codec.open_set(op_id, stored)}}}'
+        )
+    body = f'{_HEAD},"ops":[{",".join(parts)}]}}'
+    return PendingBatch(op_ids, body.encode())
+
+
 def count_pending(conn: sqlite3.Connection) -> int:
     return int(conn.execute("SELECT COUNT(*) FROM outbox WHERE state = 'pending'").fetchone()[0])
 
@@ -81,30 +123,17 @@ def is_pending(conn: sqlite3.Connection, entity: str, row_id: str) -> bool:
     return found is not None
 
 
-def mark(conn: sqlite3.Connection, codec: Codec, result: OpResult) -> tuple[str, str] | None:
-    """Record the server's answer to one op; returns its (entity, row_id) if it was ours."""
-    found = conn.execute(
-        "SELECT entity, row_id FROM outbox WHERE op_id = ?", (result.op_id,)
-    ).fetchone()
-    if found is None:
-        return None
-    state = "acked" if result.outcome in ACKED_OUTCOMES else "rejected"
-    conn.execute(
-        "UPDATE outbox SET state = ?, outcome = ?, reason = ? WHERE op_id = ?",
-        (
-            state,
-            result.outcome,
-            codec.encode_text(_reason_place(result.op_id), result.reason),
-            result.op_id,
-        ),
-    )
-    return found[0], found[1]
-
-
-def mark_many(
+def settle_many(
     conn: sqlite3.Connection, codec: Codec, results: list[OpResult]
 ) -> list[tuple[str, str] | None]:
-    """`mark` for a batch of answers, in a few statements; same order as `results`."""
+    """Record the server's answers; returns each answered op's (entity, row_id) if it
+    was ours, in the order of `results`.
+
+    An acknowledged op leaves the outbox: the server has it (its ledger answers a
+    resend as `duplicate`), and the row holds the values. Keeping it would keep a
+    copy of a person's values nothing reads, past an erasure on the server. A
+    rejected op stays, with its reason, until the mediator corrects or drops it.
+    """
     ids = sorted({r.op_id for r in results})
     targets: dict[str, tuple[str, str]] = {}
     for start in range(0, len(ids), 900):
@@ -114,17 +143,16 @@ def mark_many(
             f"SELECT op_id, entity, row_id FROM outbox WHERE op_id IN ({marks})", chunk
         ):
             targets[op_id] = (entity, row_id)
+    acked = [r.op_id for r in results if r.outcome in ACKED_OUTCOMES and r.op_id in targets]
+    conn.execute(
+        "DELETE FROM outbox WHERE op_id IN (SELECT value FROM json_each(?))", (json.dumps(acked),)
+    )
     conn.executemany(
-        "UPDATE outbox SET state = ?, outcome = ?, reason = ? WHERE op_id = ?",
+        "UPDATE outbox SET state = 'rejected', outcome = ?, reason = ? WHERE op_id = ?",
         [
-            (
-                "acked" if r.outcome in ACKED_OUTCOMES else "rejected",
-                r.outcome,
-                codec.encode_text(_reason_place(r.op_id), r.reason),
-                r.op_id,
-            )
+            (r.outcome, codec.encode_text(_reason_place(r.op_id), r.reason), r.op_id)
             for r in results
-            if r.op_id in targets
+            if r.outcome not in ACKED_OUTCOMES and r.op_id in targets
         ],
     )
     return [targets.get(r.op_id) for r in results]

@@ -108,12 +108,23 @@ def _v5_drop_sort_index(conn: sqlite3.Connection) -> None:
     conn.execute("DROP INDEX IF EXISTS row_sort")
 
 
+def _v6_forget_acknowledged_ops(conn: sqlite3.Connection) -> None:
+    """Acknowledged ops leave the outbox (`outbox.settle_many`): drop those kept so far.
+
+    Each held a copy of the values it sent (names, notes) that nothing reads once
+    the server has them, and that outlived the row itself: a person erased or
+    anonymised on the server kept their name here. `secure_delete` zeroes them.
+    """
+    conn.execute("DELETE FROM outbox WHERE state = 'acked'")
+
+
 MIGRATIONS: tuple[Step, ...] = (
     _v1_base_tables,
     _v2_person_search,
     _v3_vault,
     _v4_plain_columns,
     _v5_drop_sort_index,
+    _v6_forget_acknowledged_ops,
 )
 CURRENT_VERSION = len(MIGRATIONS)
 

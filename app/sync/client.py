@@ -35,9 +35,7 @@ from domain.sync import (
     SCHEMA_VERSION,
     LoginRequest,
     LoginResponse,
-    Op,
     PullResponse,
-    PushRequest,
     PushResponse,
     ReferentialsOut,
 )
@@ -66,6 +64,8 @@ class SyncReport:
     conflicts: int = 0
     pulled: int = 0
     clock_flagged: int = 0
+    duplicates: int = 0
+    """Ops the server already had (a resend after a lost reply): acknowledged, applied once."""
 
 
 class SyncClient:
@@ -168,28 +168,28 @@ class SyncClient:
         """Push every pending op; True when the server says this device is revoked."""
         revoked = False
         total = self._store.sync_status().pending
-        while ops := self._store.pending_ops(self._push_batch):
-            raw = encode_push(ops)
+        while (batch := self._store.pending_batch(self._push_batch)).op_ids:
             reply = self._call(
                 "POST",
                 "/sync/push",
                 PushResponse,
-                content=zstandard.ZstdCompressor().compress(raw),
+                content=zstandard.ZstdCompressor().compress(batch.body),
                 headers={"Content-Encoding": "zstd", "Content-Type": "application/json"},
             )
             # Results first: once stored, a lost connection cannot make them be redone.
             self._store.apply_push_results(reply.results)
             self._store.observe_hlc(reply.server_hlc)
             revoked = revoked or reply.device_revoked
-            report.pushed += len(ops)
+            report.pushed += len(batch.op_ids)
             for r in reply.results:
                 report.acked += r.outcome != "rejected"
                 report.rejected += r.outcome == "rejected"
                 report.conflicts += r.outcome == "conflict"
                 report.clock_flagged += r.clock_flagged
+                report.duplicates += r.outcome == "duplicate"
             notify(SyncProgress("push", report.pushed, max(total, report.pushed)))
             answered = {r.op_id for r in reply.results}
-            if any(op.op_id not in answered for op in ops):
+            if any(op_id not in answered for op_id in batch.op_ids):
                 # Resending would loop forever on the same batch; stop, keep them pending.
                 raise ServerError("réponse incomplète à l'envoi des saisies")
         return revoked
@@ -291,11 +291,6 @@ class SyncClient:
             return model.model_validate_json(response.content)
         except (ValueError, ValidationError) as exc:
             raise ServerError("réponse inattendue", response.status_code) from exc
-
-
-def encode_push(ops: list[Op]) -> bytes:
-    """The JSON body of a push (before compression)."""
-    return PushRequest(ops=ops).model_dump_json().encode()
 
 
 def _detail(response: httpx.Response) -> dict[str, Any]:

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import json
 import os
-import sqlite3
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,6 +15,7 @@ from sqlmodel import Session, select
 
 from app.store import LocalStore
 from app.sync.client import SyncClient
+from benchmarks.common import keep_written_ops, written_ops
 from scripts.processes import Proc, free_port, seed_server, start_server, stop_all
 from sync_server.models import Record, SyncOp
 from sync_server.seed import DEMO_PASSWORD
@@ -106,6 +105,7 @@ def make_phone(tmp_path: Path) -> Iterator[PhoneFactory]:
     ) -> Phone:
         path = tmp_path / f"{name or username}.sqlite3"
         store = LocalStore(path, wall=wall) if wall else LocalStore(path)
+        keep_written_ops(path)
         client = SyncClient(store, server_url, transport=transport, push_batch=push_batch)
         client.login(username, DEMO_PASSWORD, f"téléphone de {username}")
         phone = Phone(path, store, client)
@@ -118,27 +118,8 @@ def make_phone(tmp_path: Path) -> Iterator[PhoneFactory]:
 
 
 def outbox_rows(path: Path) -> list[dict[str, Any]]:
-    """Every op a phone ever wrote, read from its file as a second reader would."""
-    conn = sqlite3.connect(path)
-    try:
-        cur = conn.execute(
-            'SELECT op_id, entity, row_id, hlc, "set", state, outcome FROM outbox'
-            " ORDER BY device_seq"
-        )
-        return [
-            {
-                "op_id": r[0],
-                "entity": r[1],
-                "row_id": r[2],
-                "hlc": r[3],
-                "set": json.loads(r[4]),
-                "state": r[5],
-                "outcome": r[6],
-            }
-            for r in cur
-        ]
-    finally:
-        conn.close()
+    """Every op a phone ever wrote (`state` `acked`: acknowledged, gone from its outbox)."""
+    return written_ops(path)
 
 
 @dataclass
