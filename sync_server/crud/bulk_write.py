@@ -12,6 +12,7 @@ ORM would read them back: JSON text, SQLAlchemy's SQLite datetime text, booleans
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import JSON, Boolean, DateTime, Table
@@ -73,8 +74,20 @@ class _Plan:
         self.dialect = dialect
 
     def tuples(self, rows: Sequence[dict[str, Any]]) -> list[tuple[Any, ...]]:
-        pairs = list(zip(self.columns, self.processors, strict=True))
-        return [tuple(r[c] if p is None else p(r[c]) for c, p in pairs) for r in rows]
+        # itemgetter reads every column in C; only the few processed ones (JSON,
+        # datetimes) are touched in Python.
+        names = self.columns
+        get = itemgetter(*names) if len(names) > 1 else (lambda r: (r[names[0]],))
+        work = [(i, p) for i, p in enumerate(self.processors) if p is not None]
+        if not work:
+            return [get(r) for r in rows]
+        out: list[tuple[Any, ...]] = []
+        for r in rows:
+            values = list(get(r))
+            for i, p in work:
+                values[i] = p(values[i])
+            out.append(tuple(values))  # the driver call wants tuples
+        return out
 
 
 _plans: dict[tuple[str, tuple[str, ...], str], _Plan] = {}
