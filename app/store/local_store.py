@@ -421,10 +421,10 @@ class LocalStore:
         with self._lock:
             return outbox.pending(self._conn, self._c(), limit)
 
-    def pending_batch(self, limit: int) -> outbox.PendingBatch:
-        """The oldest `limit` pending ops as a push body, ready to compress and send."""
+    def pending_batch(self, limit: int, after_seq: int | None = None) -> outbox.PendingBatch:
+        """The oldest `limit` pending ops (after `after_seq`) as a push body."""
         with self._lock:
-            return outbox.pending_batch(self._conn, self._c(), limit)
+            return outbox.pending_batch(self._conn, self._c(), limit, after_seq)
 
     def apply_push_results(self, results: list[OpResult]) -> None:
         """Acked ops leave the outbox; rejected ops stay in it with their reason.

@@ -77,6 +77,8 @@ class PendingBatch:
 
     op_ids: list[str]
     body: bytes
+    last_seq: int | None
+    """`device_seq` of the batch's last op (None when empty)."""
 
 
 # The push body's head (protocol and schema version), then the ops.
@@ -84,8 +86,10 @@ _HEAD = json.dumps({"protocol": PROTOCOL, "schema_version": SCHEMA_VERSION})[:-1
 _quote = json.encoder.encode_basestring
 
 
-def pending_batch(conn: sqlite3.Connection, codec: Codec, limit: int) -> PendingBatch:
-    """Like `pending`, but spliced straight into the push body.
+def pending_batch(
+    conn: sqlite3.Connection, codec: Codec, limit: int, after_seq: int | None = None
+) -> PendingBatch:
+    """Like `pending` (after `after_seq` if given), spliced straight into the push body.
 
     Each op's `set` is already stored as compact JSON (`Codec.encode_set`): it is
     opened (decrypted) and copied in as text, never decoded and re-encoded, and no
@@ -94,11 +98,12 @@ def pending_batch(conn: sqlite3.Connection, codec: Codec, limit: int) -> Pending
     """
     cur = conn.execute(
         'SELECT op_id, device_seq, entity, row_id, hlc, base_version, "set" FROM outbox'
-        " WHERE state = 'pending' ORDER BY device_seq LIMIT ?",
-        (limit,),
+        " WHERE state = 'pending' AND device_seq > ? ORDER BY device_seq LIMIT ?",
+        (-1 if after_seq is None else after_seq, limit),
     )
     op_ids: list[str] = []
     parts: list[str] = []
+    seq = None
     for op_id, seq, entity, row_id, hlc, base, stored in cur:
         op_ids.append(op_id)
         parts.append(
@@ -108,7 +113,7 @@ def pending_batch(conn: sqlite3.Connection, codec: Codec, limit: int) -> Pending
             f'"set":{codec.open_set(op_id, stored)}}}'
         )
     body = f'{_HEAD},"ops":[{",".join(parts)}]}}'
-    return PendingBatch(op_ids, body.encode())
+    return PendingBatch(op_ids, body.encode(), None if seq is None else int(seq))
 
 
 def count_pending(conn: sqlite3.Connection) -> int:

@@ -165,34 +165,62 @@ class SyncClient:
     # -- steps ----------------------------------------------------------------------------
 
     def _push(self, report: SyncReport, notify: Callable[[SyncProgress], None]) -> bool:
-        """Push every pending op; True when the server says this device is revoked."""
+        """Push every pending op, sending batch n+1 while batch n's answers are stored.
+
+        Batch n+1 (the pending ops after batch n's last `device_seq`) leaves once the
+        server has answered batch n, so the server has committed n before it reads
+        n+1 (a contact may name a person created in n). The phone stores n's answers
+        while n+1 is on its way. An interruption anywhere leaves unanswered ops
+        pending; the next sync resends them and the server answers `duplicate` for
+        those it had. The helper thread never touches the store and no request
+        outlives this call. True when the server says this device is revoked.
+        """
         revoked = False
         total = self._store.sync_status().pending
-        while (batch := self._store.pending_batch(self._push_batch)).op_ids:
-            reply = self._call(
-                "POST",
-                "/sync/push",
-                PushResponse,
-                content=zstandard.ZstdCompressor().compress(batch.body),
-                headers={"Content-Encoding": "zstd", "Content-Type": "application/json"},
-            )
-            # Results first: once stored, a lost connection cannot make them be redone.
-            self._store.apply_push_results(reply.results)
-            self._store.observe_hlc(reply.server_hlc)
-            revoked = revoked or reply.device_revoked
-            report.pushed += len(batch.op_ids)
-            for r in reply.results:
-                report.acked += r.outcome != "rejected"
-                report.rejected += r.outcome == "rejected"
-                report.conflicts += r.outcome == "conflict"
-                report.clock_flagged += r.clock_flagged
-                report.duplicates += r.outcome == "duplicate"
-            notify(SyncProgress("push", report.pushed, max(total, report.pushed)))
-            answered = {r.op_id for r in reply.results}
-            if any(op_id not in answered for op_id in batch.op_ids):
-                # Resending would loop forever on the same batch; stop, keep them pending.
-                raise ServerError("réponse incomplète à l'envoi des saisies")
-        return revoked
+        batch = self._store.pending_batch(self._push_batch)
+        if not batch.op_ids:
+            return False
+        bearer = self._bearer()
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="relais-push") as ahead:
+            sending = ahead.submit(self._send_batch, batch.body, bearer)
+            while True:
+                reply = sending.result()
+                following = self._store.pending_batch(self._push_batch, after_seq=batch.last_seq)
+                if following.op_ids:
+                    sending = ahead.submit(self._send_batch, following.body, bearer)
+                # Results first: once stored, a lost connection cannot make them be redone.
+                self._store.apply_push_results(reply.results)
+                self._store.observe_hlc(reply.server_hlc)
+                revoked = revoked or reply.device_revoked
+                self._count(report, batch.op_ids, reply)
+                notify(SyncProgress("push", report.pushed, max(total, report.pushed)))
+                answered = {r.op_id for r in reply.results}
+                if any(op_id not in answered for op_id in batch.op_ids):
+                    # Sent again, they would get the same answer: stop, keep them pending.
+                    raise ServerError("réponse incomplète à l'envoi des saisies")
+                if not following.op_ids:
+                    return revoked
+                batch = following
+
+    def _send_batch(self, body: bytes, bearer: str) -> PushResponse:
+        return self._call(
+            "POST",
+            "/sync/push",
+            PushResponse,
+            content=zstandard.ZstdCompressor().compress(body),
+            headers={"Content-Encoding": "zstd", "Content-Type": "application/json"},
+            bearer=bearer,
+        )
+
+    @staticmethod
+    def _count(report: SyncReport, op_ids: list[str], reply: PushResponse) -> None:
+        report.pushed += len(op_ids)
+        for r in reply.results:
+            report.acked += r.outcome != "rejected"
+            report.rejected += r.outcome == "rejected"
+            report.conflicts += r.outcome == "conflict"
+            report.clock_flagged += r.clock_flagged
+            report.duplicates += r.outcome == "duplicate"
 
     def _pull(self, report: SyncReport, notify: Callable[[SyncProgress], None]) -> None:
         """Pull until up to date, fetching page n+1 while page n is being applied.

@@ -52,3 +52,14 @@ def test_empty_outbox_gives_no_ops(tmp_path: Path) -> None:
     batch = store.pending_batch(10)
     assert batch.op_ids == [] and json.loads(batch.body)["ops"] == []
     store.close()
+
+
+def test_batch_after_a_sequence_number_starts_past_it(tmp_path: Path) -> None:
+    store = make_local_store(tmp_path)
+    _fill(store)
+    first = store.pending_batch(2)
+    following = store.pending_batch(2, after_seq=first.last_seq)
+    everything = [op.op_id for op in store.pending_ops(10)]
+    assert first.op_ids + following.op_ids == everything[:4]
+    assert store.pending_batch(10, after_seq=following.last_seq).op_ids == everything[4:]
+    store.close()

@@ -278,3 +278,34 @@ def test_a_page_failing_to_apply_stops_the_pull_after_the_last_applied_page(
         monkeypatch.setattr(store, "apply_pull_page", original)
         report = client.sync()
     assert report.pulled == 4 and len(store.rows("person")) == 6 and store.cursor() == "6"
+
+
+def test_a_push_failing_mid_way_keeps_exactly_the_unanswered_batches(
+    store: LocalStore, server: FakeServer
+) -> None:
+    # Batch n+1 leaves while batch n's answers are being stored: a failure on the
+    # third request must leave the first two acknowledged and the rest pending.
+    ids = [store.create("person", make_local_person(first_name=f"P{i}")) for i in range(7)]
+    requests: list[int] = []
+
+    def third_fails(request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/sync/push":
+            requests.append(len(requests) + 1)
+            if len(requests) == 3:
+                raise httpx.ConnectError("connection refused", request=request)
+        return server.handle(request)
+
+    with (
+        SyncClient(
+            store, "http://relais.test", transport=httpx.MockTransport(third_fails), push_batch=2
+        ) as client,
+        pytest.raises(ServerUnreachable),
+    ):
+        client.sync()
+    assert [len(batch) for batch in server.pushed_op_ids] == [2, 2] and requests == [1, 2, 3]
+    assert [store.is_pending("person", pid) for pid in ids] == [False] * 4 + [True] * 3
+    with client_for(store, server, push_batch=2) as client:
+        report = client.sync()
+    assert report.pushed == 3 and report.duplicates == 0
+    assert len(server.pushed_op_ids) == 4  # two before the failure, two after
+    assert set(server.rows) == set(ids) and store.sync_status().pending == 0
