@@ -218,6 +218,10 @@ class VersionAllocator:
             )
             self._real = list(range(top - n + 1, top + 1))
 
+    def mapping(self) -> dict[int, int]:
+        """Placeholder -> real version, for remapping many values with `dict.get`."""
+        return {_PLACEHOLDER + i: v for i, v in enumerate(self._real)}
+
     def real(self, version: int | None) -> int | None:
         if version is None or version < _PLACEHOLDER:
             return version
@@ -493,11 +497,12 @@ def push_bulk(
         answers.append((op.op_id, outcome, version, flagged, reason))
     versions.resolve(session, pg)
     real = versions.real
+    swap = versions.mapping().get  # real versions are left as they are
     for row in state.rows.values():
         if row.dirty:
             v = row.values
             v["version"] = real(v["version"])
-            v["field_version"] = {k: real(x) for k, x in v["field_version"].items()}
+            v["field_version"] = {k: swap(x, x) for k, x in v["field_version"].items()}
     for entry in state.ledger_writes.values():
         entry["version"] = real(entry["version"])
     flush_state(session, state)
