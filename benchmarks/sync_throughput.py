@@ -2,12 +2,15 @@
 
     uv run python -m benchmarks.sync_throughput --rows 5000 --db sqlite
     uv run python -m benchmarks.sync_throughput --rows 5000 50000 --db postgres --runs 1
+    uv run python -m benchmarks.sync_throughput --rows 5000 --pin
 
 End to end, as the app does it: the push reads the outbox, encodes, compresses,
 sends, the server merges, commits and acknowledges, the phone marks its outbox;
 the pull pages every row into a fresh phone store. Each run starts a fresh server
 database and uvicorn process (`scripts.processes.start_server`). The baseline is
 the floor (`benchmarks.common.floor_seconds`) over the same rows, same run.
+`--pin`: both phone stores encrypted under a PIN, as phones run in the field
+(every row and op sealed with AES-GCM); without it, the legacy plaintext store.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ from benchmarks.common import (
     timed,
     workdir,
 )
+from benchmarks.pull_apply import QUICK_KDF
 from domain.runtime import settle_heap
 from scripts.processes import start_server
 
@@ -36,8 +40,17 @@ PEER_PUSH_S = 1.4
 PEER_PULL_S = 1.0
 
 
-def phone(path: Path, url: str, db_user: str, cite_id: str, device: tuple[str, str]) -> LocalStore:
+def phone(
+    path: Path,
+    url: str,
+    db_user: str,
+    cite_id: str,
+    device: tuple[str, str],
+    pin: bool = False,
+) -> LocalStore:
     store = LocalStore(path)
+    if pin:
+        store.setup_pin("135790", QUICK_KDF)
     user = {
         "id": db_user,
         "username": "bench",
@@ -57,7 +70,7 @@ def fill_outbox(store: LocalStore, mediator_id: str, n: int) -> None:
             store.create("contact", contact_values(mediator_id, i))
 
 
-def one_run(db: str, rows: int, work: Path) -> dict[str, Any]:
+def one_run(db: str, rows: int, work: Path, pin: bool) -> dict[str, Any]:
     with server_db(db, work) as sdb:
         server = start_server(sdb.url, work / "logs")
         try:
@@ -67,6 +80,7 @@ def one_run(db: str, rows: int, work: Path) -> dict[str, Any]:
                 sdb.user_id,
                 sdb.cite_id,
                 sdb.device_token("pusher"),
+                pin,
             )
             fill_outbox(pusher, sdb.user_id, rows)
             rss_before = peak_rss_mb(server.popen.pid)
@@ -84,6 +98,7 @@ def one_run(db: str, rows: int, work: Path) -> dict[str, Any]:
                 sdb.user_id,
                 sdb.cite_id,
                 sdb.device_token("puller"),
+                pin,
             )
             with SyncClient(puller, server.url, timeout=300) as client:
                 report = SyncReport()
@@ -104,11 +119,11 @@ def one_run(db: str, rows: int, work: Path) -> dict[str, Any]:
     }
 
 
-def measure(db: str, rows: int, runs: int) -> dict[str, Any]:
+def measure(db: str, rows: int, runs: int, pin: bool) -> dict[str, Any]:
     with workdir() as tmp:
         work = Path(tmp)
         sample = [contact_values("01900000-0000-7000-8000-000000000001", i) for i in range(rows)]
-        results = [one_run(db, rows, work) for _ in range(runs)]
+        results = [one_run(db, rows, work, pin) for _ in range(runs)]
         floor = floor_median(sample, work)
     push_s = median([r["push_s"] for r in results])
     pull_s = median([r["pull_s"] for r in results])
@@ -143,18 +158,19 @@ def main(argv: list[str] | None = None) -> None:
     )
     parser.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
     parser.add_argument("--runs", type=int, default=3, help="runs per row count (median)")
+    parser.add_argument("--pin", action="store_true", help="phone stores encrypted under a PIN")
     parser.add_argument("--out", help="JSON output file (default benchmarks/results/...)")
     args = parser.parse_args(argv)
     settle_heap()  # this process is the phone: as the app does at startup (app/main.py)
-    sizes = {str(n): measure(args.db, n, args.runs) for n in args.rows}
-    figures: dict[str, Any] = {"db": args.db, "sizes": sizes}
+    sizes = {str(n): measure(args.db, n, args.runs, args.pin) for n in args.rows}
+    figures: dict[str, Any] = {"db": args.db, "phone_pin": args.pin, "sizes": sizes}
     if len(args.rows) > 1:
         small, big = sizes[str(min(args.rows))], sizes[str(max(args.rows))]
         figures["per_row_cost_ratio"] = {
             way: (big[f"{way}_s"] / big["rows"]) / (small[f"{way}_s"] / small["rows"])
             for way in ("push", "pull")
         }
-    label = "-".join(str(n) for n in args.rows)
+    label = "-".join(str(n) for n in args.rows) + ("-pin" if args.pin else "")
     emit(
         "sync_throughput",
         figures,

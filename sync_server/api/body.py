@@ -7,6 +7,7 @@ import json
 import zlib
 from typing import Any
 
+import orjson
 import zstandard
 from fastapi import HTTPException, Request, status
 from pydantic import ValidationError
@@ -74,11 +75,20 @@ async def read_push_request(request: Request, settings: SettingsDep) -> PushRequ
     return decode_push_body(bytes(raw), encoding, limit)
 
 
+def _parse(data: bytes) -> Any:
+    # orjson reads a push body ~3x faster; what it refuses and the stdlib accepts
+    # (integers beyond 64 bits, NaN) goes through the stdlib, as before.
+    try:
+        return orjson.loads(data)
+    except orjson.JSONDecodeError:
+        return json.loads(data)
+
+
 def decode_push_body(raw: bytes, encoding: str, limit: int) -> PushRequest:
     """Decompress (within `limit`), parse and validate a push body."""
     data = _decompress(raw, encoding, limit)
     try:
-        payload = json.loads(data)
+        payload = _parse(data)
     except (ValueError, UnicodeDecodeError):
         raise HTTPException(422, detail="Requête invalide — corps JSON illisible.") from None
     if not isinstance(payload, dict):

@@ -280,6 +280,23 @@ def test_invalid_body_is_422_with_a_readable_detail(client: TestClient, world: W
     assert res.status_code == 422
 
 
+def test_json_beyond_64_bit_integers_is_read_and_judged_per_op(
+    client: TestClient, world: World
+) -> None:
+    # JSON allows any integer: the body is read, the bad op alone is rejected.
+    huge = op("person", person_values(first_name=2**70))
+    fine = op("person", person_values())
+    body = json.dumps({"ops": [huge, fine]}).encode()
+    res = client.post("/sync/push", content=body, headers=world.amina.headers)
+    assert res.status_code == 200
+    outcomes = [r["outcome"] for r in res.json()["results"]]
+    assert outcomes == ["rejected", "applied"]
+    assert "first_name" in res.json()["results"][0]["reason"]
+    too_far = json.dumps({"ops": [{**fine, "device_seq": 2**70}]}).encode()
+    res = client.post("/sync/push", content=too_far, headers=world.amina.headers)
+    assert res.status_code == 422 and "device_seq" in res.json()["detail"]
+
+
 def test_old_schema_version_is_426(client: TestClient, world: World) -> None:
     res = client.post(
         "/sync/push",
