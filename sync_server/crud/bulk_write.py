@@ -90,6 +90,10 @@ class _Plan:
         return out
 
 
+# Below this many rows (a phone's usual push), PostgreSQL gets one INSERT sent for
+# every row in one pipeline: COPY's start and end cost more round trips than it saves.
+COPY_FROM_ROWS = 64
+
 _plans: dict[tuple[str, tuple[str, ...], str], _Plan] = {}
 
 
@@ -108,7 +112,7 @@ def insert_many(session: Session, table: Table, rows: Sequence[dict[str, Any]]) 
     conn = session.connection()
     plan = _plan(table, list(rows[0]), conn.dialect)
     values = plan.tuples(rows)
-    if not plan.pg:
+    if not plan.pg or len(values) < COPY_FROM_ROWS:
         conn.exec_driver_sql(plan.insert_head + plan.row_marks, values)
         return
     # COPY: the fastest bulk load PostgreSQL has, and it runs inside our transaction

@@ -29,7 +29,7 @@ from domain.merge import MergeResult, StoredRow, merge_op
 from domain.review_loop import review_loop
 from domain.sync import CLOCK_TOLERANCE_MS, Op, OpResult
 from sync_server.crud.bulk_write import insert_many, update_many
-from sync_server.db import VERSION_SEQUENCE, current_txid, is_postgres
+from sync_server.db import VERSION_SEQUENCE, is_postgres
 from sync_server.models import AppUser, Conflict, Device, Partner, Record, SyncOp, utcnow
 
 RECORD = Record.__table__  # type: ignore[attr-defined]
@@ -190,10 +190,20 @@ def load_state(session: Session, ops: list[Op], pg: bool, pusher: Pusher) -> Bul
 _PLACEHOLDER = 1 << 62
 
 
+_PG_VERSIONS = text(
+    f"SELECT nextval('{VERSION_SEQUENCE}'), pg_current_xact_id()::text::bigint"
+    " FROM generate_series(1, :n)"
+)
+# Stands for the transaction id on PostgreSQL until `VersionAllocator.resolve`.
+_TXID_PENDING = -1
+
+
 class VersionAllocator:
     def __init__(self) -> None:
         self._count = 0
         self._real: list[int] = []
+        self.txid: int | None = None
+        """The writing transaction's id on PostgreSQL, read with the versions."""
 
     def next(self) -> int:
         self._count += 1
@@ -204,8 +214,10 @@ class VersionAllocator:
         if n == 0:
             return
         if pg:
-            stmt = text(f"SELECT nextval('{VERSION_SEQUENCE}') FROM generate_series(1, :n)")
-            self._real = sorted(int(v) for v in session.execute(stmt, {"n": n}).scalars())
+            # One round trip for both: the versions and this transaction's id.
+            found = session.execute(_PG_VERSIONS, {"n": n}).all()
+            self._real = sorted(int(v) for v, _ in found)
+            self.txid = int(found[0][1])
         else:
             top = int(
                 session.execute(
@@ -453,7 +465,7 @@ def push_bulk(
     pusher = Pusher(user.id, user.cite_id, device.id, user.role)
     state = load_state(session, ops, pg, pusher)
     versions = VersionAllocator()
-    txid = current_txid(session)
+    txid = _TXID_PENDING if pg else None
     # One time for the batch: it is written in one transaction.
     now = utcnow()
     answers: list[tuple[str, str, int | None, bool, str | None]] = []
@@ -501,6 +513,8 @@ def push_bulk(
     for row in state.rows.values():
         if row.dirty:
             v = row.values
+            if v["txid"] == _TXID_PENDING:
+                v["txid"] = versions.txid
             v["version"] = real(v["version"])
             v["field_version"] = {k: swap(x, x) for k, x in v["field_version"].items()}
     for entry in state.ledger_writes.values():

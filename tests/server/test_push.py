@@ -9,7 +9,7 @@ import pytest
 import zstandard
 from fastapi.testclient import TestClient
 from sqlalchemy.exc import IntegrityError, OperationalError
-from sqlmodel import Session, func, select
+from sqlmodel import Session, col, func, select
 
 from domain.hlc import wall_ms
 from domain.ids import uuid7
@@ -56,6 +56,30 @@ def test_push_creates_rows_and_replay_is_duplicate(
     assert [r["version"] for r in again] == [r["version"] for r in first]
     assert snapshot(session) == before
     assert session.exec(select(func.count()).select_from(SyncOp)).one() == 2
+
+
+@pytest.mark.parametrize("persons", [3, 150], ids=["few-rows", "bulk-load"])
+def test_small_and_large_batches_store_the_same_rows(
+    client: TestClient, session: Session, world: World, persons: int
+) -> None:
+    # Below COPY_FROM_ROWS the rows go in with INSERTs, above with COPY on PostgreSQL.
+    ops = []
+    for n in range(persons):
+        person = op("person", person_values(first_name=f"Zoé {n}", need="permis, CACES\t1"))
+        contact = op("contact", contact_values(world.amina.user.id, person_id=person["row_id"]))
+        ops += [person, contact]
+    results = push(client, world.amina, ops)
+    assert {r["outcome"] for r in results} == {"applied"}
+    versions = [r["version"] for r in results]
+    assert versions == sorted(versions) and len(set(versions)) == len(ops)
+    stored = {row_id: (version, data) for row_id, version, data in snapshot(session)}
+    for o, version in zip(ops, versions, strict=True):
+        assert stored[o["row_id"]][0] == version
+        assert {k: stored[o["row_id"]][1][k] for k in o["set"]} == o["set"]
+    ledger = session.exec(select(SyncOp).where(col(SyncOp.op_id).in_([o["op_id"] for o in ops])))
+    assert sorted((e.op_id, e.version) for e in ledger) == sorted(
+        (o["op_id"], v) for o, v in zip(ops, versions, strict=True)
+    )
 
 
 def test_one_bad_op_is_rejected_alone(client: TestClient, session: Session, world: World) -> None:
