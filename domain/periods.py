@@ -5,6 +5,9 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+# Three years (a programme's multi-year review fits); leap days included.
+MAX_PERIOD_DAYS = 3 * 366
+
 
 @dataclass(frozen=True)
 class Period:
@@ -16,6 +19,10 @@ class Period:
     def __post_init__(self) -> None:
         if self.end < self.start:
             raise ValueError("La date de fin précède la date de début.")
+        if (self.end - self.start).days >= MAX_PERIOD_DAYS:
+            # A report lists every week of its period: year 1 to 9999 kept a server
+            # worker busy for minutes (found by the API fuzzer).
+            raise ValueError("Période trop longue : trois ans au plus.")
 
     def __contains__(self, day: object) -> bool:
         return isinstance(day, dt.date) and self.start <= day <= self.end

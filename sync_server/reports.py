@@ -46,19 +46,24 @@ def report_xlsx(title: str, tables: list[ReportTable]) -> bytes:
     sheet["A2"].alignment = Alignment(wrap_text=True)
     sheet.row_dimensions[2].height = 48
     heading = PatternFill("solid", fgColor="DDE3F5")
+    # Rows counted here: openpyxl's `max_row` scans every cell, once per call.
+    row = 2
     for table in tables:
         sheet.append([])
         sheet.append([table.title, "Nombre"])
-        for cell in sheet[sheet.max_row]:
+        row += 2
+        for cell in sheet[row]:
             cell.font = Font(bold=True)
             cell.fill = heading
         for label, value in table.rows:
             sheet.append([label, value])
-            sheet.cell(sheet.max_row, 2).alignment = Alignment(horizontal="right")
+            row += 1
+            sheet.cell(row, 2).alignment = Alignment(horizontal="right")
         if table.total is not None:
             sheet.append(["Total", table.total])
-            sheet.cell(sheet.max_row, 1).font = Font(bold=True)
-            sheet.cell(sheet.max_row, 2).alignment = Alignment(horizontal="right")
+            row += 1
+            sheet.cell(row, 1).font = Font(bold=True)
+            sheet.cell(row, 2).alignment = Alignment(horizontal="right")
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

@@ -207,6 +207,9 @@ def test_quarters() -> None:
     ]
     with pytest.raises(ValueError):
         Period(dt.date(2025, 2, 1), dt.date(2025, 1, 1))
+    assert Period(dt.date(2023, 1, 1), dt.date(2025, 12, 31)).label == "du 01/01/2023 au 31/12/2025"
+    with pytest.raises(ValueError, match="trois ans"):
+        Period(dt.date(2022, 1, 1), dt.date(2025, 12, 31))
 
 
 @pytest.mark.parametrize(

@@ -119,6 +119,30 @@ def test_indicators_and_exports_refuse_mediators(client: TestClient, world: Worl
     assert bad.status_code == 400 and "précède" in bad.json()["detail"]
 
 
+def test_a_period_longer_than_three_years_is_refused_at_once(
+    client: TestClient, world: World
+) -> None:
+    # Year 1 to 9999 used to make a report of 520,000 weekly rows (found by the fuzzer).
+    for path in (
+        "/console/indicators",
+        "/console/exports/quarterly.csv",
+        "/console/exports/quarterly.xlsx",
+    ):
+        res = client.get(
+            path,
+            params={"date_from": "0001-01-01", "date_to": "9999-12-31"},
+            headers=world.sophie.headers,
+        )
+        assert res.status_code == 400, path
+        assert "trois ans" in res.json()["detail"]
+    three_years = client.get(
+        "/console/exports/quarterly.xlsx",
+        params={"date_from": "2023-01-01", "date_to": "2025-12-31"},
+        headers=world.sophie.headers,
+    )
+    assert three_years.status_code == 200
+
+
 def test_quarterly_exports_parse_back_with_suppression(
     client: TestClient, session: Session, world: World
 ) -> None:
