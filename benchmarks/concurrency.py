@@ -567,6 +567,7 @@ def request_figures(outcomes: list[Outcome]) -> dict[str, Any]:
         reqs = [r for r in every if r.path == route and r.status is not None]
         out[route] = {
             "requests": len(reqs),
+            "server_timed": sum(r.server_s is not None for r in reqs),
             "client_s": spread([r.client_s for r in reqs]),
             "server_s": spread([r.server_s for r in reqs if r.server_s is not None]),
         }

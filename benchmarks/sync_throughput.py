@@ -84,7 +84,8 @@ def one_run(db: str, rows: int, work: Path, pin: bool) -> dict[str, Any]:
             )
             fill_outbox(pusher, sdb.user_id, rows)
             rss_before = peak_rss_mb(server.popen.pid)
-            with SyncClient(pusher, server.url, timeout=300) as client:
+            # The push alone: no pull page asked with the last batch.
+            with SyncClient(pusher, server.url, timeout=300, pull_with_push=False) as client:
                 report = SyncReport()
                 push_s = timed(lambda: client._push(report, lambda _p: None))
             rss_push = peak_rss_mb(server.popen.pid)

@@ -61,14 +61,6 @@ class OpResult(_Strict):
     clock_flagged: bool = False
 
 
-class PushResponse(_Versioned):
-    results: list[OpResult]
-    server_hlc: str
-    device_revoked: bool = False
-    """The device was revoked: its ops logged before revocation were taken, and it
-    must now wipe its local data (DESIGN.md §4)."""
-
-
 class RowOut(_Strict):
     entity: EntityName
     id: str
@@ -82,6 +74,18 @@ class PullResponse(_Versioned):
     cursor: str
     has_more: bool
     reset_required: bool = False
+
+
+class PushResponse(_Versioned):
+    results: list[OpResult]
+    server_hlc: str
+    device_revoked: bool = False
+    """The device was revoked: its ops logged before revocation were taken, and it
+    must now wipe its local data (DESIGN.md §4)."""
+    pull: PullResponse | None = None
+    """The first pull page, when the push asked for it (`then_pull`) and the server
+    could serve it: the pull a sync does next, one request less (additive: an older
+    server never sends it, an older client never asks)."""
 
 
 class LoginRequest(_Strict):

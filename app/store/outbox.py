@@ -79,6 +79,8 @@ class PendingBatch:
     body: bytes
     last_seq: int | None
     """`device_seq` of the batch's last op (None when empty)."""
+    more: bool
+    """Other ops were pending after this batch when it was read."""
 
 
 # The push body's head (protocol and schema version), then the ops.
@@ -99,12 +101,17 @@ def pending_batch(
     cur = conn.execute(
         'SELECT op_id, device_seq, entity, row_id, hlc, base_version, "set" FROM outbox'
         " WHERE state = 'pending' AND device_seq > ? ORDER BY device_seq LIMIT ?",
-        (-1 if after_seq is None else after_seq, limit),
+        (-1 if after_seq is None else after_seq, limit + 1),
     )
     op_ids: list[str] = []
     parts: list[str] = []
     seq = None
-    for op_id, seq, entity, row_id, hlc, base, stored in cur:
+    more = False
+    for op_id, op_seq, entity, row_id, hlc, base, stored in cur:
+        if len(op_ids) == limit:  # the one read past the batch: there is more
+            more = True
+            break
+        seq = op_seq
         op_ids.append(op_id)
         parts.append(
             f'{{"op_id":{_quote(op_id)},"device_seq":{int(seq)},"entity":{_quote(entity)},'
@@ -113,7 +120,7 @@ def pending_batch(
             f'"set":{codec.open_set(op_id, stored)}}}'
         )
     body = f'{_HEAD},"ops":[{",".join(parts)}]}}'
-    return PendingBatch(op_ids, body.encode(), None if seq is None else int(seq))
+    return PendingBatch(op_ids, body.encode(), None if seq is None else int(seq), more)
 
 
 def count_pending(conn: sqlite3.Connection) -> int:

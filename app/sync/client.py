@@ -20,6 +20,7 @@ import zstandard
 from pydantic import BaseModel, ValidationError
 
 from app.store import DeviceSession, LocalStore
+from app.store.outbox import PendingBatch
 from app.sync.errors import (
     BAD_CREDENTIALS,
     BAD_ENROL_CODE,
@@ -78,11 +79,15 @@ class SyncClient:
         timeout: float = 15.0,
         push_batch: int = DEFAULT_PUSH_BATCH,
         pull_limit: int = DEFAULT_PULL_PAGE,
+        pull_with_push: bool = True,
     ) -> None:
+        """`pull_with_push`: the last push batch asks for the first pull page (off only
+        to time a push alone, in `benchmarks/`)."""
         self._store = store
         self._base_url = base_url.rstrip("/")
         self._push_batch = max(1, min(push_batch, MAX_PUSH_OPS))
         self._pull_limit = pull_limit
+        self._pull_with_push = pull_with_push
         self._http = httpx.Client(
             base_url=self._base_url,
             transport=transport,
@@ -144,10 +149,10 @@ class SyncClient:
         report = SyncReport()
         notify = progress or (lambda _p: None)
         try:
-            revoked = self._push(report, notify)
+            revoked, first_page = self._push(report, notify)
             if revoked:
                 raise DeviceRevoked()
-            self._pull(report, notify)
+            self._pull(report, notify, first_page)
         except DeviceRevoked:
             # Everything that could be pushed was; nothing may stay on a revoked phone.
             self._http.close()
@@ -164,7 +169,9 @@ class SyncClient:
 
     # -- steps ----------------------------------------------------------------------------
 
-    def _push(self, report: SyncReport, notify: Callable[[SyncProgress], None]) -> bool:
+    def _push(
+        self, report: SyncReport, notify: Callable[[SyncProgress], None]
+    ) -> tuple[bool, PullResponse | None]:
         """Push every pending op, sending batch n+1 while batch n's answers are stored.
 
         Batch n+1 (the pending ops after batch n's last `device_seq`) leaves once the
@@ -173,21 +180,26 @@ class SyncClient:
         while n+1 is on its way. An interruption anywhere leaves unanswered ops
         pending; the next sync resends them and the server answers `duplicate` for
         those it had. The helper thread never touches the store and no request
-        outlives this call. True when the server says this device is revoked.
+        outlives this call.
+
+        The last batch asks the server for the first pull page too (`then_pull`,
+        from the cursor held now): the pull then starts without a request. Returns
+        (the server says this device is revoked, that page if the server sent it).
         """
         revoked = False
         total = self._store.sync_status().pending
         batch = self._store.pending_batch(self._push_batch)
         if not batch.op_ids:
-            return False
+            return False, None
         bearer = self._bearer()
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="relais-push") as ahead:
-            sending = ahead.submit(self._send_batch, batch.body, bearer)
+            sending = ahead.submit(self._send_batch, batch, bearer, self._store.cursor())
             while True:
                 reply = sending.result()
                 following = self._store.pending_batch(self._push_batch, after_seq=batch.last_seq)
                 if following.op_ids:
-                    sending = ahead.submit(self._send_batch, following.body, bearer)
+                    cursor = self._store.cursor()
+                    sending = ahead.submit(self._send_batch, following, bearer, cursor)
                 # Results first: once stored, a lost connection cannot make them be redone.
                 self._store.apply_push_results(reply.results)
                 self._store.observe_hlc(reply.server_hlc)
@@ -199,15 +211,23 @@ class SyncClient:
                     # Sent again, they would get the same answer: stop, keep them pending.
                     raise ServerError("réponse incomplète à l'envoi des saisies")
                 if not following.op_ids:
-                    return revoked
+                    # Only the last answer's page counts: one asked for by an earlier
+                    # batch (ops were written meanwhile) is dropped with its answer.
+                    return revoked, reply.pull
                 batch = following
 
-    def _send_batch(self, body: bytes, bearer: str) -> PushResponse:
+    def _send_batch(self, batch: PendingBatch, bearer: str, cursor: str | None) -> PushResponse:
+        params: dict[str, Any] = {}
+        if self._pull_with_push and not batch.more:  # the last batch: with the first page
+            params = {"then_pull": "true", "limit": self._pull_limit}
+            if cursor is not None:
+                params["cursor"] = cursor
         return self._call(
             "POST",
             "/sync/push",
             PushResponse,
-            content=zstandard.ZstdCompressor().compress(body),
+            content=zstandard.ZstdCompressor().compress(batch.body),
+            params=params,
             headers={"Content-Encoding": "zstd", "Content-Type": "application/json"},
             bearer=bearer,
         )
@@ -222,7 +242,12 @@ class SyncClient:
             report.clock_flagged += r.clock_flagged
             report.duplicates += r.outcome == "duplicate"
 
-    def _pull(self, report: SyncReport, notify: Callable[[SyncProgress], None]) -> None:
+    def _pull(
+        self,
+        report: SyncReport,
+        notify: Callable[[SyncProgress], None],
+        first: PullResponse | None = None,
+    ) -> None:
         """Pull until up to date, fetching page n+1 while page n is being applied.
 
         The next request only needs the cursor the server just gave, so it runs in
@@ -231,15 +256,20 @@ class SyncClient:
         in order, each with its cursor in the same transaction, and a failure
         (fetching or applying) stops the pull after the last applied page. The
         helper never touches the store (the token is read here first) and no
-        request outlives this call.
+        request outlives this call. `first`, the page the last push's answer
+        carried (asked for from the cursor held now), is applied without a request.
         """
         cursor = self._store.cursor()
         bearer = self._bearer()
         reset_done = False
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="relais-pull") as ahead:
-            fetch = ahead.submit(self._fetch_page, cursor, bearer)
+            fetch = None if first is not None else ahead.submit(self._fetch_page, cursor, bearer)
             while True:
-                page = fetch.result()
+                if first is not None:
+                    page, first = first, None
+                else:
+                    assert fetch is not None
+                    page = fetch.result()
                 if page.reset_required:
                     if reset_done:
                         raise ServerError("le serveur redemande une resynchronisation complète")

@@ -59,6 +59,10 @@ class FakeServer:
     forced: tuple[int, dict[str, Any]] | None = None
     reject: Callable[[Op], str | None] = lambda _op: None
     pull_pages_served: int = 0
+    # A server of this version answers `then_pull` with the first pull page; an older
+    # one ignores it (the default here, so the fallback is what most tests see).
+    serves_pull_with_push: bool = False
+    pull_pages_with_push: int = 0
 
     def transport(self) -> httpx.MockTransport:
         return httpx.MockTransport(self.handle)
@@ -105,6 +109,11 @@ class FakeServer:
             self.lose_push_replies -= 1
             raise httpx.ReadError("connection reset by peer", request=request)
         reply = PushResponse(results=results, server_hlc=Hlc(10**12, 0, "server").encode())
+        params = request.url.params
+        if self.serves_pull_with_push and params.get("then_pull") == "true":
+            self.pull_pages_with_push += 1
+            limit = int(params.get("limit") or 500)
+            reply.pull = self._page(int(params.get("cursor") or 0), limit)
         return httpx.Response(200, json=reply.model_dump(mode="json"))
 
     def apply(self, op: Op) -> OpResult:
@@ -144,6 +153,10 @@ class FakeServer:
             self.reset_next_pull = False
             page = PullResponse(rows=[], cursor="0", has_more=False, reset_required=True)
             return httpx.Response(200, json=page.model_dump(mode="json"))
+        page = self._page(cursor, limit)
+        return httpx.Response(200, content=json.dumps(page.model_dump(mode="json")))
+
+    def _page(self, cursor: int, limit: int) -> PullResponse:
         newer = sorted(
             ((rid, r) for rid, r in self.rows.items() if r.version > cursor),
             key=lambda item: item[1].version,
@@ -160,5 +173,4 @@ class FakeServer:
             for rid, r in chunk
         ]
         last = chunk[-1][1].version if chunk else cursor
-        page = PullResponse(rows=out, cursor=str(last), has_more=len(newer) > limit)
-        return httpx.Response(200, content=json.dumps(page.model_dump(mode="json")))
+        return PullResponse(rows=out, cursor=str(last), has_more=len(newer) > limit)

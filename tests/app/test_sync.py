@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -37,7 +38,7 @@ def server() -> FakeServer:
     return FakeServer()
 
 
-def client_for(store: LocalStore, server: FakeServer, **kw: int) -> SyncClient:
+def client_for(store: LocalStore, server: FakeServer, **kw: Any) -> SyncClient:
     return SyncClient(store, "http://relais.test", transport=server.transport(), **kw)
 
 
@@ -309,3 +310,24 @@ def test_a_push_failing_mid_way_keeps_exactly_the_unanswered_batches(
     assert report.pushed == 3 and report.duplicates == 0
     assert len(server.pushed_op_ids) == 4  # two before the failure, two after
     assert set(server.rows) == set(ids) and store.sync_status().pending == 0
+
+
+def test_the_last_push_brings_the_first_pull_page(store: LocalStore, server: FakeServer) -> None:
+    server.serves_pull_with_push = True
+    mine = [store.create("person", make_local_person(first_name=f"P{i}")) for i in range(5)]
+    theirs = uuid7()
+    remote_edit(server, theirs, {"first_name": "Samia"})
+    with client_for(store, server, push_batch=2, pull_limit=4) as client:
+        report = client.sync()
+    # Three batches; only the last asked for the page, which came with its answer.
+    assert [len(batch) for batch in server.pushed_op_ids] == [2, 2, 1]
+    assert server.pull_pages_with_push == 1
+    assert server.pull_pages_served == 1  # the second page only: 6 rows, 4 a page
+    assert (report.pushed, report.pulled) == (5, 6)
+    assert {r.id for r in store.rows("person")} == {*mine, theirs}
+    assert store.get("person", theirs).data["first_name"] == "Samia"  # type: ignore[union-attr]
+    assert store.cursor() == str(server.version)
+    # Nothing new: the next sync pushes nothing and asks the server once.
+    with client_for(store, server) as client:
+        assert client.sync().pulled == 0
+    assert server.pull_pages_served == 2

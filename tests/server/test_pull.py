@@ -95,3 +95,51 @@ def test_purge_raises_the_floor_and_old_cursors_must_reset(
     assert res.json()["reset_required"] is False
     rows, _cursor, _ = pull_all(client, world.amina.headers)  # restart from scratch
     assert {r["id"] for r in rows} == {old_id, kept}
+
+
+def test_a_push_may_bring_the_first_pull_page(
+    client: TestClient, session: Session, world: World
+) -> None:
+    theirs, _ = make_record(session, login=world.karim, entity="person", values=person_values())
+    mine = op("person", person_values(first_name="Zoé"))
+    res = client.post(
+        "/sync/push",
+        params={"then_pull": "true", "limit": 2},
+        json={"ops": [mine]},
+        headers=world.amina.headers,
+    )
+    assert res.status_code == 200, res.text
+    body = res.json()
+    assert [r["outcome"] for r in body["results"]] == ["applied"]
+    # The page is read after the push's commit: it holds the row just pushed.
+    page = body["pull"]
+    assert [r["id"] for r in page["rows"]] == [theirs, mine["row_id"]]
+    assert page["rows"][1]["data"]["first_name"] == "Zoé"
+    alone = client.get("/sync/pull", params={"limit": 2}, headers=world.amina.headers)
+    assert alone.json() == page  # the same page `GET /sync/pull` serves
+
+    # Asked from where the phone stands: nothing new yet.
+    res = client.post(
+        "/sync/push",
+        params={"then_pull": "true", "cursor": page["cursor"]},
+        json={"ops": []},
+        headers=world.amina.headers,
+    )
+    assert res.json()["pull"]["rows"] == [] and res.json()["pull"]["has_more"] is False
+    # Not asked: no page. A cursor the server cannot read: the ops still apply.
+    plain = client.post("/sync/push", json={"ops": []}, headers=world.amina.headers).json()
+    assert "pull" not in plain
+    other = op("person", person_values())
+    res = client.post(
+        "/sync/push",
+        params={"then_pull": "true", "cursor": "%%%"},
+        json={"ops": [other]},
+        headers=world.amina.headers,
+    )
+    assert res.status_code == 200 and "pull" not in res.json()
+    assert res.json()["results"][0]["outcome"] == "applied"
+    # Scoped like the pull: another cité's mediator gets their cité's rows only.
+    res = client.post(
+        "/sync/push", params={"then_pull": "true"}, json={"ops": []}, headers=world.other.headers
+    )
+    assert res.json()["pull"]["rows"] == []

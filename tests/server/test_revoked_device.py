@@ -77,10 +77,15 @@ def test_revoked_device_ops_after_revocation_are_refused(
     _revoke(session, world.amina.device.id)
     before = op("person", person_values(), hlc=hlc_at(wall_ms() - 60_000))
     after = op("person", person_values(), hlc=hlc_at(wall_ms() + 1_000))
-    res = client.post("/sync/push", json={"ops": [after, before]}, headers=world.amina.headers)
+    res = client.post(
+        "/sync/push",
+        params={"then_pull": "true"},  # a revoked device gets no page with its answer
+        json={"ops": [after, before]},
+        headers=world.amina.headers,
+    )
     assert res.status_code == 200, res.text
     body = res.json()
-    assert body["device_revoked"] is True
+    assert body["device_revoked"] is True and "pull" not in body
     assert [r["outcome"] for r in body["results"]] == ["rejected", "applied"]
     assert "révocation" in body["results"][0]["reason"]
     session.expire_all()

@@ -45,9 +45,17 @@ def push(
     clock: ClockDep,
     _schema: SchemaHeader,
     body: Annotated[PushRequest, Depends(read_push_request)],
+    then_pull: Annotated[bool, Query(description="Answer with the first pull page too")] = False,
+    cursor: Annotated[str | None, Query(max_length=200)] = None,
+    limit: Annotated[int, Query(ge=1)] = DEFAULT_PULL_LIMIT,
 ) -> PushResponse:
     """Apply ops. A device revoked within 30 days still gets its ops dated before the
-    revocation applied (the rest rejected) and `device_revoked: true`: it must wipe."""
+    revocation applied (the rest rejected) and `device_revoked: true`: it must wipe.
+
+    With `then_pull`, the reply also carries the pull page after `cursor` (as
+    `GET /sync/pull` would answer it, read after the push's commit), saving the
+    sync's next request. Never for a revoked device; a cursor the server cannot
+    read leaves `pull` out (the phone's own pull then hears why)."""
     revoked_at = device.revoked_at  # read now: push_ops expires the session's objects
     ops, late = split_before_revocation(body.ops, revoked_at)
     begin_write(session)
@@ -62,8 +70,21 @@ def push(
         server_hlc=clock.now().encode(),
         device_revoked=revoked_at is not None,
     )
-    # Serialised once by pydantic's core: FastAPI would validate the model again.
-    return _json(reply)  # type: ignore[return-value]
+    page = None
+    if then_pull and revoked_at is None:
+        try:
+            page = pull_page(
+                session, cite_id=user.cite_id, cursor=cursor, limit=min(limit, MAX_PULL_LIMIT)
+            )
+        except CursorError:
+            page = None
+        session.commit()  # end the read in this worker thread
+    # Serialised once by pydantic's core: FastAPI would validate the model again. The
+    # pull page's rows go out as stored, spliced in (see `pull`).
+    out = encode_reply(reply)
+    if page is not None:
+        out = out[:-1] + b',"pull":' + page.to_json() + b"}"
+    return Response(out, media_type="application/json")  # type: ignore[return-value]
 
 
 @router.get("/pull", response_model=PullResponse)
@@ -86,10 +107,6 @@ def pull(
     return Response(page.to_json(), media_type="application/json")  # type: ignore[return-value]
 
 
-def encode_reply(model: PushResponse | PullResponse) -> bytes:
-    """The JSON body of a sync reply."""
-    return model.model_dump_json().encode()
-
-
-def _json(model: PushResponse | PullResponse) -> Response:
-    return Response(encode_reply(model), media_type="application/json")
+def encode_reply(model: PushResponse) -> bytes:
+    """The JSON body of a push reply without a pull page."""
+    return model.model_dump_json(exclude={"pull"}).encode()
