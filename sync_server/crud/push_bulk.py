@@ -13,13 +13,10 @@ SAVEPOINT and replays the batch op by op, where the failing op is isolated.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from collections.abc import Callable
 from typing import Any
 
-import orjson
-from sqlalchemy import String, any_, bindparam, func, insert, select, text
-from sqlalchemy.dialects import postgresql
+from sqlalchemy import insert
 from sqlmodel import Session
 
 from domain.entities import REFERENCE_FIELDS, REQUIRED_ON_CREATE
@@ -29,30 +26,24 @@ from domain.merge import MergeResult, StoredRow, merge_op
 from domain.review_loop import review_loop
 from domain.sync import CLOCK_TOLERANCE_MS, Op, OpResult
 from sync_server.crud.bulk_write import insert_many, update_many
-from sync_server.db import VERSION_SEQUENCE, is_postgres
-from sync_server.models import AppUser, Conflict, Device, Partner, Record, SyncOp, utcnow
+from sync_server.crud.push_state import (
+    LEDGER,
+    RECORD,
+    BatchRow,
+    BulkState,
+    LedgerEntry,
+    Pusher,
+    load_state,
+)
+from sync_server.crud.push_versions import TXID_PENDING, VersionAllocator
+from sync_server.db import is_postgres
+from sync_server.models import AppUser, Conflict, Device, utcnow
 
-RECORD = Record.__table__  # type: ignore[attr-defined]
-LEDGER = SyncOp.__table__  # type: ignore[attr-defined]
 CONFLICT = Conflict.__table__  # type: ignore[attr-defined]
-PARTNER = Partner.__table__  # type: ignore[attr-defined]
-MEMBER = AppUser.__table__  # type: ignore[attr-defined]
-# SQLite allows 32,766 bound parameters per statement; PostgreSQL 65,535.
-_IN_CHUNK = 2000
 
 
 class BulkRejected(Exception):
     """An op rejected by a check; the message is its readable reason."""
-
-
-@dataclass(frozen=True)
-class Pusher:
-    """Who pushes, read once per batch (an ORM attribute read costs ~1 µs, per op)."""
-
-    user_id: str
-    cite_id: str
-    device_id: str
-    role: str
 
 
 def fast_result(
@@ -84,164 +75,8 @@ def fast_result(
 _RESULT_FIELDS = frozenset({"op_id", "outcome", "version", "reason", "clock_flagged"})
 
 
-@dataclass
-class _Row:
-    values: dict[str, Any]
-    new: bool
-    dirty: bool = False
-
-
-@dataclass
-class _Ledger:
-    outcome: str
-    version: int | None
-    clock_flagged: bool
-    in_db: bool
-
-
-@dataclass
-class BulkState:
-    rows: dict[str, _Row] = field(default_factory=dict)
-    ledger: dict[str, _Ledger] = field(default_factory=dict)
-    ledger_writes: dict[str, dict[str, Any]] = field(default_factory=dict)
-    conflicts: list[dict[str, Any]] = field(default_factory=list)
-    refs: dict[str, tuple[str, str]] = field(default_factory=dict)  # id -> (entity, cite)
-    partners: dict[str, str] = field(default_factory=dict)  # id -> cite
-    members: dict[str, str] = field(default_factory=dict)  # user id -> cite
-
-
-def _chunks(ids: Iterable[str]) -> Iterable[list[str]]:
-    items = sorted(set(ids))
-    for start in range(0, len(items), _IN_CHUNK):
-        yield items[start : start + _IN_CHUNK]
-
-
-# Built once (statement construction is a good part of a small push's CPU). The id
-# list is one parameter, a JSON array on SQLite (json_each) and an array on
-# PostgreSQL (= ANY): an expanding IN list is re-rendered at every execution.
-_JSON_IDS = select(func.json_each(bindparam("ids")).table_valued("value").c.value)
-_PG_IDS = any_(bindparam("ids", type_=postgresql.ARRAY(String)))
-
-
-def _statements(pg: bool) -> dict[str, Any]:
-    def among(column: Any) -> Any:
-        return column == _PG_IDS if pg else column.in_(_JSON_IDS)
-
-    rows = select(RECORD).where(among(RECORD.c.id)).order_by(RECORD.c.id)
-    return {
-        "rows": rows.with_for_update() if pg else rows,
-        "ledger": select(
-            LEDGER.c.op_id, LEDGER.c.outcome, LEDGER.c.version, LEDGER.c.clock_flagged
-        ).where(among(LEDGER.c.op_id)),
-        "refs": select(RECORD.c.id, RECORD.c.entity, RECORD.c.cite_id).where(among(RECORD.c.id)),
-        "partners": select(PARTNER.c.id, PARTNER.c.cite_id).where(among(PARTNER.c.id)),
-        "members": select(MEMBER.c.id, MEMBER.c.cite_id).where(among(MEMBER.c.id)),
-    }
-
-
-_STATEMENTS = {pg: _statements(pg) for pg in (False, True)}
-
-
-def _ids(chunk: list[str], pg: bool) -> dict[str, Any]:
-    return {"ids": chunk if pg else orjson.dumps(chunk).decode()}
-
-
-def load_state(session: Session, ops: list[Op], pg: bool, pusher: Pusher) -> BulkState:
-    """Lock the batch's rows (ordered by id: no deadlock between batches) and read them."""
-    state = BulkState()
-    conn = session.connection()
-    stmt = _STATEMENTS[pg]
-    for chunk in _chunks(op.row_id for op in ops):
-        for r in conn.execute(stmt["rows"], _ids(chunk, pg)).mappings():
-            state.rows[r["id"]] = _Row(dict(r), new=False)
-    for chunk in _chunks(op.op_id for op in ops):
-        for op_id, outcome, version, flagged in conn.execute(stmt["ledger"], _ids(chunk, pg)):
-            state.ledger[op_id] = _Ledger(outcome, version, flagged, in_db=True)
-    refs: set[str] = set()
-    partners: set[str] = set()
-    members: set[str] = set()
-    for op in ops:
-        for name in REFERENCE_FIELDS.get(op.entity, {}):
-            value = op.set.get(name)
-            if isinstance(value, str):
-                refs.add(value)
-        if op.entity == "orientation" and isinstance(op.set.get("partner_id"), str):
-            partners.add(op.set["partner_id"])
-        if op.entity == "contact" and isinstance(op.set.get("mediator_id"), str):
-            members.add(op.set["mediator_id"])
-    # The pushing mediator is usually the contact's mediator: their cité is known.
-    if pusher.user_id in members:
-        members.discard(pusher.user_id)
-        state.members[pusher.user_id] = pusher.cite_id
-    for chunk in _chunks(refs):
-        found = conn.execute(stmt["refs"], _ids(chunk, pg))
-        state.refs.update({i: (e, c) for i, e, c in found})
-    for chunk in _chunks(partners):
-        state.partners.update({k: c for k, c in conn.execute(stmt["partners"], _ids(chunk, pg))})
-    for chunk in _chunks(members):
-        state.members.update({k: c for k, c in conn.execute(stmt["members"], _ids(chunk, pg))})
-    return state
-
-
-# Versions handed out while merging in memory are placeholders above any real
-# version (so every "changed since base_version" test reads the same); they are
-# swapped for real values of the global counter, fetched in one statement, before
-# anything is written. Exactly one version per changing op, as op by op.
-_PLACEHOLDER = 1 << 62
-
-
-_PG_VERSIONS = text(
-    f"SELECT nextval('{VERSION_SEQUENCE}'), pg_current_xact_id()::text::bigint"
-    " FROM generate_series(1, :n)"
-)
-# Stands for the transaction id on PostgreSQL until `VersionAllocator.resolve`.
-_TXID_PENDING = -1
-
-
-class VersionAllocator:
-    def __init__(self) -> None:
-        self._count = 0
-        self._real: list[int] = []
-        self.txid: int | None = None
-        """The writing transaction's id on PostgreSQL, read with the versions."""
-
-    def next(self) -> int:
-        self._count += 1
-        return _PLACEHOLDER + self._count - 1
-
-    def resolve(self, session: Session, pg: bool) -> None:
-        n = self._count
-        if n == 0:
-            return
-        if pg:
-            # One round trip for both: the versions and this transaction's id.
-            found = session.execute(_PG_VERSIONS, {"n": n}).all()
-            self._real = sorted(int(v) for v, _ in found)
-            self.txid = int(found[0][1])
-        else:
-            top = int(
-                session.execute(
-                    text(
-                        "UPDATE sync_state SET version_counter = version_counter + :n"
-                        " WHERE id = 1 RETURNING version_counter"
-                    ),
-                    {"n": n},
-                ).scalar_one()
-            )
-            self._real = list(range(top - n + 1, top + 1))
-
-    def mapping(self) -> dict[int, int]:
-        """Placeholder -> real version, for remapping many values with `dict.get`."""
-        return {_PLACEHOLDER + i: v for i, v in enumerate(self._real)}
-
-    def real(self, version: int | None) -> int | None:
-        if version is None or version < _PLACEHOLDER:
-            return version
-        return self._real[version - _PLACEHOLDER]
-
-
 def _check(
-    state: BulkState, *, op: Op, values: dict[str, Any], cite_id: str, row: _Row | None
+    state: BulkState, *, op: Op, values: dict[str, Any], cite_id: str, row: BatchRow | None
 ) -> None:
     if row is not None and (row.values["entity"] != op.entity or row.values["cite_id"] != cite_id):
         raise BulkRejected(f"ligne {op.row_id} inconnue pour ce type dans votre cité")
@@ -306,7 +141,7 @@ def apply_in_memory(
     if row is None:
         if not (changes or hlcs):
             return merged.outcome, 0
-        row = _Row(_new_row(op, pusher, now), new=True)
+        row = BatchRow(_new_row(op, pusher, now), new=True)
         state.rows[op.row_id] = row
     v = row.values
     if changes:
@@ -406,7 +241,7 @@ def record_ledger(
     now: dt.datetime,
 ) -> None:
     previous = state.ledger.get(op.op_id)
-    state.ledger[op.op_id] = _Ledger(
+    state.ledger[op.op_id] = LedgerEntry(
         outcome, version, clock_flagged, previous is not None and previous.in_db
     )
     state.ledger_writes[op.op_id] = {
@@ -465,7 +300,7 @@ def push_bulk(
     pusher = Pusher(user.id, user.cite_id, device.id, user.role)
     state = load_state(session, ops, pg, pusher)
     versions = VersionAllocator()
-    txid = _TXID_PENDING if pg else None
+    txid = TXID_PENDING if pg else None
     # One time for the batch: it is written in one transaction.
     now = utcnow()
     answers: list[tuple[str, str, int | None, bool, str | None]] = []
@@ -513,7 +348,7 @@ def push_bulk(
     for row in state.rows.values():
         if row.dirty:
             v = row.values
-            if v["txid"] == _TXID_PENDING:
+            if v["txid"] == TXID_PENDING:
                 v["txid"] = versions.txid
             v["version"] = real(v["version"])
             v["field_version"] = {k: swap(x, x) for k, x in v["field_version"].items()}

@@ -1,0 +1,133 @@
+"""The batch's state for the bulk push: its rows, ledger entries and references, read
+in one query per kind, then merged in memory (`push_bulk`) and written (`flush_state`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+import orjson
+from sqlalchemy import String, any_, bindparam, func, select
+from sqlalchemy.dialects import postgresql
+from sqlmodel import Session
+
+from domain.entities import REFERENCE_FIELDS
+from domain.sync import Op
+from sync_server.models import AppUser, Partner, Record, SyncOp
+
+RECORD = Record.__table__  # type: ignore[attr-defined]
+LEDGER = SyncOp.__table__  # type: ignore[attr-defined]
+PARTNER = Partner.__table__  # type: ignore[attr-defined]
+MEMBER = AppUser.__table__  # type: ignore[attr-defined]
+_IN_CHUNK = 2000
+
+
+@dataclass(frozen=True)
+class Pusher:
+    """Who pushes, read once per batch (an ORM attribute read costs ~1 µs, per op)."""
+
+    user_id: str
+    cite_id: str
+    device_id: str
+    role: str
+
+
+@dataclass
+class BatchRow:
+    values: dict[str, Any]
+    new: bool
+    dirty: bool = False
+
+
+@dataclass
+class LedgerEntry:
+    outcome: str
+    version: int | None
+    clock_flagged: bool
+    in_db: bool
+
+
+@dataclass
+class BulkState:
+    rows: dict[str, BatchRow] = field(default_factory=dict)
+    ledger: dict[str, LedgerEntry] = field(default_factory=dict)
+    ledger_writes: dict[str, dict[str, Any]] = field(default_factory=dict)
+    conflicts: list[dict[str, Any]] = field(default_factory=list)
+    refs: dict[str, tuple[str, str]] = field(default_factory=dict)  # id -> (entity, cite)
+    partners: dict[str, str] = field(default_factory=dict)  # id -> cite
+    members: dict[str, str] = field(default_factory=dict)  # user id -> cite
+
+
+def _chunks(ids: Iterable[str]) -> Iterable[list[str]]:
+    items = sorted(set(ids))
+    for start in range(0, len(items), _IN_CHUNK):
+        yield items[start : start + _IN_CHUNK]
+
+
+# Built once (statement construction is a good part of a small push's CPU). The id
+# list is one parameter, a JSON array on SQLite (json_each) and an array on
+# PostgreSQL (= ANY): an expanding IN list is re-rendered at every execution.
+_JSON_IDS = select(func.json_each(bindparam("ids")).table_valued("value").c.value)
+_PG_IDS = any_(bindparam("ids", type_=postgresql.ARRAY(String)))
+
+
+def _statements(pg: bool) -> dict[str, Any]:
+    def among(column: Any) -> Any:
+        return column == _PG_IDS if pg else column.in_(_JSON_IDS)
+
+    rows = select(RECORD).where(among(RECORD.c.id)).order_by(RECORD.c.id)
+    return {
+        "rows": rows.with_for_update() if pg else rows,
+        "ledger": select(
+            LEDGER.c.op_id, LEDGER.c.outcome, LEDGER.c.version, LEDGER.c.clock_flagged
+        ).where(among(LEDGER.c.op_id)),
+        "refs": select(RECORD.c.id, RECORD.c.entity, RECORD.c.cite_id).where(among(RECORD.c.id)),
+        "partners": select(PARTNER.c.id, PARTNER.c.cite_id).where(among(PARTNER.c.id)),
+        "members": select(MEMBER.c.id, MEMBER.c.cite_id).where(among(MEMBER.c.id)),
+    }
+
+
+_STATEMENTS = {pg: _statements(pg) for pg in (False, True)}
+
+
+def _ids(chunk: list[str], pg: bool) -> dict[str, Any]:
+    return {"ids": chunk if pg else orjson.dumps(chunk).decode()}
+
+
+def load_state(session: Session, ops: list[Op], pg: bool, pusher: Pusher) -> BulkState:
+    """Lock the batch's rows (ordered by id: no deadlock between batches) and read them."""
+    state = BulkState()
+    conn = session.connection()
+    stmt = _STATEMENTS[pg]
+    for chunk in _chunks(op.row_id for op in ops):
+        for r in conn.execute(stmt["rows"], _ids(chunk, pg)).mappings():
+            state.rows[r["id"]] = BatchRow(dict(r), new=False)
+    for chunk in _chunks(op.op_id for op in ops):
+        for op_id, outcome, version, flagged in conn.execute(stmt["ledger"], _ids(chunk, pg)):
+            state.ledger[op_id] = LedgerEntry(outcome, version, flagged, in_db=True)
+    refs: set[str] = set()
+    partners: set[str] = set()
+    members: set[str] = set()
+    for op in ops:
+        for name in REFERENCE_FIELDS.get(op.entity, {}):
+            value = op.set.get(name)
+            if isinstance(value, str):
+                refs.add(value)
+        if op.entity == "orientation" and isinstance(op.set.get("partner_id"), str):
+            partners.add(op.set["partner_id"])
+        if op.entity == "contact" and isinstance(op.set.get("mediator_id"), str):
+            members.add(op.set["mediator_id"])
+    # The pushing mediator is usually the contact's mediator: their cité is known.
+    if pusher.user_id in members:
+        members.discard(pusher.user_id)
+        state.members[pusher.user_id] = pusher.cite_id
+    for chunk in _chunks(refs):
+        found = conn.execute(stmt["refs"], _ids(chunk, pg))
+        state.refs.update({i: (e, c) for i, e, c in found})
+    for chunk in _chunks(partners):
+        state.partners.update({k: c for k, c in conn.execute(stmt["partners"], _ids(chunk, pg))})
+    for chunk in _chunks(members):
+        state.members.update({k: c for k, c in conn.execute(stmt["members"], _ids(chunk, pg))})
+    return state
