@@ -3,10 +3,14 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
 
+from sync_server.api.routes import sync as sync_routes
 from sync_server.crud.pull import purge_tombstones
+from sync_server.models import Record
 from tests.factories import make_record, op, person_values, push
 from tests.server.conftest import World
 
@@ -143,3 +147,23 @@ def test_a_push_may_bring_the_first_pull_page(
         "/sync/push", params={"then_pull": "true"}, json={"ops": []}, headers=world.other.headers
     )
     assert res.json()["pull"]["rows"] == []
+
+
+def test_a_failing_pull_page_never_costs_the_push_its_answers(
+    client: TestClient, session: Session, world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(*_args: Any, **_kwargs: Any) -> Any:
+        raise OperationalError("SELECT", {}, Exception("connection lost"))
+
+    monkeypatch.setattr(sync_routes, "pull_page", broken)
+    mine = op("person", person_values())
+    res = client.post(
+        "/sync/push",
+        params={"then_pull": "true"},
+        json={"ops": [mine]},
+        headers=world.amina.headers,
+    )
+    assert res.status_code == 200 and "pull" not in res.json()
+    assert [r["outcome"] for r in res.json()["results"]] == ["applied"]
+    session.expire_all()
+    assert session.get(Record, mine["row_id"]) is not None

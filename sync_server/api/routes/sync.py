@@ -1,8 +1,10 @@
 from __future__ import annotations
 
+import logging
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Response
+from sqlalchemy.exc import SQLAlchemyError
 
 from domain.sync import (
     DEFAULT_PULL_LIMIT,
@@ -27,6 +29,7 @@ from sync_server.deps import (
 )
 
 router = APIRouter(prefix="/sync", tags=["sync"])
+logger = logging.getLogger(__name__)
 
 _PUSH_BODY_DOC = {
     "requestBody": {
@@ -76,9 +79,14 @@ def push(
             page = pull_page(
                 session, cite_id=user.cite_id, cursor=cursor, limit=min(limit, MAX_PULL_LIMIT)
             )
+            session.commit()  # end the read in this worker thread
         except CursorError:
-            page = None
-        session.commit()  # end the read in this worker thread
+            session.rollback()
+        except SQLAlchemyError as exc:
+            # The ops are committed: their answers matter more than the page, which
+            # the phone's own pull will ask for again.
+            logger.warning("pull page after a push failed (%s)", type(exc).__name__)
+            session.rollback()
     # Serialised once by pydantic's core: FastAPI would validate the model again. The
     # pull page's rows go out as stored, spliced in (see `pull`).
     out = encode_reply(reply)
