@@ -1,0 +1,104 @@
+"""What the sync client asks of the store: push bodies, answers, pulled pages, cursor."""
+
+from __future__ import annotations
+
+from app.store import outbox, rows
+from app.store.store_base import StoreBase
+from domain.hlc import Hlc
+from domain.sync import Op, OpResult, RowOut
+
+
+class SyncSide(StoreBase):
+    def pending_ops(self, limit: int) -> list[Op]:
+        with self._lock:
+            return outbox.pending(self._conn, self._c(), limit)
+
+    def pending_batch(self, limit: int, after_seq: int | None = None) -> outbox.PendingBatch:
+        """The oldest `limit` pending ops (after `after_seq`) as a push body."""
+        with self._lock:
+            return outbox.pending_batch(self._conn, self._c(), limit, after_seq)
+
+    def apply_push_results(self, results: list[OpResult]) -> None:
+        """Acked ops leave the outbox; rejected ops stay in it with their reason.
+
+        An ack raises the row's server_version to the version our op produced; the
+        pull that follows every push then brings the row's full server state.
+        """
+        with self._tx() as c:
+            codec = self._c()
+            targets = outbox.settle_many(c, codec, results)
+            # Only the error and the version change: one UPDATE per answer, in
+            # answer order, without decoding or re-encoding the row's data.
+            rows.acknowledge_many(
+                c,
+                codec,
+                [
+                    (target, r.reason or "refusée par le serveur", None)
+                    if r.outcome == "rejected"
+                    else (target, None, r.version)
+                    for r, target in zip(results, targets, strict=True)
+                    if target is not None
+                ],
+            )
+
+    def apply_pulled(self, pulled: list[RowOut]) -> None:
+        """Store server rows, re-overlaying every field that still has a pending local op.
+
+        Only the stored versions are read (a copy older than the one held is
+        skipped): the held data is replaced whole and the held error is kept by the
+        upsert itself, so nothing already stored is decoded.
+        """
+        with self._tx() as c:
+            codec = self._c()
+            keys: set[tuple[str, str]] = {(str(r.entity), r.id) for r in pulled}
+            held = rows.versions_by_key(c, keys)
+            pending = rows.pending_sets(c, codec, keys) if keys else {}
+            out: dict[tuple[str, str], rows.StoredRow] = {}
+            for r in pulled:
+                key = (str(r.entity), r.id)
+                mine = out.get(key)
+                version = mine.server_version if mine is not None else held.get(key)
+                if (version or 0) > r.version:
+                    continue  # an older copy than the one we hold: replayed or late page
+                overlay = pending.get(key)
+                data = r.data
+                if overlay or "deleted" in data:  # copied before being changed
+                    data = {k: v for k, v in data.items() if k != "deleted"}
+                row = rows.StoredRow(r.entity, r.id, data, r.version, r.deleted, None)
+                if overlay:
+                    rows.apply_set(row, overlay)
+                out[key] = row
+            rows.save_pulled(c, codec, self._index, list(out.values()))
+
+    def apply_pull_page(self, pulled: list[RowOut], cursor: str | None) -> None:
+        """Apply a page and move the cursor in the same transaction."""
+        with self._tx():
+            self.apply_pulled(pulled)
+            self.set_cursor(cursor)
+
+    def cursor(self) -> str | None:
+        with self._lock:
+            value = self._meta("pull_cursor")
+        return str(value) if value is not None else None
+
+    def set_cursor(self, c: str | None) -> None:
+        self._set_meta("pull_cursor", c)
+
+    def observe_hlc(self, remote: str) -> None:
+        """Let the server's clock pull ours forward (never backwards)."""
+        try:
+            parsed = Hlc.parse(remote)
+        except ValueError:
+            return  # a garbled server clock must not block a sync
+        with self._tx():
+            self._set_meta("hlc_last", self._clock.observe(parsed).encode())
+
+    def record_sync(self, *, ok: bool, error: str | None) -> None:
+        with self._tx():
+            last = dict(self._meta("last_sync") or {})
+            now = rows.now_iso()
+            last["attempt_at"] = now
+            if ok:
+                last["at"] = now
+            last["error"] = None if ok else error
+            self._set_meta("last_sync", last)
