@@ -344,14 +344,13 @@ def push_bulk(
         answers.append((op.op_id, outcome, version, flagged, reason))
     versions.resolve(session, pg)
     real = versions.real
-    swap = versions.mapping().get  # real versions are left as they are
     for row in state.rows.values():
         if row.dirty:
             v = row.values
             if v["txid"] == TXID_PENDING:
                 v["txid"] = versions.txid
             v["version"] = real(v["version"])
-            v["field_version"] = {k: swap(x, x) for k, x in v["field_version"].items()}
+            v["field_version"] = {k: real(x) for k, x in v["field_version"].items()}
     for entry in state.ledger_writes.values():
         entry["version"] = real(entry["version"])
     flush_state(session, state)

@@ -11,6 +11,7 @@ from typing import Any
 import orjson
 from sqlalchemy import String, any_, bindparam, func, select
 from sqlalchemy.dialects import postgresql
+from sqlalchemy.engine import Connection
 from sqlmodel import Session
 
 from domain.entities import REFERENCE_FIELDS
@@ -21,7 +22,6 @@ RECORD = Record.__table__  # type: ignore[attr-defined]
 LEDGER = SyncOp.__table__  # type: ignore[attr-defined]
 PARTNER = Partner.__table__  # type: ignore[attr-defined]
 MEMBER = AppUser.__table__  # type: ignore[attr-defined]
-_IN_CHUNK = 2000
 
 
 @dataclass(frozen=True)
@@ -60,12 +60,6 @@ class BulkState:
     members: dict[str, str] = field(default_factory=dict)  # user id -> cite
 
 
-def _chunks(ids: Iterable[str]) -> Iterable[list[str]]:
-    items = sorted(set(ids))
-    for start in range(0, len(items), _IN_CHUNK):
-        yield items[start : start + _IN_CHUNK]
-
-
 # Built once (statement construction is a good part of a small push's CPU). The id
 # list is one parameter, a JSON array on SQLite (json_each) and an array on
 # PostgreSQL (= ANY): an expanding IN list is re-rendered at every execution.
@@ -92,8 +86,14 @@ def _statements(pg: bool) -> dict[str, Any]:
 _STATEMENTS = {pg: _statements(pg) for pg in (False, True)}
 
 
-def _ids(chunk: list[str], pg: bool) -> dict[str, Any]:
-    return {"ids": chunk if pg else orjson.dumps(chunk).decode()}
+def _among(conn: Connection, stmt: Any, ids: Iterable[str], pg: bool) -> Iterable[Any]:
+    """Rows of `stmt` for the ids (sorted, so rows lock in one order); none asked, none read.
+
+    The list is one parameter whatever its length: no bound-parameter limit applies."""
+    wanted = sorted(set(ids))
+    if not wanted:
+        return []
+    return conn.execute(stmt, {"ids": wanted if pg else orjson.dumps(wanted).decode()})
 
 
 def load_state(session: Session, ops: list[Op], pg: bool, pusher: Pusher) -> BulkState:
@@ -101,12 +101,12 @@ def load_state(session: Session, ops: list[Op], pg: bool, pusher: Pusher) -> Bul
     state = BulkState()
     conn = session.connection()
     stmt = _STATEMENTS[pg]
-    for chunk in _chunks(op.row_id for op in ops):
-        for r in conn.execute(stmt["rows"], _ids(chunk, pg)).mappings():
-            state.rows[r["id"]] = BatchRow(dict(r), new=False)
-    for chunk in _chunks(op.op_id for op in ops):
-        for op_id, outcome, version, flagged in conn.execute(stmt["ledger"], _ids(chunk, pg)):
-            state.ledger[op_id] = LedgerEntry(outcome, version, flagged, in_db=True)
+    for r in _among(conn, stmt["rows"], (op.row_id for op in ops), pg):
+        state.rows[r.id] = BatchRow(dict(r._mapping), new=False)
+    for op_id, outcome, version, flagged in _among(
+        conn, stmt["ledger"], (op.op_id for op in ops), pg
+    ):
+        state.ledger[op_id] = LedgerEntry(outcome, version, flagged, in_db=True)
     refs: set[str] = set()
     partners: set[str] = set()
     members: set[str] = set()
@@ -123,11 +123,7 @@ def load_state(session: Session, ops: list[Op], pg: bool, pusher: Pusher) -> Bul
     if pusher.user_id in members:
         members.discard(pusher.user_id)
         state.members[pusher.user_id] = pusher.cite_id
-    for chunk in _chunks(refs):
-        found = conn.execute(stmt["refs"], _ids(chunk, pg))
-        state.refs.update({i: (e, c) for i, e, c in found})
-    for chunk in _chunks(partners):
-        state.partners.update({k: c for k, c in conn.execute(stmt["partners"], _ids(chunk, pg))})
-    for chunk in _chunks(members):
-        state.members.update({k: c for k, c in conn.execute(stmt["members"], _ids(chunk, pg))})
+    state.refs.update({i: (e, c) for i, e, c in _among(conn, stmt["refs"], refs, pg)})
+    state.partners.update({k: c for k, c in _among(conn, stmt["partners"], partners, pg)})
+    state.members.update({k: c for k, c in _among(conn, stmt["members"], members, pg)})
     return state

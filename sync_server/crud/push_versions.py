@@ -25,7 +25,7 @@ TXID_PENDING = -1
 class VersionAllocator:
     def __init__(self) -> None:
         self._count = 0
-        self._real: list[int] = []
+        self._real: dict[int, int] = {}
         self.txid: int | None = None
         """The writing transaction's id on PostgreSQL, read with the versions."""
 
@@ -40,7 +40,7 @@ class VersionAllocator:
         if pg:
             # One round trip for both: the versions and this transaction's id.
             found = session.execute(_PG_VERSIONS, {"n": n}).all()
-            self._real = sorted(int(v) for v, _ in found)
+            values = sorted(int(v) for v, _ in found)
             self.txid = int(found[0][1])
         else:
             top = int(
@@ -52,13 +52,9 @@ class VersionAllocator:
                     {"n": n},
                 ).scalar_one()
             )
-            self._real = list(range(top - n + 1, top + 1))
-
-    def mapping(self) -> dict[int, int]:
-        """Placeholder -> real version, for remapping many values with `dict.get`."""
-        return {PLACEHOLDER + i: v for i, v in enumerate(self._real)}
+            values = list(range(top - n + 1, top + 1))
+        self._real = {PLACEHOLDER + i: v for i, v in enumerate(values)}
 
     def real(self, version: int | None) -> int | None:
-        if version is None or version < PLACEHOLDER:
-            return version
-        return self._real[version - PLACEHOLDER]
+        """The real version of a placeholder; a real version or None as it is."""
+        return None if version is None else self._real.get(version, version)
