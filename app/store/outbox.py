@@ -51,12 +51,17 @@ def append(
     )
 
 
-def pending(conn: sqlite3.Connection, codec: Codec, limit: int) -> list[Op]:
-    cur = conn.execute(
+def _pending_rows(conn: sqlite3.Connection, limit: int, after_seq: int = -1) -> sqlite3.Cursor:
+    """Pending ops in `device_seq` order, after `after_seq`, at most `limit`."""
+    return conn.execute(
         'SELECT op_id, device_seq, entity, row_id, hlc, base_version, "set" FROM outbox'
-        " WHERE state = 'pending' ORDER BY device_seq LIMIT ?",
-        (limit,),
+        " WHERE state = 'pending' AND device_seq > ? ORDER BY device_seq LIMIT ?",
+        (after_seq, limit),
     )
+
+
+def pending(conn: sqlite3.Connection, codec: Codec, limit: int) -> list[Op]:
+    cur = _pending_rows(conn, limit)
     return [
         Op(
             op_id=r[0],
@@ -98,17 +103,14 @@ def pending_batch(
     model is built per op. The server validates the body like any other; this
     produces the same JSON as `PushRequest(ops=pending(...))` (a test compares).
     """
-    cur = conn.execute(
-        'SELECT op_id, device_seq, entity, row_id, hlc, base_version, "set" FROM outbox'
-        " WHERE state = 'pending' AND device_seq > ? ORDER BY device_seq LIMIT ?",
-        (-1 if after_seq is None else after_seq, limit + 1),
-    )
+    # One op past the batch, to know whether there is more.
+    cur = _pending_rows(conn, limit + 1, -1 if after_seq is None else after_seq)
     op_ids: list[str] = []
     parts: list[str] = []
     seq = None
     more = False
     for op_id, op_seq, entity, row_id, hlc, base, stored in cur:
-        if len(op_ids) == limit:  # the one read past the batch: there is more
+        if len(op_ids) == limit:
             more = True
             break
         seq = op_seq
