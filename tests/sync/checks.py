@@ -6,8 +6,9 @@ from collections import Counter
 from typing import Any
 
 from app.store import LocalStore
+from benchmarks.common import written_ops
 from sync_server.models import SyncOp
-from tests.sync.conftest import Phone, ServerSnapshot, outbox_rows
+from tests.sync.conftest import Phone, ServerSnapshot
 
 ENTITIES = ("event", "person", "contact", "orientation", "followup")
 
@@ -24,7 +25,7 @@ def device_ledger(phone: Phone, snapshot: ServerSnapshot) -> list[SyncOp]:
 def assert_ops_applied_once(phone: Phone, snapshot: ServerSnapshot) -> None:
     """Every op the phone wrote is in the ledger exactly once, not rejected, and gone from
     the phone's outbox (acknowledged)."""
-    ops = outbox_rows(phone.path)
+    ops = written_ops(phone.path)
     counts = Counter(entry.op_id for entry in snapshot.ledger)
     by_id = {entry.op_id: entry for entry in snapshot.ledger}
     assert ops, "the phone wrote no op"

@@ -6,7 +6,6 @@ import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
@@ -15,7 +14,7 @@ from sqlmodel import Session, select
 
 from app.store import LocalStore
 from app.sync.client import SyncClient
-from benchmarks.common import keep_written_ops, written_ops
+from benchmarks.common import keep_written_ops
 from scripts.processes import Proc, free_port, seed_server, start_server, stop_all
 from sync_server.models import Record, SyncOp
 from sync_server.seed import DEMO_PASSWORD
@@ -115,11 +114,6 @@ def make_phone(tmp_path: Path) -> Iterator[PhoneFactory]:
     yield make
     for phone in phones:
         phone.close()
-
-
-def outbox_rows(path: Path) -> list[dict[str, Any]]:
-    """Every op a phone ever wrote (`state` `acked`: acknowledged, gone from its outbox)."""
-    return written_ops(path)
 
 
 @dataclass

@@ -13,13 +13,14 @@ import pytest
 from app.store import LocalStore
 from app.sync.client import SyncProgress
 from app.sync.errors import ServerUnreachable
+from benchmarks.common import written_ops
 from tests.sync.checks import (
     assert_ops_applied_once,
     assert_phone_equals_server,
     device_ledger,
     server_data,
 )
-from tests.sync.conftest import LiveServer, PhoneFactory, outbox_rows, server_snapshot
+from tests.sync.conftest import LiveServer, PhoneFactory, server_snapshot
 from tests.sync.proxy import DroppingProxy
 
 pytestmark = pytest.mark.processes
@@ -72,7 +73,7 @@ def test_server_killed_during_large_push(
     assert {entry.outcome for entry in mine} == {"applied"}
     assert_ops_applied_once(phone, snapshot)
     assert_phone_equals_server(phone, snapshot)
-    written = {op["row_id"] for op in outbox_rows(phone.path)}
+    written = {op["row_id"] for op in written_ops(phone.path)}
     persons = [snapshot.records[row_id] for row_id in written]
     assert len(persons) == OPS // 3
     # Each person saw exactly its three ops: a create, then one version per update.
@@ -88,7 +89,7 @@ def test_lost_push_reply_is_resent_at_once_and_answered_duplicate(
         phone = make_phone(proxy.url, "amina")
         person_id = phone.store.create("person", {"first_name": "Yasmina", "need": "permis"})
         phone.store.update("person", person_id, {"commune": "Creil"})
-        sent = [op["op_id"] for op in outbox_rows(phone.path)]
+        sent = [op["op_id"] for op in written_ops(phone.path)]
 
         report = phone.client.sync()
     assert proxy.dropped == 1
@@ -113,7 +114,7 @@ def test_reply_lost_twice_fails_the_sync_and_the_next_one_finishes(
         phone = make_phone(proxy.url, "amina")
         person_id = phone.store.create("person", {"first_name": "Yasmina", "need": "permis"})
         phone.store.update("person", person_id, {"commune": "Creil"})
-        sent = [op["op_id"] for op in outbox_rows(phone.path)]
+        sent = [op["op_id"] for op in written_ops(phone.path)]
 
         with pytest.raises(ServerUnreachable):
             phone.client.sync()

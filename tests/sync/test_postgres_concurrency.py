@@ -18,10 +18,11 @@ import pytest
 from sqlalchemy import create_engine
 from sqlalchemy.exc import OperationalError
 
+from benchmarks.common import written_ops
 from scripts.processes import Proc, free_port, seed_server, start_server
 from tests.server.conftest import PG_ADMIN_URL, fresh_pg_database
 from tests.sync.checks import assert_ops_applied_once, assert_phone_equals_server, server_data
-from tests.sync.conftest import Phone, PhoneFactory, outbox_rows, server_snapshot
+from tests.sync.conftest import Phone, PhoneFactory, server_snapshot
 
 pytestmark = [pytest.mark.processes, pytest.mark.postgres]
 
@@ -96,7 +97,7 @@ def _latest_values(phones: list[Phone]) -> dict[tuple[str, str], Any]:
     """For each (row, field) the value of the op with the greatest HLC, over every phone."""
     best: dict[tuple[str, str], tuple[str, Any]] = {}
     for phone in phones:
-        for op in outbox_rows(phone.path):
+        for op in written_ops(phone.path):
             for field, value in op["set"].items():
                 key = (op["row_id"], field)
                 if key not in best or op["hlc"] > best[key][0]:
@@ -146,7 +147,7 @@ def test_two_servers_eight_pushers_one_puller(
             phone.client.sync()
     snapshot = server_snapshot(pg_url)
     all_phones = [author, *phones]
-    written = sum(len(outbox_rows(p.path)) for p in all_phones)
+    written = sum(len(written_ops(p.path)) for p in all_phones)
     assert written == len(persons) + PUSHERS * ROUNDS * 3
     for phone in all_phones:
         assert_ops_applied_once(phone, snapshot)
