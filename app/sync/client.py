@@ -193,13 +193,13 @@ class SyncClient:
             return False, None
         bearer = self._bearer()
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="relais-push") as ahead:
-            sending = ahead.submit(self._send_batch, batch, bearer, self._store.cursor())
+            sending = ahead.submit(self._send_batch, batch, bearer, self._page_asked(batch))
             while True:
                 reply = sending.result()
                 following = self._store.pending_batch(self._push_batch, after_seq=batch.last_seq)
                 if following.op_ids:
-                    cursor = self._store.cursor()
-                    sending = ahead.submit(self._send_batch, following, bearer, cursor)
+                    asked = self._page_asked(following)
+                    sending = ahead.submit(self._send_batch, following, bearer, asked)
                 # Results first: once stored, a lost connection cannot make them be redone.
                 self._store.apply_push_results(reply.results)
                 self._store.observe_hlc(reply.server_hlc)
@@ -216,12 +216,18 @@ class SyncClient:
                     return revoked, reply.pull
                 batch = following
 
-    def _send_batch(self, batch: PendingBatch, bearer: str, cursor: str | None) -> PushResponse:
-        params: dict[str, Any] = {}
-        if self._pull_with_push and not batch.more:  # the last batch: with the first page
-            params = {"then_pull": "true", "limit": self._pull_limit}
-            if cursor is not None:
-                params["cursor"] = cursor
+    def _page_asked(self, batch: PendingBatch) -> dict[str, Any]:
+        """Query parameters asking the first pull page with the last batch's answer
+        (read here, not in the helper thread: it never touches the store)."""
+        if not self._pull_with_push or batch.more:
+            return {}
+        params: dict[str, Any] = {"then_pull": "true", "limit": self._pull_limit}
+        cursor = self._store.cursor()
+        if cursor is not None:
+            params["cursor"] = cursor
+        return params
+
+    def _send_batch(self, batch: PendingBatch, bearer: str, params: dict[str, Any]) -> PushResponse:
         return self._call(
             "POST",
             "/sync/push",
