@@ -13,6 +13,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import orjson
+
 from app.store.crypto import Cipher, DataCorrupted
 
 # Meta keys that are not personal and are needed while locked (clock, counters).
@@ -27,11 +29,20 @@ _SET_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
 
 
 def _encode_row_data(data: dict[str, Any]) -> str:
-    return _ROW_ENCODER.encode(data)
+    # orjson writes the same compact, key-sorted UTF-8 JSON ~8x faster (a pulled page
+    # re-encodes every row). It refuses integers beyond 64 bits, which the stdlib
+    # writes: those rows take the slow path rather than fail.
+    try:
+        return orjson.dumps(data, option=orjson.OPT_SORT_KEYS).decode()
+    except TypeError:
+        return _ROW_ENCODER.encode(data)
 
 
 def _decode_row_data(raw: str | bytes) -> dict[str, Any]:
-    value = json.loads(raw)
+    try:
+        value = orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        value = json.loads(raw)  # what orjson refuses and the stdlib wrote (NaN, big ints)
     if not isinstance(value, dict):
         raise ValueError("donnée locale illisible : objet JSON attendu")
     return value
