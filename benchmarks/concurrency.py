@@ -66,6 +66,7 @@ from sqlmodel import Session, select
 from app.store import DeviceSession, LocalStore
 from app.sync.client import SyncClient, SyncProgress
 from app.sync.errors import AuthError, ServerError, SyncError, UpgradeRequired
+from app.sync.replies import PullPage, read_pull_page
 from benchmarks.common import (
     ServerDb,
     contact_values,
@@ -77,7 +78,6 @@ from benchmarks.common import (
     written_ops,
 )
 from domain.ids import uuid7
-from domain.sync import PullResponse
 from domain.vocabulary import Role
 from scripts.processes import Proc, start_server
 from sync_server.crud.users import enrol_device
@@ -255,7 +255,7 @@ def write_payload(
     return ids
 
 
-def wait_for_rows(phone: Phone, expected: set[str]) -> PullResponse:
+def wait_for_rows(phone: Phone, expected: set[str]) -> PullPage:
     """The cité's current rows from the start, once all of `expected` is served.
 
     On PostgreSQL a pull holds back rows while an older transaction anywhere on the
@@ -264,7 +264,7 @@ def wait_for_rows(phone: Phone, expected: set[str]) -> PullResponse:
     with SyncClient(phone.store, phone.spec.url, timeout=HTTP_TIMEOUT_S) as client:
         deadline = time.monotonic() + 60
         while True:
-            page = client._call("GET", "/sync/pull", PullResponse, params={"limit": 1000})
+            page = client._call("GET", "/sync/pull", read_pull_page, params={"limit": 1000})
             if expected <= {r.id for r in page.rows} or time.monotonic() > deadline:
                 break
             time.sleep(0.5)

@@ -31,6 +31,7 @@ import anyio.to_thread
 import httpx
 
 from app.sync.client import SyncClient, SyncReport
+from app.sync.replies import read_pull_page
 from benchmarks.common import emit, server_db, workdir
 from benchmarks.concurrency import (
     HTTP_TIMEOUT_S,
@@ -40,7 +41,6 @@ from benchmarks.concurrency import (
     tree_cpu,
     write_payload,
 )
-from domain.sync import PullResponse
 from scripts.processes import start_server
 from sync_server.main import create_app
 from sync_server.settings import Settings
@@ -119,7 +119,7 @@ def _setup(
         persons = [author.store.create("person", {"first_name": f"P{n}"}) for n in range(SHARED)]
         with client_of(author) as client:
             client.sync()
-            page = client._call("GET", "/sync/pull", PullResponse, params={"limit": 1000})
+            page = client._call("GET", "/sync/pull", read_pull_page, params={"limit": 1000})
         assert set(persons) <= {r.id for r in page.rows}
         author.store.close()
         for m in range(PER_CITE):

@@ -29,11 +29,12 @@ from sqlmodel import Session
 
 from app.store import LocalStore
 from app.sync.client import DEFAULT_PULL_PAGE, DEFAULT_PUSH_BATCH
+from app.sync.replies import read_pull_page, read_push_reply
 from benchmarks.common import contact_values, floor_median, server_db, workdir
 from benchmarks.sync_throughput import fill_outbox, phone
 from domain.hlc import HlcClock
 from domain.runtime import settle_heap
-from domain.sync import PullResponse, PushResponse
+from domain.sync import PushResponse
 from sync_server.api.body import decode_push_body
 from sync_server.api.routes.sync import encode_reply
 from sync_server.crud.pull import pull_page
@@ -72,7 +73,7 @@ def push_all(store: LocalStore, session: Session, user: AppUser, device: Device,
         t("server: commit", session.commit)
         reply = PushResponse(results=results, server_hlc=clock.now().encode())
         out = t("server: encode reply", lambda: encode_reply(reply))  # noqa: B023
-        parsed = t("phone: parse reply", lambda: PushResponse.model_validate_json(out))  # noqa: B023
+        parsed = t("phone: parse reply", lambda: read_push_reply(out).response)  # noqa: B023
         t("phone: acknowledge", lambda: store.apply_push_results(parsed.results))  # noqa: B023
         t("phone: acknowledge", lambda: store.observe_hlc(parsed.server_hlc))  # noqa: B023
 
@@ -86,7 +87,7 @@ def pull_all(store: LocalStore, session: Session, cite_id: str, t: Phases) -> No
         )
         session.commit()
         out = t("server: encode reply", page.to_json)
-        parsed = t("phone: parse reply", lambda: PullResponse.model_validate_json(out))  # noqa: B023
+        parsed = t("phone: parse reply", lambda: read_pull_page(out))  # noqa: B023
         t("phone: apply page", lambda: store.apply_pull_page(parsed.rows, parsed.cursor))  # noqa: B023
         if not parsed.has_more:
             return

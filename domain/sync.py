@@ -6,7 +6,7 @@ MIN_SCHEMA_VERSION up (changes are additive) and answers 426 below it.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -66,6 +66,17 @@ class RowOut(_Strict):
     id: str
     version: int
     deleted: bool = False
+    data: dict[str, Any]
+
+
+class PulledRow(NamedTuple):
+    """A `RowOut` as the phone applies it: the same fields, read from a page the
+    client has already checked (`app.sync.replies`), without a model per row."""
+
+    entity: str
+    id: str
+    version: int
+    deleted: bool
     data: dict[str, Any]
 
 

@@ -8,6 +8,7 @@ Data and server reasons are encoded by the `Codec` only (encrypted once unlocked
 from __future__ import annotations
 
 import datetime as dt
+import json
 import sqlite3
 from dataclasses import dataclass
 from typing import Any
@@ -69,8 +70,6 @@ _UPSERT = (
     " local_updated_at = excluded.local_updated_at, error = excluded.error,"
     " link_id = excluded.link_id, sort_key = excluded.sort_key, state = excluded.state"
 )
-# Keep `IN (...)` lists well under SQLite's bound-parameter limit.
-CHUNK = 900
 
 
 def save(conn: sqlite3.Connection, codec: Codec, index: PersonIndex, row: StoredRow) -> None:
@@ -149,21 +148,23 @@ def versions_by_key(
     conn: sqlite3.Connection, keys: set[tuple[str, str]]
 ) -> dict[tuple[str, str], int | None]:
     """server_version of the stored rows among `keys` (absent keys are not stored);
-    nothing is decoded."""
+    nothing is decoded. One query per entity, its ids passed as one JSON list."""
+    out: dict[tuple[str, str], int | None] = {}
+    for entity, ids in _ids_by_entity(keys).items():
+        for row_id, version in conn.execute(
+            "SELECT id, server_version FROM row WHERE entity = ?"
+            " AND id IN (SELECT value FROM json_each(?))",
+            (entity, json.dumps(ids)),
+        ):
+            out[(entity, row_id)] = version
+    return out
+
+
+def _ids_by_entity(keys: set[tuple[str, str]]) -> dict[str, list[str]]:
     by_entity: dict[str, list[str]] = {}
     for entity, row_id in keys:
         by_entity.setdefault(entity, []).append(row_id)
-    out: dict[tuple[str, str], int | None] = {}
-    for entity, ids in by_entity.items():
-        for start in range(0, len(ids), CHUNK):
-            chunk = ids[start : start + CHUNK]
-            marks = ",".join("?" * len(chunk))
-            for row_id, version in conn.execute(
-                f"SELECT id, server_version FROM row WHERE entity = ? AND id IN ({marks})",
-                (entity, *chunk),
-            ):
-                out[(entity, row_id)] = version
-    return out
+    return by_entity
 
 
 def load_where(
@@ -265,21 +266,16 @@ def pending_sets(
     Looked up by key on `outbox_row`, so the cost follows the page, not the number
     of pending ops (ordering in SQL would make SQLite walk every pending op).
     """
-    by_entity: dict[str, list[str]] = {}
-    for entity, row_id in keys:
-        by_entity.setdefault(entity, []).append(row_id)
     found: list[tuple[int, str, str, str, str | bytes]] = []
-    for entity, ids in by_entity.items():
-        for start in range(0, len(ids), CHUNK):
-            chunk = ids[start : start + CHUNK]
-            marks = ",".join("?" * len(chunk))
-            found.extend(
-                conn.execute(
-                    f'SELECT device_seq, op_id, entity, row_id, "set" FROM outbox'
-                    f" WHERE entity = ? AND row_id IN ({marks}) AND state = 'pending'",
-                    (entity, *chunk),
-                )
+    for entity, ids in _ids_by_entity(keys).items():
+        found.extend(
+            conn.execute(
+                'SELECT device_seq, op_id, entity, row_id, "set" FROM outbox'
+                " WHERE entity = ? AND row_id IN (SELECT value FROM json_each(?))"
+                " AND state = 'pending'",
+                (entity, json.dumps(ids)),
             )
+        )
     merged: dict[tuple[str, str], dict[str, Any]] = {}
     for _, op_id, entity, row_id, raw in sorted(found, key=lambda f: f[0]):
         merged.setdefault((entity, row_id), {}).update(codec.decode_set(op_id, raw))

@@ -2,10 +2,28 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any, Protocol
+
 from app.store import outbox, rows
 from app.store.store_base import StoreBase
 from domain.hlc import Hlc
-from domain.sync import Op, OpResult, RowOut
+from domain.sync import Op, OpResult
+
+
+class Pulled(Protocol):
+    """A pulled row: a `domain.sync.PulledRow` as the client reads pages, or a `RowOut`."""
+
+    @property
+    def entity(self) -> str: ...
+    @property
+    def id(self) -> str: ...
+    @property
+    def version(self) -> int: ...
+    @property
+    def deleted(self) -> bool: ...
+    @property
+    def data(self) -> dict[str, Any]: ...
 
 
 class SyncSide(StoreBase):
@@ -41,7 +59,7 @@ class SyncSide(StoreBase):
                 ],
             )
 
-    def apply_pulled(self, pulled: list[RowOut]) -> None:
+    def apply_pulled(self, pulled: Sequence[Pulled]) -> None:
         """Store server rows, re-overlaying every field that still has a pending local op.
 
         Only the stored versions are read (a copy older than the one held is
@@ -50,12 +68,12 @@ class SyncSide(StoreBase):
         """
         with self._tx() as c:
             codec = self._c()
-            keys: set[tuple[str, str]] = {(str(r.entity), r.id) for r in pulled}
+            keys: set[tuple[str, str]] = {(r.entity, r.id) for r in pulled}
             held = rows.versions_by_key(c, keys)
             pending = rows.pending_sets(c, codec, keys) if keys else {}
             out: dict[tuple[str, str], rows.StoredRow] = {}
             for r in pulled:
-                key = (str(r.entity), r.id)
+                key = (r.entity, r.id)
                 mine = out.get(key)
                 version = mine.server_version if mine is not None else held.get(key)
                 if (version or 0) > r.version:
@@ -70,7 +88,7 @@ class SyncSide(StoreBase):
                 out[key] = row
             rows.save_pulled(c, codec, self._index, list(out.values()))
 
-    def apply_pull_page(self, pulled: list[RowOut], cursor: str | None) -> None:
+    def apply_pull_page(self, pulled: Sequence[Pulled], cursor: str | None) -> None:
         """Apply a page and move the cursor in the same transaction."""
         with self._tx():
             self.apply_pulled(pulled)

@@ -17,7 +17,7 @@ from typing import Any, Literal, TypeVar
 
 import httpx
 import zstandard
-from pydantic import BaseModel, ValidationError
+from pydantic import ValidationError
 
 from app.store import DeviceSession, LocalStore
 from app.store.outbox import PendingBatch
@@ -31,12 +31,12 @@ from app.sync.errors import (
     SyncError,
     UpgradeRequired,
 )
+from app.sync.replies import PullPage, PushReply, read_pull_page, read_push_reply
 from domain.sync import (
     MAX_PUSH_OPS,
     SCHEMA_VERSION,
     LoginRequest,
     LoginResponse,
-    PullResponse,
     PushResponse,
     ReferentialsOut,
 )
@@ -46,7 +46,7 @@ DEFAULT_PUSH_BATCH = MAX_PUSH_OPS
 DEFAULT_PULL_PAGE = 1000
 SCHEMA_HEADER = "X-Relais-Schema-Version"
 
-M = TypeVar("M", bound=BaseModel)
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -111,7 +111,7 @@ class SyncClient:
         reply = self._call(
             "POST",
             "/auth/login",
-            LoginResponse,
+            LoginResponse.model_validate_json,
             json_body=body.model_dump(mode="json"),
             authenticated=False,
             unauthorized=BAD_CREDENTIALS,
@@ -123,7 +123,7 @@ class SyncClient:
         reply = self._call(
             "POST",
             "/auth/enrol",
-            LoginResponse,
+            LoginResponse.model_validate_json,
             json_body={"code": code, "device_name": device_name},
             authenticated=False,
             unauthorized=BAD_ENROL_CODE,
@@ -141,7 +141,7 @@ class SyncClient:
         return session
 
     def fetch_referentials(self) -> ReferentialsOut:
-        refs = self._call("GET", "/referentials", ReferentialsOut)
+        refs = self._call("GET", "/referentials", ReferentialsOut.model_validate_json)
         self._store.save_referentials(refs)
         return refs
 
@@ -171,7 +171,7 @@ class SyncClient:
 
     def _push(
         self, report: SyncReport, notify: Callable[[SyncProgress], None]
-    ) -> tuple[bool, PullResponse | None]:
+    ) -> tuple[bool, PullPage | None]:
         """Push every pending op, sending batch n+1 while batch n's answers are stored.
 
         Batch n+1 (the pending ops after batch n's last `device_seq`) leaves once the
@@ -195,7 +195,8 @@ class SyncClient:
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="relais-push") as ahead:
             sending = ahead.submit(self._send_batch, batch, bearer, self._page_asked(batch))
             while True:
-                reply = sending.result()
+                answer = sending.result()
+                reply = answer.response
                 following = self._store.pending_batch(self._push_batch, after_seq=batch.last_seq)
                 if following.op_ids:
                     asked = self._page_asked(following)
@@ -213,7 +214,7 @@ class SyncClient:
                 if not following.op_ids:
                     # Only the last answer's page counts: one asked for by an earlier
                     # batch (ops were written meanwhile) is dropped with its answer.
-                    return revoked, reply.pull
+                    return revoked, answer.page
                 batch = following
 
     def _page_asked(self, batch: PendingBatch) -> dict[str, Any]:
@@ -227,11 +228,11 @@ class SyncClient:
             params["cursor"] = cursor
         return params
 
-    def _send_batch(self, batch: PendingBatch, bearer: str, params: dict[str, Any]) -> PushResponse:
+    def _send_batch(self, batch: PendingBatch, bearer: str, params: dict[str, Any]) -> PushReply:
         return self._call(
             "POST",
             "/sync/push",
-            PushResponse,
+            read_push_reply,
             content=zstandard.ZstdCompressor().compress(batch.body),
             params=params,
             headers={"Content-Encoding": "zstd", "Content-Type": "application/json"},
@@ -252,7 +253,7 @@ class SyncClient:
         self,
         report: SyncReport,
         notify: Callable[[SyncProgress], None],
-        first: PullResponse | None = None,
+        first: PullPage | None = None,
     ) -> None:
         """Pull until up to date, fetching page n+1 while page n is being applied.
 
@@ -296,11 +297,11 @@ class SyncClient:
                     return
                 cursor = page.cursor
 
-    def _fetch_page(self, cursor: str | None, bearer: str) -> PullResponse:
+    def _fetch_page(self, cursor: str | None, bearer: str) -> PullPage:
         params: dict[str, Any] = {"limit": self._pull_limit}
         if cursor is not None:
             params["cursor"] = cursor
-        return self._call("GET", "/sync/pull", PullResponse, params=params, bearer=bearer)
+        return self._call("GET", "/sync/pull", read_pull_page, params=params, bearer=bearer)
 
     def _bearer(self) -> str:
         session = self._store.session()
@@ -314,7 +315,7 @@ class SyncClient:
         self,
         method: str,
         path: str,
-        model: type[M],
+        read: Callable[[bytes], T],
         *,
         json_body: Any = None,
         content: bytes | None = None,
@@ -323,7 +324,7 @@ class SyncClient:
         authenticated: bool = True,
         unauthorized: str | None = None,
         bearer: str | None = None,
-    ) -> M:
+    ) -> T:
         all_headers = dict(headers or {})
         if authenticated:
             all_headers["Authorization"] = f"Bearer {bearer or self._bearer()}"
@@ -351,8 +352,7 @@ class SyncClient:
                 raise ServerError("réponse illisible") from exc
         _raise_for_status(response, unauthorized)
         try:
-            # Parsed straight from bytes: skips building an intermediate dict tree.
-            return model.model_validate_json(response.content)
+            return read(response.content)
         except (ValueError, ValidationError) as exc:
             raise ServerError("réponse inattendue", response.status_code) from exc
 
