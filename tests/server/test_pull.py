@@ -1,9 +1,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from typing import Any
 
+import httpx2
 import pytest
+import zstandard
 from fastapi.testclient import TestClient
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
@@ -167,3 +170,66 @@ def test_a_failing_pull_page_never_costs_the_push_its_answers(
     assert [r["outcome"] for r in res.json()["results"]] == ["applied"]
     session.expire_all()
     assert session.get(Record, mine["row_id"]) is not None
+
+
+def _decoded(res: httpx2.Response) -> Any:
+    """The JSON of a reply, decompressed here: the test client's HTTP library does not
+    decode zstd (the phone's httpx does: `tests/sync` pulls through it over HTTP)."""
+    raw = res.content
+    if res.headers.get("content-encoding") == "zstd":
+        raw = zstandard.ZstdDecompressor().decompress(raw)
+    return json.loads(raw)
+
+
+@pytest.mark.parametrize(
+    ("header", "compressed"),
+    [
+        ("gzip, deflate, zstd", True),
+        ("ZSTD;q=0.5", True),
+        ("zstd;q=0", False),
+        ("gzip, deflate", False),
+        ("identity", False),
+    ],
+)
+def test_pull_pages_are_compressed_for_phones_that_accept_zstd(
+    client: TestClient, session: Session, world: World, header: str, compressed: bool
+) -> None:
+    for _ in range(20):
+        make_record(session, login=world.karim, entity="person", values=person_values())
+    plain = client.get(
+        "/sync/pull", params={"limit": 50}, headers={**world.amina.headers, "Accept-Encoding": ""}
+    )
+    res = client.get(
+        "/sync/pull",
+        params={"limit": 50},
+        headers={**world.amina.headers, "Accept-Encoding": header},
+    )
+    assert res.status_code == 200 and "Accept-Encoding" in res.headers["vary"]
+    assert res.headers.get("content-encoding") == ("zstd" if compressed else None)
+    # The same page either way, in fewer bytes on the wire when compressed.
+    assert _decoded(res) == plain.json() and len(plain.json()["rows"]) == 20
+    if compressed:
+        assert len(res.content) < len(plain.content) / 3
+    else:
+        assert res.content == plain.content
+
+
+def test_a_push_answer_with_its_page_is_compressed_too(
+    client: TestClient, session: Session, world: World
+) -> None:
+    for _ in range(20):
+        make_record(session, login=world.karim, entity="person", values=person_values())
+    res = client.post(
+        "/sync/push",
+        params={"then_pull": "true"},
+        json={"ops": [op("person", person_values())]},
+        headers={**world.amina.headers, "Accept-Encoding": "zstd"},
+    )
+    assert res.status_code == 200 and res.headers["content-encoding"] == "zstd"
+    body = _decoded(res)
+    assert body["results"][0]["outcome"] == "applied" and len(body["pull"]["rows"]) == 21
+    # A small answer goes as it is: compressing a packet's worth saves nothing.
+    small = client.post(
+        "/sync/push", json={"ops": []}, headers={**world.amina.headers, "Accept-Encoding": "zstd"}
+    )
+    assert small.status_code == 200 and "content-encoding" not in small.headers

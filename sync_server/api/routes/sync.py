@@ -3,7 +3,7 @@ from __future__ import annotations
 import logging
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Response
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from sqlalchemy.exc import SQLAlchemyError
 
 from domain.sync import (
@@ -15,6 +15,7 @@ from domain.sync import (
     PushResponse,
 )
 from sync_server.api.body import read_push_request
+from sync_server.api.compress import json_reply
 from sync_server.crud.pull import CursorError, pull_page
 from sync_server.crud.push import push_ops, split_before_revocation
 from sync_server.db import begin_write
@@ -42,6 +43,7 @@ _PUSH_BODY_DOC = {
 
 @router.post("/push", response_model=PushResponse, openapi_extra=_PUSH_BODY_DOC)
 def push(
+    request: Request,
     session: SessionDep,
     device: PushingDevice,
     user: PushingUser,
@@ -92,11 +94,12 @@ def push(
     out = encode_reply(reply)
     if page is not None:
         out = out[:-1] + b',"pull":' + page.to_json() + b"}"
-    return Response(out, media_type="application/json")  # type: ignore[return-value]
+    return json_reply(request, out)  # type: ignore[return-value]
 
 
 @router.get("/pull", response_model=PullResponse)
 def pull(
+    request: Request,
     session: SessionDep,
     user: CurrentUser,
     _schema: SchemaHeader,
@@ -112,7 +115,7 @@ def pull(
     # End the read here, in the worker thread: the session then closes without I/O.
     session.commit()
     # The rows' data go out as stored: never parsed, validated or re-serialised here.
-    return Response(page.to_json(), media_type="application/json")  # type: ignore[return-value]
+    return json_reply(request, page.to_json())  # type: ignore[return-value]
 
 
 def encode_reply(model: PushResponse) -> bytes:
