@@ -118,6 +118,18 @@ def _v6_forget_acknowledged_ops(conn: sqlite3.Connection) -> None:
     conn.execute("DELETE FROM outbox WHERE state = 'acked'")
 
 
+def _v7_link_index_without_empty_links(conn: sqlite3.Connection) -> None:
+    """`row_link` keeps only rows that name another row.
+
+    Most rows name none: persons (`merged_into` is set on merged ones only), events,
+    contacts met without a name. Each still cost an index entry at every write, about
+    a fifth of writing a pulled page. Every read of the column asks `link_id = ?` or
+    `link_id IS NOT NULL`, which SQLite serves from this partial index.
+    """
+    conn.execute("DROP INDEX IF EXISTS row_link")
+    conn.execute("CREATE INDEX row_link ON row (entity, link_id) WHERE link_id IS NOT NULL")
+
+
 MIGRATIONS: tuple[Step, ...] = (
     _v1_base_tables,
     _v2_person_search,
@@ -125,6 +137,7 @@ MIGRATIONS: tuple[Step, ...] = (
     _v4_plain_columns,
     _v5_drop_sort_index,
     _v6_forget_acknowledged_ops,
+    _v7_link_index_without_empty_links,
 )
 CURRENT_VERSION = len(MIGRATIONS)
 

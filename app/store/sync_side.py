@@ -71,13 +71,16 @@ class SyncSide(StoreBase):
             keys: set[tuple[str, str]] = {(r.entity, r.id) for r in pulled}
             held = rows.versions_by_key(c, keys)
             pending = rows.pending_sets(c, codec, keys) if keys else {}
-            out: dict[tuple[str, str], rows.StoredRow] = {}
+            newest: dict[tuple[str, str], Pulled] = {}
             for r in pulled:
                 key = (r.entity, r.id)
-                mine = out.get(key)
-                version = mine.server_version if mine is not None else held.get(key)
+                kept = newest.get(key)
+                version = kept.version if kept is not None else held.get(key)
                 if (version or 0) > r.version:
                     continue  # an older copy than the one we hold: replayed or late page
+                newest[key] = r
+            out: list[rows.StoredRow] = []
+            for key, r in newest.items():
                 overlay = pending.get(key)
                 data = r.data
                 if overlay or "deleted" in data:  # copied before being changed
@@ -85,8 +88,8 @@ class SyncSide(StoreBase):
                 row = rows.StoredRow(r.entity, r.id, data, r.version, r.deleted, None)
                 if overlay:
                     rows.apply_set(row, overlay)
-                out[key] = row
-            rows.save_pulled(c, codec, self._index, list(out.values()))
+                out.append(row)
+            rows.save_pulled(c, codec, self._index, out)
 
     def apply_pull_page(self, pulled: Sequence[Pulled], cursor: str | None) -> None:
         """Apply a page and move the cursor in the same transaction."""

@@ -108,3 +108,33 @@ def test_v5_drops_the_sort_index_and_ordered_reads_do_not_need_it(tmp_path: Path
     dates = [r.data["occurred_at"] for r in latest]
     assert dates == sorted(dates, reverse=True) and len(dates) == 3
     again.close()
+
+
+def test_v7_indexes_only_rows_that_name_another_and_reads_still_use_it(tmp_path: Path) -> None:
+    store, person_id, other_id = _phone_with_history(tmp_path)
+    before = store.pathway(person_id)
+    store.close()
+    path = tmp_path / "relais.sqlite3"
+    conn = sqlite3.connect(path, isolation_level=None)
+    conn.execute("DROP INDEX row_link")
+    conn.execute("CREATE INDEX row_link ON row (entity, link_id)")  # as v4 to v6 left it
+    conn.execute("PRAGMA user_version = 6")
+    conn.close()
+
+    again = LocalStore(path)
+    again.unlock(TEST_PIN)
+    conn = sqlite3.connect(path)
+    # An entry only for rows naming another: 8 contacts and the merged person.
+    [sql] = conn.execute("SELECT sql FROM sqlite_master WHERE name = 'row_link'").fetchone()
+    assert sql.endswith("WHERE link_id IS NOT NULL")
+    assert conn.execute("SELECT COUNT(*) FROM row WHERE link_id IS NOT NULL").fetchone()[0] == 9
+    for sql in (
+        "SELECT id FROM row WHERE entity = 'contact' AND link_id = 'x'",
+        "SELECT id FROM row WHERE entity = 'person' AND link_id IS NOT NULL",
+    ):
+        plan = " ".join(r[3] for r in conn.execute(f"EXPLAIN QUERY PLAN {sql}"))
+        assert "USING INDEX row_link" in plan, plan
+    conn.close()
+    assert again.pathway(person_id) == before
+    assert len(again.rows("contact", equals={"person_id": other_id})) == 1
+    again.close()
