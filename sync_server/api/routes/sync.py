@@ -61,7 +61,9 @@ def push(
     `GET /sync/pull` would answer it, read after the push's commit), saving the
     sync's next request. Never for a revoked device; a cursor the server cannot
     read leaves `pull` out (the phone's own pull then hears why)."""
-    revoked_at = device.revoked_at  # read now: push_ops expires the session's objects
+    # Read now: the commit below expires the session's objects, and reading them
+    # after it would cost a query each.
+    revoked_at, cite_id = device.revoked_at, user.cite_id
     ops, late = split_before_revocation(body.ops, revoked_at)
     begin_write(session)
     mark_seen(session, device)  # the sliding session, in the push's own transaction
@@ -79,7 +81,7 @@ def push(
     if then_pull and revoked_at is None:
         try:
             page = pull_page(
-                session, cite_id=user.cite_id, cursor=cursor, limit=min(limit, MAX_PULL_LIMIT)
+                session, cite_id=cite_id, cursor=cursor, limit=min(limit, MAX_PULL_LIMIT)
             )
             session.commit()  # end the read in this worker thread
         except CursorError:
