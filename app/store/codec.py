@@ -13,8 +13,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import orjson
-
+from app import fast_json
 from app.store.crypto import Cipher, DataCorrupted
 
 # Meta keys that are not personal and are needed while locked (clock, counters).
@@ -22,27 +21,19 @@ from app.store.crypto import Cipher, DataCorrupted
 PLAIN_META_KEYS = frozenset({"install_id", "device_seq", "hlc_last", "plain_backfilled"})
 
 
-# Compact and key-sorted: stable bytes make "did anything change?" cheap later.
-# One encoder for all rows: `json.dumps` with options builds a new one per call.
-_ROW_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+# Rows: compact and key-sorted (`fast_json.dumps_sorted`), stable bytes make "did
+# anything change?" cheap later. Sets: one encoder (`json.dumps` with options builds
+# a new one per call).
 _SET_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
 
 
 def _encode_row_data(data: dict[str, Any]) -> str:
-    # orjson writes the same compact, key-sorted UTF-8 JSON ~8x faster (a pulled page
-    # re-encodes every row). It refuses integers beyond 64 bits, which the stdlib
-    # writes: those rows take the slow path rather than fail.
-    try:
-        return orjson.dumps(data, option=orjson.OPT_SORT_KEYS).decode()
-    except TypeError:
-        return _ROW_ENCODER.encode(data)
+    # A pulled page re-encodes every row: orjson's speed where the phone has it.
+    return fast_json.dumps_sorted(data)
 
 
 def _decode_row_data(raw: str | bytes) -> dict[str, Any]:
-    try:
-        value = orjson.loads(raw)
-    except orjson.JSONDecodeError:
-        value = json.loads(raw)  # what orjson refuses and the stdlib wrote (NaN, big ints)
+    value = fast_json.loads(raw)
     if not isinstance(value, dict):
         raise ValueError("donnée locale illisible : objet JSON attendu")
     return value

@@ -2,12 +2,12 @@
 
 A pull page holds up to a thousand rows. Validating it into a `PullResponse` builds a
 pydantic model per row (~4 µs each, as long as writing the row to the phone's
-store). Here the JSON is read with orjson and each row is checked by type into a
-plain `PulledRow` (~1 µs). The check is stricter than the model: whatever it does
-not accept as is (a missing or extra field, a number written as text, a value
-orjson refuses) is handed to the model, which either explains why the reply is
-wrong (`ValidationError`) or accepts it, and its rows are then converted. Both paths
-give the same rows: `tests/app/test_replies.py` compares them.
+store). Here the JSON is read by `app.fast_json` (orjson where the phone has it) and
+each row is checked by type into a plain `PulledRow` (~1 µs). The check is stricter
+than the model: whatever it does not accept as is (a missing or extra field, a
+number written as text) is handed to the model, which either explains why the reply
+is wrong (`ValidationError`) or accepts it, and its rows are then converted. Both
+paths give the same rows: `tests/app/test_replies.py` compares them.
 """
 
 from __future__ import annotations
@@ -15,8 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-import orjson
-
+from app import fast_json
 from domain.entities import ENTITY_NAMES
 from domain.sync import PulledRow, PullResponse, PushResponse
 
@@ -107,19 +106,18 @@ def read_pull_page(raw: bytes) -> PullPage:
     """A `GET /sync/pull` reply. Raises `ValueError` (or `ValidationError`, a
     subclass) for a reply the protocol does not allow."""
     try:
-        found = orjson.loads(raw)
-    except orjson.JSONDecodeError:
-        # What orjson refuses may still be JSON the model reads (integers beyond 64 bits).
-        return PullPage.of(PullResponse.model_validate_json(raw))
+        found = fast_json.loads(raw)
+    except ValueError:
+        return PullPage.of(PullResponse.model_validate_json(raw))  # explains why
     return _page_from(found)
 
 
 def read_push_reply(raw: bytes) -> PushReply:
     """A `POST /sync/push` reply and the pull page it may carry (`then_pull`)."""
     try:
-        found = orjson.loads(raw)
-    except orjson.JSONDecodeError:
-        response = PushResponse.model_validate_json(raw)
+        found = fast_json.loads(raw)
+    except ValueError:
+        response = PushResponse.model_validate_json(raw)  # explains why
         page = PullPage.of(response.pull) if response.pull is not None else None
         return PushReply(response.model_copy(update={"pull": None}), page)
     if type(found) is not dict:

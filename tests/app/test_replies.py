@@ -10,12 +10,22 @@ import httpx
 import pytest
 from pydantic import ValidationError
 
+from app import fast_json
 from app.store import LocalStore
+from app.store.codec import Codec
 from app.sync import ServerError, SyncClient
 from app.sync.replies import PullPage, read_pull_page, read_push_reply
 from domain.ids import uuid7
 from domain.sync import PullResponse, PushResponse
 from tests.factories import make_local_person, make_local_session, make_local_store
+
+
+@pytest.fixture(autouse=True, params=["orjson", "stdlib"])
+def json_library(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Every test here runs with orjson and as on a phone without it."""
+    if request.param == "stdlib":
+        monkeypatch.setattr(fast_json, "orjson", None)
+    return str(request.param)
 
 
 def _row(**over: Any) -> dict[str, Any]:
@@ -105,3 +115,10 @@ def test_a_malformed_page_stops_the_sync_and_keeps_the_cursor(tmp_path: Path) ->
         client.sync()
     assert store.cursor() == "5" and len(store.rows("person")) == 1
     store.close()
+
+
+def test_rows_are_stored_as_the_same_text_with_or_without_orjson(json_library: str) -> None:
+    data = {"z": 1, "note": 'Aïcha « dit "oui" »\n\u2028', "a": [True, None], "big": 2**70}
+    stored = Codec(None).encode_row("person", "id", data)
+    assert stored == json.dumps(data, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+    assert Codec(None).decode_row("person", "id", stored) == data
