@@ -10,7 +10,7 @@ from sqlmodel import Session
 
 from domain.hlc import HlcClock
 from domain.sync import Op
-from sync_server.crud.pull import pull_rows
+from sync_server.crud.pull import _page_statement, decode_cursor, pull_page, pull_rows
 from sync_server.crud.push import push_ops
 from sync_server.models import Record
 from tests.factories import make_record, op, person_values
@@ -69,3 +69,32 @@ def test_late_commit_is_not_skipped(engine: Engine, session: Session, world: Wor
     rows, cursor = _pull(engine, cite_id=world.cite_id, cursor=held_cursor)
     assert rows == [a_op["row_id"], b_op["row_id"]]
     assert _pull(engine, cite_id=world.cite_id, cursor=cursor)[0] == []
+
+
+def test_a_pull_page_walks_the_index_before_statistics_are_refreshed(
+    engine: Engine, session: Session, world: World
+) -> None:
+    """Right after a large push (statistics still say the table is empty), a page
+    reads its rows in index order and stops at its limit: it does not read, cast
+    and sort every row of the cité. Checked for a first page and one after a cursor."""
+    ops = [Op.model_validate(op("person", person_values())) for _ in range(400)]
+    push_ops(
+        session, user=world.amina.user, device=world.amina.device, ops=ops, clock=HlcClock("s")
+    )
+    session.commit()
+    cursor = None
+    for after in (False, True):
+        with Session(engine) as reader:
+            page = pull_page(reader, cite_id=world.cite_id, cursor=cursor, limit=50)
+            # The plan this page's statement gets in the pull's own transaction.
+            statement = _page_statement(True, after).compile(dialect=engine.dialect)
+            position = decode_cursor(cursor)
+            params = {"cite_id": world.cite_id, "limit": 51}
+            if position is not None:
+                params.update(txid=position.txid, version=position.version)
+            plan = reader.connection().exec_driver_sql(f"EXPLAIN {statement}", params).fetchall()
+        text = "\n".join(row[0] for row in plan)
+        assert "Index Scan using ix_record_cite_txid_version" in text, text
+        assert "Sort" not in text, text
+        assert len(page.rows) == 50 and page.has_more
+        cursor = page.cursor
