@@ -69,7 +69,7 @@ _PURGE_FLOOR = sa_select(_STATE.purge_floor_txid, _STATE.purge_floor_version).wh
 # page of 1,000 at 5,000 rows, growing with the cité, instead of 2 ms. With sorts
 # off, the ordered index walk is the plan whatever the statistics say. Set with
 # the purge floor read (no round trip of its own) when the page has a cursor.
-_NO_SORT = literal_column("set_config('enable_sort', 'off', true)")
+_NO_SORT: ColumnClause[str] = literal_column("set_config('enable_sort', 'off', true)")
 _PURGE_FLOOR_NO_SORT = _PURGE_FLOOR.add_columns(_NO_SORT)
 _NO_SORT_ALONE = sa_select(_NO_SORT)
 
