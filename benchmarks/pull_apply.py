@@ -9,7 +9,9 @@ time: steadier on a shared machine), the same for parsing, and the wall time. Tw
 row counts give the per-row cost ratio, which shows whether the writes slow down as
 the file grows. `--pin` encrypts the store as a phone with a PIN does; `--linked`
 gives every contact a `person_id` among rows/5 random persons (the benchmark of
-`sync_throughput` has none, so its `row_link` index only appends).
+`sync_throughput` has none, so its `row_link` index only appends). `--no-orjson` reads
+and writes JSON with the standard library, as a phone build without orjson does
+(`app.fast_json`).
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from typing import Any
 
 import orjson
 
+from app import fast_json
 from app.store import LocalStore
 from app.store.crypto import KdfParams
 from app.sync.client import DEFAULT_PULL_PAGE
@@ -103,11 +106,19 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--runs", type=int, default=3, help="runs per row count (median)")
     parser.add_argument("--pin", action="store_true", help="store encrypted under a PIN")
     parser.add_argument("--linked", action="store_true", help="contacts linked to persons")
+    parser.add_argument("--no-orjson", action="store_true", help="stdlib JSON, as on a phone")
     parser.add_argument("--out", help="JSON output file (default benchmarks/results/...)")
     args = parser.parse_args(argv)
+    if args.no_orjson:
+        fast_json.orjson = None
     settle_heap()  # as the app does at startup
     sizes = {str(n): measure(n, args.runs, args.pin, args.linked) for n in args.rows}
-    figures: dict[str, Any] = {"pin": args.pin, "linked": args.linked, "sizes": sizes}
+    figures: dict[str, Any] = {
+        "pin": args.pin,
+        "linked": args.linked,
+        "orjson": fast_json.orjson is not None,
+        "sizes": sizes,
+    }
     if len(args.rows) > 1:
         small, big = sizes[str(min(args.rows))], sizes[str(max(args.rows))]
         figures["per_row_cost_ratio"] = {
@@ -116,6 +127,7 @@ def main(argv: list[str] | None = None) -> None:
         }
     label = "-".join(str(n) for n in args.rows)
     flags = ("-pin" if args.pin else "") + ("-linked" if args.linked else "")
+    flags += "-no-orjson" if args.no_orjson else ""
     emit("pull_apply", figures, args.out or str(RESULTS / f"pull_apply-{label}{flags}.json"))
 
 
