@@ -30,6 +30,9 @@ SORT_FIELD = {
 STATE_FIELD = {"contact": "review_state"}
 
 COLUMNS = ("link_id", "sort_key", "state")
+# The `state` values an index serves (`row_to_fix`, schema v8): contacts sent back for
+# a fix. Looking up another state reads the entity's rows.
+INDEXED_STATES = frozenset({"to_fix"})
 
 
 def column_of(entity: str, field_name: str) -> str | None:

@@ -183,8 +183,13 @@ def load_where(
     args: list[Any] = [entity]
     for column, value in where.items():
         assert column in plain.COLUMNS
-        sql += f" AND {column} = ?"
-        args.append(value)
+        if column == "state" and value in plain.INDEXED_STATES:
+            # A partial index serves a query only if the query names its value: a
+            # literal from a fixed set, never text from outside.
+            sql += f" AND state = '{value}'"
+        else:
+            sql += f" AND {column} = ?"
+            args.append(value)
     if not include_deleted:
         sql += " AND deleted = 0"
     if order_desc is not None:

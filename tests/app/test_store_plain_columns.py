@@ -43,7 +43,8 @@ def _phone_with_history(tmp_path: Path) -> tuple[LocalStore, str, str]:
 def _as_written_by_v3(path: Path) -> None:
     """Turn a v4 file back into what v3 wrote: no clear columns, no backfill flag."""
     conn = sqlite3.connect(path, isolation_level=None)
-    for index in ("row_link", "row_sort", "row_state"):  # row_sort: gone since v5
+    # row_sort: gone since v5; row_state: row_to_fix since v8
+    for index in ("row_link", "row_sort", "row_state", "row_to_fix"):
         conn.execute(f"DROP INDEX IF EXISTS {index}")
     for column in ("link_id", "sort_key", "state"):
         conn.execute(f"ALTER TABLE row DROP COLUMN {column}")
@@ -101,7 +102,7 @@ def test_v5_drops_the_sort_index_and_ordered_reads_do_not_need_it(tmp_path: Path
     again = LocalStore(path)
     conn = sqlite3.connect(path)
     indexes = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
-    assert "row_sort" not in indexes and {"row_link", "row_state"} <= indexes
+    assert "row_sort" not in indexes and {"row_link", "row_to_fix"} <= indexes
     conn.close()
     again.unlock(TEST_PIN)
     latest = again.rows("contact", order_by="occurred_at", descending=True, limit=3)
@@ -137,4 +138,28 @@ def test_v7_indexes_only_rows_that_name_another_and_reads_still_use_it(tmp_path:
     conn.close()
     assert again.pathway(person_id) == before
     assert len(again.rows("contact", equals={"person_id": other_id})) == 1
+    again.close()
+
+
+def test_v8_indexes_only_contacts_to_fix_and_their_lookup_uses_it(tmp_path: Path) -> None:
+    store, person_id, _ = _phone_with_history(tmp_path)
+    store.close()
+    path = tmp_path / "relais.sqlite3"
+    conn = sqlite3.connect(path, isolation_level=None)
+    conn.execute("DROP INDEX row_to_fix")
+    conn.execute("CREATE INDEX row_state ON row (entity, state)")  # as v4 to v7 left it
+    conn.execute("PRAGMA user_version = 7")
+    conn.close()
+
+    again = LocalStore(path)
+    again.unlock(TEST_PIN)
+    to_fix = again.rows("contact", equals={"review_state": "to_fix"})
+    assert [r.data["person_id"] for r in to_fix] == [person_id]
+    conn = sqlite3.connect(path)
+    names = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
+    assert "row_state" not in names and "row_to_fix" in names
+    sql = "SELECT id FROM row WHERE entity = 'contact' AND state = 'to_fix' AND deleted = 0"
+    plan = " ".join(r[3] for r in conn.execute(f"EXPLAIN QUERY PLAN {sql}"))
+    assert "USING INDEX row_to_fix" in plan, plan
+    conn.close()
     again.close()
