@@ -136,6 +136,9 @@ def main(argv: list[str] | None = None) -> None:
         star_file.write_text(build(cached, args.persons, args.contacts))
         build_s = time.perf_counter() - start
     star = star_file.read_text()
+    # A file cached by an older version is upgraded here, once: the cold starts below
+    # time opening the store, not its one-off schema migration.
+    LocalStore(cached).close()
 
     with workdir() as tmp:
         work = Path(tmp)
