@@ -53,6 +53,15 @@ def _as_written_by_v3(path: Path) -> None:
     conn.close()
 
 
+def _downgrade(path: Path, version: int, *statements: str) -> None:
+    """Turn a current file back into what schema `version` wrote."""
+    conn = sqlite3.connect(path, isolation_level=None)
+    for statement in statements:
+        conn.execute(statement)
+    conn.execute(f"PRAGMA user_version = {version}")
+    conn.close()
+
+
 def test_indexed_reads_match_what_the_data_says(tmp_path: Path) -> None:
     store, person_id, _ = _phone_with_history(tmp_path)
     latest = store.rows("contact", order_by="occurred_at", descending=True, limit=3)
@@ -116,11 +125,8 @@ def test_v7_indexes_only_rows_that_name_another_and_reads_still_use_it(tmp_path:
     before = store.pathway(person_id)
     store.close()
     path = tmp_path / "relais.sqlite3"
-    conn = sqlite3.connect(path, isolation_level=None)
-    conn.execute("DROP INDEX row_link")
-    conn.execute("CREATE INDEX row_link ON row (entity, link_id)")  # as v4 to v6 left it
-    conn.execute("PRAGMA user_version = 6")
-    conn.close()
+    # As v4 to v6 left it.
+    _downgrade(path, 6, "DROP INDEX row_link", "CREATE INDEX row_link ON row (entity, link_id)")
 
     again = LocalStore(path)
     again.unlock(TEST_PIN)
@@ -145,11 +151,8 @@ def test_v8_indexes_only_contacts_to_fix_and_their_lookup_uses_it(tmp_path: Path
     store, person_id, _ = _phone_with_history(tmp_path)
     store.close()
     path = tmp_path / "relais.sqlite3"
-    conn = sqlite3.connect(path, isolation_level=None)
-    conn.execute("DROP INDEX row_to_fix")
-    conn.execute("CREATE INDEX row_state ON row (entity, state)")  # as v4 to v7 left it
-    conn.execute("PRAGMA user_version = 7")
-    conn.close()
+    # As v4 to v7 left it.
+    _downgrade(path, 7, "DROP INDEX row_to_fix", "CREATE INDEX row_state ON row (entity, state)")
 
     again = LocalStore(path)
     again.unlock(TEST_PIN)
