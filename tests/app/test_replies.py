@@ -56,7 +56,7 @@ def _as_model(raw: bytes) -> PullPage:
         [_row(), _row(entity="contact", deleted=True, data={})],
         [{k: v for k, v in _row().items() if k != "deleted"}],  # `deleted` defaults to False
         [_row(version="8")],  # a number as text: the model converts it
-        [_row(data={"count": 2**70})],  # beyond 64 bits: orjson refuses, the model reads it
+        [_row(data={"count": 2**70})],  # beyond 64 bits, as the standard library reads it
         [],
     ],
 )
