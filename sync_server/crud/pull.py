@@ -67,21 +67,16 @@ _PURGE_FLOOR = sa_select(_STATE.purge_floor_txid, _STATE.purge_floor_version).wh
 # table's statistics lag behind a large push (autovacuum analyses it up to a minute
 # later), the planner rather read, cast and sorted every row of the cité: 17 ms a
 # page of 1,000 at 5,000 rows, growing with the cité, instead of 2 ms. With sorts
-# off, the ordered index walk is the plan whatever the statistics say. Set with
-# the purge floor read (no round trip of its own) when the page has a cursor.
+# off, the ordered index walk is the plan whatever the statistics say. Set by the
+# purge floor read, which PostgreSQL pages therefore always make (no round trip of
+# its own).
 _NO_SORT: ColumnClause[str] = literal_column("set_config('enable_sort', 'off', true)")
 _PURGE_FLOOR_NO_SORT = _PURGE_FLOOR.add_columns(_NO_SORT)
-_NO_SORT_ALONE = sa_select(_NO_SORT)
 
 
 def _purge_floor(session: Session, pg: bool) -> Position:
-    conn = session.connection()
-    floor = conn.execute(_PURGE_FLOOR_NO_SORT if pg else _PURGE_FLOOR).first()
-    if floor is None:
-        if pg:
-            conn.execute(_NO_SORT_ALONE)
-        return Position(0, 0)
-    return Position(floor[0], floor[1])
+    floor = session.connection().execute(_PURGE_FLOOR_NO_SORT if pg else _PURGE_FLOOR).first()
+    return Position(0, 0) if floor is None else Position(floor[0], floor[1])
 
 
 @dataclass
@@ -174,12 +169,11 @@ def pull_page(session: Session, *, cite_id: str, cursor: str | None, limit: int)
     """`pull_rows` without decoding the rows' data (what the pull route serves)."""
     position = decode_cursor(cursor)
     pg = is_postgres(session)
-    if position is not None:
-        if position < _purge_floor(session, pg):
+    if position is not None or pg:  # on PostgreSQL the read also turns sorts off
+        floor = _purge_floor(session, pg)
+        if position is not None and position < floor:
             # Tombstones this client never saw are gone: it must start again from scratch.
             return PullPage(rows=[], cursor="", has_more=False, reset_required=True)
-    elif pg:
-        session.connection().execute(_NO_SORT_ALONE)
 
     stmt = _page_statement(pg, position is not None)
     params = {"cite_id": cite_id, "limit": limit + 1}
