@@ -222,11 +222,7 @@ class SyncClient:
         (read here, not in the helper thread: it never touches the store)."""
         if not self._pull_with_push or batch.more:
             return {}
-        params: dict[str, Any] = {"then_pull": "true", "limit": self._pull_limit}
-        cursor = self._store.cursor()
-        if cursor is not None:
-            params["cursor"] = cursor
-        return params
+        return {"then_pull": "true", **self._page_params(self._store.cursor())}
 
     def _send_batch(self, batch: PendingBatch, bearer: str, params: dict[str, Any]) -> PushReply:
         return self._call(
@@ -298,10 +294,15 @@ class SyncClient:
                 cursor = page.cursor
 
     def _fetch_page(self, cursor: str | None, bearer: str) -> PullPage:
+        params = self._page_params(cursor)
+        return self._call("GET", "/sync/pull", read_pull_page, params=params, bearer=bearer)
+
+    def _page_params(self, cursor: str | None) -> dict[str, Any]:
+        """Which pull page to serve: `limit` rows after `cursor` (from the start without)."""
         params: dict[str, Any] = {"limit": self._pull_limit}
         if cursor is not None:
             params["cursor"] = cursor
-        return self._call("GET", "/sync/pull", read_pull_page, params=params, bearer=bearer)
+        return params
 
     def _bearer(self) -> str:
         session = self._store.session()
