@@ -9,9 +9,9 @@ time: steadier on a shared machine), the same for parsing, and the wall time. Tw
 row counts give the per-row cost ratio, which shows whether the writes slow down as
 the file grows. `--pin` encrypts the store as a phone with a PIN does; `--linked`
 gives every contact a `person_id` among rows/5 random persons (the benchmark of
-`sync_throughput` has none, so its `row_link` index only appends). `--no-orjson` reads
-and writes JSON with the standard library, as a phone build without orjson does
-(`app.fast_json`).
+`sync_throughput` has none, so its `row_link` index only appends). `--no-orjson` writes
+rows with the standard library's JSON, as a phone build without orjson does
+(`app.fast_json`; reading is the same either way).
 """
 
 from __future__ import annotations
@@ -106,7 +106,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--runs", type=int, default=3, help="runs per row count (median)")
     parser.add_argument("--pin", action="store_true", help="store encrypted under a PIN")
     parser.add_argument("--linked", action="store_true", help="contacts linked to persons")
-    parser.add_argument("--no-orjson", action="store_true", help="stdlib JSON, as on a phone")
+    parser.add_argument("--no-orjson", action="store_true", help="stdlib JSON writes (a phone)")
     parser.add_argument("--out", help="JSON output file (default benchmarks/results/...)")
     args = parser.parse_args(argv)
     if args.no_orjson:
