@@ -12,6 +12,7 @@ from sqlalchemy.engine import make_url
 from sqlmodel import Session
 
 from sync_server.settings import Settings
+from sync_server.wal_checkpoint import REQUEST_AUTOCHECKPOINT_PAGES
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 VERSION_SEQUENCE = "record_version_seq"
@@ -39,13 +40,26 @@ def _configure_sqlite(engine: Engine) -> None:
         cur.execute("PRAGMA journal_mode=WAL")
         cur.execute("PRAGMA foreign_keys=ON")
         cur.execute("PRAGMA busy_timeout=10000")
-        cur.execute("PRAGMA synchronous=NORMAL")
+        # FULL: a commit is on disk (the WAL fsynced) before the push is answered; the
+        # phone then deletes the acknowledged ops, so a commit lost to a power cut
+        # would lose them for good. NORMAL would only fsync at checkpoints.
+        cur.execute("PRAGMA synchronous=FULL")
+        # Checkpoints run in the server's background thread (wal_checkpoint.py).
+        cur.execute(f"PRAGMA wal_autocheckpoint={REQUEST_AUTOCHECKPOINT_PAGES}")
         cur.close()
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
         mode = conn.get_execution_options().get("sqlite_begin", "DEFERRED")
         conn.exec_driver_sql(f"BEGIN {mode}")
+
+
+def sqlite_file(engine: Engine) -> Path | None:
+    """The SQLite database file of `engine` (None for PostgreSQL or in-memory)."""
+    url = engine.url
+    if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:":
+        return None
+    return Path(url.database)
 
 
 def is_postgres(session_or_engine: Session | Engine) -> bool:

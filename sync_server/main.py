@@ -19,10 +19,11 @@ from domain.sync import MIN_SCHEMA_VERSION, PushRequest
 from sync_server.api.body import readable_errors
 from sync_server.api.main import api_router
 from sync_server.crud.push import TransientDbError
-from sync_server.db import make_engine, migrate
+from sync_server.db import make_engine, migrate, sqlite_file
 from sync_server.deps import DEVICE_REVOKED, DeviceRevoked, SchemaTooOld
 from sync_server.hardening import install as install_hardening
 from sync_server.settings import Settings
+from sync_server.wal_checkpoint import WalCheckpointer
 
 DATABASE_BUSY = "Serveur momentanément occupé : rien n'a été perdu, réessayez dans un instant."
 BUSY_RETRY_AFTER_S = 5
@@ -56,9 +57,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             # Threads running `def` routes and dependencies (anyio's default: 40).
             anyio.to_thread.current_default_thread_limiter().total_tokens = settings.worker_threads
         settle_heap()
+        path = sqlite_file(engine)
+        checkpointer = WalCheckpointer(path).start() if path is not None else None
+        app.state.wal_checkpointer = checkpointer
         try:
             yield
         finally:
+            if checkpointer is not None:
+                checkpointer.stop()
             engine.dispose()
 
     app = FastAPI(title="Relais — serveur de synchronisation", version="0.1.0", lifespan=lifespan)
