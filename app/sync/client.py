@@ -172,14 +172,15 @@ class SyncClient:
     def _push(
         self, report: SyncReport, notify: Callable[[SyncProgress], None]
     ) -> tuple[bool, PullPage | None]:
-        """Push every pending op, sending batch n+1 while batch n's answers are stored.
+        """Push every pending op, preparing batch n+1 while batch n is on its way.
 
-        Batch n+1 (the pending ops after batch n's last `device_seq`) leaves once the
-        server has answered batch n, so the server has committed n before it reads
-        n+1 (a contact may name a person created in n). The phone stores n's answers
-        while n+1 is on its way. An interruption anywhere leaves unanswered ops
-        pending; the next sync resends them and the server answers `duplicate` for
-        those it had. The helper thread never touches the store and no request
+        Batch n+1 (the pending ops after batch n's last `device_seq`) is read from
+        the outbox and compressed while the server works on batch n, and leaves
+        once the server has answered n, so the server has committed n before it
+        reads n+1 (a contact may name a person created in n). The phone stores n's
+        answers while n+1 is on its way. An interruption anywhere leaves unanswered
+        ops pending; the next sync resends them and the server answers `duplicate`
+        for those it had. The helper thread never touches the store and no request
         outlives this call.
 
         The last batch asks the server for the first pull page too (`then_pull`,
@@ -193,14 +194,15 @@ class SyncClient:
             return False, None
         bearer = self._bearer()
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="relais-push") as ahead:
-            sending = ahead.submit(self._send_batch, batch, bearer, self._page_asked(batch))
+            sending = ahead.submit(self._send_batch, *self._prepared(batch), bearer)
             while True:
+                # Read while the server works: reading batch n+1 needs nothing of n's answer.
+                following = self._store.pending_batch(self._push_batch, after_seq=batch.last_seq)
+                prepared = self._prepared(following) if following.op_ids else None
                 answer = sending.result()
                 reply = answer.response
-                following = self._store.pending_batch(self._push_batch, after_seq=batch.last_seq)
-                if following.op_ids:
-                    asked = self._page_asked(following)
-                    sending = ahead.submit(self._send_batch, following, bearer, asked)
+                if prepared is not None:
+                    sending = ahead.submit(self._send_batch, *prepared, bearer)
                 # Results first: once stored, a lost connection cannot make them be redone.
                 self._store.apply_push_results(reply.results)
                 self._store.observe_hlc(reply.server_hlc)
@@ -211,11 +213,15 @@ class SyncClient:
                 if any(op_id not in answered for op_id in batch.op_ids):
                     # Sent again, they would get the same answer: stop, keep them pending.
                     raise ServerError("réponse incomplète à l'envoi des saisies")
-                if not following.op_ids:
+                if prepared is None:
                     # Only the last answer's page counts: one asked for by an earlier
                     # batch (ops were written meanwhile) is dropped with its answer.
                     return revoked, answer.page
                 batch = following
+
+    def _prepared(self, batch: PendingBatch) -> tuple[bytes, dict[str, Any]]:
+        """A batch's compressed body and query parameters, made on the calling thread."""
+        return zstandard.ZstdCompressor().compress(batch.body), self._page_asked(batch)
 
     def _page_asked(self, batch: PendingBatch) -> dict[str, Any]:
         """Query parameters asking the first pull page with the last batch's answer
@@ -224,12 +230,12 @@ class SyncClient:
             return {}
         return {"then_pull": "true", **self._page_params(self._store.cursor())}
 
-    def _send_batch(self, batch: PendingBatch, bearer: str, params: dict[str, Any]) -> PushReply:
+    def _send_batch(self, body: bytes, params: dict[str, Any], bearer: str) -> PushReply:
         return self._call(
             "POST",
             "/sync/push",
             read_push_reply,
-            content=zstandard.ZstdCompressor().compress(batch.body),
+            content=body,
             params=params,
             headers={"Content-Encoding": "zstd", "Content-Type": "application/json"},
             bearer=bearer,

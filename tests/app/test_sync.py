@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -310,6 +311,47 @@ def test_a_push_failing_mid_way_keeps_exactly_the_unanswered_batches(
     assert report.pushed == 3 and report.duplicates == 0
     assert len(server.pushed_op_ids) == 4  # two before the failure, two after
     assert set(server.rows) == set(ids) and store.sync_status().pending == 0
+
+
+def test_the_next_batch_is_read_while_one_is_on_its_way_and_sent_after_its_answer(
+    store: LocalStore, server: FakeServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The phone prepares batch n+1 while the server works on n, but sends it only
+    once n is answered (the server must have committed n before it reads n+1)."""
+    for i in range(5):
+        store.create("person", make_local_person(first_name=f"P{i}"))
+    events: list[str] = []
+    second_read = threading.Event()
+    original = store.pending_batch
+
+    def reading(limit: int, after_seq: int | None = None) -> Any:
+        batch = original(limit, after_seq)
+        events.append(f"read {len(batch.op_ids)}")
+        if after_seq is not None:
+            second_read.set()
+        return batch
+
+    def answering(request: httpx.Request) -> httpx.Response:
+        if request.url.path != "/sync/push":
+            return server.handle(request)
+        events.append("push sent")
+        if len(server.pushed_op_ids) == 0:
+            # The first batch's answer waits until the phone has read the next one.
+            assert second_read.wait(5), "batch 2 was not read while batch 1 was on its way"
+        response = server.handle(request)
+        events.append("push answered")
+        return response
+
+    monkeypatch.setattr(store, "pending_batch", reading)
+    with SyncClient(
+        store, "http://relais.test", transport=httpx.MockTransport(answering), push_batch=2
+    ) as client:
+        report = client.sync()
+    assert report.pushed == 5 and store.sync_status().pending == 0
+    assert [len(batch) for batch in server.pushed_op_ids] == [2, 2, 1]
+    pushes = [e for e in events if e.startswith("push")]
+    assert pushes == ["push sent", "push answered"] * 3  # never two batches at once
+    assert events.index("read 2", 1) < events.index("push answered")
 
 
 def test_the_last_push_brings_the_first_pull_page(store: LocalStore, server: FakeServer) -> None:
