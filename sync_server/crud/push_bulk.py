@@ -192,6 +192,8 @@ def _log_conflicts(
     values: dict[str, Any],
     now: dt.datetime,
 ) -> None:
+    if not merged.conflicts and not merged.soft_conflict:
+        return
     base = {"entity": op.entity, "row_id": op.row_id, "cite_id": cite_id, "op_id": op.op_id}
     empty = {"resolved_at": None, "resolved_by": None, "resolution": None}
     for c in merged.conflicts:
@@ -350,7 +352,7 @@ def push_bulk(
             if v["txid"] == TXID_PENDING:
                 v["txid"] = versions.txid
             v["version"] = real(v["version"])
-            v["field_version"] = {k: real(x) for k, x in v["field_version"].items()}
+            v["field_version"] = versions.real_all(v["field_version"])
     for entry in state.ledger_writes.values():
         entry["version"] = real(entry["version"])
     flush_state(session, state)

@@ -25,7 +25,7 @@ TXID_PENDING = -1
 class VersionAllocator:
     def __init__(self) -> None:
         self._count = 0
-        self._real: dict[int, int] = {}
+        self._values: list[int] = []
         self.txid: int | None = None
         """The writing transaction's id on PostgreSQL, read with the versions."""
 
@@ -53,8 +53,15 @@ class VersionAllocator:
                 ).scalar_one()
             )
             values = list(range(top - n + 1, top + 1))
-        self._real = {PLACEHOLDER + i: v for i, v in enumerate(values)}
+        self._values = values
 
     def real(self, version: int | None) -> int | None:
         """The real version of a placeholder; a real version or None as it is."""
-        return None if version is None else self._real.get(version, version)
+        if version is None or version < PLACEHOLDER:
+            return version
+        return self._values[version - PLACEHOLDER]
+
+    def real_all(self, versions: dict[str, int]) -> dict[str, int]:
+        """`versions` with each placeholder replaced (a row's field versions)."""
+        values = self._values
+        return {k: v if v < PLACEHOLDER else values[v - PLACEHOLDER] for k, v in versions.items()}
