@@ -21,6 +21,9 @@ from domain.merge import StoredRow
 from domain.vocabulary import ReviewState
 
 REVIEW_FIELD = "review_state"
+# Read once: an enum member's `.value` is a property call, and this runs per pushed op.
+_RECEIVED = ReviewState.RECEIVED.value
+_TO_FIX = ReviewState.TO_FIX.value
 
 
 def review_loop(
@@ -43,7 +46,7 @@ def review_loop(
     if stored is None:
         # Every new contact enters the supervisor's review queue.
         return _with_received(changes, hlcs, hlc)
-    if stored.values.get(REVIEW_FIELD) != ReviewState.TO_FIX.value:
+    if stored.values.get(REVIEW_FIELD) != _TO_FIX:
         return changes, hlcs
     if (base_version or 0) < stored.field_version.get(REVIEW_FIELD, 0):
         return changes, hlcs  # made before the device saw the "à corriger"
@@ -68,6 +71,6 @@ def _with_received(
     changes: dict[str, Any], hlcs: dict[str, str], hlc: str
 ) -> tuple[dict[str, Any], dict[str, str]]:
     return (
-        {**changes, REVIEW_FIELD: ReviewState.RECEIVED.value},
+        {**changes, REVIEW_FIELD: _RECEIVED},
         {**hlcs, REVIEW_FIELD: hlc},
     )
