@@ -32,7 +32,10 @@ class StoreBase:
         # Autocommit mode: transactions are explicit, see `_tx`.
         self._conn = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
         self._conn.execute("PRAGMA journal_mode = WAL")
-        self._conn.execute("PRAGMA synchronous = NORMAL")
+        # FULL: what a mediator saved is on flash before the screen says so (a phone
+        # that dies at once keeps it). Sync-side writes, which the next sync redoes
+        # if lost, opt out per transaction (`_tx(durable=False)`).
+        self._conn.execute("PRAGMA synchronous = FULL")
         self._conn.execute("PRAGMA foreign_keys = ON")
         # Deleted and overwritten cells are zeroed, not left in free pages.
         self._conn.execute("PRAGMA secure_delete = ON")
@@ -135,18 +138,27 @@ class StoreBase:
         return codec
 
     @contextmanager
-    def _tx(self) -> Iterator[sqlite3.Connection]:
+    def _tx(self, *, durable: bool = True) -> Iterator[sqlite3.Connection]:
+        """One transaction. `durable=False` commits without waiting for the flash (WAL
+        synchronous=NORMAL): only for writes a power cut may undo because the next
+        sync redoes them (pulled pages with their cursor, acknowledgements)."""
         with self._lock:
             if self._conn.in_transaction:  # nested call inside an open transaction
                 yield self._conn
                 return
-            self._conn.execute("BEGIN IMMEDIATE")
+            if not durable:
+                self._conn.execute("PRAGMA synchronous = NORMAL")
             try:
-                yield self._conn
-            except BaseException:
-                self._conn.execute("ROLLBACK")
-                raise
-            self._conn.execute("COMMIT")
+                self._conn.execute("BEGIN IMMEDIATE")
+                try:
+                    yield self._conn
+                except BaseException:
+                    self._conn.execute("ROLLBACK")
+                    raise
+                self._conn.execute("COMMIT")
+            finally:
+                if not durable:
+                    self._conn.execute("PRAGMA synchronous = FULL")
 
     def _meta_codec(self, key: str) -> Codec:
         return Codec(None) if key in PLAIN_META_KEYS else self._c()

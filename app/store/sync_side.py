@@ -40,9 +40,11 @@ class SyncSide(StoreBase):
         """Acked ops leave the outbox; rejected ops stay in it with their reason.
 
         An ack raises the row's server_version to the version our op produced; the
-        pull that follows every push then brings the row's full server state.
+        pull that follows every push then brings the row's full server state. Not
+        waited for on flash: undone by a power cut, the ops are sent again and the
+        server answers `duplicate`.
         """
-        with self._tx() as c:
+        with self._tx(durable=False) as c:
             codec = self._c()
             targets = outbox.settle_many(c, codec, results)
             # Only the error and the version change: one UPDATE per answer, in
@@ -92,8 +94,9 @@ class SyncSide(StoreBase):
             rows.save_pulled(c, codec, self._index, out)
 
     def apply_pull_page(self, pulled: Sequence[Pulled], cursor: str | None) -> None:
-        """Apply a page and move the cursor in the same transaction."""
-        with self._tx():
+        """Apply a page and move the cursor in the same transaction (not waited for on
+        flash: a page a power cut undoes is pulled again from the cursor kept with it)."""
+        with self._tx(durable=False):
             self.apply_pulled(pulled)
             self.set_cursor(cursor)
 
@@ -111,7 +114,8 @@ class SyncSide(StoreBase):
             parsed = Hlc.parse(remote)
         except ValueError:
             return  # a garbled server clock must not block a sync
-        with self._tx():
+        # Lost to a power cut, the clock is pulled forward again by the next sync.
+        with self._tx(durable=False):
             self._set_meta("hlc_last", self._clock.observe(parsed).encode())
 
     def record_sync(self, *, ok: bool, error: str | None) -> None:
