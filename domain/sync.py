@@ -134,11 +134,13 @@ def normalised_push(payload: Any) -> PushRequest | None:
         entity: iter(_SETS_JSON[entity].to_python(models, mode="json", exclude_unset=True))
         for entity, models in groups.items()
     }
-    # The typed op's fields are `Op`'s, in the same order; only `set` changes form.
-    ops = [
-        _trusted(Op, {**o.__dict__, "set": next(sets[o.entity])}, o.__pydantic_fields_set__)
-        for o in typed.ops
-    ]
+    ops: list[Op] = []
+    for typed_op in typed.ops:
+        # The typed op's fields are `Op`'s, in the same order: its dict becomes the
+        # Op's (a copy would cost as much as the rest of this loop); only `set` changes.
+        fields = typed_op.__dict__
+        fields["set"] = next(sets[typed_op.entity])
+        ops.append(_trusted(Op, fields, typed_op.__pydantic_fields_set__))
     values = {"protocol": typed.protocol, "schema_version": typed.schema_version, "ops": ops}
     return _trusted(PushRequest, values, typed.__pydantic_fields_set__)
 
