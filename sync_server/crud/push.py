@@ -219,8 +219,9 @@ def _validate(op: Op, role: str, *, normalised: bool = False) -> tuple[dict[str,
         except FieldsError as exc:
             raise OpRejected(str(exc)) from None
     if role == Role.MEDIATOR:
-        forbidden = sorted(set(values) & SUPERVISOR_ONLY_FIELDS.get(op.entity, frozenset()))
-        if forbidden:
+        reserved = SUPERVISOR_ONLY_FIELDS.get(op.entity)
+        if reserved is not None and not reserved.isdisjoint(values):
+            forbidden = sorted(reserved.intersection(values))
             raise OpRejected(f"champ(s) réservé(s) aux superviseurs : {', '.join(forbidden)}")
     try:
         hlc = Hlc.parse(op.hlc)
