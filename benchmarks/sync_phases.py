@@ -65,10 +65,17 @@ def push_all(store: LocalStore, session: Session, user: AppUser, device: Device,
         if not batch.op_ids:
             break
         body = t("phone: compress", lambda: zstandard.ZstdCompressor().compress(batch.body))  # noqa: B023
-        request = t("server: decompress+parse", lambda: decode_push_body(body, "zstd", 1 << 30))  # noqa: B023
+        decoded = t("server: decompress+parse", lambda: decode_push_body(body, "zstd", 1 << 30))  # noqa: B023
         results = t(
             "server: merge+write",
-            lambda: push_ops(session, user=user, device=device, ops=request.ops, clock=clock),  # noqa: B023
+            lambda: push_ops(
+                session,
+                user=user,
+                device=device,
+                ops=decoded.request.ops,  # noqa: B023
+                clock=clock,
+                normalised=decoded.normalised,  # noqa: B023
+            ),
         )
         t("server: commit", session.commit)
         reply = PushResponse(results=results, server_hlc=clock.now().encode())

@@ -6,11 +6,20 @@ MIN_SCHEMA_VERSION up (changes are additive) and answers 426 below it.
 
 from __future__ import annotations
 
-from typing import Any, Literal, NamedTuple
+from typing import Annotated, Any, Literal, NamedTuple, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
+from pydantic_core import SchemaSerializer
 
-from domain.entities import EntityName, RowId
+from domain.entities import (
+    ContactFields,
+    EntityName,
+    EventFields,
+    FollowupFields,
+    OrientationFields,
+    PersonFields,
+    RowId,
+)
 
 PROTOCOL = 1
 SCHEMA_VERSION = 1
@@ -39,18 +48,116 @@ class _Versioned(BaseModel):
 MAX_BIGINT = 2**63 - 1
 
 
-class Op(_Strict):
+class _OpHead(_Strict):
     op_id: RowId
     device_seq: int = Field(ge=0, le=MAX_BIGINT)
     entity: EntityName
     row_id: RowId
     hlc: str = Field(min_length=5, max_length=80)
     base_version: int | None = Field(default=None, ge=0, le=MAX_BIGINT)
+
+
+class Op(_OpHead):
     set: dict[str, Any] = Field(default_factory=dict)
 
 
 class PushRequest(_Versioned):
     ops: list[Op] = Field(max_length=MAX_PUSH_OPS)
+
+
+# A push batch validated in one pass, each op's `set` typed as its entity's fields
+# (`domain.entities.FIELD_MODELS`): the server's fast path, `normalised_push`.
+
+
+class _EventOp(_OpHead):
+    entity: Literal["event"]
+    set: EventFields = Field(default_factory=EventFields)
+
+
+class _PersonOp(_OpHead):
+    entity: Literal["person"]
+    set: PersonFields = Field(default_factory=PersonFields)
+
+
+class _ContactOp(_OpHead):
+    entity: Literal["contact"]
+    set: ContactFields = Field(default_factory=ContactFields)
+
+
+class _OrientationOp(_OpHead):
+    entity: Literal["orientation"]
+    set: OrientationFields = Field(default_factory=OrientationFields)
+
+
+class _FollowupOp(_OpHead):
+    entity: Literal["followup"]
+    set: FollowupFields = Field(default_factory=FollowupFields)
+
+
+_TypedOp = Annotated[
+    _EventOp | _PersonOp | _ContactOp | _OrientationOp | _FollowupOp,
+    Field(discriminator="entity"),
+]
+
+
+class _TypedPushRequest(_Versioned):
+    ops: list[_TypedOp] = Field(max_length=MAX_PUSH_OPS)
+
+
+# One list per entity: a serializer of the union costs twice as much per set.
+_SETS_JSON: dict[str, SchemaSerializer] = {
+    "event": TypeAdapter(list[EventFields]).serializer,
+    "person": TypeAdapter(list[PersonFields]).serializer,
+    "contact": TypeAdapter(list[ContactFields]).serializer,
+    "orientation": TypeAdapter(list[OrientationFields]).serializer,
+    "followup": TypeAdapter(list[FollowupFields]).serializer,
+}
+
+
+def normalised_push(payload: Any) -> PushRequest | None:
+    """`PushRequest.model_validate(payload)` with every op's `set` already as
+    `normalise_fields` returns it (its canonical JSON form, the fields the op set),
+    validated in one pass for the whole batch; None if any part of `payload` fails.
+
+    The same validators see the same input as the op-by-op path, so a batch taken
+    here yields what that path yields; when it fails, the caller takes that path,
+    which tells which op is wrong and why.
+    """
+    try:
+        typed = _TypedPushRequest.model_validate(payload)
+    except ValidationError:
+        return None
+    groups: dict[str, list[BaseModel]] = {}
+    for typed_op in typed.ops:
+        groups.setdefault(typed_op.entity, []).append(typed_op.set)
+    sets = {
+        entity: iter(_SETS_JSON[entity].to_python(models, mode="json", exclude_unset=True))
+        for entity, models in groups.items()
+    }
+    ops: list[Op] = []
+    for typed_op in typed.ops:
+        # The typed op's fields are `Op`'s, in the same order: its dict becomes the
+        # Op's (a copy would cost as much as the rest of this loop); only `set` changes.
+        fields = typed_op.__dict__
+        fields["set"] = next(sets[typed_op.entity])
+        ops.append(_trusted(Op, fields, typed_op.__pydantic_fields_set__))
+    values = {"protocol": typed.protocol, "schema_version": typed.schema_version, "ops": ops}
+    return _trusted(PushRequest, values, typed.__pydantic_fields_set__)
+
+
+_M = TypeVar("_M", bound=BaseModel)
+
+
+def _trusted(cls: type[_M], values: dict[str, Any], fields_set: set[str]) -> _M:
+    """A `cls` of values pydantic has just validated, without validating them again:
+    what `model_construct` does when no field is left to default, at a fraction of
+    its cost (500 ops per batch)."""
+    model = object.__new__(cls)
+    object.__setattr__(model, "__dict__", values)
+    object.__setattr__(model, "__pydantic_fields_set__", fields_set)
+    object.__setattr__(model, "__pydantic_extra__", None)
+    object.__setattr__(model, "__pydantic_private__", None)
+    return model
 
 
 class OpResult(_Strict):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import zlib
+from dataclasses import dataclass
 from typing import Any
 
 import orjson
@@ -12,7 +13,7 @@ import zstandard
 from fastapi import HTTPException, Request, status
 from pydantic import ValidationError
 
-from domain.sync import MIN_SCHEMA_VERSION, PushRequest
+from domain.sync import MIN_SCHEMA_VERSION, PushRequest, normalised_push
 from sync_server.deps import SchemaTooOld, SettingsDep
 
 
@@ -61,7 +62,14 @@ def readable_errors(exc: ValidationError | Any) -> str:
     return "Requête invalide — " + " ; ".join(parts)
 
 
-async def read_push_request(request: Request, settings: SettingsDep) -> PushRequest:
+@dataclass(frozen=True, slots=True)
+class DecodedPush:
+    request: PushRequest
+    normalised: bool
+    """Every op's `set` is already as `normalise_fields` returns it (for `push_ops`)."""
+
+
+async def read_push_request(request: Request, settings: SettingsDep) -> DecodedPush:
     limit = settings.max_body_bytes
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > limit:
@@ -84,8 +92,12 @@ def _parse(data: bytes) -> Any:
         return json.loads(data)
 
 
-def decode_push_body(raw: bytes, encoding: str, limit: int) -> PushRequest:
-    """Decompress (within `limit`), parse and validate a push body."""
+def decode_push_body(raw: bytes, encoding: str, limit: int) -> DecodedPush:
+    """Decompress (within `limit`), parse and validate a push body.
+
+    The whole batch is first validated in one pass, sets included; if anything in it
+    fails, the envelope alone is validated here and each op's set later, on its own
+    (`push_ops`), so that a bad op is rejected alone with its reason."""
     data = _decompress(raw, encoding, limit)
     try:
         payload = _parse(data)
@@ -97,7 +109,10 @@ def decode_push_body(raw: bytes, encoding: str, limit: int) -> PushRequest:
     schema_version = payload.get("schema_version")
     if isinstance(schema_version, int) and schema_version < MIN_SCHEMA_VERSION:
         raise SchemaTooOld(schema_version)
+    fast = normalised_push(payload)
+    if fast is not None:
+        return DecodedPush(fast, normalised=True)
     try:
-        return PushRequest.model_validate(payload)
+        return DecodedPush(PushRequest.model_validate(payload), normalised=False)
     except ValidationError as exc:
         raise HTTPException(422, detail=readable_errors(exc)) from None

@@ -19,6 +19,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
@@ -87,8 +88,14 @@ def push_ops(
     ops: list[Op],
     clock: HlcClock,
     now_ms: Callable[[], int] = wall_ms,
+    normalised: bool = False,
 ) -> list[OpResult]:
-    """Apply a batch of ops for `device`; the caller commits."""
+    """Apply a batch of ops for `device`; the caller commits.
+
+    `normalised`: every op's `set` is already as `normalise_fields` returns it (the
+    push body was validated in one pass, `domain.sync.normalised_push`), so the
+    bulk path does not validate the fields again. The op-by-op path below, taken
+    only after a database error, still does: normalising twice changes nothing."""
     begin_write(session)
     try:
         with session.begin_nested():
@@ -99,7 +106,7 @@ def push_ops(
                 ops=ops,
                 clock=clock,
                 now_ms=now_ms,
-                validate=_validate,
+                validate=partial(_validate, normalised=normalised),
                 rejected=OpRejected,
             )
         # The bulk path writes with Core statements behind the ORM's back: objects
@@ -201,16 +208,20 @@ def _write_ledger(
     session.flush()
 
 
-def _validate(op: Op, role: str) -> tuple[dict[str, Any], Hlc]:
+def _validate(op: Op, role: str, *, normalised: bool = False) -> tuple[dict[str, Any], Hlc]:
     if not op.set:
         raise OpRejected("opération vide : aucun champ à écrire")
-    try:
-        values = normalise_fields(op.entity, op.set)
-    except FieldsError as exc:
-        raise OpRejected(str(exc)) from None
+    if normalised:
+        values = op.set
+    else:
+        try:
+            values = normalise_fields(op.entity, op.set)
+        except FieldsError as exc:
+            raise OpRejected(str(exc)) from None
     if role == Role.MEDIATOR:
-        forbidden = sorted(set(values) & SUPERVISOR_ONLY_FIELDS.get(op.entity, frozenset()))
-        if forbidden:
+        reserved = SUPERVISOR_ONLY_FIELDS.get(op.entity)
+        if reserved is not None and not reserved.isdisjoint(values):
+            forbidden = sorted(reserved.intersection(values))
             raise OpRejected(f"champ(s) réservé(s) aux superviseurs : {', '.join(forbidden)}")
     try:
         hlc = Hlc.parse(op.hlc)

@@ -11,10 +11,9 @@ from domain.sync import (
     MAX_PULL_LIMIT,
     OpResult,
     PullResponse,
-    PushRequest,
     PushResponse,
 )
-from sync_server.api.body import read_push_request
+from sync_server.api.body import DecodedPush, read_push_request
 from sync_server.api.compress import json_reply
 from sync_server.crud.pull import CursorError, pull_page
 from sync_server.crud.push import push_ops, split_before_revocation
@@ -49,7 +48,7 @@ def push(
     user: PushingUser,
     clock: ClockDep,
     _schema: SchemaHeader,
-    body: Annotated[PushRequest, Depends(read_push_request)],
+    body: Annotated[DecodedPush, Depends(read_push_request)],
     then_pull: Annotated[bool, Query(description="Answer with the first pull page too")] = False,
     cursor: Annotated[str | None, Query(max_length=200)] = None,
     limit: Annotated[int, Query(ge=1)] = DEFAULT_PULL_LIMIT,
@@ -64,14 +63,15 @@ def push(
     # Read now: the commit below expires the session's objects, and reading them
     # after it would cost a query each.
     revoked_at, cite_id = device.revoked_at, user.cite_id
-    ops, late = split_before_revocation(body.ops, revoked_at)
+    ops, late = split_before_revocation(body.request.ops, revoked_at)
     begin_write(session)
     mark_seen(session, device)  # the sliding session, in the push's own transaction
-    applied = {
-        r.op_id: r for r in push_ops(session, user=user, device=device, ops=ops, clock=clock)
-    }
+    pushed = push_ops(
+        session, user=user, device=device, ops=ops, clock=clock, normalised=body.normalised
+    )
+    applied = {r.op_id: r for r in pushed}
     session.commit()
-    results: list[OpResult] = [applied.get(op.op_id) or late[op.op_id] for op in body.ops]
+    results: list[OpResult] = [applied.get(op.op_id) or late[op.op_id] for op in body.request.ops]
     reply = PushResponse(
         results=results,
         server_hlc=clock.now().encode(),
