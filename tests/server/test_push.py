@@ -14,6 +14,7 @@ from sqlmodel import Session, col, func, select
 from domain.hlc import wall_ms
 from domain.ids import uuid7
 from sync_server.crud import push as push_module
+from sync_server.crud import push_one
 from sync_server.models import Conflict, Record, SyncOp
 from tests.factories import DeviceLogin, contact_values, hlc_at, make_record, op, person_values
 from tests.server.conftest import World
@@ -350,7 +351,7 @@ def test_busy_database_answers_503_and_keeps_nothing(
 ) -> None:
     ops = [op("person", person_values()), op("person", person_values(first_name="Karim"))]
     monkeypatch.setattr(push_module, "push_bulk", _busy)  # forces the op-by-op path...
-    monkeypatch.setattr(push_module, "_apply", _busy)  # ...where the database is busy too
+    monkeypatch.setattr(push_one, "_apply", _busy)  # ...where the database is busy too
     res = client.post("/sync/push", json={"ops": ops}, headers=world.amina.headers)
     assert res.status_code == 503
     assert "réessayez" in res.json()["detail"] and res.headers["Retry-After"] == "5"
@@ -366,7 +367,7 @@ def test_a_unique_violation_is_retried_once_then_applies(
     client: TestClient, session: Session, world: World, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     person = op("person", person_values())
-    real_apply = push_module._apply
+    real_apply = push_one._apply
     calls: list[str] = []
 
     def racing_apply(session: Session, **kwargs: Any) -> Any:
@@ -377,7 +378,7 @@ def test_a_unique_violation_is_retried_once_then_applies(
         return real_apply(session, **kwargs)
 
     monkeypatch.setattr(push_module, "push_bulk", _busy)
-    monkeypatch.setattr(push_module, "_apply", racing_apply)
+    monkeypatch.setattr(push_one, "_apply", racing_apply)
     [result] = push(client, world.amina, [person])
     assert result["outcome"] == "applied"
     assert calls == [person["op_id"], person["op_id"]]

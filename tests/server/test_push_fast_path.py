@@ -17,6 +17,7 @@ from domain.sync import Op, PushRequest
 from domain.vocabulary import Role
 from sync_server.api.body import decode_push_body, readable_errors
 from sync_server.crud import push as push_module
+from sync_server.crud import push_rules
 from sync_server.models import Record, SyncOp
 from tests.factories import contact_values, op, person_values
 from tests.server.conftest import World
@@ -31,7 +32,7 @@ def normalised_sets(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
         seen.append(values)
         return normalise_fields(entity, values)
 
-    monkeypatch.setattr(push_module, "normalise_fields", spy)
+    monkeypatch.setattr(push_rules, "normalise_fields", spy)
     return seen
 
 
@@ -116,7 +117,7 @@ def test_a_valid_batch_is_applied_without_normalising_op_by_op(
         pytest.param({"first_name": "Karim", "shoe_size": 44}, False, id="unknown-field"),
         pytest.param({"gender": "x"}, False, id="bad-enum"),
         pytest.param({"merged_into": "pas-un-uuid"}, False, id="bad-uuid"),
-        # Valid fields: the batch takes the fast path, and `_validate` still refuses.
+        # Valid fields: the batch takes the fast path, and `validate_op` still refuses.
         pytest.param({}, True, id="empty-set"),
         pytest.param({"review_state": "validated"}, True, id="supervisor-only"),
     ],
@@ -131,7 +132,7 @@ def test_one_bad_op_is_rejected_alone_with_the_reason_of_the_op_by_op_path(
 ) -> None:
     wrong = op("contact" if "review_state" in bad else "person", bad)
     with pytest.raises(push_module.OpRejected) as before:  # the reason without the fast path
-        push_module._validate(Op.model_validate(wrong), Role.MEDIATOR)
+        push_rules.validate_op(Op.model_validate(wrong), Role.MEDIATOR)
     normalised_sets.clear()
     ops = batch(world)
     ops.insert(2, wrong)
