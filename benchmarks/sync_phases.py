@@ -39,9 +39,10 @@ from sync_server.api.body import decode_push_body
 from sync_server.api.routes.sync import encode_reply
 from sync_server.crud.pull import pull_page
 from sync_server.crud.push import push_ops
-from sync_server.db import make_engine
+from sync_server.db import make_engine, sqlite_file
 from sync_server.models import AppUser, Device
 from sync_server.settings import Settings
+from sync_server.wal_checkpoint import WalCheckpointer
 
 T = TypeVar("T")
 
@@ -106,6 +107,9 @@ def run(db: str, rows: int, profile: str | None) -> dict[str, Any]:
         work = Path(tmp)
         with server_db(db, work) as sdb:
             engine = make_engine(Settings(database_url=sdb.url))
+            # As the server process does (sync_server/main.py): checkpoints off the path.
+            path = sqlite_file(engine)
+            checkpointer = WalCheckpointer(path).start() if path is not None else None
             device_id, token = sdb.device_token("pusher")
             pusher = phone(
                 work / "push.sqlite3", "http://x", sdb.user_id, sdb.cite_id, (device_id, token)
@@ -142,6 +146,8 @@ def run(db: str, rows: int, profile: str | None) -> dict[str, Any]:
                 assert len(puller.rows("contact")) == rows
             pusher.close()
             puller.close()
+            if checkpointer is not None:
+                checkpointer.stop()
             engine.dispose()
         floor = floor_median([contact_values("x", i) for i in range(rows)], work)
     if profile:
