@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 from pydantic_core import SchemaSerializer
 
 from domain.entities import (
+    FIELD_MODELS,
     ContactFields,
     EntityName,
     EventFields,
@@ -106,11 +107,8 @@ class _TypedPushRequest(_Versioned):
 
 # One list per entity: a serializer of the union costs twice as much per set.
 _SETS_JSON: dict[str, SchemaSerializer] = {
-    "event": TypeAdapter(list[EventFields]).serializer,
-    "person": TypeAdapter(list[PersonFields]).serializer,
-    "contact": TypeAdapter(list[ContactFields]).serializer,
-    "orientation": TypeAdapter(list[OrientationFields]).serializer,
-    "followup": TypeAdapter(list[FollowupFields]).serializer,
+    entity: TypeAdapter(list[model]).serializer  # type: ignore[valid-type]
+    for entity, model in FIELD_MODELS.items()
 }
 
 
@@ -140,18 +138,18 @@ def normalised_push(payload: Any) -> PushRequest | None:
         # Op's (a copy would cost as much as the rest of this loop); only `set` changes.
         fields = typed_op.__dict__
         fields["set"] = next(sets[typed_op.entity])
-        ops.append(_trusted(Op, fields, typed_op.__pydantic_fields_set__))
+        ops.append(trusted_model(Op, fields, typed_op.__pydantic_fields_set__))
     values = {"protocol": typed.protocol, "schema_version": typed.schema_version, "ops": ops}
-    return _trusted(PushRequest, values, typed.__pydantic_fields_set__)
+    return trusted_model(PushRequest, values, typed.__pydantic_fields_set__)
 
 
 _M = TypeVar("_M", bound=BaseModel)
 
 
-def _trusted(cls: type[_M], values: dict[str, Any], fields_set: set[str]) -> _M:
-    """A `cls` of values pydantic has just validated, without validating them again:
-    what `model_construct` does when no field is left to default, at a fraction of
-    its cost (500 ops per batch)."""
+def trusted_model(cls: type[_M], values: dict[str, Any], fields_set: set[str]) -> _M:
+    """A `cls` of values already validated (by pydantic, or built by our own code),
+    without validating them again: what `model_construct` does when no field is left
+    to default, at a fraction of its cost (~8 µs; a batch builds 500 ops and results)."""
     model = object.__new__(cls)
     object.__setattr__(model, "__dict__", values)
     object.__setattr__(model, "__pydantic_fields_set__", fields_set)

@@ -24,7 +24,7 @@ from domain.hlc import HlcClock, is_ahead
 from domain.ids import uuid7
 from domain.merge import MergeResult, StoredRow, merge_op
 from domain.review_loop import review_loop
-from domain.sync import CLOCK_TOLERANCE_MS, Op, OpResult
+from domain.sync import CLOCK_TOLERANCE_MS, Op, OpResult, trusted_model
 from sync_server.crud.bulk_write import insert_many, update_many
 from sync_server.crud.push_state import (
     LEDGER,
@@ -49,27 +49,16 @@ class BulkRejected(Exception):
 def fast_result(
     op_id: str, outcome: str, version: int | None, clock_flagged: bool, reason: str | None = None
 ) -> OpResult:
-    """An OpResult of values already checked (ours), without pydantic's per-call work.
-
-    `model_construct` costs ~8 µs, a tenth of a new row's whole merge: this sets the
-    same four attributes it sets for a model without defaults left to fill.
-    """
-    result = object.__new__(OpResult)
-    object.__setattr__(
-        result,
-        "__dict__",
-        {
-            "op_id": op_id,
-            "outcome": outcome,
-            "version": version,
-            "reason": reason,
-            "clock_flagged": clock_flagged,
-        },
-    )
-    object.__setattr__(result, "__pydantic_fields_set__", set(_RESULT_FIELDS))
-    object.__setattr__(result, "__pydantic_extra__", None)
-    object.__setattr__(result, "__pydantic_private__", None)
-    return result
+    """An OpResult of values already checked (ours), without pydantic's per-call work
+    (`model_construct` costs ~8 µs, a tenth of a new row's whole merge)."""
+    values = {
+        "op_id": op_id,
+        "outcome": outcome,
+        "version": version,
+        "reason": reason,
+        "clock_flagged": clock_flagged,
+    }
+    return trusted_model(OpResult, values, set(_RESULT_FIELDS))
 
 
 _RESULT_FIELDS = frozenset({"op_id", "outcome", "version", "reason", "clock_flagged"})

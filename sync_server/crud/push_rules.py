@@ -10,6 +10,14 @@ from domain.sync import Op
 from domain.vocabulary import Role
 
 
+class OpRejected(Exception):
+    """An op that cannot apply; the message is its readable reason."""
+
+
+class TransientDbError(Exception):
+    """The database was busy, not wrong: the whole batch is to be retried later."""
+
+
 def validate_op(op: Op, role: str, *, normalised: bool = False) -> tuple[dict[str, Any], Hlc]:
     if not op.set:
         raise OpRejected("opération vide : aucun champ à écrire")
@@ -30,11 +38,3 @@ def validate_op(op: Op, role: str, *, normalised: bool = False) -> tuple[dict[st
     except ValueError as exc:
         raise OpRejected(str(exc)) from None
     return values, hlc
-
-
-class OpRejected(Exception):
-    """An op that cannot apply; the message is its readable reason."""
-
-
-class TransientDbError(Exception):
-    """The database was busy, not wrong: the whole batch is to be retried later."""
