@@ -24,6 +24,14 @@ CHROMIUM_ARGS = [
 ]
 
 
+_FOCUS_PROBE = """() => {
+  const active = document.activeElement;
+  const inputs = [...document.querySelectorAll('input,textarea')].map(
+    (e) => `${e.tagName} label=${e.getAttribute('aria-label')} value=${JSON.stringify(e.value)}`);
+  return {active: active && active.outerHTML.slice(0, 300), inputs};
+}"""
+
+
 @dataclass
 class Ui:
     page: Page
@@ -62,6 +70,14 @@ class Ui:
         # A courtesy picture must never hide the real error.
         with contextlib.suppress(Exception):
             self.shot(f"FAILED-{re.sub(r'[^A-Za-z0-9]+', '-', step)[:40]}")
+
+    def note_focus(self, name: str) -> None:
+        """Write beside the screenshots which element has the focus and what every
+        text input holds: what Flutter web did with a lost keystroke."""
+        with contextlib.suppress(Exception):
+            state = self.page.evaluate(_FOCUS_PROBE)
+            self.shots.mkdir(parents=True, exist_ok=True)
+            (self.shots / f"{self._n[0]:02d}-{name}.focus.txt").write_text(repr(state) + "\n")
 
     def click_when_still(self, target: Locator) -> None:
         """Click once the control has stopped moving. Focusing a field makes Flutter
@@ -112,7 +128,10 @@ class Ui:
             raise
 
     def see(self, text: str | re.Pattern[str], timeout: float = 15_000) -> Locator:
-        loc = self.page.get_by_text(text).first
+        # Flutter puts a text either in a DOM text node or, when it folds it into a
+        # node with children (seen: a banner merged with the heading below it), in
+        # that node's aria-label: on screen either way.
+        loc = self.page.get_by_text(text).or_(self.page.get_by_label(text)).first
         try:
             expect(loc).to_be_visible(timeout=timeout)
         except AssertionError:
