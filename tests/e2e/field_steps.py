@@ -61,14 +61,14 @@ def go(ui: Ui, tab: str) -> None:
 def open_person(ui: Ui, query: str, name: str) -> None:
     go(ui, "Personnes")
     # The tab shows the last search typed (kept until the app locks), or the hint.
-    expect(ui.page.get_by_role("textbox", name=SEARCH, exact=True)).to_be_visible()
+    box = ui.page.get_by_role("textbox", name=SEARCH, exact=True)
+    expect(box).to_be_visible()
     # Right after a tab switch the new screen can render twice, and the box then
     # shows the letters typed while the app never got them (seen on a loaded machine;
     # the screenshot shows an empty field). Typing the same text again changes
     # nothing the field would report, so do what a person does: tap elsewhere, tap
     # the field again, erase and type again.
     results = ui.page.get_by_text(re.compile(r"\d+ personne\(s\)")).first
-    box = ui.page.get_by_role("textbox", name=SEARCH, exact=True)
     for attempt in range(3):
         if attempt:
             ui.page.get_by_text("Personnes", exact=True).first.click()

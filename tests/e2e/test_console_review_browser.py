@@ -49,10 +49,10 @@ def _section(ui: Ui, name: str) -> None:
 
 
 def _open_row(ui: Ui, when: str) -> None:
-    """Open the contact of the row dated `when` and check the panel shows that date.
-    A click can land on the row below when the table re-lays out under it (seen:
-    the side panel opening narrows it): a person sees the wrong contact open and
-    clicks again."""
+    """Open the contact of the row dated `when` and check the panel opened is that
+    contact's (its history repeats the date). A click can land on the row below when
+    the table re-lays out under it (seen: the side panel opening narrows it): a person
+    sees the wrong contact open and clicks again."""
     row = ui.page.get_by_role("row", name=when)  # a regex with "/" trips Playwright
     shown = ui.page.get_by_text(when)  # in the row, and in the open panel's history
     for _ in range(3):
