@@ -16,7 +16,7 @@ import pytest
 from playwright.sync_api import Browser, expect
 
 from scripts.processes import free_port, seed_server, start_app, start_server
-from tests.e2e.test_console_insight_browser import _api_token, _login, _nav
+from tests.e2e.test_console_insight_browser import _api_token, _login
 from tests.e2e.ui import DESKTOP, Ui
 
 pytestmark = [pytest.mark.browser, pytest.mark.processes]
@@ -46,7 +46,7 @@ def test_admin_reads_the_audit_journal(browser: Browser, out_dir: Path) -> None:
 
         admin = Ui.open(browser, console.url, out_dir / "admin", DESKTOP)
         _login(admin, "admin")
-        _nav(admin, "Journal d'audit")
+        admin.section("Journal d'audit")
         admin.see("Qui a fait quoi et quand", timeout=20_000)
         admin.see("Lecture d'une fiche personne")
         admin.see("Export CSV des contacts")

@@ -36,11 +36,6 @@ def _login(ui: Ui, username: str) -> None:
         ui.see("Relais · Console de supervision")
 
 
-def _nav(ui: Ui, section: str) -> None:
-    # A rail destination reads as "<label> Onglet i sur n" (Flutter's French strings).
-    ui.page.get_by_role("button", name=re.compile(f"^{section} Onglet")).click()
-
-
 def _api_token(server_url: str, username: str) -> dict[str, str]:
     res = httpx.post(
         f"{server_url}/auth/login",
@@ -62,7 +57,7 @@ def test_supervisor_indicators_exports_and_admin_enrolment(browser: Browser, out
         desk = Ui.open(browser, console.url, out_dir / "supervisor", DESKTOP)
         _login(desk, "sophie")
         expect(desk.page.get_by_role("button", name=re.compile("^Administration"))).to_have_count(0)
-        _nav(desk, "Indicateurs")
+        desk.section("Indicateurs")
         desk.see(f"Indicateurs · {expected['period_label']}")
         desk.see(f"dont {expected['anonymous_contacts']} anonymes")
         desk.see(f"Contacts : {expected['contacts']}")  # the weekly chart's legend
@@ -77,7 +72,7 @@ def test_supervisor_indicators_exports_and_admin_enrolment(browser: Browser, out
         desk.page.wait_for_timeout(1500)
         desk.shot("indicators-previous-quarter")
 
-        _nav(desk, "Exports")
+        desk.section("Exports")
         desk.see("Rapport trimestriel (Excel)")
         desk.chip("Rouher").click()  # the report for one QPV
         desk.see(re.compile(r"Exports · .* · QPV Rouher"))
@@ -94,7 +89,7 @@ def test_supervisor_indicators_exports_and_admin_enrolment(browser: Browser, out
 
         admin = Ui.open(browser, console.url, out_dir / "admin", DESKTOP)
         _login(admin, "admin")
-        _nav(admin, "Administration")
+        admin.section("Administration")
         admin.see("Nouveau compte")
         admin.fill("Identifiant", "lucie")
         admin.fill("Nom affiché", "Lucie Martin")

@@ -43,11 +43,6 @@ def console(browser: Browser, out_dir: Path) -> Iterator[Console]:
         server.stop()
 
 
-def _section(ui: Ui, name: str) -> None:
-    # A rail destination reads as a button named "<label> Onglet n sur m".
-    ui.page.get_by_role("button", name=re.compile(rf"^{name}\b")).click()
-
-
 def _open_row(ui: Ui, when: str) -> None:
     """Open the contact of the row dated `when` and check the panel opened is that
     contact's (its history repeats the date). A click can land on the row below when
@@ -67,7 +62,7 @@ def _open_row(ui: Ui, when: str) -> None:
 
 def test_review_queue_sends_a_contact_back_with_a_comment(console: Console) -> None:
     ui = console.ui
-    _section(ui, "Revue")
+    ui.section("Revue")
     ui.see(re.compile(r"Revue des contacts \(\d+\)"))
     expect(ui.chip("Reçu")).to_be_checked()
     expect(ui.button("Ouvrir").first).to_be_visible()
@@ -97,7 +92,7 @@ def test_review_queue_sends_a_contact_back_with_a_comment(console: Console) -> N
 
 def test_conflict_duplicates_and_pathway(console: Console) -> None:
     ui = console.ui
-    _section(ui, "Conflits")
+    ui.section("Conflits")
     ui.see("Conflits à arbitrer (1)")
     ui.see("Aïcha N'DIAYE · Inscrit à France Travail")
     ui.see(re.compile(r"par Amina Diallo, reçu le"))
@@ -108,7 +103,7 @@ def test_conflict_duplicates_and_pathway(console: Console) -> None:
     ui.see("Aucun conflit en attente.")
     ui.shot("conflict-resolved")
 
-    _section(ui, "Doublons")
+    ui.section("Doublons")
     ui.see(re.compile(r"même téléphone"))
     ui.see("Mohammed BEN YAHIA")
     ui.see("Téléphone : •• •• •• •• 67")
@@ -122,7 +117,7 @@ def test_conflict_duplicates_and_pathway(console: Console) -> None:
     ui.see("Aucune fusion.")
     ui.shot("unmerged")
 
-    _section(ui, "Parcours")
+    ui.section("Parcours")
     ui.fill("Rechercher (nom, prénom ou téléphone)", "ndiaye")
     ui.tap("Rechercher")
     ui.see(re.compile(r"Personnes \(1\)"))

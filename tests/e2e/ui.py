@@ -10,6 +10,7 @@ from typing import Any
 
 from playwright.sync_api import Browser, Locator, Page, expect
 
+from app.screens.console_shell import SECTIONS
 from app.ui.console_widgets import LOADING
 
 PHONE = {"width": 412, "height": 915}
@@ -99,6 +100,24 @@ class Ui:
         except Exception:
             self.failed(f"tap {name}")
             raise
+
+    def section(self, label: str) -> None:
+        """Go to a console section from its rail (a destination reads as "<label>
+        Onglet i sur n", Flutter's French strings). A click that lands while the shell
+        is still rendering is lost (seen right after signing in): check the address
+        and click again, as a person would."""
+        path = next(s.path for s in SECTIONS if s.label == label)
+        name = re.compile(f"^{re.escape(label)} Onglet")
+        destination = self.page.get_by_role("button", name=name)
+        there = re.compile(re.escape(path) + "$")
+        for _ in range(3):
+            self.click_when_still(destination)
+            try:
+                expect(self.page).to_have_url(there, timeout=5_000)
+                return
+            except AssertionError:
+                self.shot(f"section-retry-{label}")
+        expect(self.page).to_have_url(there)
 
     def chip(self, name: str) -> Locator:
         return self.page.get_by_role("checkbox", name=name, exact=True)
