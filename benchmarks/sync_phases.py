@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import cProfile
 import io
-import json
 import pstats
 import time
 from collections import defaultdict
@@ -30,7 +29,8 @@ from sqlmodel import Session
 from app.store import LocalStore
 from app.sync.client import DEFAULT_PULL_PAGE, DEFAULT_PUSH_BATCH
 from app.sync.replies import read_pull_page, read_push_reply
-from benchmarks.common import contact_values, floor_median, server_db, workdir
+from benchmarks.common import contact_values, emit, floor_median, server_db, workdir
+from benchmarks.server_writes import Recorder, replay_figures
 from benchmarks.sync_throughput import fill_outbox, phone
 from domain.hlc import HlcClock
 from domain.runtime import settle_heap
@@ -58,7 +58,14 @@ class Phases:
         return out
 
 
-def push_all(store: LocalStore, session: Session, user: AppUser, device: Device, t: Phases) -> None:
+def push_all(
+    store: LocalStore,
+    session: Session,
+    user: AppUser,
+    device: Device,
+    t: Phases,
+    recorder: Recorder,
+) -> None:
     clock = HlcClock(node="server")
     while True:
         # Read and encoded in one step (`pending_batch` splices the stored JSON).
@@ -79,6 +86,7 @@ def push_all(store: LocalStore, session: Session, user: AppUser, device: Device,
             ),
         )
         t("server: commit", session.commit)
+        recorder.commit()
         reply = PushResponse(results=results, server_hlc=clock.now().encode())
         out = t("server: encode reply", lambda: encode_reply(reply))  # noqa: B023
         parsed = t("phone: parse reply", lambda: read_push_reply(out).response)  # noqa: B023
@@ -124,9 +132,11 @@ def run(db: str, rows: int, profile: str | None) -> dict[str, Any]:
                 push_t = Phases()
                 if profile == "push":
                     prof.enable()
-                start = time.perf_counter()
-                push_all(pusher, session, user, device, push_t)
-                push_total = time.perf_counter() - start
+                recorder = Recorder()
+                with recorder.on(engine):
+                    start = time.perf_counter()
+                    push_all(pusher, session, user, device, push_t, recorder)
+                    push_total = time.perf_counter() - start
                 prof.disable()
                 assert pusher.sync_status().pending == 0
                 puller = phone(
@@ -150,6 +160,8 @@ def run(db: str, rows: int, profile: str | None) -> dict[str, Any]:
                 checkpointer.stop()
             engine.dispose()
         floor = floor_median([contact_values("x", i) for i in range(rows)], work)
+        # On PostgreSQL the bulk rows go through COPY, which the recorder does not see.
+        writes = replay_figures(recorder.transactions, work) if db == "sqlite" else {}
     if profile:
         buf = io.StringIO()
         pstats.Stats(prof, stream=buf).sort_stats("tottime").print_stats(25)
@@ -158,6 +170,8 @@ def run(db: str, rows: int, profile: str | None) -> dict[str, Any]:
         "floor_s": round(floor, 4),
         "push_s": round(push_total, 4),
         "push_phases_s": {k: round(v, 4) for k, v in push_t.seconds.items()},
+        # The push's own bulk statements sent again into a fresh server database.
+        "server_writes_replayed_s": {k: round(v, 4) for k, v in writes.items()},
         "pull_s": round(pull_total, 4),
         "pull_phases_s": {k: round(v, 4) for k, v in pull_t.seconds.items()},
     }
@@ -169,10 +183,25 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
     parser.add_argument("--profile", choices=["push", "pull"])
     parser.add_argument("--runs", type=int, default=3, help="runs; each figure is the minimum")
+    parser.add_argument("--out", help="JSON file (default: benchmarks/results/sync_phases-DB.json)")
     args = parser.parse_args(argv)
     settle_heap()  # as the server and the app do at startup
     runs = [run(args.db, args.rows, args.profile) for _ in range(args.runs)]
-    print(json.dumps(best(runs), indent=2))
+    figures = {"db": args.db, "rows": args.rows, "runs": args.runs, **best(runs)}
+    figures["ratios"] = ratios(figures)
+    emit(f"sync_phases-{args.db}", figures, args.out)
+
+
+def ratios(figures: dict[str, Any]) -> dict[str, float]:
+    """Each figure against the issue's floor, and the push against its own writes."""
+    floor = figures["floor_s"]
+    out = {"push_vs_floor": figures["push_s"] / floor, "pull_vs_floor": figures["pull_s"] / floor}
+    writes = figures["server_writes_replayed_s"]
+    for name, seconds in writes.items():
+        out[f"server_writes_{name}_vs_floor"] = seconds / floor
+    if writes:
+        out["push_vs_server_writes"] = figures["push_s"] / writes["as_stored"]
+    return {k: round(v, 2) for k, v in out.items()}
 
 
 def best(runs: list[dict[str, Any]]) -> dict[str, Any]:
