@@ -15,6 +15,7 @@ from sqlalchemy import JSON, BigInteger, Column, DateTime, Index
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field, SQLModel
 
+from domain.field_stamps import compact_hlc, compact_version, expand_hlc, expand_version
 from domain.ids import uuid7
 
 JSONType = JSON().with_variant(JSONB(), "postgresql")
@@ -110,6 +111,9 @@ class Record(SQLModel, table=True):
     cite_id: str = Field(foreign_key="cite.id", max_length=36)
     person_id: str | None = Field(default=None, index=True, max_length=36)
     data: dict[str, Any] = Field(default_factory=dict, sa_type=JSONType)
+    # Stored compact: only the fields whose stamp is not the record's own
+    # `updated_hlc` / `version` (domain.field_stamps). Read them whole with
+    # `hlc_by_field()` / `version_by_field()`, write them with `store_stamps()`.
     field_hlc: dict[str, str] = Field(default_factory=dict, sa_type=JSONType)
     field_version: dict[str, int] = Field(default_factory=dict, sa_type=JSONType)
     version: int = Field(sa_type=BigInteger)
@@ -121,6 +125,17 @@ class Record(SQLModel, table=True):
     updated_hlc: str = Field(max_length=80)
     created_at: dt.datetime = Field(default_factory=utcnow, sa_type=TZDateTime)
     updated_at: dt.datetime = Field(default_factory=utcnow, sa_type=TZDateTime)
+
+    def hlc_by_field(self) -> dict[str, str]:
+        return expand_hlc(self.data, self.field_hlc, self.updated_hlc)
+
+    def version_by_field(self) -> dict[str, int]:
+        return expand_version(self.data, self.field_version, self.version)
+
+    def store_stamps(self, hlc_by_field: dict[str, str], version_by_field: dict[str, int]) -> None:
+        """Keep full maps compact; call after `data`, `updated_hlc` and `version` are set."""
+        self.field_hlc = compact_hlc(self.data, hlc_by_field, self.updated_hlc)
+        self.field_version = compact_version(self.data, version_by_field, self.version)
 
 
 class SyncOp(SQLModel, table=True):

@@ -20,6 +20,7 @@ from sqlalchemy import insert
 from sqlmodel import Session
 
 from domain.entities import REFERENCE_FIELDS, REQUIRED_ON_CREATE
+from domain.field_stamps import compact_hlc, compact_version
 from domain.hlc import HlcClock, is_ahead
 from domain.ids import uuid7
 from domain.merge import MergeResult, StoredRow, merge_op
@@ -257,6 +258,15 @@ _RECORD_UPDATE = ("person_id", "data", "field_hlc", "field_version", "version", 
                   "deleted", "device_id", "updated_hlc", "updated_at")  # fmt: skip
 
 
+def _compact_stamps(v: dict[str, Any]) -> None:
+    """The row's stamp maps in their stored form (`domain.field_stamps`).
+
+    Placeholder versions compare as the real ones they stand for (distinct, and new),
+    so this runs before they are resolved: only the few stamps left are resolved."""
+    v["field_hlc"] = compact_hlc(v["data"], v["field_hlc"], v["updated_hlc"])
+    v["field_version"] = compact_version(v["data"], v["field_version"], v["version"])
+
+
 def flush_state(session: Session, state: BulkState) -> None:
     """Write the batch: new rows, changed rows, conflicts, ledger entries."""
     new_rows = [r.values for r in state.rows.values() if r.new and r.dirty]
@@ -338,6 +348,7 @@ def push_bulk(
     for row in state.rows.values():
         if row.dirty:
             v = row.values
+            _compact_stamps(v)
             if v["txid"] == TXID_PENDING:
                 v["txid"] = versions.txid
             v["version"] = real(v["version"])

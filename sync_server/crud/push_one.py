@@ -127,7 +127,9 @@ def _apply(
     _check_references(session, op=op, values=values, cite_id=user.cite_id)
 
     stored = (
-        None if row is None else StoredRow(row.data, row.field_hlc, row.field_version, row.version)
+        None
+        if row is None
+        else StoredRow(row.data, row.hlc_by_field(), row.version_by_field(), row.version)
     )
     merged = merge_op(stored, values=values, hlc=effective.encode(), base_version=op.base_version)
     changes, hlcs = review_loop(
@@ -165,10 +167,12 @@ def clock_observe(clock: HlcClock, hlc: Hlc) -> Hlc:
 def _write_row(
     session: Session, *, row: Record, changes: dict[str, Any], hlcs: dict[str, str], device: Device
 ) -> None:
+    # Whole maps, read before `data` and the record's own stamps change.
+    hlc_by_field, version_by_field = row.hlc_by_field(), row.version_by_field()
     if changes:
         version = next_version(session)
         row.data = {**row.data, **changes}
-        row.field_version = {**row.field_version, **dict.fromkeys(changes, version)}
+        version_by_field.update(dict.fromkeys(changes, version))
         row.version = version
         row.txid = current_txid(session)
         row.deleted = bool(row.data.get("deleted"))
@@ -177,9 +181,10 @@ def _write_row(
         row.updated_at = utcnow()
     if hlcs:
         # A winning HLC with an unchanged value moves the clock, not the version.
-        row.field_hlc = {**row.field_hlc, **hlcs}
+        hlc_by_field.update(hlcs)
         row.updated_hlc = max(row.updated_hlc, *hlcs.values())
     if changes or hlcs:
+        row.store_stamps(hlc_by_field, version_by_field)
         session.add(row)
         session.flush()
 

@@ -15,6 +15,7 @@ from sqlalchemy.engine import Connection
 from sqlmodel import Session
 
 from domain.entities import REFERENCE_FIELDS
+from domain.field_stamps import expand_hlc, expand_version
 from domain.sync import Op
 from sync_server.models import AppUser, Partner, Record, SyncOp
 
@@ -102,7 +103,11 @@ def load_state(session: Session, ops: list[Op], pg: bool, pusher: Pusher) -> Bul
     conn = session.connection()
     stmt = _STATEMENTS[pg]
     for r in _among(conn, stmt["rows"], (op.row_id for op in ops), pg):
-        state.rows[r.id] = BatchRow(dict(r._mapping), new=False)
+        values = dict(r._mapping)
+        # Merged on full maps; `flush_state` stores them compact again.
+        values["field_hlc"] = expand_hlc(r.data, r.field_hlc, r.updated_hlc)
+        values["field_version"] = expand_version(r.data, r.field_version, r.version)
+        state.rows[r.id] = BatchRow(values, new=False)
     for op_id, outcome, version, flagged in _among(
         conn, stmt["ledger"], (op.op_id for op in ops), pg
     ):

@@ -62,7 +62,7 @@ def write_as_supervisor(
 
     The caller should have opened the transaction with `begin_write`.
     """
-    for stamp in row.field_hlc.values():
+    for stamp in row.hlc_by_field().values():
         try:
             clock.observe(Hlc.parse(stamp))
         except ValueError:

@@ -77,7 +77,7 @@ def test_server_killed_during_large_push(
     persons = [snapshot.records[row_id] for row_id in written]
     assert len(persons) == OPS // 3
     # Each person saw exactly its three ops: a create, then one version per update.
-    assert all(len(set(p.field_version.values())) == 3 for p in persons)
+    assert all(len(set(p.version_by_field().values())) == 3 for p in persons)
 
 
 def test_lost_push_reply_is_resent_at_once_and_answered_duplicate(
@@ -102,7 +102,7 @@ def test_lost_push_reply_is_resent_at_once_and_answered_duplicate(
     assert sorted(e.op_id for e in device_ledger(phone, snapshot)) == sorted(sent)
     assert [e.outcome for e in device_ledger(phone, snapshot)] == ["applied", "applied"]
     assert report.duplicates == 2  # the resend was answered from the ledger
-    assert len(set(snapshot.records[person_id].field_version.values())) == 2  # not three
+    assert len(set(snapshot.records[person_id].version_by_field().values())) == 2  # not three
     assert_ops_applied_once(phone, snapshot)
     assert_phone_equals_server(phone, snapshot)
 
@@ -132,9 +132,9 @@ def test_reply_lost_twice_fails_the_sync_and_the_next_one_finishes(
     assert [e.outcome for e in device_ledger(phone, snapshot)] == ["applied", "applied"]
     assert report.duplicates == 2  # the resend was answered from the ledger
     assert snapshot.records[person_id].version == max(
-        snapshot.records[person_id].field_version.values()
+        snapshot.records[person_id].version_by_field().values()
     )
-    assert len(set(snapshot.records[person_id].field_version.values())) == 2  # not three
+    assert len(set(snapshot.records[person_id].version_by_field().values())) == 2  # not three
     assert_ops_applied_once(phone, snapshot)
     assert_phone_equals_server(phone, snapshot)
 

@@ -1,0 +1,109 @@
+"""The record's per-field stamps are stored compact and merged as if stored whole.
+
+Run on both push paths: the bulk path, and the op-by-op path it falls back to
+after a database error (forced here by making the bulk attempt fail).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from sqlalchemy import update
+from sqlalchemy.exc import OperationalError
+from sqlmodel import Session
+
+from domain.hlc import wall_ms
+from sync_server.crud import push as push_module
+from sync_server.models import Record
+from tests.factories import contact_values, hlc_at, op, person_values, push
+from tests.server.conftest import World
+
+# An hour ago: a stamp ahead of the server's clock would be replaced by the server's.
+T0 = wall_ms() - 3_600_000
+
+
+def _bulk_fails(*_args: Any, **_kwargs: Any) -> Any:
+    raise OperationalError("INSERT INTO record ...", {}, Exception("disk I/O error"))
+
+
+@pytest.fixture(params=["bulk", "op-by-op"])
+def path(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    if request.param == "op-by-op":
+        monkeypatch.setattr(push_module, "push_bulk", _bulk_fails)
+    return str(request.param)
+
+
+def _stored(session: Session, row_id: str) -> Record:
+    session.expire_all()
+    row = session.get(Record, row_id)
+    assert row is not None
+    return row
+
+
+def test_a_new_contact_stores_no_per_field_stamp(session: Session, world: World, path: str) -> None:
+    contact = op("contact", contact_values(world.amina.user.id), hlc=hlc_at(T0))
+    [result] = push(session, login=world.amina, ops=[contact])
+    row = _stored(session, contact["row_id"])
+    assert (row.field_hlc, row.field_version) == ({}, {})
+    fields = {*contact["set"], "review_state"}  # the server files it for review
+    assert row.hlc_by_field() == dict.fromkeys(fields, hlc_at(T0))
+    assert row.version_by_field() == dict.fromkeys(fields, result.version)
+
+
+def test_an_edit_keeps_the_older_stamps_of_the_other_fields(
+    session: Session, world: World, path: str
+) -> None:
+    person = op("person", person_values(), hlc=hlc_at(T0))
+    [created] = push(session, login=world.amina, ops=[person])
+    edit = op(
+        "person",
+        {"phone": "0601020304"},
+        row_id=person["row_id"],
+        hlc=hlc_at(T0 + 1000),
+        base_version=created.version,
+    )
+    [edited] = push(session, login=world.amina, ops=[edit])
+    row = _stored(session, person["row_id"])
+    assert row.updated_hlc == hlc_at(T0 + 1000) and row.version == edited.version
+    assert row.field_hlc == dict.fromkeys(person["set"], hlc_at(T0))
+    assert row.hlc_by_field() == {**dict.fromkeys(person["set"], hlc_at(T0)), "phone": edit["hlc"]}
+    assert row.version_by_field() == {
+        **dict.fromkeys(person["set"], created.version),
+        "phone": edited.version,
+    }
+    # An op older than the first name's stamp loses on it, a newer one wins.
+    seen = {"row_id": person["row_id"], "base_version": edited.version}
+    late = op("person", {"first_name": "Ancien"}, hlc=hlc_at(T0 - 1), **seen)
+    fresh = op("person", {"first_name": "Aïcha-Lou"}, hlc=hlc_at(T0 + 1), **seen)
+    outcomes = [r.outcome for r in push(session, login=world.amina, ops=[late, fresh])]
+    assert outcomes[0] == "superseded"
+    assert _stored(session, person["row_id"]).data["first_name"] == "Aïcha-Lou"
+
+
+def test_a_record_stored_with_whole_maps_merges_the_same(
+    session: Session, world: World, path: str
+) -> None:
+    # Rows written before the maps were kept compact hold every field's stamp.
+    person = op("person", person_values(), hlc=hlc_at(T0))
+    [created] = push(session, login=world.amina, ops=[person])
+    whole = {"first_name": hlc_at(T0 + 5000), "last_name": hlc_at(T0)}
+    session.execute(
+        update(Record)
+        .where(Record.id == person["row_id"])
+        .values(
+            field_hlc=whole,
+            updated_hlc=hlc_at(T0 + 5000),
+            field_version=dict.fromkeys(whole, created.version),
+        )
+    )
+    session.commit()
+    seen = {"row_id": person["row_id"], "base_version": created.version}
+    older = op("person", {"first_name": "Ancien"}, hlc=hlc_at(T0 + 10), **seen)
+    newer = op("person", {"last_name": "Diallo"}, hlc=hlc_at(T0 + 10), **seen)
+    results = push(session, login=world.amina, ops=[older, newer])
+    assert [r.outcome for r in results] == ["superseded", "applied"]
+    row = _stored(session, person["row_id"])
+    assert (row.data["first_name"], row.data["last_name"]) == ("Aïcha", "Diallo")
+    assert row.hlc_by_field() == {"first_name": hlc_at(T0 + 5000), "last_name": hlc_at(T0 + 10)}
+    assert row.field_hlc == {"last_name": hlc_at(T0 + 10)}  # compact once written again
