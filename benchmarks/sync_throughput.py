@@ -11,6 +11,10 @@ database and uvicorn process (`scripts.processes.start_server`). The baseline is
 the floor (`benchmarks.common.floor_seconds`) over the same rows, same run.
 `--pin`: both phone stores encrypted under a PIN, as phones run in the field
 (every row and op sealed with AES-GCM); without it, the legacy plaintext store.
+`--warm`: before the measured push, a phone of another cité syncs a few contacts,
+as a server that has been up for a while has served many: the figures are then the
+steady state, without the first request's one-off costs (statements compiled,
+first pages of the files). Without it, the push meets a server that just started.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from typing import Any
 from app.store import DeviceSession, LocalStore
 from app.sync.client import SyncClient, SyncReport
 from benchmarks.common import (
+    ServerDb,
     contact_values,
     emit,
     floor_median,
@@ -31,6 +36,7 @@ from benchmarks.common import (
     timed,
     workdir,
 )
+from benchmarks.concurrency import make_mediators
 from benchmarks.pull_apply import QUICK_KDF
 from domain.runtime import settle_heap
 from scripts.processes import start_server
@@ -70,10 +76,26 @@ def fill_outbox(store: LocalStore, mediator_id: str, n: int) -> None:
             store.create("contact", contact_values(mediator_id, i))
 
 
-def one_run(db: str, rows: int, work: Path, pin: bool) -> dict[str, Any]:
+WARM_UP_CONTACTS = 20
+
+
+def warm_up(sdb: ServerDb, url: str, work: Path) -> None:
+    """One small sync (push, then pull) by a phone of a cité of its own."""
+    [[who]] = make_mediators(sdb, 1, [1])
+    store = phone(work / "warm.sqlite3", url, who.user_id, who.cite_id, (who.device_id, who.token))
+    fill_outbox(store, who.user_id, WARM_UP_CONTACTS)
+    with SyncClient(store, url, timeout=300) as client:
+        report = client.sync()
+    assert report.acked == WARM_UP_CONTACTS and report.pulled == WARM_UP_CONTACTS, report
+    store.close()
+
+
+def one_run(db: str, rows: int, work: Path, pin: bool, warm: bool = False) -> dict[str, Any]:
     with server_db(db, work) as sdb:
         server = start_server(sdb.url, work / "logs")
         try:
+            if warm:
+                warm_up(sdb, server.url, work)
             pusher = phone(
                 work / "push.sqlite3",
                 server.url,
@@ -110,7 +132,7 @@ def one_run(db: str, rows: int, work: Path, pin: bool) -> dict[str, Any]:
             rss_pull = peak_rss_mb(server.popen.pid)
         finally:
             server.stop()
-        for name in ("push.sqlite3", "pull.sqlite3"):
+        for name in ("push.sqlite3", "pull.sqlite3", "warm.sqlite3"):
             for suffix in ("", "-wal", "-shm"):
                 (work / (name + suffix)).unlink(missing_ok=True)
     return {
@@ -120,11 +142,11 @@ def one_run(db: str, rows: int, work: Path, pin: bool) -> dict[str, Any]:
     }
 
 
-def measure(db: str, rows: int, runs: int, pin: bool) -> dict[str, Any]:
+def measure(db: str, rows: int, runs: int, pin: bool, warm: bool = False) -> dict[str, Any]:
     with workdir() as tmp:
         work = Path(tmp)
         sample = [contact_values("01900000-0000-7000-8000-000000000001", i) for i in range(rows)]
-        results = [one_run(db, rows, work, pin) for _ in range(runs)]
+        results = [one_run(db, rows, work, pin, warm) for _ in range(runs)]
         floor = floor_median(sample, work)
     push_s = median([r["push_s"] for r in results])
     pull_s = median([r["pull_s"] for r in results])
@@ -160,18 +182,28 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
     parser.add_argument("--runs", type=int, default=3, help="runs per row count (median)")
     parser.add_argument("--pin", action="store_true", help="phone stores encrypted under a PIN")
+    parser.add_argument("--warm", action="store_true", help="a small sync first (steady state)")
     parser.add_argument("--out", help="JSON output file (default benchmarks/results/...)")
     args = parser.parse_args(argv)
     settle_heap()  # this process is the phone: as the app does at startup (app/main.py)
-    sizes = {str(n): measure(args.db, n, args.runs, args.pin) for n in args.rows}
-    figures: dict[str, Any] = {"db": args.db, "phone_pin": args.pin, "sizes": sizes}
+    sizes = {str(n): measure(args.db, n, args.runs, args.pin, args.warm) for n in args.rows}
+    figures: dict[str, Any] = {
+        "db": args.db,
+        "phone_pin": args.pin,
+        "warm_server": args.warm,
+        "sizes": sizes,
+    }
     if len(args.rows) > 1:
         small, big = sizes[str(min(args.rows))], sizes[str(max(args.rows))]
         figures["per_row_cost_ratio"] = {
             way: (big[f"{way}_s"] / big["rows"]) / (small[f"{way}_s"] / small["rows"])
             for way in ("push", "pull")
         }
-    label = "-".join(str(n) for n in args.rows) + ("-pin" if args.pin else "")
+    label = (
+        "-".join(str(n) for n in args.rows)
+        + ("-pin" if args.pin else "")
+        + ("-warm" if args.warm else "")
+    )
     emit(
         "sync_throughput",
         figures,
