@@ -90,29 +90,42 @@ def replay(
 ) -> float:
     """Seconds to send `transactions` again into a fresh migrated SQLite server database."""
     with server_db("sqlite", workdir) as sdb:
-        engine = make_engine(Settings(database_url=sdb.url))
-        raw = engine.raw_connection()  # the server's pragmas, set on connect
-        try:
-            conn = raw.driver_connection
-            assert conn is not None
-            conn.execute("PRAGMA foreign_keys=OFF")  # the pushing user's rows are not copied
-            if drop_secondary_indexes:
-                for (name,) in conn.execute(
-                    "SELECT name FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL"
-                    " AND tbl_name IN ('record', 'sync_op')"
-                ).fetchall():
-                    conn.execute(f'DROP INDEX "{name}"')
-            batches = [[(sql, rows(sql, params)) for sql, params in tx] for tx in transactions]
-            start = time.perf_counter()
-            for tx in batches:
-                conn.execute("BEGIN IMMEDIATE")
-                for sql, params in tx:
-                    conn.executemany(sql, params)
-                conn.execute("COMMIT")
-            return time.perf_counter() - start
-        finally:
-            raw.close()
-            engine.dispose()
+        return replay_into(
+            sdb.url, transactions, rows=rows, drop_secondary_indexes=drop_secondary_indexes
+        )
+
+
+def replay_into(
+    url: str,
+    transactions: list[list[Statement]],
+    *,
+    rows: Callable[[str, list[tuple[Any, ...]]], list[tuple[Any, ...]]] = _as_is,
+    drop_secondary_indexes: bool = False,
+) -> float:
+    """`replay` into the migrated SQLite server database at `url`."""
+    engine = make_engine(Settings(database_url=url))
+    raw = engine.raw_connection()  # the server's pragmas, set on connect
+    try:
+        conn = raw.driver_connection
+        assert conn is not None
+        conn.execute("PRAGMA foreign_keys=OFF")  # the pushing user's rows are not copied
+        if drop_secondary_indexes:
+            for (name,) in conn.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL"
+                " AND tbl_name IN ('record', 'sync_op')"
+            ).fetchall():
+                conn.execute(f'DROP INDEX "{name}"')
+        batches = [[(sql, rows(sql, params)) for sql, params in tx] for tx in transactions]
+        start = time.perf_counter()
+        for tx in batches:
+            conn.execute("BEGIN IMMEDIATE")
+            for sql, params in tx:
+                conn.executemany(sql, params)
+            conn.execute("COMMIT")
+        return time.perf_counter() - start
+    finally:
+        raw.close()
+        engine.dispose()
 
 
 def replay_figures(transactions: list[list[Statement]], workdir: Path) -> dict[str, float]:
