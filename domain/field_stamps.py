@@ -1,18 +1,22 @@
 """A record's per-field stamps (HLC, version), stored without their repetitions.
 
 The merge rule keeps, for every field of a record, the HLC of its stored value and
-the version that last changed it (`domain.merge.StoredRow`). Most fields share the
-record's own `updated_hlc` and `version`: every field of a new contact carries the
-same HLC and the same version. Stored in full, those maps were half of a new
-record's bytes and a third of what a push writes (`benchmarks.sync_phases`,
-`server_writes_replayed_s`). So a stored map keeps only the fields whose stamp
-differs from the record's own; `expand` gives the full map back, `compact` makes
-the stored form. A map stored in full (rows written before) reads the same.
+the version that last changed it (`domain.merge.StoredRow`). Most fields share one
+stamp: every field of a new contact carries the same HLC and the same version, and
+after an edit or a review the fields it did not touch still share the older one.
+Stored in full, those maps were half of a new record's bytes and a third of what a
+push writes (`benchmarks.sync_phases`, `server_writes_replayed_s`). So a stored map
+keeps only the fields whose stamp differs from the one most of them share; that
+shared stamp is implied when it is the record's own (`updated_hlc`, `version`) and
+written once under the reserved key `BASE` otherwise. `expand` gives the full map
+back, `compact` makes the stored form. A map stored in full (rows written before)
+reads the same.
 
 Both are exact: `expand(data, compact(data, full, d), d) == full`, except entries
 holding `missing` (""/0), which every reader already takes as "no stamp". A
 field of `data` with no stamp at all is stored as `missing`, so that `expand`
-does not give it the record's stamp.
+does not give it the shared stamp. `BASE` is never a field name: entity fields are
+identifiers, and unknown fields are refused before any merge.
 """
 
 from __future__ import annotations
@@ -25,25 +29,52 @@ NO_HLC = ""
 NO_VERSION = 0
 
 
-def expand(data: dict[str, Any], stored: dict[str, S], default: S, missing: S) -> dict[str, S]:
-    """The full map: each field of `data` at `default` unless `stored` says otherwise."""
+BASE = "*"
+
+
+def expand(data: dict[str, Any], stored: dict[str, S], own: S, missing: S) -> dict[str, S]:
+    """The full map: each field of `data` at the shared stamp unless `stored` says
+    otherwise; the shared stamp is `stored[BASE]`, or the record's `own` without it."""
     if not stored:
-        return dict.fromkeys(data, default) if default != missing else {}
-    full = dict.fromkeys(data, default)
+        return dict.fromkeys(data, own) if own != missing else {}
+    base = stored.get(BASE, own)
+    full = dict.fromkeys(data, base)
     full.update(stored)
-    if default == missing or missing in stored.values():
+    full.pop(BASE, None)
+    if base == missing or missing in full.values():
         return {k: v for k, v in full.items() if v != missing}
     return full
 
 
-def compact(data: dict[str, Any], full: dict[str, S], default: S, missing: S) -> dict[str, S]:
-    """The stored form of `full`: only the fields whose stamp is not `default`."""
-    out = {k: v for k, v in full.items() if v != default or k not in data}
-    if default != missing:
+def compact(data: dict[str, Any], full: dict[str, S], own: S, missing: S) -> dict[str, S]:
+    """The stored form of `full`: the fields whose stamp is not the shared one."""
+    if BASE in data:
+        raise ValueError(f"« {BASE} » ne peut pas être un nom de champ")
+    out = {k: v for k, v in full.items() if v != own or k not in data}
+    if len(out) > 1:  # with one left, naming another shared stamp would cost as much
+        base = _shared(data, full, own)
+        if base != own:
+            out = {k: v for k, v in full.items() if v != base or k not in data}
+            out[BASE] = base
+    else:
+        base = own
+    if base != missing:
         unstamped = data.keys() - full.keys()  # usually none: a set difference in C
         if unstamped:
             out.update(dict.fromkeys(unstamped, missing))
     return out
+
+
+def _shared(data: dict[str, Any], full: dict[str, S], own: S) -> S:
+    """The stamp most fields of `data` carry (`own` when it is as common as any)."""
+    counts: dict[S, int] = {}
+    for name in data:
+        stamp = full.get(name)
+        if stamp is not None:
+            counts[stamp] = counts.get(stamp, 0) + 1
+    if not counts or counts.get(own, 0) == max(counts.values()):
+        return own
+    return max(counts, key=lambda stamp: (counts[stamp], stamp))
 
 
 def expand_hlc(data: dict[str, Any], stored: dict[str, str], updated_hlc: str) -> dict[str, str]:

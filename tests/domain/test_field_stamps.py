@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from domain.field_stamps import compact_hlc, compact_version, expand_hlc, expand_version
+from domain.field_stamps import BASE, compact_hlc, compact_version, expand_hlc, expand_version
 
 FIELDS = st.sampled_from(["first_name", "phone", "review_state", "person_id", "deleted"])
 HLCS = st.sampled_from(["", "0001-0000-a", "0002-0000-a", "0002-0001-b"])
@@ -28,6 +29,23 @@ def test_only_the_fields_behind_the_record_are_stored():
     stored = compact_hlc(NEW_CONTACT, full, "0002-0000-a")
     assert stored == {"person_id": "0001-0000-a"}
     assert expand_hlc(NEW_CONTACT, stored, "0002-0000-a") == full
+
+
+def test_a_reviewed_contact_stores_the_stamp_its_other_fields_share_once():
+    contact = {**NEW_CONTACT, "channel": "drop_in", "note": "rappeler"}
+    # The review stamped review_state later: the record's own stamp is now the review's.
+    full = {**dict.fromkeys(contact, "0001-0000-a"), "review_state": "0003-0000-s"}
+    stored = compact_hlc(contact, full, "0003-0000-s")
+    assert stored == {BASE: "0001-0000-a", "review_state": "0003-0000-s"}
+    assert expand_hlc(contact, stored, "0003-0000-s") == full
+    versions = {**dict.fromkeys(contact, 4), "review_state": 9}
+    assert compact_version(contact, versions, 9) == {BASE: 4, "review_state": 9}
+    assert expand_version(contact, {BASE: 4, "review_state": 9}, 9) == versions
+
+
+def test_the_reserved_key_is_never_taken_for_a_field():
+    with pytest.raises(ValueError):
+        compact_hlc({BASE: "x"}, {BASE: "0001-0000-a"}, "0001-0000-a")
 
 
 def test_a_field_without_a_stamp_does_not_take_the_records():

@@ -13,6 +13,7 @@ from sqlalchemy import update
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
 
+from domain.field_stamps import BASE
 from domain.hlc import wall_ms
 from sync_server.crud import push as push_module
 from sync_server.models import Record
@@ -66,7 +67,9 @@ def test_an_edit_keeps_the_older_stamps_of_the_other_fields(
     [edited] = push(session, login=world.amina, ops=[edit])
     row = _stored(session, person["row_id"])
     assert row.updated_hlc == hlc_at(T0 + 1000) and row.version == edited.version
-    assert row.field_hlc == dict.fromkeys(person["set"], hlc_at(T0))
+    # The two fields the edit did not touch share the older stamps: each written once.
+    assert row.field_hlc == {BASE: hlc_at(T0), "phone": edit["hlc"]}
+    assert row.field_version == {BASE: created.version, "phone": edited.version}
     assert row.hlc_by_field() == {**dict.fromkeys(person["set"], hlc_at(T0)), "phone": edit["hlc"]}
     assert row.version_by_field() == {
         **dict.fromkeys(person["set"], created.version),
