@@ -151,7 +151,7 @@ def _apply(
             version=0,
             updated_hlc="",
         )
-    _write_row(session, row=row, changes=changes, hlcs=hlcs, device=device)
+    _write_row(session, row=row, stored=stored, changes=changes, hlcs=hlcs, device=device)
     _log_conflicts(session, op=op, row=row, merged=merged, values=values)
     return OpResult(
         op_id=op.op_id, outcome=merged.outcome, version=row.version, clock_flagged=flagged
@@ -165,10 +165,18 @@ def clock_observe(clock: HlcClock, hlc: Hlc) -> Hlc:
 
 
 def _write_row(
-    session: Session, *, row: Record, changes: dict[str, Any], hlcs: dict[str, str], device: Device
+    session: Session,
+    *,
+    row: Record,
+    stored: StoredRow | None,
+    changes: dict[str, Any],
+    hlcs: dict[str, str],
+    device: Device,
 ) -> None:
-    # Whole maps, read before `data` and the record's own stamps change.
-    hlc_by_field, version_by_field = row.hlc_by_field(), row.version_by_field()
+    # The whole maps the merge read (`stored`, None for a new row), updated and stored
+    # compact again; copied, as the merge's input is not ours to change.
+    hlc_by_field = {} if stored is None else dict(stored.field_hlc)
+    version_by_field = {} if stored is None else dict(stored.field_version)
     if changes:
         version = next_version(session)
         row.data = {**row.data, **changes}
