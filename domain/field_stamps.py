@@ -27,8 +27,6 @@ S = TypeVar("S", str, int)
 
 NO_HLC = ""
 NO_VERSION = 0
-
-
 BASE = "*"
 
 
@@ -50,14 +48,13 @@ def compact(data: dict[str, Any], full: dict[str, S], own: S, missing: S) -> dic
     """The stored form of `full`: the fields whose stamp is not the shared one."""
     if BASE in data:
         raise ValueError(f"« {BASE} » ne peut pas être un nom de champ")
+    base = own
     out = {k: v for k, v in full.items() if v != own or k not in data}
-    if len(out) > 1:  # with one left, naming another shared stamp would cost as much
-        base = _shared(data, full, own)
-        if base != own:
-            out = {k: v for k, v in full.items() if v != base or k not in data}
-            out[BASE] = base
-    else:
-        base = own
+    if len(out) > 1 and (shared := _shared(data, full, own)) != own:
+        # With one field left, naming another shared stamp would cost as much.
+        base = shared
+        out = {k: v for k, v in full.items() if v != base or k not in data}
+        out[BASE] = base
     if base != missing:
         unstamped = data.keys() - full.keys()  # usually none: a set difference in C
         if unstamped:

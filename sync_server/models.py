@@ -111,9 +111,9 @@ class Record(SQLModel, table=True):
     cite_id: str = Field(foreign_key="cite.id", max_length=36)
     person_id: str | None = Field(default=None, index=True, max_length=36)
     data: dict[str, Any] = Field(default_factory=dict, sa_type=JSONType)
-    # Stored compact: only the fields whose stamp is not the record's own
-    # `updated_hlc` / `version` (domain.field_stamps). Read them whole with
-    # `hlc_by_field()` / `version_by_field()`, write them with `store_stamps()`.
+    # Stored compact: only the fields whose stamp is not the one most fields share,
+    # that one implied or under a reserved key (domain.field_stamps). Read them whole
+    # with `hlc_by_field()` / `version_by_field()`, write them with `store_stamps()`.
     field_hlc: dict[str, str] = Field(default_factory=dict, sa_type=JSONType)
     field_version: dict[str, int] = Field(default_factory=dict, sa_type=JSONType)
     version: int = Field(sa_type=BigInteger)

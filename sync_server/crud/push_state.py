@@ -104,7 +104,7 @@ def load_state(session: Session, ops: list[Op], pg: bool, pusher: Pusher) -> Bul
     stmt = _STATEMENTS[pg]
     for r in _among(conn, stmt["rows"], (op.row_id for op in ops), pg):
         values = dict(r._mapping)
-        # Merged on full maps; `flush_state` stores them compact again.
+        # Merged on whole maps; `push_bulk` compacts them again before they are written.
         values["field_hlc"] = expand_hlc(r.data, r.field_hlc, r.updated_hlc)
         values["field_version"] = expand_version(r.data, r.field_version, r.version)
         state.rows[r.id] = BatchRow(values, new=False)
