@@ -41,11 +41,12 @@ def review_loop(
     `values` are the op's normalised fields, `changes`/`hlcs` what the merge rule
     decided, `hlc` the op's effective stamp. Returns new dicts; inputs are untouched.
     """
+    if stored is None:
+        if review_state_on_create(entity, values) is None:
+            return changes, hlcs
+        return _with_received(changes, hlcs, hlc)
     if entity != "contact" or REVIEW_FIELD in values:
         return changes, hlcs
-    if stored is None:
-        # Every new contact enters the supervisor's review queue.
-        return _with_received(changes, hlcs, hlc)
     if stored.values.get(REVIEW_FIELD) != _TO_FIX:
         return changes, hlcs
     if (base_version or 0) < stored.field_version.get(REVIEW_FIELD, 0):
@@ -53,6 +54,14 @@ def review_loop(
     if not changes or changes.get("deleted"):
         return changes, hlcs
     return _with_received(changes, hlcs, _stamp_after(hlc, stored.field_hlc.get(REVIEW_FIELD)))
+
+
+def review_state_on_create(entity: str, values: dict[str, Any]) -> str | None:
+    """The review state a new row is filed with, if the op does not set one: every
+    new contact enters the supervisor's review queue."""
+    if entity != "contact" or REVIEW_FIELD in values:
+        return None
+    return _RECEIVED
 
 
 def _stamp_after(hlc: str, review_hlc: str | None) -> str:

@@ -23,7 +23,7 @@ from domain.entities import REFERENCE_FIELDS, REQUIRED_ON_CREATE
 from domain.field_stamps import compact_hlc, compact_version
 from domain.hlc import HlcClock, is_ahead
 from domain.merge import StoredRow, merge_op
-from domain.review_loop import review_loop
+from domain.review_loop import REVIEW_FIELD, review_loop, review_state_on_create
 from domain.sync import CLOCK_TOLERANCE_MS, Op, OpResult
 from sync_server.crud.bulk_write import insert_many, update_many
 from sync_server.crud.push_log import fast_result, log_conflicts, record_ledger
@@ -93,12 +93,20 @@ def apply_in_memory(
     Returns the op's outcome and version (a placeholder until `versions.resolve`)."""
     row = state.rows.get(op.row_id)
     _check(state, op=op, values=values, cite_id=pusher.cite_id, row=row)
-    v = None if row is None else row.values
-    stored = (
-        None
-        if v is None
-        else StoredRow(v["data"], v["field_hlc"], v["field_version"], v["version"])
-    )
+    if row is None:
+        version = versions.next()
+        return _create(
+            state,
+            op=op,
+            values=values,
+            hlc=effective_hlc,
+            pusher=pusher,
+            version=version,
+            txid=txid,
+            now=now,
+        )
+    v = row.values
+    stored = StoredRow(v["data"], v["field_hlc"], v["field_version"], v["version"])
     merged = merge_op(stored, values=values, hlc=effective_hlc, base_version=op.base_version)
     changes, hlcs = review_loop(
         op.entity,
@@ -109,12 +117,6 @@ def apply_in_memory(
         base_version=op.base_version,
         hlc=effective_hlc,
     )
-    if row is None:
-        if not (changes or hlcs):
-            return merged.outcome, 0
-        row = BatchRow(_new_row(op, pusher, now), new=True)
-        state.rows[op.row_id] = row
-    v = row.values
     if changes:
         version = versions.next()
         v["data"] = {**v["data"], **changes}
@@ -130,39 +132,67 @@ def apply_in_memory(
         v["updated_hlc"] = max(v["updated_hlc"], *hlcs.values())
     if changes or hlcs:
         row.dirty = True
+        row.uniform = False
     log_conflicts(state, op=op, cite_id=v["cite_id"], merged=merged, values=values, now=now)
     return merged.outcome, v["version"]
 
 
-def _new_row(op: Op, pusher: Pusher, now: dt.datetime) -> dict[str, Any]:
-    return {
-        "id": op.row_id,
-        "entity": op.entity,
-        "cite_id": pusher.cite_id,
-        "person_id": None,
-        "data": {},
-        "field_hlc": {},
-        "field_version": {},
-        "version": 0,
-        "txid": None,
-        "deleted": False,
-        "created_by": pusher.user_id,
-        "device_id": pusher.device_id,
-        "updated_hlc": "",
-        "created_at": now,
-        "updated_at": now,
-    }
+def _create(
+    state: BulkState,
+    *,
+    op: Op,
+    values: dict[str, Any],
+    hlc: str,
+    pusher: Pusher,
+    version: int,
+    txid: int | None,
+    now: dt.datetime,
+) -> tuple[str, int]:
+    """A row the op creates, as `merge_op` and `review_loop` make it with no stored
+    row (every field at the op's stamp and version, a new contact filed for review),
+    without building their intermediate maps: most rows of a large push are new."""
+    data = dict(values)
+    review = review_state_on_create(op.entity, values)
+    if review is not None:
+        data[REVIEW_FIELD] = review
+    state.rows[op.row_id] = BatchRow(
+        {
+            "id": op.row_id,
+            "entity": op.entity,
+            "cite_id": pusher.cite_id,
+            "person_id": op.row_id if op.entity == "person" else data.get("person_id"),
+            "data": data,
+            "field_hlc": dict.fromkeys(data, hlc),
+            "field_version": dict.fromkeys(data, version),
+            "version": version,
+            "txid": txid,
+            "deleted": bool(data.get("deleted")),
+            "created_by": pusher.user_id,
+            "device_id": pusher.device_id,
+            "updated_hlc": hlc,
+            "created_at": now,
+            "updated_at": now,
+        },
+        new=True,
+        dirty=True,
+        uniform=True,
+    )
+    return "applied", version
 
 
 _RECORD_UPDATE = ("person_id", "data", "field_hlc", "field_version", "version", "txid",
                   "deleted", "device_id", "updated_hlc", "updated_at")  # fmt: skip
 
 
-def _compact_stamps(v: dict[str, Any]) -> None:
+def _compact_stamps(row: BatchRow) -> None:
     """The row's stamp maps in their stored form (`domain.field_stamps`).
 
     Placeholder versions compare as the real ones they stand for (distinct, and new),
     so this runs before they are resolved: only the few stamps left are resolved."""
+    v = row.values
+    if row.uniform:  # what `compact` gives when every field has the row's own stamps
+        v["field_hlc"], v["field_version"] = {}, {}
+        return
     v["field_hlc"] = compact_hlc(v["data"], v["field_hlc"], v["updated_hlc"])
     v["field_version"] = compact_version(v["data"], v["field_version"], v["version"])
 
@@ -247,8 +277,8 @@ def push_bulk(
     real = versions.real
     for row in state.rows.values():
         if row.dirty:
+            _compact_stamps(row)
             v = row.values
-            _compact_stamps(v)
             if v["txid"] == TXID_PENDING:
                 v["txid"] = versions.txid
             v["version"] = real(v["version"])

@@ -40,6 +40,9 @@ class BatchRow:
     values: dict[str, Any]
     new: bool
     dirty: bool = False
+    uniform: bool = False
+    """Created by one op of this batch and untouched since: every field carries the
+    row's own stamp and version, so its stored stamp maps are empty."""
 
 
 @dataclass

@@ -110,3 +110,29 @@ def test_a_record_stored_with_whole_maps_merges_the_same(
     assert (row.data["first_name"], row.data["last_name"]) == ("Aïcha", "Diallo")
     assert row.hlc_by_field() == {"first_name": hlc_at(T0 + 5000), "last_name": hlc_at(T0 + 10)}
     assert row.field_hlc == {"last_name": hlc_at(T0 + 10)}  # compact once written again
+
+
+def test_a_row_created_and_edited_in_one_batch_keeps_each_fields_stamp(
+    session: Session, world: World, path: str
+) -> None:
+    # A phone offline for weeks sends a person, a contact naming them and a later
+    # correction of the person in one batch: the creation's stamps stay on the
+    # fields the correction did not touch, on either path.
+    person = op("person", person_values(), hlc=hlc_at(T0))
+    contact = op(
+        "contact",
+        contact_values(world.amina.user.id, person_id=person["row_id"]),
+        hlc=hlc_at(T0 + 1),
+    )
+    fix = op("person", {"first_name": "Aïssata"}, row_id=person["row_id"], hlc=hlc_at(T0 + 2))
+    created, _filed, fixed = push(session, login=world.amina, ops=[person, contact, fix])
+    assert (fixed.version or 0) > (created.version or 0)
+    row = _stored(session, person["row_id"])
+    assert row.data == {**person["set"], "first_name": "Aïssata"}
+    assert (row.updated_hlc, row.version) == (fix["hlc"], fixed.version)
+    assert row.field_hlc == {"last_name": hlc_at(T0)}
+    assert row.field_version == {"last_name": created.version}
+    new_contact = _stored(session, contact["row_id"])
+    assert new_contact.person_id == person["row_id"]
+    assert new_contact.data["review_state"] == "received"
+    assert (new_contact.field_hlc, new_contact.field_version) == ({}, {})
