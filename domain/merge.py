@@ -5,10 +5,18 @@ one with the greatest HLC, so any order of arrival converges. Concurrency is
 detected by `base_version`, not clocks: a field changed on the server since the
 version the device last saw, to a different value, is a hard conflict; the HLC
 winner is stored and both values are kept in the conflict for a supervisor.
+
+A device has seen what it wrote itself. Offline, a mediator creates a person and
+corrects the name an hour later: both ops carry the same `base_version` (none: the
+server never answered), and the correction must not be a conflict with the creation.
+So the versions the device's own earlier ops of the same push produced
+(`own_versions`) count as seen; a change by anyone else since `base_version` still
+is a conflict.
 """
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -46,9 +54,17 @@ class MergeResult:
 
 
 def merge_op(
-    row: StoredRow | None, *, values: dict[str, Any], hlc: str, base_version: int | None
+    row: StoredRow | None,
+    *,
+    values: dict[str, Any],
+    hlc: str,
+    base_version: int | None,
+    own_versions: Collection[int] = (),
 ) -> MergeResult:
-    """Merge one op's `values` (stamped `hlc`) into `row` (None: not stored yet)."""
+    """Merge one op's `values` (stamped `hlc`) into `row` (None: not stored yet).
+
+    `own_versions`: versions of the row that earlier ops of the same device produced
+    (in the same push), seen by this op whatever its `base_version`."""
     if row is None:
         return MergeResult("applied", dict(values), dict.fromkeys(values, hlc))
 
@@ -60,7 +76,8 @@ def merge_op(
         current = row.values.get(name)
         current_hlc = row.field_hlc.get(name, "")
         wins = hlc > current_hlc
-        concurrent = row.field_version.get(name, 0) > base
+        changed_at = row.field_version.get(name, 0)
+        concurrent = changed_at > base and changed_at not in own_versions
         if concurrent and current != incoming:
             conflicts.append(FieldConflict(name, current, current_hlc, incoming, hlc, wins))
         if wins:
@@ -68,7 +85,11 @@ def merge_op(
             if current != incoming or name not in row.values:
                 changes[name] = incoming
 
-    soft = row.version > base and not conflicts
+    soft = not conflicts and (
+        row.version > base
+        if not own_versions
+        else any(v > base and v not in own_versions for v in row.field_version.values())
+    )
     if conflicts:
         outcome: MergeOutcome = "conflict"
     elif hlcs:

@@ -104,7 +104,8 @@ def push_ops(
     session.exec(
         select(Record.id).where(col(Record.id).in_(row_ids)).order_by(Record.id).with_for_update()
     ).all()
+    own: dict[str, set[int]] = {}  # per row, the versions this batch produced
     return [
-        push_one(session, op=op, user=user, device=device, clock=clock, now_ms=now_ms())
+        push_one(session, op=op, user=user, device=device, clock=clock, now_ms=now_ms(), own=own)
         for op in ops
     ]

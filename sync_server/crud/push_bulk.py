@@ -107,7 +107,13 @@ def apply_in_memory(
         )
     v = row.values
     stored = StoredRow(v["data"], v["field_hlc"], v["field_version"], v["version"])
-    merged = merge_op(stored, values=values, hlc=effective_hlc, base_version=op.base_version)
+    merged = merge_op(
+        stored,
+        values=values,
+        hlc=effective_hlc,
+        base_version=op.base_version,
+        own_versions=row.own,
+    )
     changes, hlcs = review_loop(
         op.entity,
         stored,
@@ -119,6 +125,7 @@ def apply_in_memory(
     )
     if changes:
         version = versions.next()
+        row.own.add(version)
         v["data"] = {**v["data"], **changes}
         v["field_version"] = {**v["field_version"], **dict.fromkeys(changes, version)}
         v["version"] = version
@@ -176,6 +183,7 @@ def _create(
         new=True,
         dirty=True,
         uniform=True,
+        own={version},
     )
     return "applied", version
 

@@ -29,8 +29,17 @@ _INTERNAL_ERROR = "erreur du serveur sur cette opération ; renvoyez-la plus tar
 
 
 def push_one(
-    session: Session, *, op: Op, user: AppUser, device: Device, clock: HlcClock, now_ms: int
+    session: Session,
+    *,
+    op: Op,
+    user: AppUser,
+    device: Device,
+    clock: HlcClock,
+    now_ms: int,
+    own: dict[str, set[int]],
 ) -> OpResult:
+    """Apply one op of a batch; `own` holds, per row, the versions the batch's earlier
+    ops produced (the device saw them: `domain.merge`), and gains this op's."""
     stored = session.get(SyncOp, op.op_id)
     # A rejected op changed nothing, so a resend is evaluated again (its reference
     # may exist by now); any other stored outcome is final.
@@ -45,7 +54,7 @@ def push_one(
         try:
             with session.begin_nested():
                 result = _apply(
-                    session, op=op, user=user, device=device, clock=clock, now_ms=now_ms
+                    session, op=op, user=user, device=device, clock=clock, now_ms=now_ms, own=own
                 )
                 _write_ledger(session, op=op, user=user, device=device, result=result)
             return result
@@ -109,7 +118,14 @@ def _write_ledger(
 
 
 def _apply(
-    session: Session, *, op: Op, user: AppUser, device: Device, clock: HlcClock, now_ms: int
+    session: Session,
+    *,
+    op: Op,
+    user: AppUser,
+    device: Device,
+    clock: HlcClock,
+    now_ms: int,
+    own: dict[str, set[int]],
 ) -> OpResult:
     values, hlc = validate_op(op, user.role)
     # A phone whose clock runs ahead would win every later edit: merge its op as if
@@ -131,7 +147,14 @@ def _apply(
         if row is None
         else StoredRow(row.data, row.hlc_by_field(), row.version_by_field(), row.version)
     )
-    merged = merge_op(stored, values=values, hlc=effective.encode(), base_version=op.base_version)
+    seen = own.setdefault(op.row_id, set())
+    merged = merge_op(
+        stored,
+        values=values,
+        hlc=effective.encode(),
+        base_version=op.base_version,
+        own_versions=seen,
+    )
     changes, hlcs = review_loop(
         op.entity,
         stored,
@@ -152,6 +175,8 @@ def _apply(
             updated_hlc="",
         )
     _write_row(session, row=row, stored=stored, changes=changes, hlcs=hlcs, device=device)
+    if changes:
+        seen.add(row.version)
     _log_conflicts(session, op=op, row=row, merged=merged, values=values)
     return OpResult(
         op_id=op.op_id, outcome=merged.outcome, version=row.version, clock_flagged=flagged

@@ -43,6 +43,8 @@ class BatchRow:
     uniform: bool = False
     """Created by one op of this batch and untouched since: every field carries the
     row's own stamp and version, so its stored stamp maps are empty."""
+    own: set[int] = field(default_factory=set)
+    """Versions this batch's ops produced on the row: the pushing device saw them."""
 
 
 @dataclass

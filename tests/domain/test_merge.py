@@ -60,6 +60,36 @@ def test_disjoint_fields_merge_softly() -> None:
     assert result.changes == {"need": "formation"}
 
 
+def test_a_devices_own_earlier_edit_in_the_same_push_is_no_conflict() -> None:
+    # Created offline (version 7 in this push), corrected offline: the correction's
+    # base_version is still None, but the device wrote version 7 itself.
+    row = stored({"first_name": "Aicha", "last_name": "Diallo"}, h(10), version=7)
+    result = merge_op(
+        row, values={"first_name": "Aïcha"}, hlc=h(20), base_version=None, own_versions={7}
+    )
+    assert (result.outcome, result.conflicts, result.soft_conflict) == ("applied", [], False)
+    assert result.changes == {"first_name": "Aïcha"}
+
+
+def test_another_devices_change_is_a_conflict_even_after_the_devices_own() -> None:
+    # Version 7 is the device's own (last name); version 8, the first name, is not.
+    row = StoredRow(
+        {"first_name": "Awa", "last_name": "Diallo"},
+        {"first_name": h(15, "b"), "last_name": h(10)},
+        {"first_name": 8, "last_name": 7},
+        8,
+    )
+    same_field = merge_op(
+        row, values={"first_name": "Aïcha"}, hlc=h(20), base_version=3, own_versions={7}
+    )
+    assert same_field.outcome == "conflict"
+    assert [(c.server_value, c.incoming_value) for c in same_field.conflicts] == [("Awa", "Aïcha")]
+    other_field = merge_op(
+        row, values={"last_name": "Sow"}, hlc=h(20), base_version=3, own_versions={7}
+    )
+    assert (other_field.outcome, other_field.soft_conflict) == ("applied", True)
+
+
 def test_same_value_from_both_sides_is_no_conflict() -> None:
     row = stored({"status": "oriented"}, h(10, "a"), version=5)
     result = merge_op(row, values={"status": "oriented"}, hlc=h(9, "b"), base_version=4)

@@ -11,12 +11,12 @@ from typing import Any
 import pytest
 from sqlalchemy import update
 from sqlalchemy.exc import OperationalError
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from domain.field_stamps import BASE
 from domain.hlc import wall_ms
 from sync_server.crud import push as push_module
-from sync_server.models import Record
+from sync_server.models import Conflict, Record
 from tests.factories import contact_values, hlc_at, op, person_values, push
 from tests.server.conftest import World
 
@@ -112,12 +112,13 @@ def test_a_record_stored_with_whole_maps_merges_the_same(
     assert row.field_hlc == {"last_name": hlc_at(T0 + 10)}  # compact once written again
 
 
-def test_a_row_created_and_edited_in_one_batch_keeps_each_fields_stamp(
+def test_a_row_created_and_corrected_in_one_batch_is_no_conflict_and_keeps_its_stamps(
     session: Session, world: World, path: str
 ) -> None:
     # A phone offline for weeks sends a person, a contact naming them and a later
-    # correction of the person in one batch: the creation's stamps stay on the
-    # fields the correction did not touch, on either path.
+    # correction of the person in one batch (its base_version still None): the
+    # correction follows the phone's own creation, so no conflict for a supervisor,
+    # and the creation's stamps stay on the fields it did not touch, on either path.
     person = op("person", person_values(), hlc=hlc_at(T0))
     contact = op(
         "contact",
@@ -125,8 +126,9 @@ def test_a_row_created_and_edited_in_one_batch_keeps_each_fields_stamp(
         hlc=hlc_at(T0 + 1),
     )
     fix = op("person", {"first_name": "Aïssata"}, row_id=person["row_id"], hlc=hlc_at(T0 + 2))
-    created, _filed, fixed = push(session, login=world.amina, ops=[person, contact, fix])
-    assert (fixed.version or 0) > (created.version or 0)
+    created, filed, fixed = push(session, login=world.amina, ops=[person, contact, fix])
+    assert [r.outcome for r in (created, filed, fixed)] == ["applied"] * 3
+    assert session.exec(select(Conflict).where(Conflict.row_id == person["row_id"])).all() == []
     row = _stored(session, person["row_id"])
     assert row.data == {**person["set"], "first_name": "Aïssata"}
     assert (row.updated_hlc, row.version) == (fix["hlc"], fixed.version)

@@ -70,6 +70,33 @@ def test_offline_edits_same_field_conflict_other_fields_merge(
         assert_phone_equals_server(phone, snapshot)
 
 
+def test_own_corrections_made_offline_before_the_first_sync_are_no_conflict(
+    live_server: LiveServer, make_phone: PhoneFactory
+) -> None:
+    amina = make_phone(live_server.url, "amina")
+    # In the street, no network: a new person, then two corrections an hour apart.
+    person_id = amina.store.create("person", {"first_name": "Ines", "need": "CV"})
+    amina.store.update("person", person_id, {"first_name": "Inès"})
+    amina.store.update("person", person_id, {"need": "formation aide-soignante"})
+
+    report = amina.client.sync()
+    assert (report.acked, report.conflicts, report.rejected) == (3, 0, 0)
+
+    token = login_token(live_server.url, "sophie")
+    listed = httpx.get(
+        f"{live_server.url}/console/conflicts",
+        headers={"Authorization": f"Bearer {token}"},
+        timeout=10,
+    )
+    assert listed.status_code == 200
+    assert [c for c in listed.json() if c["row_id"] == person_id] == []
+    snapshot = server_snapshot(live_server.database_url)
+    stored = server_data(snapshot, person_id)
+    assert (stored["first_name"], stored["need"]) == ("Inès", "formation aide-soignante")
+    assert_ops_applied_once(amina, snapshot)
+    assert_phone_equals_server(amina, snapshot)
+
+
 def test_purged_tombstones_force_a_full_pull_keeping_local_edits(
     live_server: LiveServer, make_phone: PhoneFactory
 ) -> None:
