@@ -24,6 +24,18 @@ from tests.sync.conftest import LiveServer, PhoneFactory, login_token, server_sn
 pytestmark = pytest.mark.processes
 
 
+def _conflicts_seen_by_supervisor(live_server: LiveServer, row_id: str) -> list[dict[str, Any]]:
+    """The conflicts on `row_id` that Sophie's console lists."""
+    token = login_token(live_server.url, "sophie")
+    listed = httpx.get(
+        f"{live_server.url}/console/conflicts",
+        headers={"Authorization": f"Bearer {token}"},
+        timeout=10,
+    )
+    assert listed.status_code == 200
+    return [c for c in listed.json() if c["row_id"] == row_id]
+
+
 def test_offline_edits_same_field_conflict_other_fields_merge(
     live_server: LiveServer, make_phone: PhoneFactory
 ) -> None:
@@ -44,14 +56,7 @@ def test_offline_edits_same_field_conflict_other_fields_merge(
     assert report.conflicts == 1
     assert report.rejected == 0
 
-    token = login_token(live_server.url, "sophie")
-    listed = httpx.get(
-        f"{live_server.url}/console/conflicts",
-        headers={"Authorization": f"Bearer {token}"},
-        timeout=10,
-    )
-    assert listed.status_code == 200
-    conflicts = [c for c in listed.json() if c["row_id"] == person_id]
+    conflicts = _conflicts_seen_by_supervisor(live_server, person_id)
     assert [(c["field"], c["server_value"], c["incoming_value"]) for c in conflicts] == [
         ("need", "formation aide-soignante", "permis B")
     ]
@@ -82,14 +87,7 @@ def test_own_corrections_made_offline_before_the_first_sync_are_no_conflict(
     report = amina.client.sync()
     assert (report.acked, report.conflicts, report.rejected) == (3, 0, 0)
 
-    token = login_token(live_server.url, "sophie")
-    listed = httpx.get(
-        f"{live_server.url}/console/conflicts",
-        headers={"Authorization": f"Bearer {token}"},
-        timeout=10,
-    )
-    assert listed.status_code == 200
-    assert [c for c in listed.json() if c["row_id"] == person_id] == []
+    assert _conflicts_seen_by_supervisor(live_server, person_id) == []
     snapshot = server_snapshot(live_server.database_url)
     stored = server_data(snapshot, person_id)
     assert (stored["first_name"], stored["need"]) == ("Inès", "formation aide-soignante")
