@@ -171,6 +171,12 @@ def normalise_fields(entity: str, values: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def record_person_id(entity: str, row_id: str, data: dict[str, Any]) -> str | None:
+    """The person a record belongs to (the server's `person_id` column): a person's
+    own id, or the `person_id` field of a contact, orientation or follow-up."""
+    return row_id if entity == "person" else data.get("person_id")
+
+
 def person_display_name(data: dict[str, Any]) -> str:
     parts = [data.get("first_name") or "", (data.get("last_name") or "").upper()]
     return " ".join(p for p in parts if p) or "(sans nom)"

@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy import insert
 from sqlmodel import Session
 
-from domain.entities import REFERENCE_FIELDS, REQUIRED_ON_CREATE
+from domain.entities import REFERENCE_FIELDS, REQUIRED_ON_CREATE, record_person_id
 from domain.field_stamps import compact_hlc, compact_version
 from domain.hlc import HlcClock, is_ahead
 from domain.merge import StoredRow, merge_op
@@ -131,7 +131,7 @@ def apply_in_memory(
         v["version"] = version
         v["txid"] = txid
         v["deleted"] = bool(v["data"].get("deleted"))
-        v["person_id"] = v["id"] if v["entity"] == "person" else v["data"].get("person_id")
+        v["person_id"] = record_person_id(v["entity"], v["id"], v["data"])
         v["device_id"] = pusher.device_id
         v["updated_at"] = now
     if hlcs:
@@ -167,7 +167,7 @@ def _create(
             "id": op.row_id,
             "entity": op.entity,
             "cite_id": pusher.cite_id,
-            "person_id": op.row_id if op.entity == "person" else data.get("person_id"),
+            "person_id": record_person_id(op.entity, op.row_id, data),
             "data": data,
             "field_hlc": dict.fromkeys(data, hlc),
             "field_version": dict.fromkeys(data, version),

@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
 from sqlmodel import Session, select
 
-from domain.entities import REFERENCE_FIELDS, REQUIRED_ON_CREATE
+from domain.entities import REFERENCE_FIELDS, REQUIRED_ON_CREATE, record_person_id
 from domain.hlc import Hlc, HlcClock, is_ahead
 from domain.merge import MergeResult, StoredRow, merge_op
 from domain.review_loop import review_loop
@@ -209,7 +209,7 @@ def _write_row(
         row.version = version
         row.txid = current_txid(session)
         row.deleted = bool(row.data.get("deleted"))
-        row.person_id = row.id if row.entity == "person" else row.data.get("person_id")
+        row.person_id = record_person_id(row.entity, row.id, row.data)
         row.device_id = device.id
         row.updated_at = utcnow()
     if hlcs:
