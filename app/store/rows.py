@@ -103,8 +103,10 @@ def save_many(
 
 
 # A pulled row replaces the server's part of a row and keeps its local error (the
-# server never sends one): `error` is not in the update. Written in page order, so
-# a row appearing twice in one page ends with its last copy.
+# server never sends one): `error` is not in the update. A copy older than the held
+# one (a replayed or late page) changes nothing: the upsert itself compares the
+# versions, so a pull reads nothing back first. A row never acknowledged (no
+# server_version) takes any copy.
 _UPSERT_PULLED = (
     "INSERT INTO row (entity, id, data, server_version, deleted, local_updated_at,"
     " link_id, sort_key, state) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
@@ -112,13 +114,16 @@ _UPSERT_PULLED = (
     " server_version = excluded.server_version, deleted = excluded.deleted,"
     " local_updated_at = excluded.local_updated_at,"
     " link_id = excluded.link_id, sort_key = excluded.sort_key, state = excluded.state"
+    " WHERE row.server_version IS NULL OR row.server_version <= excluded.server_version"
 )
 
 
 def save_pulled(
     conn: sqlite3.Connection, codec: Codec, index: PersonIndex, found: list[StoredRow]
 ) -> None:
-    """Upsert pulled rows with one executemany, keeping each stored row's error.
+    """Upsert pulled rows with one executemany, keeping each stored row's error and
+    any held row newer than its copy. The caller leaves out of `found` the persons it
+    must not write: the search index is updated here for every person given.
 
     (Sorting a page by key first was measured: no gain, with server order or random ids.)
     """

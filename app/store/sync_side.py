@@ -64,14 +64,15 @@ class SyncSide(StoreBase):
     def apply_pulled(self, pulled: Sequence[Pulled]) -> None:
         """Store server rows, re-overlaying every field that still has a pending local op.
 
-        Only the stored versions are read (a copy older than the one held is
-        skipped): the held data is replaced whole and the held error is kept by the
-        upsert itself, so nothing already stored is decoded.
+        A copy older than the one held is skipped, by the upsert itself; the held
+        data is replaced whole and the held error kept, so nothing stored is read
+        back or decoded. Only for persons, whose copy also feeds the in-memory search
+        index, are the held versions read first, to skip the same copies here.
         """
         with self._tx() as c:
             codec = self._c()
             keys: set[tuple[str, str]] = {(r.entity, r.id) for r in pulled}
-            held = rows.versions_by_key(c, keys)
+            held = rows.versions_by_key(c, {k for k in keys if k[0] == "person"})
             pending = rows.pending_sets(c, codec, keys) if keys else {}
             newest: dict[tuple[str, str], Pulled] = {}
             for r in pulled:

@@ -198,3 +198,42 @@ def test_pulled_page_keeps_local_error_and_the_newest_copy(store: LocalStore) ->
     assert [r.id for r in store.search_persons("Zoé")] == [pid]
     store.apply_pulled([older])  # a late page
     assert store.get("person", pid).data["first_name"] == "Zoé"  # type: ignore[union-attr]
+
+
+def test_a_late_copy_of_a_contact_changes_neither_its_data_nor_where_it_is_filed(
+    store: LocalStore,
+) -> None:
+    """Contacts are not looked up before a page is written: the upsert keeps the newer copy."""
+    ana, zoe = uuid7(), uuid7()
+    cid = uuid7()
+
+    def contact(version: int, person: str, at: str) -> RowOut:
+        data = make_local_contact(person_id=person, occurred_at=at, note=f"copie {version}")
+        return RowOut(entity="contact", id=cid, version=version, data=data)
+
+    people = [
+        RowOut(entity="person", id=p, version=1, data=make_local_person()) for p in (ana, zoe)
+    ]
+    held = contact(5, zoe, "2025-06-02T09:00:00+02:00")
+    store.apply_pulled([*people, held])
+    for late in (contact(2, ana, "2025-01-10T09:00:00+01:00"), held):
+        store.apply_pulled([late])  # a late page, then the same page again
+        row = store.get("contact", cid)
+        assert row and row.server_version == 5 and row.data["note"] == "copie 5"
+        assert store.latest_contact_dates() == {zoe: "2025-06-02T09:00:00+02:00"}
+        assert (store.pathway(ana) or pytest.fail("no pathway")).contact_count == 0
+        assert (store.pathway(zoe) or pytest.fail("no pathway")).contact_count == 1
+    store.apply_pulled([contact(6, ana, "2025-07-01T09:00:00+02:00")])  # moved, newer
+    assert store.latest_contact_dates() == {ana: "2025-07-01T09:00:00+02:00"}
+
+
+def test_a_pulled_copy_fills_a_contact_the_server_has_not_yet_acknowledged(
+    store: LocalStore,
+) -> None:
+    cid = store.create("contact", make_local_contact(note="sur le terrain"))
+    store.apply_pulled(
+        [RowOut(entity="contact", id=cid, version=1, data=make_local_contact(note="serveur"))]
+    )
+    row = store.get("contact", cid)
+    # The op is still pending: its field overlays the server's copy, now stored.
+    assert row and row.server_version == 1 and row.data["note"] == "sur le terrain"
