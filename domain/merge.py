@@ -9,9 +9,9 @@ winner is stored and both values are kept in the conflict for a supervisor.
 A device has seen what it wrote itself. Offline, a mediator creates a person and
 corrects the name an hour later: both ops carry the same `base_version` (none: the
 server never answered), and the correction must not be a conflict with the creation.
-So the versions the device's own earlier ops of the same push produced
-(`own_versions`) count as seen; a change by anyone else since `base_version` still
-is a conflict.
+So the versions the device's own earlier ops produced (`own_versions`: in the same
+push, or found in the ledger when the ops came in several pushes) count as seen; a
+change by anyone else since `base_version` still is a conflict.
 """
 
 from __future__ import annotations
@@ -53,6 +53,18 @@ class MergeResult:
     """The row moved on since base_version, but on other fields: merged, logged."""
 
 
+def sees_every_change(
+    row: StoredRow, *, base_version: int | None, own_versions: Collection[int] = ()
+) -> bool:
+    """Whether an op based on `base_version` has seen every stored field's last change
+    (its own included). When not, the server looks for more of the device's own
+    versions before merging (see `sync_server.crud.own_versions`)."""
+    base = base_version or 0
+    return row.version <= base or all(
+        v <= base or v in own_versions for v in row.field_version.values()
+    )
+
+
 def merge_op(
     row: StoredRow | None,
     *,
@@ -63,8 +75,8 @@ def merge_op(
 ) -> MergeResult:
     """Merge one op's `values` (stamped `hlc`) into `row` (None: not stored yet).
 
-    `own_versions`: versions of the row that earlier ops of the same device produced
-    (in the same push), seen by this op whatever its `base_version`."""
+    `own_versions`: versions of the row that earlier ops of the same device produced,
+    seen by this op whatever its `base_version`."""
     if row is None:
         return MergeResult("applied", dict(values), dict.fromkeys(values, hlc))
 

@@ -22,10 +22,11 @@ from sqlmodel import Session
 from domain.entities import REFERENCE_FIELDS, REQUIRED_ON_CREATE, record_person_id
 from domain.field_stamps import compact_hlc, compact_version
 from domain.hlc import HlcClock, is_ahead
-from domain.merge import StoredRow, merge_op
+from domain.merge import StoredRow, merge_op, sees_every_change
 from domain.review_loop import REVIEW_FIELD, review_loop, review_state_on_create
 from domain.sync import CLOCK_TOLERANCE_MS, Op, OpResult
 from sync_server.crud.bulk_write import insert_many, update_many
+from sync_server.crud.own_versions import own_versions_in_ledger
 from sync_server.crud.push_log import fast_result, log_conflicts, record_ledger
 from sync_server.crud.push_state import (
     LEDGER,
@@ -78,6 +79,7 @@ def _check(
 
 
 def apply_in_memory(
+    session: Session,
     state: BulkState,
     *,
     op: Op,
@@ -107,6 +109,13 @@ def apply_in_memory(
         )
     v = row.values
     stored = StoredRow(v["data"], v["field_hlc"], v["field_version"], v["version"])
+    if not (row.new or row.ledger_read) and not sees_every_change(
+        stored, base_version=op.base_version, own_versions=row.own
+    ):
+        row.own |= own_versions_in_ledger(
+            session.connection(), row_id=op.row_id, device_id=pusher.device_id
+        )
+        row.ledger_read = True
     merged = merge_op(
         stored,
         values=values,
@@ -258,6 +267,7 @@ def push_bulk(
                 clock.observe(hlc)
                 effective = hlc
             outcome, version = apply_in_memory(
+                session,
                 state,
                 op=op,
                 values=values,

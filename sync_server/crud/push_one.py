@@ -16,9 +16,10 @@ from sqlmodel import Session, select
 
 from domain.entities import REFERENCE_FIELDS, REQUIRED_ON_CREATE, record_person_id
 from domain.hlc import Hlc, HlcClock, is_ahead
-from domain.merge import MergeResult, StoredRow, merge_op
+from domain.merge import MergeResult, StoredRow, merge_op, sees_every_change
 from domain.review_loop import review_loop
 from domain.sync import CLOCK_TOLERANCE_MS, Op, OpResult
+from sync_server.crud.own_versions import own_versions_in_ledger
 from sync_server.crud.push_rules import OpRejected, TransientDbError, validate_op
 from sync_server.db import current_txid, next_version
 from sync_server.models import AppUser, Conflict, Device, Partner, Record, SyncOp, utcnow
@@ -148,6 +149,11 @@ def _apply(
         else StoredRow(row.data, row.hlc_by_field(), row.version_by_field(), row.version)
     )
     seen = own.setdefault(op.row_id, set())
+    if stored is not None and not sees_every_change(
+        stored, base_version=op.base_version, own_versions=seen
+    ):
+        # Read again at each such op (this path is the rare fallback): the same set.
+        seen |= own_versions_in_ledger(session.connection(), row_id=op.row_id, device_id=device.id)
     merged = merge_op(
         stored,
         values=values,

@@ -44,7 +44,9 @@ class BatchRow:
     """Created by one op of this batch and untouched since: every field carries the
     row's own stamp and version, so its stored stamp maps are empty."""
     own: set[int] = field(default_factory=set)
-    """Versions this batch's ops produced on the row: the pushing device saw them."""
+    """Versions the pushing device produced on the row (it saw them): by this batch's
+    ops, and once `ledger_read`, by its earlier pushes."""
+    ledger_read: bool = False
 
 
 @dataclass

@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from domain.hlc import Hlc
-from domain.merge import StoredRow, merge_op
+from domain.merge import StoredRow, merge_op, sees_every_change
 
 
 def h(ms: int, node: str = "a", counter: int = 0) -> str:
@@ -88,6 +88,20 @@ def test_another_devices_change_is_a_conflict_even_after_the_devices_own() -> No
         row, values={"last_name": "Sow"}, hlc=h(20), base_version=3, own_versions={7}
     )
     assert (other_field.outcome, other_field.soft_conflict) == ("applied", True)
+
+
+def test_an_op_has_seen_every_change_at_or_below_its_base_and_its_own() -> None:
+    row = StoredRow(
+        {"first_name": "Awa", "last_name": "Diallo"},
+        {"first_name": h(15, "b"), "last_name": h(10)},
+        {"first_name": 8, "last_name": 7},
+        8,
+    )
+    assert sees_every_change(row, base_version=8)
+    assert sees_every_change(row, base_version=3, own_versions={7, 8})
+    assert sees_every_change(row, base_version=7, own_versions={8})
+    assert not sees_every_change(row, base_version=3, own_versions={7})
+    assert not sees_every_change(row, base_version=None)
 
 
 def test_same_value_from_both_sides_is_no_conflict() -> None:
