@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import sqlite3
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -269,9 +270,10 @@ def pending_set(conn: sqlite3.Connection, codec: Codec, entity: str, row_id: str
 
 
 def pending_sets(
-    conn: sqlite3.Connection, codec: Codec, keys: set[tuple[str, str]]
+    conn: sqlite3.Connection, codec: Codec, keys: Iterable[tuple[str, str]]
 ) -> dict[tuple[str, str], dict[str, Any]]:
-    """`pending_set` for many rows at once (only rows with pending ops appear).
+    """`pending_set` for many rows at once (only rows with pending ops appear; `keys`
+    is read only when the outbox holds any).
 
     Looked up by key on `outbox_row`, so the cost follows the page, not the number
     of pending ops (ordering in SQL would make SQLite walk every pending op).
@@ -279,7 +281,7 @@ def pending_sets(
     found: list[tuple[int, str, str, str, str | bytes]] = []
     if conn.execute("SELECT 1 FROM outbox WHERE state = 'pending' LIMIT 1").fetchone() is None:
         return {}  # the usual case of a large pull: it follows a push that emptied the outbox
-    for entity, ids in _ids_by_entity(keys).items():
+    for entity, ids in _ids_by_entity(set(keys)).items():
         found.extend(
             conn.execute(
                 'SELECT device_seq, op_id, entity, row_id, "set" FROM outbox'

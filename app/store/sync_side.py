@@ -71,19 +71,17 @@ class SyncSide(StoreBase):
         """
         with self._tx() as c:
             codec = self._c()
-            keys: set[tuple[str, str]] = {(r.entity, r.id) for r in pulled}
-            held = rows.versions_by_key(c, {k for k in keys if k[0] == "person"})
-            pending = rows.pending_sets(c, codec, keys) if keys else {}
-            newest: dict[tuple[str, str], Pulled] = {}
+            held = rows.versions_by_key(
+                c, {(r.entity, r.id) for r in pulled if r.entity == "person"}
+            )
+            pending = rows.pending_sets(c, codec, ((r.entity, r.id) for r in pulled))
+            out: list[rows.StoredRow] = []
             for r in pulled:
                 key = (r.entity, r.id)
-                kept = newest.get(key)
-                version = kept.version if kept is not None else held.get(key)
-                if (version or 0) > r.version:
-                    continue  # an older copy than the one we hold: replayed or late page
-                newest[key] = r
-            out: list[rows.StoredRow] = []
-            for key, r in newest.items():
+                if r.entity == "person":
+                    if (held.get(key) or 0) > r.version:
+                        continue  # an older copy than the one we hold: replayed or late page
+                    held[key] = r.version
                 overlay = pending.get(key)
                 data = r.data
                 if overlay or "deleted" in data:  # copied before being changed
