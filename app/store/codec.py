@@ -11,6 +11,7 @@ files written before the PIN existed, until `encrypt_existing` converts them.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 from app import fast_json
@@ -63,6 +64,14 @@ class Codec:
     # -- rows ---------------------------------------------------------------------------
     def encode_row(self, entity: str, row_id: str, data: dict[str, Any]) -> str | bytes:
         return self._seal(_encode_row_data(data), f"row|{entity}|{row_id}")
+
+    def row_encoder(self) -> Callable[[str, str, dict[str, Any]], str | bytes]:
+        """`encode_row` for many rows: without a cipher, the JSON encoder itself (a
+        pulled page encodes every row, and each call layer costs a tenth of it)."""
+        if self.cipher is None:
+            dumps = fast_json.dumps_sorted
+            return lambda _entity, _row_id, data: dumps(data)
+        return self.encode_row
 
     def decode_row(self, entity: str, row_id: str, stored: str | bytes) -> dict[str, Any]:
         return _decode_row_data(self._open(stored, f"row|{entity}|{row_id}"))

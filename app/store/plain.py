@@ -52,15 +52,15 @@ _FIELDS = {entity: _fields(entity) for entity in {*LINK_FIELD, *SORT_FIELD, *STA
 _NONE: tuple[None, None, None] = (None, None, None)
 
 
-def _text(value: Any) -> str | None:
-    return None if value is None else str(value)
+def _text(data: dict[str, Any], name: str | None) -> str | None:
+    if name is None:
+        return None
+    value = data.get(name)
+    # Written for every pulled row: text, the usual case, is returned as is.
+    return value if value is None or type(value) is str else str(value)
 
 
 def values_of(entity: str, data: dict[str, Any]) -> tuple[str | None, str | None, str | None]:
     """(link_id, sort_key, state) for a row's decoded data."""
     link, sort, state = _FIELDS.get(entity, _NONE)
-    return (
-        _text(data.get(link)) if link else None,
-        _text(data.get(sort)) if sort else None,
-        _text(data.get(state)) if state else None,
-    )
+    return _text(data, link), _text(data, sort), _text(data, state)

@@ -129,7 +129,7 @@ def save_pulled(
     (Sorting a page by key first was measured: no gain, with server order or random ids.)
     """
     now = now_iso()
-    encode = codec.encode_row
+    encode = codec.row_encoder()
     conn.executemany(
         _UPSERT_PULLED,
         [
