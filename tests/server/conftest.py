@@ -7,6 +7,7 @@ import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -16,6 +17,7 @@ from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
 
 from domain.vocabulary import Role
+from sync_server.crud import push as push_module
 from sync_server.db import make_engine, migrate
 from sync_server.main import create_app
 from sync_server.settings import Settings
@@ -117,3 +119,16 @@ def world(session: Session) -> World:
         ),
         other=make_device(session, user=make_user(session, cite=beauvais, username="bruno")),
     )
+
+
+def _bulk_fails(*_args: Any, **_kwargs: Any) -> Any:
+    raise OperationalError("INSERT INTO record ...", {}, Exception("disk I/O error"))
+
+
+@pytest.fixture(params=["bulk", "op-by-op"])
+def push_path(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Runs a test on both push paths: the bulk path, and the op-by-op path it falls
+    back to after a database error (forced here by making the bulk attempt fail)."""
+    if request.param == "op-by-op":
+        monkeypatch.setattr(push_module, "push_bulk", _bulk_fails)
+    return str(request.param)

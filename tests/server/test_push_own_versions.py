@@ -11,28 +11,14 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
-from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, select
 
 from domain.hlc import wall_ms
-from sync_server.crud import push as push_module
 from sync_server.models import Conflict, Record
 from tests.factories import hlc_at, op, person_values, push
 from tests.server.conftest import World
 
 T0 = wall_ms() - 3_600_000  # an hour ago: no stamp ahead of the server's clock
-
-
-def _bulk_fails(*_args: Any, **_kwargs: Any) -> Any:
-    raise OperationalError("INSERT INTO record ...", {}, Exception("disk I/O error"))
-
-
-@pytest.fixture(params=["bulk", "op-by-op"])
-def path(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
-    if request.param == "op-by-op":
-        monkeypatch.setattr(push_module, "push_bulk", _bulk_fails)
-    return str(request.param)
 
 
 def _conflicts(session: Session, row_id: str) -> list[tuple[str, str | None]]:
@@ -48,8 +34,21 @@ def _data(session: Session, row_id: str) -> dict[str, Any]:
     return dict(row.data)
 
 
+def _created_by_amina_then_renamed_by_karim(
+    session: Session, world: World, first_name: str
+) -> tuple[str, int | None]:
+    """A person Amina created, whose first name Karim then changed after syncing;
+    returns the person's id and the version of Karim's change."""
+    person = op("person", person_values(), hlc=hlc_at(T0))
+    [created] = push(session, login=world.amina, ops=[person])
+    karim = op("person", {"first_name": first_name}, row_id=person["row_id"],
+               hlc=hlc_at(T0 + 5), base_version=created.version)  # fmt: skip
+    [by_karim] = push(session, login=world.karim, ops=[karim])
+    return person["row_id"], by_karim.version
+
+
 def test_corrections_sent_in_later_pushes_are_no_conflict(
-    session: Session, world: World, path: str
+    session: Session, world: World, push_path: str
 ) -> None:
     person = op("person", person_values(), hlc=hlc_at(T0))
     pid = person["row_id"]
@@ -70,14 +69,9 @@ def test_corrections_sent_in_later_pushes_are_no_conflict(
 
 
 def test_another_mediators_change_between_the_pushes_is_still_a_conflict(
-    session: Session, world: World, path: str
+    session: Session, world: World, push_path: str
 ) -> None:
-    person = op("person", person_values(), hlc=hlc_at(T0))
-    pid = person["row_id"]
-    [created] = push(session, login=world.amina, ops=[person])
-    karim = op("person", {"first_name": "Aïcha-Karim"}, row_id=pid, hlc=hlc_at(T0 + 5),
-               base_version=created.version)  # fmt: skip
-    push(session, login=world.karim, ops=[karim])
+    pid, _ = _created_by_amina_then_renamed_by_karim(session, world, "Aïcha-Karim")
     # Amina never saw Karim's change: same field, hard conflict; other field, soft.
     same_field = op("person", {"first_name": "Aïssata"}, row_id=pid, hlc=hlc_at(T0 + 1))
     other_field = op("person", {"phone": "06 12 34 56 78"}, row_id=pid, hlc=hlc_at(T0 + 2))
@@ -87,20 +81,15 @@ def test_another_mediators_change_between_the_pushes_is_still_a_conflict(
 
 
 def test_a_version_another_mediator_produced_is_not_made_ones_own_by_agreeing_with_it(
-    session: Session, world: World, path: str
+    session: Session, world: World, push_path: str
 ) -> None:
     # Amina's op that sets the value Karim had already set changes nothing: the ledger
     # records it at Karim's version. Amina still never saw that version.
-    person = op("person", person_values(), hlc=hlc_at(T0))
-    pid = person["row_id"]
-    [created] = push(session, login=world.amina, ops=[person])
-    karim = op("person", {"first_name": "Awa"}, row_id=pid, hlc=hlc_at(T0 + 5),
-               base_version=created.version)  # fmt: skip
-    [by_karim] = push(session, login=world.karim, ops=[karim])
+    pid, by_karim = _created_by_amina_then_renamed_by_karim(session, world, "Awa")
     same = op("person", {"first_name": "Awa"}, row_id=pid, hlc=hlc_at(T0 + 1))
     [agreed] = push(session, login=world.amina, ops=[same])
     # Nothing to decide, only logged: the row had moved on since Amina's base.
-    assert agreed.version == by_karim.version
+    assert agreed.version == by_karim
     assert _conflicts(session, pid) == [("soft", "first_name")]
     later = op("person", {"first_name": "Aïssata"}, row_id=pid, hlc=hlc_at(T0 + 6))
     [clash] = push(session, login=world.amina, ops=[later])

@@ -6,33 +6,17 @@ after a database error (forced here by making the bulk attempt fail).
 
 from __future__ import annotations
 
-from typing import Any
-
-import pytest
 from sqlalchemy import update
-from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, select
 
 from domain.field_stamps import BASE
 from domain.hlc import wall_ms
-from sync_server.crud import push as push_module
 from sync_server.models import Conflict, Record
 from tests.factories import contact_values, hlc_at, op, person_values, push
 from tests.server.conftest import World
 
 # An hour ago: a stamp ahead of the server's clock would be replaced by the server's.
 T0 = wall_ms() - 3_600_000
-
-
-def _bulk_fails(*_args: Any, **_kwargs: Any) -> Any:
-    raise OperationalError("INSERT INTO record ...", {}, Exception("disk I/O error"))
-
-
-@pytest.fixture(params=["bulk", "op-by-op"])
-def path(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
-    if request.param == "op-by-op":
-        monkeypatch.setattr(push_module, "push_bulk", _bulk_fails)
-    return str(request.param)
 
 
 def _stored(session: Session, row_id: str) -> Record:
@@ -42,7 +26,9 @@ def _stored(session: Session, row_id: str) -> Record:
     return row
 
 
-def test_a_new_contact_stores_no_per_field_stamp(session: Session, world: World, path: str) -> None:
+def test_a_new_contact_stores_no_per_field_stamp(
+    session: Session, world: World, push_path: str
+) -> None:
     contact = op("contact", contact_values(world.amina.user.id), hlc=hlc_at(T0))
     [result] = push(session, login=world.amina, ops=[contact])
     row = _stored(session, contact["row_id"])
@@ -53,7 +39,7 @@ def test_a_new_contact_stores_no_per_field_stamp(session: Session, world: World,
 
 
 def test_an_edit_keeps_the_older_stamps_of_the_other_fields(
-    session: Session, world: World, path: str
+    session: Session, world: World, push_path: str
 ) -> None:
     person = op("person", person_values(), hlc=hlc_at(T0))
     [created] = push(session, login=world.amina, ops=[person])
@@ -85,7 +71,7 @@ def test_an_edit_keeps_the_older_stamps_of_the_other_fields(
 
 
 def test_a_record_stored_with_whole_maps_merges_the_same(
-    session: Session, world: World, path: str
+    session: Session, world: World, push_path: str
 ) -> None:
     # Rows written before the maps were kept compact hold every field's stamp.
     person = op("person", person_values(), hlc=hlc_at(T0))
@@ -113,7 +99,7 @@ def test_a_record_stored_with_whole_maps_merges_the_same(
 
 
 def test_a_row_created_and_corrected_in_one_batch_is_no_conflict_and_keeps_its_stamps(
-    session: Session, world: World, path: str
+    session: Session, world: World, push_path: str
 ) -> None:
     # A phone offline for weeks sends a person, a contact naming them and a later
     # correction of the person in one batch (its base_version still None): the
