@@ -100,7 +100,7 @@ def merge_op(
     soft = not conflicts and (
         row.version > base
         if not own_versions
-        else any(v > base and v not in own_versions for v in row.field_version.values())
+        else not sees_every_change(row, base_version=base_version, own_versions=own_versions)
     )
     if conflicts:
         outcome: MergeOutcome = "conflict"
