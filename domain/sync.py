@@ -28,6 +28,8 @@ MIN_SCHEMA_VERSION = 1
 MAX_PUSH_OPS = 500
 DEFAULT_PULL_LIMIT = 500
 MAX_PULL_LIMIT = 2000
+# Pages one `GET /sync/pull/stream` reply carries at most (the phone then asks again).
+MAX_STREAM_PAGES = 50
 CLOCK_TOLERANCE_MS = 60_000
 
 Outcome = Literal["applied", "duplicate", "superseded", "conflict", "rejected"]

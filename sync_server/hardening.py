@@ -114,9 +114,14 @@ def _log_error(exc: Exception, scope: Scope, request_id: str) -> None:
     route: Any = scope.get("route")
     # Type and route template only: an exception's message or the concrete URL may
     # carry the values being written (names, phone numbers).
+    kind = type(exc).__name__
+    if exc.__cause__ is not None:
+        # e.g. a database error once a streamed reply had started, which Starlette
+        # re-raises as a RuntimeError: the cause is what the operator needs.
+        kind += f" (from {type(exc.__cause__).__name__})"
     logger.error(
         "unhandled %s on %s %s (request %s)",
-        type(exc).__name__,
+        kind,
         scope.get("method", "?"),
         getattr(route, "path", "?"),
         request_id,

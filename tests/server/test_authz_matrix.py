@@ -54,6 +54,7 @@ ROUTES: dict[tuple[str, str], Spec] = {
     ("POST", "/auth/logout"): Spec("authenticated"),
     ("POST", "/sync/push"): Spec("authenticated", body={"ops": []}),
     ("GET", "/sync/pull"): Spec("authenticated"),
+    ("GET", "/sync/pull/stream"): Spec("authenticated"),
     ("GET", "/referentials"): Spec("authenticated"),
     ("GET", "/console/contacts"): Spec("supervisor"),
     ("GET", "/console/conflicts"): Spec("supervisor"),

@@ -3,18 +3,20 @@ from __future__ import annotations
 import logging
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
 from sqlalchemy.exc import SQLAlchemyError
 
 from domain.sync import (
     DEFAULT_PULL_LIMIT,
     MAX_PULL_LIMIT,
+    MAX_STREAM_PAGES,
     OpResult,
     PullResponse,
     PushResponse,
 )
 from sync_server.api.body import DecodedPush, read_push_request
 from sync_server.api.compress import json_reply
+from sync_server.api.pull_stream import stream_reply
 from sync_server.crud.pull import CursorError, pull_page
 from sync_server.crud.push import push_ops, split_before_revocation
 from sync_server.db import begin_write
@@ -118,6 +120,33 @@ def pull(
     session.commit()
     # The rows' data go out as stored: never parsed, validated or re-serialised here.
     return json_reply(request, page.to_json())  # type: ignore[return-value]
+
+
+@router.get(
+    "/pull/stream",
+    response_class=Response,
+    responses={200: {"content": {"application/x-ndjson": {}}}},
+)
+def pull_stream(
+    request: Request,
+    session: SessionDep,
+    user: CurrentUser,
+    _schema: SchemaHeader,
+    cursor: Annotated[str | None, Query(max_length=200)] = None,
+    limit: Annotated[int, Query(ge=1)] = DEFAULT_PULL_LIMIT,
+    pages: Annotated[int, Query(ge=1, le=MAX_STREAM_PAGES)] = MAX_STREAM_PAGES,
+) -> Response:
+    """Up to `pages` pull pages, one `PullResponse` JSON per line, each what
+    `GET /sync/pull` would answer from the previous line's cursor. The first page is
+    read before answering: a bad cursor gets a 400 as on `/sync/pull`."""
+    limit = min(limit, MAX_PULL_LIMIT)
+    cite_id = user.cite_id
+    try:
+        first = pull_page(session, cite_id=cite_id, cursor=cursor, limit=limit)
+    except CursorError as exc:
+        raise HTTPException(400, detail=f"{exc} : repartez d'un curseur vide.") from None
+    session.commit()
+    return stream_reply(request, first, cite_id=cite_id, limit=limit, pages=pages)
 
 
 def encode_reply(model: PushResponse) -> bytes:
