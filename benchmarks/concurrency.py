@@ -563,7 +563,7 @@ def request_figures(outcomes: list[Outcome]) -> dict[str, Any]:
     """Per-request times, as the phones saw them and as the servers did."""
     out: dict[str, Any] = {}
     every = [r for o in outcomes for r in o.requests]
-    for route in ("/sync/push", "/sync/pull"):
+    for route in ("/sync/push", "/sync/pull", "/sync/pull/stream"):
         reqs = [r for r in every if r.path == route and r.status is not None]
         out[route] = {
             "requests": len(reqs),

@@ -10,9 +10,10 @@ and re-pulls at most one page.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import partial
 from typing import Any, Literal, TypeVar
 
 import httpx
@@ -31,9 +32,11 @@ from app.sync.errors import (
     SyncError,
     UpgradeRequired,
 )
+from app.sync.read_ahead import lines, pages_ahead
 from app.sync.replies import PullPage, PushReply, read_pull_page, read_push_reply
 from domain.sync import (
     MAX_PUSH_OPS,
+    MAX_STREAM_PAGES,
     SCHEMA_VERSION,
     LoginRequest,
     LoginResponse,
@@ -43,10 +46,14 @@ from domain.sync import (
 
 # Larger batches mean fewer round trips and server transactions; the server caps them.
 DEFAULT_PUSH_BATCH = MAX_PUSH_OPS
-DEFAULT_PULL_PAGE = 1000
+DEFAULT_PULL_PAGE = 500
 SCHEMA_HEADER = "X-Relais-Schema-Version"
 
 T = TypeVar("T")
+
+
+class _NoStream(Exception):
+    """The server has no `GET /sync/pull/stream` (a version older than this app)."""
 
 
 @dataclass(frozen=True)
@@ -88,6 +95,7 @@ class SyncClient:
         self._push_batch = max(1, min(push_batch, MAX_PUSH_OPS))
         self._pull_limit = pull_limit
         self._pull_with_push = pull_with_push
+        self._streams = True  # until the server shows it has no streamed pull
         self._http = httpx.Client(
             base_url=self._base_url,
             transport=transport,
@@ -257,47 +265,103 @@ class SyncClient:
         notify: Callable[[SyncProgress], None],
         first: PullPage | None = None,
     ) -> None:
-        """Pull until up to date, fetching page n+1 while page n is being applied.
+        """Pull until up to date, reading page n+1 while page n is being applied.
 
-        The next request only needs the cursor the server just gave, so it runs in
-        a helper thread while this one writes the page: the server's query and the
-        transfer overlap the phone's writes. Nothing else changes: pages are applied
-        in order, each with its cursor in the same transaction, and a failure
-        (fetching or applying) stops the pull after the last applied page. The
-        helper never touches the store (the token is read here first) and no
-        request outlives this call. `first`, the page the last push's answer
-        carried (asked for from the cursor held now), is applied without a request.
+        Pages come streamed, many per reply (`GET /sync/pull/stream`): the server
+        reads the next page while this phone writes the last one, and a reply ends
+        after `MAX_STREAM_PAGES` pages or at the last page. They are read in a
+        helper thread (`read_ahead`) that never touches the store (the token is
+        read here first). Pages are applied in order, each with its cursor in the
+        same transaction, and a failure (reading or applying) stops the pull after
+        the last applied page. `first`, the page the last push's answer carried
+        (asked for from the cursor held now), comes first without a request.
         """
         cursor = self._store.cursor()
         bearer = self._bearer()
         reset_done = False
-        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="relais-pull") as ahead:
-            fetch = None if first is not None else ahead.submit(self._fetch_page, cursor, bearer)
-            while True:
-                if first is not None:
-                    page, first = first, None
-                else:
-                    assert fetch is not None
-                    page = fetch.result()
-                if page.reset_required:
-                    if reset_done:
-                        raise ServerError("le serveur redemande une resynchronisation complète")
-                    # Only the cursor is forgotten: the outbox and local rows stay untouched.
-                    reset_done = True
-                    self._store.set_cursor(None)
-                    cursor = None
-                    fetch = ahead.submit(self._fetch_page, None, bearer)
-                    continue
-                if page.has_more and not page.rows and page.cursor == cursor:
-                    raise ServerError("pagination du serveur bloquée")
-                if page.has_more:
-                    fetch = ahead.submit(self._fetch_page, page.cursor, bearer)
-                self._store.apply_pull_page(page.rows, page.cursor)
-                report.pulled += len(page.rows)
-                notify(SyncProgress("pull", report.pulled, None))
-                if not page.has_more:
+        while True:
+            # From `cursor`: the page after the last one applied (or `first`).
+            restart = False
+            last: PullPage | None = None
+            with pages_ahead(partial(self._pages, cursor, bearer, first)) as pages:
+                first = None
+                for item in pages:
+                    page = item if isinstance(item, PullPage) else _parsed(item)
+                    last = page
+                    if page.reset_required:
+                        if reset_done:
+                            raise ServerError("le serveur redemande une resynchronisation complète")
+                        # Only the cursor is forgotten: the outbox and local rows stay.
+                        reset_done, restart, cursor = True, True, None
+                        self._store.set_cursor(None)
+                        break
+                    if page.has_more and not page.rows and page.cursor == cursor:
+                        raise ServerError("pagination du serveur bloquée")
+                    self._store.apply_pull_page(page.rows, page.cursor)
+                    report.pulled += len(page.rows)
+                    notify(SyncProgress("pull", report.pulled, None))
+                    if not page.has_more:
+                        return
+                    cursor = page.cursor
+            if not restart and last is None:
+                raise ServerError("pagination du serveur bloquée")  # an empty reply
+            # Else the reply ended before the last page (or a reset): ask again.
+
+    def _pages(
+        self, cursor: str | None, bearer: str, first: PullPage | None
+    ) -> Iterator[PullPage | bytes]:
+        """The pages after `cursor`, `first` first, up to the end of one reply (run
+        in the helper thread). Pages come as their JSON: parsing them here would
+        hold the interpreter while the caller's writes wait for it (CPython runs one
+        thread's Python at a time, and SQLite gives it back at every row)."""
+        if first is not None:
+            yield first
+            if not first.has_more or first.reset_required:
+                return
+            cursor = first.cursor
+        if self._streams:
+            try:
+                yield from self._stream_pages(cursor, bearer)
+                return
+            except _NoStream:
+                self._streams = False  # an older server: one page per request
+        while True:
+            # Page by page, each request needs the last cursor: parsed here, then.
+            page = self._fetch_page(cursor, bearer)
+            yield page
+            if not page.has_more or page.reset_required:
+                return
+            cursor = page.cursor
+
+    def _stream_pages(self, cursor: str | None, bearer: str) -> Iterator[bytes]:
+        params = {**self._page_params(cursor), "pages": MAX_STREAM_PAGES}
+        headers = {"Authorization": f"Bearer {bearer}"}
+        read = 0
+        # As in `_call`: a kept-alive connection the server just closed fails at once;
+        # asked again once, unless pages already came (the pull then stops there).
+        for attempt in (1, 2):
+            try:
+                with self._http.stream(
+                    "GET", "/sync/pull/stream", params=params, headers=headers
+                ) as response:
+                    if response.status_code == 404:
+                        raise _NoStream()
+                    if response.status_code >= 400:
+                        response.read()
+                        _raise_for_status(response, None)
+                    for line in lines(response.iter_bytes()):
+                        read += 1
+                        yield line
                     return
-                cursor = page.cursor
+            except httpx.RemoteProtocolError as exc:
+                if attempt == 2 or read:
+                    raise ServerUnreachable() from exc
+            except httpx.TransportError as exc:
+                raise ServerUnreachable() from exc
+            except httpx.HTTPError as exc:
+                raise ServerError("réponse illisible") from exc
+            except ValueError as exc:  # the reply stopped in the middle of a page
+                raise ServerUnreachable() from exc
 
     def _fetch_page(self, cursor: str | None, bearer: str) -> PullPage:
         params = self._page_params(cursor)
@@ -362,6 +426,14 @@ class SyncClient:
             return read(response.content)
         except (ValueError, ValidationError) as exc:
             raise ServerError("réponse inattendue", response.status_code) from exc
+
+
+def _parsed(line: bytes) -> PullPage:
+    """A streamed pull page (one line of `GET /sync/pull/stream`)."""
+    try:
+        return read_pull_page(line)
+    except (ValueError, ValidationError) as exc:
+        raise ServerError("réponse inattendue", 200) from exc
 
 
 def _detail(response: httpx.Response) -> dict[str, Any]:

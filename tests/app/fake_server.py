@@ -8,7 +8,7 @@ a global version sequence that pulls page through, and zstd request bodies.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -63,6 +63,8 @@ class FakeServer:
     # one ignores it (the default here, so the fallback is what most tests see).
     serves_pull_with_push: bool = False
     pull_pages_with_push: int = 0
+    # False: a server older than `GET /sync/pull/stream` (404), pulled page by page.
+    serves_pull_stream: bool = True
 
     def transport(self) -> httpx.MockTransport:
         return httpx.MockTransport(self.handle)
@@ -82,6 +84,8 @@ class FakeServer:
             return self._push(request)
         if path == "/sync/pull":
             return self._pull(request)
+        if path == "/sync/pull/stream" and self.serves_pull_stream:
+            return httpx.Response(200, stream=_Lines(self, request))
         if path == "/referentials":
             refs = ReferentialsOut(
                 cite_id="c1", cite_name="Cité test", qpvs=[], partners=[], members=[]
@@ -146,15 +150,18 @@ class FakeServer:
     def _pull(self, request: httpx.Request) -> httpx.Response:
         cursor = int(request.url.params.get("cursor") or 0)
         limit = int(request.url.params.get("limit") or 500)
+        page = self.serve_page(request, cursor, limit)
+        return httpx.Response(200, content=json.dumps(page.model_dump(mode="json")))
+
+    def serve_page(self, request: httpx.Request, cursor: int, limit: int) -> PullResponse:
+        """One pull page, with the faults asked for (a lost reply, a reset)."""
         self.pull_pages_served += 1
         if self.lose_pull_reply_at_page == self.pull_pages_served:
             raise httpx.ReadError("connection reset by peer", request=request)
         if self.reset_next_pull and cursor:
             self.reset_next_pull = False
-            page = PullResponse(rows=[], cursor="0", has_more=False, reset_required=True)
-            return httpx.Response(200, json=page.model_dump(mode="json"))
-        page = self._page(cursor, limit)
-        return httpx.Response(200, content=json.dumps(page.model_dump(mode="json")))
+            return PullResponse(rows=[], cursor="0", has_more=False, reset_required=True)
+        return self._page(cursor, limit)
 
     def _page(self, cursor: int, limit: int) -> PullResponse:
         newer = sorted(
@@ -174,3 +181,23 @@ class FakeServer:
         ]
         last = chunk[-1][1].version if chunk else cursor
         return PullResponse(rows=out, cursor=str(last), has_more=len(newer) > limit)
+
+
+class _Lines(httpx.SyncByteStream):
+    """`GET /sync/pull/stream`'s reply, one page per line, each page made when the
+    client reads that far (as a real server runs ahead only as the socket allows)."""
+
+    def __init__(self, server: FakeServer, request: httpx.Request) -> None:
+        self._server = server
+        self._request = request
+
+    def __iter__(self) -> Iterator[bytes]:
+        params = self._request.url.params
+        cursor = int(params.get("cursor") or 0)
+        limit = int(params.get("limit") or 500)
+        for _ in range(int(params.get("pages") or 50)):
+            page = self._server.serve_page(self._request, cursor, limit)
+            yield json.dumps(page.model_dump(mode="json")).encode() + b"\n"
+            if not page.has_more or page.reset_required:
+                return
+            cursor = int(page.cursor)

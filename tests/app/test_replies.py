@@ -107,8 +107,8 @@ def test_a_malformed_page_stops_the_sync_and_keeps_the_cursor(tmp_path: Path) ->
     bad = _page([_row(entity="invoice")], cursor="9", has_more=False)
 
     def serve(request: httpx.Request) -> httpx.Response:
-        cursor = request.url.params.get("cursor")
-        return httpx.Response(200, json=bad if cursor == "5" else good)
+        assert request.url.path == "/sync/pull/stream"  # both pages in one reply
+        return httpx.Response(200, content=f"{json.dumps(good)}\n{json.dumps(bad)}\n".encode())
 
     client = SyncClient(store, "http://relais.test", transport=httpx.MockTransport(serve))
     with client, pytest.raises(ServerError, match="réponse inattendue"):

@@ -13,7 +13,7 @@ from sqlalchemy import create_engine
 from sqlmodel import Session, select
 
 from app.store import LocalStore
-from app.sync.client import SyncClient
+from app.sync.client import DEFAULT_PULL_PAGE, SyncClient
 from benchmarks.common import keep_written_ops
 from scripts.processes import Proc, free_port, seed_server, start_server, stop_all
 from sync_server.models import Record, SyncOp
@@ -101,11 +101,14 @@ def make_phone(tmp_path: Path) -> Iterator[PhoneFactory]:
         wall: Callable[[], int] | None = None,
         transport: httpx.BaseTransport | None = None,
         push_batch: int = 200,
+        pull_limit: int = DEFAULT_PULL_PAGE,
     ) -> Phone:
         path = tmp_path / f"{name or username}.sqlite3"
         store = LocalStore(path, wall=wall) if wall else LocalStore(path)
         keep_written_ops(path)
-        client = SyncClient(store, server_url, transport=transport, push_batch=push_batch)
+        client = SyncClient(
+            store, server_url, transport=transport, push_batch=push_batch, pull_limit=pull_limit
+        )
         client.login(username, DEMO_PASSWORD, f"téléphone de {username}")
         phone = Phone(path, store, client)
         phones.append(phone)

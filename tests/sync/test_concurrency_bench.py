@@ -24,7 +24,7 @@ def _clean(figures: dict[str, Any], phones: int) -> None:
     # Every request of the crowd was timed by the server too. Each phone pushed; its
     # first pull page came with its last push's answer, so pull requests may be none.
     assert figures["requests"]["/sync/push"]["requests"] >= phones
-    for route in ("/sync/push", "/sync/pull"):
+    for route in ("/sync/push", "/sync/pull", "/sync/pull/stream"):
         reqs = figures["requests"][route]
         assert reqs["server_timed"] == reqs["requests"]
 

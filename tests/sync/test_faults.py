@@ -6,7 +6,10 @@ and after a final sync the phone and the server hold the same values.
 
 from __future__ import annotations
 
+import sqlite3
 import threading
+from contextlib import closing
+from pathlib import Path
 
 import pytest
 
@@ -26,6 +29,12 @@ from tests.sync.proxy import DroppingProxy
 pytestmark = pytest.mark.processes
 
 OPS = 3_000
+
+
+def _rows_held(path: Path) -> int:
+    """Rows of every kind in a phone's store file."""
+    with closing(sqlite3.connect(path)) as conn:
+        return int(conn.execute("SELECT COUNT(*) FROM row").fetchone()[0])
 
 
 def _write_many(phone_store: LocalStore, persons: int) -> None:
@@ -78,6 +87,41 @@ def test_server_killed_during_large_push(
     assert len(persons) == OPS // 3
     # Each person saw exactly its three ops: a create, then one version per update.
     assert all(len(set(p.version_by_field().values())) == 3 for p in persons)
+
+
+def test_server_killed_while_a_long_pull_streams_keeps_the_pages_applied(
+    live_server: LiveServer, make_phone: PhoneFactory
+) -> None:
+    # Karim's phone logged a backlog; Amina's, back after weeks, pulls it in one
+    # streamed reply of many pages, and the server dies half-way through.
+    karim = make_phone(live_server.url, "karim")
+    _write_many(karim.store, 1_000)
+    karim.client.sync()
+    # 100 pages: more than one reply carries, so the kill lands mid-reply or, on a
+    # machine slow enough for the first reply to end first, before the second.
+    amina = make_phone(live_server.url, "amina", pull_limit=10)
+    applied: list[int] = []
+
+    def kill_server(progress: SyncProgress) -> None:
+        if progress.phase == "pull" and not applied:
+            applied.append(progress.done)
+            live_server.kill()  # the reply is still streaming its next pages
+
+    with pytest.raises(ServerUnreachable, match="restent sur le téléphone"):
+        amina.client.sync(kill_server)
+    kept = _rows_held(amina.path)
+    assert applied and applied[0] <= kept < 1_000  # what arrived whole was applied
+    cursor = amina.store.cursor()
+    assert cursor is not None and amina.store.sync_status().last_error is not None
+
+    live_server.start()
+    report = amina.client.sync()
+    # Resumed after the last page applied: nothing pulled twice, nothing skipped.
+    assert report.pulled == _rows_held(amina.path) - kept
+    assert len(amina.store.rows("person")) >= 1_000
+    snapshot = server_snapshot(live_server.database_url)
+    assert_phone_equals_server(amina, snapshot)
+    assert_phone_equals_server(karim, snapshot)
 
 
 def test_lost_push_reply_is_resent_at_once_and_answered_duplicate(

@@ -99,7 +99,7 @@ def test_own_corrections_made_offline_before_the_first_sync_are_no_conflict(
 
 
 def test_purged_tombstones_force_a_full_pull_keeping_local_edits(
-    live_server: LiveServer, make_phone: PhoneFactory
+    live_server: LiveServer, make_phone: PhoneFactory, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     amina = make_phone(live_server.url, "amina")
     karim = make_phone(live_server.url, "karim")
@@ -118,24 +118,29 @@ def test_purged_tombstones_force_a_full_pull_keeping_local_edits(
     engine.dispose()
 
     # The reset happens while Amina is typing: her new edit must survive the re-pull.
-    pulls: list[dict[str, Any]] = []
-    original = amina.client._http.request  # the client's own connection, observed
+    asked: list[str | None] = []  # the cursor each pull request was sent with
+    resets: list[str | None] = []
 
-    def request(method: str, url: str, **kwargs: Any) -> httpx.Response:
-        response = original(method, url, **kwargs)
-        if url == "/sync/pull":
-            body = response.json()
-            pulls.append({**body, "sent": (kwargs.get("params") or {}).get("cursor")})
-            if body["reset_required"]:
-                amina.store.update("person", kept, {"need": "garde d'enfants"})
-        return response
+    def sent(request: httpx.Request) -> None:
+        if request.url.path.startswith("/sync/pull"):
+            asked.append(request.url.params.get("cursor"))
 
-    amina.client._http.request = request  # type: ignore[method-assign,assignment]
-    amina.client.sync()
+    set_cursor = amina.store.set_cursor
 
-    assert pulls[0]["sent"] is not None and pulls[0]["reset_required"] is True
-    assert pulls[1]["sent"] is None  # started again from scratch
-    assert pulls[-1]["has_more"] is False
+    def typing_on_reset(cursor: str | None) -> None:
+        if cursor is None:  # only a reset forgets the cursor
+            resets.append(cursor)
+            amina.store.update("person", kept, {"need": "garde d'enfants"})
+        set_cursor(cursor)
+
+    amina.client._http.event_hooks["request"].append(sent)  # the client's own connection
+    monkeypatch.setattr(amina.store, "set_cursor", typing_on_reset)
+    report = amina.client.sync()
+    monkeypatch.undo()
+
+    assert asked[0] is not None and resets == [None]
+    assert asked[1] is None  # started again from scratch
+    assert report.pulled >= 3 and amina.store.cursor() is not None
     status = amina.store.sync_status()
     assert status.pending == 1
     local = amina.store.get("person", kept)
