@@ -31,7 +31,7 @@ def accepts_zstd(accept_encoding: str) -> bool:
     return False
 
 
-def json_reply(request: Request, body: bytes) -> Response:
+def json_reply(request: Request, body: bytes, media_type: str = "application/json") -> Response:
     """A JSON response with `body`, zstd-compressed when the client accepts it."""
     headers = {"Vary": "Accept-Encoding"}
     if len(body) >= MIN_COMPRESSED_BYTES and accepts_zstd(
@@ -40,4 +40,4 @@ def json_reply(request: Request, body: bytes) -> Response:
         # One compressor per reply: a zstd context is not safe across worker threads.
         body = zstandard.ZstdCompressor(level=LEVEL).compress(body)
         headers["Content-Encoding"] = "zstd"
-    return Response(body, media_type="application/json", headers=headers)
+    return Response(body, media_type=media_type, headers=headers)

@@ -5,6 +5,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
 from sqlalchemy.exc import SQLAlchemyError
+from sqlmodel import Session
 
 from domain.sync import (
     DEFAULT_PULL_LIMIT,
@@ -17,7 +18,7 @@ from domain.sync import (
 from sync_server.api.body import DecodedPush, read_push_request
 from sync_server.api.compress import json_reply
 from sync_server.api.pull_stream import stream_reply
-from sync_server.crud.pull import CursorError, pull_page
+from sync_server.crud.pull import CursorError, PullPage, pull_page
 from sync_server.crud.push import push_ops, split_before_revocation
 from sync_server.db import begin_write
 from sync_server.deps import (
@@ -110,14 +111,7 @@ def pull(
     cursor: Annotated[str | None, Query(max_length=200)] = None,
     limit: Annotated[int, Query(ge=1)] = DEFAULT_PULL_LIMIT,
 ) -> PullResponse:
-    try:
-        page = pull_page(
-            session, cite_id=user.cite_id, cursor=cursor, limit=min(limit, MAX_PULL_LIMIT)
-        )
-    except CursorError as exc:
-        raise HTTPException(400, detail=f"{exc} : repartez d'un curseur vide.") from None
-    # End the read here, in the worker thread: the session then closes without I/O.
-    session.commit()
+    page = _page_or_400(session, cite_id=user.cite_id, cursor=cursor, limit=limit)
     # The rows' data go out as stored: never parsed, validated or re-serialised here.
     return json_reply(request, page.to_json())  # type: ignore[return-value]
 
@@ -141,12 +135,20 @@ def pull_stream(
     read before answering: a bad cursor gets a 400 as on `/sync/pull`."""
     limit = min(limit, MAX_PULL_LIMIT)
     cite_id = user.cite_id
+    first = _page_or_400(session, cite_id=cite_id, cursor=cursor, limit=limit)
+    return stream_reply(request, first, cite_id=cite_id, limit=limit, pages=pages)
+
+
+def _page_or_400(session: Session, *, cite_id: str, cursor: str | None, limit: int) -> PullPage:
+    """The pull page after `cursor` (at most `limit` rows, capped), its read ended here
+    in the worker thread so that the session then closes without I/O; a cursor this
+    server did not issue is a 400."""
     try:
-        first = pull_page(session, cite_id=cite_id, cursor=cursor, limit=limit)
+        page = pull_page(session, cite_id=cite_id, cursor=cursor, limit=min(limit, MAX_PULL_LIMIT))
     except CursorError as exc:
         raise HTTPException(400, detail=f"{exc} : repartez d'un curseur vide.") from None
     session.commit()
-    return stream_reply(request, first, cite_id=cite_id, limit=limit, pages=pages)
+    return page
 
 
 def encode_reply(model: PushResponse) -> bytes:
