@@ -1,9 +1,9 @@
 """Pull pages read ahead in a helper thread, and streamed pages cut at line ends.
 
 The phone writes page n while page n+1 arrives: reading (the request, the transfer,
-zstd, JSON) runs in a helper thread that never touches the store, and hands each
-page over through a small queue. Leaving `pages_ahead` stops the helper and waits
-for it, so no request outlives the pull.
+zstd, cutting the reply into pages) runs in a helper thread that never touches the
+store, and hands each page over through a small queue. Leaving `pages_ahead` stops
+the helper and waits for it, so no request outlives the pull.
 """
 
 from __future__ import annotations
@@ -12,12 +12,12 @@ import queue
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from typing import Generic, TypeVar
+from typing import TypeVar
 
 T = TypeVar("T")
 
-# Pages parsed and waiting while one is being written: enough to keep the phone
-# busy, few enough to bound memory (a page of 1,000 contacts is ~2 MB parsed).
+# Pages waiting while one is being written: enough to keep the phone busy, few
+# enough to bound memory (a streamed page of 500 contacts is ~240 KB of JSON).
 DEPTH = 2
 _POLL_S = 0.05
 
@@ -26,7 +26,7 @@ class _End:
     """The helper's last word: every page was handed over."""
 
 
-class _Failed(Generic[T]):
+class _Failed:
     def __init__(self, error: BaseException) -> None:
         self.error = error
 
@@ -36,10 +36,10 @@ def pages_ahead(read: Callable[[], Iterator[T]], depth: int = DEPTH) -> Iterator
     """`read()`'s items, produced in a helper thread at most `depth` ahead of the
     caller; an error in the helper is raised to the caller at the point it occurred
     in the sequence (after the items read before it)."""
-    handover: queue.Queue[T | _End | _Failed[T]] = queue.Queue(maxsize=depth)
+    handover: queue.Queue[T | _End | _Failed] = queue.Queue(maxsize=depth)
     stop = threading.Event()
 
-    def put(item: T | _End | _Failed[T]) -> bool:
+    def put(item: T | _End | _Failed) -> bool:
         while not stop.is_set():
             try:
                 handover.put(item, timeout=_POLL_S)
