@@ -31,7 +31,7 @@ from benchmarks.common import (
     median,
     workdir,
 )
-from benchmarks.sync_throughput import phone
+from benchmarks.sync_throughput import enrolled_phone
 from scripts.processes import start_server
 from sync_server.crud.pull import Position, encode_cursor
 
@@ -73,8 +73,7 @@ def sync_runs(sdb: ServerDb, db_path: Path, work: Path, runs: int) -> list[float
     out = []
     try:
         for k in range(runs):
-            store = phone(work / f"phone-{k}.sqlite3", server.url, sdb.user_id, sdb.cite_id,
-                          sdb.device_token(f"incr-{k}"))  # fmt: skip
+            store = enrolled_phone(sdb, server.url, work / f"phone-{k}.sqlite3", f"incr-{k}")
             store.set_cursor(end_cursor(db_path))
             for i in range(NEW_CONTACTS):
                 store.create("contact", contact_values(sdb.user_id, i))

@@ -19,7 +19,7 @@ from typing import Any
 
 from app.sync.client import SyncClient, SyncReport
 from benchmarks.common import contact_values, emit, floor_median, median, server_db, workdir
-from benchmarks.sync_throughput import fill_outbox, phone, start_server
+from benchmarks.sync_throughput import enrolled_phone, fill_outbox, start_server
 from domain.runtime import settle_heap
 
 ROWS = 5000
@@ -32,13 +32,7 @@ def measure(db: str, configs: list[str], rounds: int) -> dict[str, Any]:
         with server_db(db, work) as sdb:
             server = start_server(sdb.url, work / "logs")
             try:
-                pusher = phone(
-                    work / "push.sqlite3",
-                    server.url,
-                    sdb.user_id,
-                    sdb.cite_id,
-                    sdb.device_token("pusher"),
-                )
+                pusher = enrolled_phone(sdb, server.url, work / "push.sqlite3", "pusher")
                 fill_outbox(pusher, sdb.user_id, ROWS)
                 with SyncClient(pusher, server.url, timeout=300, pull_with_push=False) as c:
                     c._push(SyncReport(), lambda _p: None)
@@ -48,12 +42,8 @@ def measure(db: str, configs: list[str], rounds: int) -> dict[str, Any]:
                     for config in configs:
                         mode, limit = config.split(":")
                         n += 1
-                        puller = phone(
-                            work / f"pull-{n}.sqlite3",
-                            server.url,
-                            sdb.user_id,
-                            sdb.cite_id,
-                            sdb.device_token(f"puller-{n}"),
+                        puller = enrolled_phone(
+                            sdb, server.url, work / f"pull-{n}.sqlite3", f"puller-{n}"
                         )
                         with SyncClient(
                             puller, server.url, timeout=300, pull_limit=int(limit)

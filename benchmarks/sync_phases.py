@@ -31,7 +31,7 @@ from app.sync.client import DEFAULT_PULL_PAGE, DEFAULT_PUSH_BATCH
 from app.sync.replies import read_pull_page, read_push_reply
 from benchmarks.common import contact_values, emit, floor_median, server_db, workdir
 from benchmarks.server_writes import Recorder, replay_figures
-from benchmarks.sync_throughput import fill_outbox, phone
+from benchmarks.sync_throughput import enrolled_phone, fill_outbox, phone
 from domain.hlc import HlcClock
 from domain.runtime import settle_heap
 from domain.sync import PushResponse
@@ -139,13 +139,7 @@ def run(db: str, rows: int, profile: str | None) -> dict[str, Any]:
                     push_total = time.perf_counter() - start
                 prof.disable()
                 assert pusher.sync_status().pending == 0
-                puller = phone(
-                    work / "pull.sqlite3",
-                    "http://x",
-                    sdb.user_id,
-                    sdb.cite_id,
-                    sdb.device_token("puller"),
-                )
+                puller = enrolled_phone(sdb, "http://x", work / "pull.sqlite3", "puller")
                 pull_t = Phases()
                 if profile == "pull":
                     prof.enable()

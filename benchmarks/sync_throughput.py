@@ -70,6 +70,11 @@ def phone(
     return store
 
 
+def enrolled_phone(sdb: ServerDb, url: str, path: Path, name: str, pin: bool = False) -> LocalStore:
+    """A phone of the bench mediator, on a device newly enrolled as `name`."""
+    return phone(path, url, sdb.user_id, sdb.cite_id, sdb.device_token(name), pin)
+
+
 def fill_outbox(store: LocalStore, mediator_id: str, n: int) -> None:
     with store._tx():  # setup only: one transaction instead of n
         for i in range(n):
@@ -96,14 +101,7 @@ def one_run(db: str, rows: int, work: Path, pin: bool, warm: bool = False) -> di
         try:
             if warm:
                 warm_up(sdb, server.url, work)
-            pusher = phone(
-                work / "push.sqlite3",
-                server.url,
-                sdb.user_id,
-                sdb.cite_id,
-                sdb.device_token("pusher"),
-                pin,
-            )
+            pusher = enrolled_phone(sdb, server.url, work / "push.sqlite3", "pusher", pin)
             fill_outbox(pusher, sdb.user_id, rows)
             rss_before = peak_rss_mb(server.popen.pid)
             # The push alone: no pull page asked with the last batch.
@@ -115,14 +113,7 @@ def one_run(db: str, rows: int, work: Path, pin: bool, warm: bool = False) -> di
             assert pusher.sync_status().pending == 0
             pusher.close()
 
-            puller = phone(
-                work / "pull.sqlite3",
-                server.url,
-                sdb.user_id,
-                sdb.cite_id,
-                sdb.device_token("puller"),
-                pin,
-            )
+            puller = enrolled_phone(sdb, server.url, work / "pull.sqlite3", "puller", pin)
             with SyncClient(puller, server.url, timeout=300) as client:
                 report = SyncReport()
                 pull_s = timed(lambda: client._pull(report, lambda _p: None))
