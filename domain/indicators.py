@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from domain.periods import Period, week_starts
+from domain.person_groups import root_of
 from domain.vocabulary import (
     AgeBand,
     Axis,
@@ -124,15 +125,9 @@ def age_band_on(person: Row, on: dt.date) -> str:
 
 
 def _canonical(persons: Mapping[str, Row]) -> dict[str, str]:
-    """Each person id → the id it was merged into, following chains (cycle-safe)."""
-    target: dict[str, str] = {}
-    for pid in persons:
-        seen, current = {pid}, pid
-        while (nxt := persons.get(current, {}).get("merged_into")) and nxt not in seen:
-            seen.add(nxt)
-            current = nxt
-        target[pid] = current
-    return target
+    """Each person id → the person its merge group is kept under (`person_groups`)."""
+    merged_into = {pid: p.get("merged_into") for pid, p in persons.items()}
+    return {pid: root_of(merged_into, pid) for pid in persons}
 
 
 def compute_indicators(

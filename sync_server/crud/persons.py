@@ -17,6 +17,7 @@ from sqlmodel import Session, col, select
 from domain import matching, pathway
 from domain.entities import person_display_name
 from domain.hlc import HlcClock
+from domain.person_groups import group_of, root_of
 from domain.vocabulary import ExitType, PathwayStatus
 from sync_server.crud.supervisor_ops import (
     NotFound,
@@ -273,14 +274,6 @@ def _aware(moment: dt.datetime | None) -> dt.datetime | None:
     return moment
 
 
-def _root(persons: dict[str, Record], pid: str) -> str:
-    seen = {pid}
-    while (nxt := persons[pid].data.get("merged_into")) and nxt in persons and nxt not in seen:
-        seen.add(nxt)
-        pid = nxt
-    return pid
-
-
 def read_person_pathway(
     session: Session, *, cite_id: str, person_id: str, today: dt.date
 ) -> PathwayOut:
@@ -288,8 +281,9 @@ def read_person_pathway(
     persons = {p.id: p for p in _persons(session, cite_id=cite_id)}
     if person_id not in persons:
         raise NotFound("Personne introuvable dans votre cité.")
-    root = _root(persons, person_id)
-    group = {pid for pid in persons if _root(persons, pid) == root}
+    merged_into = {pid: p.data.get("merged_into") for pid, p in persons.items()}
+    root = root_of(merged_into, person_id)
+    group = group_of(merged_into, person_id)
     related = session.exec(
         select(Record).where(
             Record.cite_id == cite_id,

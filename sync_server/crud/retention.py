@@ -15,11 +15,12 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from domain.hlc import HlcClock
+from domain.person_groups import groups
 from sync_server.crud.admin import get_retention
 from sync_server.crud.audit import record_audit
 from sync_server.crud.server_ops import (
     PERSONAL_FIELDS,
-    rows_of_person,
+    rows_of_members,
     scrub_history,
     write_server_ops,
 )
@@ -41,8 +42,12 @@ def months_before(moment: dt.datetime, months: int) -> dt.datetime:
 
 @dataclass(frozen=True)
 class PersonActivity:
+    """A person and the duplicates merged with it (`members`, `person` included), with
+    the date of the group's last contact."""
+
     person: Record
     last_contact: dt.datetime
+    members: frozenset[str]
 
 
 def _aware(value: dt.datetime) -> dt.datetime:
@@ -63,9 +68,11 @@ def is_anonymised(data: dict[str, Any]) -> bool:
 
 
 def person_activity(session: Session, *, cite_id: str | None = None) -> list[PersonActivity]:
-    """Live, not yet anonymised persons with the date of their last contact
-    (their creation date when they have none)."""
-    stmt = select(Record).where(Record.entity == "person", col(Record.deleted).is_(False))
+    """One entry per merge group (`domain.person_groups`) with a live member not yet
+    anonymised: the person kept, and the date of the last contact with any member
+    (the latest creation date when none has a contact). A duplicate's contacts still
+    name it: its own pathway is the kept person's, and so is its retention date."""
+    stmt = select(Record).where(Record.entity == "person")
     contacts = select(Record.person_id, Record.data).where(
         Record.entity == "contact",
         col(Record.deleted).is_(False),
@@ -79,11 +86,20 @@ def person_activity(session: Session, *, cite_id: str | None = None) -> list[Per
         when = _parse(data.get("occurred_at"))
         if person_id and when and (person_id not in last or when > last[person_id]):
             last[person_id] = when
+    persons = {p.id: p for p in session.exec(stmt).all()}
+    merged_into: dict[str, str | None] = {}
+    for pid, p in persons.items():
+        target = persons.get(p.data.get("merged_into") or "")
+        merged_into[pid] = target.id if target and target.cite_id == p.cite_id else None
     out = []
-    for person in session.exec(stmt).all():
-        if is_anonymised(person.data) or person.data.get("merged_into"):
+    for root, members in groups(merged_into).items():
+        live = sorted(m for m in members if not persons[m].deleted)
+        if not live or all(is_anonymised(persons[m].data) for m in live):
             continue
-        out.append(PersonActivity(person, last.get(person.id, _aware(person.created_at))))
+        contacted = [last[m] for m in members if m in last]
+        created = [_aware(persons[m].created_at) for m in live]
+        kept = persons[root] if not persons[root].deleted else persons[live[0]]
+        out.append(PersonActivity(kept, max(contacted or created), members))
     return out
 
 
@@ -143,8 +159,12 @@ def anonymise_expired(
         if activity.last_contact > months_before(now, months):
             continue
         person = activity.person
-        rows = rows_of_person(session, person_id=person.id, cite_id=person.cite_id)
-        edits = [(r, _anonymous_values(r.entity, r.data, activity.last_contact)) for r in rows]
+        rows = rows_of_members(session, members=activity.members, cite_id=person.cite_id)
+        edits = [
+            (r, _anonymous_values(r.entity, r.data, activity.last_contact))
+            for r in rows
+            if not (r.entity == "person" and is_anonymised(r.data))  # a duplicate done before
+        ]
         write_server_ops(
             session, cite_id=person.cite_id, edits=[e for e in edits if e[1]], clock=clock
         )

@@ -81,8 +81,10 @@ def find_person(session: Session, *, person_id: str, cite_id: str) -> Record | N
 
 
 def export_person(session: Session, *, person: Record) -> dict[str, Any]:
-    """Everything held on `person`: fields, related rows, and their change history."""
+    """Everything held on `person`: fields, related rows, and their change history,
+    those of the duplicates merged with it included (under the person kept)."""
     rows = rows_of_person(session, person_id=person.id, cite_id=person.cite_id)
+    kept, *duplicates = [r for r in rows if r.entity == "person"]
     names = {
         u.id: u.display_name
         for u in session.exec(select(AppUser).where(AppUser.cite_id == person.cite_id)).all()
@@ -90,8 +92,9 @@ def export_person(session: Session, *, person: Record) -> dict[str, Any]:
     out: dict[str, Any] = {
         "document": "Données détenues par la Cité de l'emploi sur une personne (RGPD, art. 15)",
         "exporté le": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        "identifiant": person.id,
-        "personne": _french(person.data),
+        "identifiant": kept.id,
+        "personne": _french(kept.data),
+        "fiches fusionnées": [{"identifiant": d.id, **_french(d.data)} for d in duplicates],
         "contacts": [],
         "orientations": [],
         "relances": [],
@@ -125,9 +128,10 @@ def export_person(session: Session, *, person: Record) -> dict[str, Any]:
 
 
 def erase_person(session: Session, *, person: Record, clock: HlcClock) -> list[Record]:
-    """Tombstone the person and their rows with personal fields nulled, through
-    server ops (so every phone drops them on pull), and scrub the ledger and conflict
-    log. Returns the rows erased; the caller commits."""
+    """Tombstone the person, the duplicates merged with it and all their rows with
+    personal fields nulled, through server ops (so every phone drops them on pull),
+    and scrub the ledger and conflict log. Returns the rows erased; the caller
+    commits."""
     begin_write(session)
     rows = rows_of_person(session, person_id=person.id, cite_id=person.cite_id)
     edits = [

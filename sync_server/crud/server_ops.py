@@ -16,6 +16,7 @@ from sqlmodel import Session, col, select
 
 from domain.hlc import Hlc, HlcClock
 from domain.ids import uuid7
+from domain.person_groups import group_of, root_of
 from domain.sync import Op, OpResult
 from domain.vocabulary import Role
 from sync_server.crud.push import push_ops
@@ -81,12 +82,37 @@ def write_server_ops(
     return push_ops(session, user=user, device=device, ops=ops, clock=clock)
 
 
-def rows_of_person(session: Session, *, person_id: str, cite_id: str) -> list[Record]:
-    """The person's row first, then every row pointing at them (contacts, orientations...)."""
+def merge_map(session: Session, *, cite_id: str) -> dict[str, str | None]:
+    """Every person of the cité (tombstones too) and whom it is merged into."""
+    persons = session.exec(
+        select(Record.id, Record.data).where(Record.cite_id == cite_id, Record.entity == "person")
+    ).all()
+    return {pid: data.get("merged_into") for pid, data in persons}
+
+
+def rows_of_members(session: Session, *, members: Iterable[str], cite_id: str) -> list[Record]:
+    """The persons `members` and every row pointing at one of them (contacts,
+    orientations, follow-ups), persons first."""
+    ids = list(members)
+    if not ids:
+        return []
     rows = session.exec(
-        select(Record).where(Record.person_id == person_id, Record.cite_id == cite_id)
+        select(Record).where(Record.cite_id == cite_id, col(Record.person_id).in_(ids))
     ).all()
     return sorted(rows, key=lambda r: (r.entity != "person", r.entity, r.id))
+
+
+def rows_of_person(session: Session, *, person_id: str, cite_id: str) -> list[Record]:
+    """Everything held on the human being `person_id` is: the persons of its merge
+    group (`domain.person_groups`: the person kept first, then its duplicates) and
+    every row pointing at one of them. A duplicate's contacts still name the
+    duplicate: an export or an erasure of the person kept must reach them too."""
+    merged_into = merge_map(session, cite_id=cite_id)
+    if person_id not in merged_into:
+        return []
+    root = root_of(merged_into, person_id)
+    rows = rows_of_members(session, members=group_of(merged_into, person_id), cite_id=cite_id)
+    return sorted(rows, key=lambda r: (r.entity != "person", r.id != root, r.entity, r.id))
 
 
 def scrub_history(session: Session, *, rows: list[Record]) -> int:
