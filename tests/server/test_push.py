@@ -142,6 +142,23 @@ def test_mediator_may_not_set_review_state_but_supervisor_may(
     assert by_supervisor["outcome"] == "applied"
 
 
+def test_a_mediator_s_phone_cannot_merge_persons(
+    client: TestClient, session: Session, world: World
+) -> None:
+    kept, twin = op("person", person_values()), op("person", person_values(first_name="Aïcha"))
+    created = push(client, world.amina, [kept, twin])
+    merge = {"merged_into": kept["row_id"]}
+    [by_mediator] = push(
+        client,
+        world.amina,
+        [op("person", merge, row_id=twin["row_id"], base_version=created[1]["version"])],
+    )
+    assert by_mediator["outcome"] == "rejected"
+    assert by_mediator["reason"] == "champ(s) réservé(s) aux superviseurs : merged_into"
+    session.expire_all()
+    assert session.get(Record, twin["row_id"]).data.get("merged_into") is None  # type: ignore[union-attr]
+
+
 def test_rows_of_another_cite_cannot_be_touched(client: TestClient, world: World) -> None:
     person = op("person", person_values())
     push(client, world.amina, [person])

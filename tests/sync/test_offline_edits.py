@@ -166,10 +166,18 @@ def test_merged_person_disappears_from_other_phones_search(
     karim.client.sync()
     assert {r.id for r in karim.store.search_persons("Zerbib")} >= {first, twin}
 
-    amina.store.update("person", twin, {"merged_into": first})
-    assert [r.id for r in amina.store.search_persons("Zerbib")] == [first]
+    # Merging is the supervisor's (DESIGN §3: logged, reversible), from the console.
+    token = login_token(live_server.url, "sophie")
+    merged = httpx.post(
+        f"{live_server.url}/console/persons/{twin}/merge",
+        json={"into": first},
+        headers={"Authorization": f"Bearer {token}"},
+        timeout=10,
+    )
+    assert merged.status_code == 204, merged.text
     amina.client.sync()
     karim.client.sync()
+    assert [r.id for r in amina.store.search_persons("Zerbib")] == [first]
 
     snapshot = server_snapshot(live_server.database_url)
     assert server_data(snapshot, twin)["merged_into"] == first
