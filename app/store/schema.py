@@ -144,6 +144,18 @@ def _v8_state_index_for_contacts_to_fix(conn: sqlite3.Connection) -> None:
     conn.execute("CREATE INDEX row_to_fix ON row (entity) WHERE state = 'to_fix'")
 
 
+def _v9_resync_unseen(conn: sqlite3.Connection) -> None:
+    """`resync_unseen`: during a full pull from scratch (the server said
+    `reset_required`), the rows held from the server that the pull has not brought
+    yet. Kept in the file: a full pull cut by the network resumes at the next sync.
+    What is still listed when it ends has left the server (a tombstone purged there,
+    an erasure included) or the mediator's scope, and leaves the phone too."""
+    conn.execute(
+        "CREATE TABLE IF NOT EXISTS resync_unseen (entity TEXT NOT NULL, id TEXT NOT NULL,"
+        " PRIMARY KEY (entity, id)) WITHOUT ROWID"
+    )
+
+
 MIGRATIONS: tuple[Step, ...] = (
     _v1_base_tables,
     _v2_person_search,
@@ -153,6 +165,7 @@ MIGRATIONS: tuple[Step, ...] = (
     _v6_forget_acknowledged_ops,
     _v7_link_index_without_empty_links,
     _v8_state_index_for_contacts_to_fix,
+    _v9_resync_unseen,
 )
 CURRENT_VERSION = len(MIGRATIONS)
 

@@ -71,6 +71,12 @@ class SyncSide(StoreBase):
         """
         with self._tx() as c:
             codec = self._c()
+            if c.execute("SELECT 1 FROM resync_unseen LIMIT 1").fetchone():
+                # A full pull from scratch: every row of the page, written or not, is seen.
+                c.executemany(
+                    "DELETE FROM resync_unseen WHERE entity = ? AND id = ?",
+                    [(r.entity, r.id) for r in pulled],
+                )
             held = rows.versions_by_key(
                 c, {(r.entity, r.id) for r in pulled if r.entity == "person"}
             )
@@ -98,6 +104,42 @@ class SyncSide(StoreBase):
         with self._tx(durable=False):
             self.apply_pulled(pulled)
             self.set_cursor(cursor)
+
+    def begin_resync(self) -> None:
+        """The server asks for a full pull from scratch (`reset_required`: tombstones
+        this phone never pulled were purged there). Forget the cursor and list every
+        row held from the server; the pull brings back those it still has, and
+        `finish_resync` removes the others. The outbox and local-only rows stay."""
+        with self._tx() as c:
+            c.execute("DELETE FROM resync_unseen")
+            c.execute(
+                "INSERT INTO resync_unseen (entity, id)"
+                " SELECT entity, id FROM row WHERE server_version IS NOT NULL"
+            )
+            self.set_cursor(None)
+
+    def finish_resync(self) -> int:
+        """At the end of a pull: remove the rows a full pull from scratch did not bring
+        (gone from the server: a purged tombstone, an erased person, another cité's
+        rows), except those with an edit still to push. Returns how many; 0 and
+        nothing written when no full pull is under way."""
+        with self._lock:
+            if not self._conn.execute("SELECT 1 FROM resync_unseen LIMIT 1").fetchone():
+                return 0
+        with self._tx() as c:
+            gone = c.execute(
+                "SELECT u.entity, u.id FROM resync_unseen u WHERE NOT EXISTS"
+                " (SELECT 1 FROM outbox o WHERE o.entity = u.entity AND o.row_id = u.id"
+                " AND o.state = 'pending')"
+            ).fetchall()
+            c.executemany("DELETE FROM row WHERE entity = ? AND id = ?", gone)
+            # Their refused ops too: nothing is left to correct.
+            c.executemany("DELETE FROM outbox WHERE entity = ? AND row_id = ?", gone)
+            c.execute("DELETE FROM resync_unseen")
+        for entity, row_id in gone:
+            if entity == "person":
+                self._index.put(row_id, {}, True)
+        return len(gone)
 
     def cursor(self) -> str | None:
         with self._lock:

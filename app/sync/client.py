@@ -74,6 +74,8 @@ class SyncReport:
     clock_flagged: int = 0
     duplicates: int = 0
     """Ops the server already had (a resend after a lost reply): acknowledged, applied once."""
+    removed: int = 0
+    """Rows a full pull from scratch did not bring back (gone from the server): removed."""
 
 
 class SyncClient:
@@ -291,9 +293,9 @@ class SyncClient:
                     if page.reset_required:
                         if reset_done:
                             raise ServerError("le serveur redemande une resynchronisation complète")
-                        # Only the cursor is forgotten: the outbox and local rows stay.
+                        # From scratch; rows the server no longer has leave at the end.
                         reset_done, restart, cursor = True, True, None
-                        self._store.set_cursor(None)
+                        self._store.begin_resync()
                         break
                     if page.has_more and not page.rows and page.cursor == cursor:
                         raise ServerError("pagination du serveur bloquée")
@@ -301,6 +303,7 @@ class SyncClient:
                     report.pulled += len(page.rows)
                     notify(SyncProgress("pull", report.pulled, None))
                     if not page.has_more:
+                        report.removed += self._store.finish_resync()
                         return
                     cursor = page.cursor
             if not restart and last is None:

@@ -1,0 +1,76 @@
+"""A full pull from scratch (`reset_required`) removes what left the server.
+
+The server purges old tombstones; a phone that never pulled one is told to pull
+everything again. Whatever it held from the server and does not get back — a
+person erased while it was offline, a row deleted long ago — must leave the phone
+too, or an erasure would not reach every device (DESIGN.md §4). Nothing the
+mediator still has to push may go.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from app.store import LocalStore
+from domain.ids import uuid7
+from domain.sync import RowOut
+from tests.factories import make_local_contact, make_local_person, make_local_store
+
+
+def _row(entity: str, data: dict[str, object], version: int = 1) -> RowOut:
+    return RowOut(entity=entity, id=uuid7(), version=version, data=data)  # type: ignore[arg-type]
+
+
+def _held(store: LocalStore) -> tuple[RowOut, RowOut, RowOut, RowOut]:
+    kept = _row("person", make_local_person(last_name="Gardée"))
+    erased = _row("person", make_local_person(first_name="Zélie", last_name="Effacée"))
+    erased_contact = _row("contact", make_local_contact(person_id=erased.id, note="vue au marché"))
+    edited = _row("person", make_local_person(first_name="Inès", last_name="Modifiée"))
+    store.apply_pulled([kept, erased, erased_contact, edited])
+    return kept, erased, erased_contact, edited
+
+
+def test_rows_the_full_pull_does_not_bring_back_leave_the_phone(tmp_path: Path) -> None:
+    store = make_local_store(tmp_path)
+    kept, erased, erased_contact, edited = _held(store)
+    store.update("person", edited.id, {"phone": "06 11 22 33 44"})  # not pushed yet
+    local_only = store.create("person", make_local_person(last_name="Nouvelle"))
+    assert [r.id for r in store.search_persons("Effacée")] == [erased.id]
+
+    store.begin_resync()
+    assert store.cursor() is None
+    store.apply_pull_page([kept], "c1")  # the server no longer has the others
+    assert store.finish_resync() == 2
+
+    assert store.get("person", erased.id) is None
+    assert store.get("contact", erased_contact.id) is None
+    assert store.search_persons("Effacée") == []
+    assert store.get("person", kept.id) is not None
+    edited_row = store.get("person", edited.id)
+    assert edited_row is not None and edited_row.data["phone"] == "06 11 22 33 44"
+    assert store.get("person", local_only) is not None
+    assert store.sync_status().pending == 2  # the edit and the new person still go
+    assert store.finish_resync() == 0  # done: a later pull removes nothing
+
+
+def test_a_full_pull_cut_by_the_network_resumes_after_a_restart(tmp_path: Path) -> None:
+    store = make_local_store(tmp_path)
+    kept, erased, erased_contact, _ = _held(store)
+    store.begin_resync()
+    store.apply_pull_page([kept], "c1")
+    store.close()  # the network went, then the phone restarted
+
+    again = make_local_store(tmp_path)
+    assert again.cursor() == "c1"
+    again.apply_pull_page([erased_contact], "c2")  # a later page still brings this one
+    assert again.finish_resync() == 2  # `erased` and `edited`: gone from the server
+    assert again.get("person", erased.id) is None
+    assert again.get("contact", erased_contact.id) is not None
+
+
+def test_an_ordinary_pull_removes_nothing(tmp_path: Path) -> None:
+    store = make_local_store(tmp_path)
+    held = _held(store)
+    store.apply_pull_page([held[0]], "c1")
+    assert store.finish_resync() == 0
+    assert all(store.get(r.entity, r.id) is not None for r in held)
