@@ -84,8 +84,18 @@ class RightsState(_Busy):
         finally:
             self.exporting = ""
 
+    def dismiss(self) -> None:
+        """Forget the last message (another person is shown), unless the dialog is open."""
+        if self.erasing is None:
+            self.notice, self.error = None, None
+
     def ask_erase(self, pathway: dict[str, Any]) -> None:
         self.erasing, self.error, self.notice = pathway, None, None
+
+    def reason_edited(self) -> None:
+        """The reason is being typed: a message about the one sent before is out of date."""
+        if self.error is not None and not self.busy:
+            self.error = None
 
     def cancel_erase(self) -> None:
         # Also the dialog's on_dismiss, which follows its closing after an erasure:

@@ -137,6 +137,17 @@ def test_export_hands_the_servers_file_to_save() -> None:
     assert rights.exporting == "" and rights.error is None
 
 
+def test_the_last_message_goes_when_another_person_is_shown() -> None:
+    rights = RightsState(api=_api(Server()))
+    rights.notice = "Données de Aïcha N'DIAYE exportées : « a.json » (1,0 Ko)."
+    rights.dismiss()
+    assert rights.notice is None
+    rights.ask_erase(_pathway())
+    rights.error = "Motif trop court : 3 caractères au moins."
+    rights.dismiss()  # not while the dialog is open: it shows that message
+    assert rights.error is not None
+
+
 def test_export_failures_read_in_french() -> None:
     async def save(name: str, content: bytes) -> bool:
         raise AssertionError("nothing to save")
@@ -171,6 +182,8 @@ def test_no_erasure_is_sent_without_a_reason() -> None:
     assert rights.error is not None and rights.error.startswith("Indiquez le motif")
     assert rights.erasing is not None and persons.pathway is not None  # the dialog stays
     assert "POST" not in {r.method for r in server.requests}
+    rights.reason_edited()  # typing one makes the message out of date
+    assert rights.error is None and rights.erasing is not None
 
 
 def test_erasure_sends_the_reason_and_the_person_leaves_the_screen() -> None:
