@@ -75,7 +75,7 @@ class RightsState(_Busy):
             saved = await save(name, res.content)
             size = f"{len(res.content) / 1024:.1f} Ko".replace(".", ",")
             self.notice = (
-                f"Données de {person['display_name']} exportées : « {name} » ({size})."
+                f"Données de {person['display_name']} exportées ({size}) : « {name} »."
                 if saved is not False
                 else "Enregistrement annulé."
             )

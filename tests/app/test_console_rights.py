@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -133,13 +134,15 @@ def test_export_hands_the_servers_file_to_save() -> None:
     assert name == f"relais-personne-{AICHA}.json"
     assert json.loads(content)["contacts"][0]["note"] == "atelier CV"
     assert rights.notice is not None
-    assert rights.notice.startswith(f"Données de Aïcha N'DIAYE exportées : « {name} » (")
+    assert re.fullmatch(
+        rf"Données de Aïcha N'DIAYE exportées \(0,\d Ko\) : « {name} »\.", rights.notice
+    )
     assert rights.exporting == "" and rights.error is None
 
 
 def test_the_last_message_goes_when_another_person_is_shown() -> None:
     rights = RightsState(api=_api(Server()))
-    rights.notice = "Données de Aïcha N'DIAYE exportées : « a.json » (1,0 Ko)."
+    rights.notice = "Données de Aïcha N'DIAYE exportées (1,0 Ko) : « a.json »."
     rights.dismiss()
     assert rights.notice is None
     rights.ask_erase(_pathway())
