@@ -217,3 +217,16 @@ class PersonsState(_Busy):
             self.pathway = await self._run(self.api.pathway, person_id)
         except ConsoleError:
             return
+
+    def close(self) -> None:
+        self.pathway = None
+
+    async def forget(self, person_ids: set[str]) -> None:
+        """Erased persons leave the screen at once (their pathway, their lines), then
+        the page is read again from the server."""
+        if (self.pathway or {}).get("person", {}).get("id") in person_ids:
+            self.pathway = None
+        self.items = [p for p in self.items if p["id"] not in person_ids]
+        await self.search(None, self.page)
+        if not self.items and self.page > 1:  # the page erased was the last one's only line
+            await self.search(None, self.page - 1)

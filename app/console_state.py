@@ -16,7 +16,11 @@ UNREACHABLE = "Serveur injoignable : vérifiez votre connexion puis réessayez."
 
 
 class ConsoleError(Exception):
-    """A failure the console shows as is (French)."""
+    """A failure the console shows as is (French); `status` is the HTTP status, if any."""
+
+    def __init__(self, message: str, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
 
 
 def _detail(response: httpx.Response) -> str:
@@ -40,7 +44,7 @@ class ConsoleApi:
         except httpx.TransportError as exc:
             raise ConsoleError(UNREACHABLE) from exc
         if response.status_code >= 400:
-            raise ConsoleError(_detail(response))
+            raise ConsoleError(_detail(response), response.status_code)
         if response.status_code == 204:
             return None
         return response.json()
@@ -98,6 +102,15 @@ class ConsoleApi:
 
     def pathway(self, person_id: str) -> dict[str, Any]:
         return dict(self._request("GET", f"/console/persons/{person_id}/pathway"))
+
+    # --- Rights and retention (DESIGN.md §4); the export file: insight_state.api_call ---
+
+    def erase_person(self, person_id: str, reason: str) -> dict[str, Any]:
+        body = {"reason": reason}
+        return dict(self._request("POST", f"/console/persons/{person_id}/erase", json=body))
+
+    def retention_upcoming(self) -> list[dict[str, Any]]:
+        return list(self._request("GET", "/console/retention/upcoming"))
 
 
 @ft.observable

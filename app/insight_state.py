@@ -38,7 +38,7 @@ def api_call(api: ConsoleApi, method: str, path: str, **kwargs: Any) -> httpx.Re
     except httpx.TransportError as exc:
         raise ConsoleError(UNREACHABLE) from exc
     if response.status_code >= 400:
-        raise ConsoleError(_detail(response))
+        raise ConsoleError(_detail(response), response.status_code)
     return response
 
 

@@ -1,7 +1,7 @@
 """Console: download the quarterly report (XLSX/CSV, aggregates) or the contact list (CSV).
 
 The file is fetched through the API, then handed to Flet's FilePicker, which in a
-browser triggers the download (`save_file(src_bytes=...)`).
+browser triggers the download (`app/ui/download.py`).
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ import flet as ft
 
 from app.context import use_console
 from app.insight_state import EXPORTS, ExportKind, ExportsState, kept_state, parse_custom_period
+from app.ui.download import save_download
 from app.ui.period_picker import PeriodPicker
 from app.ui.widgets import PRIMARY, banner
 from domain.report import SUPPRESSION_NOTE
@@ -26,18 +27,11 @@ _DESCRIPTIONS = {
 }
 
 
-async def _save(name: str, content: bytes) -> bool:
-    picker = ft.FilePicker()
-    # In a browser the bytes are downloaded under `name`; on desktop a dialog opens.
-    await picker.save_file(dialog_title="Enregistrer l'export", file_name=name, src_bytes=content)
-    return True
-
-
 def _export_card(state: ExportsState, kind: ExportKind) -> ft.Control:
     running = state.running == kind.key
 
     async def run(_: ft.Event[ft.Button]) -> None:
-        await state.export(kind, _save)
+        await state.export(kind, save_download)
 
     return ft.Container(
         content=ft.Column(

@@ -1,15 +1,25 @@
-"""Console: search persons and read a pathway (timeline across mediators, status, sortie)."""
+"""Console: search persons and read a pathway (timeline across mediators, status, sortie);
+export or erase a person's data, and see whose data is anonymised within 30 days."""
 
 from __future__ import annotations
 
 import functools
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import flet as ft
 
 from app.console_review_state import PersonsState
 from app.context import use_console
+from app.rights_state import RightsState
+from app.screens.console_person_rights import (
+    due_notice,
+    erase_dialog,
+    retention_panel,
+    rights_actions,
+)
 from app.ui.console_widgets import act, card, label_value, pager, status_lines, title, when
+from app.ui.form_state import use_form
 from app.ui.widgets import PRIMARY
 
 KIND_ICONS = {
@@ -20,7 +30,7 @@ KIND_ICONS = {
 }
 
 
-def _results(state: PersonsState) -> ft.Control:
+def _results(state: PersonsState, show: Callable[[str], Awaitable[None]]) -> ft.Control:
     opened = (state.pathway or {}).get("person", {}).get("id")
     tiles = [
         ft.ListTile(
@@ -39,7 +49,7 @@ def _results(state: PersonsState) -> ft.Control:
             ),
             key=f"person-{p['id']}",
             selected=p["id"] == opened,
-            on_click=act(state.open, p["id"]),
+            on_click=act(show, p["id"]),
         )
         for p in state.items
     ]
@@ -65,15 +75,35 @@ def _entry(e: dict[str, Any]) -> ft.Control:
     )
 
 
-def _pathway(p: dict[str, Any]) -> ft.Control:
+def _pathway(
+    p: dict[str, Any], rights: RightsState, ask_erase: Callable[[], None], close: Callable[[], None]
+) -> ft.Control:
     person = p["person"]
     merged = ", ".join(m["display_name"] for m in p["merged_persons"])
+    due = rights.due_on(person["id"])
     followups = [
         ft.Text(f"{when(f['when'])} · {f['title']} {f['detail']}".strip(), size=14)
         for f in p["open_followups"]
     ]
     return card(
-        ft.Text(f"Parcours de {person['display_name']}", size=20, weight=ft.FontWeight.BOLD),
+        ft.Row(
+            [
+                ft.Text(
+                    f"Parcours de {person['display_name']}",
+                    size=20,
+                    weight=ft.FontWeight.BOLD,
+                    expand=True,
+                ),
+                ft.TextButton(
+                    "Fermer",
+                    icon=ft.Icons.CLOSE,
+                    key="pathway-close",
+                    on_click=lambda _: close(),
+                ),
+            ]
+        ),
+        rights_actions(rights, p, ask_erase),
+        *([due_notice(due)] if due else []),
         label_value("Statut", p["status_label"]),
         label_value("Premier contact", when(p.get("first_contact"))),
         label_value("Dernier contact", when(p.get("last_contact"))),
@@ -98,12 +128,32 @@ def _pathway(p: dict[str, Any]) -> ft.Control:
 def ConsolePersonsScreen() -> ft.Control:
     console = use_console()
     state, _ = ft.use_state(PersonsState(api=console.api))
+    rights, _ = ft.use_state(RightsState(api=console.api))
     query, set_query = ft.use_state("")
+    form = use_form(reason="")
 
     async def first_page() -> None:
         await state.search("")
+        await rights.load_upcoming()
+
+    def ask_erase() -> None:
+        if state.pathway is not None:
+            form.set("reason", "")
+            rights.ask_erase(state.pathway)
+
+    async def erase(_: Any = None) -> None:
+        await rights.erase(form["reason"], state.forget)
+
+    async def show(person_id: str) -> None:
+        rights.dismiss()  # a message about the person shown before would mislead
+        await state.open(person_id)
+
+    def close() -> None:
+        rights.dismiss()
+        state.close()
 
     ft.on_mounted(first_page)
+    ft.use_dialog(erase_dialog(rights, form["reason"], form.setter("reason"), erase))
 
     left = ft.Column(
         [
@@ -125,7 +175,7 @@ def ConsolePersonsScreen() -> ft.Control:
                 ]
             ),
             *status_lines(state.busy, state.error, state.notice),
-            _results(state),
+            _results(state, show),
             pager(
                 state.page,
                 state.total,
@@ -138,14 +188,17 @@ def ConsolePersonsScreen() -> ft.Control:
         width=460,
         scroll=ft.ScrollMode.AUTO,
     )
-    right = (
-        ft.Column([_pathway(state.pathway)], scroll=ft.ScrollMode.AUTO, expand=True)
+    shown: list[ft.Control] = (
+        [_pathway(state.pathway, rights, ask_erase, close)]
         if state.pathway
-        else ft.Container(
-            content=ft.Text("Choisissez une personne pour voir son parcours.", size=16),
-            padding=24,
-        )
+        else [
+            retention_panel(rights, show),
+            ft.Text("Choisissez une personne pour voir son parcours.", size=16),
+        ]
     )
+    # While the erasure dialog is open, it shows the messages itself.
+    messages = [] if rights.erasing else status_lines(rights.busy, rights.error, rights.notice)
+    right = ft.Column([*messages, *shown], spacing=12, scroll=ft.ScrollMode.AUTO, expand=True)
     return ft.Row(
         [left, ft.VerticalDivider(width=1), right],
         expand=True,
