@@ -33,8 +33,9 @@ class EraseRequest(BaseModel):
     reason: str = Field(
         min_length=3,
         max_length=200,
-        description="Why the data is erased (e.g. « demande de la personne du 3 mars »). "
-        "Stored in the audit log: no name here.",
+        description="Why the data is erased (e.g. « demande de la personne du 3 mars »): "
+        "asked so that an erasure is a deliberate act, and not stored — free text may "
+        "name the person erased. The audit log keeps who erased, when, and how many rows.",
     )
 
 
