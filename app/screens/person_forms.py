@@ -18,7 +18,7 @@ from app.ui.form_state import use_form
 from app.ui.widgets import banner, big_button, choice_chips, section, text_field, warning_for
 from domain.entities import FieldsError
 from domain.minimisation import sensitivity_warning
-from domain.vocabulary import ExitType, Frein
+from domain.vocabulary import Channel, ExitType, Frein
 
 DUE_CHOICES = (("1", "Demain"), ("7", "Dans 1 semaine"), ("30", "Dans 1 mois"))
 
@@ -61,7 +61,11 @@ def ContactForm(person_id: str, on_close: Callable[[], None]) -> ft.Control:
     state = use_field()
     draft_key = f"contact:{person_id}"
     saved = state.view.draft(draft_key) or {}
+    channels = {c.value for c in Channel}
     form = use_form(
+        channel=saved["channel"]
+        if saved.get("channel") in channels
+        else state.default_contact_channel().value,
         need=str(saved.get("need", "")),
         note=str(saved.get("note", "")),
         freins=frozenset(saved.get("freins", [])),
@@ -88,7 +92,7 @@ def ContactForm(person_id: str, on_close: Callable[[], None]) -> ft.Control:
             set_error("Indiquez au moins un besoin, une note ou un frein.")
             return
         try:
-            state.add_contact(person_id, values)
+            state.add_contact(person_id, values, Channel(form["channel"]))
         except (StoreError, FieldsError) as exc:
             set_error(f"Non enregistré : {exc}")
             return
@@ -99,6 +103,14 @@ def ContactForm(person_id: str, on_close: Callable[[], None]) -> ft.Control:
     return _frame(
         "Nouveau contact",
         [
+            ft.Text("Canal", size=15, weight=ft.FontWeight.BOLD),
+            # One answer, always set: tapping the chosen chip again keeps it.
+            choice_chips(
+                Channel.choices(),
+                form["channel"],
+                lambda v: keep("channel", v),
+                key_prefix="c-channel",
+            ),
             text_field(
                 "Besoin exprimé", need, lambda v: keep("need", v), key="c-need", max_length=280
             ),
