@@ -148,6 +148,15 @@ class PathwayActions:
         )
         self._done("Sortie enregistrée.")
 
+    def update_person(self, person_id: str, changes: dict[str, Any]) -> bool:
+        """Rectify a person's record (DESIGN §4): the changed fields only, one op that
+        syncs like any edit. False when nothing differs from what the phone holds."""
+        if not self.store.update("person", person_id, changes):
+            self._done("Aucune modification : la fiche est inchangée.")
+            return False
+        self._done("Fiche mise à jour.")
+        return True
+
     def fix_contact(self, contact_id: str, changes: dict[str, Any]) -> None:
         """Save a correction (a normal update) and remember which comment it answers."""
         row = self.view.get("contact", contact_id)

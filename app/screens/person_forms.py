@@ -13,6 +13,7 @@ from typing import Any
 import flet as ft
 
 from app.context import use_field
+from app.person_record import parse_day
 from app.store import StoreError
 from app.ui.form_state import use_form
 from app.ui.widgets import banner, big_button, choice_chips, section, text_field, warning_for
@@ -21,17 +22,6 @@ from domain.minimisation import sensitivity_warning
 from domain.vocabulary import Channel, ExitType, Frein
 
 DUE_CHOICES = (("1", "Demain"), ("7", "Dans 1 semaine"), ("30", "Dans 1 mois"))
-
-
-def parse_day(text: str) -> dt.date | None:
-    """A date typed as JJ/MM/AAAA (or AAAA-MM-JJ); None if it is not one."""
-    text = text.strip()
-    for fmt in ("%d/%m/%Y", "%Y-%m-%d", "%d/%m/%y"):
-        try:
-            return dt.datetime.strptime(text, fmt).date()
-        except ValueError:
-            continue
-    return None
 
 
 def _buttons(on_close: Callable[[], None], submit: Callable[..., Any], prefix: str) -> ft.Control:
