@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Collection
 from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any, cast
@@ -78,6 +79,8 @@ class PersonForm:
             "qpv_code": qpv_code,
         }
         values.update({k: v for k, v in optional.items() if v})
+        if self.notice:
+            values["info_notice_at"] = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
         if self.age.strip():
             values["declared_age"] = int(self.age)
         if self.freins:

@@ -67,6 +67,17 @@ def test_yes_during_an_action_also_records_the_actions_qpv(state: FieldState) ->
     assert PersonForm(qpv="yes").qpv_code("QN0000000", [QPV]) is None
 
 
+def test_a_new_person_given_the_notice_records_when(state: FieldState) -> None:
+    for notice in (True, False):
+        form = PersonForm(first_name="Inès", notice=notice)
+        person_id = state.save_person_with_contact(
+            form.person_values(None), form.contact_values(), None
+        )
+        data = _person(state, person_id)
+        assert data["info_notice_given"] is notice
+        assert bool(data.get("info_notice_at")) is notice
+
+
 # --- « Modifier la fiche » -------------------------------------------------------------
 
 
