@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, expect
+from playwright.sync_api import Browser, ViewportSize, expect
 
 from scripts.processes import Proc, seed_server, start_app, start_server
 from tests.e2e.field_steps import (
@@ -42,11 +42,11 @@ def _no_small_controls(ui: Ui) -> None:
     """The 48 px / named-control check on the whole screen at phone width: on a
     viewport tall enough that no control is half hidden under the navigation bar (a
     chip cut there to 24 px reads as a small one), then back to phone size."""
-    ui.page.set_viewport_size({"width": PHONE["width"], "height": 2600})
+    ui.page.set_viewport_size(ViewportSize(width=PHONE["width"], height=2600))
     try:
         assert ui.small_or_unnamed_controls() == []
     finally:
-        ui.page.set_viewport_size(PHONE)
+        ui.page.set_viewport_size(ViewportSize(width=PHONE["width"], height=PHONE["height"]))
         ui.page.wait_for_timeout(300)
 
 
