@@ -29,6 +29,7 @@ from app.screens.login import LoginScreen
 from app.screens.new_event import NewEventScreen
 from app.screens.new_person import NewPersonScreen
 from app.screens.person import PersonScreen
+from app.screens.person_edit import PersonEditScreen
 from app.screens.persons import PersonsScreen
 from app.screens.pin_setup import PinSetupScreen
 from app.screens.sync_details import SyncDetailsScreen
@@ -79,6 +80,11 @@ def PersonRoute() -> ft.Control:
 
 
 @ft.component
+def PersonEditRoute() -> ft.Control:
+    return _signed_in(PersonEditScreen())
+
+
+@ft.component
 def FollowupsRoute() -> ft.Control:
     return _signed_in(FollowupsScreen())
 
@@ -115,6 +121,7 @@ def FieldApp(state: object) -> ft.Control:
                 # Field app (issue #4): search, pathway, relances, corrections.
                 ft.Route(path="personnes", component=PersonsRoute),
                 ft.Route(path="personne/:id", component=PersonRoute),
+                ft.Route(path="personne/:id/modifier", component=PersonEditRoute),
                 ft.Route(path="relances", component=FollowupsRoute),
                 ft.Route(path="contact/:id", component=ContactFixRoute),
                 ft.Route(path="synchronisation", component=SyncDetailsRoute),

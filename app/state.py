@@ -39,6 +39,12 @@ CHANNEL_FOR_EVENT = {
 }
 
 
+def event_channel(event: LocalRow) -> Channel:
+    """The channel of a contact met at this action de terrain (forums, ateliers and
+    door-to-door rounds are face to face, counted as pied d'immeuble)."""
+    return CHANNEL_FOR_EVENT.get(EventType(event.data["type"]), Channel.FOOT_OF_BUILDING)
+
+
 def now_iso() -> str:
     return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
 
@@ -164,14 +170,28 @@ class FieldState(PinLock, PathwayActions, SyncActions):
         self._changed()
         return event_id
 
-    def _contact_base(self) -> dict[str, Any]:
+    def default_contact_channel(self) -> Channel:
+        """The channel a contact added from a person's page most likely had: the
+        running action's own, else a phone call (outside an action de terrain, the
+        usual way a mediator follows someone up)."""
         event = self.current_event()
-        channel = Channel.FOOT_OF_BUILDING
-        base: dict[str, Any] = {"occurred_at": now_iso(), "mediator_id": self.user["id"]}
-        if event is not None:
+        return event_channel(event) if event is not None else Channel.PHONE
+
+    def _contact_base(self, channel: Channel | None = None) -> dict[str, Any]:
+        """Time, mediator, channel (the running action's unless told) and the action
+        itself when the contact belongs to it."""
+        event = self.current_event()
+        own = event_channel(event) if event is not None else Channel.FOOT_OF_BUILDING
+        chosen = channel or own
+        base: dict[str, Any] = {
+            "occurred_at": now_iso(),
+            "mediator_id": self.user["id"],
+            "channel": chosen.value,
+        }
+        # A call or an escort made while an action runs is not a contact of that action
+        # (it would count in the action's tally and QPV).
+        if event is not None and chosen == own:
             base["event_id"] = event.id
-            channel = CHANNEL_FOR_EVENT.get(EventType(event.data["type"]), channel)
-        base["channel"] = channel.value
         return base
 
     def quick_contact(self, age_band: str, gender: str | None, qpv: str | None) -> None:

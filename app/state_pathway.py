@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from domain.pathway import Pathway
-from domain.vocabulary import OrientationStatus, ReviewState
+from domain.vocabulary import Channel, OrientationStatus, ReviewState
 
 if TYPE_CHECKING:
     from app.store import LocalRow, LocalStore
@@ -43,7 +43,7 @@ class PathwayActions:
 
         def _changed(self) -> None: ...
 
-        def _contact_base(self) -> dict[str, Any]: ...
+        def _contact_base(self, channel: Channel | None = None) -> dict[str, Any]: ...
 
         def person_name(self, person_id: str | None) -> str | None: ...
 
@@ -100,9 +100,13 @@ class PathwayActions:
         return found
 
     # --- writes ------------------------------------------------------------------------
-    def add_contact(self, person_id: str, values: dict[str, Any]) -> str:
+    def add_contact(
+        self, person_id: str, values: dict[str, Any], channel: Channel | None = None
+    ) -> str:
+        """Log a contact with a person; `channel` as the mediator chose it (default:
+        the running action's)."""
         contact_id = self.store.create(
-            "contact", {**self._contact_base(), **values, "person_id": person_id}
+            "contact", {**self._contact_base(channel), **values, "person_id": person_id}
         )
         self._done("Contact enregistré.")
         return contact_id
@@ -143,6 +147,15 @@ class PathwayActions:
             "person", person_id, {"exit_type": exit_type, "exit_date": exit_date.isoformat()}
         )
         self._done("Sortie enregistrée.")
+
+    def update_person(self, person_id: str, changes: dict[str, Any]) -> bool:
+        """Rectify a person's record (DESIGN §4): the changed fields only, one op that
+        syncs like any edit. False when nothing differs from what the phone holds."""
+        if not self.store.update("person", person_id, changes):
+            self._done("Aucune modification : la fiche est inchangée.")
+            return False
+        self._done("Fiche mise à jour.")
+        return True
 
     def fix_contact(self, contact_id: str, changes: dict[str, Any]) -> None:
         """Save a correction (a normal update) and remember which comment it answers."""

@@ -67,6 +67,9 @@ class PersonFields(_Fields):
     email: Email | None = None
     commune: ShortText | None = None
     qpv_code: QpvCode | None = None
+    qpv_resident: TriState | None = None
+    """What the person answered to "habitez-vous un QPV ?" (which one, when known, is
+    `qpv_code`): "no" is an answer, not a missing value (indicators count it)."""
     gender: Gender | None = None
     ft_registration: TriState | None = None
     mission_locale: TriState | None = None

@@ -10,6 +10,8 @@ left out. Definitions (what a funder reads in the report):
   by the end of the period, at least two contacts or one orientation;
 - "publics" breakdowns count the people met in the period once each: every identified
   person, plus every anonymous contact (an anonymous contact stands for one person);
+- QPV residence of a person: "oui" when their QPV is recorded, else their answer
+  (oui / non / ne sait pas), else "non renseigné";
 - freins: for each frein, how many of those people it concerns (a person may have several);
 - delay: days from a person's first contact to their first orientation, for persons whose
   first orientation is in the period (never negative).
@@ -221,9 +223,6 @@ def compute_indicators(
     for c in anonymous:
         frein_people.update(set(c.get("freins") or []))
 
-    def person_qpv(p: Row) -> str:
-        return TriState.YES.value if p.get("qpv_code") else UNKNOWN
-
     delays = []
     for pid, days in orientation_days.items():
         first = min(days)
@@ -267,7 +266,7 @@ def compute_indicators(
             Gender,
         ),
         qpv_residence=_counts(
-            [person_qpv(p) for p in met_persons]
+            [person_qpv_answer(p) for p in met_persons]
             + [c.get("qpv_resident") or UNKNOWN for c in anonymous],
             TriState,
         ),
@@ -297,6 +296,15 @@ def _positive(exit_type: str) -> bool:
         return ExitType(exit_type).positive
     except ValueError:
         return False
+
+
+def person_qpv_answer(person: Row) -> str:
+    """Does the person live in a QPV: "yes" when their QPV is known (the QPV filter
+    counts them in it), else what they answered (`qpv_resident`), else unknown."""
+    if person.get("qpv_code"):
+        return TriState.YES.value
+    answer = person.get("qpv_resident")
+    return answer if answer in {t.value for t in TriState} else UNKNOWN
 
 
 def _single_parent(person: Row) -> str:

@@ -21,7 +21,7 @@ from app.ui.widgets import (
 )
 from domain.entities import FieldsError
 from domain.minimisation import sensitivity_warning
-from domain.vocabulary import Frein
+from domain.vocabulary import Channel, Frein
 
 
 @ft.component
@@ -31,6 +31,7 @@ def ContactFixScreen() -> ft.Control:
     row = state.view.get("contact", contact_id)
     data = row.data if row else {}
     form = use_form(
+        channel=str(data.get("channel") or ""),
         need=str(data.get("need") or ""),
         note=str(data.get("note") or ""),
         freins=frozenset(data.get("freins") or []),
@@ -50,6 +51,7 @@ def ContactFixScreen() -> ft.Control:
 
     def save(_: ft.Event) -> None:
         changes: dict[str, Any] = {
+            "channel": form["channel"] or None,
             "need": form["need"].strip() or None,
             "note": form["note"].strip() or None,
             "freins": sorted(form["freins"]),
@@ -81,6 +83,12 @@ def ContactFixScreen() -> ft.Control:
         )
     body += [
         ft.Text(person, size=17, weight=ft.FontWeight.BOLD),
+        section(
+            "Canal",
+            choice_chips(
+                Channel.choices(), form["channel"], form.setter("channel"), key_prefix="fix-channel"
+            ),
+        ),
         text_field("Besoin exprimé", need, form.setter("need"), key="fix-need", max_length=280),
         *warning_for(need, sensitivity_warning(need)),
         text_field(

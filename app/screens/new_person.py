@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Collection
 from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any, cast
 
@@ -56,6 +58,10 @@ class PersonForm:
             return "L'âge doit être un nombre entre 14 et 100."
         return None
 
+    def qpv_code(self, event_qpv: str | None, known: Collection[str]) -> str | None:
+        """The person's QPV: the running action's, when they said they live in one."""
+        return event_qpv if self.qpv == TriState.YES.value and event_qpv in known else None
+
     def person_values(self, qpv_code: str | None) -> dict[str, Any]:
         values: dict[str, Any] = {
             "first_name": self.first_name.strip(),
@@ -67,9 +73,14 @@ class PersonForm:
             "gender": self.gender,
             "ft_registration": self.ft_registration,
             "need": self.need.strip(),
+            # The answer as given ("no" counts in the indicators), and which QPV
+            # when it is known.
+            "qpv_resident": self.qpv,
             "qpv_code": qpv_code,
         }
         values.update({k: v for k, v in optional.items() if v})
+        if self.notice:
+            values["info_notice_at"] = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
         if self.age.strip():
             values["declared_age"] = int(self.age)
         if self.freins:
@@ -148,17 +159,18 @@ def NewPersonScreen() -> ft.Control:
         )
 
     qpv_codes = [q.code for q in state.referentials.qpvs] if state.referentials else []
-    # A single QPV chip list would need the referential; "yes" keeps the person's
-    # QPV as the current event's when there is one.
+    # The answer is always kept (`qpv_resident`); "yes" also records the current
+    # event's QPV as the person's when there is one (« Modifier la fiche » picks another).
     event = state.current_event()
     event_qpv = event.data.get("qpv_code") if event else None
 
     def save(existing_id: str | None) -> None:
         form = latest()
-        qpv_code = event_qpv if form.qpv == TriState.YES.value and event_qpv in qpv_codes else None
         try:
             state.save_person_with_contact(
-                form.person_values(qpv_code), form.contact_values(), existing_id
+                form.person_values(form.qpv_code(event_qpv, qpv_codes)),
+                form.contact_values(),
+                existing_id,
             )
         except (FieldsError, ValueError) as exc:
             set_error(f"Non enregistré : {exc}")

@@ -7,6 +7,7 @@ import datetime as dt
 import flet as ft
 
 from app.context import use_field
+from app.person_record import person_facts
 from app.screens.person_forms import ContactForm, ExitForm, FollowupForm, OrientationForm
 from app.ui.nav import field_nav
 from app.ui.widgets import PRIMARY, banner, big_button, screen, section, tappable
@@ -32,6 +33,7 @@ ACTIONS = (
     ("orientation", "Orienter", ft.Icons.ALT_ROUTE),
     ("followup", "Prévoir une relance", ft.Icons.NOTIFICATIONS_ACTIVE),
     ("exit", "Enregistrer une sortie", ft.Icons.LOGOUT),
+    ("edit", "Modifier la fiche", ft.Icons.EDIT),
 )
 
 
@@ -73,6 +75,12 @@ def PersonScreen() -> ft.Control:
     def close() -> None:
         set_panel("")
 
+    def open_action(kind: str) -> None:
+        if kind == "edit":
+            ft.context.page.navigate(f"/personne/{person_id}/modifier")
+        else:
+            set_panel(kind)
+
     # Freins are identified contact after contact: the person's and every contact's.
     freins = ", ".join(Frein(f).label for f in pathway.freins) or "aucun noté"
     status = pathway.status.label
@@ -80,6 +88,7 @@ def PersonScreen() -> ft.Control:
         exit_type = ExitType(data["exit_type"])
         status += f" · {exit_type.label}{' (positive)' if exit_type.positive else ''}"
     referents = ", ".join(state.member_name(r) for r in pathway.referents) or "—"
+    qpvs = {q.code: q.name for q in state.referentials.qpvs} if state.referentials else {}
     body: list[ft.Control] = []
     if data.get("merged_into"):
         body.append(
@@ -99,6 +108,7 @@ def PersonScreen() -> ft.Control:
                 _fact("1er contact", _date(pathway.first_contact), "pw-first"),
                 _fact("Dernier contact", _date(pathway.last_contact), "pw-last"),
                 _fact("Référents", referents, "pw-referents"),
+                *[_fact(label, value, key) for label, value, key in person_facts(data, qpvs)],
             ],
             spacing=6,
         )
@@ -163,11 +173,13 @@ def PersonScreen() -> ft.Control:
                                 key=f"act-{kind}",
                                 icon=icon,
                                 filled=kind == "contact",
-                                on_click=lambda e, k=kind: set_panel(k),
+                                on_click=lambda e, k=kind: open_action(k),
                             )
                         ]
                     )
                     for kind, label, icon in ACTIONS
+                    # A duplicate merged into another record is rectified there.
+                    if not (kind == "edit" and data.get("merged_into"))
                 ],
                 spacing=8,
             )

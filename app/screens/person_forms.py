@@ -13,25 +13,15 @@ from typing import Any
 import flet as ft
 
 from app.context import use_field
+from app.person_record import parse_day
 from app.store import StoreError
 from app.ui.form_state import use_form
 from app.ui.widgets import banner, big_button, choice_chips, section, text_field, warning_for
 from domain.entities import FieldsError
 from domain.minimisation import sensitivity_warning
-from domain.vocabulary import ExitType, Frein
+from domain.vocabulary import Channel, ExitType, Frein
 
 DUE_CHOICES = (("1", "Demain"), ("7", "Dans 1 semaine"), ("30", "Dans 1 mois"))
-
-
-def parse_day(text: str) -> dt.date | None:
-    """A date typed as JJ/MM/AAAA (or AAAA-MM-JJ); None if it is not one."""
-    text = text.strip()
-    for fmt in ("%d/%m/%Y", "%Y-%m-%d", "%d/%m/%y"):
-        try:
-            return dt.datetime.strptime(text, fmt).date()
-        except ValueError:
-            continue
-    return None
 
 
 def _buttons(on_close: Callable[[], None], submit: Callable[..., Any], prefix: str) -> ft.Control:
@@ -61,7 +51,11 @@ def ContactForm(person_id: str, on_close: Callable[[], None]) -> ft.Control:
     state = use_field()
     draft_key = f"contact:{person_id}"
     saved = state.view.draft(draft_key) or {}
+    channels = {c.value for c in Channel}
     form = use_form(
+        channel=saved["channel"]
+        if saved.get("channel") in channels
+        else state.default_contact_channel().value,
         need=str(saved.get("need", "")),
         note=str(saved.get("note", "")),
         freins=frozenset(saved.get("freins", [])),
@@ -88,7 +82,7 @@ def ContactForm(person_id: str, on_close: Callable[[], None]) -> ft.Control:
             set_error("Indiquez au moins un besoin, une note ou un frein.")
             return
         try:
-            state.add_contact(person_id, values)
+            state.add_contact(person_id, values, Channel(form["channel"]))
         except (StoreError, FieldsError) as exc:
             set_error(f"Non enregistré : {exc}")
             return
@@ -99,6 +93,14 @@ def ContactForm(person_id: str, on_close: Callable[[], None]) -> ft.Control:
     return _frame(
         "Nouveau contact",
         [
+            ft.Text("Canal", size=15, weight=ft.FontWeight.BOLD),
+            # One answer, always set: tapping the chosen chip again keeps it.
+            choice_chips(
+                Channel.choices(),
+                form["channel"],
+                lambda v: keep("channel", v),
+                key_prefix="c-channel",
+            ),
             text_field(
                 "Besoin exprimé", need, lambda v: keep("need", v), key="c-need", max_length=280
             ),

@@ -85,7 +85,9 @@ class LocalStore(SyncSide):
             self._append_op(row, normalised)
         return row_id
 
-    def update(self, entity: str, row_id: str, changes: dict[str, Any]) -> None:
+    def update(self, entity: str, row_id: str, changes: dict[str, Any]) -> dict[str, Any]:
+        """Write the fields that differ from the stored row, with their op; returns
+        them (empty: nothing changed, no op)."""
         normalised = checked_update(entity, changes)
         with self._tx() as c:
             row = rows.load(c, self._c(), entity, row_id)
@@ -97,10 +99,11 @@ class LocalStore(SyncSide):
                 if (row.deleted if k == "deleted" else row.data.get(k)) != v
             }
             if not changed:
-                return
+                return {}
             rows.apply_set(row, changed)
             rows.save(c, self._c(), self._index, row)
             self._append_op(row, changed)
+        return changed
 
     def delete(self, entity: str, row_id: str) -> None:
         self.update(entity, row_id, {"deleted": True})

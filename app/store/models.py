@@ -29,6 +29,7 @@ FIELD_LABELS: dict[str, str] = {
     "birth_date": "date de naissance",
     "declared_age": "âge déclaré",
     "qpv_code": "QPV",
+    "qpv_resident": "habite un QPV",
 }
 
 

@@ -79,7 +79,7 @@ def contacts_csv(session: Session, *, cite_id: str, period: Period) -> tuple[byt
                 _label(Gender, (person or c).get("gender")),
                 "Oui"
                 if person and person.get("qpv_code")
-                else _label(TriState, None if person else c.get("qpv_resident")),
+                else _label(TriState, (person or c).get("qpv_resident")),
                 ", ".join(_label(Frein, f) for f in c.get("freins") or []),
                 _label(ReviewState, c.get("review_state")),
             ]

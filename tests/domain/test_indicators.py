@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from domain.disclosure import SUPPRESSED, protect_table
-from domain.indicators import Indicators, compute_indicators
+from domain.indicators import Indicators, compute_indicators, person_qpv_answer
 from domain.periods import Period, quarter_of, recent_quarters
 from domain.report import report_tables
 
@@ -173,6 +173,31 @@ def test_publics_breakdowns() -> None:
     assert _by_key(ind.qpv_residence) == {"yes": 2, "no": 1, "unknown": 1}
     assert _by_key(ind.single_parent) == {"yes": 1, "no": 1, "unknown": 2}
     assert _by_key(ind.ft_registration) == {"yes": 1, "no": 1, "unknown": 2}
+
+
+def test_a_person_who_answered_no_counts_as_living_outside_a_qpv() -> None:
+    data = _fixture()
+    omar = next(p for p in data["persons"] if p["id"] == "omar")
+    omar["qpv_resident"] = "no"
+    ind = compute_indicators(period=Q1, **data)
+    # Léa (her QPV) and c3 yes; Omar answered no, and so did c4.
+    assert _by_key(ind.qpv_residence) == {"yes": 2, "no": 2}
+
+
+@pytest.mark.parametrize(
+    ("person", "answer"),
+    [
+        ({"qpv_code": QPV_A}, "yes"),
+        ({"qpv_code": QPV_A, "qpv_resident": "yes"}, "yes"),
+        ({"qpv_resident": "yes"}, "yes"),  # a QPV resident whose QPV was not noted
+        ({"qpv_resident": "no"}, "no"),
+        ({"qpv_resident": "unknown"}, "unknown"),  # "ne sait pas"
+        ({}, "unknown"),  # never asked
+        ({"qpv_resident": "maybe"}, "unknown"),  # outside the vocabulary
+    ],
+)
+def test_person_qpv_answer(person: dict[str, Any], answer: str) -> None:
+    assert person_qpv_answer(person) == answer
 
 
 def test_delay_and_weeks() -> None:

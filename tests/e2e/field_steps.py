@@ -15,7 +15,7 @@ from domain.sync import Op
 from sync_server.crud.push import push_ops
 from sync_server.crud.users import enrol_device, get_user_by_username
 from sync_server.db import make_engine
-from sync_server.models import Record
+from sync_server.models import Record, SyncOp
 from sync_server.settings import Settings
 from tests.e2e.ui import Ui
 
@@ -159,5 +159,16 @@ def server_contact_authors(database_url: str, last_name: str) -> list[str]:
                 for c in contacts
                 if c.data.get("person_id") in ids and not c.deleted
             ]
+    finally:
+        engine.dispose()
+
+
+def server_row_ops(database_url: str, row_id: str) -> list[dict[str, object]]:
+    """The `set` of every op the server's ledger holds for a row, oldest first."""
+    engine = make_engine(Settings(database_url=database_url))
+    try:
+        with Session(engine) as session:
+            ops = session.exec(select(SyncOp).where(SyncOp.row_id == row_id)).all()
+            return [dict(o.set_values) for o in sorted(ops, key=lambda o: o.hlc)]
     finally:
         engine.dispose()

@@ -18,7 +18,8 @@ Q1 = {"date_from": "2025-01-01", "date_to": "2025-03-31"}
 
 def _seed(session: Session, world: World) -> dict[str, Any]:
     """Q1 2025: 7 anonymous contacts (5 under 26, 2 over 50), Aïcha (1 contact + an
-    orientation), Bilal (2 contacts); plus a contact in April and one in another cité."""
+    orientation), Bilal (2 contacts, answered he lives outside a QPV); plus a contact
+    in April and one in another cité."""
     mediator = world.amina
     bands = ["under_26"] * 5 + ["50_plus"] * 2
     for i, band in enumerate(bands):
@@ -31,13 +32,13 @@ def _seed(session: Session, world: World) -> dict[str, Any]:
             ),
         )
     persons = {}
-    for name, days in (("Aïcha", [3]), ("Bilal", [4, 20])):
+    for name, days, qpv in (("Aïcha", [3], {}), ("Bilal", [4, 20], {"qpv_resident": "no"})):
         pid, _ = make_record(
             session,
             login=mediator,
             entity="person",
             values=person_values(
-                first_name=name, declared_age=30, family_situation="single_parent"
+                first_name=name, declared_age=30, family_situation="single_parent", **qpv
             ),
         )
         persons[name] = pid
@@ -100,6 +101,9 @@ def test_indicators_are_computed_from_the_cites_rows(
         "France Travail": 1
     }
     assert body["delay_median_days"] == 10.0  # 3 Feb → 13 Feb
+    # Bilal's "non" is counted as such; nobody else was asked.
+    qpv = {c["key"]: c["value"] for c in body["qpv_residence"]}
+    assert qpv == {"yes": 0, "no": 1, "unknown": anonymous + 1}
     assert sum(w["contacts"] for w in body["weeks"]) == body["contacts"]
 
 
@@ -197,3 +201,5 @@ def test_contact_export_is_minimal_and_scoped(
     assert "AÏCHA" not in text.upper() and "DIAYE" not in text.upper()  # no names
     assert {line["personne_id"] for line in lines} - {""} == set(seeded["persons"].values())
     assert sum(line["tranche_age"] == "Moins de 26 ans" for line in lines) == 5
+    bilal = [line for line in lines if line["personne_id"] == seeded["persons"]["Bilal"]]
+    assert [line["residence_qpv"] for line in bilal] == ["Non", "Non"]

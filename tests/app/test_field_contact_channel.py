@@ -1,0 +1,94 @@
+"""The channel of a contact, as the mediator chose it, through FieldState on a real file."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from app.config import AppConfig
+from app.state import FieldState
+from domain.vocabulary import Channel, EventType
+from tests.factories import make_local_person, make_local_session, make_locked_store
+
+
+@pytest.fixture
+def state(tmp_path: Path) -> Iterator[FieldState]:
+    store = make_locked_store(tmp_path)  # PIN set and unlocked, as after setup
+    store.save_session(make_local_session())
+    config = AppConfig(server_url="http://relais.test", db_path=tmp_path / "x", mode="field")
+    field_state = FieldState(config=config, store=store)
+    field_state._load_unlocked()
+    yield field_state
+    store.close()
+
+
+def _person(state: FieldState) -> str:
+    return state.store.create("person", make_local_person())
+
+
+def _data(state: FieldState, contact_id: str) -> dict[str, object]:
+    row = state.store.get("contact", contact_id)
+    assert row is not None
+    return row.data
+
+
+def _latest_entry(state: FieldState, person_id: str) -> str:
+    pathway = state.pathway(person_id)
+    assert pathway is not None
+    return pathway.timeline[0].title
+
+
+def _last_op_set(state: FieldState) -> dict[str, object]:
+    return dict(state.store.pending_ops(100)[-1].set)
+
+
+def test_outside_an_action_a_contact_from_the_pathway_defaults_to_a_phone_call(
+    state: FieldState,
+) -> None:
+    person_id = _person(state)
+    assert state.default_contact_channel() == Channel.PHONE
+
+    contact_id = state.add_contact(person_id, {"need": "Rappel CV"}, Channel.PHONE)
+
+    contact = _data(state, contact_id)
+    assert contact["channel"] == "phone"
+    assert "event_id" not in contact
+    assert _latest_entry(state, person_id) == "Contact · Téléphone"
+
+
+def test_during_an_action_the_default_is_the_actions_channel_and_links_to_it(
+    state: FieldState,
+) -> None:
+    event_id = state.start_event({"type": EventType.DROP_IN.value})
+    person_id = _person(state)
+    assert state.default_contact_channel() == Channel.DROP_IN
+
+    met_here = state.add_contact(person_id, {"need": "Inscription"}, Channel.DROP_IN)
+    escorted = state.add_contact(person_id, {"note": "Accompagnée à l'agence"}, Channel.ESCORT)
+
+    here, escort = _data(state, met_here), _data(state, escorted)
+    assert (here["channel"], here.get("event_id")) == ("drop_in", event_id)
+    # An escort made while the permanence runs is not one of its contacts.
+    assert (escort["channel"], escort.get("event_id")) == ("escort", None)
+
+
+def test_quick_contacts_keep_the_actions_channel(state: FieldState) -> None:
+    event_id = state.start_event({"type": EventType.FOOT_OF_BUILDING.value})
+    state.quick_contact("under_26", None, None)
+
+    [contact] = state.today_contacts()
+    assert contact.data["channel"] == "foot_of_building"
+    assert contact.data["event_id"] == event_id
+
+
+def test_a_correction_can_change_the_channel_alone(state: FieldState) -> None:
+    person_id = _person(state)
+    contact_id = state.add_contact(person_id, {"need": "Emploi"})  # the old default
+    assert _data(state, contact_id)["channel"] == "foot_of_building"
+
+    state.fix_contact(contact_id, {"channel": Channel.APPOINTMENT.value})
+
+    assert _last_op_set(state) == {"channel": "appointment"}
+    assert _latest_entry(state, person_id) == "Contact · Rendez-vous"
