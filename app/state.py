@@ -212,11 +212,19 @@ class FieldState(PinLock, PathwayActions, SyncActions):
             self._changed()
 
     def save_person_with_contact(
-        self, person: dict[str, Any], contact: dict[str, Any], existing_id: str | None
+        self,
+        person: dict[str, Any],
+        contact: dict[str, Any],
+        existing_id: str | None,
+        *,
+        channel: Channel | None = None,
     ) -> str:
-        """Create (or reuse) a person and log an identified contact with them."""
+        """Create (or reuse) a person and log an identified contact with them (`channel`:
+        as the mediator chose it; default, the running action's)."""
         person_id = existing_id or self.store.create("person", person)
-        self.store.create("contact", {**self._contact_base(), **contact, "person_id": person_id})
+        self.store.create(
+            "contact", {**self._contact_base(channel), **contact, "person_id": person_id}
+        )
         self.undo_contact_id = None
         self.notice = "Contact enregistré."
         self._changed()

@@ -16,7 +16,7 @@ from app.ui.widgets import banner, big_button, choice_chips, screen, section, wa
 from domain.entities import FieldsError, person_display_name
 from domain.matching import MatchEvidence
 from domain.minimisation import sensitivity_warning
-from domain.vocabulary import Frein, Gender, TriState
+from domain.vocabulary import Channel, Frein, Gender, TriState
 
 DRAFT_KEY = "new-person"
 
@@ -33,6 +33,7 @@ class PersonForm:
     freins: frozenset[str] = field(default_factory=frozenset)
     need: str = ""
     notice: bool = False
+    channel: str = ""  # outside an action de terrain only (empty: pied d'immeuble)
 
     def to_draft(self) -> dict[str, Any]:
         return {**asdict(self), "freins": sorted(self.freins)}
@@ -171,6 +172,7 @@ def NewPersonScreen() -> ft.Control:
                 form.person_values(form.qpv_code(event_qpv, qpv_codes)),
                 form.contact_values(),
                 existing_id,
+                channel=None if event else Channel(form.channel or Channel.FOOT_OF_BUILDING),
             )
         except (FieldsError, ValueError) as exc:
             set_error(f"Non enregistré : {exc}")
@@ -234,6 +236,23 @@ def NewPersonScreen() -> ft.Control:
         ),
         text("Besoin exprimé", "need", "p-need", multiline=True, max_length=280),
         *warning_for(form.need, warning),
+        # During an action de terrain the contact is one of the action's; met
+        # otherwise, it may have been a call, an appointment, an escort.
+        *(
+            []
+            if event
+            else [
+                section(
+                    "Canal du contact",
+                    choice_chips(
+                        Channel.choices(),
+                        form.channel or Channel.FOOT_OF_BUILDING.value,
+                        lambda v: edit(channel=v),
+                        key_prefix="p-channel",
+                    ),
+                )
+            ]
+        ),
         # A chip like the answers above (a bare checkbox is a 40 px target).
         choice_chips(
             [("given", "Notice d'information remise")],

@@ -92,3 +92,16 @@ def test_a_correction_can_change_the_channel_alone(state: FieldState) -> None:
 
     assert _last_op_set(state) == {"channel": "appointment"}
     assert _latest_entry(state, person_id) == "Contact · Rendez-vous"
+
+
+def test_a_new_person_met_outside_an_action_keeps_the_channel_chosen(
+    state: FieldState,
+) -> None:
+    person_id = state.save_person_with_contact(
+        make_local_person(first_name="Nour"), {"need": "Permis"}, None, channel=Channel.APPOINTMENT
+    )
+    assert _latest_entry(state, person_id) == "Contact · Rendez-vous"
+    assert _last_op_set(state)["channel"] == "appointment"
+    # Without a choice (the form's default outside an action), a street encounter.
+    other = state.save_person_with_contact(make_local_person(first_name="Lina"), {}, None)
+    assert _latest_entry(state, other) == "Contact · Pied d'immeuble"

@@ -77,11 +77,17 @@ def test_pathway_actions_relances_and_drafts(
     ui.fill("Prénom *", "Brunehilde")
     ui.fill("Nom", "Testeuse")
     ui.fill("Besoin exprimé", "Cherche un emploi")
+    # Met outside an action de terrain: she came to an appointment.
+    ui.click_when_still(ui.chip("Rendez-vous"))
+    ui.page.mouse.wheel(0, 600)  # down to the channel, under the need
+    ui.page.wait_for_timeout(400)
+    ui.shot("new-person-channel")
     ui.tap("Enregistrer")
     ui.see("Contact enregistré.")
 
     open_person(ui, "brunehil", "Brunehilde TESTEUSE")
     ui.see("Repéré")
+    ui.see(re.compile(r"Contact · Rendez-vous"))
     ui.shot("pathway-new-person")
 
     ui.tap("Ajouter un contact")
