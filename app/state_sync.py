@@ -27,6 +27,16 @@ if TYPE_CHECKING:
     from domain.sync import ReferentialsOut
 
 
+# What « Retirer » did, as the mediator reads it (`LocalStore.drop_rejected`).
+DROPPED = {
+    "removed": "Saisie retirée : la fiche créée sur ce téléphone est supprimée.",
+    "restored_at_next_sync": (
+        "Saisie retirée. La prochaine synchronisation remet la fiche comme sur le serveur."
+    ),
+    "kept": "Saisie retirée.",
+}
+
+
 def progress_text(p: SyncProgress) -> str:
     """ "Envoi 200/5000…" while pushing, "Réception 1000…" while pulling."""
     if p.phase == "push":
@@ -107,6 +117,17 @@ class SyncActions:
         """Runs for the life of the page."""
         auto = auto or AutoSync(self, lambda: self.server_url)
         await auto.run(asyncio.Event())
+
+    def drop_rejected(self, op_id: str) -> None:
+        """« Retirer »: the mediator gives up an edit the server refused."""
+        if self.sync_progress.running:
+            self.error = "Attendez la fin de la synchronisation pour retirer une saisie."
+            return
+        self.error = None
+        outcome = self.store.drop_rejected(op_id)
+        if outcome is not None:
+            self.notice = DROPPED[outcome]
+        self._changed()
 
     # --- the sync itself ----------------------------------------------------------------
     async def sync(self, *, quiet: bool = False) -> bool:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 
 import flet as ft
 
@@ -18,7 +19,7 @@ AUTO_HINT = (
 )
 REJECTED_HINT = (
     "Ces saisies restent sur le téléphone mais le serveur les a refusées : "
-    "corrigez-les ou montrez ce message à votre superviseur."
+    "corrigez la fiche, montrez ce message à votre superviseur, ou retirez la saisie."
 )
 
 
@@ -57,14 +58,65 @@ def _line(label: str, value: str, *, key: str, alert: bool = False) -> ft.Contro
     )
 
 
-def _rejected_item(summary: str, reason: str, index: int) -> ft.Control:
+DROP_HINT = (
+    "Retirer cette saisie ? Elle ne sera jamais envoyée. Une fiche créée sur ce téléphone "
+    "et refusée disparaît ; une fiche connue du serveur reprend ses valeurs à la "
+    "prochaine synchronisation."
+)
+
+
+def _rejected_item(
+    summary: str,
+    reason: str,
+    index: int,
+    *,
+    confirming: bool,
+    ask: Callable[[], None],
+    cancel: Callable[[], None],
+    drop: Callable[[], None],
+) -> ft.Control:
+    actions: list[ft.Control] = (
+        [
+            ft.Text(DROP_HINT, size=14, color=ft.Colors.RED_900),
+            ft.Row(
+                [
+                    big_button(
+                        "Garder",
+                        key=f"rejected-keep-{index}",
+                        filled=False,
+                        on_click=lambda e: cancel(),
+                    ),
+                    big_button(
+                        "Oui, retirer",
+                        key=f"rejected-drop-{index}",
+                        on_click=lambda e: drop(),
+                    ),
+                ]
+            ),
+        ]
+        if confirming
+        else [
+            ft.Row(
+                [
+                    big_button(
+                        "Retirer la saisie",
+                        key=f"rejected-ask-{index}",
+                        icon=ft.Icons.DELETE_OUTLINE,
+                        filled=False,
+                        on_click=lambda e: ask(),
+                    )
+                ]
+            )
+        ]
+    )
     return ft.Container(
         content=ft.Column(
             [
                 ft.Text(summary, size=15, weight=ft.FontWeight.BOLD),
                 ft.Text(f"Motif : {readable_reason(reason)}", size=15, color=ft.Colors.RED_900),
+                *actions,
             ],
-            spacing=2,
+            spacing=6,
         ),
         key=f"rejected-{index}",
         padding=ft.Padding.symmetric(horizontal=8, vertical=10),
@@ -78,6 +130,12 @@ def SyncDetailsScreen() -> ft.Control:
     status = state.status
     pending = status.pending if status else 0
     rejected = status.rejected if status else []
+    op_ids = status.rejected_op_ids if status else []
+    confirming, set_confirming = ft.use_state("")  # the op whose « Retirer » was tapped
+
+    def drop(op_id: str) -> None:
+        set_confirming("")
+        state.drop_rejected(op_id)
 
     async def sync(_: ft.Event) -> None:
         await state.sync()
@@ -112,12 +170,22 @@ def SyncDetailsScreen() -> ft.Control:
     elif state.notice:
         messages.append(banner(state.notice))
 
-    refused: list[ft.Control] = (
-        [ft.Text(REJECTED_HINT, size=14)]
-        + [_rejected_item(s, r, i) for i, (s, r) in enumerate(rejected)]
-        if rejected
-        else [ft.Text("Aucune saisie refusée.", size=15)]
-    )
+    def item(index: int, summary: str, reason: str, op_id: str) -> ft.Control:
+        return _rejected_item(
+            summary,
+            reason,
+            index,
+            confirming=confirming == op_id,
+            ask=lambda: set_confirming(op_id),
+            cancel=lambda: set_confirming(""),
+            drop=lambda: drop(op_id),
+        )
+
+    refused: list[ft.Control] = [ft.Text("Aucune saisie refusée.", size=15)]
+    if rejected:
+        refused = [ft.Text(REJECTED_HINT, size=14)]
+        for i, ((summary, reason), op_id) in enumerate(zip(rejected, op_ids, strict=True)):
+            refused.append(item(i, summary, reason, op_id))
     body: list[ft.Control] = [
         ft.Container(
             content=ft.Column(card, spacing=10),

@@ -247,6 +247,7 @@ class LocalStore(SyncSide):
         return SyncStatus(
             pending=pending,
             rejected=[(r.summary, r.reason) for r in rejected],
+            rejected_op_ids=[r.op_id for r in rejected],
             last_sync_at=dt.datetime.fromisoformat(at) if at else None,
             last_error=last.get("error"),
         )

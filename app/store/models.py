@@ -96,6 +96,8 @@ class SyncStatus:
     pending: int
     rejected: list[tuple[str, str]] = field(default_factory=list)
     """(op summary, server reason), oldest first."""
+    rejected_op_ids: list[str] = field(default_factory=list)
+    """The same ops' ids, in the same order (for « Retirer »)."""
     last_sync_at: dt.datetime | None = None
     """Last successful sync."""
     last_error: str | None = None

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 
 from app.store import outbox, rows
 from app.store.store_base import StoreBase
 from domain.hlc import Hlc
 from domain.sync import Op, OpResult
+
+DropOutcome = Literal["removed", "restored_at_next_sync", "kept"]
+"""What withdrawing a refused edit did to its row (`SyncSide.drop_rejected`)."""
 
 
 class Pulled(Protocol):
@@ -140,6 +143,37 @@ class SyncSide(StoreBase):
             if entity == "person":
                 self._index.put(row_id, {}, True)
         return len(gone)
+
+    def drop_rejected(self, op_id: str) -> DropOutcome | None:
+        """The mediator withdraws an edit the server refused (« Retirer »). A row the
+        server never had leaves the phone with it, unless another edit of it waits.
+        A row the server has holds the refused values mixed into its copy: the next
+        sync pulls everything again (`begin_resync`), which gives it back the server's
+        values with the edits still to push laid over. None: no such refused op."""
+        with self._tx() as c:
+            found = c.execute(
+                "SELECT entity, row_id FROM outbox WHERE op_id = ? AND state = 'rejected'",
+                (op_id,),
+            ).fetchone()
+            if found is None:
+                return None
+            entity, row_id = found
+            c.execute("DELETE FROM outbox WHERE op_id = ?", (op_id,))
+            held = c.execute(
+                "SELECT server_version FROM row WHERE entity = ? AND id = ?", found
+            ).fetchone()
+            others = c.execute(
+                "SELECT 1 FROM outbox WHERE entity = ? AND row_id = ? LIMIT 1", found
+            ).fetchone()
+            if held is not None and held[0] is not None:
+                self.begin_resync()
+                return "restored_at_next_sync"
+            if held is None or others is not None:
+                return "kept"
+            c.execute("DELETE FROM row WHERE entity = ? AND id = ?", found)
+        if entity == "person":
+            self._index.put(row_id, {}, True)
+        return "removed"
 
     def cursor(self) -> str | None:
         with self._lock:

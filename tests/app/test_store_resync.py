@@ -13,7 +13,7 @@ from pathlib import Path
 
 from app.store import LocalStore
 from domain.ids import uuid7
-from domain.sync import RowOut
+from domain.sync import OpResult, RowOut
 from tests.factories import make_local_contact, make_local_person, make_local_store
 
 
@@ -74,3 +74,54 @@ def test_an_ordinary_pull_removes_nothing(tmp_path: Path) -> None:
     store.apply_pull_page([held[0]], "c1")
     assert store.finish_resync() == 0
     assert all(store.get(r.entity, r.id) is not None for r in held)
+
+
+def _refused(store: LocalStore, op_id: str) -> None:
+    store.apply_push_results(
+        [OpResult(op_id=op_id, outcome="rejected", reason="personne : référence inconnue")]
+    )
+
+
+def test_withdrawing_a_refused_row_the_server_never_had_removes_it(tmp_path: Path) -> None:
+    store = make_local_store(tmp_path)
+    store.apply_pull_page([_row("person", make_local_person())], "c1")
+    contact = store.create("contact", make_local_contact(person_id=uuid7(), note="à rappeler"))
+    [op] = store.pending_ops(10)
+    _refused(store, op.op_id)
+    assert store.sync_status().rejected_op_ids == [op.op_id]
+
+    assert store.drop_rejected(op.op_id) == "removed"
+    assert store.get("contact", contact) is None
+    assert store.sync_status().rejected == []
+    assert store.cursor() == "c1"  # nothing of the server's to restore: no full pull
+    assert store.drop_rejected(op.op_id) is None  # already gone
+
+
+def test_withdrawing_a_refused_edit_gives_the_row_back_its_server_values(tmp_path: Path) -> None:
+    store = make_local_store(tmp_path)
+    person = _row("person", make_local_person(last_name="Serveur"), version=4)
+    store.apply_pull_page([person], "c1")
+    store.update("person", person.id, {"last_name": "Refusé"})
+    store.update("person", person.id, {"phone": "06 11 22 33 44"})
+    refused, kept = store.pending_ops(10)
+    _refused(store, refused.op_id)
+
+    assert store.drop_rejected(refused.op_id) == "restored_at_next_sync"
+    assert store.cursor() is None  # the next sync pulls everything again
+    store.apply_pull_page([person], "c2")
+    assert store.finish_resync() == 0
+    row = store.get("person", person.id)
+    assert row is not None
+    assert row.data["last_name"] == "Serveur"  # the server's value again
+    assert row.data["phone"] == "06 11 22 33 44"  # the edit still to push, laid over
+    assert [o.op_id for o in store.pending_ops(10)] == [kept.op_id]
+
+
+def test_a_refused_creation_with_an_edit_still_to_push_keeps_its_row(tmp_path: Path) -> None:
+    store = make_local_store(tmp_path)
+    pid = store.create("person", make_local_person(last_name="Nouvelle"))
+    [created] = store.pending_ops(10)
+    _refused(store, created.op_id)
+    store.update("person", pid, {"phone": "06 55 44 33 22"})
+    assert store.drop_rejected(created.op_id) == "kept"
+    assert store.get("person", pid) is not None

@@ -117,6 +117,16 @@ def test_phone_syncs_by_itself_when_the_server_comes_back(
         phone.see(re.compile(r"Relance …\w{8} \(Personne, Échéance, Objet\)"))
         phone.see(re.compile("Motif : Personne : référence inconnue dans votre cité"))
         phone.shot("details-refused")
+
+        # Nothing to correct here (the person does not exist): the mediator withdraws it.
+        phone.tap("Retirer la saisie")
+        phone.see(re.compile("Retirer cette saisie \\? Elle ne sera jamais envoyée"))
+        phone.shot("details-drop-confirm")
+        assert phone.small_or_unnamed_controls() == []
+        phone.tap("Oui, retirer")
+        phone.see("Aucune saisie refusée.")
+        phone.see("Saisie retirée : la fiche créée sur ce téléphone est supprimée.")
+        phone.shot("details-dropped")
     finally:
         field.stop()
         server.stop()
