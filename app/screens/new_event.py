@@ -1,4 +1,4 @@
-"""Start an action de terrain: type, place, QPV, axis, partners present."""
+"""Start an action de terrain: type, place, QPV, axis, partners and colleagues present."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from app.context import use_field
 from app.ui.form_state import use_form
 from app.ui.widgets import banner, big_button, choice_chips, screen, section
 from domain.entities import FieldsError
-from domain.vocabulary import Axis, EventType
+from domain.vocabulary import Axis, EventType, Role
 
 
 @ft.component
@@ -20,6 +20,7 @@ def NewEventScreen() -> ft.Control:
         qpv="",
         axis=Axis.REACH_OUT.value,
         partners=frozenset[str](),
+        colleagues=frozenset[str](),
     )
     kind, set_kind = form["kind"], form.setter("kind")
     place, set_place = form["place"], form.setter("place")
@@ -31,10 +32,17 @@ def NewEventScreen() -> ft.Control:
     refs = state.referentials
     qpvs = [(q.code, q.name) for q in refs.qpvs] if refs else []
     partner_choices = [(p.id, p.name) for p in refs.partners] if refs else []
+    me = state.user.get("id")
+    # The mediator starting the action is present by definition: only the others.
+    colleague_choices = (
+        [(m.id, m.display_name) for m in refs.members if m.role == Role.MEDIATOR and m.id != me]
+        if refs
+        else []
+    )
 
-    def toggle_partner(pid: str) -> None:
-        now = form["partners"]
-        form.set("partners", now - {pid} if pid in now else now | {pid})
+    def toggle(field: str, row_id: str) -> None:
+        now = form[field]
+        form.set(field, now - {row_id} if row_id in now else now | {row_id})
 
     def start(_: ft.Event) -> None:
         f = form.values()
@@ -43,6 +51,8 @@ def NewEventScreen() -> ft.Control:
             "axis": f["axis"],
             "partner_ids": sorted(f["partners"]),
         }
+        if f["colleagues"]:
+            values["mediator_ids"] = [me, *sorted(f["colleagues"])]
         if f["place"].strip():
             values["place"] = f["place"].strip()
         if f["qpv"]:
@@ -81,8 +91,26 @@ def NewEventScreen() -> ft.Control:
             section(
                 "Partenaires présents",
                 choice_chips(
-                    partner_choices, set(partners), toggle_partner, key_prefix="ev-partner"
+                    partner_choices,
+                    set(partners),
+                    lambda pid: toggle("partners", pid),
+                    key_prefix="ev-partner",
                 ),
+            ),
+            *(
+                [
+                    section(
+                        "Collègues présents",
+                        choice_chips(
+                            colleague_choices,
+                            set(form["colleagues"]),
+                            lambda mid: toggle("colleagues", mid),
+                            key_prefix="ev-colleague",
+                        ),
+                    )
+                ]
+                if colleague_choices
+                else []
             ),
             *([banner(error, error=True)] if error else []),
             ft.Row(

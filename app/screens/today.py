@@ -107,6 +107,8 @@ def TodayScreen() -> ft.Control:
     if event is not None:
         data = event.data
         place = data.get("place") or "lieu non précisé"
+        me = state.user.get("id")
+        others = [state.member_name(m) for m in data.get("mediator_ids") or [] if m != me]
         event_card: ft.Control = ft.Container(
             content=ft.Column(
                 [
@@ -120,6 +122,11 @@ def TodayScreen() -> ft.Control:
                         f"Démarrée à {_time(data['starts_at'])} · {event_count} contact(s)",
                         size=15,
                         key="event-tally",
+                    ),
+                    *(
+                        [ft.Text(f"Avec {', '.join(others)}", size=15, key="event-colleagues")]
+                        if others
+                        else []
                     ),
                 ],
                 spacing=2,

@@ -3,14 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from app.config import AppConfig
 from app.state import FieldState
+from domain.sync import RowOut
 from domain.vocabulary import Channel, EventType
-from tests.factories import make_local_person, make_local_session, make_locked_store
+from tests.factories import (
+    make_local_person,
+    make_local_session,
+    make_locked_store,
+)
 
 
 @pytest.fixture
@@ -105,3 +111,28 @@ def test_a_new_person_met_outside_an_action_keeps_the_channel_chosen(
     # Without a choice (the form's default outside an action), a street encounter.
     other = state.save_person_with_contact(make_local_person(first_name="Lina"), {}, None)
     assert _latest_entry(state, other) == "Contact · Pied d'immeuble"
+
+
+def test_an_action_started_with_a_colleague_is_the_colleague_s_too(
+    state: FieldState, tmp_path: Path
+) -> None:
+    me = state.user["id"]
+    colleague = "01900000-0000-7000-8000-0000000000c2"
+    event_id = state.start_event(
+        {"type": EventType.DROP_IN.value, "axis": "reach_out", "mediator_ids": [me, colleague]}
+    )
+    assert _last_op_set(state)["mediator_ids"] == [me, colleague]
+    event = state.store.get("event", event_id)
+    assert event is not None
+
+    # The colleague's phone pulls it: their quick contacts go to the same action.
+    store = make_locked_store(tmp_path, "colleague.sqlite3")
+    session = make_local_session()
+    store.save_session(replace(session, user={**session.user, "id": colleague}))
+    config = AppConfig(server_url="http://relais.test", db_path=tmp_path / "y", mode="field")
+    theirs = FieldState(config=config, store=store)
+    theirs._load_unlocked()
+    store.apply_pulled([RowOut(entity="event", id=event_id, version=1, data=event.data)])
+    running = theirs.current_event()
+    assert running is not None and running.id == event_id
+    store.close()

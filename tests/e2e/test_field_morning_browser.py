@@ -55,8 +55,10 @@ def test_a_morning_at_the_foot_of_a_building(browser: Browser, out_dir: Path) ->
         ui.tap("Démarrer une action de terrain")
         ui.fill("Lieu (ex. : pied de la tour B, place du marché)", "Tour Descartes")
         ui.chip("Rouher").click()
+        ui.chip("Karim Benali").click()  # a colleague came too
         ui.tap("Démarrer l'action")
         ui.see("Action en cours")
+        ui.see("Avec Karim Benali")
 
         for n in range(1, 11):
             ui.tap(BANDS[n % 3])
