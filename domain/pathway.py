@@ -38,6 +38,16 @@ class TimelineEntry:
 
 
 @dataclass(frozen=True)
+class ReferentPeriod:
+    """A mediator following the person: from their first contact with them to their
+    last; `until` is None for the current référent (the last contact's mediator)."""
+
+    mediator_id: str
+    since: str
+    until: str | None
+
+
+@dataclass(frozen=True)
 class Pathway:
     person_id: str
     status: PathwayStatus
@@ -52,10 +62,26 @@ class Pathway:
     freins: tuple[str, ...] = ()
     """Noted on the person or on any of their contacts, in the vocabulary's order
     (values outside the vocabulary are left out)."""
+    referent_periods: tuple[ReferentPeriod, ...] = ()
+    """The same mediators with their period (DESIGN §2, référents with start/end)."""
 
 
 def _day(iso: str) -> str:
     return iso[:10]
+
+
+def _french_day(day: str) -> str:
+    return f"{day[8:10]}/{day[5:7]}/{day[:4]}" if len(day) >= 10 else day
+
+
+def referent_label(name: str, since: str, until: str | None) -> str:
+    """« Karim Benali (depuis le 05/10/2026) » for the current référent, « Amina Diallo
+    (01/09/2026 – 20/09/2026) » for an earlier one, « … (le 10/10/2026) » for one day."""
+    if until is None:
+        return f"{name} (depuis le {_french_day(since)})"
+    if until == since:
+        return f"{name} (le {_french_day(since)})"
+    return f"{name} ({_french_day(since)} – {_french_day(until)})"
 
 
 def derive_status(
@@ -133,10 +159,19 @@ def assemble(
     entries.sort(key=lambda e: (_day(e.when), e.when, e.kind), reverse=True)
 
     referents: list[str] = []
+    spans: dict[str, tuple[str, str]] = {}
     for c in reversed(live_contacts):
         mid = c.data.get("mediator_id")
-        if mid and mid not in referents:
+        if not mid:
+            continue
+        if mid not in referents:
             referents.append(mid)
+        day = _day(c.data["occurred_at"])
+        spans[mid] = (day, spans.get(mid, (day, day))[1])
+    periods = tuple(
+        ReferentPeriod(mid, spans[mid][0], None if i == 0 else spans[mid][1])
+        for i, mid in enumerate(referents)
+    )
     today_iso = (today or dt.date.today()).isoformat()
     open_followups = tuple(
         sorted(
@@ -165,6 +200,7 @@ def assemble(
         contact_count=len(live_contacts),
         orientation_count=len(live_orients),
         referents=tuple(referents),
+        referent_periods=periods,
         timeline=tuple(entries),
         open_followups=open_followups,
         freins=tuple(f.value for f in Frein if f.value in noted),

@@ -228,6 +228,12 @@ class TimelineEntryOut(BaseModel):
     """The person row the entry was logged on (differs for persons merged in)."""
 
 
+class ReferentPeriodOut(BaseModel):
+    name: str
+    since: str
+    until: str | None
+
+
 class PathwayOut(BaseModel):
     person: PersonSummary
     merged_persons: list[PersonSummary]
@@ -239,6 +245,9 @@ class PathwayOut(BaseModel):
     orientation_count: int
     referents: list[str]
     """Mediators' display names, most recent first."""
+    referent_periods: list[ReferentPeriodOut] = []
+    """The same mediators with their period: first and last contact (`until` None for
+    the current référent)."""
     exit_label: str | None
     exit_date: str | None
     timeline: list[TimelineEntryOut]

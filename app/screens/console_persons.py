@@ -21,6 +21,7 @@ from app.screens.console_person_rights import (
 from app.ui.console_widgets import act, card, label_value, pager, status_lines, title, when
 from app.ui.form_state import use_form
 from app.ui.widgets import PRIMARY
+from domain.pathway import referent_label
 
 KIND_ICONS = {
     "contact": ft.Icons.FORUM,
@@ -109,7 +110,14 @@ def _pathway(
         label_value("Dernier contact", when(p.get("last_contact"))),
         label_value("Contacts", str(p["contact_count"])),
         label_value("Orientations", str(p["orientation_count"])),
-        label_value("Référents", ", ".join(p["referents"])),
+        label_value(
+            "Référents",
+            ", ".join(
+                referent_label(r["name"], r["since"], r["until"])
+                for r in p.get("referent_periods") or []
+            )
+            or ", ".join(p["referents"]),  # a server from before the periods
+        ),
         label_value(
             "Sortie", f"{p['exit_label']} {when(p.get('exit_date'))}" if p.get("exit_label") else ""
         ),

@@ -12,7 +12,7 @@ from app.screens.person_forms import ContactForm, ExitForm, FollowupForm, Orient
 from app.ui.nav import field_nav
 from app.ui.widgets import PRIMARY, banner, big_button, screen, section, tappable
 from domain.entities import person_display_name
-from domain.pathway import TimelineEntry
+from domain.pathway import TimelineEntry, referent_label
 from domain.vocabulary import ExitType, Frein, OrientationStatus
 
 NEXT_STATUSES = {
@@ -87,7 +87,13 @@ def PersonScreen() -> ft.Control:
     if data.get("exit_type"):
         exit_type = ExitType(data["exit_type"])
         status += f" · {exit_type.label}{' (positive)' if exit_type.positive else ''}"
-    referents = ", ".join(state.member_name(r) for r in pathway.referents) or "—"
+    referents = (
+        ", ".join(
+            referent_label(state.member_name(r.mediator_id), r.since, r.until)
+            for r in pathway.referent_periods
+        )
+        or "—"
+    )
     qpvs = {q.code: q.name for q in state.referentials.qpvs} if state.referentials else {}
     body: list[ft.Control] = []
     if data.get("merged_into"):

@@ -34,6 +34,7 @@ from sync_server.review_schemas import (
     MergeOut,
     PathwayOut,
     PersonSummary,
+    ReferentPeriodOut,
     TimelineEntryOut,
 )
 from sync_server.schemas import Page
@@ -333,6 +334,12 @@ def read_person_pathway(
         contact_count=built.contact_count,
         orientation_count=built.orientation_count,
         referents=[members.get(m, "médiateur inconnu") for m in built.referents],
+        referent_periods=[
+            ReferentPeriodOut(
+                name=members.get(r.mediator_id, "médiateur inconnu"), since=r.since, until=r.until
+            )
+            for r in built.referent_periods
+        ],
         exit_label=ExitType(exit_type).label if exit_type else None,
         exit_date=persons[root].data.get("exit_date"),
         timeline=[entry(e) for e in built.timeline],

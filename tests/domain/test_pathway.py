@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from domain.pathway import Row, assemble
+from domain.pathway import ReferentPeriod, Row, assemble, referent_label
 from domain.vocabulary import PathwayStatus
 
 PERSON = Row("p1", {"first_name": "Aïcha"})
@@ -33,6 +33,32 @@ def test_timeline_gathers_every_mediators_contacts_newest_first() -> None:
     assert path.referents == ("karim", "amina")
     assert path.first_contact == "2026-10-01T10:00:00+00:00"
     assert path.status is PathwayStatus.IN_CONTACT
+
+
+def test_each_referent_has_a_period_and_the_current_one_none_ending() -> None:
+    path = assemble(
+        PERSON,
+        [
+            contact("c1", "2026-09-01T10:00:00+00:00", "amina"),
+            contact("c2", "2026-09-20T10:00:00+00:00", "amina"),
+            contact("c3", "2026-10-05T09:00:00+00:00", "karim"),
+            contact("c4", "2026-11-03T09:00:00+00:00", "karim"),
+            contact("c5", "2026-10-10T09:00:00+00:00", "julie"),
+        ],
+        [],
+        [],
+    )
+    assert path.referent_periods == (
+        ReferentPeriod("karim", "2026-10-05", None),
+        ReferentPeriod("julie", "2026-10-10", "2026-10-10"),
+        ReferentPeriod("amina", "2026-09-01", "2026-09-20"),
+    )
+    labels = [referent_label(p.mediator_id, p.since, p.until) for p in path.referent_periods]
+    assert labels == [
+        "karim (depuis le 05/10/2026)",
+        "julie (le 10/10/2026)",
+        "amina (01/09/2026 – 20/09/2026)",
+    ]
 
 
 def test_deleted_rows_do_not_count() -> None:

@@ -97,7 +97,8 @@ def test_a_morning_at_the_foot_of_a_building(browser: Browser, out_dir: Path) ->
         ui.shot("today-after-morning")
 
         open_person(ui, "benyahia", "Mohamed BENYAHIA")
-        ui.see("Amina Diallo, Karim Benali")  # referents, most recent first
+        # Référents, most recent first, each with their period (Amina's is running).
+        ui.see(re.compile(r"Amina Diallo \(depuis le [\d/]+\), Karim Benali \((le )?[\d/ –]+\)"))
         ui.see("Orientation vers France Travail Creil")
         ui.see("Proposée · Inscription et atelier CV")
         # Karim's earlier contacts and today's, each with its author.

@@ -224,6 +224,10 @@ def test_pathway_includes_persons_merged_in_with_names(
     assert body["contact_count"] == 2 and body["orientation_count"] == 1
     assert body["status_label"] == "Accompagné"  # an orientation with an appointment
     assert body["referents"] == [world.karim.user.display_name, world.amina.user.display_name]
+    assert body["referent_periods"] == [
+        {"name": world.karim.user.display_name, "since": "2025-03-20", "until": None},
+        {"name": world.amina.user.display_name, "since": "2025-03-01", "until": "2025-03-01"},
+    ]
     titles = [e["title"] for e in body["timeline"]]
     assert titles[0] == "Orientation vers France Travail"
     assert [e["author_name"] for e in body["timeline"] if e["kind"] == "contact"] == [
