@@ -127,7 +127,8 @@ def assemble(
                 c.id,
                 c.data["occurred_at"],
                 f"Contact · {channel}",
-                c.data.get("need") or c.data.get("note") or "",
+                # The need expressed and the mediator's note: both, when both were typed.
+                " — ".join(t for t in (c.data.get("need"), c.data.get("note")) if t),
                 c.data.get("mediator_id"),
             )
         )

@@ -108,3 +108,18 @@ def test_freins_gather_the_person_s_and_every_live_contact_s() -> None:
     # Once each, in the vocabulary's order; a deleted contact's freins do not count.
     assert pathway.freins == ("mobility", "housing", "digital")
     assert assemble(PERSON, [], [], []).freins == ()
+
+
+def test_a_contact_shows_the_need_and_the_note_when_both_were_typed() -> None:
+    path = assemble(
+        PERSON,
+        [
+            contact(
+                "c1", "2026-10-01T10:00:00+00:00", "amina", need="CACES", note="rappeler lundi"
+            ),
+            contact("c2", "2026-10-02T10:00:00+00:00", "amina", note="absent"),
+        ],
+        [],
+        [],
+    )
+    assert [e.detail for e in path.timeline] == ["absent", "CACES — rappeler lundi"]
