@@ -64,6 +64,8 @@ class UserBase(SQLModel):
     role: str = Field(max_length=16)  # domain.vocabulary.Role value
     cite_id: str = Field(foreign_key="cite.id", index=True, max_length=36)
     active: bool = True
+    # The structure employing the user (DESIGN §2), e.g. « Association Rue & Cité ».
+    structure: str | None = Field(default=None, max_length=120)
 
 
 class AppUser(UserBase, table=True):

@@ -86,6 +86,7 @@ class AdminUserOut(BaseModel):
     role_label: str
     active: bool
     active_devices: int
+    structure: str | None = None
 
 
 class AdminUserCreate(BaseModel):
@@ -93,6 +94,9 @@ class AdminUserCreate(BaseModel):
     display_name: str = Field(min_length=1, max_length=120)
     role: Role
     password: str = Field(min_length=8, max_length=200)
+    structure: str | None = Field(
+        default=None, max_length=120, description="The employing structure (optional)"
+    )
 
 
 class PasswordReset(BaseModel):

@@ -37,12 +37,12 @@ PARTNERS = [
     ("AFPA Creil", "training", ["formation qualifiante"]),
     ("Association Femmes Solidaires du Creillois", "association", ["FLE", "garde d'enfants"]),
 ]
-USERS = [
-    ("amina", "Amina Diallo", "mediator"),
-    ("karim", "Karim Benali", "mediator"),
-    ("julie", "Julie Martin", "mediator"),
-    ("sophie", "Sophie Lefèvre", "supervisor"),
-    ("admin", "Administrateur Relais", "admin"),
+USERS = [  # (username, display name, role, employing structure)
+    ("amina", "Amina Diallo", "mediator", "Ville de Creil"),
+    ("karim", "Karim Benali", "mediator", "Association Rue & Cité"),
+    ("julie", "Julie Martin", "mediator", "Ville de Creil"),
+    ("sophie", "Sophie Lefèvre", "supervisor", "Ville de Creil"),
+    ("admin", "Administrateur Relais", "admin", None),
 ]
 # (first, last, birth_date, commune, qpv, gender, freins); the two Benyahia rows
 # are one man logged twice by two mediators: a duplicate for the supervisor to merge.
@@ -139,9 +139,10 @@ def seed_demo(session: Session) -> bool:
                 role=role,
                 cite_id=cite.id,
                 password=DEMO_PASSWORD,
+                structure=structure,
             ),
         )
-        for username, name, role in USERS
+        for username, name, role, structure in USERS
     }
     session.flush()
     mediators = [users["amina"], users["karim"], users["julie"]]

@@ -47,6 +47,7 @@ def _users_table(state: AdminState) -> ft.Control:
             u["display_name"],
             u["username"],
             u["role_label"],
+            u.get("structure") or "—",
             "Actif" if u["active"] else "Désactivé",
             str(u["active_devices"]),
         ]
@@ -56,7 +57,7 @@ def _users_table(state: AdminState) -> ft.Control:
         )
 
     pages = max(1, math.ceil(state.total / state.page_size))
-    columns = ["Nom", "Identifiant", "Rôle", "État", "Appareils actifs", ""]
+    columns = ["Nom", "Identifiant", "Rôle", "Structure", "État", "Appareils actifs", ""]
     return ft.Column(
         [
             ft.DataTable(
@@ -90,7 +91,7 @@ def _users_table(state: AdminState) -> ft.Control:
 @ft.component
 def NewUserForm(state: AdminState) -> ft.Control:
     form, set_form = ft.use_state(
-        {"username": "", "display_name": "", "role": "mediator", "password": ""}
+        {"username": "", "display_name": "", "role": "mediator", "password": "", "structure": ""}
     )
 
     def put(key: str, value: str) -> None:
@@ -98,7 +99,7 @@ def NewUserForm(state: AdminState) -> ft.Control:
 
     async def create(_: Any) -> None:
         if await state.create_user(form):
-            set_form({**form, "username": "", "display_name": "", "password": ""})
+            set_form({**form, "username": "", "display_name": "", "password": "", "structure": ""})
 
     return ft.Column(
         [
@@ -114,6 +115,13 @@ def NewUserForm(state: AdminState) -> ft.Control:
                 value=form["display_name"],
                 key="new-display",
                 on_change=lambda e: put("display_name", e.control.value),
+            ),
+            ft.TextField(
+                label="Structure employeuse (facultatif)",
+                value=form["structure"],
+                key="new-structure",
+                max_length=120,
+                on_change=lambda e: put("structure", e.control.value),
             ),
             choice_chips(
                 Role.choices(), form["role"], lambda v: put("role", v), key_prefix="new-role"

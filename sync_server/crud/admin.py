@@ -65,6 +65,7 @@ def user_out(session: Session, user: AppUser) -> AdminUserOut:
         role_label=Role(user.role).label,
         active=user.active,
         active_devices=int(active),
+        structure=user.structure,
     )
 
 
@@ -101,6 +102,7 @@ def create_user(session: Session, *, cite_id: str, body: AdminUserCreate) -> App
             role=body.role.value,
             cite_id=cite_id,
             password=body.password,
+            structure=(body.structure or "").strip() or None,
         ),
     )
 

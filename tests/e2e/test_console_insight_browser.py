@@ -93,10 +93,12 @@ def test_supervisor_indicators_exports_and_admin_enrolment(browser: Browser, out
         admin.see("Nouveau compte")
         admin.fill("Identifiant", "lucie")
         admin.fill("Nom affiché", "Lucie Martin")
+        admin.fill("Structure employeuse (facultatif)", "Mission Locale de la Vallée de l'Oise")
         admin.fill("Mot de passe initial", "premier-mdp")
         admin.tap("Créer le compte")
         admin.see("Compte « lucie » créé (Médiateur).")
         admin.see("Lucie Martin")
+        admin.see("Mission Locale de la Vallée de l'Oise")
         admin.shot("admin-users")
 
         admin.page.get_by_role("button", name="Appareils").nth(1).click()  # Amina

@@ -47,10 +47,12 @@ def test_users_create_list_reset_deactivate(
         "display_name": "Nadia M.",
         "role": "mediator",
         "password": "premier-mdp",
+        "structure": "  Association Rue & Cité ",
     }
     created = client.post("/admin/users", json=body, headers=admin.headers)
     assert created.status_code == 201, created.text
     assert created.json()["role_label"] == "Médiateur"
+    assert created.json()["structure"] == "Association Rue & Cité"
     again = client.post("/admin/users", json=body, headers=admin.headers)
     assert again.status_code == 409 and "déjà pris" in again.json()["detail"]
 
