@@ -118,6 +118,16 @@ class SyncActions:
         auto = auto or AutoSync(self, lambda: self.server_url)
         await auto.run(asyncio.Event())
 
+    def retry_rejected(self, op_id: str) -> None:
+        """« Renvoyer »: a refused edit is sent again at the next sync."""
+        if self.sync_progress.running:
+            self.error = "Attendez la fin de la synchronisation pour renvoyer une saisie."
+            return
+        self.error = None
+        if self.store.retry_rejected(op_id):
+            self.notice = "Saisie remise en attente : elle repart à la prochaine synchronisation."
+        self._changed()
+
     def drop_rejected(self, op_id: str) -> None:
         """« Retirer »: the mediator gives up an edit the server refused."""
         if self.sync_progress.running:

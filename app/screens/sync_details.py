@@ -19,7 +19,8 @@ AUTO_HINT = (
 )
 REJECTED_HINT = (
     "Ces saisies restent sur le téléphone mais le serveur les a refusées : "
-    "corrigez la fiche, montrez ce message à votre superviseur, ou retirez la saisie."
+    "corrigez la fiche puis renvoyez la saisie, montrez ce message à votre superviseur, "
+    "ou retirez la saisie."
 )
 
 
@@ -74,6 +75,7 @@ def _rejected_item(
     ask: Callable[[], None],
     cancel: Callable[[], None],
     drop: Callable[[], None],
+    retry: Callable[[], None],
 ) -> ft.Control:
     actions: list[ft.Control] = (
         [
@@ -99,12 +101,19 @@ def _rejected_item(
             ft.Row(
                 [
                     big_button(
-                        "Retirer la saisie",
+                        "Renvoyer",
+                        key=f"rejected-retry-{index}",
+                        icon=ft.Icons.REFRESH,
+                        filled=False,
+                        on_click=lambda e: retry(),
+                    ),
+                    big_button(
+                        "Retirer",
                         key=f"rejected-ask-{index}",
                         icon=ft.Icons.DELETE_OUTLINE,
                         filled=False,
                         on_click=lambda e: ask(),
-                    )
+                    ),
                 ]
             )
         ]
@@ -179,6 +188,7 @@ def SyncDetailsScreen() -> ft.Control:
             ask=lambda: set_confirming(op_id),
             cancel=lambda: set_confirming(""),
             drop=lambda: drop(op_id),
+            retry=lambda: state.retry_rejected(op_id),
         )
 
     refused: list[ft.Control] = [ft.Text("Aucune saisie refusée.", size=15)]

@@ -144,6 +144,26 @@ class SyncSide(StoreBase):
                 self._index.put(row_id, {}, True)
         return len(gone)
 
+    def retry_rejected(self, op_id: str) -> bool:
+        """« Renvoyer »: an edit the server refused goes back to the outbox as pending
+        (the server evaluates a refused op again: its reference may exist by now, the
+        server may have been upgraded). Its place in the order is its own. False: no
+        such refused op."""
+        with self._tx() as c:
+            found = c.execute(
+                "SELECT entity, row_id FROM outbox WHERE op_id = ? AND state = 'rejected'",
+                (op_id,),
+            ).fetchone()
+            if found is None:
+                return False
+            c.execute(
+                "UPDATE outbox SET state = 'pending', outcome = NULL, reason = NULL"
+                " WHERE op_id = ?",
+                (op_id,),
+            )
+            c.execute("UPDATE row SET error = NULL WHERE entity = ? AND id = ?", found)
+        return True
+
     def drop_rejected(self, op_id: str) -> DropOutcome | None:
         """The mediator withdraws an edit the server refused (« Retirer »). A row the
         server never had leaves the phone with it, unless another edit of it waits.

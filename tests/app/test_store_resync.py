@@ -125,3 +125,20 @@ def test_a_refused_creation_with_an_edit_still_to_push_keeps_its_row(tmp_path: P
     store.update("person", pid, {"phone": "06 55 44 33 22"})
     assert store.drop_rejected(created.op_id) == "kept"
     assert store.get("person", pid) is not None
+
+
+def test_a_refused_edit_sent_again_goes_back_to_the_outbox_in_its_place(tmp_path: Path) -> None:
+    store = make_local_store(tmp_path)
+    contact = store.create("contact", make_local_contact(person_id=uuid7()))
+    later = store.create("person", make_local_person(last_name="Après"))
+    refused, waiting = store.pending_ops(10)
+    _refused(store, refused.op_id)
+    assert store.get("contact", contact).error is not None  # type: ignore[union-attr]
+
+    assert store.retry_rejected(refused.op_id)
+    status = store.sync_status()
+    assert status.rejected == [] and status.pending == 2
+    assert [o.op_id for o in store.pending_ops(10)] == [refused.op_id, waiting.op_id]
+    assert store.get("contact", contact).error is None  # type: ignore[union-attr]
+    assert store.get("person", later) is not None
+    assert not store.retry_rejected(refused.op_id)  # pending now, not refused

@@ -118,9 +118,18 @@ def test_phone_syncs_by_itself_when_the_server_comes_back(
         phone.see(re.compile("Motif : Personne : référence inconnue dans votre cité"))
         phone.shot("details-refused")
 
+        # Sent again, the server looks at it again: still no such person, refused again.
+        phone.tap("Renvoyer")
+        phone.see("Saisie remise en attente : elle repart à la prochaine synchronisation.")
+        phone.tap("Synchroniser")
+        phone.see("Refusées par le serveur (1)", timeout=30_000)
+        phone.see(re.compile("Motif : Personne : référence inconnue dans votre cité"))
+
         # Nothing to correct here (the person does not exist): the mediator withdraws it.
-        phone.tap("Retirer la saisie")
+        phone.tap("Retirer")
         phone.see(re.compile("Retirer cette saisie \\? Elle ne sera jamais envoyée"))
+        phone.page.mouse.wheel(0, 600)  # the confirmation's buttons, above the bottom bar
+        phone.page.wait_for_timeout(400)
         phone.shot("details-drop-confirm")
         assert phone.small_or_unnamed_controls() == []
         phone.tap("Oui, retirer")
