@@ -298,13 +298,16 @@ def _positive(exit_type: str) -> bool:
         return False
 
 
+_TRI_STATES = frozenset(t.value for t in TriState)
+
+
 def person_qpv_answer(person: Row) -> str:
     """Does the person live in a QPV: "yes" when their QPV is known (the QPV filter
     counts them in it), else what they answered (`qpv_resident`), else unknown."""
     if person.get("qpv_code"):
         return TriState.YES.value
     answer = person.get("qpv_resident")
-    return answer if answer in {t.value for t in TriState} else UNKNOWN
+    return answer if answer in _TRI_STATES else UNKNOWN
 
 
 def _single_parent(person: Row) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Sequence
 from typing import Any, Literal, Protocol
 
@@ -12,6 +13,14 @@ from domain.sync import Op, OpResult
 
 DropOutcome = Literal["removed", "restored_at_next_sync", "kept"]
 """What withdrawing a refused edit did to its row (`SyncSide.drop_rejected`)."""
+
+
+def _refused_target(c: sqlite3.Connection, op_id: str) -> tuple[str, str] | None:
+    """The (entity, row id) of the refused op `op_id`; None if no such op is refused."""
+    found = c.execute(
+        "SELECT entity, row_id FROM outbox WHERE op_id = ? AND state = 'rejected'", (op_id,)
+    ).fetchone()
+    return None if found is None else (found[0], found[1])
 
 
 class Pulled(Protocol):
@@ -135,13 +144,10 @@ class SyncSide(StoreBase):
                 " (SELECT 1 FROM outbox o WHERE o.entity = u.entity AND o.row_id = u.id"
                 " AND o.state = 'pending')"
             ).fetchall()
-            c.executemany("DELETE FROM row WHERE entity = ? AND id = ?", gone)
+            self._remove_rows(c, gone)
             # Their refused ops too: nothing is left to correct.
             c.executemany("DELETE FROM outbox WHERE entity = ? AND row_id = ?", gone)
             c.execute("DELETE FROM resync_unseen")
-        for entity, row_id in gone:
-            if entity == "person":
-                self._index.put(row_id, {}, True)
         return len(gone)
 
     def retry_rejected(self, op_id: str) -> bool:
@@ -150,10 +156,7 @@ class SyncSide(StoreBase):
         server may have been upgraded). Its place in the order is its own. False: no
         such refused op."""
         with self._tx() as c:
-            found = c.execute(
-                "SELECT entity, row_id FROM outbox WHERE op_id = ? AND state = 'rejected'",
-                (op_id,),
-            ).fetchone()
+            found = _refused_target(c, op_id)
             if found is None:
                 return False
             c.execute(
@@ -171,13 +174,9 @@ class SyncSide(StoreBase):
         sync pulls everything again (`begin_resync`), which gives it back the server's
         values with the edits still to push laid over. None: no such refused op."""
         with self._tx() as c:
-            found = c.execute(
-                "SELECT entity, row_id FROM outbox WHERE op_id = ? AND state = 'rejected'",
-                (op_id,),
-            ).fetchone()
+            found = _refused_target(c, op_id)
             if found is None:
                 return None
-            entity, row_id = found
             c.execute("DELETE FROM outbox WHERE op_id = ?", (op_id,))
             held = c.execute(
                 "SELECT server_version FROM row WHERE entity = ? AND id = ?", found
@@ -190,10 +189,16 @@ class SyncSide(StoreBase):
                 return "restored_at_next_sync"
             if held is None or others is not None:
                 return "kept"
-            c.execute("DELETE FROM row WHERE entity = ? AND id = ?", found)
-        if entity == "person":
-            self._index.put(row_id, {}, True)
+            self._remove_rows(c, [found])
         return "removed"
+
+    def _remove_rows(self, c: sqlite3.Connection, keys: list[tuple[str, str]]) -> None:
+        """Delete local rows outright (what the server no longer has or never had), and
+        the persons among them from the search index."""
+        c.executemany("DELETE FROM row WHERE entity = ? AND id = ?", keys)
+        for entity, row_id in keys:
+            if entity == "person":
+                self._index.put(row_id, {}, True)
 
     def cursor(self) -> str | None:
         with self._lock:

@@ -90,16 +90,18 @@ def merge_map(session: Session, *, cite_id: str) -> dict[str, str | None]:
     return {pid: data.get("merged_into") for pid, data in persons}
 
 
-def rows_of_members(session: Session, *, members: Iterable[str], cite_id: str) -> list[Record]:
+def rows_of_members(
+    session: Session, *, members: Iterable[str], cite_id: str, kept: str | None = None
+) -> list[Record]:
     """The persons `members` and every row pointing at one of them (contacts,
-    orientations, follow-ups), persons first."""
+    orientations, follow-ups), persons first (`kept`, the person kept, first of all)."""
     ids = list(members)
     if not ids:
         return []
     rows = session.exec(
         select(Record).where(Record.cite_id == cite_id, col(Record.person_id).in_(ids))
     ).all()
-    return sorted(rows, key=lambda r: (r.entity != "person", r.entity, r.id))
+    return sorted(rows, key=lambda r: (r.entity != "person", r.id != kept, r.entity, r.id))
 
 
 def rows_of_person(session: Session, *, person_id: str, cite_id: str) -> list[Record]:
@@ -110,9 +112,12 @@ def rows_of_person(session: Session, *, person_id: str, cite_id: str) -> list[Re
     merged_into = merge_map(session, cite_id=cite_id)
     if person_id not in merged_into:
         return []
-    root = root_of(merged_into, person_id)
-    rows = rows_of_members(session, members=group_of(merged_into, person_id), cite_id=cite_id)
-    return sorted(rows, key=lambda r: (r.entity != "person", r.id != root, r.entity, r.id))
+    return rows_of_members(
+        session,
+        members=group_of(merged_into, person_id),
+        cite_id=cite_id,
+        kept=root_of(merged_into, person_id),
+    )
 
 
 def scrub_history(session: Session, *, rows: list[Record]) -> int:
