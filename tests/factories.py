@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import functools
 import itertools
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from sqlmodel import Session
 
+from app.config import AppConfig
+from app.state import FieldState
 from app.store import DeviceSession, LocalStore
 from app.store.crypto import KdfParams
 from domain.hlc import Hlc, HlcClock, wall_ms
@@ -284,6 +286,22 @@ def make_locked_store(tmp_path: Path, name: str = "relais.sqlite3") -> LocalStor
     store = LocalStore(tmp_path / name)
     store.setup_pin(TEST_PIN, FAST_KDF)
     return store
+
+
+def make_field_state(
+    tmp_path: Path, name: str = "relais.sqlite3", *, user_id: str | None = None
+) -> FieldState:
+    """The field app's state on a real store file, signed in (as `user_id`, default the
+    local mediator) and unlocked past the PIN setup, as a mediator finds the app."""
+    store = make_locked_store(tmp_path, name)
+    session = make_local_session()
+    if user_id is not None:
+        session = replace(session, user={**session.user, "id": user_id})
+    store.save_session(session)
+    config = AppConfig(server_url=session.server_url, db_path=tmp_path / "x", mode="field")
+    state = FieldState(config=config, store=store)
+    state._load_unlocked()
+    return state
 
 
 # Supervisor console (review, conflicts, duplicates): names prefixed `make_review_`.

@@ -9,14 +9,13 @@ from typing import Any
 
 import pytest
 
-from app.config import AppConfig
 from app.screens.sync_details import readable_reason
 from app.state import FieldState
 from app.state_sync import SyncProgressView, progress_fraction, progress_text
 from app.sync.auto import AutoSync
 from app.sync.client import SyncClient, SyncProgress
 from tests.app.fake_server import FakeServer
-from tests.factories import make_local_contact, make_local_session, make_locked_store
+from tests.factories import make_field_state, make_local_contact
 
 
 @pytest.fixture
@@ -26,11 +25,8 @@ def server() -> FakeServer:
 
 @pytest.fixture
 def state(tmp_path: Path, server: FakeServer) -> Iterator[FieldState]:
-    store = make_locked_store(tmp_path)  # PIN set and unlocked, as after setup
-    store.save_session(make_local_session())
-    config = AppConfig(server_url="http://relais.test", db_path=tmp_path / "x", mode="field")
-    field_state = FieldState(config=config, store=store)
-    field_state._load_unlocked()
+    field_state = make_field_state(tmp_path)
+    store = field_state.store
     field_state._client = SyncClient(
         store, "http://relais.test", transport=server.transport(), push_batch=2
     )

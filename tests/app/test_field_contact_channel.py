@@ -3,31 +3,21 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
-from app.config import AppConfig
 from app.state import FieldState
 from domain.sync import RowOut
 from domain.vocabulary import Channel, EventType
-from tests.factories import (
-    make_local_person,
-    make_local_session,
-    make_locked_store,
-)
+from tests.factories import make_field_state, make_local_person
 
 
 @pytest.fixture
 def state(tmp_path: Path) -> Iterator[FieldState]:
-    store = make_locked_store(tmp_path)  # PIN set and unlocked, as after setup
-    store.save_session(make_local_session())
-    config = AppConfig(server_url="http://relais.test", db_path=tmp_path / "x", mode="field")
-    field_state = FieldState(config=config, store=store)
-    field_state._load_unlocked()
+    field_state = make_field_state(tmp_path)
     yield field_state
-    store.close()
+    field_state.store.close()
 
 
 def _person(state: FieldState) -> str:
@@ -126,12 +116,8 @@ def test_an_action_started_with_a_colleague_is_the_colleague_s_too(
     assert event is not None
 
     # The colleague's phone pulls it: their quick contacts go to the same action.
-    store = make_locked_store(tmp_path, "colleague.sqlite3")
-    session = make_local_session()
-    store.save_session(replace(session, user={**session.user, "id": colleague}))
-    config = AppConfig(server_url="http://relais.test", db_path=tmp_path / "y", mode="field")
-    theirs = FieldState(config=config, store=store)
-    theirs._load_unlocked()
+    theirs = make_field_state(tmp_path, "colleague.sqlite3", user_id=colleague)
+    store = theirs.store
     store.apply_pulled([RowOut(entity="event", id=event_id, version=1, data=event.data)])
     running = theirs.current_event()
     assert running is not None and running.id == event_id

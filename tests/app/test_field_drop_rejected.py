@@ -7,22 +7,17 @@ from pathlib import Path
 
 import pytest
 
-from app.config import AppConfig
 from app.state import FieldState
 from domain.ids import uuid7
 from domain.sync import OpResult
-from tests.factories import make_local_contact, make_local_session, make_locked_store
+from tests.factories import make_field_state, make_local_contact
 
 
 @pytest.fixture
 def state(tmp_path: Path) -> Iterator[FieldState]:
-    store = make_locked_store(tmp_path)
-    store.save_session(make_local_session())
-    config = AppConfig(server_url="http://relais.test", db_path=tmp_path / "x", mode="field")
-    field_state = FieldState(config=config, store=store)
-    field_state._load_unlocked()
+    field_state = make_field_state(tmp_path)
     yield field_state
-    store.close()
+    field_state.store.close()
 
 
 def _refused_contact(state: FieldState) -> str:

@@ -11,13 +11,12 @@ from typing import Any
 
 import pytest
 
-from app.config import AppConfig
 from app.person_record import PersonEdit, person_facts
 from app.screens.new_person import PersonForm
 from app.state import FieldState
 from domain.sync import RowOut
 from domain.vocabulary import EventType
-from tests.factories import make_local_session, make_locked_store
+from tests.factories import make_field_state
 
 QPV = "QN0600101"
 PERSON_ID = "01900000-0000-7000-8000-0000000000a1"
@@ -25,13 +24,9 @@ PERSON_ID = "01900000-0000-7000-8000-0000000000a1"
 
 @pytest.fixture
 def state(tmp_path: Path) -> Iterator[FieldState]:
-    store = make_locked_store(tmp_path)  # PIN set and unlocked, as after setup
-    store.save_session(make_local_session())
-    config = AppConfig(server_url="http://relais.test", db_path=tmp_path / "x", mode="field")
-    field_state = FieldState(config=config, store=store)
-    field_state._load_unlocked()
+    field_state = make_field_state(tmp_path)
     yield field_state
-    store.close()
+    field_state.store.close()
 
 
 def _person(state: FieldState, person_id: str) -> dict[str, object]:

@@ -16,6 +16,7 @@ from app.store import LocalStore
 from app.sync.client import SyncClient
 from scripts.processes import seed_server, start_app, start_server
 from sync_server.crud.retention import months_before
+from tests.e2e.test_console_insight_browser import _login
 from tests.e2e.ui import DESKTOP, Ui
 
 pytestmark = [pytest.mark.browser, pytest.mark.processes]
@@ -45,18 +46,6 @@ def _log_a_person_last_met_long_ago(store: LocalStore, phone: SyncClient) -> str
     return person
 
 
-def _login(ui: Ui) -> None:
-    ui.fill("Identifiant", "sophie")
-    ui.fill("Mot de passe", "relais-demo")
-    ui.page.wait_for_timeout(500)  # let the last keystrokes reach the app on a busy machine
-    ui.tap("Se connecter")
-    try:
-        ui.see("Relais · Console de supervision", timeout=10_000)
-    except AssertionError:
-        ui.tap("Se connecter")  # a click that raced the text field's change event
-        ui.see("Relais · Console de supervision")
-
-
 def _search(ui: Ui, text: str) -> None:
     ui.fill("Rechercher (nom, prénom ou téléphone)", text)
     ui.tap("Rechercher")
@@ -75,7 +64,7 @@ def test_supervisor_exports_sees_the_30_day_list_and_erases(
     try:
         due_id = _log_a_person_last_met_long_ago(store, phone)
         ui = Ui.open(browser, console.url, out_dir / "console", DESKTOP)
-        _login(ui)
+        _login(ui, "sophie")
         ui.section("Parcours")
         ui.see("Anonymisations dans les 30 prochains jours (1)")
         ui.see(DUE_NAME)
