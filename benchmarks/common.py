@@ -26,10 +26,10 @@ from sqlmodel import Session
 
 from domain.ids import uuid7
 from domain.vocabulary import Role
+from sync_server.core.db import make_engine, migrate
+from sync_server.core.settings import Settings
 from sync_server.crud.users import enrol_device
-from sync_server.db import make_engine, migrate
 from sync_server.models import AppUser, Cite
-from sync_server.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "benchmarks" / "results"

@@ -277,7 +277,8 @@ def wait_for_rows(phone: Phone, expected: set[str]) -> PullPage:
 
 def make_client(phone: Phone, out: Outcome) -> SyncClient:
     """The phone's sync client, made before the clock starts: the app keeps one for its
-    whole life (`app/state.py`), and making one costs ~20 ms of CPU (a TLS context)."""
+    whole life (`app/field/state/field_state.py`), and making one costs ~20 ms of CPU
+    (a TLS context)."""
     transport = TimedTransport(out.requests)
     return SyncClient(phone.store, phone.spec.url, timeout=HTTP_TIMEOUT_S, transport=transport)
 

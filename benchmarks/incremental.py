@@ -33,7 +33,7 @@ from benchmarks.common import (
 )
 from benchmarks.sync_throughput import enrolled_phone
 from scripts.processes import start_server
-from sync_server.crud.pull import Position, encode_cursor
+from sync_server.sync.pull import Position, encode_cursor
 
 NEW_CONTACTS = 10
 

@@ -11,7 +11,7 @@ the file grows. `--pin` encrypts the store as a phone with a PIN does; `--linked
 gives every contact a `person_id` among rows/5 random persons (the benchmark of
 `sync_throughput` has none, so its `row_link` index only appends). `--no-orjson` writes
 rows with the standard library's JSON, as a phone build without orjson does
-(`app.fast_json`; reading is the same either way).
+(`app.store.fast_json`; reading is the same either way).
 """
 
 from __future__ import annotations
@@ -24,8 +24,7 @@ from typing import Any
 
 import orjson
 
-from app import fast_json
-from app.store import LocalStore
+from app.store import LocalStore, fast_json
 from app.store.crypto import KdfParams
 from app.sync.client import DEFAULT_PULL_PAGE
 from app.sync.replies import read_pull_page

@@ -22,10 +22,10 @@ from benchmarks.common import contact_values, emit, server_db, workdir
 from domain.hlc import Hlc, HlcClock, wall_ms
 from domain.ids import uuid7
 from domain.sync import MAX_PUSH_OPS, Op
-from sync_server.crud.push import push_ops
-from sync_server.db import make_engine
+from sync_server.core.db import make_engine
+from sync_server.core.settings import Settings
 from sync_server.models import AppUser, Device
-from sync_server.settings import Settings
+from sync_server.sync.push import push_ops
 
 
 def _sizes(path: str) -> dict[str, float]:

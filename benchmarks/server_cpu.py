@@ -42,8 +42,8 @@ from benchmarks.concurrency import (
     write_payload,
 )
 from scripts.processes import start_server
+from sync_server.core.settings import Settings
 from sync_server.main import create_app
-from sync_server.settings import Settings
 
 PER_CITE = 5
 SHARED = 2

@@ -28,8 +28,8 @@ from typing import Any
 from sqlalchemy import Engine, event
 
 from benchmarks.common import server_db
-from sync_server.db import make_engine
-from sync_server.settings import Settings
+from sync_server.core.db import make_engine
+from sync_server.core.settings import Settings
 
 Statement = tuple[str, list[tuple[Any, ...]]]
 _MAPS = ("field_hlc", "field_version")

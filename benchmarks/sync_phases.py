@@ -37,12 +37,12 @@ from domain.runtime import settle_heap
 from domain.sync import PushResponse
 from sync_server.api.body import decode_push_body
 from sync_server.api.routes.sync import encode_reply
-from sync_server.crud.pull import pull_page
-from sync_server.crud.push import push_ops
-from sync_server.db import make_engine, sqlite_file
+from sync_server.core.db import make_engine, sqlite_file
+from sync_server.core.settings import Settings
+from sync_server.core.wal_checkpoint import WalCheckpointer
 from sync_server.models import AppUser, Device
-from sync_server.settings import Settings
-from sync_server.wal_checkpoint import WalCheckpointer
+from sync_server.sync.pull import pull_page
+from sync_server.sync.push import push_ops
 
 T = TypeVar("T")
 

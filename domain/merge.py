@@ -58,7 +58,7 @@ def sees_every_change(
 ) -> bool:
     """Whether an op based on `base_version` has seen every stored field's last change
     (its own included). When not, the server looks for more of the device's own
-    versions before merging (see `sync_server.crud.own_versions`)."""
+    versions before merging (see `sync_server.sync.own_versions`)."""
     base = base_version or 0
     return row.version <= base or all(
         v <= base or v in own_versions for v in row.field_version.values()

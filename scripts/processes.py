@@ -91,7 +91,9 @@ def wait_http(proc: Proc, path: str = "/", timeout: float = 60) -> None:
 def _seed_inputs_digest() -> str:
     """Changes whenever what the seed writes could change (code, migrations, the day)."""
     digest = hashlib.sha256(dt.date.today().isoformat().encode())
-    for path in sorted([ROOT / "sync_server" / "seed.py", *(ROOT / "sync_server").rglob("*.py")]):
+    for path in sorted(
+        [ROOT / "sync_server" / "jobs" / "seed.py", *(ROOT / "sync_server").rglob("*.py")]
+    ):
         digest.update(path.read_bytes())
     return digest.hexdigest()[:16]
 
@@ -124,7 +126,7 @@ def seed_server(database_url: str) -> None:
 def _run_seed(database_url: str) -> None:
     env = {**os.environ, "RELAIS_DATABASE_URL": database_url}
     subprocess.run(
-        [sys.executable, "-m", "sync_server.seed"],
+        [sys.executable, "-m", "sync_server.jobs.seed"],
         cwd=ROOT,
         env=env,
         check=True,

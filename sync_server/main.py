@@ -17,13 +17,13 @@ from domain.hlc import Hlc, HlcClock
 from domain.runtime import settle_heap
 from domain.sync import MIN_SCHEMA_VERSION, PushRequest
 from sync_server.api.body import readable_errors
+from sync_server.api.deps import DEVICE_REVOKED, DeviceRevoked, SchemaTooOld
 from sync_server.api.main import api_router
-from sync_server.crud.push import TransientDbError
-from sync_server.db import make_engine, migrate, sqlite_file
-from sync_server.deps import DEVICE_REVOKED, DeviceRevoked, SchemaTooOld
-from sync_server.hardening import install as install_hardening
-from sync_server.settings import Settings
-from sync_server.wal_checkpoint import WalCheckpointer
+from sync_server.core.db import make_engine, migrate, sqlite_file
+from sync_server.core.hardening import install as install_hardening
+from sync_server.core.settings import Settings
+from sync_server.core.wal_checkpoint import WalCheckpointer
+from sync_server.sync.push import TransientDbError
 
 DATABASE_BUSY = "Serveur momentanément occupé : rien n'a été perdu, réessayez dans un instant."
 BUSY_RETRY_AFTER_S = 5

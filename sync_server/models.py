@@ -92,7 +92,7 @@ class Device(SQLModel, table=True):
     last_seen_at: dt.datetime | None = Field(default=None, sa_type=TZDateTime)
     revoked_at: dt.datetime | None = Field(default=None, sa_type=TZDateTime)
     # Sliding session: the token stops working after this long without use
-    # (browser consoles: hours; phones: weeks). See sync_server/sessions.py.
+    # (browser consoles: hours; phones: weeks). See sync_server/core/sessions.py.
     idle_timeout_minutes: int = Field(default=30 * 24 * 60)
 
 

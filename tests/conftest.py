@@ -4,7 +4,7 @@ Two kinds of test must not overlap with their own kind:
 - browser tests: each drives Chromium against a server and an app process, and two
   at once on a 2-core machine starve Flutter's rendering into timeouts;
 - PostgreSQL tests: a pull cursor stops below the oldest transaction still open on
-  the whole cluster (sync_server/crud/pull.py), whatever database it is in, so a
+  the whole cluster (sync_server/sync/pull.py), whatever database it is in, so a
   test on the other worker holding a transaction open would hold back this test's
   rows.
 Each kind is one unit of work, run on one worker while the other worker takes the

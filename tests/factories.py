@@ -15,17 +15,17 @@ from typing import Any
 from sqlmodel import Session
 
 from app.config import AppConfig
-from app.state import FieldState
+from app.field.state.field_state import FieldState
 from app.store import DeviceSession, LocalStore
 from app.store.crypto import KdfParams
 from domain.hlc import Hlc, HlcClock, wall_ms
 from domain.ids import uuid7
 from domain.sync import Op, OpResult
 from domain.vocabulary import Role
-from sync_server.crud.push import push_ops
+from sync_server.core.security import hash_password
 from sync_server.crud.users import enrol_device
 from sync_server.models import AppUser, Cite, Device, Partner, Qpv
-from sync_server.security import hash_password
+from sync_server.sync.push import push_ops
 
 PASSWORD = "mot-de-passe-test"
 _seq = itertools.count(1)

@@ -14,7 +14,7 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from app import fast_json
+from app.store import fast_json
 from app.store.crypto import Cipher, DataCorrupted
 
 # Meta keys that are not personal and are needed while locked (clock, counters).

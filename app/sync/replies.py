@@ -2,7 +2,7 @@
 
 A pull page holds up to a thousand rows. Validating it into a `PullResponse` builds a
 pydantic model per row (~4 µs each, as long as writing the row to the phone's
-store). Here the JSON is read by `app.fast_json` (pydantic-core's parser) and
+store). Here the JSON is read by `app.store.fast_json` (pydantic-core's parser) and
 each row is checked by type into a plain `PulledRow` (~1 µs). The check is stricter
 than the model: whatever it does not accept as is (a missing or extra field, a
 number written as text) is handed to the model, which either explains why the reply
@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from app import fast_json
+from app.store import fast_json
 from domain.entities import ENTITY_NAMES
 from domain.sync import PulledRow, PullResponse, PushResponse
 

@@ -134,7 +134,7 @@ def screen(
 
 def _lock_action() -> ft.Control:
     # Imported here: the lock action reads the field context, widgets stay context-free.
-    from app.ui.lock_action import LockAction
+    from app.field.widgets.lock_action import LockAction
 
     return LockAction()
 

@@ -15,7 +15,7 @@ from fastapi.concurrency import run_in_threadpool
 from pydantic import ValidationError
 
 from domain.sync import MIN_SCHEMA_VERSION, PushRequest, normalised_push
-from sync_server.deps import SchemaTooOld, SettingsDep
+from sync_server.api.deps import SchemaTooOld, SettingsDep
 
 
 def _too_large(limit: int, what: str) -> HTTPException:

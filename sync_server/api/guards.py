@@ -9,9 +9,9 @@ from fastapi import Depends, HTTPException, status
 from sqlmodel import Session
 
 from domain.vocabulary import Role
+from sync_server.api.deps import CurrentDevice, CurrentUser, SessionDep, SupervisorUser
+from sync_server.core.db import begin_write
 from sync_server.crud.audit import Actor, record_audit
-from sync_server.db import begin_write
-from sync_server.deps import CurrentDevice, CurrentUser, SessionDep, SupervisorUser
 from sync_server.models import AppUser
 
 

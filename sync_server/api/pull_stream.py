@@ -27,7 +27,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from sync_server.api.compress import LEVEL, accepts_zstd, json_reply
-from sync_server.crud.pull import PullPage, pull_page
+from sync_server.sync.pull import PullPage, pull_page
 
 NDJSON = "application/x-ndjson"
 

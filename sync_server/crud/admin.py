@@ -13,6 +13,7 @@ from sqlmodel import Session, col, select
 
 from domain.enrol import CODE_ALPHABET, CODE_LENGTH
 from domain.vocabulary import PartnerType, Role
+from sync_server.core.security import hash_password, token_hash
 from sync_server.crud import users as crud_users
 from sync_server.models import (
     AppUser,
@@ -24,7 +25,7 @@ from sync_server.models import (
     UserCreate,
     utcnow,
 )
-from sync_server.schemas_insight import (
+from sync_server.schemas.insight import (
     AdminDeviceOut,
     AdminUserCreate,
     AdminUserOut,
@@ -32,7 +33,6 @@ from sync_server.schemas_insight import (
     PartnerIn,
     QpvIn,
 )
-from sync_server.security import hash_password, token_hash
 
 ENROL_CODE_TTL = dt.timedelta(minutes=15)
 _CODE_ALPHABET = CODE_ALPHABET  # no 0/O, 1/I/L: read aloud or typed from a screen

@@ -10,7 +10,13 @@ from sqlmodel import Session, col, select
 from domain.entities import person_display_name
 from domain.vocabulary import AgeBand, Channel, EventType, Frein, Gender, ReviewState, TriState
 from sync_server.models import AppUser, Conflict, Record
-from sync_server.schemas import ConsoleConflict, ConsoleContact, EventBrief, Page, PersonBrief
+from sync_server.schemas.console import (
+    ConsoleConflict,
+    ConsoleContact,
+    EventBrief,
+    Page,
+    PersonBrief,
+)
 
 
 def _label(enum: Any, value: str | None) -> str | None:

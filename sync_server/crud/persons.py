@@ -19,17 +19,10 @@ from domain.entities import person_display_name
 from domain.hlc import HlcClock
 from domain.person_groups import group_of, root_of
 from domain.vocabulary import ExitType, PathwayStatus
-from sync_server.crud.supervisor_ops import (
-    NotFound,
-    Refused,
-    get_live_row,
-    member_names,
-    partner_names,
-    write_as_supervisor,
-)
-from sync_server.db import begin_write
+from sync_server.core.db import begin_write
 from sync_server.models import AppUser, Device, DuplicateDismissal, Qpv, Record, SyncOp
-from sync_server.review_schemas import (
+from sync_server.schemas.console import Page
+from sync_server.schemas.review import (
     DuplicatePair,
     MergeOut,
     PathwayOut,
@@ -37,7 +30,14 @@ from sync_server.review_schemas import (
     ReferentPeriodOut,
     TimelineEntryOut,
 )
-from sync_server.schemas import Page
+from sync_server.sync.supervisor_ops import (
+    NotFound,
+    Refused,
+    get_live_row,
+    member_names,
+    partner_names,
+    write_as_supervisor,
+)
 
 MAX_PAIRS = 200
 KIND_LABELS = {

@@ -16,16 +16,16 @@ from sqlmodel import Session, col, select
 
 from domain.hlc import HlcClock
 from domain.person_groups import groups
+from sync_server.core.db import begin_write
 from sync_server.crud.admin import get_retention
 from sync_server.crud.audit import record_audit
-from sync_server.crud.server_ops import (
+from sync_server.models import Cite, Record
+from sync_server.sync.server_ops import (
     PERSONAL_FIELDS,
     rows_of_members,
     scrub_history,
     write_server_ops,
 )
-from sync_server.db import begin_write
-from sync_server.models import Cite, Record
 
 ANONYMISED_FIRST_NAME = "Anonyme"
 UPCOMING_DAYS = 30

@@ -10,7 +10,17 @@ from domain.entities import FieldsError, normalise_fields, person_display_name
 from domain.field_labels import field_label, value_label
 from domain.hlc import HlcClock
 from domain.vocabulary import ReviewState
-from sync_server.crud.supervisor_ops import (
+from sync_server.core.db import begin_write
+from sync_server.models import AppUser, Conflict, Device, Record, SyncOp, utcnow
+from sync_server.schemas.review import (
+    ConflictSide,
+    ContactHistory,
+    FieldChange,
+    HistoryEntry,
+    ReadableConflict,
+    ReviewOut,
+)
+from sync_server.sync.supervisor_ops import (
     Invalid,
     NotFound,
     Refused,
@@ -19,16 +29,6 @@ from sync_server.crud.supervisor_ops import (
     member_names,
     partner_names,
     write_as_supervisor,
-)
-from sync_server.db import begin_write
-from sync_server.models import AppUser, Conflict, Device, Record, SyncOp, utcnow
-from sync_server.review_schemas import (
-    ConflictSide,
-    ContactHistory,
-    FieldChange,
-    HistoryEntry,
-    ReadableConflict,
-    ReviewOut,
 )
 
 OUTCOME_LABELS = {

@@ -10,14 +10,14 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from domain.hlc import HlcClock
-from sync_server.crud.server_ops import (
+from sync_server.core.db import begin_write
+from sync_server.models import AppUser, Record, SyncOp
+from sync_server.sync.server_ops import (
     PERSONAL_FIELDS,
     rows_of_person,
     scrub_history,
     write_server_ops,
 )
-from sync_server.db import begin_write
-from sync_server.models import AppUser, Record, SyncOp
 
 _SECTION = {
     "contact": "contacts",

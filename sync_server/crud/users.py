@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from sqlmodel import Session, select
 
+from sync_server.core.security import hash_password, new_token, token_hash, verify_password
 from sync_server.models import AppUser, Device, UserCreate, utcnow
-from sync_server.security import hash_password, new_token, token_hash, verify_password
 
 
 def create_user(session: Session, *, user_create: UserCreate) -> AppUser:

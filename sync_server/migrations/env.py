@@ -1,6 +1,6 @@
 """Alembic environment: the app's SQLModel metadata, the database of `Settings`.
 
-`sync_server.db.migrate` passes its engine in `config.attributes["engine"]`;
+`sync_server.core.db.migrate` passes its engine in `config.attributes["engine"]`;
 the alembic CLI falls back to `Settings()` (RELAIS_DATABASE_URL).
 """
 
@@ -10,8 +10,8 @@ from alembic import context
 from sqlmodel import SQLModel
 
 from sync_server import models  # noqa: F401  (registers the tables)
-from sync_server.db import make_engine
-from sync_server.settings import Settings
+from sync_server.core.db import make_engine
+from sync_server.core.settings import Settings
 
 target_metadata = SQLModel.metadata
 

@@ -12,9 +12,9 @@ from typing import Any
 import httpx
 import pytest
 
-from app.console_review_state import PersonsState
-from app.console_state import UNREACHABLE, ConsoleApi
-from app.rights_state import RightsState, reason_problem
+from app.console.state.console_state import UNREACHABLE, ConsoleApi
+from app.console.state.review_state import PersonsState
+from app.console.state.rights_state import RightsState, reason_problem
 
 AICHA = "01900000-0000-7000-8000-00000000a1c4"
 DUPLICATE = "01900000-0000-7000-8000-00000000d0b1"

@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from app.insight_state import parse_custom_period
+from app.console.state.insight_state import parse_custom_period
 
 
 def test_a_typed_period_is_read_in_french_format() -> None:

@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 
-from app.screens.sync_details import readable_reason
-from app.state import FieldState
-from app.state_sync import SyncProgressView, progress_fraction, progress_text
+from app.field.screens.sync_details import readable_reason
+from app.field.state.field_state import FieldState
+from app.field.state.sync_actions import SyncProgressView, progress_fraction, progress_text
 from app.sync.auto import AutoSync
 from app.sync.client import SyncClient, SyncProgress
 from tests.app.fake_server import FakeServer

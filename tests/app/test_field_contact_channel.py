@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from app.state import FieldState
+from app.field.state.field_state import FieldState
 from domain.sync import RowOut
 from domain.vocabulary import Channel, EventType
 from tests.factories import make_field_state, make_local_person

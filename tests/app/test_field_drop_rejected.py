@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from app.state import FieldState
+from app.field.state.field_state import FieldState
 from domain.ids import uuid7
 from domain.sync import OpResult
 from tests.factories import make_field_state, make_local_contact

@@ -11,9 +11,9 @@ from typing import Any
 
 import pytest
 
-from app.person_record import PersonEdit, person_facts
-from app.screens.new_person import PersonForm
-from app.state import FieldState
+from app.field.screens.new_person import PersonForm
+from app.field.state.field_state import FieldState
+from app.field.state.person_record import PersonEdit, person_facts
 from domain.sync import RowOut
 from domain.vocabulary import EventType
 from tests.factories import make_field_state

@@ -10,8 +10,7 @@ import httpx
 import pytest
 from pydantic import ValidationError
 
-from app import fast_json
-from app.store import LocalStore
+from app.store import LocalStore, fast_json
 from app.store.codec import Codec
 from app.sync import ServerError, SyncClient
 from app.sync.replies import PullPage, read_pull_page, read_push_reply

@@ -12,11 +12,11 @@ from app.store import LocalStore
 from domain.hlc import HlcClock
 from domain.ids import uuid7
 from domain.sync import Op
-from sync_server.crud.push import push_ops
+from sync_server.core.db import make_engine
+from sync_server.core.settings import Settings
 from sync_server.crud.users import enrol_device, get_user_by_username
-from sync_server.db import make_engine
 from sync_server.models import Record, SyncOp
-from sync_server.settings import Settings
+from sync_server.sync.push import push_ops
 from tests.e2e.ui import Ui
 
 SEARCH = "Rechercher (nom, prénom ou téléphone)"

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from app.console_state import ConsoleApi
+from app.console.state.console_state import ConsoleApi
 from app.store import LocalStore
 from app.sync.client import SyncClient
 from scripts.processes import seed_server, start_server

@@ -11,8 +11,8 @@ from typing import Any
 
 from playwright.sync_api import Browser, Locator, Page, expect
 
-from app.screens.console_shell import SECTIONS
-from app.ui.console_widgets import LOADING
+from app.console.screens.shell import SECTIONS
+from app.console.widgets.review_widgets import LOADING
 
 PHONE = {"width": 412, "height": 915}
 DESKTOP = {"width": 1440, "height": 900}

@@ -17,10 +17,10 @@ from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
 
 from domain.vocabulary import Role
-from sync_server.crud import push as push_module
-from sync_server.db import make_engine, migrate
+from sync_server.core.db import make_engine, migrate
+from sync_server.core.settings import Settings
 from sync_server.main import create_app
-from sync_server.settings import Settings
+from sync_server.sync import push as push_module
 from tests.factories import DeviceLogin, make_cite, make_device, make_partner, make_user
 
 PG_ADMIN_URL = os.environ.get(

@@ -12,10 +12,10 @@ from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session, select
 
 from domain.vocabulary import Role
+from sync_server.core.settings import Settings
 from sync_server.crud.audit import record_audit
 from sync_server.main import create_app
 from sync_server.models import AuditEvent, Cite
-from sync_server.settings import Settings
 from tests.factories import PASSWORD, contact_values, make_device, make_user, op, person_values
 from tests.server.conftest import World
 
@@ -122,7 +122,7 @@ def test_errors_and_logs_carry_no_personal_data(
 
 
 def session_free_of_secret(settings: Settings) -> bool:
-    from sync_server.db import make_engine
+    from sync_server.core.db import make_engine
 
     engine = make_engine(settings)
     with Session(engine) as s:

@@ -3,8 +3,8 @@ from __future__ import annotations
 from fastapi.testclient import TestClient
 from sqlmodel import Session, func, select
 
+from sync_server.jobs.seed import DEMO_PASSWORD, seed_demo
 from sync_server.models import AppUser, Cite, Record
-from sync_server.seed import DEMO_PASSWORD, seed_demo
 from tests.factories import contact_values, make_record, person_values
 from tests.server.conftest import World
 

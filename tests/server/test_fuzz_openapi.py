@@ -14,9 +14,9 @@ from schemathesis.checks import not_a_server_error, response_schema_conformance
 from sqlmodel import Session
 
 from domain.vocabulary import Role
-from sync_server.db import make_engine, migrate
+from sync_server.core.db import make_engine, migrate
+from sync_server.core.settings import Settings
 from sync_server.main import create_app
-from sync_server.settings import Settings
 from tests.factories import make_cite, make_device, make_followed_person, make_partner, make_user
 
 _auth: dict[str, str] = {}

@@ -5,8 +5,8 @@ from __future__ import annotations
 from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
+from sync_server.jobs.seed import DEMO_PASSWORD, seed_demo
 from sync_server.models import Record, SyncOp
-from sync_server.seed import DEMO_PASSWORD, seed_demo
 from tests.factories import (
     contact_values,
     make_record,

@@ -10,9 +10,9 @@ from sqlmodel import Session
 
 from domain.hlc import HlcClock
 from domain.sync import Op
-from sync_server.crud.pull import _page_statement, decode_cursor, pull_page, pull_rows
-from sync_server.crud.push import push_ops
 from sync_server.models import Record
+from sync_server.sync.pull import _page_statement, decode_cursor, pull_page, pull_rows
+from sync_server.sync.push import push_ops
 from tests.factories import make_record, op, person_values
 from tests.server.conftest import World, fresh_pg_database
 

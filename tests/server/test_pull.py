@@ -12,8 +12,8 @@ from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
 
 from sync_server.api.routes import sync as sync_routes
-from sync_server.crud.pull import purge_tombstones
 from sync_server.models import Record
+from sync_server.sync.pull import purge_tombstones
 from tests.factories import make_record, op, person_values, push
 from tests.server.conftest import World
 

@@ -14,7 +14,7 @@ from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
 
 from sync_server.api import pull_stream
-from sync_server.crud.pull import purge_tombstones
+from sync_server.sync.pull import purge_tombstones
 from tests.factories import make_record, op, person_values, push
 from tests.server.conftest import World
 from tests.server.test_pull import pull_all

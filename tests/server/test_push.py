@@ -13,9 +13,9 @@ from sqlmodel import Session, col, func, select
 
 from domain.hlc import wall_ms
 from domain.ids import uuid7
-from sync_server.crud import push as push_module
-from sync_server.crud import push_one
 from sync_server.models import Conflict, Record, SyncOp
+from sync_server.sync import push as push_module
+from sync_server.sync import push_one
 from tests.factories import DeviceLogin, contact_values, hlc_at, make_record, op, person_values
 from tests.server.conftest import World
 

@@ -16,9 +16,9 @@ from domain.entities import normalise_fields
 from domain.sync import Op, PushRequest
 from domain.vocabulary import Role
 from sync_server.api.body import decode_push_body, readable_errors
-from sync_server.crud import push as push_module
-from sync_server.crud import push_rules
 from sync_server.models import Record, SyncOp
+from sync_server.sync import checks as push_rules
+from sync_server.sync import push as push_module
 from tests.factories import contact_values, op, person_values
 from tests.server.conftest import World
 

@@ -1,4 +1,4 @@
-"""The daily retention job (`python -m sync_server.retention`): old tombstones go.
+"""The daily retention job (`python -m sync_server.jobs.daily`): old tombstones go.
 
 Deleted and erased rows stay as tombstones so that every phone learns of them; after
 `tombstone_retention_days` the job purges them, and a phone that had not pulled them
@@ -13,10 +13,10 @@ import pytest
 from sqlalchemy import update
 from sqlmodel import Session, col
 
-from sync_server import retention
-from sync_server.crud.pull import pull_page
+from sync_server.core.settings import Settings
+from sync_server.jobs import daily as retention
 from sync_server.models import Record
-from sync_server.settings import Settings
+from sync_server.sync.pull import pull_page
 from tests.factories import make_record, op, person_values, push
 from tests.server.conftest import World
 

@@ -7,7 +7,7 @@ from typing import Any
 from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
-from sync_server.db import is_postgres
+from sync_server.core.db import is_postgres
 from sync_server.models import Conflict, Record, SyncOp
 from tests.factories import (
     DeviceLogin,

@@ -23,7 +23,7 @@ def push_path(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -
         def failing_bulk(*_a: Any, **_k: Any) -> Any:
             raise OperationalError("bulk push", {}, Exception("forced for the test"))
 
-        monkeypatch.setattr("sync_server.crud.push.push_bulk", failing_bulk)
+        monkeypatch.setattr("sync_server.sync.push.push_bulk", failing_bulk)
     return str(request.param)
 
 

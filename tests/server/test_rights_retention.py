@@ -16,8 +16,8 @@ from app.store import LocalStore
 from app.store.models import DeviceSession
 from app.sync import SyncClient
 from sync_server.crud.retention import anonymise_expired, upcoming
-from sync_server.crud.server_ops import SYSTEM_USER_ID
 from sync_server.models import AuditEvent, CiteSettings, Conflict, Record, SyncOp
+from sync_server.sync.server_ops import SYSTEM_USER_ID
 from tests.factories import make_followed_person, make_local_store
 from tests.server.conftest import World
 

@@ -9,11 +9,11 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 from sqlmodel import Session
 
+from sync_server.api.deps import _seen
+from sync_server.core.settings import Settings
 from sync_server.crud import login_throttle
-from sync_server.deps import _seen
 from sync_server.main import create_app
 from sync_server.models import Device, utcnow
-from sync_server.settings import Settings
 from tests.factories import PASSWORD
 from tests.server.conftest import World
 

@@ -15,9 +15,9 @@ from sqlalchemy import Engine, create_engine
 from sqlmodel import Session, select
 
 from benchmarks.server_writes import Recorder, replay_into, without_field_maps
-from sync_server.db import make_engine, migrate
+from sync_server.core.db import make_engine, migrate
+from sync_server.core.settings import Settings
 from sync_server.models import Record, SyncOp
-from sync_server.settings import Settings
 from tests.factories import contact_values, make_cite, make_device, make_user, op, push
 
 CONTACTS = 80  # above COPY_FROM_ROWS: the bulk path with its executemany

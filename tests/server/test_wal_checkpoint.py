@@ -11,10 +11,10 @@ from pathlib import Path
 from fastapi.testclient import TestClient
 from sqlmodel import Session
 
-from sync_server.db import make_engine, migrate, sqlite_file
+from sync_server.core.db import make_engine, migrate, sqlite_file
+from sync_server.core.settings import Settings
+from sync_server.core.wal_checkpoint import REQUEST_AUTOCHECKPOINT_PAGES, WalCheckpointer
 from sync_server.main import create_app
-from sync_server.settings import Settings
-from sync_server.wal_checkpoint import REQUEST_AUTOCHECKPOINT_PAGES, WalCheckpointer
 from tests.factories import contact_values, make_cite, make_device, make_user, op
 
 

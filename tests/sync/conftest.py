@@ -16,8 +16,8 @@ from app.store import LocalStore
 from app.sync.client import DEFAULT_PULL_PAGE, SyncClient
 from benchmarks.common import keep_written_ops
 from scripts.processes import Proc, free_port, seed_server, start_server, stop_all
+from sync_server.jobs.seed import DEMO_PASSWORD
 from sync_server.models import Record, SyncOp
-from sync_server.seed import DEMO_PASSWORD
 
 
 @pytest.fixture(autouse=True)

@@ -17,7 +17,7 @@ from sqlmodel import Session
 from app.sync import client as sync_client
 from app.sync.errors import UPGRADE, UpgradeRequired
 from scripts.processes import _spawn, free_port, wait_http
-from sync_server.crud.pull import purge_tombstones
+from sync_server.sync.pull import purge_tombstones
 from tests.sync.checks import assert_ops_applied_once, assert_phone_equals_server, server_data
 from tests.sync.conftest import LiveServer, PhoneFactory, login_token, server_snapshot
 

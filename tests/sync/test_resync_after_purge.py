@@ -15,8 +15,8 @@ import datetime as dt
 import httpx
 import pytest
 
-from sync_server import retention
-from sync_server.settings import Settings
+from sync_server.core.settings import Settings
+from sync_server.jobs import daily as retention
 from tests.sync.checks import assert_phone_equals_server
 from tests.sync.conftest import LiveServer, PhoneFactory, login_token, server_snapshot
 

@@ -9,14 +9,14 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, HTTPException, Query, Response, status
 
 from domain.vocabulary import Role
+from sync_server.api.deps import CurrentUser, SessionDep, SettingsDep
 from sync_server.api.guards import JournalDep
 from sync_server.crud import admin as crud_admin
 from sync_server.crud import users as crud_users
 from sync_server.crud.admin import AdminError
-from sync_server.deps import CurrentUser, SessionDep, SettingsDep
 from sync_server.models import AppUser
-from sync_server.schemas import Page
-from sync_server.schemas_insight import (
+from sync_server.schemas.console import Page
+from sync_server.schemas.insight import (
     AdminDeviceOut,
     AdminUserCreate,
     AdminUserOut,

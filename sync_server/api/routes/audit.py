@@ -14,12 +14,12 @@ from domain.audit_actions import (
     family_actions,
     family_of,
 )
+from sync_server.api.deps import SessionDep
 from sync_server.api.guards import AdminActor
 from sync_server.crud.audit import list_audit, record_audit
-from sync_server.deps import SessionDep
 from sync_server.models import AppUser
-from sync_server.schemas import Page
-from sync_server.schemas_security import AuditEventOut
+from sync_server.schemas.console import Page
+from sync_server.schemas.security import AuditEventOut
 
 router = APIRouter(prefix="/admin", tags=["admin"])
 _KEYS = [f.key for f in FAMILIES]

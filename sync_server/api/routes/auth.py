@@ -5,13 +5,13 @@ import datetime as dt
 from fastapi import APIRouter, HTTPException, Request, Response, status
 
 from domain.sync import LoginRequest, LoginResponse, UserPublic
+from sync_server.api.deps import CurrentDevice, SessionDep, SettingsDep
+from sync_server.core.db import begin_write
+from sync_server.core.sessions import idle_timeout_minutes
 from sync_server.crud import login_throttle
 from sync_server.crud import users as crud_users
 from sync_server.crud.audit import Actor, record_audit
-from sync_server.db import begin_write
-from sync_server.deps import CurrentDevice, SessionDep, SettingsDep
 from sync_server.models import AppUser, utcnow
-from sync_server.sessions import idle_timeout_minutes
 
 router = APIRouter(prefix="/auth", tags=["auth"])
 

@@ -5,12 +5,12 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
+from sync_server.api.deps import SessionDep, SupervisorUser
 from sync_server.api.guards import JournalDep
 from sync_server.crud import console as crud_console
 from sync_server.crud import review as crud_review
-from sync_server.deps import SessionDep, SupervisorUser
-from sync_server.review_schemas import ReadableConflict
-from sync_server.schemas import ConsoleContact, Page
+from sync_server.schemas.console import ConsoleContact, Page
+from sync_server.schemas.review import ReadableConflict
 
 router = APIRouter(prefix="/console", tags=["console"])
 

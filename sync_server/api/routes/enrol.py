@@ -5,11 +5,11 @@ from __future__ import annotations
 from fastapi import APIRouter, HTTPException
 
 from domain.sync import LoginResponse, UserPublic
+from sync_server.api.deps import SessionDep
 from sync_server.crud import admin as crud_admin
 from sync_server.crud.admin import AdminError
 from sync_server.crud.audit import Actor, record_audit
-from sync_server.deps import SessionDep
-from sync_server.schemas_insight import EnrolRequest
+from sync_server.schemas.insight import EnrolRequest
 
 router = APIRouter(prefix="/auth", tags=["auth"])
 

@@ -6,13 +6,13 @@ from fastapi import APIRouter, Response
 
 from domain.periods import Period
 from domain.report import ReportTable, report_tables
+from sync_server.api.deps import SessionDep, SupervisorUser
 from sync_server.api.guards import JournalDep
 from sync_server.api.routes.indicators import DateFrom, DateTo, QpvParam, period_or_400
+from sync_server.core.reports import CSV_TYPE, XLSX_TYPE, report_csv, report_xlsx
 from sync_server.crud import exports as crud_exports
 from sync_server.crud import indicators as crud_indicators
-from sync_server.deps import SessionDep, SupervisorUser
 from sync_server.models import AppUser, Cite
-from sync_server.reports import CSV_TYPE, XLSX_TYPE, report_csv, report_xlsx
 
 router = APIRouter(prefix="/console/exports", tags=["exports"])
 

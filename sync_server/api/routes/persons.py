@@ -7,12 +7,12 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
+from sync_server.api.deps import ClockDep, CurrentDevice, SessionDep, SupervisorUser
 from sync_server.api.guards import JournalDep
 from sync_server.api.routes.review import ERRORS, http_error
 from sync_server.crud import persons as crud_persons
-from sync_server.crud.supervisor_ops import Invalid, NotFound, Refused
-from sync_server.deps import ClockDep, CurrentDevice, SessionDep, SupervisorUser
-from sync_server.review_schemas import (
+from sync_server.schemas.console import Page
+from sync_server.schemas.review import (
     DismissRequest,
     DuplicatePair,
     MergeOut,
@@ -20,7 +20,7 @@ from sync_server.review_schemas import (
     PathwayOut,
     PersonSummary,
 )
-from sync_server.schemas import Page
+from sync_server.sync.supervisor_ops import Invalid, NotFound, Refused
 
 router = APIRouter(prefix="/console", tags=["console"])
 

@@ -3,8 +3,8 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from domain.sync import ReferentialsOut
+from sync_server.api.deps import CurrentUser, SessionDep
 from sync_server.crud.referentials import get_referentials
-from sync_server.deps import CurrentUser, SessionDep
 
 router = APIRouter(tags=["referentials"])
 

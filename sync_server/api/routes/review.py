@@ -5,17 +5,17 @@ from __future__ import annotations
 from fastapi import APIRouter, HTTPException
 
 from domain.sync import ErrorOut
+from sync_server.api.deps import ClockDep, CurrentDevice, SessionDep, SupervisorUser
 from sync_server.api.guards import JournalDep
 from sync_server.crud import review as crud_review
-from sync_server.crud.supervisor_ops import Invalid, NotFound, Refused
-from sync_server.deps import ClockDep, CurrentDevice, SessionDep, SupervisorUser
-from sync_server.review_schemas import (
+from sync_server.schemas.review import (
     ContactHistory,
     ReadableConflict,
     ResolveRequest,
     ReviewOut,
     ReviewRequest,
 )
+from sync_server.sync.supervisor_ops import Invalid, NotFound, Refused
 
 router = APIRouter(prefix="/console", tags=["console"])
 

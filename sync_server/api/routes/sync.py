@@ -17,11 +17,7 @@ from domain.sync import (
 )
 from sync_server.api.body import DecodedPush, read_push_request
 from sync_server.api.compress import json_reply
-from sync_server.api.pull_stream import stream_reply
-from sync_server.crud.pull import CursorError, PullPage, pull_page
-from sync_server.crud.push import push_ops, split_before_revocation
-from sync_server.db import begin_write
-from sync_server.deps import (
+from sync_server.api.deps import (
     ClockDep,
     CurrentUser,
     PushingDevice,
@@ -30,6 +26,10 @@ from sync_server.deps import (
     SessionDep,
     mark_seen,
 )
+from sync_server.api.pull_stream import stream_reply
+from sync_server.core.db import begin_write
+from sync_server.sync.pull import CursorError, PullPage, pull_page
+from sync_server.sync.push import push_ops, split_before_revocation
 
 router = APIRouter(prefix="/sync", tags=["sync"])
 logger = logging.getLogger(__name__)

@@ -1,0 +1,56 @@
+"""The supervisors' console: the sign-in, then the shell and its sections."""
+
+from __future__ import annotations
+
+import flet as ft
+
+from app.console.context import ConsoleContext, use_console
+from app.console.screens.admin import ConsoleAdminScreen
+from app.console.screens.audit import ConsoleAuditScreen
+from app.console.screens.conflicts import ConsoleConflictsScreen
+from app.console.screens.contacts import ConsoleContactsScreen
+from app.console.screens.duplicates import ConsoleDuplicatesScreen
+from app.console.screens.exports import ConsoleExportsScreen
+from app.console.screens.indicators import ConsoleIndicatorsScreen
+from app.console.screens.persons import ConsolePersonsScreen
+from app.console.screens.review import ConsoleReviewScreen
+from app.console.screens.shell import ConsoleShell
+from app.console.state.console_state import ConsoleState
+from app.ui.login import LoginScreen
+
+
+@ft.component
+def ConsoleHome() -> ft.Control:
+    state = use_console()
+    if state.login is None:
+
+        async def login(username: str, password: str) -> None:
+            await state.sign_in(username, password)
+
+        return LoginScreen("Console de supervision", state.error, state.busy, login)
+    return ConsoleShell()
+
+
+# Console sections, rendered inside ConsoleShell's outlet (see app.console.screens.shell.SECTIONS).
+CONSOLE_ROUTES = [
+    ft.Route(index=True, component=ConsoleContactsScreen),
+    ft.Route(path="revue", component=ConsoleReviewScreen),
+    ft.Route(path="conflits", component=ConsoleConflictsScreen),
+    ft.Route(path="doublons", component=ConsoleDuplicatesScreen),
+    ft.Route(path="personnes", component=ConsolePersonsScreen),
+    ft.Route(path="indicateurs", component=ConsoleIndicatorsScreen),
+    ft.Route(path="exports", component=ConsoleExportsScreen),
+    ft.Route(path="administration", component=ConsoleAdminScreen),
+    ft.Route(path="journal", component=ConsoleAuditScreen),
+]
+
+
+@ft.component
+def ConsoleApp(state: ConsoleState) -> ft.Control:
+    return ConsoleContext(
+        state,
+        lambda: ft.Router(
+            [ft.Route(path="/", component=ConsoleHome, children=CONSOLE_ROUTES)],
+            not_found=ConsoleHome,
+        ),
+    )

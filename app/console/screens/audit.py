@@ -1,0 +1,120 @@
+"""Console › Journal d'audit (admin only): who did what, when, on which record.
+
+Reads the cité's journal page by page, newest first; filters by action family and
+by account. The journal holds ids and counts, never a person's name.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import flet as ft
+
+from app.console.context import use_console
+from app.console.state.audit_state import AuditState
+from app.console.state.insight_state import kept_state
+from app.console.widgets.review_widgets import pager, status_lines, title, when
+from app.ui.handlers import handler
+from app.ui.widgets import banner, choice_chips
+from domain.audit_actions import FAMILIES
+from domain.vocabulary import Role
+
+COLUMNS = ["Date et heure", "Qui", "Action", "Objet"]
+
+
+def _who(item: dict[str, Any]) -> str:
+    if item["action"] == "auth.login_failed":
+        return "Inconnu"
+    return str(item.get("actor_name") or "Compte supprimé")
+
+
+def _label(text: str) -> ft.Control:
+    # Centred on the first row of chips (48 px high), when they wrap onto more.
+    return ft.Container(ft.Text(text, size=15), width=80, padding=ft.Padding.only(top=13))
+
+
+def _row(item: dict[str, Any]) -> ft.DataRow:
+    cells = [
+        ft.Text(when(item["at"]), size=14),
+        ft.Text(_who(item), size=14, weight=ft.FontWeight.W_600),
+        ft.Text(item["action_label"], size=14),
+        ft.Text(item["object_label"], size=13, color=ft.Colors.ON_SURFACE_VARIANT),
+    ]
+    return ft.DataRow(cells=[ft.DataCell(c) for c in cells])
+
+
+@ft.component
+def ConsoleAuditScreen() -> ft.Control:
+    console = use_console()
+    state: AuditState = ft.use_state(
+        kept_state(console, "audit", lambda: AuditState(api=console.api))
+    )[0]
+    is_admin = console.login is not None and console.login.user.role == Role.ADMIN.value
+
+    async def first_load() -> None:
+        if is_admin:
+            await state.load(1)
+
+    ft.on_mounted(first_load)
+    if not is_admin:
+        return banner("Le journal d'audit est réservé aux administrateurs.", error=True)
+
+    families = [(f.key, f.label) for f in FAMILIES]
+    people = [(u["id"], u["display_name"]) for u in state.users]
+    filters = ft.Column(
+        [
+            ft.Row(
+                [
+                    _label("Actions :"),
+                    ft.Container(
+                        choice_chips(families, state.family, state.set_family, key_prefix="family"),
+                        expand=True,
+                    ),
+                ],
+                vertical_alignment=ft.CrossAxisAlignment.START,
+            ),
+            ft.Row(
+                [
+                    _label("Qui :"),
+                    ft.Container(
+                        choice_chips(people, state.actor, state.set_actor, key_prefix="actor"),
+                        expand=True,
+                    ),
+                ],
+                vertical_alignment=ft.CrossAxisAlignment.START,
+            ),
+        ],
+        spacing=8,
+    )
+    table = ft.DataTable(
+        columns=[ft.DataColumn(label=ft.Text(c, weight=ft.FontWeight.BOLD)) for c in COLUMNS],
+        rows=[_row(i) for i in state.items],
+        column_spacing=28,
+        data_row_max_height=56,
+    )
+    body: list[ft.Control] = [
+        title(
+            "Journal d'audit",
+            ft.OutlinedButton(
+                "Actualiser",
+                icon=ft.Icons.REFRESH,
+                key="audit-refresh",
+                on_click=handler(state.load, state.page),
+            ),
+        ),
+        ft.Text(
+            "Qui a fait quoi et quand : lectures de fiches, exports, actions des superviseurs "
+            "et des administrateurs. Le journal ne peut être ni modifié ni effacé.",
+            size=14,
+            color=ft.Colors.ON_SURFACE_VARIANT,
+        ),
+        filters,
+        *status_lines(state.busy, state.error, None),
+    ]
+    if not state.items and not state.busy and not state.error:
+        body.append(ft.Text("Aucune action pour ces critères.", size=16))
+    body += [
+        ft.Row([table], scroll=ft.ScrollMode.AUTO),
+        pager(state.page, state.total, state.page_size, state.load, key="audit"),
+    ]
+    return ft.Column(body, spacing=14, scroll=ft.ScrollMode.AUTO, expand=True)

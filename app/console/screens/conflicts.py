@@ -1,0 +1,109 @@
+"""Console: hard conflicts side by side — keep one value or write another, and resolve."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import flet as ft
+
+from app.console.context import use_console
+from app.console.state.review_state import ConflictsState
+from app.console.widgets.review_widgets import act, card, status_lines, title, when
+from app.ui.widgets import PRIMARY
+
+
+def _side(heading: str, side: dict[str, Any], stored: bool, on_keep: Any, key: str) -> ft.Control:
+    who = side.get("author_name") or "auteur inconnu"
+    at = when(side.get("at")) if side.get("at") else "date inconnue"
+    return card(
+        ft.Text(heading, size=13, color=ft.Colors.ON_SURFACE_VARIANT),
+        ft.Text(side["value_label"], size=20, weight=ft.FontWeight.BOLD, color=PRIMARY),
+        ft.Text(f"par {who}, reçu le {at}", size=13),
+        ft.Text(
+            "Valeur actuellement enregistrée" if stored else "Valeur mise de côté",
+            size=13,
+            italic=True,
+        ),
+        ft.FilledButton(f"Garder « {side['value_label']} »", key=key, on_click=on_keep),
+        expand=True,
+    )
+
+
+def _conflict(state: ConflictsState, c: dict[str, Any], custom: str, set_custom: Any) -> ft.Control:
+    incoming_won = bool(c.get("incoming_won"))
+    return card(
+        ft.Text(f"{c['row_summary']} · {c['field_label']}", size=17, weight=ft.FontWeight.BOLD),
+        ft.Text(
+            f"{c['entity_label']} modifié(e) sur deux appareils à partir de la même version.",
+            size=13,
+        ),
+        ft.Row(
+            [
+                _side(
+                    "Première modification",
+                    c["server"],
+                    not incoming_won,
+                    act(state.resolve, c, "server"),
+                    f"keep-server-{c['id']}",
+                ),
+                _side(
+                    "Modification concurrente",
+                    c["incoming"],
+                    incoming_won,
+                    act(state.resolve, c, "incoming"),
+                    f"keep-incoming-{c['id']}",
+                ),
+            ],
+            vertical_alignment=ft.CrossAxisAlignment.START,
+        ),
+        ft.Row(
+            [
+                ft.TextField(
+                    label=f"Autre valeur pour « {c['field_label']} »",
+                    key=f"custom-{c['id']}",
+                    value=custom,
+                    width=420,
+                    dense=True,
+                    on_change=lambda e: set_custom(e.control.value),
+                ),
+                ft.OutlinedButton(
+                    "Enregistrer cette valeur",
+                    key=f"keep-custom-{c['id']}",
+                    on_click=act(state.resolve, c, "custom", custom),
+                ),
+            ]
+        ),
+    )
+
+
+@ft.component
+def ConsoleConflictsScreen() -> ft.Control:
+    console = use_console()
+    state, _ = ft.use_state(ConflictsState(api=console.api))
+    customs, set_customs = ft.use_state(dict[str, str]())
+    ft.on_mounted(state.load)
+
+    def setter(cid: str) -> Any:
+        return lambda v: set_customs({**customs, cid: v})
+
+    body: list[ft.Control] = [
+        title(
+            f"Conflits à arbitrer ({len(state.items)})",
+            ft.OutlinedButton(
+                "Actualiser",
+                icon=ft.Icons.REFRESH,
+                key="conflicts-refresh",
+                on_click=act(state.load),
+            ),
+        ),
+        ft.Text(
+            "Deux médiateurs ont modifié le même champ sans voir la modification de l'autre. "
+            "Choisissez la valeur à garder : elle sera envoyée à tous les téléphones.",
+            size=14,
+        ),
+        *status_lines(state.busy, state.error, state.notice),
+    ]
+    if state.loaded and not state.items:
+        body.append(ft.Text("Aucun conflit en attente.", size=16))
+    body += [_conflict(state, c, customs.get(c["id"], ""), setter(c["id"])) for c in state.items]
+    return ft.Column(body, spacing=12, scroll=ft.ScrollMode.AUTO, expand=True)

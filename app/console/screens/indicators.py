@@ -1,0 +1,163 @@
+"""Console: the cité's indicators for a quarter (or custom dates), optionally per QPV."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import flet as ft
+
+from app.console.context import use_console
+from app.console.state.insight_state import IndicatorsState, kept_state
+from app.console.widgets.charts import PALETTE, bar_chart, horizontal_bars, pie_chart, weekly_chart
+from app.console.widgets.period_picker import PeriodPicker
+from app.ui.widgets import PRIMARY, banner
+
+
+def _card(label: str, value: Any, hint: str = "") -> ft.Control:
+    return ft.Container(
+        content=ft.Column(
+            [
+                ft.Text(str(value), size=30, weight=ft.FontWeight.BOLD, color=PRIMARY),
+                ft.Text(label, size=14, weight=ft.FontWeight.W_600),
+                ft.Text(hint, size=12, color=ft.Colors.GREY_700) if hint else ft.Container(),
+            ],
+            spacing=2,
+        ),
+        bgcolor=ft.Colors.INDIGO_50,
+        border_radius=12,
+        padding=ft.Padding.symmetric(horizontal=16, vertical=12),
+        height=112,
+        expand=True,
+    )
+
+
+def _panel(title: str, body: ft.Control, *, expand: int = 1) -> ft.Control:
+    return ft.Container(
+        content=ft.Column(
+            [ft.Text(title, size=16, weight=ft.FontWeight.BOLD, color=PRIMARY), body], spacing=10
+        ),
+        border=ft.Border.all(1, ft.Colors.GREY_300),
+        border_radius=12,
+        padding=16,
+        expand=expand,
+    )
+
+
+def _days(value: float | None) -> str:
+    if value is None:
+        return "—"
+    text = f"{value:.1f}".rstrip("0").rstrip(".").replace(".", ",")
+    return f"{text} j"
+
+
+def _figures(d: dict[str, Any]) -> ft.Control:
+    delay_hint = (
+        f"moyenne {_days(d['delay_mean_days'])} · {d['delay_persons']} personne(s)"
+        if d["delay_persons"]
+        else "aucune première orientation"
+    )
+    cards = [
+        _card("Actions de terrain", d["actions"]),
+        _card("Contacts", d["contacts"], f"dont {d['anonymous_contacts']} anonymes"),
+        _card("Personnes repérées", d["persons_spotted"], "premier contact sur la période"),
+        _card("Personnes suivies", d["persons_followed"], "≥ 2 contacts ou une orientation"),
+        _card("Orientations", d["orientations"]),
+        _card("Sorties", d["exits"], f"dont {d['positive_exits']} positives"),
+        _card("Délai médian", _days(d["delay_median_days"]), delay_hint),
+    ]
+    return ft.Row(cards, spacing=12)
+
+
+def _dashboard(d: dict[str, Any]) -> list[ft.Control]:
+    publics = ft.Row(
+        [
+            ft.Column(
+                [
+                    ft.Text("Tranche d'âge", weight=ft.FontWeight.W_600),
+                    bar_chart(d["age_bands"], height=180),
+                ],
+                expand=True,
+            ),
+            ft.Column(
+                [ft.Text("Genre", weight=ft.FontWeight.W_600), pie_chart(d["genders"])],
+                expand=True,
+            ),
+        ],
+        vertical_alignment=ft.CrossAxisAlignment.START,
+        spacing=24,
+    )
+    other = ", ".join(
+        f"{title} : {next((c['value'] for c in d[key] if c['key'] == 'yes'), 0)}"
+        for title, key in (
+            ("résident·es QPV", "qpv_residence"),
+            ("parents isolés", "single_parent"),
+            ("inscrit·es France Travail", "ft_registration"),
+        )
+    )
+    orientations = d["orientations_by_partner"]
+    return [
+        _figures(d),
+        ft.Row(
+            [
+                _panel(
+                    "Contacts et actions de terrain par semaine", weekly_chart(d["weeks"]), expand=3
+                ),
+                _panel(
+                    "Orientations par partenaire",
+                    horizontal_bars(orientations, color=PALETTE[0], label_width=230, bar_width=150),
+                    expand=2,
+                ),
+            ],
+            vertical_alignment=ft.CrossAxisAlignment.START,
+            spacing=16,
+        ),
+        ft.Row(
+            [
+                _panel("Freins repérés (personnes concernées)", horizontal_bars(d["freins"])),
+                _panel(
+                    f"Publics rencontrés ({d['people_met']} personnes)",
+                    ft.Column([publics, ft.Text(f"Dont {other}.", size=13)], spacing=8),
+                ),
+            ],
+            vertical_alignment=ft.CrossAxisAlignment.START,
+            spacing=16,
+        ),
+    ]
+
+
+@ft.component
+def ConsoleIndicatorsScreen() -> ft.Control:
+    console = use_console()
+    state: IndicatorsState = ft.use_state(
+        kept_state(console, "indicators", lambda: IndicatorsState(api=console.api))
+    )[0]
+    ft.on_mounted(state.load)
+
+    title = "Indicateurs"
+    if state.data:
+        title += f" · {state.data['period_label']}"
+    body: list[ft.Control] = [
+        ft.Row(
+            [
+                ft.Text(title, size=22, weight=ft.FontWeight.BOLD),
+                ft.ProgressRing(width=22, height=22) if state.busy else ft.Container(),
+            ],
+            spacing=12,
+        ),
+        PeriodPicker(
+            state.quarters,
+            state.current,
+            on_quarter=lambda q: state.choose(period=q),
+            on_custom=state.choose_custom,
+            qpvs=state.qpvs,
+            qpv=state.qpv,
+            on_qpv=lambda c: state.choose(qpv=c),
+        ),
+    ]
+    if state.error:
+        body.append(banner(state.error, error=True))
+    if state.data:
+        body.extend(_dashboard(state.data))
+    elif state.busy:
+        body.append(ft.Text("Calcul des indicateurs…"))
+    return ft.Column(body, spacing=16, scroll=ft.ScrollMode.AUTO, expand=True)

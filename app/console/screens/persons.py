@@ -1,0 +1,222 @@
+"""Console: search persons and read a pathway (timeline across mediators, status, sortie);
+export or erase a person's data, and see whose data is anonymised within 30 days."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import flet as ft
+
+from app.console.context import use_console
+from app.console.screens.person_rights import (
+    due_notice,
+    erase_dialog,
+    retention_panel,
+    rights_actions,
+)
+from app.console.state.review_state import PersonsState
+from app.console.state.rights_state import RightsState
+from app.console.widgets.review_widgets import (
+    act,
+    card,
+    label_value,
+    pager,
+    status_lines,
+    title,
+    when,
+)
+from app.ui.form_state import use_form
+from app.ui.widgets import PRIMARY
+from domain.pathway import referent_label
+
+KIND_ICONS = {
+    "contact": ft.Icons.FORUM,
+    "orientation": ft.Icons.ARROW_FORWARD,
+    "followup": ft.Icons.ALARM,
+    "exit": ft.Icons.FLAG,
+}
+
+
+def _results(state: PersonsState, show: Callable[[str], Awaitable[None]]) -> ft.Control:
+    opened = (state.pathway or {}).get("person", {}).get("id")
+    tiles = [
+        ft.ListTile(
+            title=ft.Text(p["display_name"], weight=ft.FontWeight.W_600),
+            subtitle=ft.Text(
+                " · ".join(
+                    s
+                    for s in (
+                        f"{p['age']} ans" if p.get("age") is not None else "",
+                        p.get("qpv_name") or "",
+                        f"{p['contact_count']} contact(s)",
+                        p.get("status_label") or "",
+                    )
+                    if s
+                )
+            ),
+            key=f"person-{p['id']}",
+            selected=p["id"] == opened,
+            on_click=act(show, p["id"]),
+        )
+        for p in state.items
+    ]
+    empty: list[ft.Control] = [ft.Text("Aucune personne trouvée.")]
+    return ft.Column(list(tiles) or empty, spacing=0)
+
+
+def _entry(e: dict[str, Any]) -> ft.Control:
+    who = f" · {e['author_name']}" if e.get("author_name") else ""
+    return ft.Row(
+        [
+            ft.Icon(KIND_ICONS.get(e["kind"], ft.Icons.CIRCLE), color=PRIMARY),
+            ft.Column(
+                [
+                    ft.Text(f"{when(e['when'])} · {e['title']}{who}", weight=ft.FontWeight.W_600),
+                    ft.Text(e.get("detail") or "", size=13),
+                ],
+                spacing=2,
+                expand=True,
+            ),
+        ],
+        vertical_alignment=ft.CrossAxisAlignment.START,
+    )
+
+
+def _pathway(
+    p: dict[str, Any], rights: RightsState, ask_erase: Callable[[], None], close: Callable[[], None]
+) -> ft.Control:
+    person = p["person"]
+    merged = ", ".join(m["display_name"] for m in p["merged_persons"])
+    due = rights.due_on(person["id"])
+    followups = [
+        ft.Text(f"{when(f['when'])} · {f['title']} {f['detail']}".strip(), size=14)
+        for f in p["open_followups"]
+    ]
+    return card(
+        ft.Row(
+            [
+                ft.Text(
+                    f"Parcours de {person['display_name']}",
+                    size=20,
+                    weight=ft.FontWeight.BOLD,
+                    expand=True,
+                ),
+                ft.TextButton(
+                    "Fermer",
+                    icon=ft.Icons.CLOSE,
+                    key="pathway-close",
+                    on_click=lambda _: close(),
+                ),
+            ]
+        ),
+        rights_actions(rights, p, ask_erase),
+        *([due_notice(due)] if due else []),
+        label_value("Statut", p["status_label"]),
+        label_value("Premier contact", when(p.get("first_contact"))),
+        label_value("Dernier contact", when(p.get("last_contact"))),
+        label_value("Contacts", str(p["contact_count"])),
+        label_value("Orientations", str(p["orientation_count"])),
+        label_value(
+            "Référents",
+            ", ".join(
+                referent_label(r["name"], r["since"], r["until"])
+                for r in p.get("referent_periods") or []
+            )
+            or ", ".join(p["referents"]),  # a server from before the periods
+        ),
+        label_value(
+            "Sortie", f"{p['exit_label']} {when(p.get('exit_date'))}" if p.get("exit_label") else ""
+        ),
+        *([label_value("Fiches fusionnées", merged)] if merged else []),
+        ft.Divider(),
+        ft.Text("Relances à faire", weight=ft.FontWeight.BOLD),
+        *(followups or [ft.Text("Aucune.", size=14)]),
+        ft.Divider(),
+        ft.Text("Chronologie", weight=ft.FontWeight.BOLD),
+        *[_entry(e) for e in p["timeline"]],
+        expand=True,
+    )
+
+
+@ft.component
+def ConsolePersonsScreen() -> ft.Control:
+    console = use_console()
+    state, _ = ft.use_state(PersonsState(api=console.api))
+    rights, _ = ft.use_state(RightsState(api=console.api))
+    query, set_query = ft.use_state("")
+    form = use_form(reason="")
+
+    async def first_page() -> None:
+        await state.search("")
+        await rights.load_upcoming()
+
+    def ask_erase() -> None:
+        if state.pathway is not None:
+            form.set("reason", "")
+            rights.ask_erase(state.pathway)
+
+    async def erase(_: Any = None) -> None:
+        await rights.erase(form["reason"], state.forget)
+
+    async def show(person_id: str) -> None:
+        rights.dismiss()  # a message about the person shown before would mislead
+        await state.open(person_id)
+
+    def close() -> None:
+        rights.dismiss()
+        state.close()
+
+    ft.on_mounted(first_page)
+    ft.use_dialog(erase_dialog(rights, form["reason"], form.setter("reason"), erase))
+
+    left = ft.Column(
+        [
+            title(f"Personnes ({state.total})"),
+            ft.Row(
+                [
+                    ft.TextField(
+                        label="Rechercher (nom, prénom ou téléphone)",
+                        key="persons-query",
+                        value=query,
+                        expand=True,
+                        dense=True,
+                        on_change=lambda e: set_query(e.control.value),
+                        on_submit=act(state.search, query),
+                    ),
+                    ft.FilledButton(
+                        "Rechercher", key="persons-search", on_click=act(state.search, query)
+                    ),
+                ]
+            ),
+            *status_lines(state.busy, state.error, state.notice),
+            _results(state, show),
+            pager(
+                state.page,
+                state.total,
+                state.page_size,
+                functools.partial(state.search, None),
+                "persons-page",
+            ),
+        ],
+        spacing=12,
+        width=460,
+        scroll=ft.ScrollMode.AUTO,
+    )
+    shown: list[ft.Control] = (
+        [_pathway(state.pathway, rights, ask_erase, close)]
+        if state.pathway
+        else [
+            retention_panel(rights, show),
+            ft.Text("Choisissez une personne pour voir son parcours.", size=16),
+        ]
+    )
+    # While the erasure dialog is open, it shows the messages itself.
+    messages = [] if rights.erasing else status_lines(rights.busy, rights.error, rights.notice)
+    right = ft.Column([*messages, *shown], spacing=12, scroll=ft.ScrollMode.AUTO, expand=True)
+    return ft.Row(
+        [left, ft.VerticalDivider(width=1), right],
+        expand=True,
+        vertical_alignment=ft.CrossAxisAlignment.START,
+    )

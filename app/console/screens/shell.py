@@ -1,0 +1,105 @@
+"""The console's frame: title bar, navigation rail, and the current section."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import flet as ft
+
+from app.console.context import use_console
+from app.ui.widgets import PRIMARY
+from domain.vocabulary import Role
+
+
+@dataclass(frozen=True)
+class Section:
+    path: str
+    label: str
+    icon: ft.IconData
+    admin_only: bool = False
+
+
+# Each console section: its route path (under the console root), label and icon.
+SECTIONS: tuple[Section, ...] = (
+    Section("/", "Contacts", ft.Icons.FACT_CHECK),
+    Section("/revue", "Revue", ft.Icons.RULE),
+    Section("/conflits", "Conflits", ft.Icons.CALL_SPLIT),
+    Section("/doublons", "Doublons", ft.Icons.PEOPLE_ALT),
+    Section("/personnes", "Parcours", ft.Icons.ROUTE),
+    Section("/indicateurs", "Indicateurs", ft.Icons.INSIGHTS),
+    Section("/exports", "Exports", ft.Icons.DOWNLOAD),
+    Section("/administration", "Administration", ft.Icons.ADMIN_PANEL_SETTINGS, admin_only=True),
+    Section("/journal", "Journal d'audit", ft.Icons.HISTORY_EDU, admin_only=True),
+)
+
+
+def _visible(role: str) -> list[Section]:
+    return [s for s in SECTIONS if not s.admin_only or role == Role.ADMIN.value]
+
+
+@ft.component
+def ConsoleShell() -> ft.Control:
+    state = use_console()
+    login = state.login
+    assert login is not None
+    sections = _visible(login.user.role)
+    location = ft.use_route_location() or "/"
+    selected = next(
+        (i for i, s in enumerate(sections) if s.path != "/" and location.startswith(s.path)), 0
+    )
+
+    header = ft.Container(
+        content=ft.Row(
+            [
+                ft.Text(
+                    "Relais · Console de supervision",
+                    size=22,
+                    weight=ft.FontWeight.BOLD,
+                    color=ft.Colors.WHITE,
+                ),
+                ft.Row(
+                    [
+                        ft.Text(
+                            f"{login.user.display_name} · {Role(login.user.role).label}",
+                            color=ft.Colors.WHITE,
+                        ),
+                        ft.TextButton(
+                            "Se déconnecter",
+                            key="console-logout",
+                            on_click=lambda e: state.sign_out(),
+                            style=ft.ButtonStyle(color=ft.Colors.WHITE),
+                        ),
+                    ]
+                ),
+            ],
+            alignment=ft.MainAxisAlignment.SPACE_BETWEEN,
+        ),
+        bgcolor=PRIMARY,
+        padding=ft.Padding.symmetric(horizontal=24, vertical=14),
+    )
+    rail = ft.NavigationRail(
+        selected_index=selected,
+        label_type=ft.NavigationRailLabelType.ALL,
+        destinations=[
+            ft.NavigationRailDestination(icon=s.icon, label=s.label, key=f"nav-{s.label}")
+            for s in sections
+        ],
+        on_change=lambda e: ft.context.page.navigate(sections[int(e.control.selected_index)].path),
+        min_width=110,
+    )
+    return ft.Column(
+        [
+            header,
+            ft.Row(
+                [
+                    rail,
+                    ft.VerticalDivider(width=1),
+                    ft.Container(content=ft.use_route_outlet(), padding=24, expand=True),
+                ],
+                expand=True,
+                vertical_alignment=ft.CrossAxisAlignment.START,
+            ),
+        ],
+        spacing=0,
+        expand=True,
+    )

@@ -1,0 +1,134 @@
+"""State of a person's rights and of the retention preview (DESIGN.md §4), for the
+console's Parcours section: export a person's data, erase it, and see whose data is
+anonymised within 30 days.
+
+Public API only, through the signed-in `ConsoleApi`; blocking HTTP runs in a worker
+thread and failures become a French message on screen (see console_review_state).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import flet as ft
+
+from app.console.state.console_state import ConsoleError
+from app.console.state.insight_state import api_call, filename_of
+from app.console.state.review_state import _Busy
+
+# The bounds of the server's EraseRequest.reason, checked here first so that a
+# supervisor reads a sentence rather than the server's validation message.
+REASON_MIN, REASON_MAX = 3, 200
+
+
+def reason_problem(reason: str) -> str | None:
+    """Why an erasure reason cannot be sent, in French; None when it can."""
+    text = reason.strip()
+    if not text:
+        return "Indiquez le motif de l'effacement (par exemple : demande de la personne)."
+    if len(text) < REASON_MIN:
+        return f"Motif trop court : {REASON_MIN} caractères au moins."
+    if len(text) > REASON_MAX:
+        return f"Motif trop long : {REASON_MAX} caractères au plus."
+    return None
+
+
+def _ids(pathway: dict[str, Any]) -> set[str]:
+    """The person shown and the duplicates merged into it: what an erasure removes."""
+    return {pathway["person"]["id"], *(m["id"] for m in pathway.get("merged_persons", []))}
+
+
+@ft.observable
+@dataclass
+class RightsState(_Busy):
+    upcoming: list[dict[str, Any]] = field(default_factory=list)
+    """Persons anonymised within 30 days (`RetentionDue`), soonest first."""
+    loaded: bool = False
+    exporting: str = ""  # the id of the person whose export is being fetched, if any
+    erasing: dict[str, Any] | None = None
+    """The pathway of the person whose erasure is being confirmed (the dialog is open)."""
+
+    async def load_upcoming(self) -> None:
+        try:
+            self.upcoming = await self._run(self.api.retention_upcoming)
+        except ConsoleError:
+            return
+        self.loaded = True
+
+    def due_on(self, person_id: str) -> str | None:
+        """The anonymisation date (ISO) of a person on the 30-day list, if it is on it."""
+        return next(
+            (str(d["anonymised_on"]) for d in self.upcoming if d["person_id"] == person_id), None
+        )
+
+    async def export(self, person: dict[str, Any], save: Callable[[str, bytes], Any]) -> None:
+        """Fetch everything held on the person, then hand it to `save(name, bytes)`."""
+        self.exporting, self.notice, self.error = person["id"], None, None
+        try:
+            res = await asyncio.to_thread(
+                api_call, self.api, "GET", f"/console/persons/{person['id']}/export"
+            )
+            name = filename_of(res, f"relais-personne-{person['id']}.json")
+            saved = await save(name, res.content)
+            size = f"{len(res.content) / 1024:.1f} Ko".replace(".", ",")
+            self.notice = (
+                f"Données de {person['display_name']} exportées ({size}) : « {name} »."
+                if saved is not False
+                else "Enregistrement annulé."
+            )
+        except ConsoleError as exc:
+            self.error = str(exc)
+        finally:
+            self.exporting = ""
+
+    def dismiss(self) -> None:
+        """Forget the last message (another person is shown), unless the dialog is open."""
+        if self.erasing is None:
+            self.notice, self.error = None, None
+
+    def ask_erase(self, pathway: dict[str, Any]) -> None:
+        self.erasing, self.error, self.notice = pathway, None, None
+
+    def reason_edited(self) -> None:
+        """The reason is being typed: a message about the one sent before is out of date."""
+        if self.error is not None and not self.busy:
+            self.error = None
+
+    def cancel_erase(self) -> None:
+        # Also the dialog's on_dismiss, which follows its closing after an erasure:
+        # the message that erasure left must stay.
+        if self.erasing is not None:
+            self.erasing, self.error = None, None
+
+    async def erase(self, reason: str, forget: Callable[[set[str]], Awaitable[Any]]) -> bool:
+        """Erase the person being confirmed; `forget(ids)` then drops them from the
+        screen. True once the server erased them; on failure the reason is in `error`."""
+        pathway = self.erasing
+        if pathway is None:
+            return False
+        problem = reason_problem(reason)
+        if problem:
+            self.error = problem
+            return False
+        ids = _ids(pathway)
+        try:
+            out = await self._run(self.api.erase_person, pathway["person"]["id"], reason.strip())
+        except ConsoleError as exc:
+            if exc.status not in (404, 409):
+                return False  # nothing erased: the dialog stays open with the message
+            # Already erased, or no longer in the cité: nothing to show either.
+            await self._forget(ids, forget)
+            self.error = str(exc)
+            return False
+        await self._forget(ids, forget)
+        self.notice = str(out["detail"])
+        return True
+
+    async def _forget(self, ids: set[str], forget: Callable[[set[str]], Awaitable[Any]]) -> None:
+        self.erasing = None
+        self.upcoming = [d for d in self.upcoming if d["person_id"] not in ids]
+        await forget(ids)
+        await self.load_upcoming()

@@ -1,0 +1,108 @@
+"""The mediators' field app: its routes, each screen behind the sign-in and PIN gates."""
+
+from __future__ import annotations
+
+import flet as ft
+
+from app.field.context import FieldContext, use_field
+from app.field.screens.contact_fix import ContactFixScreen
+from app.field.screens.followups import FollowupsScreen
+from app.field.screens.new_event import NewEventScreen
+from app.field.screens.new_person import NewPersonScreen
+from app.field.screens.person import PersonScreen
+from app.field.screens.person_edit import PersonEditScreen
+from app.field.screens.persons import PersonsScreen
+from app.field.screens.pin_setup import PinSetupScreen
+from app.field.screens.sync_details import SyncDetailsScreen
+from app.field.screens.today import TodayScreen
+from app.field.screens.unlock import UnlockScreen
+from app.field.state.field_state import FieldState
+from app.ui.login import LoginScreen
+
+
+@ft.component
+def FieldHome() -> ft.Control:
+    state = use_field()
+    if state.locked:
+        return UnlockScreen()
+    if state.session is None:
+
+        async def login(username: str, password: str) -> None:
+            await state.login(username, password)
+
+        async def enrol(code: str) -> None:
+            await state.enrol(code)
+
+        return LoginScreen(
+            "Carnet de terrain des médiateurs emploi", state.error, state.busy, login, enrol
+        )
+    if state.needs_pin:
+        return PinSetupScreen()
+    return TodayScreen()
+
+
+def _signed_in(screen: ft.Control) -> ft.Control:
+    state = use_field()
+    if state.session is None or state.locked or state.needs_pin:
+        return FieldHome()
+    state.touch()  # moving between screens is activity
+    return screen
+
+
+# Module-level route components keep one identity across re-renders of FieldApp, so a
+# screen's state (e.g. the search being typed) is not reset by an unrelated change.
+@ft.component
+def PersonsRoute() -> ft.Control:
+    return _signed_in(PersonsScreen())
+
+
+@ft.component
+def PersonRoute() -> ft.Control:
+    return _signed_in(PersonScreen())
+
+
+@ft.component
+def PersonEditRoute() -> ft.Control:
+    return _signed_in(PersonEditScreen())
+
+
+@ft.component
+def FollowupsRoute() -> ft.Control:
+    return _signed_in(FollowupsScreen())
+
+
+@ft.component
+def ContactFixRoute() -> ft.Control:
+    return _signed_in(ContactFixScreen())
+
+
+@ft.component
+def SyncDetailsRoute() -> ft.Control:
+    return _signed_in(SyncDetailsScreen())
+
+
+@ft.component
+def FieldApp(state: FieldState) -> ft.Control:
+    def start_watch() -> None:
+        ft.context.page.on_keyboard_event = lambda e: state.touch()
+        ft.context.page.run_task(state.watch_inactivity)
+        ft.context.page.run_task(state.run_auto_sync)
+
+    ft.on_mounted(start_watch)
+    return FieldContext(
+        state,
+        lambda: ft.Router(
+            [
+                ft.Route(index=True, component=FieldHome),
+                ft.Route(path="action/nouvelle", component=lambda: _signed_in(NewEventScreen())),
+                ft.Route(path="personne/nouvelle", component=lambda: _signed_in(NewPersonScreen())),
+                ft.Route(path="personnes", component=PersonsRoute),
+                ft.Route(path="personne/:id", component=PersonRoute),
+                ft.Route(path="personne/:id/modifier", component=PersonEditRoute),
+                ft.Route(path="relances", component=FollowupsRoute),
+                ft.Route(path="contact/:id", component=ContactFixRoute),
+                ft.Route(path="synchronisation", component=SyncDetailsRoute),
+            ],
+            not_found=FieldHome,
+        ),
+    )

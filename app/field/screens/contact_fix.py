@@ -1,0 +1,116 @@
+"""Correcting a contact a supervisor sent back ("à corriger"), with their comment."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import flet as ft
+
+from app.field.context import use_field
+from app.field.widgets.nav import field_nav
+from app.store import StoreError
+from app.ui.form_state import use_form
+from app.ui.widgets import (
+    banner,
+    big_button,
+    choice_chips,
+    screen,
+    section,
+    text_field,
+    warning_for,
+)
+from domain.entities import FieldsError
+from domain.minimisation import sensitivity_warning
+from domain.vocabulary import Channel, Frein
+
+
+@ft.component
+def ContactFixScreen() -> ft.Control:
+    state = use_field()
+    contact_id = ft.use_route_params().get("id", "")
+    row = state.view.get("contact", contact_id)
+    data = row.data if row else {}
+    form = use_form(
+        channel=str(data.get("channel") or ""),
+        need=str(data.get("need") or ""),
+        note=str(data.get("note") or ""),
+        freins=frozenset(data.get("freins") or []),
+    )
+    error, set_error = ft.use_state("")
+    if row is None:
+        return screen(
+            "Contact",
+            [banner("Ce contact n'est pas sur ce téléphone.", error=True)],
+            bottom=field_nav("nav-today"),
+        )
+    back = f"/personne/{data['person_id']}" if data.get("person_id") else "/"
+
+    def toggle(v: str) -> None:
+        freins = form["freins"]
+        form.set("freins", freins - {v} if v in freins else freins | {v})
+
+    def save(_: ft.Event) -> None:
+        changes: dict[str, Any] = {
+            "channel": form["channel"] or None,
+            "need": form["need"].strip() or None,
+            "note": form["note"].strip() or None,
+            "freins": sorted(form["freins"]),
+        }
+        changes = {
+            k: v
+            for k, v in changes.items()
+            if v != data.get(k) and not (v is None and k not in data)
+        }
+        if not changes:
+            set_error("Rien n'a changé : modifiez le contact selon le commentaire.")
+            return
+        try:
+            state.fix_contact(contact_id, changes)
+        except (StoreError, FieldsError) as exc:
+            set_error(f"Non enregistré : {exc}")
+            return
+        ft.context.page.navigate(back)
+
+    person = state.person_name(data.get("person_id")) or "contact anonyme"
+    need, note = form["need"], form["note"]
+    body: list[ft.Control] = []
+    if data.get("review_state") == "to_fix":
+        body.append(
+            banner(
+                f"À corriger : {data.get('review_comment') or 'voir avec votre superviseur'}",
+                error=True,
+            )
+        )
+    body += [
+        ft.Text(person, size=17, weight=ft.FontWeight.BOLD),
+        section(
+            "Canal",
+            choice_chips(
+                Channel.choices(), form["channel"], form.setter("channel"), key_prefix="fix-channel"
+            ),
+        ),
+        text_field("Besoin exprimé", need, form.setter("need"), key="fix-need", max_length=280),
+        *warning_for(need, sensitivity_warning(need)),
+        text_field(
+            "Note", note, form.setter("note"), key="fix-note", multiline=True, max_length=500
+        ),
+        *warning_for(note, sensitivity_warning(note)),
+        section(
+            "Freins",
+            choice_chips(Frein.choices(), set(form["freins"]), toggle, key_prefix="fix-frein"),
+        ),
+        *([banner(error, error=True)] if error else []),
+        # Stacked: side by side, "Enregistrer la correction" wrapped and was clipped.
+        ft.Row([big_button("Enregistrer la correction", key="fix-save", on_click=save)]),
+        ft.Row(
+            [
+                big_button(
+                    "Annuler",
+                    key="fix-cancel",
+                    filled=False,
+                    on_click=lambda e: ft.context.page.navigate(back),
+                )
+            ]
+        ),
+    ]
+    return screen("Corriger le contact", body, bottom=field_nav("nav-today"))

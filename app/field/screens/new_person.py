@@ -1,0 +1,294 @@
+"""New person + identified contact, with "already met?" candidates before saving."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Collection
+from dataclasses import asdict, dataclass, field, fields, replace
+from typing import Any, cast
+
+import flet as ft
+
+from app.field.context import use_field
+from app.store import LocalRow
+from app.ui.form_state import use_form
+from app.ui.widgets import banner, big_button, choice_chips, screen, section, warning_for
+from domain.entities import FieldsError, person_display_name
+from domain.matching import MatchEvidence
+from domain.minimisation import sensitivity_warning
+from domain.vocabulary import Channel, Frein, Gender, TriState
+
+DRAFT_KEY = "new-person"
+
+
+@dataclass(frozen=True)
+class PersonForm:
+    first_name: str = ""
+    last_name: str = ""
+    age: str = ""
+    phone: str = ""
+    gender: str = ""
+    qpv: str = ""
+    ft_registration: str = ""
+    freins: frozenset[str] = field(default_factory=frozenset)
+    need: str = ""
+    notice: bool = False
+    channel: str = ""  # outside an action de terrain only (empty: pied d'immeuble)
+
+    def to_draft(self) -> dict[str, Any]:
+        return {**asdict(self), "freins": sorted(self.freins)}
+
+    @classmethod
+    def from_draft(cls, draft: dict[str, Any] | None) -> PersonForm:
+        """A form restored from its saved draft; unknown or odd values are dropped."""
+        if not draft:
+            return cls()
+        known = {f.name: type(getattr(cls(), f.name)) for f in fields(cls)}
+        values: dict[str, Any] = {}
+        for name, value in draft.items():
+            if name == "freins" and isinstance(value, list):
+                values[name] = frozenset(str(v) for v in value)
+            elif name in known and isinstance(value, known[name]):
+                values[name] = value
+        return cls(**values)
+
+    def validate(self) -> str | None:
+        if not self.first_name.strip():
+            return "Le prénom est obligatoire."
+        if self.age.strip() and (not self.age.strip().isdigit() or not 14 <= int(self.age) <= 100):
+            return "L'âge doit être un nombre entre 14 et 100."
+        return None
+
+    def qpv_code(self, event_qpv: str | None, known: Collection[str]) -> str | None:
+        """The person's QPV: the running action's, when they said they live in one."""
+        return event_qpv if self.qpv == TriState.YES.value and event_qpv in known else None
+
+    def person_values(self, qpv_code: str | None) -> dict[str, Any]:
+        values: dict[str, Any] = {
+            "first_name": self.first_name.strip(),
+            "info_notice_given": self.notice,
+        }
+        optional = {
+            "last_name": self.last_name.strip(),
+            "phone": self.phone.strip(),
+            "gender": self.gender,
+            "ft_registration": self.ft_registration,
+            "need": self.need.strip(),
+            # The answer as given ("no" counts in the indicators), and which QPV
+            # when it is known.
+            "qpv_resident": self.qpv,
+            "qpv_code": qpv_code,
+        }
+        values.update({k: v for k, v in optional.items() if v})
+        if self.notice:
+            values["info_notice_at"] = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+        if self.age.strip():
+            values["declared_age"] = int(self.age)
+        if self.freins:
+            values["freins"] = sorted(self.freins)
+        return values
+
+    def contact_values(self) -> dict[str, Any]:
+        values: dict[str, Any] = {"info_notice_given": self.notice}
+        if self.freins:
+            values["freins"] = sorted(self.freins)
+        if self.need.strip():
+            values["need"] = self.need.strip()
+        return values
+
+
+def _candidate_card(row: LocalRow, evidence: MatchEvidence, on_pick: Any) -> ft.Control:
+    data = row.data
+    age = f"{data['declared_age']} ans" if data.get("declared_age") else ""
+    name = person_display_name(data)
+    return ft.Container(
+        content=ft.Column(
+            [
+                ft.Text(f"{name} {age}".strip(), size=17, weight=ft.FontWeight.BOLD),
+                ft.Text("Indices : " + ", ".join(evidence.reasons), size=14),
+                ft.Row(
+                    [
+                        big_button(
+                            f"C'est {name}",
+                            key=f"candidate-{row.id}",
+                            on_click=on_pick,
+                            filled=False,
+                        )
+                    ]
+                ),
+            ],
+            spacing=4,
+        ),
+        bgcolor=ft.Colors.AMBER_50,
+        padding=12,
+        border_radius=10,
+    )
+
+
+@ft.component
+def NewPersonScreen() -> ft.Control:
+    state = use_field()
+    # What was typed before the app was closed comes back (DRAFT_KEY in the store's meta).
+    restored = ft.use_memo(lambda: PersonForm.from_draft(state.view.draft(DRAFT_KEY)), [])
+    # Handlers read through `fields`, never this render's values (see form_state).
+    fields = use_form(form=restored, matches=None)
+    form: PersonForm = fields["form"]
+    error, set_error = ft.use_state("")
+    # (row, evidence) pairs once checked; None until the mediator first submits
+    matches = cast(list[tuple[LocalRow, MatchEvidence]] | None, fields["matches"])
+    set_matches = fields.setter("matches")
+
+    def latest() -> PersonForm:
+        return cast(PersonForm, fields["form"])
+
+    def edit(**changes: Any) -> None:
+        # From the latest values, not this render's: keystrokes in two fields can
+        # arrive before the screen re-renders.
+        new = replace(latest(), **changes)
+        state.store.save_draft(DRAFT_KEY, new.to_draft())
+        fields.set("form", new)
+        set_matches(None)  # the candidates depend on what was typed
+
+    def text(label: str, attr: str, key: str, **extra: Any) -> ft.Control:
+        return ft.TextField(
+            label=label,
+            key=key,
+            value=getattr(form, attr),
+            text_size=17,
+            on_change=lambda e: edit(**{attr: e.control.value}),
+            **extra,
+        )
+
+    qpv_codes = [q.code for q in state.referentials.qpvs] if state.referentials else []
+    # The answer is always kept (`qpv_resident`); "yes" also records the current
+    # event's QPV as the person's when there is one (« Modifier la fiche » picks another).
+    event = state.current_event()
+    event_qpv = event.data.get("qpv_code") if event else None
+
+    def save(existing_id: str | None) -> None:
+        form = latest()
+        try:
+            state.save_person_with_contact(
+                form.person_values(form.qpv_code(event_qpv, qpv_codes)),
+                form.contact_values(),
+                existing_id,
+                channel=None if event else Channel(form.channel or Channel.FOOT_OF_BUILDING),
+            )
+        except (FieldsError, ValueError) as exc:
+            set_error(f"Non enregistré : {exc}")
+            return
+        state.store.clear_draft(DRAFT_KEY)
+        ft.context.page.navigate("/")
+
+    def cancel(_: ft.Event) -> None:
+        state.store.clear_draft(DRAFT_KEY)
+        ft.context.page.navigate("/")
+
+    def submit(_: ft.Event) -> None:
+        form = latest()
+        problem = form.validate()
+        if problem:
+            set_error(problem)
+            return
+        set_error("")
+        if fields["matches"] is None:
+            found = state.view.person_candidates(form.person_values(None))
+            if found:
+                set_matches(found)
+                return
+        save(None)
+
+    warning = sensitivity_warning(form.need)
+
+    def toggle_frein(value: str) -> None:
+        edit(freins=latest().freins ^ {value})
+
+    body: list[ft.Control] = [
+        text("Prénom *", "first_name", "p-first"),
+        text("Nom", "last_name", "p-last"),
+        text("Âge", "age", "p-age", keyboard_type=ft.KeyboardType.NUMBER, max_length=3),
+        text("Téléphone (facultatif)", "phone", "p-phone", keyboard_type=ft.KeyboardType.PHONE),
+        section(
+            "Genre",
+            choice_chips(
+                Gender.choices(),
+                form.gender,
+                lambda v: edit(gender="" if v == latest().gender else v),
+                key_prefix="p-gender",
+            ),
+        ),
+        section(
+            "Habite un QPV",
+            choice_chips(TriState.choices(), form.qpv, lambda v: edit(qpv=v), key_prefix="p-qpv"),
+        ),
+        section(
+            "Inscrit à France Travail",
+            choice_chips(
+                TriState.choices(),
+                form.ft_registration,
+                lambda v: edit(ft_registration=v),
+                key_prefix="p-ft",
+            ),
+        ),
+        section(
+            "Freins",
+            choice_chips(Frein.choices(), set(form.freins), toggle_frein, key_prefix="p-frein"),
+        ),
+        text("Besoin exprimé", "need", "p-need", multiline=True, max_length=280),
+        *warning_for(form.need, warning),
+        # During an action de terrain the contact is one of the action's; met
+        # otherwise, it may have been a call, an appointment, an escort.
+        *(
+            []
+            if event
+            else [
+                section(
+                    "Canal du contact",
+                    choice_chips(
+                        Channel.choices(),
+                        form.channel or Channel.FOOT_OF_BUILDING.value,
+                        lambda v: edit(channel=v),
+                        key_prefix="p-channel",
+                    ),
+                )
+            ]
+        ),
+        # A chip like the answers above (a bare checkbox is a 40 px target).
+        choice_chips(
+            [("given", "Notice d'information remise")],
+            "given" if form.notice else None,
+            lambda _: edit(notice=not latest().notice),
+            key_prefix="p-notice",
+        ),
+        *([banner(error, error=True)] if error else []),
+    ]
+    if matches:
+        body.append(section("Déjà rencontré ? Personnes proches sur ce téléphone :"))
+        body += [_candidate_card(row, ev, lambda e, rid=row.id: save(rid)) for row, ev in matches]
+        body.append(
+            ft.Row(
+                [
+                    big_button(
+                        "Non, c'est une nouvelle personne",
+                        key="p-save-new",
+                        on_click=lambda e: save(None),
+                    )
+                ]
+            )
+        )
+    else:
+        body.append(
+            ft.Row(
+                [
+                    big_button(
+                        "Annuler",
+                        key="p-cancel",
+                        filled=False,
+                        on_click=cancel,
+                    ),
+                    big_button("Enregistrer", key="p-submit", on_click=submit),
+                ],
+                spacing=12,
+            )
+        )
+    return screen("Nouvelle personne", body)

@@ -1,0 +1,238 @@
+"""A person's pathway: status, freins, referents, timeline, and the actions on it."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import flet as ft
+
+from app.field.context import use_field
+from app.field.screens.person_forms import ContactForm, ExitForm, FollowupForm, OrientationForm
+from app.field.state.person_record import person_facts
+from app.field.widgets.nav import field_nav
+from app.ui.widgets import PRIMARY, banner, big_button, screen, section, tappable
+from domain.entities import person_display_name
+from domain.pathway import TimelineEntry, referent_label
+from domain.vocabulary import ExitType, Frein, OrientationStatus
+
+NEXT_STATUSES = {
+    OrientationStatus.PROPOSED: (
+        OrientationStatus.ACCEPTED,
+        OrientationStatus.REFUSED,
+        OrientationStatus.NO_FOLLOW_UP,
+    ),
+    OrientationStatus.ACCEPTED: (
+        OrientationStatus.APPOINTMENT,
+        OrientationStatus.REFUSED,
+        OrientationStatus.NO_FOLLOW_UP,
+    ),
+    OrientationStatus.APPOINTMENT: (OrientationStatus.ATTENDED, OrientationStatus.NO_FOLLOW_UP),
+}
+ACTIONS = (
+    ("contact", "Ajouter un contact", ft.Icons.CHAT),
+    ("orientation", "Orienter", ft.Icons.ALT_ROUTE),
+    ("followup", "Prévoir une relance", ft.Icons.NOTIFICATIONS_ACTIVE),
+    ("exit", "Enregistrer une sortie", ft.Icons.LOGOUT),
+    ("edit", "Modifier la fiche", ft.Icons.EDIT),
+)
+
+
+def _date(iso: str | None) -> str:
+    if not iso:
+        return "—"
+    if len(iso) <= 10:
+        return f"{dt.date.fromisoformat(iso):%d/%m/%Y}"
+    return f"{dt.datetime.fromisoformat(iso).astimezone():%d/%m/%Y}"
+
+
+def _fact(label: str, value: str, key: str) -> ft.Control:
+    return ft.Row(
+        [
+            ft.Text(label, size=14, width=120, color=ft.Colors.GREY_800),
+            ft.Text(value, size=16, weight=ft.FontWeight.W_600, expand=True, key=key),
+        ],
+        vertical_alignment=ft.CrossAxisAlignment.START,
+    )
+
+
+@ft.component
+def PersonScreen() -> ft.Control:
+    state = use_field()
+    _ = state.revision  # re-read after every local write
+    person_id = ft.use_route_params().get("id", "")
+    panel, set_panel = ft.use_state("")
+    row = state.view.get("person", person_id)
+    pathway = state.pathway(person_id) if row else None
+    if row is None or pathway is None:
+        return screen(
+            "Personne",
+            [banner("Cette personne n'est pas (encore) sur ce téléphone.", error=True)],
+            bottom=field_nav("nav-persons"),
+        )
+    data = row.data
+    name = person_display_name(data)
+
+    def close() -> None:
+        set_panel("")
+
+    def open_action(kind: str) -> None:
+        if kind == "edit":
+            ft.context.page.navigate(f"/personne/{person_id}/modifier")
+        else:
+            set_panel(kind)
+
+    # Freins are identified contact after contact: the person's and every contact's.
+    freins = ", ".join(Frein(f).label for f in pathway.freins) or "aucun noté"
+    status = pathway.status.label
+    if data.get("exit_type"):
+        exit_type = ExitType(data["exit_type"])
+        status += f" · {exit_type.label}{' (positive)' if exit_type.positive else ''}"
+    referents = (
+        ", ".join(
+            referent_label(state.member_name(r.mediator_id), r.since, r.until)
+            for r in pathway.referent_periods
+        )
+        or "—"
+    )
+    qpvs = {q.code: q.name for q in state.referentials.qpvs} if state.referentials else {}
+    body: list[ft.Control] = []
+    if data.get("merged_into"):
+        body.append(
+            big_button(
+                "Fiche fusionnée : ouvrir la fiche principale",
+                key="open-survivor",
+                on_click=lambda e: ft.context.page.navigate(f"/personne/{data['merged_into']}"),
+            )
+        )
+    if state.notice:
+        body.append(banner(state.notice))
+    body.append(
+        ft.Column(
+            [
+                _fact("Statut", status, "pw-status"),
+                _fact("Freins", freins, "pw-freins"),
+                _fact("1er contact", _date(pathway.first_contact), "pw-first"),
+                _fact("Dernier contact", _date(pathway.last_contact), "pw-last"),
+                _fact("Référents", referents, "pw-referents"),
+                *[_fact(label, value, key) for label, value, key in person_facts(data, qpvs)],
+            ],
+            spacing=6,
+        )
+    )
+    for c in state.contacts_to_fix(person_id):
+        body.append(
+            tappable(
+                ft.Text(
+                    f"À corriger ({_date(c.data.get('occurred_at'))}) : "
+                    f"{c.data.get('review_comment') or 'voir le contact'}",
+                    size=15,
+                    color=ft.Colors.RED_900,
+                    weight=ft.FontWeight.BOLD,
+                ),
+                label=f"Corriger le contact du {_date(c.data.get('occurred_at'))}",
+                key=f"fix-{c.id}",
+                on_click=lambda e, cid=c.id: ft.context.page.navigate(f"/contact/{cid}"),
+            )
+        )
+    if pathway.open_followups:
+        body.append(
+            section(
+                "Relances à faire",
+                *[
+                    ft.Row(
+                        [
+                            ft.Text(
+                                f"{_date(f.when)} · {f.title}"
+                                + (f" ({f.detail})" if f.detail else ""),
+                                size=15,
+                                expand=True,
+                                color=ft.Colors.RED_900 if f.detail else None,
+                            ),
+                            ft.OutlinedButton(
+                                "Fait",
+                                key=f"done-{f.row_id}",
+                                height=48,
+                                on_click=lambda e, fid=f.row_id: state.mark_followup_done(fid),
+                            ),
+                        ]
+                    )
+                    for f in pathway.open_followups
+                ],
+            )
+        )
+    forms = {
+        "contact": ContactForm,
+        "orientation": OrientationForm,
+        "followup": FollowupForm,
+        "exit": ExitForm,
+    }
+    if panel in forms:
+        body.append(forms[panel](person_id, close))
+    else:
+        body.append(
+            ft.Column(
+                [
+                    ft.Row(
+                        [
+                            big_button(
+                                label,
+                                key=f"act-{kind}",
+                                icon=icon,
+                                filled=kind == "contact",
+                                on_click=lambda e, k=kind: open_action(k),
+                            )
+                        ]
+                    )
+                    for kind, label, icon in ACTIONS
+                    # A duplicate merged into another record is rectified there.
+                    if not (kind == "edit" and data.get("merged_into"))
+                ],
+                spacing=8,
+            )
+        )
+    body.append(
+        section(
+            f"Parcours ({pathway.contact_count} contact(s), "
+            f"{pathway.orientation_count} orientation(s))",
+            *[_entry(e) for e in pathway.timeline],
+        )
+    )
+    return screen(name, body, bottom=field_nav("nav-persons"))
+
+
+@ft.component
+def _entry(entry: TimelineEntry) -> ft.Control:
+    state = use_field()
+    lines: list[ft.Control] = [
+        ft.Text(f"{_date(entry.when)} · {entry.title}", size=15, weight=ft.FontWeight.BOLD),
+    ]
+    if entry.detail:
+        lines.append(ft.Text(entry.detail, size=14))
+    if entry.author_id:
+        lines.append(ft.Text(f"par {state.member_name(entry.author_id)}", size=13))
+    if entry.kind == "orientation":
+        row = state.view.get("orientation", entry.row_id)
+        current = OrientationStatus(row.data["status"]) if row else None
+        nexts = NEXT_STATUSES.get(current, ()) if current else ()
+        if nexts:
+            lines.append(
+                ft.Row(
+                    [
+                        ft.OutlinedButton(
+                            s.label,
+                            key=f"os-{entry.row_id}-{s.value}",
+                            height=48,
+                            on_click=lambda e, st=s: state.set_orientation_status(entry.row_id, st),
+                        )
+                        for s in nexts
+                    ],
+                    wrap=True,
+                    spacing=8,
+                    run_spacing=8,
+                )
+            )
+    return ft.Container(
+        content=ft.Column(lines, spacing=2),
+        padding=ft.Padding.only(left=10, top=6, bottom=6),
+        border=ft.Border.only(left=ft.BorderSide(4, PRIMARY)),
+    )

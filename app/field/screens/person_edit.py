@@ -1,0 +1,181 @@
+"""« Modifier la fiche »: rectify a person's record (DESIGN §4), prefilled with what
+the phone holds; the changed fields leave as one op at the next sync."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any, cast
+
+import flet as ft
+
+from app.field.context import use_field
+from app.field.state.person_record import PersonEdit
+from app.field.widgets.nav import field_nav
+from app.store import StoreError
+from app.ui.form_state import use_form
+from app.ui.widgets import banner, big_button, choice_chips, screen, section, text_field
+from domain.entities import FieldsError, person_display_name
+from domain.vocabulary import FamilySituation, Gender, TriState
+
+NOTICE = "notice"
+
+
+def draft_key(person_id: str) -> str:
+    return f"person-edit:{person_id}"
+
+
+@ft.component
+def PersonEditScreen() -> ft.Control:
+    state = use_field()
+    person_id = ft.use_route_params().get("id", "")
+    row = state.view.get("person", person_id)
+    back = f"/personne/{person_id}"
+
+    def opening() -> tuple[PersonEdit, PersonEdit]:
+        # (what the record held when the form opened, the form): restored from the
+        # draft if the app was closed or locked mid-form.
+        saved = state.view.draft(draft_key(person_id)) or {}
+        base = PersonEdit.from_draft(saved.get("base"))
+        form = PersonEdit.from_draft(saved.get("form"))
+        if base is not None and form is not None:
+            return base, form
+        fresh = PersonEdit.from_person(row.data if row else {})
+        return fresh, fresh
+
+    base, restored = ft.use_memo(opening, [])
+    # Handlers read through `fields`, never this render's values (see form_state).
+    fields = use_form(form=restored, error="")
+    form = cast(PersonEdit, fields["form"])
+    error = str(fields["error"])
+    if row is None or row.data.get("merged_into"):
+        return screen(
+            "Modifier la fiche",
+            [banner("Cette fiche n'est pas modifiable sur ce téléphone.", error=True)],
+            bottom=field_nav("nav-persons"),
+        )
+
+    def latest() -> PersonEdit:
+        return cast(PersonEdit, fields["form"])
+
+    def keep(new: PersonEdit) -> None:
+        state.store.save_draft(
+            draft_key(person_id), {"base": base.to_draft(), "form": new.to_draft()}
+        )
+        fields.set("form", new)
+
+    def edit(**changes: Any) -> None:
+        # From the latest values: two keystrokes can arrive before a re-render.
+        keep(replace(latest(), **changes))
+
+    def toggle(attr: str) -> Any:
+        # Tapping the chosen answer again clears it (a wrong answer can be removed).
+        return lambda v: edit(**{attr: "" if v == getattr(latest(), attr) else v})
+
+    def text(label: str, attr: str, key: str, **extra: Any) -> ft.Control:
+        return text_field(label, getattr(form, attr), lambda v: edit(**{attr: v}), key=key, **extra)
+
+    def leave() -> None:
+        state.store.clear_draft(draft_key(person_id))
+        ft.context.page.navigate(back)
+
+    def save(_: ft.Event) -> None:
+        now = latest()
+        problem = now.validate()
+        if problem:
+            fields.set("error", problem)
+            return
+        try:
+            state.update_person(person_id, now.changes(base))
+        except (StoreError, FieldsError) as exc:
+            fields.set("error", f"Non enregistré : {exc}")
+            return
+        leave()
+
+    qpvs = [(q.code, q.name) for q in state.referentials.qpvs] if state.referentials else []
+    body: list[ft.Control] = [
+        # Whose record, as the pathway names it (the form below may be changing it).
+        ft.Text(person_display_name(row.data), size=17, weight=ft.FontWeight.BOLD),
+        text("Prénom *", "first_name", "pe-first"),
+        text("Nom d'usage", "last_name", "pe-last"),
+        text("Nom de naissance", "birth_name", "pe-birth-name"),
+        text(
+            "Date de naissance (JJ/MM/AAAA)",
+            "birth_date",
+            "pe-birth-date",
+            keyboard_type=ft.KeyboardType.DATETIME,
+        ),
+        text(
+            "Âge déclaré (si la date n'est pas connue)",
+            "age",
+            "pe-age",
+            keyboard_type=ft.KeyboardType.NUMBER,
+        ),
+        text("Téléphone", "phone", "pe-phone", keyboard_type=ft.KeyboardType.PHONE),
+        text("E-mail", "email", "pe-email", keyboard_type=ft.KeyboardType.EMAIL),
+        text("Commune", "commune", "pe-commune"),
+        section(
+            "Habite un QPV",
+            choice_chips(
+                TriState.choices(),
+                form.qpv,
+                lambda v: keep(latest().with_qpv("" if v == latest().qpv else v)),
+                key_prefix="pe-qpv",
+            ),
+        ),
+    ]
+    if form.qpv == TriState.YES.value and qpvs:
+        body.append(
+            section(
+                "Quel QPV ?",
+                choice_chips(qpvs, form.qpv_code, toggle("qpv_code"), key_prefix="pe-qpv-code"),
+            )
+        )
+    body += [
+        section(
+            "Genre",
+            choice_chips(Gender.choices(), form.gender, toggle("gender"), key_prefix="pe-gender"),
+        ),
+        section(
+            "Inscrit à France Travail",
+            choice_chips(
+                TriState.choices(),
+                form.ft_registration,
+                toggle("ft_registration"),
+                key_prefix="pe-ft",
+            ),
+        ),
+        section(
+            "Suivi par la Mission Locale",
+            choice_chips(
+                TriState.choices(),
+                form.mission_locale,
+                toggle("mission_locale"),
+                key_prefix="pe-ml",
+            ),
+        ),
+        section(
+            "Situation familiale",
+            choice_chips(
+                FamilySituation.choices(),
+                form.family_situation,
+                toggle("family_situation"),
+                key_prefix="pe-family",
+            ),
+        ),
+        # A chip like the answers above (a bare checkbox is a 40 px target).
+        choice_chips(
+            [(NOTICE, "Notice d'information remise")],
+            NOTICE if form.notice else None,
+            lambda _: edit(notice=not latest().notice),
+            key_prefix="pe-notice",
+        ),
+        *([banner(error, error=True)] if error else []),
+        ft.Row(
+            [
+                big_button("Annuler", key="pe-cancel", filled=False, on_click=lambda e: leave()),
+                big_button("Enregistrer", key="pe-save", on_click=save),
+            ],
+            spacing=12,
+        ),
+    ]
+    return screen("Modifier la fiche", body, bottom=field_nav("nav-persons"))

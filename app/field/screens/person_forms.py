@@ -1,0 +1,268 @@
+"""The pathway's action forms: contact, orientation, relance, sortie.
+
+Each form shows inline under the pathway; `on_close` hides it. Free text shows the
+minimisation warning as it is typed; the contact form keeps a draft in the store.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from typing import Any
+
+import flet as ft
+
+from app.field.context import use_field
+from app.field.state.person_record import parse_day
+from app.store import StoreError
+from app.ui.form_state import use_form
+from app.ui.widgets import banner, big_button, choice_chips, section, text_field, warning_for
+from domain.entities import FieldsError
+from domain.minimisation import sensitivity_warning
+from domain.vocabulary import Channel, ExitType, Frein
+
+DUE_CHOICES = (("1", "Demain"), ("7", "Dans 1 semaine"), ("30", "Dans 1 mois"))
+
+
+def _buttons(on_close: Callable[[], None], submit: Callable[..., Any], prefix: str) -> ft.Control:
+    return ft.Row(
+        [
+            big_button(
+                "Annuler", key=f"{prefix}-cancel", filled=False, on_click=lambda e: on_close()
+            ),
+            big_button("Enregistrer", key=f"{prefix}-save", on_click=submit),
+        ],
+        spacing=12,
+    )
+
+
+def _frame(title: str, controls: list[ft.Control]) -> ft.Control:
+    return ft.Container(
+        content=section(title, *controls),
+        bgcolor=ft.Colors.INDIGO_50,
+        border=ft.Border.all(2, ft.Colors.INDIGO_900),
+        border_radius=10,
+        padding=12,
+    )
+
+
+@ft.component
+def ContactForm(person_id: str, on_close: Callable[[], None]) -> ft.Control:
+    state = use_field()
+    draft_key = f"contact:{person_id}"
+    saved = state.view.draft(draft_key) or {}
+    channels = {c.value for c in Channel}
+    form = use_form(
+        channel=saved["channel"]
+        if saved.get("channel") in channels
+        else state.default_contact_channel().value,
+        need=str(saved.get("need", "")),
+        note=str(saved.get("note", "")),
+        freins=frozenset(saved.get("freins", [])),
+    )
+    error, set_error = ft.use_state("")
+
+    def keep(name: str, value: Any) -> None:
+        form.set(name, value)
+        draft = form.values()
+        state.store.save_draft(draft_key, {**draft, "freins": sorted(draft["freins"])})
+
+    def toggle(v: str) -> None:
+        freins = form["freins"]
+        keep("freins", freins - {v} if v in freins else freins | {v})
+
+    def cancel() -> None:
+        state.store.clear_draft(draft_key)
+        on_close()
+
+    def save(_: ft.Event) -> None:
+        values: dict[str, Any] = {"freins": sorted(form["freins"])} if form["freins"] else {}
+        values.update({k: form[k].strip() for k in ("need", "note") if form[k].strip()})
+        if not values:
+            set_error("Indiquez au moins un besoin, une note ou un frein.")
+            return
+        try:
+            state.add_contact(person_id, values, Channel(form["channel"]))
+        except (StoreError, FieldsError) as exc:
+            set_error(f"Non enregistré : {exc}")
+            return
+        state.store.clear_draft(draft_key)
+        on_close()
+
+    need, note = form["need"], form["note"]
+    return _frame(
+        "Nouveau contact",
+        [
+            ft.Text("Canal", size=15, weight=ft.FontWeight.BOLD),
+            # One answer, always set: tapping the chosen chip again keeps it.
+            choice_chips(
+                Channel.choices(),
+                form["channel"],
+                lambda v: keep("channel", v),
+                key_prefix="c-channel",
+            ),
+            text_field(
+                "Besoin exprimé", need, lambda v: keep("need", v), key="c-need", max_length=280
+            ),
+            *warning_for(need, sensitivity_warning(need)),
+            text_field(
+                "Note",
+                note,
+                lambda v: keep("note", v),
+                key="c-note",
+                multiline=True,
+                max_length=500,
+            ),
+            *warning_for(note, sensitivity_warning(note)),
+            ft.Text("Freins", size=15, weight=ft.FontWeight.BOLD),
+            choice_chips(Frein.choices(), set(form["freins"]), toggle, key_prefix="c-frein"),
+            *([banner(error, error=True)] if error else []),
+            _buttons(cancel, save, "c"),
+        ],
+    )
+
+
+@ft.component
+def OrientationForm(person_id: str, on_close: Callable[[], None]) -> ft.Control:
+    state = use_field()
+    form = use_form(partner="", theme="", reason="")
+    error, set_error = ft.use_state("")
+
+    def save(_: ft.Event) -> None:
+        if not form["partner"]:
+            set_error("Choisissez la structure partenaire.")
+            return
+        try:
+            state.add_orientation(person_id, form["partner"], form["theme"], form["reason"])
+        except (StoreError, FieldsError) as exc:
+            set_error(f"Non enregistrée : {exc}")
+            return
+        on_close()
+
+    theme, reason = form["theme"], form["reason"]
+    return _frame(
+        "Nouvelle orientation",
+        [
+            ft.Text("Vers quelle structure ?", size=15),
+            choice_chips(
+                state.partner_choices(),
+                form["partner"],
+                form.setter("partner"),
+                key_prefix="o-partner",
+            ),
+            text_field(
+                "Thématique (ex. : emploi, formation)",
+                theme,
+                form.setter("theme"),
+                key="o-theme",
+                max_length=280,
+            ),
+            text_field("Motif", reason, form.setter("reason"), key="o-reason", max_length=280),
+            *warning_for(reason, sensitivity_warning(reason)),
+            *warning_for(theme, sensitivity_warning(theme)),
+            *([banner(error, error=True)] if error else []),
+            _buttons(on_close, save, "o"),
+        ],
+    )
+
+
+@ft.component
+def FollowupForm(person_id: str, on_close: Callable[[], None]) -> ft.Control:
+    state = use_field()
+    form = use_form(day="", what="")
+    error, set_error = ft.use_state("")
+
+    def pick(days: str) -> None:
+        form.set("day", f"{dt.date.today() + dt.timedelta(days=int(days)):%d/%m/%Y}")
+
+    def save(_: ft.Event) -> None:
+        due = parse_day(form["day"])
+        if due is None:
+            set_error("Date invalide : choisissez une échéance ou tapez JJ/MM/AAAA.")
+            return
+        if due < dt.date.today():
+            set_error("L'échéance ne peut pas être dans le passé.")
+            return
+        if not form["what"].strip():
+            set_error("Indiquez l'objet de la relance.")
+            return
+        try:
+            state.add_followup(person_id, due, form["what"])
+        except (StoreError, FieldsError) as exc:
+            set_error(f"Non enregistrée : {exc}")
+            return
+        on_close()
+
+    day, what = form["day"], form["what"]
+    chosen = next(
+        (
+            v
+            for v, _ in DUE_CHOICES
+            if day == f"{dt.date.today() + dt.timedelta(days=int(v)):%d/%m/%Y}"
+        ),
+        "",
+    )
+    return _frame(
+        "Nouvelle relance",
+        [
+            choice_chips(DUE_CHOICES, chosen, pick, key_prefix="f-due"),
+            text_field(
+                "Échéance (JJ/MM/AAAA)",
+                day,
+                form.setter("day"),
+                key="f-date",
+                keyboard_type=ft.KeyboardType.DATETIME,
+            ),
+            text_field(
+                "Objet de la relance", what, form.setter("what"), key="f-what", max_length=280
+            ),
+            *warning_for(what, sensitivity_warning(what)),
+            *([banner(error, error=True)] if error else []),
+            _buttons(on_close, save, "f"),
+        ],
+    )
+
+
+@ft.component
+def ExitForm(person_id: str, on_close: Callable[[], None]) -> ft.Control:
+    state = use_field()
+    form = use_form(kind="", day=f"{dt.date.today():%d/%m/%Y}")
+    error, set_error = ft.use_state("")
+    positive = [(e.value, e.label) for e in ExitType if e.positive]
+    others = [(e.value, e.label) for e in ExitType if not e.positive]
+
+    def save(_: ft.Event) -> None:
+        when = parse_day(form["day"])
+        if not form["kind"]:
+            set_error("Choisissez le type de sortie.")
+            return
+        if when is None:
+            set_error("Date invalide : tapez JJ/MM/AAAA.")
+            return
+        try:
+            state.record_exit(person_id, form["kind"], when)
+        except (StoreError, FieldsError) as exc:
+            set_error(f"Non enregistrée : {exc}")
+            return
+        on_close()
+
+    kind = form["kind"]
+    return _frame(
+        "Sortie du parcours",
+        [
+            ft.Text(
+                "Sorties positives (au sens du PLIE)",
+                size=15,
+                weight=ft.FontWeight.BOLD,
+                color=ft.Colors.GREEN_900,
+            ),
+            choice_chips(positive, kind, form.setter("kind"), key_prefix="x-type"),
+            ft.Text("Autres sorties", size=15, weight=ft.FontWeight.BOLD),
+            choice_chips(others, kind, form.setter("kind"), key_prefix="x-type"),
+            text_field(
+                "Date de sortie (JJ/MM/AAAA)", form["day"], form.setter("day"), key="x-date"
+            ),
+            *([banner(error, error=True)] if error else []),
+            _buttons(on_close, save, "x"),
+        ],
+    )

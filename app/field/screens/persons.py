@@ -1,0 +1,113 @@
+"""Personnes: find anyone met before by any part of a name or a phone number."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import flet as ft
+
+from app.field.context import use_field
+from app.field.state.person_search import PersonSearch
+from app.field.widgets.nav import field_nav
+from app.store import LocalRow
+from app.ui.widgets import big_button, screen, tappable
+from domain.entities import person_display_name
+
+SEARCH_LABEL = "Rechercher (nom, prénom ou téléphone)"
+
+
+def _age(data: dict[str, object]) -> str:
+    if data.get("declared_age"):
+        return f"{data['declared_age']} ans"
+    birth = data.get("birth_date")
+    if isinstance(birth, str) and len(birth) >= 10:
+        born = dt.date.fromisoformat(birth[:10])
+        today = dt.date.today()
+        years = today.year - born.year - ((today.month, today.day) < (born.month, born.day))
+        return f"{years} ans"
+    return "âge inconnu"
+
+
+def _day(iso: str | None) -> str:
+    if not iso:
+        return "jamais rencontré·e"
+    return f"vu·e le {dt.datetime.fromisoformat(iso).astimezone():%d/%m/%Y}"
+
+
+def _result(row: LocalRow, last_contact: str | None, qpv_names: dict[str, str]) -> ft.Control:
+    data = row.data
+    name = person_display_name(data)
+    qpv = qpv_names.get(
+        str(data.get("qpv_code")), "hors QPV" if data.get("qpv_code") is None else ""
+    )
+    details = " · ".join(p for p in (_age(data), qpv, _day(last_contact)) if p)
+    return tappable(
+        ft.Column(
+            [
+                ft.Text(name, size=17, weight=ft.FontWeight.BOLD),
+                ft.Text(details, size=14),
+            ],
+            spacing=2,
+        ),
+        label=f"{name}, {details}",
+        key=f"person-{row.id}",
+        on_click=lambda e: ft.context.page.navigate(f"/personne/{row.id}"),
+    )
+
+
+@ft.component
+def PersonsScreen() -> ft.Control:
+    return PersonsView(use_field().search)
+
+
+@ft.component
+def PersonsView(search: PersonSearch) -> ft.Control:
+    # The search is an observable of its own, given as a prop so that typing
+    # re-renders this screen (see app/field/state/person_search.py for why it is not use_state).
+    state = use_field()
+    query = search.query
+    revision = state.revision
+
+    # One indexed query per local write, not per keystroke.
+    last = ft.use_memo(state.view.latest_contact_dates, [revision])
+    found = state.view.search_persons(query, limit=40) if query.strip() else []
+    refs = state.referentials
+    qpv_names = {q.code: f"QPV {q.name}" for q in refs.qpvs} if refs else {}
+
+    if not query.strip():
+        results: list[ft.Control] = [
+            ft.Text("Tapez quelques lettres du nom ou des chiffres du téléphone.", size=15)
+        ]
+    elif not found:
+        results = [ft.Text("Personne ne correspond sur ce téléphone.", size=15, key="no-result")]
+    else:
+        results = [
+            ft.Text(f"{len(found)} personne(s)", size=14, key="result-count"),
+            *[_result(r, last.get(r.id), qpv_names) for r in found],
+        ]
+    return screen(
+        "Personnes",
+        [
+            ft.TextField(
+                label=SEARCH_LABEL,
+                key="person-search",
+                value=query,
+                text_size=17,
+                prefix_icon=ft.Icons.SEARCH,
+                on_change=lambda e: search.set(e.control.value or ""),
+            ),
+            *results,
+            ft.Row(
+                [
+                    big_button(
+                        "Nouvelle personne",
+                        key="persons-new",
+                        icon=ft.Icons.PERSON_ADD,
+                        filled=False,
+                        on_click=lambda e: ft.context.page.navigate("/personne/nouvelle"),
+                    )
+                ]
+            ),
+        ],
+        bottom=field_nav("nav-persons"),
+    )

@@ -1,0 +1,230 @@
+"""The Synchronisation screen: what waits, when it last worked, what the server refused."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+
+import flet as ft
+
+from app.field.context import use_field
+from app.field.widgets.nav import field_nav
+from app.field.widgets.sync_bar import NETWORK, SyncHeadline, SyncProgressBar, headline_text
+from app.ui.widgets import PRIMARY, banner, big_button, screen, section
+from domain.field_labels import FIELD_LABELS
+
+AUTO_HINT = (
+    "La synchronisation se fait toute seule dès que le serveur répond. "
+    "Vos saisies restent sur le téléphone tant qu'il ne les a pas reçues."
+)
+REJECTED_HINT = (
+    "Ces saisies restent sur le téléphone mais le serveur les a refusées : "
+    "corrigez la fiche puis renvoyez la saisie, montrez ce message à votre superviseur, "
+    "ou retirez la saisie."
+)
+
+
+def readable_reason(reason: str) -> str:
+    """The server names the field first ("person_id : référence inconnue…"): in French."""
+    head, sep, rest = reason.partition(" : ")
+    if not sep:
+        return reason
+    if head in FIELD_LABELS:
+        return f"{FIELD_LABELS[head]} : {rest}"
+    names = [n.strip() for n in rest.split(",")]
+    if all(n in FIELD_LABELS for n in names):  # "champs obligatoires manquants : a, b"
+        return f"{head} : {', '.join(FIELD_LABELS[n] for n in names)}"
+    return reason
+
+
+def _when(at: dt.datetime | None) -> str:
+    if at is None:
+        return "jamais"
+    return f"le {at.astimezone():%d/%m/%Y à %H:%M}"
+
+
+def _line(label: str, value: str, *, key: str, alert: bool = False) -> ft.Control:
+    return ft.Column(
+        [
+            ft.Text(label, size=13, color=ft.Colors.GREY_900),
+            ft.Text(
+                value,
+                size=16,
+                weight=ft.FontWeight.W_600,
+                color=ft.Colors.RED_900 if alert else ft.Colors.BLACK,
+                key=key,
+            ),
+        ],
+        spacing=0,
+    )
+
+
+DROP_HINT = (
+    "Retirer cette saisie ? Elle ne sera jamais envoyée. Une fiche créée sur ce téléphone "
+    "et refusée disparaît ; une fiche connue du serveur reprend ses valeurs à la "
+    "prochaine synchronisation."
+)
+
+
+def _rejected_item(
+    summary: str,
+    reason: str,
+    index: int,
+    *,
+    confirming: bool,
+    ask: Callable[[], None],
+    cancel: Callable[[], None],
+    drop: Callable[[], None],
+    retry: Callable[[], None],
+) -> ft.Control:
+    actions: list[ft.Control] = (
+        [
+            ft.Text(DROP_HINT, size=14, color=ft.Colors.RED_900),
+            ft.Row(
+                [
+                    big_button(
+                        "Garder",
+                        key=f"rejected-keep-{index}",
+                        filled=False,
+                        on_click=lambda e: cancel(),
+                    ),
+                    big_button(
+                        "Oui, retirer",
+                        key=f"rejected-drop-{index}",
+                        on_click=lambda e: drop(),
+                    ),
+                ]
+            ),
+        ]
+        if confirming
+        else [
+            ft.Row(
+                [
+                    big_button(
+                        "Renvoyer",
+                        key=f"rejected-retry-{index}",
+                        icon=ft.Icons.REFRESH,
+                        filled=False,
+                        on_click=lambda e: retry(),
+                    ),
+                    big_button(
+                        "Retirer",
+                        key=f"rejected-ask-{index}",
+                        icon=ft.Icons.DELETE_OUTLINE,
+                        filled=False,
+                        on_click=lambda e: ask(),
+                    ),
+                ]
+            )
+        ]
+    )
+    return ft.Container(
+        content=ft.Column(
+            [
+                ft.Text(summary, size=15, weight=ft.FontWeight.BOLD),
+                ft.Text(f"Motif : {readable_reason(reason)}", size=15, color=ft.Colors.RED_900),
+                *actions,
+            ],
+            spacing=6,
+        ),
+        key=f"rejected-{index}",
+        padding=ft.Padding.symmetric(horizontal=8, vertical=10),
+        border=ft.Border.only(bottom=ft.BorderSide(1, ft.Colors.GREY_400)),
+    )
+
+
+@ft.component
+def SyncDetailsScreen() -> ft.Control:
+    state = use_field()
+    status = state.status
+    pending = status.pending if status else 0
+    rejected = status.rejected if status else []
+    op_ids = status.rejected_op_ids if status else []
+    confirming, set_confirming = ft.use_state("")  # the op whose « Retirer » was tapped
+
+    def drop(op_id: str) -> None:
+        set_confirming("")
+        state.drop_rejected(op_id)
+
+    async def sync(_: ft.Event) -> None:
+        await state.sync()
+
+    card: list[ft.Control] = [
+        SyncHeadline(
+            state.sync_progress,
+            headline_text(status),
+            size=18,
+            text_key="sync-details-headline",
+            color=PRIMARY,
+        )
+    ]
+    card.append(SyncProgressBar(state.sync_progress))
+    card += [
+        _line("Réseau", NETWORK[state.online], key="sync-network"),
+        _line("En attente d'envoi", f"{pending} saisie(s)", key="sync-pending"),
+        _line(
+            "Dernière synchronisation réussie",
+            _when(status.last_sync_at if status else None),
+            key="sync-last",
+        ),
+    ]
+    if status and status.last_error:
+        card.append(_line("Dernier essai", status.last_error, key="sync-error", alert=True))
+
+    # Only what this screen did: the last error is in the card, older notices go.
+    ft.on_mounted(state.dismiss_notice)
+    messages: list[ft.Control] = []
+    if state.error and state.error != (status.last_error if status else None):
+        messages.append(banner(state.error, error=True))
+    elif state.notice:
+        messages.append(banner(state.notice))
+
+    def item(index: int, summary: str, reason: str, op_id: str) -> ft.Control:
+        return _rejected_item(
+            summary,
+            reason,
+            index,
+            confirming=confirming == op_id,
+            ask=lambda: set_confirming(op_id),
+            cancel=lambda: set_confirming(""),
+            drop=lambda: drop(op_id),
+            retry=lambda: state.retry_rejected(op_id),
+        )
+
+    refused: list[ft.Control] = [ft.Text("Aucune saisie refusée.", size=15)]
+    if rejected:
+        refused = [ft.Text(REJECTED_HINT, size=14)]
+        for i, ((summary, reason), op_id) in enumerate(zip(rejected, op_ids, strict=True)):
+            refused.append(item(i, summary, reason, op_id))
+    body: list[ft.Control] = [
+        ft.Container(
+            content=ft.Column(card, spacing=10),
+            bgcolor=ft.Colors.AMBER_100
+            if pending
+            else ft.Colors.RED_50
+            if rejected or (status and status.last_error)
+            else ft.Colors.GREEN_50,
+            padding=ft.Padding.symmetric(horizontal=14, vertical=12),
+            border_radius=10,
+        ),
+        *messages,
+        ft.Row(
+            [
+                big_button(
+                    "Retour",
+                    key="sync-details-back",
+                    filled=False,
+                    on_click=lambda e: ft.context.page.navigate("/"),
+                ),
+                big_button(
+                    "Synchroniser",
+                    key="sync-details-now",
+                    icon=ft.Icons.SYNC,
+                    on_click=sync,
+                ),
+            ]
+        ),
+        ft.Text(AUTO_HINT, size=14),
+        section(f"Refusées par le serveur ({len(rejected)})", *refused),
+    ]
+    return screen("Synchronisation", body, bottom=field_nav("nav-today"))

@@ -1,0 +1,172 @@
+"""FieldState's pathway actions: contacts, orientations, relances, sorties, corrections.
+
+A mixin so that `app/field/state/field_state.py` stays small; every method writes through the local
+store (row + outbox op in one transaction) and then bumps `revision`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from domain.pathway import Pathway
+from domain.vocabulary import Channel, OrientationStatus, ReviewState
+
+if TYPE_CHECKING:
+    from app.field.state.store_view import LockedView
+    from app.store import LocalRow, LocalStore
+    from domain.sync import ReferentialsOut
+
+FIXED_REVIEWS = "fixed_reviews"
+"""Draft key of {contact id: review comment answered}: corrections not yet re-reviewed."""
+
+
+@dataclass(frozen=True)
+class DueFollowup:
+    row: LocalRow
+    person_name: str
+    overdue: bool
+
+
+class PathwayActions:
+    if TYPE_CHECKING:
+        store: LocalStore
+        referentials: ReferentialsOut | None
+        notice: str | None
+
+        @property
+        def user(self) -> dict[str, Any]: ...
+
+        @property
+        def view(self) -> LocalStore | LockedView: ...
+
+        def _changed(self) -> None: ...
+
+        def _contact_base(self, channel: Channel | None = None) -> dict[str, Any]: ...
+
+        def person_name(self, person_id: str | None) -> str | None: ...
+
+    # --- reads -------------------------------------------------------------------------
+    def pathway(self, person_id: str) -> Pathway | None:
+        return self.view.pathway(person_id)
+
+    def member_name(self, user_id: str | None) -> str:
+        if user_id and user_id == self.user.get("id"):
+            return str(self.user.get("display_name") or "moi")
+        refs = self.referentials
+        for m in refs.members if refs else []:
+            if m.id == user_id:
+                return m.display_name
+        return "médiateur inconnu"
+
+    def partner_choices(self) -> list[tuple[str, str]]:
+        refs = self.referentials
+        return [(p.id, p.name) for p in refs.partners] if refs else []
+
+    def due_followups(self, today: dt.date | None = None) -> list[DueFollowup]:
+        """Open relances due today or earlier, oldest first."""
+        day = (today or dt.date.today()).isoformat()
+        due = [
+            r
+            for r in self.view.rows("followup", order_by="due_date")
+            if not r.data.get("done") and str(r.data.get("due_date", "")) <= day
+        ]
+        return [
+            DueFollowup(
+                r,
+                self.person_name(r.data.get("person_id")) or "(personne inconnue)",
+                str(r.data["due_date"]) < day,
+            )
+            for r in due
+        ]
+
+    def contacts_to_fix(self, person_id: str | None = None) -> list[LocalRow]:
+        """This mediator's contacts a supervisor sent back and not corrected yet."""
+        answered = self.view.draft(FIXED_REVIEWS) or {}
+        me = self.user.get("id")
+        found = [
+            r
+            for r in self.view.rows(
+                "contact",
+                equals={"review_state": ReviewState.TO_FIX.value},
+                order_by="occurred_at",
+                descending=True,
+            )
+            if r.data.get("mediator_id") == me
+            and answered.get(r.id) != r.data.get("review_comment")
+            and (person_id is None or r.data.get("person_id") == person_id)
+        ]
+        return found
+
+    # --- writes ------------------------------------------------------------------------
+    def add_contact(
+        self, person_id: str, values: dict[str, Any], channel: Channel | None = None
+    ) -> str:
+        """Log a contact with a person; `channel` as the mediator chose it (default:
+        the running action's)."""
+        contact_id = self.store.create(
+            "contact", {**self._contact_base(channel), **values, "person_id": person_id}
+        )
+        self._done("Contact enregistré.")
+        return contact_id
+
+    def add_orientation(self, person_id: str, partner_id: str, theme: str, reason: str) -> str:
+        values: dict[str, Any] = {
+            "person_id": person_id,
+            "partner_id": partner_id,
+            "date": dt.date.today().isoformat(),
+            "status": OrientationStatus.PROPOSED.value,
+        }
+        values.update({k: v.strip() for k, v in {"theme": theme, "reason": reason}.items() if v})
+        orientation_id = self.store.create("orientation", values)
+        self._done("Orientation enregistrée.")
+        return orientation_id
+
+    def set_orientation_status(self, orientation_id: str, status: OrientationStatus) -> None:
+        changes: dict[str, Any] = {"status": status.value}
+        if status in (OrientationStatus.ATTENDED, OrientationStatus.REFUSED):
+            changes["feedback_date"] = dt.date.today().isoformat()
+        self.store.update("orientation", orientation_id, changes)
+        self._done(f"Orientation : {status.label}.")
+
+    def add_followup(self, person_id: str, due_date: dt.date, what: str) -> str:
+        followup_id = self.store.create(
+            "followup",
+            {"person_id": person_id, "due_date": due_date.isoformat(), "what": what.strip()},
+        )
+        self._done(f"Relance prévue le {due_date:%d/%m/%Y}.")
+        return followup_id
+
+    def mark_followup_done(self, followup_id: str) -> None:
+        self.store.update("followup", followup_id, {"done": True})
+        self._done("Relance faite.")
+
+    def record_exit(self, person_id: str, exit_type: str, exit_date: dt.date) -> None:
+        self.store.update(
+            "person", person_id, {"exit_type": exit_type, "exit_date": exit_date.isoformat()}
+        )
+        self._done("Sortie enregistrée.")
+
+    def update_person(self, person_id: str, changes: dict[str, Any]) -> bool:
+        """Rectify a person's record (DESIGN §4): the changed fields only, one op that
+        syncs like any edit. False when nothing differs from what the phone holds."""
+        if not self.store.update("person", person_id, changes):
+            self._done("Aucune modification : la fiche est inchangée.")
+            return False
+        self._done("Fiche mise à jour.")
+        return True
+
+    def fix_contact(self, contact_id: str, changes: dict[str, Any]) -> None:
+        """Save a correction (a normal update) and remember which comment it answers."""
+        row = self.view.get("contact", contact_id)
+        self.store.update("contact", contact_id, changes)
+        if row is not None:
+            answered = dict(self.view.draft(FIXED_REVIEWS) or {})
+            answered[contact_id] = row.data.get("review_comment")
+            self.store.save_draft(FIXED_REVIEWS, answered)
+        self._done("Correction enregistrée : elle partira à la prochaine synchronisation.")
+
+    def _done(self, message: str) -> None:
+        self.notice = message
+        self._changed()
