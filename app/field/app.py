@@ -84,7 +84,7 @@ def SyncDetailsRoute() -> ft.Control:
 @ft.component
 def FieldApp(state: FieldState) -> ft.Control:
     def start_watch() -> None:
-        ft.context.page.on_keyboard_event = lambda e: state.touch()
+        ft.context.page.on_keyboard_event = lambda _: state.touch()
         ft.context.page.run_task(state.watch_inactivity)
         ft.context.page.run_task(state.run_auto_sync)
 

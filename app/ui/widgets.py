@@ -94,51 +94,6 @@ def banner(text: str, *, error: bool = False, actions: Sequence[ft.Control] = ()
     )
 
 
-def screen(
-    title: str,
-    body: Sequence[ft.Control],
-    *,
-    top: Sequence[ft.Control] = (),
-    bottom: ft.Control | None = None,
-) -> ft.Control:
-    """A scrolling phone screen with a title bar and, optionally, a bottom bar."""
-    return ft.Column(
-        [
-            ft.Container(
-                content=ft.Row(
-                    [
-                        ft.Text(title, size=22, weight=ft.FontWeight.BOLD, color=ft.Colors.WHITE),
-                        ft.Row([*top, _lock_action()], spacing=4, tight=True),
-                    ],
-                    alignment=ft.MainAxisAlignment.SPACE_BETWEEN,
-                ),
-                bgcolor=PRIMARY,
-                padding=ft.Padding.symmetric(horizontal=16, vertical=12),
-            ),
-            ft.Container(
-                content=ft.Column(
-                    list(body),
-                    spacing=16,
-                    scroll=ft.ScrollMode.AUTO,
-                    horizontal_alignment=ft.CrossAxisAlignment.STRETCH,
-                ),
-                padding=ft.Padding.symmetric(horizontal=16, vertical=8),
-                expand=True,
-            ),
-            *([bottom] if bottom is not None else []),
-        ],
-        expand=True,
-        spacing=0,
-    )
-
-
-def _lock_action() -> ft.Control:
-    # Imported here: the lock action reads the field context, widgets stay context-free.
-    from app.field.widgets.lock_action import LockAction
-
-    return LockAction()
-
-
 def tappable(
     content: ft.Control, *, label: str, key: str, on_click: Callable[..., Any]
 ) -> ft.Control:

@@ -161,7 +161,7 @@ def _panel(queue: ReviewQueue, comment: str, set_comment: Any) -> ft.Control:
         ft.Row(
             [
                 ft.Text(_person(item), size=18, weight=ft.FontWeight.BOLD, expand=True),
-                ft.TextButton("Fermer", key="review-close", on_click=lambda e: queue.close()),
+                ft.TextButton("Fermer", key="review-close", on_click=lambda _: queue.close()),
             ]
         ),
         label_value("Date", when(item.get("occurred_at"))),

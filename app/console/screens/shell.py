@@ -66,7 +66,7 @@ def ConsoleShell() -> ft.Control:
                         ft.TextButton(
                             "Se déconnecter",
                             key="console-logout",
-                            on_click=lambda e: state.sign_out(),
+                            on_click=lambda _: state.sign_out(),
                             style=ft.ButtonStyle(color=ft.Colors.WHITE),
                         ),
                     ]

@@ -7,18 +7,11 @@ from typing import Any
 import flet as ft
 
 from app.field.context import use_field
+from app.field.widgets.frame import screen
 from app.field.widgets.nav import field_nav
 from app.store import StoreError
 from app.ui.form_state import use_form
-from app.ui.widgets import (
-    banner,
-    big_button,
-    choice_chips,
-    screen,
-    section,
-    text_field,
-    warning_for,
-)
+from app.ui.widgets import banner, big_button, choice_chips, section, text_field, warning_for
 from domain.entities import FieldsError
 from domain.minimisation import sensitivity_warning
 from domain.vocabulary import Channel, Frein
@@ -108,7 +101,7 @@ def ContactFixScreen() -> ft.Control:
                     "Annuler",
                     key="fix-cancel",
                     filled=False,
-                    on_click=lambda e: ft.context.page.navigate(back),
+                    on_click=lambda _: ft.context.page.navigate(back),
                 )
             ]
         ),

@@ -9,8 +9,9 @@ import flet as ft
 from app.field.context import use_field
 from app.field.state.field_state import FieldState
 from app.field.state.pathway_actions import DueFollowup
+from app.field.widgets.frame import screen
 from app.field.widgets.nav import field_nav
-from app.ui.widgets import TAP, screen, tappable
+from app.ui.widgets import TAP, tappable
 
 
 def followup_line(state: FieldState, due: DueFollowup) -> ft.Control:
@@ -36,7 +37,7 @@ def followup_line(state: FieldState, due: DueFollowup) -> ft.Control:
                     ),
                     label=f"Relance {due.person_name} : {data.get('what', '')}",
                     key=f"fu-{due.row.id}",
-                    on_click=lambda e: ft.context.page.navigate(f"/personne/{person_id}"),
+                    on_click=lambda _: ft.context.page.navigate(f"/personne/{person_id}"),
                 ),
                 expand=True,
             ),
@@ -44,7 +45,7 @@ def followup_line(state: FieldState, due: DueFollowup) -> ft.Control:
                 "Fait",
                 key=f"fu-done-{due.row.id}",
                 height=TAP,
-                on_click=lambda e: state.mark_followup_done(due.row.id),
+                on_click=lambda _: state.mark_followup_done(due.row.id),
             ),
         ],
         vertical_alignment=ft.CrossAxisAlignment.CENTER,

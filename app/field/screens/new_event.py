@@ -5,8 +5,9 @@ from __future__ import annotations
 import flet as ft
 
 from app.field.context import use_field
+from app.field.widgets.frame import screen
 from app.ui.form_state import use_form
-from app.ui.widgets import banner, big_button, choice_chips, screen, section
+from app.ui.widgets import banner, big_button, choice_chips, section
 from domain.entities import FieldsError
 from domain.vocabulary import Axis, EventType, Role
 
@@ -119,7 +120,7 @@ def NewEventScreen() -> ft.Control:
                         "Annuler",
                         key="ev-cancel",
                         filled=False,
-                        on_click=lambda e: ft.context.page.navigate("/"),
+                        on_click=lambda _: ft.context.page.navigate("/"),
                     ),
                     big_button("Démarrer l'action", key="ev-submit", on_click=start),
                 ],

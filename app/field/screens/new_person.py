@@ -10,9 +10,10 @@ from typing import Any, cast
 import flet as ft
 
 from app.field.context import use_field
+from app.field.widgets.frame import screen
 from app.store import LocalRow
 from app.ui.form_state import use_form
-from app.ui.widgets import banner, big_button, choice_chips, screen, section, warning_for
+from app.ui.widgets import banner, big_button, choice_chips, section, warning_for
 from domain.entities import FieldsError, person_display_name
 from domain.matching import MatchEvidence
 from domain.minimisation import sensitivity_warning
@@ -264,14 +265,14 @@ def NewPersonScreen() -> ft.Control:
     ]
     if matches:
         body.append(section("Déjà rencontré ? Personnes proches sur ce téléphone :"))
-        body += [_candidate_card(row, ev, lambda e, rid=row.id: save(rid)) for row, ev in matches]
+        body += [_candidate_card(row, ev, lambda _, rid=row.id: save(rid)) for row, ev in matches]
         body.append(
             ft.Row(
                 [
                     big_button(
                         "Non, c'est une nouvelle personne",
                         key="p-save-new",
-                        on_click=lambda e: save(None),
+                        on_click=lambda _: save(None),
                     )
                 ]
             )

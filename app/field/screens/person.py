@@ -9,8 +9,9 @@ import flet as ft
 from app.field.context import use_field
 from app.field.screens.person_forms import ContactForm, ExitForm, FollowupForm, OrientationForm
 from app.field.state.person_record import person_facts
+from app.field.widgets.frame import screen
 from app.field.widgets.nav import field_nav
-from app.ui.widgets import PRIMARY, banner, big_button, screen, section, tappable
+from app.ui.widgets import PRIMARY, banner, big_button, section, tappable
 from domain.entities import person_display_name
 from domain.pathway import TimelineEntry, referent_label
 from domain.vocabulary import ExitType, Frein, OrientationStatus
@@ -101,7 +102,7 @@ def PersonScreen() -> ft.Control:
             big_button(
                 "Fiche fusionnée : ouvrir la fiche principale",
                 key="open-survivor",
-                on_click=lambda e: ft.context.page.navigate(f"/personne/{data['merged_into']}"),
+                on_click=lambda _: ft.context.page.navigate(f"/personne/{data['merged_into']}"),
             )
         )
     if state.notice:
@@ -131,7 +132,7 @@ def PersonScreen() -> ft.Control:
                 ),
                 label=f"Corriger le contact du {_date(c.data.get('occurred_at'))}",
                 key=f"fix-{c.id}",
-                on_click=lambda e, cid=c.id: ft.context.page.navigate(f"/contact/{cid}"),
+                on_click=lambda _, cid=c.id: ft.context.page.navigate(f"/contact/{cid}"),
             )
         )
     if pathway.open_followups:
@@ -152,7 +153,7 @@ def PersonScreen() -> ft.Control:
                                 "Fait",
                                 key=f"done-{f.row_id}",
                                 height=48,
-                                on_click=lambda e, fid=f.row_id: state.mark_followup_done(fid),
+                                on_click=lambda _, fid=f.row_id: state.mark_followup_done(fid),
                             ),
                         ]
                     )
@@ -179,7 +180,7 @@ def PersonScreen() -> ft.Control:
                                 key=f"act-{kind}",
                                 icon=icon,
                                 filled=kind == "contact",
-                                on_click=lambda e, k=kind: open_action(k),
+                                on_click=lambda _, k=kind: open_action(k),
                             )
                         ]
                     )
@@ -222,7 +223,7 @@ def _entry(entry: TimelineEntry) -> ft.Control:
                             s.label,
                             key=f"os-{entry.row_id}-{s.value}",
                             height=48,
-                            on_click=lambda e, st=s: state.set_orientation_status(entry.row_id, st),
+                            on_click=lambda _, st=s: state.set_orientation_status(entry.row_id, st),
                         )
                         for s in nexts
                     ],

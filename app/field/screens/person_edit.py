@@ -10,10 +10,11 @@ import flet as ft
 
 from app.field.context import use_field
 from app.field.state.person_record import PersonEdit
+from app.field.widgets.frame import screen
 from app.field.widgets.nav import field_nav
 from app.store import StoreError
 from app.ui.form_state import use_form
-from app.ui.widgets import banner, big_button, choice_chips, screen, section, text_field
+from app.ui.widgets import banner, big_button, choice_chips, section, text_field
 from domain.entities import FieldsError, person_display_name
 from domain.vocabulary import FamilySituation, Gender, TriState
 
@@ -172,7 +173,7 @@ def PersonEditScreen() -> ft.Control:
         *([banner(error, error=True)] if error else []),
         ft.Row(
             [
-                big_button("Annuler", key="pe-cancel", filled=False, on_click=lambda e: leave()),
+                big_button("Annuler", key="pe-cancel", filled=False, on_click=lambda _: leave()),
                 big_button("Enregistrer", key="pe-save", on_click=save),
             ],
             spacing=12,

@@ -28,7 +28,7 @@ def _buttons(on_close: Callable[[], None], submit: Callable[..., Any], prefix: s
     return ft.Row(
         [
             big_button(
-                "Annuler", key=f"{prefix}-cancel", filled=False, on_click=lambda e: on_close()
+                "Annuler", key=f"{prefix}-cancel", filled=False, on_click=lambda _: on_close()
             ),
             big_button("Enregistrer", key=f"{prefix}-save", on_click=submit),
         ],

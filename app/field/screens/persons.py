@@ -8,9 +8,10 @@ import flet as ft
 
 from app.field.context import use_field
 from app.field.state.person_search import PersonSearch
+from app.field.widgets.frame import screen
 from app.field.widgets.nav import field_nav
 from app.store import LocalRow
-from app.ui.widgets import big_button, screen, tappable
+from app.ui.widgets import big_button, tappable
 from domain.entities import person_display_name
 
 SEARCH_LABEL = "Rechercher (nom, prénom ou téléphone)"
@@ -51,7 +52,7 @@ def _result(row: LocalRow, last_contact: str | None, qpv_names: dict[str, str]) 
         ),
         label=f"{name}, {details}",
         key=f"person-{row.id}",
-        on_click=lambda e: ft.context.page.navigate(f"/personne/{row.id}"),
+        on_click=lambda _: ft.context.page.navigate(f"/personne/{row.id}"),
     )
 
 
@@ -104,7 +105,7 @@ def PersonsView(search: PersonSearch) -> ft.Control:
                         key="persons-new",
                         icon=ft.Icons.PERSON_ADD,
                         filled=False,
-                        on_click=lambda e: ft.context.page.navigate("/personne/nouvelle"),
+                        on_click=lambda _: ft.context.page.navigate("/personne/nouvelle"),
                     )
                 ]
             ),

@@ -8,9 +8,10 @@ from collections.abc import Callable
 import flet as ft
 
 from app.field.context import use_field
+from app.field.widgets.frame import screen
 from app.field.widgets.nav import field_nav
 from app.field.widgets.sync_bar import NETWORK, SyncHeadline, SyncProgressBar, headline_text
-from app.ui.widgets import PRIMARY, banner, big_button, screen, section
+from app.ui.widgets import PRIMARY, banner, big_button, section
 from domain.field_labels import FIELD_LABELS
 
 AUTO_HINT = (
@@ -86,12 +87,12 @@ def _rejected_item(
                         "Garder",
                         key=f"rejected-keep-{index}",
                         filled=False,
-                        on_click=lambda e: cancel(),
+                        on_click=lambda _: cancel(),
                     ),
                     big_button(
                         "Oui, retirer",
                         key=f"rejected-drop-{index}",
-                        on_click=lambda e: drop(),
+                        on_click=lambda _: drop(),
                     ),
                 ]
             ),
@@ -105,14 +106,14 @@ def _rejected_item(
                         key=f"rejected-retry-{index}",
                         icon=ft.Icons.REFRESH,
                         filled=False,
-                        on_click=lambda e: retry(),
+                        on_click=lambda _: retry(),
                     ),
                     big_button(
                         "Retirer",
                         key=f"rejected-ask-{index}",
                         icon=ft.Icons.DELETE_OUTLINE,
                         filled=False,
-                        on_click=lambda e: ask(),
+                        on_click=lambda _: ask(),
                     ),
                 ]
             )
@@ -214,7 +215,7 @@ def SyncDetailsScreen() -> ft.Control:
                     "Retour",
                     key="sync-details-back",
                     filled=False,
-                    on_click=lambda e: ft.context.page.navigate("/"),
+                    on_click=lambda _: ft.context.page.navigate("/"),
                 ),
                 big_button(
                     "Synchroniser",

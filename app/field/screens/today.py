@@ -9,10 +9,11 @@ import flet as ft
 from app.field.context import use_field
 from app.field.screens.followups import followup_line
 from app.field.state.field_state import FieldState
+from app.field.widgets.frame import screen
 from app.field.widgets.nav import field_nav
 from app.field.widgets.sync_bar import SyncBar
 from app.store import LocalRow
-from app.ui.widgets import TAP, banner, big_button, choice_chips, screen, section, tappable
+from app.ui.widgets import TAP, banner, big_button, choice_chips, section, tappable
 from domain.vocabulary import AgeBand, EventType, Gender, TriState
 
 
@@ -82,7 +83,7 @@ def QuickContact() -> ft.Control:
                             band.label,
                             key=f"qc-band-{band.value}",
                             icon=ft.Icons.ADD,
-                            on_click=lambda e, b=band: count(b),
+                            on_click=lambda _, b=band: count(b),
                         )
                     ]
                 )
@@ -142,7 +143,7 @@ def TodayScreen() -> ft.Control:
                     "Démarrer une action de terrain",
                     key="event-start",
                     icon=ft.Icons.FLAG,
-                    on_click=lambda e: ft.context.page.navigate("/action/nouvelle"),
+                    on_click=lambda _: ft.context.page.navigate("/action/nouvelle"),
                 )
             ]
         )
@@ -156,7 +157,7 @@ def TodayScreen() -> ft.Control:
                 ft.TextButton(
                     "Annuler",
                     key="undo-contact",
-                    on_click=lambda e: state.undo_quick_contact(),
+                    on_click=lambda _: state.undo_quick_contact(),
                     style=ft.ButtonStyle(color=ft.Colors.WHITE),
                     height=TAP,
                 )
@@ -182,7 +183,7 @@ def TodayScreen() -> ft.Control:
                         "Nouvelle personne",
                         key="person-new",
                         icon=ft.Icons.PERSON_ADD,
-                        on_click=lambda e: ft.context.page.navigate("/personne/nouvelle"),
+                        on_click=lambda _: ft.context.page.navigate("/personne/nouvelle"),
                     )
                 ]
             ),
@@ -220,7 +221,7 @@ def _to_fix_section(state: FieldState) -> list[ft.Control]:
                 ),
                 label=f"Corriger : {who}, {comment}",
                 key=f"tofix-{c.id}",
-                on_click=lambda e, cid=c.id: ft.context.page.navigate(f"/contact/{cid}"),
+                on_click=lambda _, cid=c.id: ft.context.page.navigate(f"/contact/{cid}"),
             )
         )
     return [section(f"À corriger ({len(rows)})", *items)]

@@ -39,9 +39,9 @@ def UnlockScreen() -> ft.Control:
                         if confirm_wipe
                         else "Effacer les données de ce téléphone",
                         key="wipe-confirm" if confirm_wipe else "wipe-ask",
-                        on_click=(lambda e: state.wipe_blocked_phone())
+                        on_click=(lambda _: state.wipe_blocked_phone())
                         if confirm_wipe
-                        else (lambda e: set_confirm_wipe(True)),
+                        else (lambda _: set_confirm_wipe(True)),
                     )
                 ]
             ),

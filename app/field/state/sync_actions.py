@@ -144,20 +144,8 @@ class SyncActions:
         """Push then pull; True when it went through. `quiet` (automatic sync): no
         banner; the sync bar and the Synchronisation screen show the outcome and any
         error."""
-        if self.session is None or self.locked:
+        if not self._begin_sync(quiet):
             return False
-        if self.sync_progress.running:
-            if not quiet:
-                # A tap during an automatic sync: that sync then reports as if tapped.
-                self._sync_quiet = False
-                self.syncing = True
-            return False
-        # The count shown during the sync is the one at its start (the store stays
-        # busy under the sync's worker until the end).
-        self.status = self.store.sync_status()
-        self.sync_progress.running = True
-        self.syncing = not quiet
-        self._sync_quiet = quiet
         changed = True
         ok = False
         # The banner of an earlier failed sync, which a success makes obsolete.
@@ -192,15 +180,36 @@ class SyncActions:
             if isinstance(exc, ServerUnreachable):
                 self.online = False
         finally:
-            self.syncing = False
-            self.sync_progress.show(None)
-            self.sync_progress.running = False
-            if not self.locked and self._sync_quiet:
-                # Not the mediator's doing: refresh (only if something moved, not to
-                # disturb a form being typed), and keep the inactivity lock running.
-                self.status = self.store.sync_status()  # notifies only if it differs
-                if changed:
-                    self.revision += 1
-            elif not self.locked:
-                self._changed()
+            self._end_sync(changed)
         return ok
+
+    def _begin_sync(self, quiet: bool) -> bool:
+        """Mark a sync as running; False when none may start now."""
+        if self.session is None or self.locked:
+            return False
+        if self.sync_progress.running:
+            if not quiet:
+                # A tap during an automatic sync: that sync then reports as if tapped.
+                self._sync_quiet = False
+                self.syncing = True
+            return False
+        # The count shown during the sync is the one at its start (the store stays
+        # busy under the sync's worker until the end).
+        self.status = self.store.sync_status()
+        self.sync_progress.running = True
+        self.syncing = not quiet
+        self._sync_quiet = quiet
+        return True
+
+    def _end_sync(self, changed: bool) -> None:
+        self.syncing = False
+        self.sync_progress.show(None)
+        self.sync_progress.running = False
+        if not self.locked and self._sync_quiet:
+            # Not the mediator's doing: refresh (only if something moved, not to
+            # disturb a form being typed), and keep the inactivity lock running.
+            self.status = self.store.sync_status()  # notifies only if it differs
+            if changed:
+                self.revision += 1
+        elif not self.locked:
+            self._changed()

@@ -110,7 +110,7 @@ def SyncBar() -> ft.Control:
                 vertical_alignment=ft.CrossAxisAlignment.CENTER,
             ),
             key="sync-details",
-            on_click=lambda e: ft.context.page.navigate("/synchronisation"),
+            on_click=lambda _: ft.context.page.navigate("/synchronisation"),
             ink=True,
             border_radius=8,
             padding=ft.Padding.symmetric(vertical=4),

@@ -64,7 +64,7 @@ def erase_person(
     actor: SupervisorActor,
     clock: ClockDep,
     person_id: PersonId,
-    body: EraseRequest,
+    body: EraseRequest,  # noqa: ARG001 -- required and validated, never stored (may name the person)
 ) -> EraseResult:
     person = _person(session, person_id, actor.cite_id)
     if person.deleted:
