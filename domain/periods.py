@@ -68,3 +68,9 @@ def week_starts(period: Period) -> list[dt.date]:
         weeks.append(monday)
         monday += dt.timedelta(days=7)
     return weeks
+
+
+def as_utc(moment: dt.datetime) -> dt.datetime:
+    """The same instant with its zone: stored times are UTC, and SQLite gives them back
+    without a zone (PostgreSQL keeps it)."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=dt.UTC)

@@ -257,23 +257,12 @@ def apply_set(row: StoredRow, values: dict[str, Any]) -> None:
             row.data[name] = value
 
 
-def pending_set(conn: sqlite3.Connection, codec: Codec, entity: str, row_id: str) -> dict[str, Any]:
-    """Fields this device changed and the server has not acknowledged, latest value wins."""
-    merged: dict[str, Any] = {}
-    for op_id, raw in conn.execute(
-        "SELECT op_id, \"set\" FROM outbox WHERE entity = ? AND row_id = ? AND state = 'pending'"
-        " ORDER BY device_seq",
-        (entity, row_id),
-    ):
-        merged.update(codec.decode_set(op_id, raw))
-    return merged
-
-
 def pending_sets(
     conn: sqlite3.Connection, codec: Codec, keys: Iterable[tuple[str, str]]
 ) -> dict[tuple[str, str], dict[str, Any]]:
-    """`pending_set` for many rows at once (only rows with pending ops appear; `keys`
-    is read only when the outbox holds any).
+    """Per row, the fields this device changed and the server has not acknowledged,
+    latest value wins (only rows with pending ops appear; `keys` is read only when the
+    outbox holds any).
 
     Looked up by key on `outbox_row`, so the cost follows the page, not the number
     of pending ops (ordering in SQL would make SQLite walk every pending op).

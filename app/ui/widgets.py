@@ -39,15 +39,6 @@ def big_button(
     )
 
 
-def icon_action(icon: Any, label: str, *, key: str, on_click: Callable[..., Any]) -> ft.Control:
-    # An icon alone has no accessible name: Semantics gives it one.
-    return ft.Semantics(
-        label=label,
-        button=True,
-        content=ft.IconButton(icon, key=key, on_click=on_click, icon_size=28),
-    )
-
-
 def choice_chips(
     choices: Sequence[tuple[str, str]],
     selected: set[str] | str | None,

@@ -15,6 +15,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, select
 
 from domain.hlc import HlcClock
+from domain.periods import as_utc
 from domain.sync import MIN_SCHEMA_VERSION
 from domain.vocabulary import Role
 from sync_server.core.db import begin_write
@@ -91,10 +92,6 @@ def _unauthorized(detail: str) -> HTTPException:
     )
 
 
-def _aware(moment: dt.datetime) -> dt.datetime:
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=dt.UTC)
-
-
 # Built once: statement construction costs more CPU than the lookup itself.
 _DEVICE_AND_USER = (
     select(Device, AppUser)
@@ -142,7 +139,7 @@ def get_pushing_device(
     `last_seen_at` is not written here: the push route calls `mark_seen` inside its
     own write transaction (one transaction per push instead of two)."""
     device = _device_for_token(session, credentials)
-    if device.revoked_at is not None and utcnow() - _aware(device.revoked_at) > REVOKED_PUSH_GRACE:
+    if device.revoked_at is not None and utcnow() - as_utc(device.revoked_at) > REVOKED_PUSH_GRACE:
         raise DeviceRevoked()
     if session_expired(device, now=utcnow()):
         raise _unauthorized("Session expirée : reconnectez-vous.")
@@ -153,7 +150,7 @@ def get_pushing_device(
 
 def _seen_due(device: Device, now: dt.datetime) -> bool:
     seen = device.last_seen_at
-    return seen is None or now - _aware(seen) > _SEEN_GRANULARITY  # SQLite: naive
+    return seen is None or now - as_utc(seen) > _SEEN_GRANULARITY  # SQLite: naive
 
 
 def mark_seen(session: Session, device: Device) -> None:

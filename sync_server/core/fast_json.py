@@ -17,13 +17,6 @@ import orjson
 _stdlib = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
 
 
-def dumps_bytes(value: Any) -> bytes:
-    try:
-        return orjson.dumps(value)
-    except TypeError:  # orjson.JSONEncodeError: an integer beyond 64 bits...
-        return _stdlib.encode(value).encode()
-
-
 def dumps(value: Any) -> str:
     """Compact JSON text."""
     try:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from domain.periods import as_utc
 from sync_server.core.settings import Settings
 from sync_server.models import Device
 
@@ -22,10 +23,6 @@ def idle_timeout_minutes(settings: Settings, *, device_name: str) -> int:
     return settings.phone_idle_minutes
 
 
-def _aware(value: dt.datetime) -> dt.datetime:
-    return value if value.tzinfo is not None else value.replace(tzinfo=dt.UTC)
-
-
 def session_expired(device: Device, *, now: dt.datetime) -> bool:
-    last_use = _aware(device.last_seen_at or device.created_at)
+    last_use = as_utc(device.last_seen_at or device.created_at)
     return now - last_use > dt.timedelta(minutes=device.idle_timeout_minutes)

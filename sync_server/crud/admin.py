@@ -12,6 +12,7 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from domain.enrol import CODE_ALPHABET, CODE_LENGTH
+from domain.periods import as_utc
 from domain.vocabulary import PartnerType, Role
 from sync_server.core.security import hash_password, token_hash
 from sync_server.crud import users as crud_users
@@ -45,10 +46,6 @@ class AdminError(Exception):
     def __init__(self, message: str, status_code: int = 400) -> None:
         super().__init__(message)
         self.status_code = status_code
-
-
-def _aware(value: dt.datetime) -> dt.datetime:
-    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)  # SQLite drops tz
 
 
 def user_out(session: Session, user: AppUser) -> AdminUserOut:
@@ -169,7 +166,7 @@ def redeem_enrol_code(
         .with_for_update()
     ).first()
     now = utcnow()
-    if row is None or row.used_at is not None or _aware(row.expires_at) <= now:
+    if row is None or row.used_at is not None or as_utc(row.expires_at) <= now:
         raise AdminError("Code d'enrôlement invalide, expiré ou déjà utilisé.", 401)
     user = session.get(AppUser, row.user_id)
     if user is None or not user.active:

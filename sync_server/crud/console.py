@@ -8,10 +8,10 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from domain.entities import person_display_name
+from domain.periods import as_utc
 from domain.vocabulary import AgeBand, Channel, EventType, Frein, Gender, ReviewState, TriState
-from sync_server.models import AppUser, Conflict, Record
+from sync_server.models import AppUser, Record
 from sync_server.schemas.console import (
-    ConsoleConflict,
     ConsoleContact,
     EventBrief,
     Page,
@@ -31,8 +31,7 @@ def _label(enum: Any, value: str | None) -> str | None:
 def _when(value: str | None) -> dt.datetime:
     if not value:
         return dt.datetime.min.replace(tzinfo=dt.UTC)
-    parsed = dt.datetime.fromisoformat(value)
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
+    return as_utc(dt.datetime.fromisoformat(value))
 
 
 def _records_by_id(session: Session, *, cite_id: str, ids: set[str]) -> dict[str, Record]:
@@ -144,16 +143,3 @@ def _contact_out(
         review_comment=d.get("review_comment"),
         version=c.version,
     )
-
-
-def list_open_conflicts(session: Session, *, cite_id: str) -> list[ConsoleConflict]:
-    conflicts = session.exec(
-        select(Conflict)
-        .where(
-            Conflict.cite_id == cite_id,
-            Conflict.kind == "hard",
-            col(Conflict.resolved_at).is_(None),
-        )
-        .order_by(col(Conflict.created_at).desc())
-    ).all()
-    return [ConsoleConflict.model_validate(c, from_attributes=True) for c in conflicts]

@@ -13,6 +13,7 @@ import math
 from sqlalchemy import delete, func
 from sqlmodel import Session, col, select
 
+from domain.periods import as_utc
 from sync_server.models import LoginFailure
 
 
@@ -45,7 +46,7 @@ def retry_after_seconds(
         if len(rows) < max_failures:
             continue
         # Allowed again once the oldest of the last `max_failures` leaves the window.
-        oldest = rows[-1] if rows[-1].tzinfo else rows[-1].replace(tzinfo=dt.UTC)
+        oldest = as_utc(rows[-1])
         wait = max(1, math.ceil((oldest + window - now).total_seconds()))
         worst = max(worst or 0, wait)
     return worst

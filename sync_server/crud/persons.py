@@ -17,6 +17,7 @@ from sqlmodel import Session, col, select
 from domain import matching, pathway
 from domain.entities import person_display_name
 from domain.hlc import HlcClock
+from domain.periods import as_utc
 from domain.person_groups import group_of, root_of
 from domain.vocabulary import ExitType, PathwayStatus
 from sync_server.core.db import begin_write
@@ -265,14 +266,8 @@ def read_recent_merges(
             )
         )
     epoch = dt.datetime.min.replace(tzinfo=dt.UTC)
-    out.sort(key=lambda m: _aware(m.merged_at) or epoch, reverse=True)
+    out.sort(key=lambda m: as_utc(m.merged_at) if m.merged_at else epoch, reverse=True)
     return out[:limit]
-
-
-def _aware(moment: dt.datetime | None) -> dt.datetime | None:
-    if moment is not None and moment.tzinfo is None:
-        return moment.replace(tzinfo=dt.UTC)  # SQLite returns naive datetimes
-    return moment
 
 
 def read_person_pathway(

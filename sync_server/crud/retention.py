@@ -15,6 +15,7 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from domain.hlc import HlcClock
+from domain.periods import as_utc
 from domain.person_groups import groups
 from sync_server.core.db import begin_write
 from sync_server.crud.admin import get_retention
@@ -50,15 +51,11 @@ class PersonActivity:
     members: frozenset[str]
 
 
-def _aware(value: dt.datetime) -> dt.datetime:
-    return value if value.tzinfo is not None else value.replace(tzinfo=dt.UTC)
-
-
 def _parse(value: Any) -> dt.datetime | None:
     if not isinstance(value, str):
         return None
     try:
-        return _aware(dt.datetime.fromisoformat(value))
+        return as_utc(dt.datetime.fromisoformat(value))
     except ValueError:
         return None
 
@@ -97,7 +94,7 @@ def person_activity(session: Session, *, cite_id: str | None = None) -> list[Per
         if not live or all(is_anonymised(persons[m].data) for m in live):
             continue
         contacted = [last[m] for m in members if m in last]
-        created = [_aware(persons[m].created_at) for m in live]
+        created = [as_utc(persons[m].created_at) for m in live]
         kept = persons[root] if not persons[root].deleted else persons[live[0]]
         out.append(PersonActivity(kept, max(contacted or created), members))
     return out

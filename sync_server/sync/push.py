@@ -25,6 +25,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, col, select
 
 from domain.hlc import Hlc, HlcClock, wall_ms
+from domain.periods import as_utc
 from domain.sync import Op, OpResult
 from sync_server.core.db import begin_write
 from sync_server.models import AppUser, Device, Record
@@ -46,8 +47,7 @@ def split_before_revocation(
     the rest. The HLC is the device's word: see SECURITY.md on this grace window."""
     if revoked_at is None:
         return ops, {}
-    aware = revoked_at if revoked_at.tzinfo else revoked_at.replace(tzinfo=dt.UTC)
-    limit_ms = int(aware.timestamp() * 1000)
+    limit_ms = int(as_utc(revoked_at).timestamp() * 1000)
     kept: list[Op] = []
     late: dict[str, OpResult] = {}
     for op in ops:

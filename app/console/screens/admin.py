@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import math
 from typing import Any
 
@@ -12,15 +11,10 @@ from app.console.context import use_console
 from app.console.screens.admin_referentials import ReferentialsPanel
 from app.console.state.admin_state import AdminState
 from app.console.state.insight_state import kept_state
+from app.ui.format import day_time
 from app.ui.handlers import handler
 from app.ui.widgets import PRIMARY, banner, choice_chips
 from domain.vocabulary import Role
-
-
-def _when(iso: str | None) -> str:
-    if not iso:
-        return "jamais"
-    return f"{dt.datetime.fromisoformat(iso).astimezone():%d/%m/%Y %H:%M}"
 
 
 def _users_table(state: AdminState) -> ft.Control:
@@ -156,12 +150,14 @@ def DevicesPanel(state: AdminState) -> ft.Control:
         async def revoke(_: Any) -> None:
             await state.revoke(d)
 
-        status = "révoqué le " + _when(d["revoked_at"]) if d["revoked_at"] else "actif"
+        status = "révoqué le " + day_time(d["revoked_at"]) if d["revoked_at"] else "actif"
         return ft.Row(
             [
                 ft.Icon(ft.Icons.SMARTPHONE),
                 ft.Text(d["name"], weight=ft.FontWeight.W_600, width=160),
-                ft.Text(f"vu {_when(d['last_seen_at'])} · {status}", expand=True),
+                ft.Text(
+                    f"vu {day_time(d['last_seen_at'], empty='jamais')} · {status}", expand=True
+                ),
                 ft.OutlinedButton(
                     "Révoquer",
                     key=f"revoke-{d['id']}",

@@ -2,22 +2,16 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import math
 from typing import Any
 
 import flet as ft
 
 from app.console.context import use_console
+from app.ui.format import day_time
 from app.ui.handlers import handler
 from app.ui.widgets import banner, choice_chips
 from domain.vocabulary import ReviewState
-
-
-def _when(iso: str | None) -> str:
-    if not iso:
-        return ""
-    return f"{dt.datetime.fromisoformat(iso).astimezone():%d/%m/%Y %H:%M}"
 
 
 def _person(item: dict[str, Any]) -> str:
@@ -42,7 +36,7 @@ def _short(text: str, limit: int) -> str:
 
 def _row(item: dict[str, Any]) -> ft.DataRow:
     cells = [
-        _when(item.get("occurred_at")),
+        day_time(item.get("occurred_at")),
         item.get("mediator_name", ""),
         _short(_event(item), 48),
         _person(item),

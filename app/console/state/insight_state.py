@@ -17,6 +17,7 @@ import flet as ft
 import httpx
 
 from app.console.state.console_state import UNREACHABLE, ConsoleApi, ConsoleError, _detail
+from app.ui.format import require_day
 from domain.periods import Period, recent_quarters
 
 
@@ -58,17 +59,7 @@ def _quarters() -> list[Period]:
 
 def parse_custom_period(start: str, end: str) -> Period:
     """Dates typed as JJ/MM/AAAA (or ISO); a French ValueError when they do not fit."""
-
-    def day(text: str) -> dt.date:
-        text = text.strip()
-        for fmt in ("%d/%m/%Y", "%Y-%m-%d"):
-            try:
-                return dt.datetime.strptime(text, fmt).date()
-            except ValueError:
-                continue
-        raise ValueError(f"Date illisible : « {text} » (attendu JJ/MM/AAAA).")
-
-    return Period(day(start), day(end))
+    return Period(require_day(start), require_day(end))
 
 
 @ft.observable

@@ -7,7 +7,6 @@ calls run in a worker thread and failures become a French message on screen.
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -15,17 +14,12 @@ from typing import Any
 import flet as ft
 
 from app.console.state.console_state import ConsoleApi, ConsoleError
+from app.ui.format import require_day
 
 
 def parse_day(text: str) -> str | None:
     """'14/03/2025' → '2025-03-14'; '' → None; raises ValueError with a French message."""
-    text = text.strip()
-    if not text:
-        return None
-    try:
-        return dt.datetime.strptime(text, "%d/%m/%Y").date().isoformat()
-    except ValueError:
-        raise ValueError(f"Date illisible « {text} » : écrivez JJ/MM/AAAA.") from None
+    return require_day(text).isoformat() if text.strip() else None
 
 
 @dataclass

@@ -6,13 +6,14 @@ comes with a legend that states the numbers in French.
 
 from __future__ import annotations
 
-import datetime as dt
 import math
 from collections.abc import Sequence
 from typing import Any
 
 import flet as ft
 import flet_charts as fch
+
+from app.ui.format import day_month
 
 PALETTE = [
     ft.Colors.INDIGO_600,
@@ -106,7 +107,7 @@ def weekly_chart(weeks: Sequence[dict[str, Any]], *, height: float = 240) -> ft.
         labels=[
             fch.ChartAxisLabel(
                 value=i,
-                label=ft.Text(f"{dt.date.fromisoformat(w['week_start']):%d/%m}", size=12),
+                label=ft.Text(day_month(w["week_start"]), size=12),
             )
             for i, w in enumerate(weeks)
             if i % every == 0

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 import flet as ft
 
+from app.ui.format import day, day_time
 from app.ui.widgets import PRIMARY, banner
 
 
@@ -31,14 +31,7 @@ def toggler(fn: Callable[..., Awaitable[Any]], *args: Any) -> Callable[[str], No
 
 
 def when(iso: str | None, *, with_time: bool = True) -> str:
-    if not iso:
-        return ""
-    moment = dt.datetime.fromisoformat(iso)
-    if len(iso) == 10:
-        return f"{moment:%d/%m/%Y}"
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=dt.UTC)
-    return f"{moment.astimezone():%d/%m/%Y %H:%M}" if with_time else f"{moment:%d/%m/%Y}"
+    return day_time(iso) if with_time else day(iso)
 
 
 LOADING = "Chargement en cours…"

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 import flet as ft
 
 from app.field.context import use_field
@@ -11,13 +9,14 @@ from app.field.state.field_state import FieldState
 from app.field.state.pathway_actions import DueFollowup
 from app.field.widgets.frame import screen
 from app.field.widgets.nav import field_nav
+from app.ui.format import day_month
 from app.ui.widgets import TAP, tappable
 
 
 def followup_line(state: FieldState, due: DueFollowup) -> ft.Control:
     """One due relance: tap the text for the pathway, "Fait" to close it."""
     data = due.row.data
-    when = f"{dt.date.fromisoformat(str(data['due_date'])):%d/%m}"
+    when = day_month(data["due_date"])
     late = "en retard · " if due.overdue else "aujourd'hui · "
     person_id = data.get("person_id")
     return ft.Row(

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 import flet as ft
 
 from app.field.context import use_field
@@ -11,10 +9,13 @@ from app.field.screens.person_forms import ContactForm, ExitForm, FollowupForm, 
 from app.field.state.person_record import person_facts
 from app.field.widgets.frame import screen
 from app.field.widgets.nav import field_nav
+from app.ui.format import day
 from app.ui.widgets import PRIMARY, banner, big_button, section, tappable
 from domain.entities import person_display_name
 from domain.pathway import TimelineEntry, referent_label
 from domain.vocabulary import ExitType, Frein, OrientationStatus
+
+DASH = "—"
 
 NEXT_STATUSES = {
     OrientationStatus.PROPOSED: (
@@ -36,14 +37,6 @@ ACTIONS = (
     ("exit", "Enregistrer une sortie", ft.Icons.LOGOUT),
     ("edit", "Modifier la fiche", ft.Icons.EDIT),
 )
-
-
-def _date(iso: str | None) -> str:
-    if not iso:
-        return "—"
-    if len(iso) <= 10:
-        return f"{dt.date.fromisoformat(iso):%d/%m/%Y}"
-    return f"{dt.datetime.fromisoformat(iso).astimezone():%d/%m/%Y}"
 
 
 def _fact(label: str, value: str, key: str) -> ft.Control:
@@ -112,8 +105,8 @@ def PersonScreen() -> ft.Control:
             [
                 _fact("Statut", status, "pw-status"),
                 _fact("Freins", freins, "pw-freins"),
-                _fact("1er contact", _date(pathway.first_contact), "pw-first"),
-                _fact("Dernier contact", _date(pathway.last_contact), "pw-last"),
+                _fact("1er contact", day(pathway.first_contact, empty=DASH), "pw-first"),
+                _fact("Dernier contact", day(pathway.last_contact, empty=DASH), "pw-last"),
                 _fact("Référents", referents, "pw-referents"),
                 *[_fact(label, value, key) for label, value, key in person_facts(data, qpvs)],
             ],
@@ -124,13 +117,13 @@ def PersonScreen() -> ft.Control:
         body.append(
             tappable(
                 ft.Text(
-                    f"À corriger ({_date(c.data.get('occurred_at'))}) : "
+                    f"À corriger ({day(c.data.get('occurred_at'), empty='—')}) : "
                     f"{c.data.get('review_comment') or 'voir le contact'}",
                     size=15,
                     color=ft.Colors.RED_900,
                     weight=ft.FontWeight.BOLD,
                 ),
-                label=f"Corriger le contact du {_date(c.data.get('occurred_at'))}",
+                label=f"Corriger le contact du {day(c.data.get('occurred_at'), empty='—')}",
                 key=f"fix-{c.id}",
                 on_click=lambda _, cid=c.id: ft.context.page.navigate(f"/contact/{cid}"),
             )
@@ -143,7 +136,7 @@ def PersonScreen() -> ft.Control:
                     ft.Row(
                         [
                             ft.Text(
-                                f"{_date(f.when)} · {f.title}"
+                                f"{day(f.when, empty='—')} · {f.title}"
                                 + (f" ({f.detail})" if f.detail else ""),
                                 size=15,
                                 expand=True,
@@ -205,7 +198,9 @@ def PersonScreen() -> ft.Control:
 def _entry(entry: TimelineEntry) -> ft.Control:
     state = use_field()
     lines: list[ft.Control] = [
-        ft.Text(f"{_date(entry.when)} · {entry.title}", size=15, weight=ft.FontWeight.BOLD),
+        ft.Text(
+            f"{day(entry.when, empty='—')} · {entry.title}", size=15, weight=ft.FontWeight.BOLD
+        ),
     ]
     if entry.detail:
         lines.append(ft.Text(entry.detail, size=14))

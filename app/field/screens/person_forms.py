@@ -13,9 +13,9 @@ from typing import Any
 import flet as ft
 
 from app.field.context import use_field
-from app.field.state.person_record import parse_day
 from app.store import StoreError
 from app.ui.form_state import use_form
+from app.ui.format import parse_day
 from app.ui.widgets import banner, big_button, choice_chips, section, text_field, warning_for
 from domain.entities import FieldsError
 from domain.minimisation import sensitivity_warning

@@ -11,6 +11,7 @@ from app.field.state.person_search import PersonSearch
 from app.field.widgets.frame import screen
 from app.field.widgets.nav import field_nav
 from app.store import LocalRow
+from app.ui.format import age_on, day
 from app.ui.widgets import big_button, tappable
 from domain.entities import person_display_name
 
@@ -22,17 +23,12 @@ def _age(data: dict[str, object]) -> str:
         return f"{data['declared_age']} ans"
     birth = data.get("birth_date")
     if isinstance(birth, str) and len(birth) >= 10:
-        born = dt.date.fromisoformat(birth[:10])
-        today = dt.date.today()
-        years = today.year - born.year - ((today.month, today.day) < (born.month, born.day))
-        return f"{years} ans"
+        return f"{age_on(dt.date.fromisoformat(birth[:10]), dt.date.today())} ans"
     return "âge inconnu"
 
 
-def _day(iso: str | None) -> str:
-    if not iso:
-        return "jamais rencontré·e"
-    return f"vu·e le {dt.datetime.fromisoformat(iso).astimezone():%d/%m/%Y}"
+def _seen(iso: str | None) -> str:
+    return f"vu·e le {day(iso)}" if iso else "jamais rencontré·e"
 
 
 def _result(row: LocalRow, last_contact: str | None, qpv_names: dict[str, str]) -> ft.Control:
@@ -41,7 +37,7 @@ def _result(row: LocalRow, last_contact: str | None, qpv_names: dict[str, str]) 
     qpv = qpv_names.get(
         str(data.get("qpv_code")), "hors QPV" if data.get("qpv_code") is None else ""
     )
-    details = " · ".join(p for p in (_age(data), qpv, _day(last_contact)) if p)
+    details = " · ".join(p for p in (_age(data), qpv, _seen(last_contact)) if p)
     return tappable(
         ft.Column(
             [

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable
 
 import flet as ft
@@ -11,6 +10,7 @@ from app.field.context import use_field
 from app.field.widgets.frame import screen
 from app.field.widgets.nav import field_nav
 from app.field.widgets.sync_bar import NETWORK, SyncHeadline, SyncProgressBar, headline_text
+from app.ui.format import day_time
 from app.ui.widgets import PRIMARY, banner, big_button, section
 from domain.field_labels import FIELD_LABELS
 
@@ -36,12 +36,6 @@ def readable_reason(reason: str) -> str:
     if all(n in FIELD_LABELS for n in names):  # "champs obligatoires manquants : a, b"
         return f"{head} : {', '.join(FIELD_LABELS[n] for n in names)}"
     return reason
-
-
-def _when(at: dt.datetime | None) -> str:
-    if at is None:
-        return "jamais"
-    return f"le {at.astimezone():%d/%m/%Y à %H:%M}"
 
 
 def _line(label: str, value: str, *, key: str, alert: bool = False) -> ft.Control:
@@ -165,7 +159,7 @@ def SyncDetailsScreen() -> ft.Control:
         _line("En attente d'envoi", f"{pending} saisie(s)", key="sync-pending"),
         _line(
             "Dernière synchronisation réussie",
-            _when(status.last_sync_at if status else None),
+            ("le " + day_time(status.last_sync_at)) if status and status.last_sync_at else "jamais",
             key="sync-last",
         ),
     ]

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 import flet as ft
 
 from app.field.context import use_field
@@ -13,12 +11,9 @@ from app.field.widgets.frame import screen
 from app.field.widgets.nav import field_nav
 from app.field.widgets.sync_bar import SyncBar
 from app.store import LocalRow
+from app.ui.format import day_month, time_of_day
 from app.ui.widgets import TAP, banner, big_button, choice_chips, section, tappable
 from domain.vocabulary import AgeBand, EventType, Gender, TriState
-
-
-def _time(iso: str) -> str:
-    return f"{dt.datetime.fromisoformat(iso).astimezone():%H:%M}"
 
 
 def _contact_line(row: LocalRow, person_name: str | None) -> ft.Control:
@@ -37,7 +32,7 @@ def _contact_line(row: LocalRow, person_name: str | None) -> ft.Control:
     return ft.Container(
         content=ft.Row(
             [
-                ft.Text(_time(data["occurred_at"]), size=15, weight=ft.FontWeight.BOLD),
+                ft.Text(time_of_day(data["occurred_at"]), size=15, weight=ft.FontWeight.BOLD),
                 ft.Column(
                     [ft.Text(who, size=15), ft.Text(state_text, size=13, color=color)],
                     spacing=0,
@@ -120,7 +115,7 @@ def TodayScreen() -> ft.Control:
                         weight=ft.FontWeight.BOLD,
                     ),
                     ft.Text(
-                        f"Démarrée à {_time(data['starts_at'])} · {event_count} contact(s)",
+                        f"Démarrée à {time_of_day(data['starts_at'])} · {event_count} contact(s)",
                         size=15,
                         key="event-tally",
                     ),
@@ -211,7 +206,7 @@ def _to_fix_section(state: FieldState) -> list[ft.Control]:
                 ft.Column(
                     [
                         ft.Text(
-                            f"{who} · {_day(c.data['occurred_at'])}",
+                            f"{who} · {day_month(c.data['occurred_at'])}",
                             size=16,
                             weight=ft.FontWeight.BOLD,
                         ),
@@ -232,7 +227,3 @@ def _due_section(state: FieldState) -> list[ft.Control]:
     if not due:
         return []
     return [section(f"Relances du jour ({len(due)})", *[followup_line(state, d) for d in due])]
-
-
-def _day(iso: str) -> str:
-    return f"{dt.datetime.fromisoformat(iso).astimezone():%d/%m}"

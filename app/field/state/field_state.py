@@ -147,13 +147,6 @@ class FieldState(PinLock, PathwayActions, SyncActions):
         self._changed()
         return True
 
-    def logout(self) -> None:
-        # Forget the token only: rows and the outbox stay until acknowledged.
-        self.store.clear_session()
-        self.search.clear()
-        self.session = None
-        self._client = None
-
     # --- events and contacts ------------------------------------------------
     def current_event(self) -> LocalRow | None:
         """The mediator's latest action de terrain started today, if any."""

@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, fields, replace
 from typing import Any
 
+from app.ui.format import age_on, day, parse_day
 from domain.entities import FieldsError, normalise_fields
 from domain.vocabulary import FamilySituation, Gender, TriState
 
@@ -28,31 +29,6 @@ INVALID: dict[str, str] = {
     "email": "L'adresse e-mail n'est pas valide (par exemple prenom.nom@exemple.fr).",
     "commune": "La commune a 80 caractères au plus.",
 }
-
-
-def parse_day(text: str) -> dt.date | None:
-    """A date typed as JJ/MM/AAAA (or AAAA-MM-JJ); None if it is not one."""
-    text = text.strip()
-    for fmt in ("%d/%m/%Y", "%Y-%m-%d", "%d/%m/%y"):
-        try:
-            return dt.datetime.strptime(text, fmt).date()
-        except ValueError:
-            continue
-    return None
-
-
-def age_on(birth: dt.date, today: dt.date) -> int:
-    return today.year - birth.year - ((today.month, today.day) < (birth.month, birth.day))
-
-
-def _french_day(iso: Any) -> str:
-    """JJ/MM/AAAA of an ISO date, or of a date-time in the phone's time zone."""
-    if not iso:
-        return ""
-    text = str(iso)
-    if len(text) <= 10:
-        return f"{dt.date.fromisoformat(text):%d/%m/%Y}"
-    return f"{dt.datetime.fromisoformat(text).astimezone():%d/%m/%Y}"
 
 
 @dataclass(frozen=True)
@@ -86,7 +62,7 @@ class PersonEdit:
         qpv = text("qpv_resident") or (TriState.YES.value if data.get("qpv_code") else "")
         return cls(
             **{name: text(name) for name in TEXT_FIELDS + CHOICE_FIELDS},
-            birth_date=_french_day(data.get("birth_date")),
+            birth_date=day(data.get("birth_date")),
             age=text("declared_age"),
             qpv=qpv,
             qpv_code=text("qpv_code"),
@@ -189,8 +165,8 @@ def person_facts(
     facts: list[tuple[str, str, str]] = []
     birth = data.get("birth_date")
     if birth:
-        day = dt.date.fromisoformat(str(birth)[:10])
-        facts.append(("Âge", f"{age_on(day, today)} ans (né·e le {day:%d/%m/%Y})", "pf-age"))
+        born = dt.date.fromisoformat(str(birth)[:10])
+        facts.append(("Âge", f"{age_on(born, today)} ans (né·e le {born:%d/%m/%Y})", "pf-age"))
     elif data.get("declared_age") is not None:
         facts.append(("Âge", f"{data['declared_age']} ans (déclaré)", "pf-age"))
     if data.get("birth_name"):
@@ -215,6 +191,6 @@ def person_facts(
     if data.get("family_situation"):
         facts.append(("Famille", _label(FamilySituation, data["family_situation"]), "pf-family"))
     if data.get("info_notice_given"):
-        when = _french_day(data.get("info_notice_at"))
+        when = day(data.get("info_notice_at"))
         facts.append(("Notice", f"remise le {when}" if when else "remise", "pf-notice"))
     return facts

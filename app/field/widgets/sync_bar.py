@@ -13,6 +13,7 @@ import flet as ft
 from app.field.context import use_field
 from app.field.state.sync_actions import SyncProgressView
 from app.store import SyncStatus
+from app.ui.format import day_month, time_of_day
 from app.ui.widgets import TAP
 
 NETWORK = {True: "En ligne", False: "Hors ligne", None: "Réseau inconnu"}
@@ -21,10 +22,9 @@ NETWORK = {True: "En ligne", False: "Hors ligne", None: "Réseau inconnu"}
 def last_sync_text(when: dt.datetime | None) -> str:
     if when is None:
         return "Jamais synchronisé"
-    local = when.astimezone()
-    if local.date() == dt.date.today():
-        return f"Synchro à {local:%H:%M}"
-    return f"Synchro le {local:%d/%m à %H:%M}"
+    if when.astimezone().date() == dt.date.today():
+        return f"Synchro à {time_of_day(when)}"
+    return f"Synchro le {day_month(when)} à {time_of_day(when)}"
 
 
 def headline_text(status: SyncStatus | None) -> str:
