@@ -13,7 +13,7 @@ Two scenarios:
 
 - `cites` (default, the one the target is judged on): 200 phones in 40 cités of 5
   mediators, as cités de l'emploi are staffed. Pull is scoped to the caller's cité
-  (DESIGN.md §3), so a phone pulls what its 4 colleagues pushed, not the whole
+  (docs/architecture.md §3.7), so a phone pulls what its 4 colleagues pushed, not the whole
   crowd's work.
 - `one-cite`: the O(N²) fan-out worst case: all 200 phones in one cité, each pulling
   every row the 199 others pushed (~2,000 rows each, ~400,000 in all).

@@ -1,4 +1,4 @@
-"""The sync client: push the outbox, then pull until up to date (DESIGN.md §3).
+"""The sync client: push the outbox, then pull until up to date (docs/architecture.md §3.12).
 
 Synchronous httpx, called from a worker thread. Every step is resumable: ops
 leave the outbox only through a server acknowledgement, and the pull cursor

@@ -19,7 +19,7 @@ class Settings(BaseSettings):
     max_body_bytes: int = 5 * 1024 * 1024
     # Echo SQL for debugging only: statements may carry personal data.
     echo_sql: bool = False
-    # --- Security (DESIGN.md §4; see SECURITY.md) ---
+    # --- Security (docs/architecture.md §4; SECURITY.md) ---
     # Failed logins allowed per username and per client address within the window.
     login_max_failures: int = 5
     login_window_minutes: int = 15

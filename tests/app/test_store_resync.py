@@ -3,7 +3,7 @@
 The server purges old tombstones; a phone that never pulled one is told to pull
 everything again. Whatever it held from the server and does not get back — a
 person erased while it was offline, a row deleted long ago — must leave the phone
-too, or an erasure would not reach every device (DESIGN.md §4). Nothing the
+too, or an erasure would not reach every device (docs/architecture.md §3.11, §4.7). Nothing the
 mediator still has to push may go.
 """
 

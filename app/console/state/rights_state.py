@@ -1,6 +1,6 @@
-"""State of a person's rights and of the retention preview (DESIGN.md §4), for the
-console's Parcours section: export a person's data, erase it, and see whose data is
-anonymised within 30 days.
+"""State of a person's rights and of the retention preview (docs/architecture.md
+§4.6, §4.7), for the console's Parcours section: export a person's data, erase it,
+and see whose data is anonymised within 30 days.
 
 Public API only, through the signed-in `ConsoleApi`; blocking HTTP runs in a worker
 thread and failures become a French message on screen (see console_review_state).
