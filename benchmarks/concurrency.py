@@ -5,9 +5,9 @@
     uv run python -m benchmarks.concurrency --db postgres --instances 2
     uv run python -m benchmarks.concurrency --scenario one-cite ...   # worst case
 
-Issue #7: "200 simulated phones syncing at once against one server instance, then
+The target: 200 simulated phones syncing at once against one server instance, then
 against two instances on PostgreSQL: zero lost or doubled ops, p50/p99 latency
-reported; p99 ≤ 2 s."
+reported; p99 ≤ 2 s.
 
 Two scenarios:
 

@@ -293,7 +293,7 @@ class SyncClient:
                     if page.reset_required:
                         if reset_done:
                             raise ServerError("le serveur redemande une resynchronisation complète")
-                        # From scratch; rows the server no longer has leave at the end.
+                        # From scratch; rows gone from the server leave at the end.
                         reset_done, restart, cursor = True, True, None
                         self._store.begin_resync()
                         break

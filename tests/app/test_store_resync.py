@@ -39,7 +39,7 @@ def test_rows_the_full_pull_does_not_bring_back_leave_the_phone(tmp_path: Path) 
 
     store.begin_resync()
     assert store.cursor() is None
-    store.apply_pull_page([kept], "c1")  # the server no longer has the others
+    store.apply_pull_page([kept], "c1")  # the others are gone from the server
     assert store.finish_resync() == 2
 
     assert store.get("person", erased.id) is None

@@ -61,7 +61,7 @@ class ConsoleApi:
         params = {"page": page, "page_size": page_size, **{k: v for k, v in filters.items() if v}}
         return dict(self._request("GET", "/console/contacts", params=params))
 
-    # --- Review, conflicts, duplicates, persons (issue #5) ---------------------------
+    # --- Review, conflicts, duplicates, persons --------------------------------------
 
     def referentials(self) -> dict[str, Any]:
         return dict(self._request("GET", "/referentials"))

@@ -119,7 +119,7 @@ class RightsState(_Busy):
         except ConsoleError as exc:
             if exc.status not in (404, 409):
                 return False  # nothing erased: the dialog stays open with the message
-            # Already erased, or no longer in the cité: nothing to show either.
+            # Already erased, or not in the cité any more: nothing to show either.
             await self._forget(ids, forget)
             self.error = str(exc)
             return False
