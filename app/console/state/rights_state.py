@@ -3,7 +3,7 @@
 and see whose data is anonymised within 30 days.
 
 Public API only, through the signed-in `ConsoleApi`; blocking HTTP runs in a worker
-thread and failures become a French message on screen (see console_review_state).
+thread and failures become a French message on screen (see review_state).
 """
 
 from __future__ import annotations
