@@ -5,15 +5,15 @@
     uv run python -m benchmarks.concurrency --db postgres --instances 2
     uv run python -m benchmarks.concurrency --scenario one-cite ...   # worst case
 
-Issue #7: "200 simulated phones syncing at once against one server instance, then
+The target: 200 simulated phones syncing at once against one server instance, then
 against two instances on PostgreSQL: zero lost or doubled ops, p50/p99 latency
-reported; p99 ≤ 2 s."
+reported; p99 ≤ 2 s.
 
 Two scenarios:
 
 - `cites` (default, the one the target is judged on): 200 phones in 40 cités of 5
   mediators, as cités de l'emploi are staffed. Pull is scoped to the caller's cité
-  (DESIGN.md §3), so a phone pulls what its 4 colleagues pushed, not the whole
+  (docs/architecture.md §3.7), so a phone pulls what its 4 colleagues pushed, not the whole
   crowd's work.
 - `one-cite`: the O(N²) fan-out worst case: all 200 phones in one cité, each pulling
   every row the 199 others pushed (~2,000 rows each, ~400,000 in all).

@@ -41,7 +41,7 @@ from benchmarks.pull_apply import QUICK_KDF
 from domain.runtime import settle_heap
 from scripts.processes import start_server
 
-# Figures of CouchDB-style replication, 5,000 documents on loopback (issue #7).
+# Figures of CouchDB-style replication, 5,000 documents on loopback: the baseline.
 PEER_PUSH_S = 1.4
 PEER_PULL_S = 1.0
 

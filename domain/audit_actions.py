@@ -1,4 +1,5 @@
-"""The audit journal's vocabulary (DESIGN.md §4): each action, its French label and family.
+"""The audit journal's vocabulary (docs/architecture.md §4.8): each action, its French
+label and family.
 
 Actions are dotted ASCII names stored in `audit_event.action`; what an administrator
 reads is the label. Families group actions for the console's filter. Pure: no I/O.

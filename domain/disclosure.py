@@ -1,4 +1,4 @@
-"""Statistical disclosure control for aggregate exports (DESIGN.md §5).
+"""Statistical disclosure control for aggregate exports (docs/architecture.md §5).
 
 Primary suppression: every count under `THRESHOLD` (0 included) is shown as "<5".
 Secondary suppression: in a table shown with its total, a single hidden cell could be

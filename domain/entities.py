@@ -138,7 +138,7 @@ REQUIRED_ON_CREATE: dict[str, frozenset[str]] = {
 SUPERVISOR_ONLY_FIELDS: dict[str, frozenset[str]] = {
     "contact": frozenset({"review_state", "review_comment"}),
     # A merge hides a person from every phone's search: the supervisor's, from the
-    # console, where it is journaled and can be undone (DESIGN.md §3).
+    # console, where it is journaled and can be undone (docs/architecture.md §3.13).
     "person": frozenset({"merged_into"}),
 }
 

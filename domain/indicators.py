@@ -1,4 +1,4 @@
-"""Activity indicators of a cité for a period (DESIGN.md §5), computed from plain rows.
+"""Activity indicators of a cité for a period (docs/architecture.md §5), computed from plain rows.
 
 Rows are the synced records' field values (`data`) with their `id`, tombstones already
 left out. Definitions (what a funder reads in the report):

@@ -1,4 +1,4 @@
-"""Person matching keys and duplicate evidence (DESIGN.md §3, "Persons and duplicates").
+"""Person matching keys and duplicate evidence (docs/architecture.md §3.13).
 
 Pure functions: the app uses them to offer "already met?" candidates before a new
 person is created; the server uses them to propose duplicates to supervisors.

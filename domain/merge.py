@@ -1,4 +1,4 @@
-"""The merge rule of DESIGN.md §3, as a pure function.
+"""The merge rule (docs/architecture.md §3.4), as a pure function.
 
 Field-level last-writer-wins by HLC: the stored value of a field is always the
 one with the greatest HLC, so any order of arrival converges. Concurrency is

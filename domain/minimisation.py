@@ -1,4 +1,4 @@
-"""Data minimisation (DESIGN.md §4): spot free text that looks sensitive.
+"""Data minimisation (docs/architecture.md §4.5): spot free text that looks sensitive.
 
 A warning, not a block: the mediator reads it and rephrases. The lists are
 deliberately short and folded (accents, case) so they catch the usual words.

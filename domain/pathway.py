@@ -1,4 +1,4 @@
-"""A person's pathway (parcours), assembled from synced rows (DESIGN.md §2).
+"""A person's pathway (parcours), assembled from synced rows (docs/architecture.md §2.1).
 
 Pure: the server's console and the phone (offline, from what it pulled) build the
 same timeline from the same rows, so a mediator meeting someone again sees the
@@ -63,7 +63,7 @@ class Pathway:
     """Noted on the person or on any of their contacts, in the vocabulary's order
     (values outside the vocabulary are left out)."""
     referent_periods: tuple[ReferentPeriod, ...] = ()
-    """The same mediators with their period (DESIGN §2, référents with start/end)."""
+    """The same mediators with their period (référents: docs/architecture.md §2.1)."""
 
 
 def _day(iso: str) -> str:

@@ -20,8 +20,8 @@ class Period:
         if self.end < self.start:
             raise ValueError("La date de fin précède la date de début.")
         if (self.end - self.start).days >= MAX_PERIOD_DAYS:
-            # A report lists every week of its period: year 1 to 9999 kept a server
-            # worker busy for minutes (found by the API fuzzer).
+            # A report lists every week of its period: year 1 to 9999 would keep a server
+            # worker busy for minutes (a case the API fuzzer finds).
             raise ValueError("Période trop longue : trois ans au plus.")
 
     def __contains__(self, day: object) -> bool:

@@ -1,4 +1,4 @@
-"""The contact review loop on the server side (DESIGN.md §3), as a pure function.
+"""The contact review loop on the server side (docs/architecture.md §3.5), as a pure function.
 
 A contact enters the supervisor's queue as "reçu" when it is created. When a
 supervisor sends it back "à corriger" and the mediator's correction arrives, it

@@ -1,4 +1,4 @@
-"""Shared pydantic schemas of sync protocol v1 (DESIGN.md §3).
+"""Shared pydantic schemas of sync protocol v1 (docs/architecture.md §3).
 
 Both sides import these; the server accepts any schema_version from
 MIN_SCHEMA_VERSION up (changes are additive) and answers 426 below it.
@@ -199,7 +199,7 @@ class PushResponse(_Versioned):
     server_hlc: str
     device_revoked: bool = False
     """The device was revoked: its ops logged before revocation were taken, and it
-    must now wipe its local data (DESIGN.md §4)."""
+    must now wipe its local data (docs/architecture.md §4.2)."""
     pull: PullResponse | None = None
     """The first pull page, when the push asked for it (`then_pull`) and the server
     could serve it: the pull a sync does next, one request less (additive: an older

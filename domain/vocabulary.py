@@ -1,4 +1,5 @@
-"""The vocabulary of DESIGN.md §2: closed lists with their French labels.
+"""The domain model's vocabulary (docs/architecture.md §2.1): closed lists with their
+French labels.
 
 Enum values are ASCII slugs (stored, synced); `.label` is what a person reads.
 """
@@ -288,7 +289,7 @@ class ExitType(Labelled):
 
     @property
     def positive(self) -> bool:
-        """Positive exit as PLIE defines it (DESIGN.md §2)."""
+        """Positive exit as PLIE defines it (docs/architecture.md §2.1)."""
         return self in _POSITIVE_EXITS
 
 

@@ -64,7 +64,7 @@ class UserBase(SQLModel):
     role: str = Field(max_length=16)  # domain.vocabulary.Role value
     cite_id: str = Field(foreign_key="cite.id", index=True, max_length=36)
     active: bool = True
-    # The structure employing the user (DESIGN §2), e.g. « Association Rue & Cité ».
+    # The structure employing the user (docs/architecture.md §2.2), e.g. « Association Rue & Cité ».
     structure: str | None = Field(default=None, max_length=120)
 
 
@@ -201,7 +201,7 @@ class SyncState(SQLModel, table=True):
     purge_floor_version: int = Field(default=0, sa_type=BigInteger)
 
 
-# --- Security: login throttling and audit (DESIGN.md §4) ---------------------------
+# --- Security: login throttling and audit (docs/architecture.md §4.1, §4.8) ---------
 
 
 class LoginFailure(SQLModel, table=True):

@@ -9,7 +9,7 @@ Two kinds of test must not overlap with their own kind:
   rows.
 Each kind is one unit of work, run on one worker while the other worker takes the
 rest. xdist's own `xdist_group` mark cannot say this with pytest 9.2 (it rewrites a
-node id attribute pytest no longer reads), so the scheduler below groups by node id,
+node id attribute pytest 9 does not read), so the scheduler below groups by node id,
 and collection checks that every marked test carries its kind in its id.
 """
 

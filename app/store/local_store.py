@@ -1,9 +1,10 @@
-"""The phone's local store: one SQLite file, rows + outbox + meta.
+"""The phone's local store: one SQLite file, its rows, outbox and meta.
 
-Why stdlib `sqlite3` rather than SQLAlchemy: the schema is three small tables
-whose rows are opaque (encoded) JSON, so an ORM would buy nothing but weight on
-the phone; `sqlite3` ships with every Python that `flet build` packages, is the
-fastest path, and gives exact control of transactions (`BEGIN IMMEDIATE`).
+Why stdlib `sqlite3` rather than SQLAlchemy: the schema is five small tables (`row`,
+`outbox`, `meta`, `vault`, `resync_unseen`; see `app.store.schema`) whose values are
+opaque (encoded) JSON or ids, so an ORM would buy nothing but weight on the phone;
+`sqlite3` ships with every Python that `flet build` packages, is the fastest path,
+and gives exact control of transactions (`BEGIN IMMEDIATE`).
 
 Concurrency: one `LocalStore` is shared by the UI thread and the sync thread.
 Every public method holds one re-entrant lock; every write is one transaction,

@@ -3,7 +3,7 @@
 Reading a pathway or the latest contacts must not decrypt 100,000 rows. These
 columns let SQLite find them by index instead. They hold no name, phone, note or
 free text: only random row ids (which person a contact belongs to, which person
-one was merged into), the date used to order rows, and a contact's review state.
+one was merged into), the date rows are ordered by, and a contact's review state.
 A thief without the PIN learns how many contacts a pseudonymous id had and when,
 never who it is (see SECURITY.md).
 """

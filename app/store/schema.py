@@ -59,7 +59,7 @@ def _v2_person_search(conn: sqlite3.Connection) -> None:
         )"""
     )
     conn.execute("CREATE INDEX person_search_active_sort ON person_search (active, sort_key)")
-    # The backfill this step once did is gone with the table itself (dropped by v3).
+    # No backfill: v3 drops this table (it held names in clear).
 
 
 def _v3_vault(conn: sqlite3.Connection) -> None:

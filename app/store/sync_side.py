@@ -193,7 +193,7 @@ class SyncSide(StoreBase):
         return "removed"
 
     def _remove_rows(self, c: sqlite3.Connection, keys: list[tuple[str, str]]) -> None:
-        """Delete local rows outright (what the server no longer has or never had), and
+        """Delete local rows outright (gone from the server, or never on it), and
         the persons among them from the search index."""
         c.executemany("DELETE FROM row WHERE entity = ? AND id = ?", keys)
         for entity, row_id in keys:

@@ -1,4 +1,4 @@
-"""The phone-side sync client (DESIGN.md §3)."""
+"""The phone-side sync client (docs/architecture.md §3)."""
 
 from app.sync.client import SyncClient, SyncProgress, SyncReport
 from app.sync.errors import AuthError, ServerError, ServerUnreachable, SyncError, UpgradeRequired

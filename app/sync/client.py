@@ -1,4 +1,4 @@
-"""The sync client: push the outbox, then pull until up to date (DESIGN.md §3).
+"""The sync client: push the outbox, then pull until up to date (docs/architecture.md §3.12).
 
 Synchronous httpx, called from a worker thread. Every step is resumable: ops
 leave the outbox only through a server acknowledgement, and the pull cursor
@@ -293,7 +293,7 @@ class SyncClient:
                     if page.reset_required:
                         if reset_done:
                             raise ServerError("le serveur redemande une resynchronisation complète")
-                        # From scratch; rows the server no longer has leave at the end.
+                        # From scratch; rows gone from the server leave at the end.
                         reset_done, restart, cursor = True, True, None
                         self._store.begin_resync()
                         break

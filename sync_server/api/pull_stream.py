@@ -10,7 +10,7 @@ another core, and authenticates once.
 Each page is exactly what `GET /sync/pull` would answer from the previous page's
 cursor, read in a transaction of its own: nothing is held open while the phone
 reads, and on PostgreSQL each page sees the transactions finished by then (see
-`crud.pull`). With zstd, every line is flushed as a block of its own, so the
+`sync_server.sync.pull`). With zstd, every line is flushed as a block of its own, so the
 phone can decode and apply a page as soon as its last byte arrives. The stream
 stops after `pages` pages or at the last one (`has_more` false, or
 `reset_required`); the phone asks again from the last cursor it applied.

@@ -1,5 +1,5 @@
-"""Defences every request goes through (DESIGN.md §4 "No personal data in logs.
-Request size limits."): a request id, a global body size limit, a generic 500
+"""Defences every request goes through (docs/architecture.md §4.9: no personal data
+in logs, request size limits): a request id, a global body size limit, a generic 500
 answer, and access logs stripped of query strings (a search may carry a name).
 """
 

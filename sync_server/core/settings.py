@@ -13,13 +13,13 @@ class Settings(BaseSettings):
     database_url: str = "sqlite:///var/relais.sqlite3"
     # Tombstones (deleted and erased rows) are purged this many days after their last
     # change, by the daily retention job. A phone that has not synced since gets
-    # `reset_required`, pulls everything again, and drops what the server no longer
-    # has (an erasure reaches it that way too).
+    # `reset_required`, pulls everything again, and drops what is gone from the server
+    # (an erasure reaches it that way too).
     tombstone_retention_days: int = Field(default=90, ge=1)
     max_body_bytes: int = 5 * 1024 * 1024
     # Echo SQL for debugging only: statements may carry personal data.
     echo_sql: bool = False
-    # --- Security (DESIGN.md §4; see SECURITY.md) ---
+    # --- Security (docs/architecture.md §4; SECURITY.md) ---
     # Failed logins allowed per username and per client address within the window.
     login_max_failures: int = 5
     login_window_minutes: int = 15

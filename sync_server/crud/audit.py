@@ -1,4 +1,4 @@
-"""The audit journal (DESIGN.md §4): append-only, no personal data in `detail`.
+"""The audit journal (docs/architecture.md §4.8): append-only, no personal data in `detail`.
 
 There is deliberately no update or delete function here; on PostgreSQL a trigger
 refuses both (migration serversec_0002).

@@ -1,4 +1,4 @@
-"""Retention (DESIGN.md §4): personal data anonymised N months after the last contact.
+"""Retention (docs/architecture.md §4.6): personal data anonymised N months after the last contact.
 
 Anonymisation goes through the merge path (server ops), so every phone receives it
 on its next pull; the ledger and conflict log of the rows are scrubbed too. What

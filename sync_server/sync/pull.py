@@ -1,4 +1,4 @@
-"""Serving pulls (DESIGN.md §3 "Pull") and purging old tombstones.
+"""Serving pulls (docs/architecture.md §3.7, §3.11) and purging old tombstones.
 
 A cursor is a position (txid, version) in the order rows are served, wrapped as
 urlsafe base64 of a small JSON so clients treat it as opaque. On SQLite txid is 0

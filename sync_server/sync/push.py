@@ -1,4 +1,4 @@
-"""Applying pushed ops: validation, the merge rule, the ledger (DESIGN.md §3 "Push").
+"""Applying pushed ops: validation, the merge rule, the ledger (docs/architecture.md §3.2, §3.3).
 
 The caller owns the transaction (one per batch). The batch is first applied in
 bulk (`sync_server.sync.push_bulk`: one read per table, merge in memory, executemany)

@@ -1,4 +1,4 @@
-"""The console's rights and retention state (DESIGN.md §4) against a mock server:
+"""The console's rights and retention state (docs/architecture.md §4.6, §4.7) against a mock server:
 export a person's data, erase it (with a reason), the 30-day anonymisation list."""
 
 from __future__ import annotations

@@ -3,7 +3,7 @@
 The server purges old tombstones; a phone that never pulled one is told to pull
 everything again. Whatever it held from the server and does not get back — a
 person erased while it was offline, a row deleted long ago — must leave the phone
-too, or an erasure would not reach every device (DESIGN.md §4). Nothing the
+too, or an erasure would not reach every device (docs/architecture.md §3.11, §4.7). Nothing the
 mediator still has to push may go.
 """
 
@@ -39,7 +39,7 @@ def test_rows_the_full_pull_does_not_bring_back_leave_the_phone(tmp_path: Path) 
 
     store.begin_resync()
     assert store.cursor() is None
-    store.apply_pull_page([kept], "c1")  # the server no longer has the others
+    store.apply_pull_page([kept], "c1")  # the others are gone from the server
     assert store.finish_resync() == 2
 
     assert store.get("person", erased.id) is None

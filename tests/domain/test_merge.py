@@ -1,4 +1,4 @@
-"""The merge rule (DESIGN.md §3) without a database, including convergence."""
+"""The merge rule (docs/architecture.md §3.4) without a database, including convergence."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Issue #6 (audit) in Chromium at 1440×900: the admin reads the journal.
+"""The audit journal in Chromium at 1440×900: the admin reads it.
 
 Sophie (supervisor) opens a person's pathway and exports the contacts through the
 API; she has no « Journal d'audit » in her console. The admin opens it and finds

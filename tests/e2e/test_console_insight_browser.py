@@ -1,4 +1,4 @@
-"""Issue #5 in Chromium at 1440×900: indicators, exports and administration.
+"""Indicators, exports and administration in Chromium at 1440×900.
 
 The supervisor reads the quarter's indicators (figures checked against the API),
 switches quarter, downloads the quarterly report and opens it; the admin creates

@@ -1,4 +1,4 @@
-"""Issue #5 in Chromium at 1440×900: the supervisor reviews contacts, arbitrates the
+"""Supervision in Chromium at 1440×900: the supervisor reviews contacts, arbitrates the
 demo's hard conflict, merges and un-merges the demo's duplicate, reads a pathway."""
 
 from __future__ import annotations

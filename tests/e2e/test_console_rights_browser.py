@@ -1,6 +1,7 @@
-"""DESIGN.md §4 in Chromium at 1440×900: on the Parcours section a supervisor exports
-a person's data, reads whose data is anonymised within 30 days, and erases a person,
-who then leaves the console (and the phone that logged them, at its next sync)."""
+"""Rights and retention (docs/architecture.md §4.6, §4.7) in Chromium at 1440×900: on
+the Parcours section a supervisor exports a person's data, reads whose data is
+anonymised within 30 days, and erases a person, who then leaves the console (and the
+phone that logged them, at its next sync)."""
 
 from __future__ import annotations
 

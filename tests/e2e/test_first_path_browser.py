@@ -1,4 +1,4 @@
-"""Issue #2's first path, driven in Chromium as a mediator and a supervisor would.
+"""The first path, driven in Chromium as a mediator and a supervisor would.
 
 A mediator logs in and enrols the phone; with the server stopped, starts an action
 de terrain, counts an anonymous contact and logs a contact with a new person; the
@@ -38,7 +38,7 @@ def test_contact_travels_from_offline_phone_to_supervisor(browser: Browser, out_
         phone.see("Relais")
         phone.shot("login")
         _login(phone, "amina")
-        # First login: the PIN that encrypts the phone's data (issue #6).
+        # First login: the PIN that encrypts the phone's data.
         phone.fill("Code PIN (6 chiffres minimum)", "135790")
         phone.fill("Confirmez le code PIN", "135790")
         phone.tap("Enregistrer le code PIN")

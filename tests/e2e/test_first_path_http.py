@@ -1,4 +1,4 @@
-"""Issue #2's first path at the HTTP level: a real server process, the real local
+"""The first path at the HTTP level: a real server process, the real local
 store and sync client (no mocks), the server going away and coming back."""
 
 from __future__ import annotations

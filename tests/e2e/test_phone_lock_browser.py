@@ -1,4 +1,4 @@
-"""Issue #6 on the phone, in Chromium: PIN setup, automatic and manual lock, unlock."""
+"""The phone's PIN, in Chromium: PIN setup, automatic and manual lock, unlock."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The review loop back to the field (DESIGN.md §3): a supervisor's "à corriger" and
+"""The review loop back to the field (docs/architecture.md §3.5): a supervisor's "à corriger" and
 its comment reach the mediator's local store on the next real sync; the mediator's
 correction goes back as a normal op."""
 

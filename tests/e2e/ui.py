@@ -180,7 +180,7 @@ class Ui:
         return loc
 
     def settled(self, timeout: float = 30_000) -> None:
-        """Wait until the console no longer says "Chargement en cours…": a list being
+        """Wait until the console stops saying "Chargement en cours…": a list being
         reloaded is not clicked (its rows are replaced when the answer comes, and a
         click on a row on its way out is lost)."""
         loading = self.page.get_by_text(LOADING, exact=True)

@@ -1,4 +1,4 @@
-"""Audit journal (append-only) and hostile-input defences (DESIGN.md §4)."""
+"""Audit journal (append-only) and hostile-input defences (docs/architecture.md §4.8, §4.9)."""
 
 from __future__ import annotations
 

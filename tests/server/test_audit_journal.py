@@ -1,5 +1,5 @@
 """The audit journal covers every supervisor and admin action, every person-record
-read and every export (DESIGN.md §4): one event per call, who, what, which row, and
+read and every export (docs/architecture.md §4.8): one event per call, who, what, which row, and
 no personal data; only the cité's administrators read it."""
 
 from __future__ import annotations

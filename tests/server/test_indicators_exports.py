@@ -126,7 +126,7 @@ def test_indicators_and_exports_refuse_mediators(client: TestClient, world: Worl
 def test_a_period_longer_than_three_years_is_refused_at_once(
     client: TestClient, world: World
 ) -> None:
-    # Year 1 to 9999 used to make a report of 520,000 weekly rows (found by the fuzzer).
+    # Year 1 to 9999 would make a report of 520,000 weekly rows (a case the fuzzer finds).
     for path in (
         "/console/indicators",
         "/console/exports/quarterly.csv",

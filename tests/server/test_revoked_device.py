@@ -1,4 +1,5 @@
-"""A revoked device pushes what it logged before revocation, then wipes itself (DESIGN §4)."""
+"""A revoked device pushes what it logged before revocation, then wipes itself
+(docs/architecture.md §4.2)."""
 
 from __future__ import annotations
 

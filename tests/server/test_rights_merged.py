@@ -1,4 +1,4 @@
-"""Rights and retention reach the duplicates merged into a person (DESIGN.md §4).
+"""Rights and retention reach the duplicates merged into a person (docs/architecture.md §4.6, §4.7).
 
 A supervisor merging a duplicate keeps its contacts under the duplicate's id: the
 pathway shows them under the person kept. The export, the erasure and the

@@ -1,4 +1,5 @@
-"""Per-person export and erasure, and retention (DESIGN.md §4), through HTTP and a phone."""
+"""Per-person export and erasure, and retention (docs/architecture.md §4.6, §4.7),
+through HTTP and a phone."""
 
 from __future__ import annotations
 
@@ -59,7 +60,7 @@ def _through(client: TestClient) -> httpx.MockTransport:
 
 def _sync_until(phone: SyncClient, done: Callable[[], bool]) -> None:
     # On PostgreSQL, pulls wait for older transactions of the whole cluster to end
-    # (DESIGN.md §3 cursor): another process's open transaction may delay them.
+    # (docs/architecture.md §3.7): another process's open transaction may delay them.
     deadline = time.monotonic() + 30
     while True:
         phone.sync()

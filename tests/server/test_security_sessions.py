@@ -1,4 +1,4 @@
-"""Login throttling and session expiry (DESIGN.md §4), stored in the database."""
+"""Login throttling and session expiry (docs/architecture.md §4.1), stored in the database."""
 
 from __future__ import annotations
 

@@ -166,7 +166,8 @@ def test_merged_person_disappears_from_other_phones_search(
     karim.client.sync()
     assert {r.id for r in karim.store.search_persons("Zerbib")} >= {first, twin}
 
-    # Merging is the supervisor's (DESIGN §3: logged, reversible), from the console.
+    # Merging is the supervisor's, from the console (journaled, reversible:
+    # docs/architecture.md §3.13).
     token = login_token(live_server.url, "sophie")
     merged = httpx.post(
         f"{live_server.url}/console/persons/{twin}/merge",

@@ -1,5 +1,5 @@
 """Console, Parcours section: a person's rights (export, erasure) and the persons whose
-data is anonymised within 30 days (DESIGN.md §4). Parts of ConsolePersonsScreen."""
+data is anonymised within 30 days (docs/architecture.md §4.6). Parts of ConsolePersonsScreen."""
 
 from __future__ import annotations
 

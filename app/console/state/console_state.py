@@ -61,7 +61,7 @@ class ConsoleApi:
         params = {"page": page, "page_size": page_size, **{k: v for k, v in filters.items() if v}}
         return dict(self._request("GET", "/console/contacts", params=params))
 
-    # --- Review, conflicts, duplicates, persons (issue #5) ---------------------------
+    # --- Review, conflicts, duplicates, persons --------------------------------------
 
     def referentials(self) -> dict[str, Any]:
         return dict(self._request("GET", "/referentials"))
@@ -103,7 +103,8 @@ class ConsoleApi:
     def pathway(self, person_id: str) -> dict[str, Any]:
         return dict(self._request("GET", f"/console/persons/{person_id}/pathway"))
 
-    # --- Rights and retention (DESIGN.md §4); the export file: insight_state.api_call ---
+    # --- Rights and retention (docs/architecture.md §4.6, §4.7) ---
+    # The export file goes through insight_state.api_call.
 
     def erase_person(self, person_id: str, reason: str) -> dict[str, Any]:
         body = {"reason": reason}

@@ -1,9 +1,9 @@
-"""State of a person's rights and of the retention preview (DESIGN.md §4), for the
-console's Parcours section: export a person's data, erase it, and see whose data is
-anonymised within 30 days.
+"""State of a person's rights and of the retention preview (docs/architecture.md
+§4.6, §4.7), for the console's Parcours section: export a person's data, erase it,
+and see whose data is anonymised within 30 days.
 
 Public API only, through the signed-in `ConsoleApi`; blocking HTTP runs in a worker
-thread and failures become a French message on screen (see console_review_state).
+thread and failures become a French message on screen (see review_state).
 """
 
 from __future__ import annotations
@@ -119,7 +119,7 @@ class RightsState(_Busy):
         except ConsoleError as exc:
             if exc.status not in (404, 409):
                 return False  # nothing erased: the dialog stays open with the message
-            # Already erased, or no longer in the cité: nothing to show either.
+            # Already erased, or not in the cité any more: nothing to show either.
             await self._forget(ids, forget)
             self.error = str(exc)
             return False

@@ -93,7 +93,7 @@ def ContactFixScreen() -> ft.Control:
             choice_chips(Frein.choices(), set(form["freins"]), toggle, key_prefix="fix-frein"),
         ),
         *([banner(error, error=True)] if error else []),
-        # Stacked: side by side, "Enregistrer la correction" wrapped and was clipped.
+        # Stacked: side by side on a phone, "Enregistrer la correction" would wrap and be cut off.
         ft.Row([big_button("Enregistrer la correction", key="fix-save", on_click=save)]),
         ft.Row(
             [

@@ -1,4 +1,4 @@
-"""« Modifier la fiche »: rectify a person's record (DESIGN §4), prefilled with what
+"""« Modifier la fiche »: rectify a person's record (docs/architecture.md §4.7), prefilled with what
 the phone holds; the changed fields leave as one op at the next sync."""
 
 from __future__ import annotations

@@ -1,7 +1,11 @@
 """The field app's state: one observable object per session, methods that change it.
 
-Store and network calls run in a worker thread (`asyncio.to_thread`) so the UI loop
-never blocks; the observable fields are only assigned back on the loop.
+Network calls (sign-in, referentials, the sync client) and the PIN's key derivation
+run in a worker thread (`asyncio.to_thread`) so the UI loop never waits on them; the
+sync reports its progress back with `call_soon_threadsafe`. Local store reads and
+writes (one small SQLite transaction each) are called on the loop itself, so a tap
+is saved before the screen moves on; while a sync's worker holds the store, they wait
+for its current transaction. Observable fields are only assigned on the loop.
 """
 
 from __future__ import annotations

@@ -149,8 +149,9 @@ class PathwayActions:
         self._done("Sortie enregistrée.")
 
     def update_person(self, person_id: str, changes: dict[str, Any]) -> bool:
-        """Rectify a person's record (DESIGN §4): the changed fields only, one op that
-        syncs like any edit. False when nothing differs from what the phone holds."""
+        """Rectify a person's record (docs/architecture.md §4.7): the changed fields
+        only, one op that syncs like any edit. False when nothing differs from what the
+        phone holds."""
         if not self.store.update("person", person_id, changes):
             self._done("Aucune modification : la fiche est inchangée.")
             return False

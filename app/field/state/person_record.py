@@ -19,7 +19,8 @@ from domain.vocabulary import FamilySituation, Gender, TriState
 
 TEXT_FIELDS = ("first_name", "last_name", "birth_name", "phone", "email", "commune")
 CHOICE_FIELDS = ("gender", "ft_registration", "mission_locale", "family_situation")
-# What a person reads when a value does not fit (the store's rule, DESIGN §4 closed lists).
+# What a person reads when a value does not fit the store's rule (closed lists first:
+# docs/architecture.md §4.5).
 INVALID: dict[str, str] = {
     "first_name": "Le prénom a 80 caractères au plus.",
     "last_name": "Le nom a 80 caractères au plus.",

@@ -1,4 +1,4 @@
-"""users' structure (the employing structure, DESIGN.md §2)
+"""users' structure (the employing structure, docs/architecture.md §2.2)
 
 Revision ID: users_0003
 Revises: review_0002
