@@ -28,19 +28,22 @@ def _box(title: str, *controls: ft.Control, width: float | None = None) -> ft.Co
 
 @ft.component
 def ReferentialsPanel(state: AdminState) -> ft.Control:
+    return ft.Row(
+        [ft.Column([QpvBox(state), RetentionBox(state)], spacing=16), PartnersBox(state)],
+        vertical_alignment=ft.CrossAxisAlignment.START,
+        spacing=16,
+    )
+
+
+@ft.component
+def QpvBox(state: AdminState) -> ft.Control:
     qpv, set_qpv = ft.use_state({"code": "", "name": ""})
-    partner, set_partner = ft.use_state({"name": "", "type": "association", "themes": ""})
-    months, set_months = ft.use_state(str(state.retention_months))
 
     async def save_qpv(_: Any) -> None:
         if await state.save_qpv(qpv["code"], qpv["name"]):
             set_qpv({"code": "", "name": ""})
 
-    async def add_partner(_: Any) -> None:
-        if await state.add_partner(partner["name"], partner["type"], partner["themes"]):
-            set_partner({**partner, "name": "", "themes": ""})
-
-    qpvs = _box(
+    return _box(
         "Quartiers prioritaires (QPV)",
         *[ft.Text(f"{q['code']} · {q['name']}", size=14) for q in state.qpvs],
         ft.Row(
@@ -66,7 +69,17 @@ def ReferentialsPanel(state: AdminState) -> ft.Control:
         ft.FilledButton("Enregistrer le QPV", key="qpv-save", on_click=save_qpv),
         width=420,
     )
-    partners = _box(
+
+
+@ft.component
+def PartnersBox(state: AdminState) -> ft.Control:
+    partner, set_partner = ft.use_state({"name": "", "type": "association", "themes": ""})
+
+    async def add_partner(_: Any) -> None:
+        if await state.add_partner(partner["name"], partner["type"], partner["themes"]):
+            set_partner({**partner, "name": "", "themes": ""})
+
+    return _box(
         "Structures partenaires",
         ft.Column(
             [
@@ -103,7 +116,12 @@ def ReferentialsPanel(state: AdminState) -> ft.Control:
         ),
         ft.FilledButton("Ajouter le partenaire", key="partner-add", on_click=add_partner),
     )
-    retention = _box(
+
+
+@ft.component
+def RetentionBox(state: AdminState) -> ft.Control:
+    months, set_months = ft.use_state(str(state.retention_months))
+    return _box(
         "Conservation des données",
         ft.Text(
             f"Actuellement : anonymisation {state.retention_months} mois après le dernier "
@@ -129,9 +147,4 @@ def ReferentialsPanel(state: AdminState) -> ft.Control:
             ]
         ),
         width=420,
-    )
-    return ft.Row(
-        [ft.Column([qpvs, retention], spacing=16), partners],
-        vertical_alignment=ft.CrossAxisAlignment.START,
-        spacing=16,
     )

@@ -59,33 +59,7 @@ def ConsoleAuditScreen() -> ft.Control:
     if not is_admin:
         return banner("Le journal d'audit est réservé aux administrateurs.", error=True)
 
-    families = [(f.key, f.label) for f in FAMILIES]
-    people = [(u["id"], u["display_name"]) for u in state.users]
-    filters = ft.Column(
-        [
-            ft.Row(
-                [
-                    _label("Actions :"),
-                    ft.Container(
-                        choice_chips(families, state.family, state.set_family, key_prefix="family"),
-                        expand=True,
-                    ),
-                ],
-                vertical_alignment=ft.CrossAxisAlignment.START,
-            ),
-            ft.Row(
-                [
-                    _label("Qui :"),
-                    ft.Container(
-                        choice_chips(people, state.actor, state.set_actor, key_prefix="actor"),
-                        expand=True,
-                    ),
-                ],
-                vertical_alignment=ft.CrossAxisAlignment.START,
-            ),
-        ],
-        spacing=8,
-    )
+    filters = _filters(state)
     table = ft.DataTable(
         columns=[ft.DataColumn(label=ft.Text(c, weight=ft.FontWeight.BOLD)) for c in COLUMNS],
         rows=[_row(i) for i in state.items],
@@ -118,3 +92,33 @@ def ConsoleAuditScreen() -> ft.Control:
         pager(state.page, state.total, state.page_size, state.load, key="audit"),
     ]
     return ft.Column(body, spacing=14, scroll=ft.ScrollMode.AUTO, expand=True)
+
+
+def _filters(state: AuditState) -> ft.Control:
+    families = [(f.key, f.label) for f in FAMILIES]
+    people = [(u["id"], u["display_name"]) for u in state.users]
+    return ft.Column(
+        [
+            ft.Row(
+                [
+                    _label("Actions :"),
+                    ft.Container(
+                        choice_chips(families, state.family, state.set_family, key_prefix="family"),
+                        expand=True,
+                    ),
+                ],
+                vertical_alignment=ft.CrossAxisAlignment.START,
+            ),
+            ft.Row(
+                [
+                    _label("Qui :"),
+                    ft.Container(
+                        choice_chips(people, state.actor, state.set_actor, key_prefix="actor"),
+                        expand=True,
+                    ),
+                ],
+                vertical_alignment=ft.CrossAxisAlignment.START,
+            ),
+        ],
+        spacing=8,
+    )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import flet as ft
@@ -90,24 +91,7 @@ def ConsoleContactsScreen() -> ft.Control:
         ],
         alignment=ft.MainAxisAlignment.SPACE_BETWEEN,
     )
-    pager = ft.Row(
-        [
-            ft.OutlinedButton(
-                "Précédent",
-                key="page-prev",
-                disabled=state.page <= 1,
-                on_click=handler(goto, state.page - 1),
-            ),
-            ft.Text(f"Page {state.page} / {pages}"),
-            ft.OutlinedButton(
-                "Suivant",
-                key="page-next",
-                disabled=state.page >= pages,
-                on_click=handler(goto, state.page + 1),
-            ),
-        ],
-        alignment=ft.MainAxisAlignment.END,
-    )
+    pager = _pager(state.page, pages, goto)
     body: list[ft.Control] = [toolbar]
     if state.error:
         body.append(banner(state.error, error=True))
@@ -115,3 +99,24 @@ def ConsoleContactsScreen() -> ft.Control:
         body.append(ft.Text("Aucun contact pour ces critères.", size=16))
     body += [ft.Row([table], scroll=ft.ScrollMode.AUTO), pager]
     return ft.Column(body, spacing=12, scroll=ft.ScrollMode.AUTO, expand=True)
+
+
+def _pager(page: int, pages: int, goto: Callable[[int], Awaitable[None]]) -> ft.Control:
+    return ft.Row(
+        [
+            ft.OutlinedButton(
+                "Précédent",
+                key="page-prev",
+                disabled=page <= 1,
+                on_click=handler(goto, page - 1),
+            ),
+            ft.Text(f"Page {page} / {pages}"),
+            ft.OutlinedButton(
+                "Suivant",
+                key="page-next",
+                disabled=page >= pages,
+                on_click=handler(goto, page + 1),
+            ),
+        ],
+        alignment=ft.MainAxisAlignment.END,
+    )

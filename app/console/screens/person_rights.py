@@ -175,21 +175,25 @@ def erase_dialog(
             width=560,
             horizontal_alignment=ft.CrossAxisAlignment.STRETCH,
         ),
-        actions=[
-            ft.TextButton(
-                "Annuler",
-                key="erase-cancel",
-                disabled=rights.busy,
-                on_click=lambda _: rights.cancel_erase(),
-            ),
-            ft.FilledButton(
-                "Effacement…" if rights.busy else "Effacer définitivement",
-                icon=ft.Icons.DELETE_FOREVER,
-                key="erase-confirm",
-                disabled=rights.busy,
-                on_click=erase,
-                style=ft.ButtonStyle(bgcolor=DANGER, color=ft.Colors.WHITE),
-            ),
-        ],
+        actions=_erase_actions(rights, erase),
         on_dismiss=lambda _: rights.cancel_erase(),
     )
+
+
+def _erase_actions(rights: RightsState, erase: Any) -> list[ft.Control]:
+    return [
+        ft.TextButton(
+            "Annuler",
+            key="erase-cancel",
+            disabled=rights.busy,
+            on_click=lambda _: rights.cancel_erase(),
+        ),
+        ft.FilledButton(
+            "Effacement…" if rights.busy else "Effacer définitivement",
+            icon=ft.Icons.DELETE_FOREVER,
+            key="erase-confirm",
+            disabled=rights.busy,
+            on_click=erase,
+            style=ft.ButtonStyle(bgcolor=DANGER, color=ft.Colors.WHITE),
+        ),
+    ]

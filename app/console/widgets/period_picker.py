@@ -69,28 +69,30 @@ def PeriodPicker(
         )
     ]
     if qpvs and on_qpv is not None:
-        rows.append(
-            ft.Row(
-                [
-                    ft.Text("QPV :", weight=ft.FontWeight.W_600, width=70),
-                    ft.Chip(
-                        label=ft.Text("Tous", size=14),
-                        selected=not qpv,
-                        on_select=handler(on_qpv, qpv),  # toggling the current one clears it
-                        key="qpv-all",
-                    ),
-                    *[
-                        ft.Chip(
-                            label=ft.Text(q["name"], size=14),
-                            selected=q["code"] == qpv,
-                            on_select=handler(on_qpv, q["code"]),
-                            key=f"qpv-{q['code']}",
-                        )
-                        for q in qpvs
-                    ],
-                ],
-                wrap=True,
-                spacing=8,
-            )
-        )
+        rows.append(_qpv_row(qpvs, qpv, on_qpv))
     return ft.Column(rows, spacing=8)
+
+
+def _qpv_row(qpvs: Sequence[dict[str, str]], qpv: str, on_qpv: Callable[[str], Any]) -> ft.Control:
+    return ft.Row(
+        [
+            ft.Text("QPV :", weight=ft.FontWeight.W_600, width=70),
+            ft.Chip(
+                label=ft.Text("Tous", size=14),
+                selected=not qpv,
+                on_select=handler(on_qpv, qpv),  # toggling the current one clears it
+                key="qpv-all",
+            ),
+            *[
+                ft.Chip(
+                    label=ft.Text(q["name"], size=14),
+                    selected=q["code"] == qpv,
+                    on_select=handler(on_qpv, q["code"]),
+                    key=f"qpv-{q['code']}",
+                )
+                for q in qpvs
+            ],
+        ],
+        wrap=True,
+        spacing=8,
+    )

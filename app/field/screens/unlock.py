@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import flet as ft
 
 from app.field.context import use_field
 from app.field.screens.pin_setup import pin_field
+from app.field.state.field_state import FieldState
 from app.ui.form_state import use_form
 from app.ui.widgets import PRIMARY, banner, big_button
 
@@ -23,29 +26,7 @@ def UnlockScreen() -> ft.Control:
         set_pin("")
 
     if state.pin_blocked:
-        pending = state.pending_before_wipe()
-        lost = (
-            f"{pending} saisie(s) non synchronisée(s) seront perdues."
-            if pending
-            else "Toutes les saisies avaient été synchronisées."
-        )
-        actions: list[ft.Control] = [
-            banner(state.pin_error or "", error=True),
-            ft.Text(lost, size=15),
-            ft.Row(
-                [
-                    big_button(
-                        f"Confirmer l'effacement ({pending} non envoyée(s))"
-                        if confirm_wipe
-                        else "Effacer les données de ce téléphone",
-                        key="wipe-confirm" if confirm_wipe else "wipe-ask",
-                        on_click=(lambda _: state.wipe_blocked_phone())
-                        if confirm_wipe
-                        else (lambda _: set_confirm_wipe(True)),
-                    )
-                ]
-            ),
-        ]
+        actions = _wipe_actions(state, confirm_wipe, lambda: set_confirm_wipe(True))
     else:
         actions = [
             pin_field(
@@ -69,6 +50,39 @@ def UnlockScreen() -> ft.Control:
                 ]
             ),
         ]
+    return _locked_frame(actions)
+
+
+def _wipe_actions(
+    state: FieldState, confirm_wipe: bool, ask_confirmation: Callable[[], None]
+) -> list[ft.Control]:
+    """After too many wrong PINs: what will be lost, then a wipe in two taps."""
+    pending = state.pending_before_wipe()
+    lost = (
+        f"{pending} saisie(s) non synchronisée(s) seront perdues."
+        if pending
+        else "Toutes les saisies avaient été synchronisées."
+    )
+    return [
+        banner(state.pin_error or "", error=True),
+        ft.Text(lost, size=15),
+        ft.Row(
+            [
+                big_button(
+                    f"Confirmer l'effacement ({pending} non envoyée(s))"
+                    if confirm_wipe
+                    else "Effacer les données de ce téléphone",
+                    key="wipe-confirm" if confirm_wipe else "wipe-ask",
+                    on_click=(lambda _: state.wipe_blocked_phone())
+                    if confirm_wipe
+                    else (lambda _: ask_confirmation()),
+                )
+            ]
+        ),
+    ]
+
+
+def _locked_frame(actions: list[ft.Control]) -> ft.Control:
     return ft.Container(
         content=ft.Column(
             [

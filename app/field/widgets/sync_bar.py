@@ -97,26 +97,7 @@ def SyncBar() -> ft.Control:
     async def sync(_: ft.Event) -> None:
         await state.sync()
 
-    status_part = ft.Semantics(
-        label="Détails de la synchronisation",
-        button=True,
-        content=ft.Container(
-            content=ft.Row(
-                [
-                    ft.Column(lines, spacing=2, expand=True),
-                    ft.Icon(ft.Icons.CHEVRON_RIGHT, color=ft.Colors.GREY_900),
-                ],
-                spacing=4,
-                vertical_alignment=ft.CrossAxisAlignment.CENTER,
-            ),
-            key="sync-details",
-            on_click=lambda _: ft.context.page.navigate("/synchronisation"),
-            ink=True,
-            border_radius=8,
-            padding=ft.Padding.symmetric(vertical=4),
-        ),
-        expand=True,
-    )
+    status_part = _status_part(lines)
     row = ft.Row(
         [
             status_part,
@@ -141,4 +122,28 @@ def SyncBar() -> ft.Control:
         else ft.Colors.GREEN_50,
         padding=ft.Padding.symmetric(horizontal=12, vertical=8),
         border_radius=10,
+    )
+
+
+def _status_part(lines: list[ft.Control]) -> ft.Control:
+    """The status lines, one button that opens the Synchronisation screen."""
+    return ft.Semantics(
+        label="Détails de la synchronisation",
+        button=True,
+        content=ft.Container(
+            content=ft.Row(
+                [
+                    ft.Column(lines, spacing=2, expand=True),
+                    ft.Icon(ft.Icons.CHEVRON_RIGHT, color=ft.Colors.GREY_900),
+                ],
+                spacing=4,
+                vertical_alignment=ft.CrossAxisAlignment.CENTER,
+            ),
+            key="sync-details",
+            on_click=lambda _: ft.context.page.navigate("/synchronisation"),
+            ink=True,
+            border_radius=8,
+            padding=ft.Padding.symmetric(vertical=4),
+        ),
+        expand=True,
     )
