@@ -16,6 +16,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from domain.ids import uuid7
 from sync_server.crud.audit import current_request_id
+from sync_server.observability import LATENCY, REQUESTS, access_logger, observe_pool
 
 logger = logging.getLogger("sync_server.errors")
 
@@ -52,9 +53,11 @@ class RequestGuardMiddleware:
         request_id = given if _SAFE_REQUEST_ID.match(given) else uuid7()
         token = current_request_id.set(request_id)
         began = time.perf_counter()
+        status = 500
         try:
             declared = headers.get("content-length", "")
             if declared.isdigit() and int(declared) > self.max_bytes:
+                status = 413
                 await self._refuse(send, request_id)
                 return
             received = 0
@@ -72,7 +75,8 @@ class RequestGuardMiddleware:
             async def tagged_send(message: Message) -> None:
                 nonlocal started
                 if message["type"] == "http.response.start":
-                    started = True
+                    nonlocal status
+                    started, status = True, message["status"]
                     message.setdefault("headers", [])
                     message["headers"] = [
                         *message["headers"],
@@ -91,6 +95,7 @@ class RequestGuardMiddleware:
                 await self.app(scope, counting_receive, tagged_send)
             except _BodyTooLarge:
                 if not started:
+                    status = 413
                     await self._refuse(send, request_id)
             except Exception as exc:
                 # Not re-raised: the server's own error logging would print the
@@ -99,11 +104,39 @@ class RequestGuardMiddleware:
                 if not started:
                     await _send_json(send, 500, _server_error_detail(request_id), request_id)
         finally:
+            _access(scope, status, time.perf_counter() - began, request_id)
             current_request_id.reset(token)
 
     async def _refuse(self, send: Send, request_id: str) -> None:
         detail = f"Requête trop volumineuse (plus de {self.max_bytes} octets)."
         await _send_json(send, 413, detail, request_id)
+
+
+def _access(scope: Scope, status: int, took_s: float, request_id: str) -> None:
+    """The access line and the request metrics: the route's template only (a
+    concrete path may hold an id, a query string a searched name)."""
+    route: Any = scope.get("route")
+    template = getattr(route, "path", None) or "(hors route)"
+    method = scope.get("method", "?")
+    REQUESTS.labels(method=method, route=template, status=str(status)).inc()
+    LATENCY.labels(method=method, route=template).observe(took_s)
+    app = scope.get("app")
+    engine = getattr(getattr(app, "state", None), "engine", None)
+    if engine is not None:
+        observe_pool(engine)
+    access_logger.info(
+        "%s %s %d",
+        method,
+        template,
+        status,
+        extra={
+            "request_id": request_id,
+            "method": method,
+            "route": template,
+            "status": status,
+            "duration_ms": round(took_s * 1000, 1),
+        },
+    )
 
 
 def _server_error_detail(request_id: str) -> str:

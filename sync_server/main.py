@@ -19,7 +19,7 @@ from domain.sync import MIN_SCHEMA_VERSION, PushRequest
 from sync_server.api.body import readable_errors
 from sync_server.api.main import api_router
 from sync_server.crud.push import TransientDbError
-from sync_server.db import make_engine, migrate, sqlite_file
+from sync_server.db import head_revision, make_engine, migrate, schema_revision, sqlite_file
 from sync_server.deps import DEVICE_REVOKED, DeviceRevoked, SchemaTooOld
 from sync_server.hardening import install as install_hardening
 from sync_server.settings import Settings
@@ -50,8 +50,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         engine = make_engine(settings)
-        # A fresh SQLite file (or an older schema) is brought up to date before serving.
-        migrate(engine)
+        if settings.migrate_on_start:
+            # A fresh SQLite file (or an older schema) is brought up to date before serving.
+            migrate(engine)
+        else:
+            # Production: `./relais migrate` did it; an older schema is not served.
+            current, head = schema_revision(engine), head_revision()
+            if current != head:
+                engine.dispose()
+                raise RuntimeError(
+                    f"Base de données à la révision {current or 'vide'}, révision {head} "
+                    "attendue : lancez « ./relais migrate »."
+                )
         app.state.engine = engine
         if settings.worker_threads:
             # Threads running `def` routes and dependencies (anyio's default: 40).

@@ -56,14 +56,18 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     settings = Settings()
     done = run(settings, now=utcnow(), dry_run=args.dry_run)
-    verb = "à anonymiser" if args.dry_run else "anonymisée(s)"
-    purge = "à purger" if args.dry_run else "purgée(s)"
-    print(
+    print(summary(done, settings, dry_run=args.dry_run))
+    return 0
+
+
+def summary(done: RetentionRun, settings: Settings, *, dry_run: bool) -> str:
+    verb = "à anonymiser" if dry_run else "anonymisée(s)"
+    purge = "à purger" if dry_run else "purgée(s)"
+    return (
         f"{done.anonymised} personne(s) {verb} (conservation par défaut : "
         f"{settings.retention_months} mois) ; {done.tombstones_purged} fiche(s) supprimée(s) "
         f"{purge} (plus de {settings.tombstone_retention_days} jours)."
     )
-    return 0
 
 
 if __name__ == "__main__":

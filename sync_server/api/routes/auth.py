@@ -11,6 +11,7 @@ from sync_server.crud.audit import Actor, record_audit
 from sync_server.db import begin_write
 from sync_server.deps import CurrentDevice, SessionDep, SettingsDep
 from sync_server.models import AppUser, utcnow
+from sync_server.observability import LOGIN_FAILURES
 from sync_server.sessions import idle_timeout_minutes
 
 router = APIRouter(prefix="/auth", tags=["auth"])
@@ -53,6 +54,7 @@ def login(
         # No username in the journal: a mistyped password is often typed in that field.
         record_audit(session, actor=None, action="auth.login_failed")
         session.commit()
+        LOGIN_FAILURES.inc()
         raise HTTPException(
             status.HTTP_401_UNAUTHORIZED, detail="Identifiant ou mot de passe incorrect."
         )

@@ -30,6 +30,7 @@ from sync_server.deps import (
     SessionDep,
     mark_seen,
 )
+from sync_server.observability import count_push_outcomes
 
 router = APIRouter(prefix="/sync", tags=["sync"])
 logger = logging.getLogger(__name__)
@@ -75,6 +76,7 @@ def push(
     applied = {r.op_id: r for r in pushed}
     session.commit()
     results: list[OpResult] = [applied.get(op.op_id) or late[op.op_id] for op in body.request.ops]
+    count_push_outcomes(results)
     reply = PushResponse(
         results=results,
         server_hlc=clock.now().encode(),
