@@ -552,7 +552,7 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> str:
     # The workers read their settings from the environment: no migration at start-up.
     os.environ["RELAIS_MIGRATE_ON_START"] = "false"
     os.environ["RELAIS_PORT"] = str(settings.port)
-    prepare_metrics_dir(settings.workers)
+    metrics_dir = prepare_metrics_dir(settings.workers)
     console: subprocess.Popen[bytes] | None = None
     stop = threading.Event()
     if not args.no_console:
@@ -578,6 +578,8 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> str:
         )
     finally:
         stop.set()
+        if metrics_dir is not None:
+            shutil.rmtree(metrics_dir, ignore_errors=True)
         if console is not None and console.poll() is None:
             console.send_signal(signal.SIGTERM)
             try:

@@ -12,7 +12,6 @@ import ipaddress
 import json
 import logging
 import os
-import shutil
 import tempfile
 from collections import Counter as Counter_
 from collections.abc import Iterable
@@ -139,15 +138,16 @@ def count_push_outcomes(results: Iterable[OpResult]) -> None:
         CONFLICTS_OPENED.inc(outcomes["conflict"])
 
 
-def prepare_metrics_dir(workers: int) -> None:
-    """Several uvicorn workers share their counters through files in one folder
-    (prometheus-client's multiprocess mode), emptied at each start."""
+def prepare_metrics_dir(workers: int) -> Path | None:
+    """Several uvicorn workers share their counters through files in a folder of
+    their own (prometheus-client's multiprocess mode), fresh at each start; set in
+    the environment before the workers start, so their metrics write there."""
     if workers <= 1:
-        return
-    folder = Path(os.environ.get(MULTIPROC_ENV) or Path(tempfile.gettempdir()) / "relais-metrics")
-    shutil.rmtree(folder, ignore_errors=True)
-    folder.mkdir(parents=True, mode=0o700)
+        os.environ.pop(MULTIPROC_ENV, None)
+        return None
+    folder = Path(tempfile.mkdtemp(prefix="relais-metrics-"))
     os.environ[MULTIPROC_ENV] = str(folder)
+    return folder
 
 
 def observe_pool(engine: Any) -> None:
