@@ -145,12 +145,32 @@ def database_epoch(engine: Engine) -> str:
         return str(conn.execute(text("SELECT epoch FROM sync_state WHERE id = 1")).scalar_one())
 
 
+# After a restore, versions start again this far above the backup's: a version the
+# lost life handed out (that phones still hold as their base) is then always below
+# any the new life hands out, so the merge tells "this phone saw every change" from
+# "a change came after what this phone saw" across the restore.
+RESTORE_VERSION_JUMP = 2**40
+
+
 def new_epoch(engine: Engine) -> str:
     """Start a new life of the database (after a restore): pull cursors issued
     before no longer match, their phones push again what they hold."""
     epoch = str(uuid.uuid4())
     with engine.begin() as conn:
         conn.execute(text("UPDATE sync_state SET epoch = :e WHERE id = 1"), {"e": epoch})
+        if engine.dialect.name == "postgresql":
+            conn.execute(
+                text(
+                    f"SELECT setval('{VERSION_SEQUENCE}', "
+                    f"(SELECT last_value FROM {VERSION_SEQUENCE}) + :jump)"
+                ),
+                {"jump": RESTORE_VERSION_JUMP},
+            )
+        else:
+            conn.execute(
+                text("UPDATE sync_state SET version_counter = version_counter + :jump"),
+                {"jump": RESTORE_VERSION_JUMP},
+            )
     return epoch
 
 

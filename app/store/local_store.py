@@ -27,7 +27,12 @@ from app.store.models import DeviceSession, LocalRow, RowNotFound, SyncStatus
 from app.store.pathway import person_pathway
 from app.store.sync_side import SyncSide
 from app.store.validation import checked_create, checked_update
-from domain.entities import FieldsError, normalise_fields
+from domain.entities import (
+    FIELD_MODELS,
+    SUPERVISOR_ONLY_FIELDS,
+    FieldsError,
+    normalise_fields,
+)
 from domain.ids import uuid7
 from domain.matching import MatchEvidence, candidates, person_keys
 from domain.pathway import Pathway
@@ -107,6 +112,34 @@ class LocalStore(SyncSide):
 
     def delete(self, entity: str, row_id: str) -> None:
         self.update(entity, row_id, {"deleted": True})
+
+    def requeue_held_rows(self) -> int:
+        """The server's database was restored from a backup (`restored`): what this
+        phone pushed or pulled after that backup may be gone from it. Every row held
+        from the server goes back to the outbox whole, as an op over the version this
+        phone last had (the server's merge then takes it where nothing newer came,
+        and flags a conflict where something did). Referenced rows first (a contact
+        needs its person). Returns how many ops were queued."""
+        queued = 0
+        with self._tx() as c:
+            held = c.execute(
+                "SELECT entity, id FROM row WHERE server_version IS NOT NULL"
+            ).fetchall()
+            order = {entity: i for i, entity in enumerate(FIELD_MODELS)}
+            for entity, row_id in sorted(held, key=lambda k: (order.get(k[0], 99), k[1])):
+                row = rows.load(c, self._c(), entity, row_id)
+                if row is None or entity not in FIELD_MODELS:
+                    continue
+                writable = FIELD_MODELS[entity].model_fields.keys() - SUPERVISOR_ONLY_FIELDS.get(
+                    entity, frozenset()
+                )
+                values = {k: v for k, v in row.data.items() if k in writable}
+                if row.deleted:
+                    values["deleted"] = True
+                if values:
+                    self._append_op(row, values)
+                    queued += 1
+        return queued
 
     # -- reads --------------------------------------------------------------------------
 

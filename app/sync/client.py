@@ -76,6 +76,8 @@ class SyncReport:
     """Ops the server already had (a resend after a lost reply): acknowledged, applied once."""
     removed: int = 0
     """Rows a full pull from scratch did not bring back (gone from the server): removed."""
+    requeued: int = 0
+    """Rows pushed again whole because the server's database was restored from a backup."""
 
 
 class SyncClient:
@@ -163,6 +165,13 @@ class SyncClient:
             if revoked:
                 raise DeviceRevoked()
             self._pull(report, notify, first_page)
+            if report.requeued:
+                # The server was restored: what this phone holds goes back now, then
+                # the pull brings the versions the server gave it.
+                revoked, first_page = self._push(report, notify)
+                if revoked:
+                    raise DeviceRevoked()
+                self._pull(report, notify, first_page)
         except DeviceRevoked:
             # Everything that could be pushed was; nothing may stay on a revoked phone.
             self._http.close()
@@ -295,6 +304,10 @@ class SyncClient:
                             raise ServerError("le serveur redemande une resynchronisation complète")
                         # From scratch; rows the server no longer has leave at the end.
                         reset_done, restart, cursor = True, True, None
+                        if page.restored and not report.requeued:
+                            # Kept, and pushed again: the pull's overlay and the end
+                            # of the resync both spare rows with an edit to push.
+                            report.requeued = self._store.requeue_held_rows()
                         self._store.begin_resync()
                         break
                     if page.has_more and not page.rows and page.cursor == cursor:
