@@ -468,13 +468,15 @@ def cmd_restore(settings: Settings, args: argparse.Namespace) -> str:
                 closing(sqlite3.connect(path, timeout=30)) as dst,
             ):
                 src.backup(dst)
+        # A backup of an older version: its schema is brought to this code's first
+        # (the epoch lives in it).
+        found = migrate(engine)
         epoch = new_epoch(engine)
-        revision = schema_revision(engine)
     finally:
         engine.dispose()
     note = ""
-    if revision != head_revision():
-        note = " La sauvegarde est d'une version antérieure : lancez « ./relais migrate »."
+    if found != head_revision():
+        note = f" Schéma de la sauvegarde mis à jour : révision {found} → {head_revision()}."
     return (
         f"Base restaurée depuis « {source} » (nouvelle époque {epoch[:8]} : les téléphones "
         f"synchronisés depuis la sauvegarde renverront ce qu'ils détiennent).{note}"
@@ -547,6 +549,9 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> str:
     engine = make_engine(settings)
     try:
         require_head(engine)
+        if sqlite_file(engine) is not None and settings.workers > 1:
+            # SQLite lets one writer at a time: more processes only wait on each other.
+            settings.workers = 1
     finally:
         engine.dispose()
     # The workers read their settings from the environment: no migration at start-up.

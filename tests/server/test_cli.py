@@ -282,3 +282,25 @@ def test_postgres_instances_migrating_together_take_turns(pg_admin: object) -> N
         # One migrated, the others waited for the lock and found nothing to do.
         assert sum("mise à jour" in out for out, _ in outs) == 1, outs
         assert sum("déjà à jour" in out for out, _ in outs) == 2, outs
+
+
+def test_a_backup_from_an_older_version_is_brought_to_this_version(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    from alembic import command
+
+    from sync_server.db import alembic_config
+
+    old = tmp_path / "old.sqlite3"
+    engine = make_engine(Settings(database_url=f"sqlite:///{old}"))
+    command.upgrade(alembic_config(engine), "users_0003")  # before the epoch existed
+    engine.dispose()
+    live = f"sqlite:///{tmp_path / 'live.sqlite3'}"
+    assert run(live, monkeypatch, capsys, "migrate")[0] == 0
+
+    code, out, err = run(live, monkeypatch, capsys, "restore", str(old))
+    assert code == 0, err
+    assert f"users_0003 → {head_revision()}" in out
+    engine = make_engine(Settings(database_url=live))
+    assert schema_revision(engine) == head_revision()
+    engine.dispose()
