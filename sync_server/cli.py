@@ -11,6 +11,8 @@ import argparse
 import csv
 import getpass
 import io
+import logging
+import logging.config
 import os
 import re
 import shutil
@@ -539,6 +541,16 @@ def _retention_loop(settings: Settings, stop: threading.Event) -> None:
             log.error("retention run failed: %s", type(exc).__name__)
 
 
+def _relay_console_output(console: subprocess.Popen[bytes]) -> None:
+    """The console's own output, one log line each, so the service's log stays JSON."""
+    log = logging.getLogger("relais.console")
+    assert console.stdout is not None
+    for raw in console.stdout:
+        line = raw.decode("utf-8", errors="replace").rstrip()
+        if line:
+            log.info(line)
+
+
 def cmd_serve(settings: Settings, args: argparse.Namespace) -> str:
     import uvicorn
 
@@ -558,13 +570,21 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> str:
     os.environ["RELAIS_MIGRATE_ON_START"] = "false"
     os.environ["RELAIS_PORT"] = str(settings.port)
     metrics_dir = prepare_metrics_dir(settings.workers)
+    logging.config.dictConfig(log_config(settings))
     console: subprocess.Popen[bytes] | None = None
     stop = threading.Event()
     if not args.no_console:
         port = args.console_port or settings.console_port
         console = subprocess.Popen(
-            [sys.executable, "-m", "app.main"], cwd=ROOT, env=_console_env(settings, port)
+            [sys.executable, "-m", "app.main"],
+            cwd=ROOT,
+            env=_console_env(settings, port),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
         )
+        threading.Thread(
+            target=_relay_console_output, args=(console,), name="console-log", daemon=True
+        ).start()
     if settings.retention_hour >= 0 and not args.no_retention:
         threading.Thread(
             target=_retention_loop, args=(settings, stop), name="retention", daemon=True
@@ -591,7 +611,8 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> str:
                 console.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 console.kill()
-    return "Relais arrêté."
+    logging.getLogger("relais.serve").info("Relais arrêté.")
+    return ""  # the service's output stays JSON lines
 
 
 # --- plumbing ---------------------------------------------------------------------
@@ -723,7 +744,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"Réglage invalide : {exc}", file=sys.stderr)
         return 1
     try:
-        print(args.run(settings, args))
+        said = args.run(settings, args)
+        if said:
+            print(said)
     except Refused as exc:
         print(exc, file=sys.stderr)
         return 1
