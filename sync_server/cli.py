@@ -496,7 +496,9 @@ def cmd_retention(settings: Settings, args: argparse.Namespace) -> str:
         require_head(engine)
     finally:
         engine.dispose()
-    done = retention.run(settings, now=retention.utcnow(), dry_run=args.dry_run)
+    done = retention.run(
+        settings, now=retention.utcnow(), dry_run=args.dry_run, migrate_first=False
+    )
     return retention.summary(done, settings, dry_run=args.dry_run)
 
 
@@ -526,13 +528,10 @@ def _retention_loop(settings: Settings, stop: threading.Event) -> None:
     log = logging.getLogger("relais.retention")
     while not stop.is_set():
         now = dt.datetime.now(dt.UTC)
-        next_run = now.replace(hour=settings.retention_hour, minute=0, second=0, microsecond=0)
-        if next_run <= now:
-            next_run += dt.timedelta(days=1)
-        if stop.wait((next_run - now).total_seconds()):
+        if stop.wait((retention.next_run(now, settings.retention_hour) - now).total_seconds()):
             return
         try:
-            done = retention.run(settings, now=retention.utcnow())
+            done = retention.run(settings, now=retention.utcnow(), migrate_first=False)
             log.info(
                 "retention run",
                 extra={"anonymised": done.anonymised, "tombstones_purged": done.tombstones_purged},

@@ -30,10 +30,15 @@ class RetentionRun:
     tombstones_purged: int
 
 
-def run(settings: Settings, *, now: dt.datetime, dry_run: bool = False) -> RetentionRun:
+def run(
+    settings: Settings, *, now: dt.datetime, dry_run: bool = False, migrate_first: bool = True
+) -> RetentionRun:
+    """`migrate_first=False` under `./relais` (the schema is checked at head there:
+    only `./relais migrate` changes it)."""
     engine = make_engine(settings)
     try:
-        migrate(engine)
+        if migrate_first:
+            migrate(engine)
         with Session(engine, expire_on_commit=False) as session:
             count = anonymise_expired(session, now=now, default_months=settings.retention_months)
             # After the anonymisation: its server ops are fresh and never purged now.
@@ -58,6 +63,12 @@ def main(argv: list[str] | None = None) -> int:
     done = run(settings, now=utcnow(), dry_run=args.dry_run)
     print(summary(done, settings, dry_run=args.dry_run))
     return 0
+
+
+def next_run(now: dt.datetime, hour: int) -> dt.datetime:
+    """The next daily run at `hour` (UTC) strictly after `now`."""
+    at = now.astimezone(dt.UTC).replace(hour=hour, minute=0, second=0, microsecond=0)
+    return at if at > now else at + dt.timedelta(days=1)
 
 
 def summary(done: RetentionRun, settings: Settings, *, dry_run: bool) -> str:

@@ -304,3 +304,31 @@ def test_a_backup_from_an_older_version_is_brought_to_this_version(
     engine = make_engine(Settings(database_url=live))
     assert schema_revision(engine) == head_revision()
     engine.dispose()
+
+
+def test_the_daily_retention_run_comes_next_at_its_hour() -> None:
+    import datetime as dt
+
+    from sync_server.retention import next_run
+
+    utc = dt.UTC
+    assert next_run(dt.datetime(2026, 12, 6, 2, 59, tzinfo=utc), 3) == dt.datetime(
+        2026, 12, 6, 3, 0, tzinfo=utc
+    )
+    assert next_run(dt.datetime(2026, 12, 6, 3, 0, tzinfo=utc), 3) == dt.datetime(
+        2026, 12, 7, 3, 0, tzinfo=utc
+    )
+    assert next_run(dt.datetime(2026, 12, 31, 23, 30, tzinfo=utc), 0) == dt.datetime(
+        2027, 1, 1, 0, 0, tzinfo=utc
+    )
+
+
+def test_retention_through_the_command_line(
+    database_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, _, err = run(database_url, monkeypatch, capsys, "retention", "--dry-run")
+    assert code == 1 and "./relais migrate" in err  # never migrates by itself
+    run(database_url, monkeypatch, capsys, "migrate")
+    code, out, _ = run(database_url, monkeypatch, capsys, "retention")
+    assert code == 0
+    assert out.startswith("0 personne(s) anonymisée(s)")
