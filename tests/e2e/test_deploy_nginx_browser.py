@@ -1,6 +1,7 @@
 """The deployment files, tried with real processes: Debian's nginx with the site in
 `deploy/nginx/` and a throwaway self-signed certificate, in front of `./relais serve`
-(set up with `./relais migrate` and `./relais admin …`). Chromium opens the console
+(two workers on a fresh PostgreSQL database set up with `./relais migrate` and
+`./relais admin …`, as an operator does from a fresh clone). Chromium opens the console
 over HTTPS and the new admin logs in (through nginx's websocket proxying); a phone's
 sync client enrols and syncs through nginx over TLS."""
 
@@ -18,13 +19,16 @@ from pathlib import Path
 import httpx
 import pytest
 from playwright.sync_api import Browser, expect
+from sqlalchemy import Engine
 
 from app.store import LocalStore
 from app.sync.client import SyncClient
 from scripts.processes import ROOT, free_port
 from tests.e2e.ui import DESKTOP, Ui
+from tests.server.conftest import fresh_pg_database, pg_admin
 
-pytestmark = [pytest.mark.browser, pytest.mark.processes]
+pytestmark = [pytest.mark.browser, pytest.mark.processes, pytest.mark.postgres]
+__all__ = ["pg_admin"]  # the server suite's fixture, used here
 
 NGINX = "/usr/sbin/nginx"
 PASSWORD = "Vraiment-Solide-2026"
@@ -118,7 +122,14 @@ def wait_for(url: str, check: object, proc: subprocess.Popen[bytes], log: Path) 
     raise TimeoutError(f"{url}: {log.read_text()[-3000:]}")
 
 
-def test_console_and_phone_through_nginx_over_tls(browser: Browser, out_dir: Path) -> None:
+def test_console_and_phone_through_nginx_over_tls_on_postgres(
+    browser: Browser, out_dir: Path, pg_admin: Engine
+) -> None:
+    with fresh_pg_database(pg_admin) as url:
+        _through_nginx(browser, out_dir, url)
+
+
+def _through_nginx(browser: Browser, out_dir: Path, database_url: str) -> None:
     if not Path(NGINX).exists():
         pytest.fail("nginx is missing: run the tests through ./relais test, which installs it")
     folder = out_dir / "nginx"
@@ -128,9 +139,9 @@ def test_console_and_phone_through_nginx_over_tls(browser: Browser, out_dir: Pat
     port, console_port, https, http = free_port(), free_port(), free_port(), free_port()
     env = {
         **os.environ,
-        "RELAIS_DATABASE_URL": f"sqlite:///{out_dir / 'server.sqlite3'}",
+        "RELAIS_DATABASE_URL": database_url,
         "RELAIS_CONSOLE_DB": str(out_dir / "console.sqlite3"),
-        "RELAIS_WORKERS": "1",
+        "RELAIS_WORKERS": "2",
     }
     relais(env, "migrate")
     relais(env, "admin", "create-cite", "--name", CITE, "--communes", "Creil")
