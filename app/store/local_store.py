@@ -33,6 +33,7 @@ from domain.entities import (
     FieldsError,
     normalise_fields,
 )
+from domain.hlc import Hlc
 from domain.ids import uuid7
 from domain.matching import MatchEvidence, candidates, person_keys
 from domain.pathway import Pathway
@@ -64,9 +65,11 @@ class LocalStore(SyncSide):
 
     # -- edits --------------------------------------------------------------------------
 
-    def _append_op(self, row: rows.StoredRow, values: dict[str, Any]) -> None:
+    def _append_op(
+        self, row: rows.StoredRow, values: dict[str, Any], stamp: Hlc | None = None
+    ) -> None:
         seq = int(self._meta("device_seq") or 0) + 1
-        hlc = self._clock.now().encode()
+        hlc = (stamp or self._clock.now()).encode()
         outbox.append(
             self._conn,
             self._c(),
@@ -118,10 +121,17 @@ class LocalStore(SyncSide):
         phone pushed or pulled after that backup may be gone from it. Every row held
         from the server goes back to the outbox whole, as an op over the version this
         phone last had (the server's merge then takes it where nothing newer came,
-        and flags a conflict where something did). Referenced rows first (a contact
-        needs its person). Returns how many ops were queued."""
+        and opens a conflict, both values kept, where something did). Referenced rows
+        first (a contact needs its person). The cursor is forgotten: once these are
+        pushed, a pull from scratch brings every row as the server then has it.
+        Returns how many ops were queued."""
         queued = 0
         with self._tx() as c:
+            # Stamped when this phone last synced, when its copies were last current:
+            # of two phones' copies of a row, the one synced later wins, and a change
+            # made on the server since the restore wins over both.
+            last_ok = (self._meta("last_sync") or {}).get("at")
+            stamp = Hlc(_iso_ms(last_ok), 0, self._clock.node) if last_ok else self._clock.now()
             held = c.execute(
                 "SELECT entity, id FROM row WHERE server_version IS NOT NULL"
             ).fetchall()
@@ -137,8 +147,10 @@ class LocalStore(SyncSide):
                 if row.deleted:
                     values["deleted"] = True
                 if values:
-                    self._append_op(row, values)
+                    self._append_op(row, values, stamp)
                     queued += 1
+            # In the same transaction: the next pull starts from scratch.
+            self.set_cursor(None)
         return queued
 
     # -- reads --------------------------------------------------------------------------
@@ -292,3 +304,8 @@ class LocalStore(SyncSide):
 
     def save_referentials(self, r: ReferentialsOut) -> None:
         self._set_meta("referentials", r.model_dump(mode="json"))
+
+
+def _iso_ms(iso: str) -> int:
+    """Milliseconds since the epoch of an ISO-8601 time (as `rows.now_iso` writes)."""
+    return int(dt.datetime.fromisoformat(iso).timestamp() * 1000)

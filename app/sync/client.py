@@ -166,8 +166,8 @@ class SyncClient:
                 raise DeviceRevoked()
             self._pull(report, notify, first_page)
             if report.requeued:
-                # The server was restored: what this phone holds goes back now, then
-                # the pull brings the versions the server gave it.
+                # The server was restored: what this phone holds goes back first, then
+                # a pull from scratch brings every row as the server now has it.
                 revoked, first_page = self._push(report, notify)
                 if revoked:
                     raise DeviceRevoked()
@@ -302,12 +302,15 @@ class SyncClient:
                     if page.reset_required:
                         if reset_done:
                             raise ServerError("le serveur redemande une resynchronisation complète")
+                        if page.restored and not report.requeued:
+                            # The server was restored from a backup: everything held
+                            # goes back to the outbox; `sync` pushes it, then pulls
+                            # from scratch (nothing is removed: the server has it all
+                            # again once pushed).
+                            report.requeued = self._store.requeue_held_rows()
+                            return
                         # From scratch; rows the server no longer has leave at the end.
                         reset_done, restart, cursor = True, True, None
-                        if page.restored and not report.requeued:
-                            # Kept, and pushed again: the pull's overlay and the end
-                            # of the resync both spare rows with an edit to push.
-                            report.requeued = self._store.requeue_held_rows()
                         self._store.begin_resync()
                         break
                     if page.has_more and not page.rows and page.cursor == cursor:

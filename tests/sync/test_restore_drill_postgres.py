@@ -92,7 +92,7 @@ def test_postgres_restore_drill_loses_nothing_a_phone_held(
                 "note": "rappeler jeudi",
             },
         )
-        amina.store.update("person", before, {"phone": "06 11 22 33 44"})
+        amina.store.update("person", before, {"phone": "06 11 22 33 44", "last_name": "Avant-Bis"})
         amina.client.sync()
         by_karim = karim.store.create("person", {"first_name": "Céline", "last_name": "Karim"})
         karim.client.sync()
@@ -111,15 +111,19 @@ def test_postgres_restore_drill_loses_nothing_a_phone_held(
         assert after not in lost and contact not in lost and by_karim not in lost
         server.start()
 
-        # Julie synced nothing after the backup: told too, she pushes again what she
-        # holds (the server's copies), which changes nothing.
+        # Amina and Karim hold the latest copies. Julie synced nothing after the
+        # backup: told too, she pushes again her older copies (stamped with her last
+        # sync, earlier): where they differ from what came back, hers lose, as
+        # conflicts that keep both values for the supervisor.
         for phone in (amina, karim, julie):
             report = phone.client.sync()
             assert report.requeued > 0, phone.path
-            assert report.rejected == 0 and report.conflicts == 0, phone.path
+            assert report.rejected == 0, phone.path
+            assert report.conflicts == (1 if phone is julie else 0), phone.path
             assert phone.store.sync_status().pending == 0
         snapshot = server_snapshot(url)
         assert snapshot.records[before].data["phone"] == "06 11 22 33 44"
+        assert snapshot.records[before].data["last_name"] == "Avant-Bis"
         assert snapshot.records[contact].data["note"] == "rappeler jeudi"
         for row_id in (after, contact, by_karim, offline):
             assert row_id in snapshot.records
