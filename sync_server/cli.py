@@ -540,6 +540,16 @@ def _retention_loop(settings: Settings, stop: threading.Event) -> None:
             log.error("retention run failed: %s", type(exc).__name__)
 
 
+def _die_with_parent() -> None:
+    """In the console's process: end it when `serve` ends, however that happens
+    (uvicorn re-raises SIGTERM after its shutdown, which skips `finally`)."""
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        pr_set_pdeathsig = 1
+        ctypes.CDLL(None).prctl(pr_set_pdeathsig, signal.SIGTERM)
+
+
 def _relay_console_output(console: subprocess.Popen[bytes]) -> None:
     """The console's own output, one log line each, so the service's log stays JSON."""
     log = logging.getLogger("relais.console")
@@ -580,6 +590,7 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> str:
             env=_console_env(settings, port),
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
+            preexec_fn=_die_with_parent,
         )
         threading.Thread(
             target=_relay_console_output, args=(console,), name="console-log", daemon=True

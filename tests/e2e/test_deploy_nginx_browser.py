@@ -184,6 +184,11 @@ def _through_nginx(browser: Browser, out_dir: Path, database_url: str) -> None:
         assert "server" not in ready.headers or "nginx/" not in ready.headers["server"]
         assert len(ready.headers["x-request-id"]) == 32  # nginx's id, in both logs
         assert httpx.get(f"{sync_url}/metrics", verify=tls).status_code == 404
+        # From the machine itself: the two workers' counters, added up.
+        local = httpx.get(f"http://127.0.0.1:{port}/metrics").text
+        assert 'relais_http_requests_total{method="GET",route="/health/ready",status="200"}' in (
+            local
+        )
         too_big = httpx.post(f"{sync_url}/sync/push", content=b"x" * (7 * 1024 * 1024), verify=tls)
         assert too_big.status_code == 413
 

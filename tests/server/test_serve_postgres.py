@@ -1,5 +1,6 @@
 """`./relais serve` as an operator runs it, on PostgreSQL: it refuses a database
-not migrated, then serves the sync server (two uvicorn workers) and the console;
+not migrated, then serves the sync server (one uvicorn worker; two in the nginx
+test) and the console, which stops with it;
 `/health/ready` names the revision, `/metrics` answers Prometheus text, and every
 log line is one JSON object that carries no searched name."""
 
@@ -58,7 +59,7 @@ def test_postgres_serve_from_a_fresh_database(pg_admin: Engine, tmp_path: Path) 
         env = {
             **os.environ,
             "RELAIS_DATABASE_URL": url,
-            "RELAIS_WORKERS": "2",
+            "RELAIS_WORKERS": "1",
             "RELAIS_CONSOLE_DB": str(tmp_path / "console.sqlite3"),
         }
         args = ("serve", "--port", str(port), "--console-port", str(console_port))
@@ -117,6 +118,15 @@ def test_postgres_serve_from_a_fresh_database(pg_admin: Engine, tmp_path: Path) 
         finally:
             proc.send_signal(signal.SIGTERM)
             proc.wait(timeout=30)
+        # The console went with it (systemd or a test stopping `serve` leaves nothing).
+        deadline = time.monotonic() + 15
+        while True:
+            try:
+                httpx.get(f"http://127.0.0.1:{console_port}/", timeout=1)
+            except httpx.TransportError:
+                break
+            assert time.monotonic() < deadline, "the console outlived ./relais serve"
+            time.sleep(0.3)
 
         lines = [line for line in log.read_text().splitlines() if line.strip()]
         # Every line, the console's output and uvicorn's included, is one JSON object.
