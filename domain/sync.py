@@ -192,6 +192,11 @@ class PullResponse(_Versioned):
     cursor: str
     has_more: bool
     reset_required: bool = False
+    restored: bool = False
+    """With `reset_required`: the server's database was restored from a backup since
+    the cursor was issued. What the phone pushed or pulled after that backup may be
+    gone from the server: the phone pushes again every row it holds, then pulls from
+    scratch (additive: an older phone just pulls from scratch)."""
 
 
 class PushResponse(_Versioned):

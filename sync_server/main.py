@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field
 
 import anyio.to_thread
@@ -19,7 +19,7 @@ from domain.sync import MIN_SCHEMA_VERSION, PushRequest
 from sync_server.api.body import readable_errors
 from sync_server.api.deps import DEVICE_REVOKED, DeviceRevoked, SchemaTooOld
 from sync_server.api.main import api_router
-from sync_server.core.db import make_engine, migrate, sqlite_file
+from sync_server.core.db import head_revision, make_engine, migrate, schema_revision, sqlite_file
 from sync_server.core.hardening import install as install_hardening
 from sync_server.core.settings import Settings
 from sync_server.core.wal_checkpoint import WalCheckpointer
@@ -46,12 +46,37 @@ class LockedClock(HlcClock):
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
+    app = FastAPI(
+        title="Relais — serveur de synchronisation", version="0.1.0", lifespan=_lifespan(settings)
+    )
+    app.state.settings = settings
+    # Stamps server-side edits only; correctness never depends on its in-process state.
+    app.state.clock = LockedClock(node="server")
+    app.include_router(api_router)
+    install_hardening(
+        app, max_request_bytes=settings.max_request_bytes, server_timing=settings.server_timing
+    )
+    _install_error_handlers(app)
+    _document_push_body(app)
+    return app
 
+
+def _lifespan(settings: Settings) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         engine = make_engine(settings)
-        # A fresh SQLite file (or an older schema) is brought up to date before serving.
-        migrate(engine)
+        if settings.migrate_on_start:
+            # A fresh SQLite file (or an older schema) is brought up to date before serving.
+            migrate(engine)
+        else:
+            # Production: `./relais migrate` did it; an older schema is not served.
+            current, head = schema_revision(engine), head_revision()
+            if current != head:
+                engine.dispose()
+                raise RuntimeError(
+                    f"Base de données à la révision {current or 'vide'}, révision {head} "
+                    "attendue : lancez « ./relais migrate »."
+                )
         app.state.engine = engine
         if settings.worker_threads:
             # Threads running `def` routes and dependencies (anyio's default: 40).
@@ -67,15 +92,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 checkpointer.stop()
             engine.dispose()
 
-    app = FastAPI(title="Relais — serveur de synchronisation", version="0.1.0", lifespan=lifespan)
-    app.state.settings = settings
-    # Stamps server-side edits only; correctness never depends on its in-process state.
-    app.state.clock = LockedClock(node="server")
-    app.include_router(api_router)
-    install_hardening(
-        app, max_request_bytes=settings.max_request_bytes, server_timing=settings.server_timing
-    )
+    return lifespan
 
+
+def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(SchemaTooOld)
     async def _schema_too_old(_request: Request, exc: SchemaTooOld) -> JSONResponse:
         return JSONResponse(
@@ -111,6 +131,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def _invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:
         return JSONResponse(status_code=422, content={"detail": readable_errors(exc)})
 
+
+def _document_push_body(app: FastAPI) -> None:
     # The push body is parsed by hand (compression, size limits): document its schema.
     original_openapi = app.openapi
 
@@ -124,4 +146,3 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return app.openapi_schema or original_openapi()
 
     app.openapi = openapi  # type: ignore[method-assign]
-    return app

@@ -53,6 +53,7 @@ class Partner(SQLModel, table=True):
     name: str = Field(max_length=120)
     type: str = Field(max_length=32)  # domain.vocabulary.PartnerType value
     themes: list[str] = Field(default_factory=list, sa_type=JSONType)
+    commune: str | None = Field(default=None, max_length=120)
 
 
 # --- Users and devices ----------------------------------------------------------
@@ -199,6 +200,10 @@ class SyncState(SQLModel, table=True):
     version_counter: int = Field(default=0, sa_type=BigInteger)
     purge_floor_txid: int = Field(default=0, sa_type=BigInteger)
     purge_floor_version: int = Field(default=0, sa_type=BigInteger)
+    # Which life of the database this is: drawn anew by `./relais restore`. Pull
+    # cursors carry it, so a phone whose cursor comes from another life (it synced
+    # after the backup that was restored) is told to push again what it holds.
+    epoch: str = Field(default="initial", max_length=36)
 
 
 # --- Security: login throttling and audit (docs/architecture.md §4.1, §4.8) ---------

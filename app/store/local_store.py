@@ -28,7 +28,13 @@ from app.store.models import DeviceSession, LocalRow, RowNotFound, SyncStatus
 from app.store.pathway import person_pathway
 from app.store.sync_side import SyncSide
 from app.store.validation import checked_create, checked_update
-from domain.entities import FieldsError, normalise_fields
+from domain.entities import (
+    FIELD_MODELS,
+    SUPERVISOR_ONLY_FIELDS,
+    FieldsError,
+    normalise_fields,
+)
+from domain.hlc import Hlc
 from domain.ids import uuid7
 from domain.matching import MatchEvidence, candidates, person_keys
 from domain.pathway import Pathway
@@ -60,9 +66,11 @@ class LocalStore(SyncSide):
 
     # -- edits --------------------------------------------------------------------------
 
-    def _append_op(self, row: rows.StoredRow, values: dict[str, Any]) -> None:
+    def _append_op(
+        self, row: rows.StoredRow, values: dict[str, Any], stamp: Hlc | None = None
+    ) -> None:
         seq = int(self._meta("device_seq") or 0) + 1
-        hlc = self._clock.now().encode()
+        hlc = (stamp or self._clock.now()).encode()
         outbox.append(
             self._conn,
             self._c(),
@@ -108,6 +116,43 @@ class LocalStore(SyncSide):
 
     def delete(self, entity: str, row_id: str) -> None:
         self.update(entity, row_id, {"deleted": True})
+
+    def requeue_held_rows(self) -> int:
+        """The server's database was restored from a backup (`restored`): what this
+        phone pushed or pulled after that backup may be gone from it. Every row held
+        from the server goes back to the outbox whole, as an op over the version this
+        phone last had (the server's merge then takes it where nothing newer came,
+        and opens a conflict, both values kept, where something did). Referenced rows
+        first (a contact needs its person). The cursor is forgotten: once these are
+        pushed, a pull from scratch brings every row as the server then has it.
+        Returns how many ops were queued."""
+        queued = 0
+        with self._tx() as c:
+            # Stamped when this phone last synced, when its copies were last current:
+            # of two phones' copies of a row, the one synced later wins, and a change
+            # made on the server since the restore wins over both.
+            last_ok = (self._meta("last_sync") or {}).get("at")
+            stamp = Hlc(_iso_ms(last_ok), 0, self._clock.node) if last_ok else self._clock.now()
+            held = c.execute(
+                "SELECT entity, id FROM row WHERE server_version IS NOT NULL"
+            ).fetchall()
+            order = {entity: i for i, entity in enumerate(FIELD_MODELS)}
+            for entity, row_id in sorted(held, key=lambda k: (order.get(k[0], 99), k[1])):
+                row = rows.load(c, self._c(), entity, row_id)
+                if row is None or entity not in FIELD_MODELS:
+                    continue
+                writable = FIELD_MODELS[entity].model_fields.keys() - SUPERVISOR_ONLY_FIELDS.get(
+                    entity, frozenset()
+                )
+                values = {k: v for k, v in row.data.items() if k in writable}
+                if row.deleted:
+                    values["deleted"] = True
+                if values:
+                    self._append_op(row, values, stamp)
+                    queued += 1
+            # In the same transaction: the next pull starts from scratch.
+            self.set_cursor(None)
+        return queued
 
     # -- reads --------------------------------------------------------------------------
 
@@ -260,3 +305,8 @@ class LocalStore(SyncSide):
 
     def save_referentials(self, r: ReferentialsOut) -> None:
         self._set_meta("referentials", r.model_dump(mode="json"))
+
+
+def _iso_ms(iso: str) -> int:
+    """Milliseconds since the epoch of an ISO-8601 time (as `rows.now_iso` writes)."""
+    return int(dt.datetime.fromisoformat(iso).timestamp() * 1000)

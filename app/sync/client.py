@@ -76,6 +76,8 @@ class SyncReport:
     """Ops the server already had (a resend after a lost reply): acknowledged, applied once."""
     removed: int = 0
     """Rows a full pull from scratch did not bring back (gone from the server): removed."""
+    requeued: int = 0
+    """Rows pushed again whole because the server's database was restored from a backup."""
 
 
 class SyncClient:
@@ -163,6 +165,13 @@ class SyncClient:
             if revoked:
                 raise DeviceRevoked()
             self._pull(report, notify, first_page)
+            if report.requeued:
+                # The server was restored: what this phone holds goes back first, then
+                # a pull from scratch brings every row as the server now has it.
+                revoked, first_page = self._push(report, notify)
+                if revoked:
+                    raise DeviceRevoked()
+                self._pull(report, notify, first_page)
         except DeviceRevoked:
             # Everything that could be pushed was; nothing may stay on a revoked phone.
             self._http.close()
@@ -293,7 +302,14 @@ class SyncClient:
                     if page.reset_required:
                         if reset_done:
                             raise ServerError("le serveur redemande une resynchronisation complète")
-                        # From scratch; rows gone from the server leave at the end.
+                        if page.restored and not report.requeued:
+                            # The server was restored from a backup: everything held
+                            # goes back to the outbox; `sync` pushes it, then pulls
+                            # from scratch (nothing is removed: the server has it all
+                            # again once pushed).
+                            report.requeued = self._store.requeue_held_rows()
+                            return
+                        # From scratch; rows the server no longer has leave at the end.
                         reset_done, restart, cursor = True, True, None
                         self._store.begin_resync()
                         break

@@ -20,7 +20,7 @@ from domain.entities import ENTITY_NAMES
 from domain.sync import PulledRow, PullResponse, PushResponse
 
 _ENTITIES = frozenset(ENTITY_NAMES)
-_PAGE_FLAGS = ("has_more", "reset_required")
+_PAGE_FLAGS = ("has_more", "reset_required", "restored")
 
 
 @dataclass(frozen=True)
@@ -29,6 +29,7 @@ class PullPage:
     cursor: str
     has_more: bool
     reset_required: bool = False
+    restored: bool = False
 
     @classmethod
     def of(cls, response: PullResponse) -> PullPage:
@@ -37,6 +38,7 @@ class PullPage:
             cursor=response.cursor,
             has_more=response.has_more,
             reset_required=response.reset_required,
+            restored=response.restored,
         )
 
 
@@ -93,7 +95,7 @@ def _page_as_it_is(found: Any) -> PullPage | None:
     rows = _rows_as_they_are(found.get("rows"))
     if rows is None:
         return None
-    return PullPage(rows, cursor, flags[0], flags[1])
+    return PullPage(rows, cursor, flags[0], flags[1], flags[2])
 
 
 def _page_from(found: Any) -> PullPage:

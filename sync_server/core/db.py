@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import functools
+import uuid
 from pathlib import Path
 from typing import Any
 
 from alembic import command
 from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlmodel import Session
@@ -80,15 +84,94 @@ def begin_write(session: Session) -> None:
 
 
 def alembic_config(engine: Engine) -> Config:
-    config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    config = alembic_config_dir()
     config.attributes["engine"] = engine
     return config
 
 
-def migrate(engine: Engine) -> None:
-    """Bring the database schema to the latest revision (alembic upgrade head)."""
-    command.upgrade(alembic_config(engine), "head")
+# pg_advisory_lock key of the migrations ("relais" in ASCII): several server
+# instances started together migrate one after the other, never at once.
+MIGRATION_LOCK_KEY = 0x72656C616973
+
+
+def migrate(engine: Engine) -> str | None:
+    """Bring the database schema to the latest revision (alembic upgrade head);
+    returns the revision it found (None: an empty database).
+
+    On PostgreSQL under an advisory lock held by the migrating connection: a second
+    `migrate` waits, then finds the schema at head and does nothing."""
+    if engine.dialect.name != "postgresql":
+        found = schema_revision(engine)
+        command.upgrade(alembic_config(engine), "head")
+        return found
+    with engine.connect() as conn:
+        conn.execute(text("SELECT pg_advisory_lock(:key)"), {"key": MIGRATION_LOCK_KEY})
+        conn.commit()
+        try:
+            found = MigrationContext.configure(conn).get_current_revision()
+            conn.commit()
+            config = alembic_config(engine)
+            config.attributes["connection"] = conn
+            command.upgrade(config, "head")
+        finally:
+            conn.rollback()
+            conn.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": MIGRATION_LOCK_KEY})
+            conn.commit()
+    return found
+
+
+@functools.cache
+def head_revision() -> str:
+    """The newest migration this code ships."""
+    head = ScriptDirectory.from_config(alembic_config_dir()).get_current_head()
+    assert head is not None
+    return head
+
+
+def alembic_config_dir() -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    return config
+
+
+def schema_revision(engine: Engine) -> str | None:
+    """The revision the database is at (None: never migrated)."""
+    with engine.connect() as conn:
+        return MigrationContext.configure(conn).get_current_revision()
+
+
+def database_epoch(engine: Engine) -> str:
+    with engine.connect() as conn:
+        return str(conn.execute(text("SELECT epoch FROM sync_state WHERE id = 1")).scalar_one())
+
+
+# After a restore, versions start again this far above the backup's: a version the
+# lost life handed out (that phones still hold as their base) is then always below
+# any the new life hands out, so the merge tells "this phone saw every change" from
+# "a change came after what this phone saw" across the restore.
+RESTORE_VERSION_JUMP = 2**40
+
+
+def new_epoch(engine: Engine) -> str:
+    """Start a new life of the database (after a restore): pull cursors issued
+    before no longer match, their phones push again what they hold."""
+    epoch = str(uuid.uuid4())
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE sync_state SET epoch = :e WHERE id = 1"), {"e": epoch})
+        if engine.dialect.name == "postgresql":
+            conn.execute(
+                text(
+                    f"SELECT setval('{VERSION_SEQUENCE}', "
+                    f"(SELECT last_value FROM {VERSION_SEQUENCE}) + :jump)"
+                ),
+                {"jump": RESTORE_VERSION_JUMP},
+            )
+        else:
+            conn.execute(
+                text("UPDATE sync_state SET version_counter = version_counter + :jump"),
+                {"jump": RESTORE_VERSION_JUMP},
+            )
+    return epoch
 
 
 def next_version(session: Session) -> int:

@@ -15,6 +15,7 @@ from fastapi import FastAPI
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from domain.ids import uuid7
+from sync_server.core.observability import LATENCY, REQUESTS, access_logger, observe_pool
 from sync_server.crud.audit import current_request_id
 
 logger = logging.getLogger("sync_server.errors")
@@ -52,9 +53,11 @@ class RequestGuardMiddleware:
         request_id = given if _SAFE_REQUEST_ID.match(given) else uuid7()
         token = current_request_id.set(request_id)
         began = time.perf_counter()
+        status = 500
         try:
             declared = headers.get("content-length", "")
             if declared.isdigit() and int(declared) > self.max_bytes:
+                status = 413
                 await self._refuse(send, request_id)
                 return
             received = 0
@@ -72,25 +75,19 @@ class RequestGuardMiddleware:
             async def tagged_send(message: Message) -> None:
                 nonlocal started
                 if message["type"] == "http.response.start":
-                    started = True
-                    message.setdefault("headers", [])
-                    message["headers"] = [
-                        *message["headers"],
-                        (REQUEST_ID_HEADER.encode(), request_id.encode()),
-                    ]
-                    if self.server_timing:
-                        # Time spent in this process before answering, queueing for a
-                        # worker thread and a database connection included.
-                        took_ms = (time.perf_counter() - began) * 1000
-                        message["headers"].append(
-                            (b"server-timing", f"app;dur={took_ms:.1f}".encode())
-                        )
+                    nonlocal status
+                    started, status = True, message["status"]
+                    # Time spent in this process before answering, queueing for a
+                    # worker thread and a database connection included.
+                    took_ms = (time.perf_counter() - began) * 1000 if self.server_timing else None
+                    _tag_start(message, request_id, took_ms)
                 await send(message)
 
             try:
                 await self.app(scope, counting_receive, tagged_send)
             except _BodyTooLarge:
                 if not started:
+                    status = 413
                     await self._refuse(send, request_id)
             except Exception as exc:
                 # Not re-raised: the server's own error logging would print the
@@ -99,11 +96,39 @@ class RequestGuardMiddleware:
                 if not started:
                     await _send_json(send, 500, _server_error_detail(request_id), request_id)
         finally:
+            _access(scope, status, time.perf_counter() - began, request_id)
             current_request_id.reset(token)
 
     async def _refuse(self, send: Send, request_id: str) -> None:
         detail = f"Requête trop volumineuse (plus de {self.max_bytes} octets)."
         await _send_json(send, 413, detail, request_id)
+
+
+def _access(scope: Scope, status: int, took_s: float, request_id: str) -> None:
+    """The access line and the request metrics: the route's template only (a
+    concrete path may hold an id, a query string a searched name)."""
+    route: Any = scope.get("route")
+    template = getattr(route, "path", None) or "(hors route)"
+    method = scope.get("method", "?")
+    REQUESTS.labels(method=method, route=template, status=str(status)).inc()
+    LATENCY.labels(method=method, route=template).observe(took_s)
+    app = scope.get("app")
+    engine = getattr(getattr(app, "state", None), "engine", None)
+    if engine is not None:
+        observe_pool(engine)
+    access_logger.info(
+        "%s %s %d",
+        method,
+        template,
+        status,
+        extra={
+            "request_id": request_id,
+            "method": method,
+            "route": template,
+            "status": status,
+            "duration_ms": round(took_s * 1000, 1),
+        },
+    )
 
 
 def _server_error_detail(request_id: str) -> str:
@@ -187,3 +212,11 @@ def _document_readable_422(app: FastAPI) -> None:
         return schema
 
     app.openapi = openapi  # type: ignore[method-assign]
+
+
+def _tag_start(message: Message, request_id: str, took_ms: float | None) -> None:
+    """The request id on every answer, and the time taken when asked for."""
+    headers = [*message.get("headers", []), (REQUEST_ID_HEADER.encode(), request_id.encode())]
+    if took_ms is not None:
+        headers.append((b"server-timing", f"app;dur={took_ms:.1f}".encode()))
+    message["headers"] = headers

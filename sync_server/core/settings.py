@@ -39,3 +39,24 @@ class Settings(BaseSettings):
     worker_threads: int = Field(default=8, ge=1, le=200)
     # Personal data is anonymised this many months after a person's last contact.
     retention_months: int = Field(default=24, ge=1, le=36)
+    # --- Running in production (`./relais serve`, docs/exploitation.md) ---
+    # Start-up brings the schema to head (the demo, the tests). `./relais serve`
+    # turns it off: there `./relais migrate` does it, under a lock, and a server
+    # facing an older schema refuses to start.
+    migrate_on_start: bool = True
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+    # uvicorn worker processes of `./relais serve` (one per core is a fair start).
+    workers: int = Field(default=2, ge=1, le=64)
+    console_port: int = Field(default=8552, ge=1, le=65535)
+    # The console's own SQLite file (it keeps nothing personal: it is online).
+    console_db: str = "var/console.sqlite3"
+    # Hour (UTC, 0-23) of the daily retention job `./relais serve` runs; -1: not run
+    # inside (a systemd timer runs `./relais retention` instead).
+    retention_hour: int = Field(default=3, ge=-1, le=23)
+    # Log lines as JSON (one object a line); false: plain text, for a developer.
+    log_json: bool = True
+    log_level: str = "INFO"
+    # `/metrics` answers only with `Authorization: Bearer <token>` when a token is
+    # set; with none, only to clients on a loopback or private address.
+    metrics_token: str | None = None

@@ -30,10 +30,15 @@ class RetentionRun:
     tombstones_purged: int
 
 
-def run(settings: Settings, *, now: dt.datetime, dry_run: bool = False) -> RetentionRun:
+def run(
+    settings: Settings, *, now: dt.datetime, dry_run: bool = False, migrate_first: bool = True
+) -> RetentionRun:
+    """`migrate_first=False` under `./relais` (the schema is checked at head there:
+    only `./relais migrate` changes it)."""
     engine = make_engine(settings)
     try:
-        migrate(engine)
+        if migrate_first:
+            migrate(engine)
         with Session(engine, expire_on_commit=False) as session:
             count = anonymise_expired(session, now=now, default_months=settings.retention_months)
             # After the anonymisation: its server ops are fresh and never purged now.
@@ -56,14 +61,24 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     settings = Settings()
     done = run(settings, now=utcnow(), dry_run=args.dry_run)
-    verb = "à anonymiser" if args.dry_run else "anonymisée(s)"
-    purge = "à purger" if args.dry_run else "purgée(s)"
-    print(
+    print(summary(done, settings, dry_run=args.dry_run))
+    return 0
+
+
+def next_run(now: dt.datetime, hour: int) -> dt.datetime:
+    """The next daily run at `hour` (UTC) strictly after `now`."""
+    at = now.astimezone(dt.UTC).replace(hour=hour, minute=0, second=0, microsecond=0)
+    return at if at > now else at + dt.timedelta(days=1)
+
+
+def summary(done: RetentionRun, settings: Settings, *, dry_run: bool) -> str:
+    verb = "à anonymiser" if dry_run else "anonymisée(s)"
+    purge = "à purger" if dry_run else "purgée(s)"
+    return (
         f"{done.anonymised} personne(s) {verb} (conservation par défaut : "
         f"{settings.retention_months} mois) ; {done.tombstones_purged} fiche(s) supprimée(s) "
         f"{purge} (plus de {settings.tombstone_retention_days} jours)."
     )
-    return 0
 
 
 if __name__ == "__main__":

@@ -23,6 +23,7 @@ from sqlmodel import Session, col, select
 
 from domain.sync import PROTOCOL, SCHEMA_VERSION, PullResponse, RowOut
 from sync_server.core.db import begin_write, is_postgres
+from sync_server.core.observability import PULL_ROWS
 from sync_server.models import Conflict, Record, SyncState
 
 # Every transaction with an id below the xmin of our snapshot has finished.
@@ -41,27 +42,46 @@ class Position:
     version: int
 
 
-def encode_cursor(position: Position) -> str:
-    raw = json.dumps({"t": position.txid, "v": position.version}, separators=(",", ":"))
+def encode_cursor(position: Position, epoch: str = "") -> str:
+    payload: dict[str, object] = {"t": position.txid, "v": position.version}
+    if epoch:
+        payload["e"] = _epoch_tag(epoch)
+    raw = json.dumps(payload, separators=(",", ":"))
     return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
 
 
+def _epoch_tag(epoch: str) -> str:
+    # Short: it travels in every cursor; 8 hex digits tell two lives apart.
+    return epoch.replace("-", "")[:8]
+
+
 def decode_cursor(cursor: str | None) -> Position | None:
+    return decode_cursor_epoch(cursor)[0]
+
+
+def decode_cursor_epoch(cursor: str | None) -> tuple[Position | None, str | None]:
+    """The cursor's position and the epoch tag it was issued in (None: a cursor
+    from before epochs, taken as this life's)."""
     if not cursor:
-        return None
+        return None, None
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         payload = json.loads(raw)
         position = Position(int(payload["t"]), int(payload["v"]))
-    except (binascii.Error, ValueError, TypeError, KeyError, UnicodeDecodeError):
+        epoch = payload.get("e")
+        if epoch is not None and not isinstance(epoch, str):
+            raise TypeError
+    except (binascii.Error, ValueError, TypeError, KeyError, UnicodeDecodeError, AttributeError):
         raise CursorError("curseur de synchronisation illisible") from None
     if position.txid < 0 or position.version < 0:
         raise CursorError("curseur de synchronisation illisible")
-    return position
+    return position, epoch
 
 
 _STATE = SyncState.__table__.c  # type: ignore[attr-defined]
-_PURGE_FLOOR = sa_select(_STATE.purge_floor_txid, _STATE.purge_floor_version).where(_STATE.id == 1)
+_PURGE_FLOOR = sa_select(_STATE.purge_floor_txid, _STATE.purge_floor_version, _STATE.epoch).where(
+    _STATE.id == 1
+)
 # PostgreSQL: no explicit sort for the rest of the pull's transaction. A page must
 # walk `ix_record_cite_txid_version` in order and stop at its limit; when the
 # table's statistics lag behind a large push (autovacuum analyses it up to a minute
@@ -74,9 +94,10 @@ _NO_SORT: ColumnClause[str] = literal_column("set_config('enable_sort', 'off', t
 _PURGE_FLOOR_NO_SORT = _PURGE_FLOOR.add_columns(_NO_SORT)
 
 
-def _purge_floor(session: Session, pg: bool) -> Position:
+def _purge_floor(session: Session, pg: bool) -> tuple[Position, str]:
+    """The purge floor and the database's epoch."""
     floor = session.connection().execute(_PURGE_FLOOR_NO_SORT if pg else _PURGE_FLOOR).first()
-    return Position(0, 0) if floor is None else Position(floor[0], floor[1])
+    return (Position(0, 0), "") if floor is None else (Position(floor[0], floor[1]), floor[2])
 
 
 @dataclass
@@ -88,6 +109,7 @@ class PullPage:
     cursor: str
     has_more: bool
     reset_required: bool = False
+    restored: bool = False
 
     def to_response(self) -> PullResponse:
         rows = [
@@ -102,6 +124,7 @@ class PullPage:
             cursor=self.cursor,
             has_more=self.has_more,
             reset_required=self.reset_required,
+            restored=self.restored,
         )
 
     def to_json(self) -> bytes:
@@ -123,6 +146,7 @@ class PullPage:
                 "cursor": self.cursor,
                 "has_more": self.has_more,
                 "reset_required": self.reset_required,
+                "restored": self.restored,
             }
         )
 
@@ -167,13 +191,17 @@ def _page_statement(pg: bool, after: bool) -> Select[Any]:
 
 def pull_page(session: Session, *, cite_id: str, cursor: str | None, limit: int) -> PullPage:
     """`pull_rows` without decoding the rows' data (what the pull route serves)."""
-    position = decode_cursor(cursor)
+    position, cursor_epoch = decode_cursor_epoch(cursor)
     pg = is_postgres(session)
-    if position is not None or pg:  # on PostgreSQL the read also turns sorts off
-        floor = _purge_floor(session, pg)
-        if position is not None and position < floor:
-            # Tombstones this client never saw are gone: it must start again from scratch.
-            return PullPage(rows=[], cursor="", has_more=False, reset_required=True)
+    # On PostgreSQL the read also turns sorts off.
+    floor, epoch = _purge_floor(session, pg)
+    if cursor_epoch is not None and cursor_epoch != _epoch_tag(epoch):
+        # The database was restored from a backup since this cursor was issued: what
+        # the client pushed or pulled after that backup may be gone from here.
+        return PullPage(rows=[], cursor="", has_more=False, reset_required=True, restored=True)
+    if position is not None and position < floor:
+        # Tombstones this client never saw are gone: it must start again from scratch.
+        return PullPage(rows=[], cursor="", has_more=False, reset_required=True)
 
     stmt = _page_statement(pg, position is not None)
     params = {"cite_id": cite_id, "limit": limit + 1}
@@ -184,10 +212,11 @@ def pull_page(session: Session, *, cite_id: str, cursor: str | None, limit: int)
     records = records[:limit]
     if records:
         last = records[-1]
-        next_cursor = encode_cursor(Position(last.txid or 0, last.version))
+        next_cursor = encode_cursor(Position(last.txid or 0, last.version), epoch)
     else:
         next_cursor = cursor or ""
     rows = [(r[0], r[1], r[2], r[3], r[4]) for r in records]
+    PULL_ROWS.inc(len(rows))
     return PullPage(rows=rows, cursor=next_cursor, has_more=has_more)
 
 

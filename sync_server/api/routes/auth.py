@@ -7,6 +7,7 @@ from fastapi import APIRouter, HTTPException, Request, Response, status
 from domain.sync import LoginRequest, LoginResponse, UserPublic
 from sync_server.api.deps import CurrentDevice, SessionDep, SettingsDep
 from sync_server.core.db import begin_write
+from sync_server.core.observability import LOGIN_FAILURES
 from sync_server.core.sessions import idle_timeout_minutes
 from sync_server.crud import login_throttle
 from sync_server.crud import users as crud_users
@@ -53,6 +54,7 @@ def login(
         # No username in the journal: a mistyped password is often typed in that field.
         record_audit(session, actor=None, action="auth.login_failed")
         session.commit()
+        LOGIN_FAILURES.inc()
         raise HTTPException(
             status.HTTP_401_UNAUTHORIZED, detail="Identifiant ou mot de passe incorrect."
         )

@@ -28,6 +28,7 @@ from sync_server.api.deps import (
 )
 from sync_server.api.pull_stream import stream_reply
 from sync_server.core.db import begin_write
+from sync_server.core.observability import count_push_outcomes
 from sync_server.sync.pull import CursorError, PullPage, pull_page
 from sync_server.sync.push import push_ops, split_before_revocation
 
@@ -75,6 +76,7 @@ def push(
     applied = {r.op_id: r for r in pushed}
     session.commit()
     results: list[OpResult] = [applied.get(op.op_id) or late[op.op_id] for op in body.request.ops]
+    count_push_outcomes(results)
     reply = PushResponse(
         results=results,
         server_hlc=clock.now().encode(),
