@@ -1,28 +1,19 @@
 """Relais app entry point: the mediators' field app or the supervisors' console.
 
-Run it in a browser with `python -m app.main` (port from RELAIS_APP_PORT); the
-same code is packaged for phones with `flet build`.
+Run it in a browser with `python -m app.main` (port from RELAIS_APP_PORT); on a phone
+the root `main.py` (what `flet build apk|ipa` packages) starts the field app. Only the
+chosen part's screens are imported: the field app never loads the console's.
 """
 
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 
 import flet as ft
 
-from app.config import AppConfig
-from app.console_state import ConsoleState
-from app.context import ConsoleContext, FieldContext, use_console, use_field
-from app.screens.console_admin import ConsoleAdminScreen
-from app.screens.console_audit import ConsoleAuditScreen
-from app.screens.console_conflicts import ConsoleConflictsScreen
-from app.screens.console_contacts import ConsoleContactsScreen
-from app.screens.console_duplicates import ConsoleDuplicatesScreen
-from app.screens.console_exports import ConsoleExportsScreen
-from app.screens.console_indicators import ConsoleIndicatorsScreen
-from app.screens.console_persons import ConsolePersonsScreen
-from app.screens.console_review import ConsoleReviewScreen
-from app.screens.console_shell import ConsoleShell
+from app.config import AppConfig, AppMode
+from app.context import FieldContext, use_field
 from app.screens.contact_fix import ContactFixScreen
 from app.screens.followups import FollowupsScreen
 from app.screens.login import LoginScreen
@@ -45,14 +36,22 @@ def FieldHome() -> ft.Control:
         return UnlockScreen()
     if state.session is None:
 
-        async def login(username: str, password: str) -> None:
-            await state.login(username, password)
+        async def login(username: str, password: str, server: str) -> None:
+            await state.login(username, password, server)
 
-        async def enrol(code: str) -> None:
-            await state.enrol(code)
+        async def enrol(code: str, server: str) -> None:
+            await state.enrol(code, server)
 
+        enrolled = state.enrolled_server
         return LoginScreen(
-            "Carnet de terrain des médiateurs emploi", state.error, state.busy, login, enrol
+            "Carnet de terrain des médiateurs emploi",
+            state.error,
+            state.busy,
+            login,
+            enrol,
+            # A development server named by the environment is typed for the mediator.
+            ask_server=enrolled is None and state.config.server_url is None,
+            server=enrolled or state.config.server_url,
         )
     if state.needs_pin:
         return PinSetupScreen()
@@ -106,7 +105,10 @@ def FieldApp(state: object) -> ft.Control:
     assert isinstance(state, FieldState)
 
     def start_watch() -> None:
-        ft.context.page.on_keyboard_event = lambda e: state.touch()
+        page = ft.context.page
+        page.on_keyboard_event = lambda e: state.touch()
+        # Sent to the background (home button, another app): locked until the PIN.
+        page.on_app_lifecycle_state_change = lambda e: state.on_lifecycle(e.state)
         ft.context.page.run_task(state.watch_inactivity)
         ft.context.page.run_task(state.run_auto_sync)
 
@@ -131,45 +133,10 @@ def FieldApp(state: object) -> ft.Control:
     )
 
 
-@ft.component
-def ConsoleHome() -> ft.Control:
-    state = use_console()
-    if state.login is None:
-
-        async def login(username: str, password: str) -> None:
-            await state.sign_in(username, password)
-
-        return LoginScreen("Console de supervision", state.error, state.busy, login)
-    return ConsoleShell()
-
-
-# Console sections, rendered inside ConsoleShell's outlet (see console_shell.SECTIONS).
-CONSOLE_ROUTES = [
-    ft.Route(index=True, component=ConsoleContactsScreen),
-    ft.Route(path="revue", component=ConsoleReviewScreen),
-    ft.Route(path="conflits", component=ConsoleConflictsScreen),
-    ft.Route(path="doublons", component=ConsoleDuplicatesScreen),
-    ft.Route(path="personnes", component=ConsolePersonsScreen),
-    ft.Route(path="indicateurs", component=ConsoleIndicatorsScreen),
-    ft.Route(path="exports", component=ConsoleExportsScreen),
-    ft.Route(path="administration", component=ConsoleAdminScreen),
-    ft.Route(path="journal", component=ConsoleAuditScreen),
-]
-
-
-@ft.component
-def ConsoleApp(state: object) -> ft.Control:
-    return ConsoleContext(
-        state,
-        lambda: ft.Router(
-            [ft.Route(path="/", component=ConsoleHome, children=CONSOLE_ROUTES)],
-            not_found=ConsoleHome,
-        ),
-    )
-
-
-def main(page: ft.Page) -> None:
+def main(page: ft.Page, *, mode: AppMode | None = None) -> None:
     config = AppConfig.from_env()
+    if mode is not None:
+        config = replace(config, mode=mode)
     page.theme = high_contrast_theme()
     page.theme_mode = ft.ThemeMode.LIGHT
     # Flutter's own strings (field counters, date pickers, screen-reader hints) in French.
@@ -179,11 +146,19 @@ def main(page: ft.Page) -> None:
     )
     page.padding = 0
     if config.mode == "console":
+        from app.console_app import ConsoleApp
+        from app.console_state import ConsoleState
+
         page.title = "Relais · Console"
         page.render(ConsoleApp, ConsoleState.open(config))
     else:
         page.title = "Relais · Terrain"
         page.render(FieldApp, _open_field_state(config))
+
+
+def field_main(page: ft.Page) -> None:
+    """The phone app: the field app whatever the environment says."""
+    main(page, mode="field")
 
 
 def high_contrast_theme() -> ft.Theme:
