@@ -212,12 +212,11 @@ class FieldState(PinLock, PathwayActions, SyncActions):
         try:
             session = await asyncio.to_thread(call, *args)
             self.referentials = await asyncio.to_thread(client.fetch_referentials)
-        except ServerUnreachable:
-            self.error = FIRST_LOGIN_OFFLINE
-            self.online = False
-            return False
         except SyncError as exc:
-            self.error = str(exc)
+            if client is not self._client:
+                client.close()  # a server the phone is not enrolled on: forgotten
+            self.error = FIRST_LOGIN_OFFLINE if isinstance(exc, ServerUnreachable) else str(exc)
+            self.online = False if isinstance(exc, ServerUnreachable) else self.online
             return False
         finally:
             self.busy = False
@@ -235,6 +234,8 @@ class FieldState(PinLock, PathwayActions, SyncActions):
         self.store.clear_session()
         self.search.clear()
         self.session = None
+        if self._client is not None and not self.sync_progress.running:
+            self._client.close()  # a running sync's worker still holds it
         self._client = None
 
     # --- events and contacts ------------------------------------------------

@@ -28,9 +28,9 @@ from app.sync.errors import (
     BAD_CREDENTIALS,
     BAD_ENROL_CODE,
     NO_SERVER_THERE,
-    NOT_RELAIS,
     AuthError,
     DeviceRevoked,
+    NotRelaisServer,
     ServerError,
     ServerUnreachable,
     SyncError,
@@ -133,7 +133,7 @@ class SyncClient:
         except ValueError:
             relais = False
         if not relais:
-            raise ServerError(NOT_RELAIS, response.status_code)
+            raise NotRelaisServer()
 
     def login(self, username: str, password: str, device_name: str) -> DeviceSession:
         body = LoginRequest(username=username, password=password, device_name=device_name)

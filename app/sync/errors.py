@@ -48,6 +48,13 @@ class DeviceRevoked(AuthError):
         super().__init__(message)
 
 
+class NotRelaisServer(SyncError):
+    """Something answers at the address typed, but not a Relais server."""
+
+    def __init__(self, message: str = NOT_RELAIS) -> None:
+        super().__init__(message)
+
+
 class UpgradeRequired(SyncError):
     def __init__(self, min_schema_version: int | None = None) -> None:
         super().__init__(UPGRADE)
