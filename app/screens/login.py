@@ -49,10 +49,6 @@ def LoginScreen(
         body = _code_form(busy, code, set_code, enrol, lambda: set_with_code(False))
     else:
         body = _password_form(busy, (username, set_username), (password, set_password), sign_in)
-    if ask_server:
-        body.insert(0, _server_field(form["server"], form.setter("server"), with_code))
-    elif server:
-        body.insert(0, ft.Text(f"Serveur : {server}", size=15, key="login-server"))
         if on_enrol is not None:
             body.append(
                 ft.TextButton(
@@ -63,6 +59,10 @@ def LoginScreen(
                     on_click=lambda _: set_with_code(True),
                 )
             )
+    if ask_server:
+        body.insert(0, _server_field(form["server"], form.setter("server")))
+    elif server:
+        body.insert(0, ft.Text(f"Serveur : {server}", size=15, key="login-server"))
     if error:  # just above the buttons, where the eye is
         body.insert(-2 if on_enrol is not None else -1, banner(error, error=True))
 
@@ -120,14 +120,13 @@ def _password_form(
     ]
 
 
-def _server_field(server: str, set_server: Setter, with_code: bool) -> ft.Control:
-    hint = "inutile si vous collez le lien du QR code" if with_code else "donnée par votre admin"
+def _server_field(server: str, set_server: Setter) -> ft.Control:
     return ft.TextField(
         label="Adresse du serveur",
         key="login-server-url",
         value=server,
         on_change=lambda e: set_server(e.control.value),
-        helper=f"Par exemple https://relais.exemple.fr ({hint})",
+        helper="Par exemple https://relais.exemple.fr",
         keyboard_type=ft.KeyboardType.URL,
         autocorrect=False,
         text_size=17,
