@@ -26,6 +26,7 @@ from app.screens.pin_setup import PinSetupScreen
 from app.screens.sync_details import SyncDetailsScreen
 from app.screens.today import TodayScreen
 from app.screens.unlock import UnlockScreen
+from domain.enrol import enrol_link_of_route
 from domain.runtime import settle_heap
 
 
@@ -43,6 +44,8 @@ def FieldHome() -> ft.Control:
             await state.enrol(code, server)
 
         enrolled = state.enrolled_server
+        # Opened from a scanned enrolment QR code (a deep link): its code is filled in.
+        link = enrol_link_of_route(ft.context.page.route or "")
         return LoginScreen(
             "Carnet de terrain des médiateurs emploi",
             state.error,
@@ -52,6 +55,7 @@ def FieldHome() -> ft.Control:
             # A development server named by the environment is typed for the mediator.
             ask_server=enrolled is None and state.config.server_url is None,
             server=enrolled or state.config.server_url,
+            link=link,
         )
     if state.needs_pin:
         return PinSetupScreen()

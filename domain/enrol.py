@@ -6,7 +6,7 @@ a mediator may type the code with spaces, lowercase or no dash.
 
 from __future__ import annotations
 
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 # No 0/O, 1/I/L: the code is read aloud or typed from a screen (same as the server).
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
@@ -48,6 +48,20 @@ def enrol_server_of(text: str) -> str | None:
         return None
     server = parse_qs(urlsplit(text).query).get("server", [""])[0].strip()
     return server or None
+
+
+def enrol_link_of_route(route: str) -> str | None:
+    """The enrolment link the app was opened with: the OS hands a scanned
+    `relais://enrol?server=…&code=…` to the app, which starts at a route holding its
+    query (`/?server=…&code=…`). None when the route carries no code."""
+    query = parse_qs(urlsplit(route).query)
+    code = query.get("code", [""])[0].strip()
+    if not code:
+        return None
+    server = query.get("server", [""])[0].strip()
+    return f"{LINK_SCHEME}://enrol?" + urlencode(
+        {"server": server, "code": code} if server else {"code": code}
+    )
 
 
 def server_address_of(text: str) -> str:

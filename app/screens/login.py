@@ -27,13 +27,14 @@ def LoginScreen(
     *,
     ask_server: bool = False,
     server: str | None = None,
+    link: str | None = None,
 ) -> ft.Control:
     """`ask_server`: a phone never enrolled, whose server the mediator types once;
     `server`: the one an enrolled phone belongs to, shown. The callbacks get what was
     typed as the server's address last (empty when not asked)."""
     # Every hook here, in a fixed order: the two forms below are plain builders.
-    with_code, set_with_code = ft.use_state(False)
-    form = use_form(username="", password="", code="", server="")
+    with_code, set_with_code = ft.use_state(link is not None)
+    form = use_form(username="", password="", code=link or "", server="")
     username, set_username = form["username"], form.setter("username")
     password, set_password = form["password"], form.setter("password")
     code, set_code = form["code"], form.setter("code")

@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 import sqlite3
 from pathlib import Path
+from urllib.parse import urlencode
 
 import pytest
 from playwright.sync_api import Browser, expect
@@ -93,3 +94,21 @@ def test_a_new_phone_enrols_with_a_console_code_and_the_address_typed_once(
     assert store.server_url() == server.url
     assert store.pending_count() == 0
     store.close()
+
+    # A second phone opened from the QR code's link (the OS hands `relais://enrol?…` to
+    # the app, which starts at a route with its query): nothing to type.
+    admin.tap("Générer un code d'enrôlement")
+    expect(admin.page.get_by_text(code, exact=True)).to_have_count(0)
+    second_code = admin.see(re.compile(r"^[2-9A-Z]{4}-[2-9A-Z]{4}$")).inner_text().strip()
+    other_data = out_dir / "app-data-2"
+    other_data.mkdir()
+    second = start_phone_app(other_data, out_dir / "second")
+    link = urlencode({"server": server.url, "code": second_code})
+    phone2 = Ui.open(browser, f"{second.url}/?{link}", out_dir / "phone-2", PHONE)
+    expect(phone2.page.get_by_role("textbox", name="Code d'enrôlement")).to_have_value(
+        re.compile(re.escape(second_code))
+    )
+    phone2.shot("opened-from-link")
+    phone2.tap("Enrôler ce téléphone")
+    phone2.see("Choisissez un code PIN")
+    phone2.shot("enrolled-from-link")
