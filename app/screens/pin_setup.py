@@ -42,7 +42,8 @@ def PinSetupScreen() -> ft.Control:
                 ft.Text(
                     "Ce code chiffre les données des personnes sur ce téléphone : sans lui, "
                     "elles sont illisibles en cas de perte ou de vol. Il sera demandé à chaque "
-                    f"ouverture et après {minutes} min sans utilisation.",
+                    "ouverture, au retour dans l'application et après "
+                    f"{minutes} min sans utilisation.",
                     size=15,
                 ),
                 pin_field(
