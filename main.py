@@ -1,8 +1,8 @@
 """Relais on a phone: the entry point `flet build apk` / `flet build ipa` package.
 
 It starts the mediators' field app; its data lives in the app's storage folder
-(FLET_APP_STORAGE_DATA), kept across app updates. See README « Construire
-l'application pour téléphone ».
+(FLET_APP_STORAGE_DATA), kept across app updates. See README « Build the phone
+app ».
 """
 
 import flet as ft

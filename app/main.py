@@ -52,7 +52,7 @@ def FieldHome() -> ft.Control:
             state.busy,
             login,
             enrol,
-            # A development server named by the environment is typed for the mediator.
+            # A server the environment names (development, tests) is not asked for.
             ask_server=enrolled is None and state.config.server_url is None,
             server=enrolled or state.config.server_url,
             link=link,
