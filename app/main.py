@@ -1,23 +1,26 @@
 """Relais app entry point: the mediators' field app or the supervisors' console.
 
-Run it in a browser with `python -m app.main` (port from RELAIS_APP_PORT); the
-same code is packaged for phones with `flet build`. Each mode imports only its own
-screens: the phone never loads the console.
+Run it in a browser with `python -m app.main` (port from RELAIS_APP_PORT); on a phone
+the root `main.py` (what `flet build apk|ipa` packages) starts the field app. Each mode
+imports only its own screens: the phone never loads the console.
 """
 
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 
 import flet as ft
 
-from app.config import AppConfig
+from app.config import AppConfig, AppMode
 from app.ui.theme import high_contrast_theme
 from domain.runtime import settle_heap
 
 
-def main(page: ft.Page) -> None:
+def main(page: ft.Page, *, mode: AppMode | None = None) -> None:
     config = AppConfig.from_env()
+    if mode is not None:
+        config = replace(config, mode=mode)
     page.theme = high_contrast_theme()
     page.theme_mode = ft.ThemeMode.LIGHT
     # Flutter's own strings (field counters, date pickers, screen-reader hints) in French.
@@ -38,6 +41,11 @@ def main(page: ft.Page) -> None:
 
         page.title = "Relais · Terrain"
         page.render(FieldApp, FieldState.open(config))
+
+
+def field_main(page: ft.Page) -> None:
+    """The phone app: the field app whatever the environment says."""
+    main(page, mode="field")
 
 
 def run() -> None:

@@ -61,10 +61,20 @@ def stop_all() -> None:
         _started.pop().stop()
 
 
-def _spawn(name: str, args: list[str], env: dict[str, str], log_dir: Path, url: str) -> Proc:
+def _spawn(
+    name: str,
+    args: list[str],
+    env: dict[str, str],
+    log_dir: Path,
+    url: str,
+    *,
+    without: tuple[str, ...] = (),
+) -> Proc:
+    """`without`: prefixes of the variables of this process's environment not passed on."""
     log_dir.mkdir(parents=True, exist_ok=True)
     log = log_dir / f"{name}.log"
-    full_env = {**os.environ, **env, "PYTHONUNBUFFERED": "1"}
+    inherited = {k: v for k, v in os.environ.items() if not (without and k.startswith(without))}
+    full_env = {**inherited, **env, "PYTHONUNBUFFERED": "1"}
     with log.open("ab") as out:
         popen = subprocess.Popen(args, cwd=ROOT, env=full_env, stdout=out, stderr=subprocess.STDOUT)
     proc = Proc(name, popen, url, log)
@@ -182,6 +192,28 @@ def start_app(
     }
     proc = _spawn(
         f"app-{mode}", [sys.executable, "-m", "app.main"], env, log_dir, f"http://127.0.0.1:{port}"
+    )
+    wait_http(proc)
+    return proc
+
+
+def start_phone_app(app_data: Path, log_dir: Path, port: int | None = None) -> Proc:
+    """The field app as a packaged phone runs it: no RELAIS_* setting at all, its data
+    in the folder Flet gives the app (FLET_APP_STORAGE_DATA), its server learnt at
+    enrolment; served to a browser on loopback through Flet's own variables."""
+    port = port or free_port()
+    env = {
+        "FLET_APP_STORAGE_DATA": str(app_data),
+        "FLET_SERVER_PORT": str(port),
+        "FLET_FORCE_WEB_SERVER": "true",
+    }
+    proc = _spawn(
+        "app-phone",
+        [sys.executable, "-m", "app.main"],
+        env,
+        log_dir,
+        f"http://127.0.0.1:{port}",
+        without=("RELAIS_",),
     )
     wait_http(proc)
     return proc

@@ -26,6 +26,8 @@ def unit_of_work(nodeid: str) -> str:
         return "browser"
     if "postgres" in nodeid:
         return "postgres"
+    if "test_phone_packages.py::" in nodeid:
+        return "phone-packages"  # one fresh environment for them all, built once
     return nodeid
 
 

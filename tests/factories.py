@@ -2,6 +2,9 @@
 
 Rows are written through the real persistence functions so tests exercise the
 same paths as production; each factory commits so other connections see it.
+The server's modules are imported where a server factory needs them: the phone's
+tests import this file in an environment with the phone's packages only
+(tests/app/test_phone_packages.py).
 """
 
 from __future__ import annotations
@@ -10,9 +13,7 @@ import functools
 import itertools
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
-
-from sqlmodel import Session
+from typing import TYPE_CHECKING, Any
 
 from app.config import AppConfig
 from app.field.state.field_state import FieldState
@@ -22,10 +23,11 @@ from domain.hlc import Hlc, HlcClock, wall_ms
 from domain.ids import uuid7
 from domain.sync import Op, OpResult
 from domain.vocabulary import Role
-from sync_server.core.security import hash_password
-from sync_server.crud.users import enrol_device
-from sync_server.models import AppUser, Cite, Device, Partner, Qpv
-from sync_server.sync.push import push_ops
+
+if TYPE_CHECKING:
+    from sqlmodel import Session
+
+    from sync_server.models import AppUser, Cite, Device, Partner
 
 PASSWORD = "mot-de-passe-test"
 _seq = itertools.count(1)
@@ -33,11 +35,15 @@ _seq = itertools.count(1)
 
 @functools.cache
 def _password_hash(password: str) -> str:
+    from sync_server.core.security import hash_password
+
     # argon2 is deliberately slow: hash each test password once per run.
     return hash_password(password)
 
 
 def make_cite(session: Session, *, name: str = "Cité de test", qpvs: int = 1) -> Cite:
+    from sync_server.models import Cite, Qpv
+
     cite = Cite(name=name, communes=["Creil"])
     session.add(cite)
     session.flush()
@@ -49,6 +55,8 @@ def make_cite(session: Session, *, name: str = "Cité de test", qpvs: int = 1) -
 
 
 def make_partner(session: Session, *, cite: Cite, name: str = "France Travail") -> Partner:
+    from sync_server.models import Partner
+
     partner = Partner(cite_id=cite.id, name=name, type="france_travail", themes=["emploi"])
     session.add(partner)
     session.commit()
@@ -65,6 +73,8 @@ def make_user(
     password: str = PASSWORD,
     active: bool = True,
 ) -> AppUser:
+    from sync_server.models import AppUser
+
     n = next(_seq)
     user = AppUser(
         username=username or f"user{n}",
@@ -91,6 +101,8 @@ class DeviceLogin:
 
 
 def make_device(session: Session, *, user: AppUser, name: str = "téléphone") -> DeviceLogin:
+    from sync_server.crud.users import enrol_device
+
     device, token = enrol_device(session, user=user, name=name)
     session.commit()
     return DeviceLogin(user=user, device=device, token=token)
@@ -142,6 +154,8 @@ def push(
     clock: HlcClock | None = None,
 ) -> list[OpResult]:
     """Apply ops directly through the persistence layer (no HTTP) and commit."""
+    from sync_server.sync.push import push_ops
+
     results = push_ops(
         session,
         user=login.user,
@@ -310,6 +324,8 @@ def make_field_state(
 
 def make_review_supervisor(session: Session, *, cite_id: str, username: str) -> DeviceLogin:
     """A supervisor with a console device in the cité `cite_id`."""
+    from sync_server.models import Cite
+
     cite = session.get(Cite, cite_id)
     assert cite is not None
     user = make_user(session, cite=cite, role=Role.SUPERVISOR, username=username)

@@ -24,7 +24,7 @@ def ConsoleHome() -> ft.Control:
     state = use_console()
     if state.login is None:
 
-        async def login(username: str, password: str) -> None:
+        async def login(username: str, password: str, _server: str) -> None:
             await state.sign_in(username, password)
 
         return LoginScreen("Console de supervision", state.error, state.busy, login)

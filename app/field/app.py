@@ -18,6 +18,7 @@ from app.field.screens.today import TodayScreen
 from app.field.screens.unlock import UnlockScreen
 from app.field.state.field_state import FieldState
 from app.ui.login import LoginScreen
+from domain.enrol import enrol_link_of_route
 
 
 @ft.component
@@ -27,14 +28,25 @@ def FieldHome() -> ft.Control:
         return UnlockScreen()
     if state.session is None:
 
-        async def login(username: str, password: str) -> None:
-            await state.login(username, password)
+        async def login(username: str, password: str, server: str) -> None:
+            await state.login(username, password, server)
 
-        async def enrol(code: str) -> None:
-            await state.enrol(code)
+        async def enrol(code: str, server: str) -> None:
+            await state.enrol(code, server)
 
+        enrolled = state.enrolled_server
+        # Opened from a scanned enrolment QR code (a deep link): its code is filled in.
+        link = enrol_link_of_route(ft.context.page.route or "")
         return LoginScreen(
-            "Carnet de terrain des médiateurs emploi", state.error, state.busy, login, enrol
+            "Carnet de terrain des médiateurs emploi",
+            state.error,
+            state.busy,
+            login,
+            enrol,
+            # A server the environment names (development, tests) is not asked for.
+            ask_server=enrolled is None and state.config.server_url is None,
+            server=enrolled or state.config.server_url,
+            link=link,
         )
     if state.needs_pin:
         return PinSetupScreen()
@@ -84,7 +96,10 @@ def SyncDetailsRoute() -> ft.Control:
 @ft.component
 def FieldApp(state: FieldState) -> ft.Control:
     def start_watch() -> None:
-        ft.context.page.on_keyboard_event = lambda _: state.touch()
+        page = ft.context.page
+        page.on_keyboard_event = lambda _: state.touch()
+        # Sent to the background (home button, another app): locked until the PIN.
+        page.on_app_lifecycle_state_change = lambda e: state.on_lifecycle(e.state)
         ft.context.page.run_task(state.watch_inactivity)
         ft.context.page.run_task(state.run_auto_sync)
 

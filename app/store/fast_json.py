@@ -2,9 +2,9 @@
 
 Reading: pydantic-core's parser (Rust, as fast as orjson here and ~1.5x the standard
 library), which the app has on every platform since pydantic needs it. Writing:
-orjson where it is installed (~6x the standard library), the standard library
-otherwise: Flet's index of binary packages for Android and iOS has no build of
-orjson, so the app must not need it. Both give the same text for what a phone stores
+orjson where it is installed (~6x the standard library; the phone ships the build of
+it Flet's index of Android/iOS packages has), the standard library otherwise, so the
+app never needs it. Both give the same text for what a phone stores
 (compact, keys sorted, UTF-8 kept as is); `tests/app/test_replies.py` runs with and
 without orjson.
 """

@@ -49,7 +49,19 @@ class LocalStore(SyncSide):
     def save_session(self, s: DeviceSession) -> None:
         with self._tx():
             self._set_meta("session", asdict(s))
+            # The server this phone is enrolled on outlives the session (a logout):
+            # another server means enrolling again, never the same data pointed elsewhere.
+            self._set_meta("server_url", s.server_url)
             self._clock.node = s.device_id
+
+    def server_url(self) -> str | None:
+        """The server this phone was enrolled on, None on a phone never enrolled."""
+        with self._lock:
+            url = self._meta("server_url")
+            if url is None:  # enrolled before the address was kept apart from the session
+                session = self._meta("session")
+                url = session["server_url"] if session else None
+        return str(url) if url else None
 
     def clear_session(self) -> None:
         """Forget the token only: rows, outbox and the last known user stay."""

@@ -6,7 +6,10 @@ and otherwise it still syncs every `pull_every` seconds to bring colleagues'
 changes. The interval comes from RELAIS_AUTOSYNC_SECONDS so tests can use ~1 s.
 A sync that fails although the server answered (busy server, 5xx) is not retried at
 every tick: the wait doubles after each failure, up to MAX_BACKOFF, so a fleet of
-phones does not hammer a struggling server; a success resets it.
+phones does not hammer a struggling server; a success resets it. Each wait is
+stretched by a random part of up to JITTER of itself, so phones that failed together
+do not come back together, and it is never shorter than the `Retry-After` the
+server sent with its refusal.
 Nothing is probed nor synced while the target says it cannot sync (locked app,
 PIN screen, signed out, a sync already running).
 """
@@ -16,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import random
 import time
 from collections.abc import Awaitable, Callable
 from typing import Protocol
@@ -28,6 +32,7 @@ DEFAULT_INTERVAL = 10.0
 DEFAULT_PULL_EVERY = 120.0
 PROBE_TIMEOUT = 3.0
 MAX_BACKOFF = 300.0
+JITTER = 0.5
 
 
 class SyncTarget(Protocol):
@@ -39,6 +44,10 @@ class SyncTarget(Protocol):
 
     async def sync(self, *, quiet: bool = False) -> bool:
         """True when the sync went through."""
+        ...
+
+    def retry_after(self) -> float | None:
+        """Seconds the server asked to wait, with the last failed sync's refusal."""
         ...
 
 
@@ -62,14 +71,16 @@ class AutoSync:
     def __init__(
         self,
         target: SyncTarget,
-        server_url: str | Callable[[], str],
+        server_url: str | Callable[[], str | None],
         *,
         interval: float | None = None,
         pull_every: float = DEFAULT_PULL_EVERY,
         prober: Callable[[str], bool] = probe,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         clock: Callable[[], float] = time.monotonic,
+        jitter: Callable[[], float] = random.random,
     ) -> None:
+        """`jitter`: a number in [0, 1) drawn for each wait after a failure."""
         self._target = target
         self._url = server_url if callable(server_url) else (lambda: server_url)
         self._interval = interval if interval is not None else interval_from_env()
@@ -77,8 +88,10 @@ class AutoSync:
         self._probe = prober
         self._sleep = sleep
         self._clock = clock
+        self._jitter = jitter
         self._last_sync = -float("inf")
         self._failures = 0
+        self._wait = 0.0
 
     @property
     def backoff(self) -> float:
@@ -87,17 +100,24 @@ class AutoSync:
             return 0.0
         return min(MAX_BACKOFF, max(self._interval, 1.0) * 2 ** (self._failures - 1))
 
+    @property
+    def wait(self) -> float:
+        """Seconds actually waited before the next attempt: the backoff, stretched by
+        the jitter, at least the server's `Retry-After`."""
+        return self._wait
+
     async def tick(self) -> bool:
         """One probe, and a sync if warranted; returns whether it synced."""
         if not self._target.can_sync():
             return False
-        reachable = await asyncio.to_thread(self._probe, self._url())
+        url = self._url()
+        reachable = bool(url) and await asyncio.to_thread(self._probe, url or "")
         if self._target.online != reachable:  # an observable: assign only on change
             self._target.online = reachable
         if not reachable or not self._target.can_sync():
             return False
         now = self._clock()
-        if now < self._last_sync + self.backoff:
+        if now < self._last_sync + self._wait:
             return False
         due = now - self._last_sync >= self._pull_every
         if self._target.pending_count() == 0 and not due:
@@ -105,8 +125,11 @@ class AutoSync:
         ok = await self._target.sync(quiet=True)
         self._last_sync = self._clock()
         self._failures = 0 if ok else self._failures + 1
+        self._wait = 0.0
         if not ok:
-            logger.info("automatic sync failed; next attempt in %.0f s", self.backoff)
+            asked = self._target.retry_after() or 0.0
+            self._wait = max(self.backoff * (1 + JITTER * self._jitter()), asked)
+            logger.info("automatic sync failed; next attempt in %.0f s", self._wait)
         return True
 
     async def run(self, stop: asyncio.Event) -> None:

@@ -10,9 +10,11 @@ and re-pulls at most one page.
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from email.utils import parsedate_to_datetime
 from functools import partial
 from typing import Any, Literal, TypeVar
 
@@ -25,8 +27,10 @@ from app.store.outbox import PendingBatch
 from app.sync.errors import (
     BAD_CREDENTIALS,
     BAD_ENROL_CODE,
+    NO_SERVER_THERE,
     AuthError,
     DeviceRevoked,
+    NotRelaisServer,
     ServerError,
     ServerUnreachable,
     SyncError,
@@ -47,6 +51,7 @@ from domain.sync import (
 # Larger batches mean fewer round trips and server transactions; the server caps them.
 DEFAULT_PUSH_BATCH = MAX_PUSH_OPS
 DEFAULT_PULL_PAGE = 500
+PROBE_TIMEOUT = 5.0
 SCHEMA_HEADER = "X-Relais-Schema-Version"
 
 T = TypeVar("T")
@@ -117,6 +122,20 @@ class SyncClient:
         self.close()
 
     # -- public ---------------------------------------------------------------------------
+
+    def check_server(self) -> None:
+        """Raise unless a Relais server answers its health check at this address (before
+        an enrolment: a phone is not tied to an address that is wrong)."""
+        try:
+            response = self._http.get("/health", timeout=PROBE_TIMEOUT)
+        except httpx.HTTPError as exc:
+            raise ServerUnreachable(NO_SERVER_THERE) from exc
+        try:
+            relais = response.status_code == 200 and response.json() == {"status": "ok"}
+        except ValueError:
+            relais = False
+        if not relais:
+            raise NotRelaisServer()
 
     def login(self, username: str, password: str, device_name: str) -> DeviceSession:
         body = LoginRequest(username=username, password=password, device_name=device_name)
@@ -477,4 +496,21 @@ def _raise_for_status(response: httpx.Response, unauthorized: str | None) -> Non
     detail = body.get("detail")
     # FastAPI's validation errors carry a list: not for a person's eyes.
     text = detail if isinstance(detail, str) and detail else "requête refusée"
-    raise ServerError(text, status)
+    raise ServerError(text, status, retry_after_of(response.headers.get("Retry-After")))
+
+
+def retry_after_of(value: str | None, now: float | None = None) -> float | None:
+    """Seconds to wait from a `Retry-After` header (delay in seconds or an HTTP date);
+    None when absent or unreadable."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        return None
+    return max(0.0, when.timestamp() - (time.time() if now is None else now))

@@ -14,6 +14,10 @@ BAD_CREDENTIALS = "Identifiant ou mot de passe incorrect."
 BAD_ENROL_CODE = "Code d'enrôlement invalide, expiré ou déjà utilisé : demandez-en un nouveau."
 SESSION_EXPIRED = "Session expirée ou appareil révoqué : reconnectez-vous."
 UPGRADE = "Mettez l'application à jour pour synchroniser."
+NO_SERVER_THERE = (
+    "Aucun serveur ne répond à cette adresse : vérifiez l'adresse et le réseau, puis réessayez."
+)
+NOT_RELAIS = "Cette adresse répond, mais ce n'est pas un serveur Relais : vérifiez-la."
 
 
 class SyncError(Exception):
@@ -44,6 +48,13 @@ class DeviceRevoked(AuthError):
         super().__init__(message)
 
 
+class NotRelaisServer(SyncError):
+    """Something answers at the address typed, but not a Relais server."""
+
+    def __init__(self, message: str = NOT_RELAIS) -> None:
+        super().__init__(message)
+
+
 class UpgradeRequired(SyncError):
     def __init__(self, min_schema_version: int | None = None) -> None:
         super().__init__(UPGRADE)
@@ -51,8 +62,12 @@ class UpgradeRequired(SyncError):
 
 
 class ServerError(SyncError):
-    def __init__(self, detail: str, status: int | None = None) -> None:
+    def __init__(
+        self, detail: str, status: int | None = None, retry_after: float | None = None
+    ) -> None:
         prefix = f"Erreur du serveur ({status})" if status else "Erreur du serveur"
         super().__init__(f"{prefix} : {detail}")
         self.detail = detail
         self.status = status
+        self.retry_after = retry_after
+        """Seconds the server asked to wait before trying again (`Retry-After`)."""

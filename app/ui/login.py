@@ -1,7 +1,9 @@
 """Login: the mediator (or supervisor) signs in once; the device is enrolled.
 
 On the phone a mediator may instead type the one-time code an admin generated in
-the console (no password to remember on the street).
+the console (no password to remember on the street), or paste the link its QR code
+holds. A phone never enrolled also asks, once, for the server's address (a link
+carries it); an enrolled phone shows the server it belongs to.
 """
 
 from __future__ import annotations
@@ -20,22 +22,29 @@ def LoginScreen(
     title: str,
     error: str | None,
     busy: bool,
-    on_login: Callable[[str, str], Awaitable[None]],
-    on_enrol: Callable[[str], Awaitable[None]] | None = None,
+    on_login: Callable[[str, str, str], Awaitable[None]],
+    on_enrol: Callable[[str, str], Awaitable[None]] | None = None,
+    *,
+    ask_server: bool = False,
+    server: str | None = None,
+    link: str | None = None,
 ) -> ft.Control:
+    """`ask_server`: a phone never enrolled, whose server the mediator types once;
+    `server`: the one an enrolled phone belongs to, shown. The callbacks get what was
+    typed as the server's address last (empty when not asked)."""
     # Every hook here, in a fixed order: the two forms below are plain builders.
-    with_code, set_with_code = ft.use_state(False)
-    form = use_form(username="", password="", code="")
+    with_code, set_with_code = ft.use_state(link is not None)
+    form = use_form(username="", password="", code=link or "", server="")
     username, set_username = form["username"], form.setter("username")
     password, set_password = form["password"], form.setter("password")
     code, set_code = form["code"], form.setter("code")
 
     async def sign_in(_: ft.Event | None = None) -> None:
-        await on_login(form["username"], form["password"])
+        await on_login(form["username"], form["password"], form["server"])
 
     async def enrol(_: ft.Event | None = None) -> None:
         if on_enrol is not None:
-            await on_enrol(form["code"])
+            await on_enrol(form["code"], form["server"])
 
     if with_code and on_enrol is not None:
         body = _code_form(busy, code, set_code, enrol, lambda: set_with_code(False))
@@ -51,9 +60,17 @@ def LoginScreen(
                     on_click=lambda _: set_with_code(True),
                 )
             )
+    if ask_server:
+        body.insert(0, _server_field(form["server"], form.setter("server")))
+    elif server:
+        body.insert(0, ft.Text(f"Serveur : {server}", size=15, key="login-server"))
     if error:  # just above the buttons, where the eye is
         body.insert(-2 if on_enrol is not None else -1, banner(error, error=True))
 
+    return _frame(title, body)
+
+
+def _frame(title: str, body: list[ft.Control]) -> ft.Control:
     return ft.Container(
         content=ft.Column(
             [
@@ -108,13 +125,26 @@ def _password_form(
     ]
 
 
+def _server_field(server: str, set_server: Setter) -> ft.Control:
+    return ft.TextField(
+        label="Adresse du serveur",
+        key="login-server-url",
+        value=server,
+        on_change=lambda e: set_server(e.control.value),
+        helper="Par exemple https://relais.exemple.fr",
+        keyboard_type=ft.KeyboardType.URL,
+        autocorrect=False,
+        text_size=17,
+    )
+
+
 def _code_form(
     busy: bool, code: str, set_code: Setter, submit: Submit, back: Callable[[], None]
 ) -> list[ft.Control]:
     return [
         ft.Text(
             "Saisissez le code à usage unique affiché dans la console, par exemple "
-            "ABCD-2345 (valable 15 minutes).",
+            "ABCD-2345 (valable 15 minutes), ou collez le lien de son QR code.",
             size=15,
         ),
         ft.TextField(

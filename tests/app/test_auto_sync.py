@@ -17,12 +17,16 @@ class FakeState:
     online: bool | None = None
     allowed: bool = True
     syncs: list[int] = field(default_factory=list)
+    asked_wait: float | None = None
 
     def can_sync(self) -> bool:
         return self.allowed
 
     def pending_count(self) -> int:
         return self.pending
+
+    def retry_after(self) -> float | None:
+        return self.asked_wait
 
     async def sync(self, *, quiet: bool = False) -> bool:
         assert quiet, "automatic syncs are quiet"
@@ -124,6 +128,7 @@ def test_failed_syncs_back_off_then_a_success_resets() -> None:
         pull_every=3600,
         prober=lambda _u: True,
         clock=lambda: clock["now"],
+        jitter=lambda: 0.0,  # the shortest wait jitter allows
     )
 
     async def tick_at(t: float) -> bool:
@@ -152,3 +157,45 @@ def test_failed_syncs_back_off_then_a_success_resets() -> None:
     assert (auto.backoff, state.pending) == (0.0, 0)
     state.pending = 1
     assert asyncio.run(tick_at(clock["now"] + 0.1)) is True  # no wait after a success
+
+
+def _failing_auto(state: FailingState, clock: dict[str, float], draw: float) -> AutoSync:
+    return AutoSync(
+        state,
+        "http://relais.test",
+        interval=10,
+        pull_every=3600,
+        prober=lambda _u: True,
+        clock=lambda: clock["now"],
+        jitter=lambda: draw,
+    )
+
+
+def test_jitter_spreads_the_retries_of_phones_that_failed_together() -> None:
+    # Two phones fail at the same second; their draws differ, so do their retries.
+    waits = []
+    for draw in (0.1, 0.9):
+        clock = {"now": 1000.0}
+        auto = _failing_auto(FailingState(pending=1), clock, draw)
+        asyncio.run(auto.tick())
+        waits.append(auto.wait)
+        clock["now"] = 1000 + auto.wait - 0.5
+        assert asyncio.run(auto.tick()) is False  # not before its own wait
+        clock["now"] = 1000 + auto.wait
+        assert asyncio.run(auto.tick()) is True
+    assert waits == [pytest.approx(10 * 1.05), pytest.approx(10 * 1.45)]
+
+
+def test_a_retry_after_from_the_server_is_waited_out() -> None:
+    # A busy server answers 503 with Retry-After: 120; the phone's own backoff (10 s)
+    # would come back far sooner.
+    state = FailingState(pending=1, asked_wait=120.0)
+    clock = {"now": 1000.0}
+    auto = _failing_auto(state, clock, 0.0)
+    assert asyncio.run(auto.tick()) is True
+    assert auto.wait == 120.0
+    clock["now"] = 1119.0
+    assert asyncio.run(auto.tick()) is False
+    clock["now"] = 1120.0
+    assert asyncio.run(auto.tick()) is True
+    assert len(state.syncs) == 2

@@ -15,6 +15,14 @@ pytestmark = [pytest.mark.browser, pytest.mark.processes]
 LOCK_SECONDS = 6
 PIN = "246813"
 
+# What the browser does when its tab goes to the background or comes back (Flutter web
+# turns it into the app lifecycle's hide / resume).
+TAB_VISIBILITY = """state => {
+  Object.defineProperty(document, "visibilityState", {configurable: true, get: () => state});
+  Object.defineProperty(document, "hidden", {configurable: true, get: () => state === "hidden"});
+  document.dispatchEvent(new Event("visibilitychange"));
+}"""
+
 
 def _unlock(phone: Ui, pin: str) -> None:
     phone.fill("Code PIN", pin)
@@ -58,6 +66,16 @@ def test_pin_setup_autolock_unlock(
         _unlock(phone, "000000")
         phone.see("Code PIN incorrect. Encore 9 essai(s) avant blocage.")
         phone.shot("wrong-pin")
+        _unlock(phone, PIN)
+        phone.see("Contact anonyme · Moins de 26 ans")
+
+        # Sent to the background (another app, the home button, the screen off): the
+        # browser hides the page as a phone hides the app; back, the PIN is asked.
+        phone.page.evaluate(TAB_VISIBILITY, "hidden")
+        phone.page.evaluate(TAB_VISIBILITY, "visible")
+        # Well before the inactivity lock (just unlocked: LOCK_SECONDS from now).
+        phone.see("Application verrouillée", timeout=2_500)
+        phone.shot("locked-after-background")
         _unlock(phone, PIN)
         phone.see("Contact anonyme · Moins de 26 ans")
 

@@ -13,6 +13,8 @@ from app.config import AppConfig
 from domain.sync import LoginRequest, LoginResponse
 
 UNREACHABLE = "Serveur injoignable : vérifiez votre connexion puis réessayez."
+LOCAL_SERVER = "http://127.0.0.1:8000"
+"""The server the console talks to without RELAIS_SERVER_URL (one on this machine)."""
 
 
 class ConsoleError(Exception):
@@ -133,7 +135,7 @@ class ConsoleState:
 
     @classmethod
     def open(cls, config: AppConfig) -> ConsoleState:
-        return cls(config=config, api=ConsoleApi(config.server_url))
+        return cls(config=config, api=ConsoleApi(config.server_url or LOCAL_SERVER))
 
     async def sign_in(self, username: str, password: str) -> bool:
         self.error = None

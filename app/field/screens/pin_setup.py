@@ -32,19 +32,13 @@ def PinSetupScreen() -> ft.Control:
     async def submit(_: ft.Event | None = None) -> None:
         await state.choose_pin(form["pin"], form["confirm"])
 
-    minutes = max(1, round(state.config.lock_seconds / 60))
     return ft.Container(
         content=ft.Column(
             [
                 ft.Text(
                     "Choisissez un code PIN", size=26, weight=ft.FontWeight.BOLD, color=PRIMARY
                 ),
-                ft.Text(
-                    "Ce code chiffre les données des personnes sur ce téléphone : sans lui, "
-                    "elles sont illisibles en cas de perte ou de vol. Il sera demandé à chaque "
-                    f"ouverture et après {minutes} min sans utilisation.",
-                    size=15,
-                ),
+                ft.Text(_why_a_pin(state.config.lock_seconds), size=15),
                 pin_field(
                     f"Code PIN ({MIN_PIN_DIGITS} chiffres minimum)",
                     "pin-new",
@@ -83,4 +77,13 @@ def PinSetupScreen() -> ft.Control:
         padding=24,
         alignment=ft.Alignment.TOP_CENTER,
         expand=True,
+    )
+
+
+def _why_a_pin(lock_seconds: float) -> str:
+    minutes = max(1, round(lock_seconds / 60))
+    return (
+        "Ce code chiffre les données des personnes sur ce téléphone : sans lui, "
+        "elles sont illisibles en cas de perte ou de vol. Il sera demandé à chaque "
+        f"ouverture, au retour dans l'application et après {minutes} min sans utilisation."
     )

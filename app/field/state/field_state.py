@@ -25,8 +25,8 @@ from app.field.state.pin_lock import PinLock
 from app.field.state.sync_actions import SyncActions, SyncProgressView
 from app.store import DeviceSession, LocalRow, LocalStore, SyncStatus
 from app.sync.client import SyncClient
-from app.sync.errors import ServerUnreachable, SyncError
-from domain.enrol import enrol_code_of
+from app.sync.errors import AuthError, ServerUnreachable, SyncError
+from domain.enrol import BadServerAddress, enrol_code_of, enrol_server_of, server_address_of
 from domain.entities import person_display_name
 from domain.sync import ReferentialsOut
 from domain.vocabulary import Channel, EventType
@@ -36,6 +36,31 @@ FIRST_LOGIN_OFFLINE = (
     "Serveur injoignable : la première connexion d'un téléphone demande du réseau. "
     "Réessayez une fois connecté."
 )
+
+NO_SERVER = (
+    "Saisissez l'adresse du serveur Relais, donnée avec votre code d'enrôlement "
+    "(par exemple https://relais.exemple.fr)."
+)
+LINK_AND_TYPED_DIFFER = (
+    "L'adresse saisie n'est pas celle du lien d'enrôlement : effacez-la ou corrigez-la."
+)
+
+
+def other_server(enrolled: str) -> str:
+    return (
+        f"Ce téléphone est enrôlé sur le serveur {enrolled} : il ne peut pas changer de "
+        "serveur. Demandez à votre administrateur de le réinitialiser pour l'enrôler "
+        "sur un autre serveur."
+    )
+
+
+def _same_server(a: str, b: str) -> bool | None:
+    """Whether two typed addresses name the same server (None: one is unreadable)."""
+    try:
+        return server_address_of(a) == server_address_of(b)
+    except BadServerAddress:
+        return None
+
 
 CHANNEL_FOR_EVENT = {
     EventType.FOOT_OF_BUILDING: Channel.FOOT_OF_BUILDING,
@@ -81,6 +106,8 @@ class FieldState(PinLock, PathwayActions, SyncActions):
     busy: bool = False
     _client: SyncClient | None = field(default=None, repr=False)
     _sync_quiet: bool = field(default=True, repr=False)
+    _retry_after: float | None = field(default=None, repr=False)
+    """The `Retry-After` of the last failed sync's refusal (AutoSync waits that long)."""
     """The running sync is an automatic one nobody asked for (no banner)."""
     # Phone security (app/field/state/pin_lock.py).
     locked: bool = False
@@ -102,9 +129,16 @@ class FieldState(PinLock, PathwayActions, SyncActions):
     @property
     def client(self) -> SyncClient:
         if self._client is None:
-            url = self.session.server_url if self.session else self.config.server_url
+            url = self.server_url
+            if url is None:
+                raise AuthError(NO_SERVER)
             self._client = SyncClient(self.store, url)
         return self._client
+
+    @property
+    def enrolled_server(self) -> str | None:
+        """The server this phone was enrolled on (None: the login screen asks for one)."""
+        return None if self.store.locked else self.store.server_url()
 
     @property
     def user(self) -> dict[str, Any]:
@@ -116,40 +150,97 @@ class FieldState(PinLock, PathwayActions, SyncActions):
         self.revision += 1
 
     # --- session -------------------------------------------------------------
-    async def login(self, username: str, password: str) -> bool:
+    async def login(self, username: str, password: str, server: str = "") -> bool:
         self.error = None
         if not username.strip() or not password:
             self.error = "Saisissez votre identifiant et votre mot de passe."
             return False
-        return await self._sign_in(self.client.login, username.strip(), password, "téléphone")
+        client = await self._client_for(server, None)
+        if client is None:
+            return False
+        return await self._sign_in(client, client.login, username.strip(), password, "téléphone")
 
-    async def enrol(self, code: str) -> bool:
-        """Enrol the phone with the one-time code shown in the console (no password)."""
+    async def enrol(self, code: str, server: str = "") -> bool:
+        """Enrol the phone with the one-time code shown in the console (no password),
+        typed or pasted as the QR code's `relais://enrol?server=…&code=…` link."""
         self.error = None
         typed = enrol_code_of(code)
         if typed is None:
             self.error = ENROL_CODE_FORMAT
             return False
-        return await self._sign_in(self.client.enrol, typed, "téléphone")
+        client = await self._client_for(server, enrol_server_of(code))
+        if client is None:
+            return False
+        return await self._sign_in(client, client.enrol, typed, "téléphone")
 
-    async def _sign_in(self, call: Callable[..., DeviceSession], *args: str) -> bool:
+    async def _client_for(self, typed: str, from_link: str | None) -> SyncClient | None:
+        """The client for the server to sign in to; None (with `error` set) when the
+        address is missing, refused, or answers no Relais health check.
+
+        An enrolled phone keeps its server: another one would receive its data."""
+        enrolled = self.enrolled_server
+        if enrolled is not None:
+            if from_link is not None and _same_server(from_link, enrolled) is False:
+                self.error = other_server(enrolled)
+                return None
+            return self.client
+        if from_link and typed.strip() and _same_server(from_link, typed) is False:
+            self.error = LINK_AND_TYPED_DIFFER
+            return None
+        wanted = from_link or typed.strip() or self.config.server_url
+        if not wanted:
+            self.error = NO_SERVER
+            return None
+        try:
+            url = server_address_of(wanted)
+        except BadServerAddress as exc:
+            self.error = str(exc)
+            return None
+        client = SyncClient(self.store, url)
+        self.busy = True
+        try:
+            await asyncio.to_thread(client.check_server)
+        except SyncError as exc:
+            client.close()
+            self.error = str(exc)
+            self.online = False
+            return None
+        finally:
+            self.busy = False
+        return client
+
+    async def _sign_in(
+        self, client: SyncClient, call: Callable[..., DeviceSession], *args: str
+    ) -> bool:
         self.busy = True
         try:
             session = await asyncio.to_thread(call, *args)
-            self.referentials = await asyncio.to_thread(self.client.fetch_referentials)
-        except ServerUnreachable:
-            self.error = FIRST_LOGIN_OFFLINE
-            self.online = False
-            return False
+            self.referentials = await asyncio.to_thread(client.fetch_referentials)
         except SyncError as exc:
-            self.error = str(exc)
+            if client is not self._client:
+                client.close()  # a server the phone is not enrolled on: forgotten
+            self.error = FIRST_LOGIN_OFFLINE if isinstance(exc, ServerUnreachable) else str(exc)
+            self.online = False if isinstance(exc, ServerUnreachable) else self.online
             return False
         finally:
             self.busy = False
+        if client is not self._client:
+            if self._client is not None:
+                self._client.close()
+            self._client = client
         self.session = session
         self.online = True
         self._changed()
         return True
+
+    def logout(self) -> None:
+        # Forget the token only: rows and the outbox stay until acknowledged.
+        self.store.clear_session()
+        self.search.clear()
+        self.session = None
+        if self._client is not None and not self.sync_progress.running:
+            self._client.close()  # a running sync's worker still holds it
+        self._client = None
 
     # --- events and contacts ------------------------------------------------
     def current_event(self) -> LocalRow | None:

@@ -1,9 +1,10 @@
 """PIN setup, unlock, lock on demand and after inactivity, revoked-device wipe.
 
 Mixed into `FieldState` (kept apart so the field screens' state stays readable).
-Locking drops the data key and the in-memory person index (`LocalStore.lock`)
-and forgets the session and referentials held by the state: only the unlock
-screen can be shown until the PIN is typed again.
+The app also locks when it goes to the background (`on_lifecycle`). Locking drops
+the data key and the in-memory person index (`LocalStore.lock`) and forgets the
+session and referentials held by the state: only the unlock screen can be shown
+until the PIN is typed again.
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ from __future__ import annotations
 import asyncio
 import time
 from typing import TYPE_CHECKING
+
+import flet as ft
 
 from app.field.state.store_view import LOCKED_VIEW, LockedView
 from app.store import LocalStore, StoreLocked
@@ -25,6 +28,7 @@ if TYPE_CHECKING:
     from domain.sync import ReferentialsOut
 
 PIN_MISMATCH = "Les deux codes PIN ne sont pas identiques."
+BACKGROUND = frozenset({ft.AppLifecycleState.HIDE, ft.AppLifecycleState.PAUSE})
 
 
 class PinLock:
@@ -120,6 +124,13 @@ class PinLock:
         self.status = None
         self._client = None
         self.locked = True
+
+    def on_lifecycle(self, state: ft.AppLifecycleState) -> None:
+        """Flet's app lifecycle: the app went to the background (another app, the home
+        button, the screen turned off) locks it; the PIN is asked on return. A passing
+        loss of focus (a phone call banner, a system dialog) does not."""
+        if state in BACKGROUND and not self.locked:
+            self.lock()
 
     async def watch_inactivity(self) -> None:
         """Runs for the life of the page: locks after `config.lock_seconds` idle."""

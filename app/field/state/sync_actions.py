@@ -18,7 +18,7 @@ import flet as ft
 from app.store import StoreLocked
 from app.sync.auto import AutoSync
 from app.sync.client import SyncProgress
-from app.sync.errors import DeviceRevoked, ServerUnreachable, SyncError
+from app.sync.errors import DeviceRevoked, ServerError, ServerUnreachable, SyncError
 
 if TYPE_CHECKING:
     from app.config import AppConfig
@@ -87,6 +87,7 @@ class SyncActions:
         locked: bool
         revision: int
         _sync_quiet: bool
+        _retry_after: float | None
 
         # Provided by FieldState and PinLock.
         @property
@@ -103,8 +104,16 @@ class SyncActions:
 
     # --- what AutoSync asks -----------------------------------------------------------
     @property
-    def server_url(self) -> str:
-        return self.session.server_url if self.session else self.config.server_url
+    def server_url(self) -> str | None:
+        """The session's server, else the one this phone was enrolled on, else the one
+        the environment names (development); None on a phone never enrolled."""
+        if self.session is not None:
+            return self.session.server_url
+        enrolled = None if self.store.locked else self.store.server_url()
+        return enrolled or self.config.server_url
+
+    def retry_after(self) -> float | None:
+        return self._retry_after
 
     def can_sync(self) -> bool:
         """Signed in, unlocked, past the PIN setup, no sync running."""
@@ -157,6 +166,7 @@ class SyncActions:
         def on_progress(p: SyncProgress) -> None:  # called in the worker thread
             loop.call_soon_threadsafe(self.sync_progress.show, p)
 
+        self._retry_after = None
         try:
             report = await asyncio.to_thread(self.client.sync, on_progress)
             if self.referentials is None:
@@ -179,6 +189,8 @@ class SyncActions:
                 self.error = str(exc)
             if isinstance(exc, ServerUnreachable):
                 self.online = False
+            if isinstance(exc, ServerError):
+                self._retry_after = exc.retry_after
         finally:
             self._end_sync(changed)
         return ok
