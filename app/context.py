@@ -24,3 +24,12 @@ def use_console() -> ConsoleState:
     state = ft.use_context(ConsoleContext)
     assert state is not None, "ConsoleContext not provided"
     return state
+
+
+def current_route() -> str | None:
+    """The route of the screen in use, when called from one of its handlers (None
+    outside a session: tests, background work)."""
+    try:
+        return str(ft.context.page.route)
+    except Exception:  # no page in this context
+        return None

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 import flet as ft
 
+from app.context import current_route
 from app.store import StoreLocked
 from app.sync.auto import AutoSync
 from app.sync.client import SyncProgress
@@ -99,6 +100,10 @@ class SyncActions:
 
         def _fresh_store(self, message: str) -> None: ...
 
+        def _say(
+            self, text: str, *, where: str | None = None, undo_contact_id: str | None = None
+        ) -> None: ...
+
         def on_store_locked(self, exc: StoreLocked) -> None: ...
 
     # --- what AutoSync asks -----------------------------------------------------------
@@ -125,7 +130,7 @@ class SyncActions:
             return
         self.error = None
         if self.store.retry_rejected(op_id):
-            self.notice = "Saisie remise en attente : elle repart à la prochaine synchronisation."
+            self._say("Saisie remise en attente : elle repart à la prochaine synchronisation.")
         self._changed()
 
     def drop_rejected(self, op_id: str) -> None:
@@ -136,7 +141,7 @@ class SyncActions:
         self.error = None
         outcome = self.store.drop_rejected(op_id)
         if outcome is not None:
-            self.notice = DROPPED[outcome]
+            self._say(DROPPED[outcome])
         self._changed()
 
     # --- the sync itself ----------------------------------------------------------------
@@ -155,6 +160,7 @@ class SyncActions:
         # The count shown during the sync is the one at its start (the store stays
         # busy under the sync's worker until the end).
         self.status = self.store.sync_status()
+        asked_on = current_route()  # where the outcome is shown
         self.sync_progress.running = True
         self.syncing = not quiet
         self._sync_quiet = quiet
@@ -178,8 +184,10 @@ class SyncActions:
             if self.error is not None and self.error == stale_error:
                 self.error = None
             if not self._sync_quiet:
-                self.notice = (
-                    f"Synchronisation terminée : {report.acked} envoyé(s), {report.pulled} reçu(s)."
+                self._say(
+                    f"Synchronisation terminée : {report.acked} envoyé(s), "
+                    f"{report.pulled} reçu(s).",
+                    where=asked_on,
                 )
             ok = True
         except DeviceRevoked as exc:

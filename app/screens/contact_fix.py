@@ -8,6 +8,7 @@ import flet as ft
 
 from app.context import use_field
 from app.store import StoreError
+from app.ui.flash import leave_to
 from app.ui.form_state import use_form
 from app.ui.nav import field_nav
 from app.ui.widgets import (
@@ -69,7 +70,7 @@ def ContactFixScreen() -> ft.Control:
         except (StoreError, FieldsError) as exc:
             set_error(f"Non enregistré : {exc}")
             return
-        ft.context.page.navigate(back)
+        leave_to(state, back)
 
     person = state.person_name(data.get("person_id")) or "contact anonyme"
     need, note = form["need"], form["note"]

@@ -9,6 +9,7 @@ import flet as ft
 from app.context import use_field
 from app.state import FieldState
 from app.state_pathway import DueFollowup
+from app.ui.flash import Flash
 from app.ui.nav import field_nav
 from app.ui.widgets import TAP, screen, tappable
 
@@ -57,6 +58,7 @@ def FollowupsScreen() -> ft.Control:
     _ = state.revision
     due = state.due_followups()
     body: list[ft.Control] = [
+        Flash("/relances"),
         ft.Text(
             f"{len(due)} relance(s) à faire aujourd'hui ou en retard",
             size=16,

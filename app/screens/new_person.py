@@ -168,7 +168,7 @@ def NewPersonScreen() -> ft.Control:
     def save(existing_id: str | None) -> None:
         form = latest()
         try:
-            state.save_person_with_contact(
+            person_id = state.save_person_with_contact(
                 form.person_values(form.qpv_code(event_qpv, qpv_codes)),
                 form.contact_values(),
                 existing_id,
@@ -178,7 +178,8 @@ def NewPersonScreen() -> ft.Control:
             set_error(f"Non enregistré : {exc}")
             return
         state.store.clear_draft(DRAFT_KEY)
-        ft.context.page.navigate("/")
+        # On the person's record: « Orienter » and « Prévoir une relance » one tap away.
+        ft.context.page.navigate(f"/personne/{person_id}")
 
     def cancel(_: ft.Event) -> None:
         state.store.clear_draft(DRAFT_KEY)
@@ -199,6 +200,23 @@ def NewPersonScreen() -> ft.Control:
         save(None)
 
     warning = sensitivity_warning(form.need)
+    # Who this may already be, while the name is typed (the same check as on saving),
+    # shown right under the name fields, where the eyes are.
+    typed = (form.first_name.strip(), form.last_name.strip(), form.age.strip(), form.phone.strip())
+    live = ft.use_memo(
+        lambda: (
+            state.view.person_candidates(form.person_values(None))
+            if typed[0] and (typed[1] or typed[3])
+            else []
+        ),
+        [typed, state.revision],
+    )
+    already_met: list[ft.Control] = []
+    if live and matches is None:
+        already_met = [
+            section("Déjà rencontré ? Personnes proches sur ce téléphone :"),
+            *[_candidate_card(row, ev, lambda e, rid=row.id: save(rid)) for row, ev in live],
+        ]
 
     def toggle_frein(value: str) -> None:
         edit(freins=latest().freins ^ {value})
@@ -208,6 +226,7 @@ def NewPersonScreen() -> ft.Control:
         text("Nom", "last_name", "p-last"),
         text("Âge", "age", "p-age", keyboard_type=ft.KeyboardType.NUMBER, max_length=3),
         text("Téléphone (facultatif)", "phone", "p-phone", keyboard_type=ft.KeyboardType.PHONE),
+        *already_met,
         section(
             "Genre",
             choice_chips(

@@ -9,6 +9,7 @@ import flet as ft
 from app.context import use_field
 from app.person_record import person_facts
 from app.screens.person_forms import ContactForm, ExitForm, FollowupForm, OrientationForm
+from app.ui.flash import Flash
 from app.ui.nav import field_nav
 from app.ui.widgets import PRIMARY, banner, big_button, screen, section, tappable
 from domain.entities import person_display_name
@@ -104,8 +105,7 @@ def PersonScreen() -> ft.Control:
                 on_click=lambda e: ft.context.page.navigate(f"/personne/{data['merged_into']}"),
             )
         )
-    if state.notice:
-        body.append(banner(state.notice))
+    body.append(Flash(f"/personne/{person_id}"))
     body.append(
         ft.Column(
             [

@@ -89,6 +89,7 @@ def PersonEditScreen() -> ft.Control:
         except (StoreError, FieldsError) as exc:
             fields.set("error", f"Non enregistré : {exc}")
             return
+        state.carry_notice(back)
         leave()
 
     qpvs = [(q.code, q.name) for q in state.referentials.qpvs] if state.referentials else []

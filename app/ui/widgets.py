@@ -99,9 +99,11 @@ def screen(
     body: Sequence[ft.Control],
     *,
     top: Sequence[ft.Control] = (),
+    pinned: ft.Control | None = None,
     bottom: ft.Control | None = None,
 ) -> ft.Control:
-    """A scrolling phone screen with a title bar and, optionally, a bottom bar."""
+    """A scrolling phone screen with a title bar and, optionally, a panel pinned under
+    the scrolling part (always in reach, whatever is listed) and a bottom bar."""
     return ft.Column(
         [
             ft.Container(
@@ -125,6 +127,7 @@ def screen(
                 padding=ft.Padding.symmetric(horizontal=16, vertical=8),
                 expand=True,
             ),
+            *([pinned] if pinned is not None else []),
             *([bottom] if bottom is not None else []),
         ],
         expand=True,

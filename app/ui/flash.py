@@ -1,0 +1,69 @@
+"""The message of the last action, on the screen it was taken on, fading out.
+
+A message belongs to the screen and the action that caused it: another screen
+never shows it (« Contact anonyme compté » on a person's record minutes later told
+the mediator nothing), and once read it fades away by itself.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import TYPE_CHECKING
+
+import flet as ft
+
+from app.context import use_field
+
+if TYPE_CHECKING:
+    from app.state import FieldState
+from app.ui.widgets import TAP, banner
+
+SHOWN_SECONDS = 6.0
+FADE_SECONDS = 0.6
+
+
+@ft.component
+def Flash(route: str) -> ft.Control:
+    """The message for the screen at `route`, with « Annuler » when the last entry is a
+    contact; a zero-height placeholder when there is none."""
+    state = use_field()
+    text = state.notice_for(route)
+    serial = state.notice_serial
+    faded, set_faded = ft.use_state(-1)
+
+    async def fade() -> None:
+        if text is None:
+            return
+        await asyncio.sleep(SHOWN_SECONDS)
+        set_faded(serial)
+        await asyncio.sleep(FADE_SECONDS)
+        state.expire_notice(serial)
+
+    ft.use_effect(fade, [serial, text is None])
+    if text is None:
+        return ft.Container(height=0)
+    undo = (
+        [
+            ft.TextButton(
+                "Annuler",
+                key="undo-contact",
+                on_click=lambda e: state.undo_last_contact(),
+                style=ft.ButtonStyle(color=ft.Colors.WHITE),
+                height=TAP,
+            )
+        ]
+        if state.undo_contact_id
+        else []
+    )
+    return ft.Container(
+        content=banner(text, actions=undo),
+        opacity=0.0 if faded == serial else 1.0,
+        animate_opacity=ft.Animation(int(FADE_SECONDS * 1000), ft.AnimationCurve.EASE_OUT),
+        key="flash",
+    )
+
+
+def leave_to(state: FieldState, route: str) -> None:
+    """Close a form after its action: to `route`, the action's message with it."""
+    state.carry_notice(route)
+    ft.context.page.navigate(route)
