@@ -25,7 +25,7 @@ FADE_SECONDS = 0.6
 @ft.component
 def Flash(route: str) -> ft.Control:
     """The message for the screen at `route`, with « Annuler » when the last entry is a
-    contact; a zero-height placeholder when there is none."""
+    contact; nothing to see when there is none."""
     state = use_field()
     text = state.notice_for(route)
     serial = state.notice_serial
@@ -40,8 +40,6 @@ def Flash(route: str) -> ft.Control:
         state.expire_notice(serial)
 
     ft.use_effect(fade, [serial, text is None])
-    if text is None:
-        return ft.Container(height=0)
     undo = (
         [
             ft.TextButton(
@@ -52,16 +50,23 @@ def Flash(route: str) -> ft.Control:
                 height=TAP,
             )
         ]
-        if state.undo_contact_id
+        if text is not None and state.undo_contact_id
         else []
     )
-    return ft.Container(
-        content=banner(text, actions=undo),
-        opacity=0.0 if faded == serial else 1.0,
-        animate_opacity=ft.Animation(int(FADE_SECONDS * 1000), ft.AnimationCurve.EASE_OUT),
-        key="flash",
+    # One semantics node that is always there, message or not: a node coming or going
+    # beside a text field makes Flutter web move that field's DOM input, which the
+    # browser then blurs, and the letters typed next are lost (seen: a field typed
+    # into while the message above it faded out).
+    return ft.Semantics(
+        container=True,
+        live_region=True,
+        content=ft.Container(
+            content=banner(text, actions=undo) if text is not None else None,
+            opacity=0.0 if faded == serial else 1.0,
+            animate_opacity=ft.Animation(int(FADE_SECONDS * 1000), ft.AnimationCurve.EASE_OUT),
+            key="flash",
+        ),
     )
-
 
 def leave_to(state: FieldState, route: str) -> None:
     """Close a form after its action: to `route`, the action's message with it."""

@@ -77,7 +77,13 @@ def test_tally_undo_new_person_and_search(browser: Browser, out_dir: Path) -> No
         # A contact added on her record: « Annuler » there deletes that one, not the
         # anonymous contacts counted earlier.
         ui.tap("Ajouter un contact")
-        ui.fill("Besoin exprimé", "Atelier CV")
+        # Tapped while « Orientation enregistrée. » is still up: it fades out while the
+        # field has the focus, and what is typed next still arrives.
+        need = ui.page.get_by_role("textbox", name="Besoin exprimé", exact=True)
+        ui.click_when_still(need)
+        ui.absent("Orientation enregistrée.", timeout=15_000)
+        ui.page.keyboard.type("Atelier CV")
+        expect(need).to_have_value("Atelier CV")
         ui.tap("Enregistrer")
         ui.see("Contact enregistré.")
         ui.see(re.compile(r"Parcours \(2 contact\(s\), 1 orientation\(s\)\)"))
@@ -101,6 +107,10 @@ def test_tally_undo_new_person_and_search(browser: Browser, out_dir: Path) -> No
             go(ui, "Personnes")
             ui.fill(SEARCH, "quatremare" if n % 2 else "zéphyrine")
             expect(found).to_be_visible()
+            # Erased before leaving, as a person does (the tab keeps the last search).
+            ui.page.keyboard.press("Control+a")
+            ui.page.keyboard.press("Backspace")
+            ui.see("Tapez quelques lettres du nom ou des chiffres du téléphone.")
             go(ui, "Aujourd'hui")
             ui.see("5 contact(s) anonyme(s) aujourd'hui")
         ui.shot("search-found-ten-times")
