@@ -68,6 +68,7 @@ def Flash(route: str) -> ft.Control:
         ),
     )
 
+
 def leave_to(state: FieldState, route: str) -> None:
     """Close a form after its action: to `route`, the action's message with it."""
     state.carry_notice(route)
