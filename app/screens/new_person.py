@@ -12,7 +12,15 @@ import flet as ft
 from app.context import use_field
 from app.store import LocalRow
 from app.ui.form_state import use_form
-from app.ui.widgets import banner, big_button, choice_chips, screen, section, warning_for
+from app.ui.widgets import (
+    banner,
+    big_button,
+    choice_chips,
+    screen,
+    section,
+    use_reveal,
+    warning_for,
+)
 from domain.entities import FieldsError, person_display_name
 from domain.matching import MatchEvidence
 from domain.minimisation import sensitivity_warning
@@ -134,6 +142,8 @@ def NewPersonScreen() -> ft.Control:
     fields = use_form(form=restored, matches=None)
     form: PersonForm = fields["form"]
     error, set_error = ft.use_state("")
+    scroll = ft.use_memo(lambda: ft.Ref[ft.Column](), [])
+    use_reveal(scroll, "p-error", error)
     # (row, evidence) pairs once checked; None until the mediator first submits
     matches = cast(list[tuple[LocalRow, MatchEvidence]] | None, fields["matches"])
     set_matches = fields.setter("matches")
@@ -200,6 +210,7 @@ def NewPersonScreen() -> ft.Control:
         save(None)
 
     warning = sensitivity_warning(form.need)
+    use_reveal(scroll, "p-matches", bool(matches))
     # Who this may already be, while the name is typed (the same check as on saving),
     # shown right under the name fields, where the eyes are.
     typed = (form.first_name.strip(), form.last_name.strip(), form.age.strip(), form.phone.strip())
@@ -279,10 +290,15 @@ def NewPersonScreen() -> ft.Control:
             lambda _: edit(notice=not latest().notice),
             key_prefix="p-notice",
         ),
-        *([banner(error, error=True)] if error else []),
+        *([banner(error, error=True, reveal_key="p-error")] if error else []),
     ]
     if matches:
-        body.append(section("Déjà rencontré ? Personnes proches sur ce téléphone :"))
+        body.append(
+            ft.Container(
+                content=section("Déjà rencontré ? Personnes proches sur ce téléphone :"),
+                key=ft.ScrollKey("p-matches"),  # type: ignore[call-arg]
+            )
+        )
         body += [_candidate_card(row, ev, lambda e, rid=row.id: save(rid)) for row, ev in matches]
         body.append(
             ft.Row(
@@ -310,4 +326,4 @@ def NewPersonScreen() -> ft.Control:
                 spacing=12,
             )
         )
-    return screen("Nouvelle personne", body)
+    return screen("Nouvelle personne", body, scroll=scroll)

@@ -62,6 +62,7 @@ def PersonScreen() -> ft.Control:
     _ = state.revision  # re-read after every local write
     person_id = ft.use_route_params().get("id", "")
     panel, set_panel = ft.use_state("")
+    scroll = ft.use_memo(lambda: ft.Ref[ft.Column](), [])
     row = state.view.get("person", person_id)
     pathway = state.pathway(person_id) if row else None
     if row is None or pathway is None:
@@ -167,7 +168,7 @@ def PersonScreen() -> ft.Control:
         "exit": ExitForm,
     }
     if panel in forms:
-        body.append(forms[panel](person_id, close))
+        body.append(forms[panel](person_id, close, scroll))
     else:
         body.append(
             ft.Column(
@@ -197,7 +198,7 @@ def PersonScreen() -> ft.Control:
             *[_entry(e) for e in pathway.timeline],
         )
     )
-    return screen(name, body, bottom=field_nav("nav-persons"))
+    return screen(name, body, bottom=field_nav("nav-persons"), scroll=scroll)
 
 
 @ft.component

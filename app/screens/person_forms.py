@@ -16,7 +16,15 @@ from app.context import use_field
 from app.person_record import parse_day
 from app.store import StoreError
 from app.ui.form_state import use_form
-from app.ui.widgets import banner, big_button, choice_chips, section, text_field, warning_for
+from app.ui.widgets import (
+    banner,
+    big_button,
+    choice_chips,
+    section,
+    text_field,
+    use_reveal,
+    warning_for,
+)
 from domain.entities import FieldsError
 from domain.minimisation import sensitivity_warning
 from domain.vocabulary import Channel, ExitType, Frein
@@ -47,7 +55,9 @@ def _frame(title: str, controls: list[ft.Control]) -> ft.Control:
 
 
 @ft.component
-def ContactForm(person_id: str, on_close: Callable[[], None]) -> ft.Control:
+def ContactForm(
+    person_id: str, on_close: Callable[[], None], scroll: ft.Ref[ft.Column] | None = None
+) -> ft.Control:
     state = use_field()
     draft_key = f"contact:{person_id}"
     saved = state.view.draft(draft_key) or {}
@@ -61,6 +71,7 @@ def ContactForm(person_id: str, on_close: Callable[[], None]) -> ft.Control:
         freins=frozenset(saved.get("freins", [])),
     )
     error, set_error = ft.use_state("")
+    use_reveal(scroll, "form-error", error)
 
     def keep(name: str, value: Any) -> None:
         form.set(name, value)
@@ -116,17 +127,20 @@ def ContactForm(person_id: str, on_close: Callable[[], None]) -> ft.Control:
             *warning_for(note, sensitivity_warning(note)),
             ft.Text("Freins", size=15, weight=ft.FontWeight.BOLD),
             choice_chips(Frein.choices(), set(form["freins"]), toggle, key_prefix="c-frein"),
-            *([banner(error, error=True)] if error else []),
+            *([banner(error, error=True, reveal_key="form-error")] if error else []),
             _buttons(cancel, save, "c"),
         ],
     )
 
 
 @ft.component
-def OrientationForm(person_id: str, on_close: Callable[[], None]) -> ft.Control:
+def OrientationForm(
+    person_id: str, on_close: Callable[[], None], scroll: ft.Ref[ft.Column] | None = None
+) -> ft.Control:
     state = use_field()
     form = use_form(partner="", theme="", reason="")
     error, set_error = ft.use_state("")
+    use_reveal(scroll, "form-error", error)
 
     def save(_: ft.Event) -> None:
         if not form["partner"]:
@@ -160,17 +174,20 @@ def OrientationForm(person_id: str, on_close: Callable[[], None]) -> ft.Control:
             text_field("Motif", reason, form.setter("reason"), key="o-reason", max_length=280),
             *warning_for(reason, sensitivity_warning(reason)),
             *warning_for(theme, sensitivity_warning(theme)),
-            *([banner(error, error=True)] if error else []),
+            *([banner(error, error=True, reveal_key="form-error")] if error else []),
             _buttons(on_close, save, "o"),
         ],
     )
 
 
 @ft.component
-def FollowupForm(person_id: str, on_close: Callable[[], None]) -> ft.Control:
+def FollowupForm(
+    person_id: str, on_close: Callable[[], None], scroll: ft.Ref[ft.Column] | None = None
+) -> ft.Control:
     state = use_field()
     form = use_form(day="", what="")
     error, set_error = ft.use_state("")
+    use_reveal(scroll, "form-error", error)
 
     def pick(days: str) -> None:
         form.set("day", f"{dt.date.today() + dt.timedelta(days=int(days)):%d/%m/%Y}")
@@ -217,17 +234,20 @@ def FollowupForm(person_id: str, on_close: Callable[[], None]) -> ft.Control:
                 "Objet de la relance", what, form.setter("what"), key="f-what", max_length=280
             ),
             *warning_for(what, sensitivity_warning(what)),
-            *([banner(error, error=True)] if error else []),
+            *([banner(error, error=True, reveal_key="form-error")] if error else []),
             _buttons(on_close, save, "f"),
         ],
     )
 
 
 @ft.component
-def ExitForm(person_id: str, on_close: Callable[[], None]) -> ft.Control:
+def ExitForm(
+    person_id: str, on_close: Callable[[], None], scroll: ft.Ref[ft.Column] | None = None
+) -> ft.Control:
     state = use_field()
     form = use_form(kind="", day=f"{dt.date.today():%d/%m/%Y}")
     error, set_error = ft.use_state("")
+    use_reveal(scroll, "form-error", error)
     positive = [(e.value, e.label) for e in ExitType if e.positive]
     others = [(e.value, e.label) for e in ExitType if not e.positive]
 
@@ -262,7 +282,7 @@ def ExitForm(person_id: str, on_close: Callable[[], None]) -> ft.Control:
             text_field(
                 "Date de sortie (JJ/MM/AAAA)", form["day"], form.setter("day"), key="x-date"
             ),
-            *([banner(error, error=True)] if error else []),
+            *([banner(error, error=True, reveal_key="form-error")] if error else []),
             _buttons(on_close, save, "x"),
         ],
     )

@@ -82,8 +82,16 @@ def section(title: str, *controls: ft.Control) -> ft.Control:
     )
 
 
-def banner(text: str, *, error: bool = False, actions: Sequence[ft.Control] = ()) -> ft.Control:
+def banner(
+    text: str,
+    *,
+    error: bool = False,
+    actions: Sequence[ft.Control] = (),
+    reveal_key: str | None = None,
+) -> ft.Control:
+    """A message; `reveal_key` lets `use_reveal` scroll it into view."""
     return ft.Container(
+        key=ft.ScrollKey(reveal_key) if reveal_key else None,  # type: ignore[call-arg]
         content=ft.Row(
             [ft.Text(text, size=15, expand=True, color=ft.Colors.WHITE), *actions],
             vertical_alignment=ft.CrossAxisAlignment.CENTER,
@@ -101,6 +109,7 @@ def screen(
     top: Sequence[ft.Control] = (),
     pinned: ft.Control | None = None,
     bottom: ft.Control | None = None,
+    scroll: ft.Ref[ft.Column] | None = None,
 ) -> ft.Control:
     """A scrolling phone screen with a title bar and, optionally, a panel pinned under
     the scrolling part (always in reach, whatever is listed) and a bottom bar."""
@@ -120,6 +129,7 @@ def screen(
             ft.Container(
                 content=ft.Column(
                     list(body),
+                    ref=scroll,
                     spacing=16,
                     scroll=ft.ScrollMode.AUTO,
                     horizontal_alignment=ft.CrossAxisAlignment.STRETCH,
@@ -133,6 +143,18 @@ def screen(
         expand=True,
         spacing=0,
     )
+
+
+def use_reveal(scroll: ft.Ref[ft.Column] | None, key: str, shown: object) -> None:
+    """Hook: scroll the banner keyed `key` into view whenever `shown` (its text) changes
+    to something: a warning or an error under the fold is never read."""
+
+    async def bring() -> None:
+        column = scroll.current if scroll is not None else None
+        if shown and column is not None:
+            await column.scroll_to(scroll_key=key, duration=250)
+
+    ft.use_effect(bring, [shown])
 
 
 def _lock_action() -> ft.Control:

@@ -24,7 +24,10 @@ pytestmark = [pytest.mark.browser, pytest.mark.processes]
 
 def _in_view(ui: Ui, name: str) -> None:
     """The control is on screen without scrolling (a thumb reaches it)."""
-    box = ui.button(name).bounding_box()
+    button = ui.button(name)
+    expect(button).to_be_attached()
+    ui.page.wait_for_timeout(500)  # a scroll bringing it into view has ended
+    box = button.bounding_box()
     assert box is not None, name
     assert box["y"] >= 0 and box["y"] + box["height"] <= PHONE["height"], (name, box)
 
@@ -81,6 +84,7 @@ def test_tally_undo_new_person_and_search(browser: Browser, out_dir: Path) -> No
         # field has the focus, and what is typed next still arrives.
         need = ui.page.get_by_role("textbox", name="Besoin exprimé", exact=True)
         ui.click_when_still(need)
+        ui.ready_to_type(need)
         ui.absent("Orientation enregistrée.", timeout=15_000)
         ui.page.keyboard.type("Atelier CV")
         expect(need).to_have_value("Atelier CV")
@@ -114,6 +118,31 @@ def test_tally_undo_new_person_and_search(browser: Browser, out_dir: Path) -> No
             go(ui, "Aujourd'hui")
             ui.see("5 contact(s) anonyme(s) aujourd'hui")
         ui.shot("search-found-ten-times")
+
+        # Met again the next day: the duplicate warning shows while her name is typed,
+        # and after « Enregistrer » the candidates are brought into view.
+        go(ui, "Aujourd'hui")
+        ui.tap("Nouvelle personne")
+        ui.fill("Prénom *", "Zéphyrine")
+        ui.fill("Nom", "Quatremare")
+        ui.see("Déjà rencontré ? Personnes proches sur ce téléphone :")
+        _in_view(ui, "C'est Zéphyrine QUATREMARE")
+        ui.shot("duplicate-warning-while-typing")
+        ui.tap("Enregistrer")
+        _in_view(ui, "C'est Zéphyrine QUATREMARE")
+        ui.shot("candidates-in-view")
+        ui.tap("C'est Zéphyrine QUATREMARE")
+        ui.see(re.compile(r"Parcours \(2 contact\(s\), 1 orientation\(s\)\)"))
+
+        # A date that does not exist: the error is on screen, not under the fold.
+        ui.tap("Prévoir une relance")
+        ui.fill("Échéance (JJ/MM/AAAA)", "31/02/2030")
+        ui.fill("Objet de la relance", "Rappeler pour la formation")
+        ui.tap("Enregistrer")
+        ui.see("Date invalide : choisissez une échéance ou tapez JJ/MM/AAAA.")
+        box = ui.page.get_by_text("Date invalide", exact=False).first.bounding_box()
+        assert box is not None and 0 <= box["y"] <= PHONE["height"] - box["height"], box
+        ui.shot("invalid-date-in-view")
     finally:
         field.stop()
         server.stop()

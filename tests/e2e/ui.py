@@ -126,6 +126,13 @@ class Ui:
     def chip(self, name: str) -> Locator:
         return self.page.get_by_role("checkbox", name=name, exact=True)
 
+    def ready_to_type(self, box: Locator) -> None:
+        """Wait, as an eye waits for the cursor, until the field tapped has the focus and
+        Flutter has handed it its text (a fill landing in between is overwritten by
+        the text Flutter then sets: seen as a field left empty)."""
+        expect(box).to_be_focused()
+        self.page.wait_for_timeout(250)
+
     def fill(self, label: str, text: str, shows: str | re.Pattern[str] | None = None) -> None:
         """Tap the field once and type once, as a person does; the field must then
         show it. `shows`: what the field displays when it reformats the text typed
@@ -133,6 +140,7 @@ class Ui:
         box = self.page.get_by_role("textbox", name=label, exact=True)
         try:
             self.click_when_still(box)
+            self.ready_to_type(box)
             box.fill(text)
             expect(box).to_have_value(text if shows is None else shows)
         except Exception:
