@@ -13,6 +13,8 @@ from app.context import use_field
 from app.store import LocalRow
 from app.ui.form_state import use_form
 from app.ui.widgets import (
+    FT_ANSWERS,
+    QPV_ANSWERS,
     banner,
     big_button,
     choice_chips,
@@ -249,12 +251,12 @@ def NewPersonScreen() -> ft.Control:
         ),
         section(
             "Habite un QPV",
-            choice_chips(TriState.choices(), form.qpv, lambda v: edit(qpv=v), key_prefix="p-qpv"),
+            choice_chips(QPV_ANSWERS, form.qpv, lambda v: edit(qpv=v), key_prefix="p-qpv"),
         ),
         section(
             "Inscrit à France Travail",
             choice_chips(
-                TriState.choices(),
+                FT_ANSWERS,
                 form.ft_registration,
                 lambda v: edit(ft_registration=v),
                 key_prefix="p-ft",

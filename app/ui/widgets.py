@@ -74,6 +74,21 @@ def choice_chips(
     )
 
 
+# Yes/no answers named after their question: a screen reader lists every control of a
+# screen by name, and three « Oui » on one form told nothing apart.
+QPV_ANSWERS = [("yes", "Oui, en QPV"), ("no", "Non, hors QPV"), ("unknown", "QPV : ne sait pas")]
+FT_ANSWERS = [
+    ("yes", "Oui, inscrit·e"),
+    ("no", "Non inscrit·e"),
+    ("unknown", "France Travail : ne sait pas"),
+]
+ML_ANSWERS = [
+    ("yes", "Oui, suivi·e"),
+    ("no", "Non suivi·e"),
+    ("unknown", "Mission Locale : ne sait pas"),
+]
+
+
 def section(title: str, *controls: ft.Control) -> ft.Control:
     return ft.Column(
         [ft.Text(title, size=15, weight=ft.FontWeight.BOLD, color=PRIMARY), *controls],
