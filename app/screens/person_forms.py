@@ -20,6 +20,7 @@ from app.ui.widgets import (
     banner,
     big_button,
     choice_chips,
+    icon_action,
     section,
     text_field,
     use_reveal,
@@ -51,6 +52,60 @@ def _frame(title: str, controls: list[ft.Control]) -> ft.Control:
         border=ft.Border.all(2, ft.Colors.INDIGO_900),
         border_radius=10,
         padding=12,
+    )
+
+
+def _date_field(
+    label: str,
+    value: str,
+    on_change: Callable[[str], Any],
+    *,
+    key: str,
+    first: dt.date,
+    last: dt.date,
+) -> ft.Control:
+    """A date typed as JJ/MM/AAAA, or picked in Flutter's calendar (in French: the page's
+    locale), whichever is handier."""
+
+    def picked(e: ft.Event[ft.DatePicker]) -> None:
+        chosen = e.control.value
+        if isinstance(chosen, dt.datetime | dt.date):
+            on_change(f"{chosen:%d/%m/%Y}")
+
+    def open_calendar(_: ft.Event) -> None:
+        shown = parse_day(value)
+        start = (
+            shown if shown is not None and first <= shown <= last else min(dt.date.today(), last)
+        )
+        ft.context.page.show_dialog(
+            ft.DatePicker(
+                value=dt.datetime.combine(start, dt.time()),
+                first_date=dt.datetime.combine(first, dt.time()),
+                last_date=dt.datetime.combine(last, dt.time()),
+                help_text=label.split(" (")[0],
+                on_change=picked,
+            )
+        )
+
+    return ft.Row(
+        [
+            text_field(
+                label,
+                value,
+                on_change,
+                key=key,
+                keyboard_type=ft.KeyboardType.DATETIME,
+                expand=True,
+            ),
+            icon_action(
+                ft.Icons.CALENDAR_MONTH,
+                f"Calendrier : {label.split(' (')[0]}",
+                key=f"{key}-calendar",
+                on_click=open_calendar,
+            ),
+        ],
+        spacing=4,
+        vertical_alignment=ft.CrossAxisAlignment.START,
     )
 
 
@@ -223,12 +278,13 @@ def FollowupForm(
         "Nouvelle relance",
         [
             choice_chips(DUE_CHOICES, chosen, pick, key_prefix="f-due"),
-            text_field(
+            _date_field(
                 "Échéance (JJ/MM/AAAA)",
                 day,
                 form.setter("day"),
                 key="f-date",
-                keyboard_type=ft.KeyboardType.DATETIME,
+                first=dt.date.today(),
+                last=dt.date.today() + dt.timedelta(days=2 * 366),
             ),
             text_field(
                 "Objet de la relance", what, form.setter("what"), key="f-what", max_length=280
@@ -279,8 +335,13 @@ def ExitForm(
             choice_chips(positive, kind, form.setter("kind"), key_prefix="x-type"),
             ft.Text("Autres sorties", size=15, weight=ft.FontWeight.BOLD),
             choice_chips(others, kind, form.setter("kind"), key_prefix="x-type"),
-            text_field(
-                "Date de sortie (JJ/MM/AAAA)", form["day"], form.setter("day"), key="x-date"
+            _date_field(
+                "Date de sortie (JJ/MM/AAAA)",
+                form["day"],
+                form.setter("day"),
+                key="x-date",
+                first=dt.date.today() - dt.timedelta(days=5 * 366),
+                last=dt.date.today(),
             ),
             *([banner(error, error=True, reveal_key="form-error")] if error else []),
             _buttons(on_close, save, "x"),

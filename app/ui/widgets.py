@@ -7,6 +7,7 @@ Tap targets are at least 48 px high: mediators use the app standing, one-handed.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -165,9 +166,12 @@ def use_reveal(scroll: ft.Ref[ft.Column] | None, key: str, shown: object) -> Non
     to something: a warning or an error under the fold is never read."""
 
     async def bring() -> None:
-        column = scroll.current if scroll is not None else None
-        if shown and column is not None:
-            await column.scroll_to(scroll_key=key, duration=250)
+        if not shown or scroll is None:
+            return
+        # The client builds the banner at its next frame; the scroll looks it up then.
+        await asyncio.sleep(0.2)
+        if scroll.current is not None:
+            await scroll.current.scroll_to(scroll_key=key, duration=250)
 
     ft.use_effect(bring, [shown])
 

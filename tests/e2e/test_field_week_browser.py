@@ -9,6 +9,7 @@ field is tapped once and typed once.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from pathlib import Path
 
@@ -143,6 +144,14 @@ def test_tally_undo_new_person_and_search(browser: Browser, out_dir: Path) -> No
         box = ui.page.get_by_text("Date invalide", exact=False).first.bounding_box()
         assert box is not None and 0 <= box["y"] <= PHONE["height"] - box["height"], box
         ui.shot("invalid-date-in-view")
+        # Picked in the calendar instead (French), the date is written for her.
+        ui.tap("Calendrier : Échéance")
+        ui.page.wait_for_timeout(500)
+        ui.shot("date-picker")
+        ui.tap("OK")
+        today = f"{dt.date.today():%d/%m/%Y}"
+        ui.tap("Enregistrer")
+        ui.see(f"Relance prévue le {today}.")
     finally:
         field.stop()
         server.stop()
