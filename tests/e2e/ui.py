@@ -158,7 +158,21 @@ class Ui:
         except AssertionError:
             self.failed(f"see {text if isinstance(text, str) else text.pattern}")
             raise
+        self._still(loc)
         return loc
+
+    def _still(self, target: Locator) -> None:
+        """Wait until what was just seen has stopped moving: a warning or an error is
+        scrolled into view a moment after it appears, and a tap aimed before that
+        scroll would land on what then slides under it."""
+        last, same = None, 0
+        for _ in range(30):
+            box = target.bounding_box()
+            same = same + 1 if box is not None and box == last else 0
+            if same >= 5:
+                return
+            last = box
+            self.page.wait_for_timeout(100)
 
     def settled(self, timeout: float = 30_000) -> None:
         """Wait until the console no longer says "Chargement en cours…": a list being
