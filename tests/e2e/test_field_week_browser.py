@@ -27,7 +27,7 @@ def _in_view(ui: Ui, name: str) -> None:
     """The control is on screen without scrolling (a thumb reaches it)."""
     button = ui.button(name)
     expect(button).to_be_attached()
-    ui.page.wait_for_timeout(500)  # a scroll bringing it into view has ended
+    ui.still(button)  # a scroll bringing it into view has ended
     box = button.bounding_box()
     assert box is not None, name
     assert box["y"] >= 0 and box["y"] + box["height"] <= PHONE["height"], (name, box)

@@ -158,10 +158,10 @@ class Ui:
         except AssertionError:
             self.failed(f"see {text if isinstance(text, str) else text.pattern}")
             raise
-        self._still(loc)
+        self.still(loc)
         return loc
 
-    def _still(self, target: Locator) -> None:
+    def still(self, target: Locator) -> None:
         """Wait until what was just seen has stopped moving: a warning or an error is
         scrolled into view a moment after it appears, and a tap aimed before that
         scroll would land on what then slides under it."""
