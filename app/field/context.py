@@ -16,3 +16,12 @@ def use_field() -> FieldState:
     state = ft.use_context(FieldContext)
     assert state is not None, "FieldContext not provided"
     return state
+
+
+def current_route() -> str | None:
+    """The route of the screen in use, when called from one of its handlers (None
+    outside a session: tests, background work)."""
+    try:
+        return str(ft.context.page.route)
+    except Exception:  # no page in this context
+        return None

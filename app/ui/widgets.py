@@ -7,6 +7,7 @@ Tap targets are at least 48 px high: mediators use the app standing, one-handed.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -39,6 +40,15 @@ def big_button(
     )
 
 
+def icon_action(icon: Any, label: str, *, key: str, on_click: Callable[..., Any]) -> ft.Control:
+    # An icon alone has no accessible name: Semantics gives it one.
+    return ft.Semantics(
+        label=label,
+        button=True,
+        content=ft.IconButton(icon, key=key, on_click=on_click, icon_size=28),
+    )
+
+
 def choice_chips(
     choices: Sequence[tuple[str, str]],
     selected: set[str] | str | None,
@@ -65,6 +75,21 @@ def choice_chips(
     )
 
 
+# Yes/no answers named after their question: a screen reader lists every control of a
+# screen by name, and three « Oui » on one form told nothing apart.
+QPV_ANSWERS = [("yes", "Oui, en QPV"), ("no", "Non, hors QPV"), ("unknown", "QPV : ne sait pas")]
+FT_ANSWERS = [
+    ("yes", "Oui, inscrit·e"),
+    ("no", "Non inscrit·e"),
+    ("unknown", "France Travail : ne sait pas"),
+]
+ML_ANSWERS = [
+    ("yes", "Oui, suivi·e"),
+    ("no", "Non suivi·e"),
+    ("unknown", "Mission Locale : ne sait pas"),
+]
+
+
 def section(title: str, *controls: ft.Control) -> ft.Control:
     return ft.Column(
         [ft.Text(title, size=15, weight=ft.FontWeight.BOLD, color=PRIMARY), *controls],
@@ -73,8 +98,16 @@ def section(title: str, *controls: ft.Control) -> ft.Control:
     )
 
 
-def banner(text: str, *, error: bool = False, actions: Sequence[ft.Control] = ()) -> ft.Control:
+def banner(
+    text: str,
+    *,
+    error: bool = False,
+    actions: Sequence[ft.Control] = (),
+    reveal_key: str | None = None,
+) -> ft.Control:
+    """A message; `reveal_key` lets `use_reveal` scroll it into view."""
     return ft.Container(
+        key=ft.ScrollKey(reveal_key) if reveal_key else None,  # type: ignore[call-arg]
         content=ft.Row(
             [ft.Text(text, size=15, expand=True, color=ft.Colors.WHITE), *actions],
             vertical_alignment=ft.CrossAxisAlignment.CENTER,
@@ -83,6 +116,21 @@ def banner(text: str, *, error: bool = False, actions: Sequence[ft.Control] = ()
         padding=ft.Padding.symmetric(horizontal=14, vertical=10),
         border_radius=10,
     )
+
+
+def use_reveal(scroll: ft.Ref[ft.Column] | None, key: str, shown: object) -> None:
+    """Hook: scroll the banner keyed `key` into view whenever `shown` (its text) changes
+    to something: a warning or an error under the fold is never read."""
+
+    async def bring() -> None:
+        if not shown or scroll is None:
+            return
+        # The client builds the banner at its next frame; the scroll looks it up then.
+        await asyncio.sleep(0.2)
+        if scroll.current is not None:
+            await scroll.current.scroll_to(scroll_key=key, duration=250)
+
+    ft.use_effect(bring, [shown])
 
 
 def tappable(

@@ -59,33 +59,11 @@ def go(ui: Ui, tab: str) -> None:
 
 
 def open_person(ui: Ui, query: str, name: str) -> None:
+    """Find a person from the Personnes tab: tap the search once, type once."""
     go(ui, "Personnes")
     # The tab shows the last search typed (kept until the app locks), or the hint.
-    box = ui.page.get_by_role("textbox", name=SEARCH, exact=True)
-    expect(box).to_be_visible()
-    # Right after a tab switch the new screen can render twice, and the box then
-    # shows the letters typed while the app never got them (seen on a loaded machine;
-    # the screenshot shows an empty field). Typing the same text again changes
-    # nothing the field would report, so do what a person does: tap elsewhere, tap
-    # the field again, erase and type again.
-    results = ui.page.get_by_text(re.compile(r"\d+ personne\(s\)")).first
-    for attempt in range(3):
-        if attempt:
-            # The tab itself: the title's text sits under a semantics node that
-            # takes the click (seen: 30 s of "intercepts pointer events").
-            go(ui, "Personnes")
-            ui.page.wait_for_timeout(500)
-            ui.click_when_still(box)
-            box.fill("")
-            ui.page.wait_for_timeout(300)
-        ui.fill(SEARCH, query)
-        try:
-            expect(results).to_be_visible(timeout=4_000)
-            break
-        except AssertionError:
-            ui.shot("search-retry")
-            ui.note_focus("search-retry")
-    expect(results).to_be_visible()
+    ui.fill(SEARCH, query)
+    expect(ui.page.get_by_text(re.compile(r"\d+ personne\(s\)")).first).to_be_visible()
     ui.page.get_by_role("button", name=re.compile(re.escape(name))).first.click()
     ui.see(re.compile(r"Parcours \("))
 

@@ -16,6 +16,7 @@ from playwright.sync_api import Browser, expect
 
 from scripts.processes import seed_server, start_app, start_server
 from tests.e2e.field_steps import (
+    go,
     login,
     open_person,
     pending_on_phone,
@@ -30,6 +31,7 @@ BANDS = ["Moins de 26 ans", "26–49 ans", "50 ans et plus"]
 
 
 def _new_person(ui: Ui, first: str, last: str, age: str) -> None:
+    go(ui, "Aujourd'hui")  # saving a person lands on her record
     ui.tap("Nouvelle personne")
     ui.fill("Prénom *", first)
     ui.fill("Nom", last)
@@ -77,6 +79,7 @@ def test_a_morning_at_the_foot_of_a_building(browser: Browser, out_dir: Path) ->
         assert ui.small_or_unnamed_controls() == []
         ui.tap("C'est Mohamed BENYAHIA")
         ui.see("Contact enregistré.")
+        go(ui, "Aujourd'hui")
         ui.see(re.compile(r"· 13 contact\(s\)"))
         ui.see("Contacts du jour (13)")
 

@@ -170,7 +170,8 @@ def test_correction_from_supervisor_reaches_phone_and_goes_back(
     ui.fill("Nom", "Correcteur")
     ui.fill("Besoin exprimé", "Emploi")
     ui.tap("Enregistrer")
-    ui.see("Contact enregistré.")
+    ui.see("Contact enregistré.")  # on Gaspard's record
+    go(ui, "Aujourd'hui")
     sync(ui)
 
     store = phone_store(phone_db)

@@ -68,7 +68,7 @@ def test_phone_call_then_rectified_record_reach_the_server(
     ui.fill("Prénom *", "Capucine")
     ui.fill("Nom", "Rectifiée")
     ui.fill("Téléphone (facultatif)", "06 10 20 30 40")
-    ui.chip("Non").first.click()  # « Habite un QPV » comes first
+    ui.chip("Non, hors QPV").click()
     ui.tap("Enregistrer")
     ui.see("Contact enregistré.")
 
@@ -93,7 +93,7 @@ def test_phone_call_then_rectified_record_reach_the_server(
     first_name = ui.page.get_by_role("textbox", name="Prénom *", exact=True)
     first_name.click()
     expect(first_name).to_have_value("Capucine")
-    expect(ui.chip("Non").first).to_be_checked()
+    expect(ui.chip("Non, hors QPV")).to_be_checked()
     ui.shot("edit-form-top")
     _no_small_controls(ui)
     ui.fill("Téléphone", "07 11 22 33 44")

@@ -70,7 +70,8 @@ def test_contact_travels_from_offline_phone_to_supervisor(browser: Browser, out_
         phone.page.get_by_role("checkbox", name="Notice d'information remise").click()
         phone.shot("new-person")
         phone.tap("Enregistrer")
-        phone.see("Contact enregistré.")
+        phone.see("Contact enregistré.")  # on Yasmina's record
+        phone.page.get_by_role("tab", name="Aujourd'hui").click()
         phone.see("Yasmina HADDAD-TESTEUSE")
         expect(phone.page.get_by_text("En attente de synchronisation", exact=True)).to_have_count(2)
         phone.see(re.compile(r"\d+ en attente de synchronisation"))

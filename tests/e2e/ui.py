@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import re
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -127,45 +126,27 @@ class Ui:
     def chip(self, name: str) -> Locator:
         return self.page.get_by_role("checkbox", name=name, exact=True)
 
+    def ready_to_type(self, box: Locator) -> None:
+        """Wait, as an eye waits for the cursor, until the field tapped has the focus and
+        Flutter has handed it its text (a fill landing in between is overwritten by
+        the text Flutter then sets: seen as a field left empty)."""
+        expect(box).to_be_focused()
+        self.page.wait_for_timeout(250)
+
     def fill(self, label: str, text: str, shows: str | re.Pattern[str] | None = None) -> None:
-        """Type into a field and check it took, and still holds a moment later: Flutter
-        web can drop a fill that lands while the field is still taking the focus, and
-        a re-render arriving just after can empty it again (open question, see the
-        README's known issues). A person would type it again. `shows`: what the field
-        displays when it reformats the text typed (default: the text)."""
-        expected = text if shows is None else shows
+        """Tap the field once and type once, as a person does; the field must then
+        show it. `shows`: what the field displays when it reformats the text typed
+        (default: the text)."""
         box = self.page.get_by_role("textbox", name=label, exact=True)
         try:
-            for attempt in range(3):
-                self.click_when_still(box)
-                if attempt:
-                    # Empty what has the focus first: the app may hold text the
-                    # field's DOM lost (seen: « adminadminadmin » after three fills).
-                    self.page.keyboard.press("Control+a")
-                    self.page.keyboard.press("Backspace")
-                box.fill(text)
-                if self._holds(box, expected, 2_000):
-                    self.page.wait_for_timeout(300)
-                    if self._holds(box, expected, 100):
-                        return
-                self.page.wait_for_timeout(300)
-            expect(box).to_have_value(expected)
+            self.click_when_still(box)
+            self.ready_to_type(box)
+            box.fill(text)
+            expect(box).to_have_value(text if shows is None else shows)
         except Exception:
             self.failed(f"fill {label}")
+            self.note_focus(f"fill {label}")
             raise
-
-    def _holds(self, box: Locator, expected: str | re.Pattern[str], timeout: float) -> bool:
-        """The field shows `expected`: its semantics input does, or the element Flutter
-        edits in while it has the focus (at times another input, seen on a loaded
-        machine: the text on screen, the semantics input empty)."""
-        deadline = time.monotonic() + timeout / 1000
-        while True:
-            values = [box.input_value(), self.page.evaluate(_FOCUSED_VALUE)]
-            if any(_matches(v, expected) for v in values):
-                return True
-            if time.monotonic() > deadline:
-                return False
-            self.page.wait_for_timeout(100)
 
     def see(self, text: str | re.Pattern[str], timeout: float = 15_000) -> Locator:
         # Flutter puts a text either in a DOM text node or, when it folds it into a
@@ -177,7 +158,21 @@ class Ui:
         except AssertionError:
             self.failed(f"see {text if isinstance(text, str) else text.pattern}")
             raise
+        self.still(loc)
         return loc
+
+    def still(self, target: Locator) -> None:
+        """Wait until what was just seen has stopped moving: a warning or an error is
+        scrolled into view a moment after it appears, and a tap aimed before that
+        scroll would land on what then slides under it."""
+        last, same = None, 0
+        for _ in range(30):
+            box = target.bounding_box()
+            same = same + 1 if box is not None and box == last else 0
+            if same >= 5:
+                return
+            last = box
+            self.page.wait_for_timeout(100)
 
     def settled(self, timeout: float = 30_000) -> None:
         """Wait until the console stops saying "Chargement en cours…": a list being
@@ -210,20 +205,20 @@ class Ui:
         return out
 
 
-_CONTROLS_JS = """() => [...document.querySelectorAll(
+_CONTROLS_JS = """() => {
+  // Flutter clips a node to its scroll view: one touching the view's edge is cut.
+  const cut = (e, r) => { for (let a = e.parentElement; a; a = a.parentElement) {
+      const o = getComputedStyle(a).overflowY;
+      if (o !== 'scroll' && o !== 'auto') continue;
+      const v = a.getBoundingClientRect();
+      const below = a.scrollHeight - a.scrollTop > a.clientHeight + 1;
+      if ((below && Math.abs(r.bottom - v.bottom) < 1)
+          || (a.scrollTop > 0 && Math.abs(r.top - v.top) < 1)) return true; }
+    return false; };
+  return [...document.querySelectorAll(
     '[role=button],[role=checkbox],[role=textbox],[role=tab],[role=radio],[role=switch],'
     + 'input,textarea')].map(e => { const r = e.getBoundingClientRect();
     return [e.getAttribute('role') || e.tagName.toLowerCase(),
             e.getAttribute('aria-label') || e.innerText || '',
-            Math.round(r.x), Math.round(r.y), Math.round(r.width), Math.round(r.height)]; })"""
-
-
-_FOCUSED_VALUE = (
-    "() => { const e = document.activeElement; return e && 'value' in e ? e.value : null }"
-)
-
-
-def _matches(value: str | None, expected: str | re.Pattern[str]) -> bool:
-    if value is None:
-        return False
-    return bool(expected.search(value)) if isinstance(expected, re.Pattern) else value == expected
+            Math.round(r.x), Math.round(r.y), Math.round(r.width),
+            cut(e, r) ? 0 : Math.round(r.height)]; }); }"""

@@ -7,6 +7,7 @@ from typing import Any
 import flet as ft
 
 from app.field.context import use_field
+from app.field.widgets.flash import leave_to
 from app.field.widgets.frame import screen
 from app.field.widgets.nav import field_nav
 from app.store import StoreError
@@ -62,7 +63,7 @@ def ContactFixScreen() -> ft.Control:
         except (StoreError, FieldsError) as exc:
             set_error(f"Non enregistré : {exc}")
             return
-        ft.context.page.navigate(back)
+        leave_to(state, back)
 
     person = state.person_name(data.get("person_id")) or "contact anonyme"
     need, note = form["need"], form["note"]

@@ -7,6 +7,7 @@ import flet as ft
 from app.field.context import use_field
 from app.field.state.field_state import FieldState
 from app.field.state.pathway_actions import DueFollowup
+from app.field.widgets.flash import Flash
 from app.field.widgets.frame import screen
 from app.field.widgets.nav import field_nav
 from app.ui.format import day_month
@@ -57,6 +58,7 @@ def FollowupsScreen() -> ft.Control:
     _ = state.revision
     due = state.due_followups()
     body: list[ft.Control] = [
+        Flash("/relances"),
         ft.Text(
             f"{len(due)} relance(s) à faire aujourd'hui ou en retard",
             size=16,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import flet as ft
 
 from app.field.context import use_field
+from app.field.widgets.flash import leave_to
 from app.field.widgets.frame import screen
 from app.ui.form_state import use_form
 from app.ui.widgets import banner, big_button, choice_chips, section
@@ -63,7 +64,7 @@ def NewEventScreen() -> ft.Control:
         except (FieldsError, ValueError) as exc:
             set_error(f"Action non enregistrée : {exc}")
             return
-        ft.context.page.navigate("/")
+        leave_to(state, "/")
 
     return screen(
         "Nouvelle action",

@@ -13,7 +13,16 @@ from app.field.context import use_field
 from app.field.widgets.frame import screen
 from app.store import LocalRow
 from app.ui.form_state import use_form
-from app.ui.widgets import banner, big_button, choice_chips, section, warning_for
+from app.ui.widgets import (
+    FT_ANSWERS,
+    QPV_ANSWERS,
+    banner,
+    big_button,
+    choice_chips,
+    section,
+    use_reveal,
+    warning_for,
+)
 from domain.entities import FieldsError, person_display_name
 from domain.matching import MatchEvidence
 from domain.minimisation import sensitivity_warning
@@ -135,6 +144,8 @@ def NewPersonScreen() -> ft.Control:
     fields = use_form(form=restored, matches=None)
     form: PersonForm = fields["form"]
     error, set_error = ft.use_state("")
+    scroll = ft.use_memo(lambda: ft.Ref[ft.Column](), [])
+    use_reveal(scroll, "p-error", error)
     # (row, evidence) pairs once checked; None until the mediator first submits
     matches = cast(list[tuple[LocalRow, MatchEvidence]] | None, fields["matches"])
     set_matches = fields.setter("matches")
@@ -169,7 +180,7 @@ def NewPersonScreen() -> ft.Control:
     def save(existing_id: str | None) -> None:
         form = latest()
         try:
-            state.save_person_with_contact(
+            person_id = state.save_person_with_contact(
                 form.person_values(form.qpv_code(event_qpv, qpv_codes)),
                 form.contact_values(),
                 existing_id,
@@ -179,7 +190,8 @@ def NewPersonScreen() -> ft.Control:
             set_error(f"Non enregistré : {exc}")
             return
         state.store.clear_draft(DRAFT_KEY)
-        ft.context.page.navigate("/")
+        # On the person's record: « Orienter » and « Prévoir une relance » one tap away.
+        ft.context.page.navigate(f"/personne/{person_id}")
 
     def cancel(_: ft.Event) -> None:
         state.store.clear_draft(DRAFT_KEY)
@@ -200,6 +212,24 @@ def NewPersonScreen() -> ft.Control:
         save(None)
 
     warning = sensitivity_warning(form.need)
+    use_reveal(scroll, "p-matches", bool(matches))
+    # Who this may already be, while the name is typed (the same check as on saving),
+    # shown right under the name fields, where the eyes are.
+    typed = (form.first_name.strip(), form.last_name.strip(), form.age.strip(), form.phone.strip())
+    live = ft.use_memo(
+        lambda: (
+            state.view.person_candidates(form.person_values(None))
+            if typed[0] and (typed[1] or typed[3])
+            else []
+        ),
+        [typed, state.revision],
+    )
+    already_met: list[ft.Control] = []
+    if live and matches is None:
+        already_met = [
+            section("Déjà rencontré ? Personnes proches sur ce téléphone :"),
+            *[_candidate_card(row, ev, lambda _, rid=row.id: save(rid)) for row, ev in live],
+        ]
 
     def toggle_frein(value: str) -> None:
         edit(freins=latest().freins ^ {value})
@@ -209,6 +239,7 @@ def NewPersonScreen() -> ft.Control:
         text("Nom", "last_name", "p-last"),
         text("Âge", "age", "p-age", keyboard_type=ft.KeyboardType.NUMBER, max_length=3),
         text("Téléphone (facultatif)", "phone", "p-phone", keyboard_type=ft.KeyboardType.PHONE),
+        *already_met,
         section(
             "Genre",
             choice_chips(
@@ -220,12 +251,12 @@ def NewPersonScreen() -> ft.Control:
         ),
         section(
             "Habite un QPV",
-            choice_chips(TriState.choices(), form.qpv, lambda v: edit(qpv=v), key_prefix="p-qpv"),
+            choice_chips(QPV_ANSWERS, form.qpv, lambda v: edit(qpv=v), key_prefix="p-qpv"),
         ),
         section(
             "Inscrit à France Travail",
             choice_chips(
-                TriState.choices(),
+                FT_ANSWERS,
                 form.ft_registration,
                 lambda v: edit(ft_registration=v),
                 key_prefix="p-ft",
@@ -261,10 +292,15 @@ def NewPersonScreen() -> ft.Control:
             lambda _: edit(notice=not latest().notice),
             key_prefix="p-notice",
         ),
-        *([banner(error, error=True)] if error else []),
+        *([banner(error, error=True, reveal_key="p-error")] if error else []),
     ]
     if matches:
-        body.append(section("Déjà rencontré ? Personnes proches sur ce téléphone :"))
+        body.append(
+            ft.Container(
+                content=section("Déjà rencontré ? Personnes proches sur ce téléphone :"),
+                key=ft.ScrollKey("p-matches"),  # type: ignore[call-arg]
+            )
+        )
         body += [_candidate_card(row, ev, lambda _, rid=row.id: save(rid)) for row, ev in matches]
         body.append(
             ft.Row(
@@ -292,4 +328,4 @@ def NewPersonScreen() -> ft.Control:
                 spacing=12,
             )
         )
-    return screen("Nouvelle personne", body)
+    return screen("Nouvelle personne", body, scroll=scroll)

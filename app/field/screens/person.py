@@ -7,6 +7,7 @@ import flet as ft
 from app.field.context import use_field
 from app.field.screens.person_forms import ContactForm, ExitForm, FollowupForm, OrientationForm
 from app.field.state.person_record import person_facts
+from app.field.widgets.flash import Flash
 from app.field.widgets.frame import screen
 from app.field.widgets.nav import field_nav
 from app.ui.format import day
@@ -55,6 +56,7 @@ def PersonScreen() -> ft.Control:
     _ = state.revision  # re-read after every local write
     person_id = ft.use_route_params().get("id", "")
     panel, set_panel = ft.use_state("")
+    scroll = ft.use_memo(lambda: ft.Ref[ft.Column](), [])
     row = state.view.get("person", person_id)
     pathway = state.pathway(person_id) if row else None
     if row is None or pathway is None:
@@ -98,8 +100,7 @@ def PersonScreen() -> ft.Control:
                 on_click=lambda _: ft.context.page.navigate(f"/personne/{data['merged_into']}"),
             )
         )
-    if state.notice:
-        body.append(banner(state.notice))
+    body.append(Flash(f"/personne/{person_id}"))
     body.append(
         ft.Column(
             [
@@ -161,7 +162,7 @@ def PersonScreen() -> ft.Control:
         "exit": ExitForm,
     }
     if panel in forms:
-        body.append(forms[panel](person_id, close))
+        body.append(forms[panel](person_id, close, scroll))
     else:
         body.append(
             ft.Column(
@@ -191,7 +192,7 @@ def PersonScreen() -> ft.Control:
             *[_entry(e) for e in pathway.timeline],
         )
     )
-    return screen(name, body, bottom=field_nav("nav-persons"))
+    return screen(name, body, bottom=field_nav("nav-persons"), scroll=scroll)
 
 
 @ft.component

@@ -14,7 +14,16 @@ from app.field.widgets.frame import screen
 from app.field.widgets.nav import field_nav
 from app.store import StoreError
 from app.ui.form_state import use_form
-from app.ui.widgets import banner, big_button, choice_chips, section, text_field
+from app.ui.widgets import (
+    FT_ANSWERS,
+    ML_ANSWERS,
+    QPV_ANSWERS,
+    banner,
+    big_button,
+    choice_chips,
+    section,
+    text_field,
+)
 from domain.entities import FieldsError, person_display_name
 from domain.vocabulary import FamilySituation, Gender, TriState
 
@@ -90,6 +99,7 @@ def PersonEditScreen() -> ft.Control:
         except (StoreError, FieldsError) as exc:
             fields.set("error", f"Non enregistré : {exc}")
             return
+        state.carry_notice(back)
         leave()
 
     qpvs = [(q.code, q.name) for q in state.referentials.qpvs] if state.referentials else []
@@ -117,7 +127,7 @@ def PersonEditScreen() -> ft.Control:
         section(
             "Habite un QPV",
             choice_chips(
-                TriState.choices(),
+                QPV_ANSWERS,
                 form.qpv,
                 lambda v: keep(latest().with_qpv("" if v == latest().qpv else v)),
                 key_prefix="pe-qpv",
@@ -139,7 +149,7 @@ def PersonEditScreen() -> ft.Control:
         section(
             "Inscrit à France Travail",
             choice_chips(
-                TriState.choices(),
+                FT_ANSWERS,
                 form.ft_registration,
                 toggle("ft_registration"),
                 key_prefix="pe-ft",
@@ -148,7 +158,7 @@ def PersonEditScreen() -> ft.Control:
         section(
             "Suivi par la Mission Locale",
             choice_chips(
-                TriState.choices(),
+                ML_ANSWERS,
                 form.mission_locale,
                 toggle("mission_locale"),
                 key_prefix="pe-ml",

@@ -16,7 +16,16 @@ from app.field.context import use_field
 from app.store import StoreError
 from app.ui.form_state import use_form
 from app.ui.format import parse_day
-from app.ui.widgets import banner, big_button, choice_chips, section, text_field, warning_for
+from app.ui.widgets import (
+    banner,
+    big_button,
+    choice_chips,
+    icon_action,
+    section,
+    text_field,
+    use_reveal,
+    warning_for,
+)
 from domain.entities import FieldsError
 from domain.minimisation import sensitivity_warning
 from domain.vocabulary import Channel, ExitType, Frein
@@ -46,8 +55,64 @@ def _frame(title: str, controls: list[ft.Control]) -> ft.Control:
     )
 
 
+def _date_field(
+    label: str,
+    value: str,
+    on_change: Callable[[str], Any],
+    *,
+    key: str,
+    first: dt.date,
+    last: dt.date,
+) -> ft.Control:
+    """A date typed as JJ/MM/AAAA, or picked in Flutter's calendar (in French: the page's
+    locale), whichever is handier."""
+
+    def picked(e: ft.Event[ft.DatePicker]) -> None:
+        chosen = e.control.value
+        if isinstance(chosen, dt.datetime | dt.date):
+            on_change(f"{chosen:%d/%m/%Y}")
+
+    def open_calendar(_: ft.Event) -> None:
+        shown = parse_day(value)
+        start = (
+            shown if shown is not None and first <= shown <= last else min(dt.date.today(), last)
+        )
+        ft.context.page.show_dialog(
+            ft.DatePicker(
+                value=dt.datetime.combine(start, dt.time()),
+                first_date=dt.datetime.combine(first, dt.time()),
+                last_date=dt.datetime.combine(last, dt.time()),
+                help_text=label.split(" (")[0],
+                on_change=picked,
+            )
+        )
+
+    return ft.Row(
+        [
+            text_field(
+                label,
+                value,
+                on_change,
+                key=key,
+                keyboard_type=ft.KeyboardType.DATETIME,
+                expand=True,
+            ),
+            icon_action(
+                ft.Icons.CALENDAR_MONTH,
+                f"Calendrier : {label.split(' (')[0]}",
+                key=f"{key}-calendar",
+                on_click=open_calendar,
+            ),
+        ],
+        spacing=4,
+        vertical_alignment=ft.CrossAxisAlignment.START,
+    )
+
+
 @ft.component
-def ContactForm(person_id: str, on_close: Callable[[], None]) -> ft.Control:
+def ContactForm(
+    person_id: str, on_close: Callable[[], None], scroll: ft.Ref[ft.Column] | None = None
+) -> ft.Control:
     state = use_field()
     draft_key = f"contact:{person_id}"
     saved = state.view.draft(draft_key) or {}
@@ -61,6 +126,7 @@ def ContactForm(person_id: str, on_close: Callable[[], None]) -> ft.Control:
         freins=frozenset(saved.get("freins", [])),
     )
     error, set_error = ft.use_state("")
+    use_reveal(scroll, "form-error", error)
 
     def keep(name: str, value: Any) -> None:
         form.set(name, value)
@@ -116,17 +182,20 @@ def ContactForm(person_id: str, on_close: Callable[[], None]) -> ft.Control:
             *warning_for(note, sensitivity_warning(note)),
             ft.Text("Freins", size=15, weight=ft.FontWeight.BOLD),
             choice_chips(Frein.choices(), set(form["freins"]), toggle, key_prefix="c-frein"),
-            *([banner(error, error=True)] if error else []),
+            *([banner(error, error=True, reveal_key="form-error")] if error else []),
             _buttons(cancel, save, "c"),
         ],
     )
 
 
 @ft.component
-def OrientationForm(person_id: str, on_close: Callable[[], None]) -> ft.Control:
+def OrientationForm(
+    person_id: str, on_close: Callable[[], None], scroll: ft.Ref[ft.Column] | None = None
+) -> ft.Control:
     state = use_field()
     form = use_form(partner="", theme="", reason="")
     error, set_error = ft.use_state("")
+    use_reveal(scroll, "form-error", error)
 
     def save(_: ft.Event) -> None:
         if not form["partner"]:
@@ -160,17 +229,20 @@ def OrientationForm(person_id: str, on_close: Callable[[], None]) -> ft.Control:
             text_field("Motif", reason, form.setter("reason"), key="o-reason", max_length=280),
             *warning_for(reason, sensitivity_warning(reason)),
             *warning_for(theme, sensitivity_warning(theme)),
-            *([banner(error, error=True)] if error else []),
+            *([banner(error, error=True, reveal_key="form-error")] if error else []),
             _buttons(on_close, save, "o"),
         ],
     )
 
 
 @ft.component
-def FollowupForm(person_id: str, on_close: Callable[[], None]) -> ft.Control:
+def FollowupForm(
+    person_id: str, on_close: Callable[[], None], scroll: ft.Ref[ft.Column] | None = None
+) -> ft.Control:
     state = use_field()
     form = use_form(day="", what="")
     error, set_error = ft.use_state("")
+    use_reveal(scroll, "form-error", error)
 
     def pick(days: str) -> None:
         form.set("day", f"{dt.date.today() + dt.timedelta(days=int(days)):%d/%m/%Y}")
@@ -206,28 +278,32 @@ def FollowupForm(person_id: str, on_close: Callable[[], None]) -> ft.Control:
         "Nouvelle relance",
         [
             choice_chips(DUE_CHOICES, chosen, pick, key_prefix="f-due"),
-            text_field(
+            _date_field(
                 "Échéance (JJ/MM/AAAA)",
                 day,
                 form.setter("day"),
                 key="f-date",
-                keyboard_type=ft.KeyboardType.DATETIME,
+                first=dt.date.today(),
+                last=dt.date.today() + dt.timedelta(days=2 * 366),
             ),
             text_field(
                 "Objet de la relance", what, form.setter("what"), key="f-what", max_length=280
             ),
             *warning_for(what, sensitivity_warning(what)),
-            *([banner(error, error=True)] if error else []),
+            *([banner(error, error=True, reveal_key="form-error")] if error else []),
             _buttons(on_close, save, "f"),
         ],
     )
 
 
 @ft.component
-def ExitForm(person_id: str, on_close: Callable[[], None]) -> ft.Control:
+def ExitForm(
+    person_id: str, on_close: Callable[[], None], scroll: ft.Ref[ft.Column] | None = None
+) -> ft.Control:
     state = use_field()
     form = use_form(kind="", day=f"{dt.date.today():%d/%m/%Y}")
     error, set_error = ft.use_state("")
+    use_reveal(scroll, "form-error", error)
     positive = [(e.value, e.label) for e in ExitType if e.positive]
     others = [(e.value, e.label) for e in ExitType if not e.positive]
 
@@ -259,10 +335,15 @@ def ExitForm(person_id: str, on_close: Callable[[], None]) -> ft.Control:
             choice_chips(positive, kind, form.setter("kind"), key_prefix="x-type"),
             ft.Text("Autres sorties", size=15, weight=ft.FontWeight.BOLD),
             choice_chips(others, kind, form.setter("kind"), key_prefix="x-type"),
-            text_field(
-                "Date de sortie (JJ/MM/AAAA)", form["day"], form.setter("day"), key="x-date"
+            _date_field(
+                "Date de sortie (JJ/MM/AAAA)",
+                form["day"],
+                form.setter("day"),
+                key="x-date",
+                first=dt.date.today() - dt.timedelta(days=5 * 366),
+                last=dt.date.today(),
             ),
-            *([banner(error, error=True)] if error else []),
+            *([banner(error, error=True, reveal_key="form-error")] if error else []),
             _buttons(on_close, save, "x"),
         ],
     )

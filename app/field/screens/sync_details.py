@@ -7,6 +7,7 @@ from collections.abc import Callable
 import flet as ft
 
 from app.field.context import use_field
+from app.field.widgets.flash import Flash
 from app.field.widgets.frame import screen
 from app.field.widgets.nav import field_nav
 from app.field.widgets.sync_bar import NETWORK, SyncHeadline, SyncProgressBar, headline_text
@@ -166,13 +167,12 @@ def SyncDetailsScreen() -> ft.Control:
     if status and status.last_error:
         card.append(_line("Dernier essai", status.last_error, key="sync-error", alert=True))
 
-    # Only what this screen did: the last error is in the card, older notices go.
-    ft.on_mounted(state.dismiss_notice)
+    # Only what this screen did: the last error is in the card; the message of an
+    # action taken here shows (and fades) through Flash.
     messages: list[ft.Control] = []
     if state.error and state.error != (status.last_error if status else None):
         messages.append(banner(state.error, error=True))
-    elif state.notice:
-        messages.append(banner(state.notice))
+    messages.append(Flash("/synchronisation"))
 
     def item(index: int, summary: str, reason: str, op_id: str) -> ft.Control:
         return _rejected_item(

@@ -7,12 +7,13 @@ import flet as ft
 from app.field.context import use_field
 from app.field.screens.followups import followup_line
 from app.field.state.field_state import FieldState
+from app.field.widgets.flash import Flash
 from app.field.widgets.frame import screen
 from app.field.widgets.nav import field_nav
 from app.field.widgets.sync_bar import SyncBar
 from app.store import LocalRow
 from app.ui.format import day_month, time_of_day
-from app.ui.widgets import TAP, banner, big_button, choice_chips, section, tappable
+from app.ui.widgets import PRIMARY, TAP, banner, big_button, choice_chips, section, tappable
 from domain.vocabulary import AgeBand, EventType, Gender, TriState
 
 
@@ -47,45 +48,109 @@ def _contact_line(row: LocalRow, person_name: str | None) -> ft.Control:
 
 @ft.component
 def QuickContact() -> ft.Control:
+    """The quick tally, pinned above the navigation bar: it never moves (nothing above
+    it on the panel changes height), so taps in a row each land on their band."""
     state = use_field()
+    _ = state.revision  # the count follows every local write
     gender, set_gender = ft.use_state("")
     qpv, set_qpv = ft.use_state("")
+    # Read by the handlers: two taps arriving before a re-render see the same choice.
+    choice = ft.use_ref(("", ""))
+    choice.current = (gender, qpv)
 
     def count(band: AgeBand) -> None:
-        state.quick_contact(band.value, gender or None, qpv or None)
+        chosen_gender, chosen_qpv = choice.current or ("", "")
+        state.quick_contact(band.value, chosen_gender or None, chosen_qpv or None)
+        choice.current = ("", "")
         set_gender("")
         set_qpv("")
 
     genders = [(g.value, g.label) for g in (Gender.FEMALE, Gender.MALE, Gender.OTHER)]
-    return section(
-        "Contact rapide (anonyme)",
-        ft.Text("Facultatif : genre et résidence QPV, puis touchez la tranche d'âge.", size=13),
-        choice_chips(
-            genders, gender, lambda v: set_gender("" if v == gender else v), key_prefix="qc-gender"
-        ),
-        choice_chips(
-            [(TriState.YES.value, "Habite un QPV"), (TriState.NO.value, "Hors QPV")],
-            qpv,
-            lambda v: set_qpv("" if v == qpv else v),
-            key_prefix="qc-qpv",
-        ),
-        # One full-width button per band: three side by side wrapped their labels.
-        ft.Column(
+    return ft.Container(
+        content=ft.Column(
             [
-                ft.Row(
-                    [
-                        big_button(
-                            band.label,
-                            key=f"qc-band-{band.value}",
-                            icon=ft.Icons.ADD,
-                            on_click=lambda _, b=band: count(b),
-                        )
-                    ]
-                )
-                for band in AgeBand
+                ft.Text(
+                    "Contact rapide (anonyme) · genre et QPV facultatifs",
+                    size=14,
+                    weight=ft.FontWeight.BOLD,
+                    color=PRIMARY,
+                ),
+                choice_chips(
+                    genders,
+                    gender,
+                    lambda v: set_gender("" if v == gender else v),
+                    key_prefix="qc-gender",
+                ),
+                choice_chips(
+                    [(TriState.YES.value, "Habite un QPV"), (TriState.NO.value, "Hors QPV")],
+                    qpv,
+                    lambda v: set_qpv("" if v == qpv else v),
+                    key_prefix="qc-qpv",
+                ),
+                # One full-width button per band: three side by side wrapped their labels.
+                *[
+                    ft.Row(
+                        [
+                            big_button(
+                                band.label,
+                                key=f"qc-band-{band.value}",
+                                icon=ft.Icons.ADD,
+                                on_click=lambda _, b=band: count(b),
+                            )
+                        ]
+                    )
+                    for band in AgeBand
+                ],
+                _tally_count(state),
             ],
-            spacing=8,
+            spacing=6,
+            horizontal_alignment=ft.CrossAxisAlignment.STRETCH,
         ),
+        bgcolor=ft.Colors.INDIGO_50,
+        padding=ft.Padding.only(left=16, right=16, top=8),
+        border=ft.Border.only(top=ft.BorderSide(1, ft.Colors.GREY_400)),
+    )
+
+
+def _tally_count(state: FieldState) -> ft.Control:
+    """How many anonymous contacts so far, and « Annuler le dernier »; at a fixed height,
+    so that the count and the button coming and going move nothing."""
+    event = state.current_event()
+    anonymous = [
+        c
+        for c in state.today_contacts()
+        if not c.deleted
+        and not c.data.get("person_id")
+        and (event is None or c.data.get("event_id") == event.id)
+    ]
+    where = "dans cette action" if event is not None else "aujourd'hui"
+    undo = (
+        [
+            ft.TextButton(
+                "Annuler le dernier",
+                key="qc-undo",
+                on_click=lambda _: state.undo_last_contact(),
+                height=TAP,
+            )
+        ]
+        if state.last_contact_is_anonymous()
+        else []
+    )
+    return ft.Container(
+        content=ft.Row(
+            [
+                ft.Text(
+                    f"{len(anonymous)} contact(s) anonyme(s) {where}",
+                    size=15,
+                    weight=ft.FontWeight.W_600,
+                    key="qc-count",
+                    expand=True,
+                ),
+                *undo,
+            ],
+            vertical_alignment=ft.CrossAxisAlignment.CENTER,
+        ),
+        height=TAP,
     )
 
 
@@ -143,24 +208,7 @@ def TodayScreen() -> ft.Control:
             ]
         )
 
-    messages: list[ft.Control] = []
-    if state.error:
-        messages.append(banner(state.error, error=True))
-    if state.notice:
-        undo = (
-            [
-                ft.TextButton(
-                    "Annuler",
-                    key="undo-contact",
-                    on_click=lambda _: state.undo_quick_contact(),
-                    style=ft.ButtonStyle(color=ft.Colors.WHITE),
-                    height=TAP,
-                )
-            ]
-            if state.undo_contact_id
-            else []
-        )
-        messages.append(banner(state.notice, actions=undo))
+    messages: list[ft.Control] = [banner(state.error, error=True)] if state.error else []
 
     name = state.user.get("display_name", "")
     return screen(
@@ -168,10 +216,10 @@ def TodayScreen() -> ft.Control:
         [
             SyncBar(),
             *messages,
+            Flash("/"),
+            event_card,
             *_to_fix_section(state),
             *_due_section(state),
-            event_card,
-            QuickContact(),
             ft.Row(
                 [
                     big_button(
@@ -188,6 +236,7 @@ def TodayScreen() -> ft.Control:
             ),
         ],
         top=[ft.Text(name, color=ft.Colors.WHITE, size=14)],
+        pinned=QuickContact(),
         bottom=field_nav("nav-today"),
     )
 

@@ -19,6 +19,7 @@ from typing import Any
 import flet as ft
 
 from app.config import AppConfig
+from app.field.context import current_route
 from app.field.state.pathway_actions import PathwayActions
 from app.field.state.person_search import PersonSearch
 from app.field.state.pin_lock import PinLock
@@ -99,7 +100,14 @@ class FieldState(PinLock, PathwayActions, SyncActions):
     search: PersonSearch = field(default_factory=PersonSearch)
     """The Personnes search text (app/field/state/person_search.py)."""
     notice: str | None = None
+    """The last action's message, shown on `notice_where` only (app/ui/flash.py)."""
+    notice_where: str | None = None
+    """The route of the screen the action was taken on (None: unknown, any screen)."""
+    notice_serial: int = 0
+    """Bumped per message: a screen fades out the message it showed, not a newer one."""
     undo_contact_id: str | None = None
+    """The last entry, when it is a contact: what « Annuler » deletes. Any other
+    entry replaces or clears it, so « Annuler » never reaches further back."""
     error: str | None = None
     revision: int = 0
     """Bumped after every local write so that screens reading the store re-render."""
@@ -254,7 +262,7 @@ class FieldState(PinLock, PathwayActions, SyncActions):
     def start_event(self, values: dict[str, Any]) -> str:
         values = {"starts_at": now_iso(), "mediator_ids": [self.user["id"]], **values}
         event_id = self.store.create("event", values)
-        self.notice = "Action de terrain démarrée."
+        self._say("Action de terrain démarrée.")
         self._changed()
         return event_id
 
@@ -288,15 +296,15 @@ class FieldState(PinLock, PathwayActions, SyncActions):
             values["gender"] = gender
         if qpv:
             values["qpv_resident"] = qpv
-        self.undo_contact_id = self.store.create("contact", values)
-        self.notice = "Contact anonyme compté."
+        contact_id = self.store.create("contact", values)
+        self._say("Contact anonyme compté.", undo_contact_id=contact_id)
         self._changed()
 
-    def undo_quick_contact(self) -> None:
+    def undo_last_contact(self) -> None:
+        """« Annuler »: delete the last entry, only when it is a contact."""
         if self.undo_contact_id:
             self.store.delete("contact", self.undo_contact_id)
-            self.undo_contact_id = None
-            self.notice = "Contact annulé."
+            self._say("Contact annulé.")
             self._changed()
 
     def save_person_with_contact(
@@ -310,11 +318,11 @@ class FieldState(PinLock, PathwayActions, SyncActions):
         """Create (or reuse) a person and log an identified contact with them (`channel`:
         as the mediator chose it; default, the running action's)."""
         person_id = existing_id or self.store.create("person", person)
-        self.store.create(
+        contact_id = self.store.create(
             "contact", {**self._contact_base(channel), **contact, "person_id": person_id}
         )
-        self.undo_contact_id = None
-        self.notice = "Contact enregistré."
+        # Shown on the person's record, where the app goes next.
+        self._say("Contact enregistré.", where=f"/personne/{person_id}", undo_contact_id=contact_id)
         self._changed()
         return person_id
 
@@ -330,6 +338,38 @@ class FieldState(PinLock, PathwayActions, SyncActions):
             return None
         return person_display_name(row.data)
 
+    def last_contact_is_anonymous(self) -> bool:
+        """The last entry is a contact without a person (a tap on the quick tally)."""
+        row = self.view.get("contact", self.undo_contact_id) if self.undo_contact_id else None
+        return row is not None and not row.deleted and not row.data.get("person_id")
+
+    # --- messages -------------------------------------------------------------------------
+    def _say(
+        self, text: str, *, where: str | None = None, undo_contact_id: str | None = None
+    ) -> None:
+        """A message for the screen the action was taken on (`where`: the route it is
+        shown on instead, when the action moves to another screen)."""
+        self.notice = text
+        self.notice_where = where if where is not None else current_route()
+        self.notice_serial += 1
+        self.undo_contact_id = undo_contact_id
+
+    def notice_for(self, route: str) -> str | None:
+        """The message the screen at `route` shows, if it is that screen's."""
+        if self.notice is None or self.notice_where not in (None, route):
+            return None
+        return self.notice
+
+    def carry_notice(self, route: str) -> None:
+        """The screen moves on after its action (a form closes): the action's message
+        goes with it to the screen shown next."""
+        if self.notice is not None and self.notice_where == current_route():
+            self.notice_where = route
+
+    def expire_notice(self, serial: int) -> None:
+        """The message has been read (it faded out): drop it unless a newer one came."""
+        if serial == self.notice_serial:
+            self.notice = None
+
     def dismiss_notice(self) -> None:
         self.notice = None
-        self.undo_contact_id = None

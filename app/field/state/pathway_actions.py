@@ -47,6 +47,10 @@ class PathwayActions:
 
         def person_name(self, person_id: str | None) -> str | None: ...
 
+        def _say(
+            self, text: str, *, where: str | None = None, undo_contact_id: str | None = None
+        ) -> None: ...
+
     # --- reads -------------------------------------------------------------------------
     def pathway(self, person_id: str) -> Pathway | None:
         return self.view.pathway(person_id)
@@ -108,7 +112,7 @@ class PathwayActions:
         contact_id = self.store.create(
             "contact", {**self._contact_base(channel), **values, "person_id": person_id}
         )
-        self._done("Contact enregistré.")
+        self._done("Contact enregistré.", undo_contact_id=contact_id)
         return contact_id
 
     def add_orientation(self, person_id: str, partner_id: str, theme: str, reason: str) -> str:
@@ -168,6 +172,6 @@ class PathwayActions:
             self.store.save_draft(FIXED_REVIEWS, answered)
         self._done("Correction enregistrée : elle partira à la prochaine synchronisation.")
 
-    def _done(self, message: str) -> None:
-        self.notice = message
+    def _done(self, message: str, *, undo_contact_id: str | None = None) -> None:
+        self._say(message, undo_contact_id=undo_contact_id)
         self._changed()

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 import flet as ft
 
+from app.field.context import current_route
 from app.store import StoreLocked
 from app.sync.auto import AutoSync
 from app.sync.client import SyncProgress
@@ -100,6 +101,10 @@ class SyncActions:
 
         def _fresh_store(self, message: str) -> None: ...
 
+        def _say(
+            self, text: str, *, where: str | None = None, undo_contact_id: str | None = None
+        ) -> None: ...
+
         def on_store_locked(self, exc: StoreLocked) -> None: ...
 
     # --- what AutoSync asks -----------------------------------------------------------
@@ -134,7 +139,7 @@ class SyncActions:
             return
         self.error = None
         if self.store.retry_rejected(op_id):
-            self.notice = "Saisie remise en attente : elle repart à la prochaine synchronisation."
+            self._say("Saisie remise en attente : elle repart à la prochaine synchronisation.")
         self._changed()
 
     def drop_rejected(self, op_id: str) -> None:
@@ -145,7 +150,7 @@ class SyncActions:
         self.error = None
         outcome = self.store.drop_rejected(op_id)
         if outcome is not None:
-            self.notice = DROPPED[outcome]
+            self._say(DROPPED[outcome])
         self._changed()
 
     # --- the sync itself ----------------------------------------------------------------
@@ -155,6 +160,7 @@ class SyncActions:
         error."""
         if not self._begin_sync(quiet):
             return False
+        asked_on = current_route()  # where the outcome is shown
         changed = True
         ok = False
         # The banner of an earlier failed sync, which a success makes obsolete.
@@ -176,8 +182,10 @@ class SyncActions:
             if self.error is not None and self.error == stale_error:
                 self.error = None
             if not self._sync_quiet:
-                self.notice = (
-                    f"Synchronisation terminée : {report.acked} envoyé(s), {report.pulled} reçu(s)."
+                self._say(
+                    f"Synchronisation terminée : {report.acked} envoyé(s), "
+                    f"{report.pulled} reçu(s).",
+                    where=asked_on,
                 )
             ok = True
         except DeviceRevoked as exc:

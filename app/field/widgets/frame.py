@@ -16,9 +16,12 @@ def screen(
     body: Sequence[ft.Control],
     *,
     top: Sequence[ft.Control] = (),
+    pinned: ft.Control | None = None,
     bottom: ft.Control | None = None,
+    scroll: ft.Ref[ft.Column] | None = None,
 ) -> ft.Control:
-    """A scrolling phone screen with a title bar and, optionally, a bottom bar."""
+    """A scrolling phone screen with a title bar and, optionally, a panel pinned under
+    the scrolling part (always in reach, whatever is listed) and a bottom bar."""
     return ft.Column(
         [
             ft.Container(
@@ -35,6 +38,7 @@ def screen(
             ft.Container(
                 content=ft.Column(
                     list(body),
+                    ref=scroll,
                     spacing=16,
                     scroll=ft.ScrollMode.AUTO,
                     horizontal_alignment=ft.CrossAxisAlignment.STRETCH,
@@ -42,6 +46,7 @@ def screen(
                 padding=ft.Padding.symmetric(horizontal=16, vertical=8),
                 expand=True,
             ),
+            *([pinned] if pinned is not None else []),
             *([bottom] if bottom is not None else []),
         ],
         expand=True,

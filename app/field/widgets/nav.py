@@ -49,6 +49,12 @@ def field_nav(current: str) -> ft.Control:
             ft.NavigationBarDestination(
                 key=d.key,
                 label=d.label,
+                # No hover tooltip: the label is already on screen, and a tooltip
+                # leaving the overlay makes Flutter web regroup the page's semantics
+                # nodes, which moves the DOM input of a text field just tapped; the
+                # browser then blurs it and what is typed next is lost (the first tap
+                # on the Personnes search after a tab switch never took).
+                tooltip="",
                 icon=ft.Icon(d.icon, color=PRIMARY),
                 selected_icon=ft.Icon(d.selected_icon, color=PRIMARY),
             )
