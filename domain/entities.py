@@ -16,11 +16,13 @@ from domain.vocabulary import (
     AgeBand,
     Axis,
     Channel,
+    DeclineReason,
     EventType,
     ExitType,
     FamilySituation,
     Frein,
     Gender,
+    OrientationOutcome,
     OrientationStatus,
     PathwayStatus,
     ReviewState,
@@ -110,6 +112,10 @@ class OrientationFields(_Fields):
     date: dt.date | None = None
     status: OrientationStatus | None = None
     feedback_date: dt.date | None = None
+    """The day the partner structure last answered (accepted, declined, a date, an outcome)."""
+    appointment_date: dt.date | None = None
+    decline_reason: DeclineReason | None = None
+    outcome: OrientationOutcome | None = None
 
 
 class FollowupFields(_Fields):

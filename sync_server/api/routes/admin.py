@@ -13,7 +13,7 @@ from sync_server.api.guards import JournalDep
 from sync_server.crud import admin as crud_admin
 from sync_server.crud import users as crud_users
 from sync_server.crud.admin import AdminError
-from sync_server.deps import CurrentUser, SessionDep, SettingsDep
+from sync_server.deps import CurrentUser, SessionDep, SettingsDep, refuse_partner
 from sync_server.models import AppUser
 from sync_server.schemas import Page
 from sync_server.schemas_insight import (
@@ -32,6 +32,7 @@ from sync_server.schemas_insight import (
 
 
 def get_admin(user: CurrentUser) -> AppUser:
+    refuse_partner(user)
     if user.role != Role.ADMIN:
         raise HTTPException(status.HTTP_403_FORBIDDEN, detail="Réservé aux administrateurs.")
     return user

@@ -4,11 +4,11 @@ from fastapi import APIRouter
 
 from domain.sync import ReferentialsOut
 from sync_server.crud.referentials import get_referentials
-from sync_server.deps import CurrentUser, SessionDep
+from sync_server.deps import MemberUser, SessionDep
 
 router = APIRouter(tags=["referentials"])
 
 
 @router.get("/referentials", response_model=ReferentialsOut)
-def referentials(session: SessionDep, user: CurrentUser) -> ReferentialsOut:
+def referentials(session: SessionDep, user: MemberUser) -> ReferentialsOut:
     return get_referentials(session, cite_id=user.cite_id)

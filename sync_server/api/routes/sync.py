@@ -23,9 +23,9 @@ from sync_server.crud.push import push_ops, split_before_revocation
 from sync_server.db import begin_write
 from sync_server.deps import (
     ClockDep,
-    CurrentUser,
+    MemberUser,
     PushingDevice,
-    PushingUser,
+    PushingMember,
     SchemaHeader,
     SessionDep,
     mark_seen,
@@ -48,7 +48,7 @@ def push(
     request: Request,
     session: SessionDep,
     device: PushingDevice,
-    user: PushingUser,
+    user: PushingMember,
     clock: ClockDep,
     _schema: SchemaHeader,
     body: Annotated[DecodedPush, Depends(read_push_request)],
@@ -106,7 +106,7 @@ def push(
 def pull(
     request: Request,
     session: SessionDep,
-    user: CurrentUser,
+    user: MemberUser,
     _schema: SchemaHeader,
     cursor: Annotated[str | None, Query(max_length=200)] = None,
     limit: Annotated[int, Query(ge=1)] = DEFAULT_PULL_LIMIT,
@@ -124,7 +124,7 @@ def pull(
 def pull_stream(
     request: Request,
     session: SessionDep,
-    user: CurrentUser,
+    user: MemberUser,
     _schema: SchemaHeader,
     cursor: Annotated[str | None, Query(max_length=200)] = None,
     limit: Annotated[int, Query(ge=1)] = DEFAULT_PULL_LIMIT,
