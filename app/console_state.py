@@ -112,6 +112,15 @@ class ConsoleApi:
     def retention_upcoming(self) -> list[dict[str, Any]]:
         return list(self._request("GET", "/console/retention/upcoming"))
 
+    # --- Partner structures: their orientations and answers ---------------------------
+
+    def partner_orientations(self) -> dict[str, Any]:
+        return dict(self._request("GET", "/partner/orientations"))
+
+    def partner_answer(self, orientation_id: str, answer: dict[str, Any]) -> dict[str, Any]:
+        path = f"/partner/orientations/{orientation_id}/answer"
+        return dict(self._request("POST", path, json=answer))
+
 
 @ft.observable
 @dataclass
@@ -152,7 +161,9 @@ class ConsoleState:
             self.api.token = None
             return False
         self.login = result
-        await self.load_contacts()
+        # A partner account has its own screen (app/screens/console_partner.py).
+        if result.user.role != "partner":
+            await self.load_contacts()
         return True
 
     def sign_out(self) -> None:

@@ -20,6 +20,7 @@ from app.screens.console_contacts import ConsoleContactsScreen
 from app.screens.console_duplicates import ConsoleDuplicatesScreen
 from app.screens.console_exports import ConsoleExportsScreen
 from app.screens.console_indicators import ConsoleIndicatorsScreen
+from app.screens.console_partner import PartnerHome
 from app.screens.console_persons import ConsolePersonsScreen
 from app.screens.console_review import ConsoleReviewScreen
 from app.screens.console_shell import ConsoleShell
@@ -36,6 +37,7 @@ from app.screens.sync_details import SyncDetailsScreen
 from app.screens.today import TodayScreen
 from app.screens.unlock import UnlockScreen
 from domain.runtime import settle_heap
+from domain.vocabulary import Role
 
 
 @ft.component
@@ -134,12 +136,17 @@ def FieldApp(state: object) -> ft.Control:
 @ft.component
 def ConsoleHome() -> ft.Control:
     state = use_console()
+    # Subscribed to the console's state: signing out (from the shell's header, whose
+    # handler re-renders only the shell) brings the login screen back.
+    ft.use_state(state)
     if state.login is None:
 
         async def login(username: str, password: str) -> None:
             await state.sign_in(username, password)
 
         return LoginScreen("Console de supervision", state.error, state.busy, login)
+    if state.login.user.role == Role.PARTNER:
+        return PartnerHome()
     return ConsoleShell()
 
 

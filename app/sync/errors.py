@@ -16,6 +16,12 @@ SESSION_EXPIRED = "Session expirée ou appareil révoqué : reconnectez-vous."
 UPGRADE = "Mettez l'application à jour pour synchroniser."
 
 
+PARTNER_ON_PHONE = (
+    "Ce compte partenaire s'utilise dans la console Relais (navigateur), "
+    "pas dans l'application de terrain."
+)
+
+
 class SyncError(Exception):
     """Base of every sync failure; `str(exc)` is the message for the user."""
 

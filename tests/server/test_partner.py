@@ -7,11 +7,17 @@ audit journal and the person's data-rights export."""
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 from typing import Any
 
+import httpx
+import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
+from app.store import LocalStore
+from app.sync.client import SyncClient
+from app.sync.errors import PARTNER_ON_PHONE, SyncError
 from domain.vocabulary import Role
 from sync_server.models import AuditEvent, Cite, Partner
 from tests.factories import (
@@ -307,3 +313,26 @@ def test_the_person_s_export_lists_the_partner_s_reads_and_erasure_hides_it(
     assert "Zéphyrine" not in listed.text
     gone = client.get(f"/partner/orientations/{ids['orientation']}", headers=headers)
     assert gone.status_code == 404
+
+
+def test_the_field_app_refuses_a_partner_account_and_keeps_no_session(
+    client: TestClient, session: Session, world: World, tmp_path: Path
+) -> None:
+    _partner_login(client, _admin(session, world), world.partner_id, "conseil.ft")
+    store = LocalStore(tmp_path / "phone.sqlite3")
+
+    def through_the_app(request: httpx.Request) -> httpx.Response:
+        reply = client.request(
+            request.method, request.url.path, content=request.content, headers=request.headers
+        )
+        return httpx.Response(reply.status_code, content=reply.content, headers=reply.headers)
+
+    phone = SyncClient(store, "http://relais.test", transport=httpx.MockTransport(through_the_app))
+    try:
+        with pytest.raises(SyncError) as refused:
+            phone.login("conseil.ft", "un-mot-de-passe", "téléphone")
+        assert str(refused.value) == PARTNER_ON_PHONE
+        assert store.session() is None
+    finally:
+        phone.close()
+        store.close()
