@@ -137,14 +137,27 @@ class ConflictsState(_Busy):
             return
         self.loaded = True
 
-    async def resolve(self, conflict: dict[str, Any], choice: str, custom: str = "") -> None:
-        value: Any = custom.strip() if choice == "custom" else None
+    async def resolve(self, conflict: dict[str, Any], choice: str, custom: Any = "") -> None:
+        """Keep one side, or write another value: typed text for a free field, the
+        value(s) picked among a closed field's choices."""
+        value: Any = None
+        if choice == "custom":
+            value = custom.strip() if isinstance(custom, str) else custom
+            if conflict.get("choices") and value in ("", None, []):
+                self.error, self.notice = "Choisissez la valeur à garder.", None
+                return
         try:
             out = await self._run(self.api.resolve, conflict["id"], choice, value)
         except ConsoleError:
             return
         sides = {"server": conflict["server"], "incoming": conflict["incoming"]}
-        kept = sides[choice]["value_label"] if choice in sides else value or "(vide)"
+        labels = {repr(c["value"]): c["label"] for c in conflict.get("choices") or []}
+        if choice in sides:
+            kept = sides[choice]["value_label"]
+        elif isinstance(value, list):
+            kept = ", ".join(labels.get(repr(v), str(v)) for v in value) or "(vide)"
+        else:
+            kept = labels.get(repr(value), str(value) if value not in ("", None) else "(vide)")
         self.notice = f"Conflit résolu : {out['field_label']} = {kept}."
         await self.load()
 

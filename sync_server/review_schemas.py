@@ -121,11 +121,22 @@ class ConflictSide(BaseModel):
     at: dt.datetime | None
 
 
+class ChoiceOut(BaseModel):
+    value: Any
+    label: str
+
+
 class ReadableConflict(ConsoleConflict):
     """A hard conflict in plain language: field label, both sides with who and when."""
 
     entity_label: str = ""
     field_label: str = ""
+    choices: list[ChoiceOut] | None = Field(
+        default=None,
+        description="A closed field's possible values: the supervisor picks among them "
+        "(None: a free field, typed)",
+    )
+    multiple: bool = Field(default=False, description="The field holds several of the choices")
     row_summary: str = ""
     """What the conflicting row is, e.g. "Contact du 14/03/2025 · Amina Diallo"."""
     server: ConflictSide | None = None

@@ -7,7 +7,7 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from domain.entities import FieldsError, normalise_fields, person_display_name
-from domain.field_labels import field_label, value_label
+from domain.field_labels import field_choices, field_label, french_error, value_label
 from domain.hlc import HlcClock
 from domain.vocabulary import ReviewState
 from sync_server.crud.supervisor_ops import (
@@ -23,6 +23,7 @@ from sync_server.crud.supervisor_ops import (
 from sync_server.db import begin_write
 from sync_server.models import AppUser, Conflict, Device, Record, SyncOp, utcnow
 from sync_server.review_schemas import (
+    ChoiceOut,
     ConflictSide,
     ContactHistory,
     FieldChange,
@@ -181,11 +182,16 @@ def readable_conflicts(
     out = []
     for c in conflicts:
         base = ReadableConflict.model_validate(c, from_attributes=True)
+        closed = field_choices(c.entity, c.field or "")
         out.append(
             base.model_copy(
                 update={
                     "entity_label": ENTITY_LABELS.get(c.entity, c.entity),
                     "field_label": field_label(c.field or ""),
+                    "choices": [ChoiceOut(value=v, label=label) for v, label in closed[0]]
+                    if closed
+                    else None,
+                    "multiple": bool(closed and closed[1]),
                     "row_summary": _row_summary(rows.get(c.row_id), names),
                     "server": side(
                         c,
@@ -243,7 +249,7 @@ def resolve_conflict(
     try:
         values = normalise_fields(conflict.entity, {field: chosen})
     except FieldsError as exc:
-        raise Invalid(f"Valeur impossible pour « {field_label(field)} » : {exc}") from None
+        raise Invalid(french_error(conflict.entity, exc)) from None
     result = write_as_supervisor(
         session, user=user, device=device, clock=clock, row=row, values=values
     )

@@ -97,9 +97,15 @@ def test_conflict_duplicates_and_pathway(console: Console) -> None:
     ui.see("Aïcha N'DIAYE · Inscrit à France Travail")
     ui.see(re.compile(r"par Amina Diallo, reçu le"))
     ui.see(re.compile(r"par Karim Benali, reçu le"))
+    # A yes/no field: another value is picked among its values, never typed.
+    expect(ui.page.get_by_role("textbox")).to_have_count(0)
     ui.shot("conflicts")
-    ui.tap("Garder « Oui »")
-    ui.see("Conflit résolu : Inscrit à France Travail = Oui.")
+    ui.tap("Enregistrer ce choix")
+    ui.see("Choisissez la valeur à garder.")
+    ui.click_when_still(ui.chip("Ne sait pas"))
+    expect(ui.chip("Ne sait pas")).to_be_checked()
+    ui.tap("Enregistrer ce choix")
+    ui.see("Conflit résolu : Inscrit à France Travail = Ne sait pas.")
     ui.see("Aucun conflit en attente.")
     ui.shot("conflict-resolved")
 

@@ -192,6 +192,13 @@ def test_conflicts_read_in_plain_language(
     assert item["incoming"]["value_label"] == "Non"
     assert item["incoming"]["author_name"] == world.karim.user.display_name
     assert item["incoming"]["at"] is not None
+    # A closed field is resolved by picking among its values, never by typing.
+    assert item["choices"] == [
+        {"value": "yes", "label": "Oui"},
+        {"value": "no", "label": "Non"},
+        {"value": "unknown", "label": "Ne sait pas"},
+    ]
+    assert item["multiple"] is False
 
 
 def test_resolving_writes_the_chosen_value_as_a_winning_op(
@@ -224,7 +231,10 @@ def test_custom_resolution_is_validated(client: TestClient, session: Session, wo
         url, json={"choice": "custom", "value": "peut-être"}, headers=world.sophie.headers
     )
     assert bad.status_code == 422
-    assert "Inscrit à France Travail" in bad.json()["detail"]
+    assert bad.json()["detail"] == (
+        "« peut-être » n'est pas une valeur possible pour « Inscrit à France Travail » "
+        "(Oui, Non, Ne sait pas)."
+    )
     assert (
         client.post(
             url, json={"choice": "custom", "value": "unknown"}, headers=world.amina.headers
