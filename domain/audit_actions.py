@@ -54,6 +54,8 @@ ACTIONS: dict[str, tuple[str, str]] = {
     "review.validated": ("Validation d'un contact", "supervision"),
     "review.to_fix": ("Demande de correction d'un contact", "supervision"),
     "review.rejected": ("Refus d'un contact", "supervision"),
+    "review.bulk_validated": ("Validation groupée de contacts", "supervision"),
+    "review.bulk_undone": ("Annulation d'une validation groupée", "supervision"),
     "conflict.resolve": ("Résolution d'un conflit", "supervision"),
     "duplicate.merge": ("Fusion de deux personnes", "supervision"),
     "duplicate.unmerge": ("Annulation d'une fusion", "supervision"),
@@ -91,6 +93,7 @@ assert all(fam in _FAMILY_BY_KEY for _, fam in ACTIONS.values()), "unknown famil
 ENTITY_LABELS: dict[str, str] = {
     "person": "Personne",
     "contact": "Contact",
+    "event": "Action de terrain",
     "orientation": "Orientation",
     "conflict": "Conflit",
     "user": "Compte",

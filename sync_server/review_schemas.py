@@ -8,6 +8,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from domain.vocabulary import ReviewState
 from sync_server.schemas import ConsoleConflict
 
 _PERSON_ID = "0196a1b2-0000-7000-8000-00000000a001"
@@ -119,6 +120,59 @@ class ConflictSide(BaseModel):
     hlc: str | None
     author_name: str | None
     at: dt.datetime | None
+
+
+class BulkValidateRequest(BaseModel):
+    """Validate several contacts at once: the ones ticked, or every contact of one
+    action de terrain; only those still « Reçu » are validated."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {"contact_ids": ["0196a1b2-0000-7000-8000-00000000c001"]},
+                {"event_id": "0196a1b2-0000-7000-8000-00000000e001"},
+            ]
+        },
+    )
+
+    contact_ids: list[str] = Field(default_factory=list, max_length=500)
+    event_id: str | None = Field(default=None, max_length=36)
+
+    @model_validator(mode="after")
+    def _one_way(self) -> BulkValidateRequest:
+        if bool(self.contact_ids) == bool(self.event_id):
+            raise ValueError(
+                "cochez des contacts, ou choisissez une action de terrain (pas les deux)"
+            )
+        return self
+
+
+class UndoEntry(BaseModel):
+    """A contact as it was before a bulk validation, and its version right after it:
+    the undo restores it only if nobody touched it since."""
+
+    id: str = Field(max_length=36)
+    version: int
+    review_state: ReviewState | None = None
+    review_comment: str | None = Field(default=None, max_length=280)
+
+
+class BulkValidateOut(BaseModel):
+    validated: int
+    skipped: int = Field(description="Contacts left as they were (not « Reçu »)")
+    undo: list[UndoEntry]
+
+
+class BulkUndoRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    undo: list[UndoEntry] = Field(min_length=1, max_length=500)
+
+
+class BulkUndoOut(BaseModel):
+    restored: int
+    skipped: int = Field(description="Contacts changed since the validation: left as they are")
 
 
 class ChoiceOut(BaseModel):

@@ -23,6 +23,8 @@ from sync_server.crud.supervisor_ops import (
 from sync_server.db import begin_write
 from sync_server.models import AppUser, Conflict, Device, Record, SyncOp, utcnow
 from sync_server.review_schemas import (
+    BulkUndoOut,
+    BulkValidateOut,
     ChoiceOut,
     ConflictSide,
     ContactHistory,
@@ -30,6 +32,7 @@ from sync_server.review_schemas import (
     HistoryEntry,
     ReadableConflict,
     ReviewOut,
+    UndoEntry,
 )
 
 OUTCOME_LABELS = {
@@ -80,6 +83,107 @@ def review_contact(
         review_comment=row.data.get("review_comment"),
         version=row.version,
     )
+
+
+def validate_many(
+    session: Session,
+    *,
+    user: AppUser,
+    device: Device,
+    clock: HlcClock,
+    contact_ids: list[str],
+    event_id: str | None,
+) -> BulkValidateOut:
+    """Validate the contacts still « Reçu » among `contact_ids`, or of the action de
+    terrain `event_id`, each as an op of the supervisor's device; the caller commits.
+    Returns what an undo needs."""
+    begin_write(session)
+    if event_id is not None:
+        get_live_row(session, cite_id=user.cite_id, entity="event", row_id=event_id)
+        rows = [
+            r
+            for r in session.exec(
+                select(Record).where(
+                    Record.cite_id == user.cite_id,
+                    Record.entity == "contact",
+                    col(Record.deleted).is_(False),
+                )
+            ).all()
+            if r.data.get("event_id") == event_id
+        ]
+    else:
+        found = {
+            r.id: r
+            for r in session.exec(
+                select(Record).where(
+                    Record.cite_id == user.cite_id,
+                    Record.entity == "contact",
+                    col(Record.id).in_(set(contact_ids)),
+                )
+            ).all()
+        }
+        missing = [i for i in contact_ids if i not in found]
+        if missing:
+            raise NotFound(f"{len(missing)} contact(s) introuvable(s) dans votre cité.")
+        rows = [found[i] for i in dict.fromkeys(contact_ids) if not found[i].deleted]
+    received = [r for r in rows if r.data.get("review_state") == ReviewState.RECEIVED.value]
+    undo = []
+    for row in received:
+        before = UndoEntry(
+            id=row.id,
+            version=0,
+            review_state=row.data.get("review_state"),
+            review_comment=row.data.get("review_comment"),
+        )
+        write_as_supervisor(
+            session,
+            user=user,
+            device=device,
+            clock=clock,
+            row=row,
+            values={"review_state": ReviewState.VALIDATED.value, "review_comment": None},
+        )
+        undo.append(before.model_copy(update={"version": row.version}))
+    return BulkValidateOut(validated=len(received), skipped=len(rows) - len(received), undo=undo)
+
+
+def undo_validation(
+    session: Session,
+    *,
+    user: AppUser,
+    device: Device,
+    clock: HlcClock,
+    entries: list[UndoEntry],
+) -> BulkUndoOut:
+    """Put back the review state each contact had before a bulk validation, unless it
+    changed since (a mediator's edit, another review): that one is left as it is."""
+    begin_write(session)
+    rows = {entry.id: session.get(Record, entry.id) for entry in entries}
+    unknown = [
+        i
+        for i, r in rows.items()
+        if r is None or r.cite_id != user.cite_id or r.entity != "contact"
+    ]
+    if unknown:
+        raise NotFound(f"{len(unknown)} contact(s) introuvable(s) dans votre cité.")
+    restored = 0
+    for entry in entries:
+        row = rows[entry.id]
+        if row is None or row.deleted or row.version != entry.version:
+            continue
+        write_as_supervisor(
+            session,
+            user=user,
+            device=device,
+            clock=clock,
+            row=row,
+            values={
+                "review_state": entry.review_state.value if entry.review_state else None,
+                "review_comment": entry.review_comment,
+            },
+        )
+        restored += 1
+    return BulkUndoOut(restored=restored, skipped=len(entries) - restored)
 
 
 def _reference_names(session: Session, *, cite_id: str, ops: list[SyncOp]) -> dict[str, str]:

@@ -83,6 +83,13 @@ ROUTES: dict[tuple[str, str], Spec] = {
         "supervisor", body={"state": "validated"}
     ),
     ("GET", "/console/contacts/{contact_id}/history"): Spec("supervisor"),
+    ("POST", "/console/contacts/validate"): Spec(
+        "supervisor", body={"contact_ids": ["{contact_id}"]}
+    ),
+    ("POST", "/console/contacts/validate/undo"): Spec(
+        "supervisor",
+        body={"undo": [{"id": "{contact_id}", "version": 1, "review_state": "received"}]},
+    ),
     ("POST", "/console/conflicts/{conflict_id}/resolve"): Spec(
         "supervisor", body={"choice": "server"}, also_ok=frozenset({409})
     ),
@@ -240,10 +247,15 @@ def _path_values(session: Session, world: World) -> dict[str, str]:
     }
 
 
-def _fill(body: dict[str, Any] | None, values: dict[str, str]) -> dict[str, Any] | None:
-    if body is None:
-        return None
-    return {k: v.format(**values) if isinstance(v, str) else v for k, v in body.items()}
+def _fill(body: Any, values: dict[str, str]) -> Any:
+    """The body with its placeholders filled in, at any depth."""
+    if isinstance(body, str):
+        return body.format(**values)
+    if isinstance(body, list):
+        return [_fill(v, values) for v in body]
+    if isinstance(body, dict):
+        return {k: _fill(v, values) for k, v in body.items()}
+    return body
 
 
 def test_authorisation_matrix(

@@ -10,6 +10,10 @@ from sync_server.crud import review as crud_review
 from sync_server.crud.supervisor_ops import Invalid, NotFound, Refused
 from sync_server.deps import ClockDep, CurrentDevice, SessionDep, SupervisorUser
 from sync_server.review_schemas import (
+    BulkUndoOut,
+    BulkUndoRequest,
+    BulkValidateOut,
+    BulkValidateRequest,
     ContactHistory,
     ReadableConflict,
     ResolveRequest,
@@ -60,6 +64,62 @@ def review_contact(
         raise http_error(exc) from None
     # The comment is the supervisor's free text: not journaled.
     journal.record(f"review.{body.state}", entity="contact", row_id=contact_id)
+    session.commit()
+    return out
+
+
+@router.post("/contacts/validate", response_model=BulkValidateOut, responses=ERRORS)
+def validate_contacts(
+    body: BulkValidateRequest,
+    session: SessionDep,
+    user: SupervisorUser,
+    device: CurrentDevice,
+    clock: ClockDep,
+    journal: JournalDep,
+) -> BulkValidateOut:
+    """Validate in one step the contacts ticked, or all contacts of one action de
+    terrain (those still « Reçu »); the answer carries what « Annuler » sends back."""
+    try:
+        out = crud_review.validate_many(
+            session,
+            user=user,
+            device=device,
+            clock=clock,
+            contact_ids=body.contact_ids,
+            event_id=body.event_id,
+        )
+    except (NotFound, Refused, Invalid) as exc:
+        session.rollback()
+        raise http_error(exc) from None
+    journal.record(
+        "review.bulk_validated",
+        entity="event" if body.event_id else None,
+        row_id=body.event_id,
+        detail={"count": out.validated, "rows": out.skipped},
+    )
+    session.commit()
+    return out
+
+
+@router.post("/contacts/validate/undo", response_model=BulkUndoOut, responses=ERRORS)
+def undo_validation(
+    body: BulkUndoRequest,
+    session: SessionDep,
+    user: SupervisorUser,
+    device: CurrentDevice,
+    clock: ClockDep,
+    journal: JournalDep,
+) -> BulkUndoOut:
+    """Undo a bulk validation: each contact gets back its earlier state, unless it
+    changed since."""
+    try:
+        out = crud_review.undo_validation(
+            session, user=user, device=device, clock=clock, entries=body.undo
+        )
+    except (NotFound, Refused, Invalid) as exc:
+        session.rollback()
+        raise http_error(exc) from None
+    journal.record("review.bulk_undone", detail={"count": out.restored})
     session.commit()
     return out
 
