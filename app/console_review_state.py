@@ -58,8 +58,17 @@ class ReviewQueue(_Busy):
     qpvs: list[tuple[str, str]] = field(default_factory=list)
     selected: dict[str, Any] | None = None
     history: list[dict[str, Any]] = field(default_factory=list)
+    # Kept with the queue across sections: the period typed, the contacts ticked.
+    dates: tuple[str, str] = ("", "")
+    checked: frozenset[str] = frozenset()
+    # What « Annuler » sends back after a bulk validation (None: nothing to undo).
+    undo: list[dict[str, Any]] | None = None
+    started: bool = False
 
     async def start(self) -> None:
+        if self.started:  # back from another section: filters and page as they were
+            await self.load()
+            return
         try:
             refs = await self._run(self.api.referentials)
         except ConsoleError:
@@ -68,6 +77,7 @@ class ReviewQueue(_Busy):
             (m["id"], m["display_name"]) for m in refs["members"] if m["role"] == "mediator"
         ]
         self.qpvs = [(q["code"], q["name"]) for q in refs["qpvs"]]
+        self.started = True
         await self.load(1)
 
     async def load(self, page: int | None = None) -> None:
@@ -103,6 +113,46 @@ class ReviewQueue(_Busy):
 
     def close(self) -> None:
         self.selected, self.history = None, []
+
+    def toggle_check(self, contact_id: str) -> None:
+        self.checked = self.checked ^ {contact_id}
+
+    async def validate_many(self, event: dict[str, Any] | None = None) -> None:
+        """Validate the contacts ticked, or every contact of `event` still « Reçu »."""
+        if event is None and not self.checked:
+            self.error, self.notice = "Cochez au moins un contact à valider.", None
+            return
+        try:
+            if event is not None:
+                out = await self._run(self.api.validate_contacts, event_id=event["id"])
+            else:
+                ids = [i["id"] for i in self.items if i["id"] in self.checked]
+                out = await self._run(self.api.validate_contacts, contact_ids=ids)
+        except ConsoleError:
+            return
+        where = f" de l'action « {event.get('place') or 'de terrain'} »" if event else ""
+        skipped = f" ({out['skipped']} déjà revus, inchangés)" if out["skipped"] else ""
+        self.notice = f"{out['validated']} contact(s){where} validé(s){skipped}."
+        self.undo = out["undo"] or None
+        self.checked, self.selected = frozenset(), None
+        await self.load()
+
+    async def undo_last(self) -> None:
+        undo = self.undo
+        if not undo:
+            return
+        try:
+            out = await self._run(self.api.undo_validation, undo)
+        except ConsoleError:
+            return
+        changed = f" ; {out['skipped']} modifié(s) depuis, laissé(s) tel(s) quel(s)"
+        self.notice = (
+            f"Validation annulée : {out['restored']} contact(s) remis dans leur état précédent"
+            + (changed if out["skipped"] else "")
+            + "."
+        )
+        self.undo = None
+        await self.load()
 
     async def decide(self, state: str, comment: str) -> bool:
         item = self.selected

@@ -70,6 +70,15 @@ class ConsoleApi:
         body = {"state": state, "comment": comment, "version": version}
         return self._request("POST", f"/console/contacts/{contact_id}/review", json=body)
 
+    def validate_contacts(
+        self, *, contact_ids: list[str] | None = None, event_id: str | None = None
+    ) -> dict[str, Any]:
+        body: dict[str, Any] = {"event_id": event_id} if event_id else {"contact_ids": contact_ids}
+        return dict(self._request("POST", "/console/contacts/validate", json=body))
+
+    def undo_validation(self, undo: list[dict[str, Any]]) -> dict[str, Any]:
+        return dict(self._request("POST", "/console/contacts/validate/undo", json={"undo": undo}))
+
     def history(self, contact_id: str) -> list[dict[str, Any]]:
         return list(self._request("GET", f"/console/contacts/{contact_id}/history")["entries"])
 

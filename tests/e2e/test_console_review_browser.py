@@ -132,3 +132,38 @@ def test_conflict_duplicates_and_pathway(console: Console) -> None:
     ui.see("Chronologie")
     ui.see(re.compile(r"Orientation vers "))
     ui.shot("pathway")
+
+
+def test_all_contacts_of_an_action_validated_in_one_step_then_undone(console: Console) -> None:
+    ui = console.ui
+    ui.section("Revue")
+    ui.see(re.compile(r"Revue des contacts \(\d+\)"))
+    ui.settled()
+    # The first contact logged at an action de terrain (its "Action de terrain" cell
+    # is not "—"), known by its date as a supervisor reads it.
+    when = None
+    rows = ui.page.get_by_role("row")
+    for n in range(1, rows.count()):
+        text = rows.nth(n).aria_snapshot()
+        found = re.search(r"\d\d/\d\d/\d{4} \d\d:\d\d", text)
+        if found and "—" not in text:
+            when = found.group()
+            break
+    assert when is not None
+    _open_row(ui, when)
+    ui.tap("Valider tous les contacts reçus de cette action")
+    validated = ui.see(re.compile(r"^\d+ contact\(s\) de l'action « .* » validé\(s\)"))
+    count = int(validated.inner_text().split(" ", 1)[0])
+    assert count >= 1
+    ui.shot("bulk-validated")
+    ui.tap("Annuler")
+    ui.see(f"Validation annulée : {count} contact(s) remis dans leur état précédent.")
+    ui.shot("bulk-undone")
+
+    # The queue's filters survive a trip to another section.
+    ui.click_when_still(ui.chip("À corriger"))
+    expect(ui.chip("À corriger")).to_be_checked()
+    ui.section("Conflits")
+    ui.section("Revue")
+    expect(ui.chip("À corriger")).to_be_checked()
+    ui.shot("filters-kept")
