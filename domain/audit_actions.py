@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from domain.field_labels import field_label
 from domain.vocabulary import DeclineReason, OrientationOutcome
 
 
@@ -56,6 +57,7 @@ ACTIONS: dict[str, tuple[str, str]] = {
     "review.rejected": ("Refus d'un contact", "supervision"),
     "review.bulk_validated": ("Validation groupée de contacts", "supervision"),
     "review.bulk_undone": ("Annulation d'une validation groupée", "supervision"),
+    "record.correct": ("Correction d'une fiche depuis la console", "supervision"),
     "conflict.resolve": ("Résolution d'un conflit", "supervision"),
     "duplicate.merge": ("Fusion de deux personnes", "supervision"),
     "duplicate.unmerge": ("Annulation d'une fusion", "supervision"),
@@ -121,6 +123,7 @@ _DETAIL_FORMATS: dict[str, str] = {
     "anonymised": "{} anonymisée(s)",
     "search": "avec recherche",
     "filters": "filtres : {}",
+    "fields": "champs : {}",
     "action": "{}",
     "value": "{}",
 }
@@ -207,6 +210,8 @@ def _value(key: str, value: Any) -> str:
         return _PARTNER_ACTIONS.get(str(value), str(value))
     if key == "value":
         return _answer_label(str(value))
+    if key == "fields" and isinstance(value, list):
+        return ", ".join(field_label(str(v)) for v in value)
     if key == "filters" and isinstance(value, list):
         return ", ".join(_FILTERS.get(str(v), str(v)) for v in value)
     if isinstance(value, dict):  # counts by entity

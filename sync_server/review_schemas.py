@@ -175,6 +175,37 @@ class BulkUndoOut(BaseModel):
     skipped: int = Field(description="Contacts changed since the validation: left as they are")
 
 
+class CorrectRequest(BaseModel):
+    """A supervisor's correction of a person, a contact or an orientation: the fields
+    to change (an orientation's status among them)."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {"values": {"phone": "06 12 34 56 78"}, "version": 42},
+                {"values": {"status": "attended"}},
+            ]
+        },
+    )
+
+    values: dict[str, Any] = Field(min_length=1, max_length=30)
+    version: int | None = Field(
+        default=None, description="Version of the record the supervisor read; 409 if it moved."
+    )
+
+
+class CorrectOut(BaseModel):
+    id: str
+    entity: str
+    version: int
+    changed: list[str]
+    warnings: list[str] = Field(
+        default_factory=list,
+        description="Sensitive-data warnings on the free text written (DESIGN §4)",
+    )
+
+
 class ChoiceOut(BaseModel):
     value: Any
     label: str

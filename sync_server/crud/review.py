@@ -9,6 +9,7 @@ from sqlmodel import Session, col, select
 from domain.entities import FieldsError, normalise_fields, person_display_name
 from domain.field_labels import field_choices, field_label, french_error, value_label
 from domain.hlc import HlcClock
+from domain.minimisation import sensitivity_warning
 from domain.vocabulary import ReviewState
 from sync_server.crud.supervisor_ops import (
     Invalid,
@@ -28,6 +29,7 @@ from sync_server.review_schemas import (
     ChoiceOut,
     ConflictSide,
     ContactHistory,
+    CorrectOut,
     FieldChange,
     HistoryEntry,
     ReadableConflict,
@@ -184,6 +186,58 @@ def undo_validation(
         )
         restored += 1
     return BulkUndoOut(restored=restored, skipped=len(entries) - restored)
+
+
+# What a supervisor may correct from the console, and the fields left to other paths
+# (review, merge, erasure): never through a correction.
+CORRECTABLE = ("person", "contact", "orientation")
+NOT_CORRECTED = frozenset({"deleted", "merged_into", "review_state", "review_comment"})
+FREE_TEXT = frozenset({"need", "note", "reason", "theme", "commune", "what"})
+
+
+def correct_record(
+    session: Session,
+    *,
+    user: AppUser,
+    device: Device,
+    clock: HlcClock,
+    row_id: str,
+    values: dict[str, Any],
+    expected_version: int | None,
+) -> CorrectOut:
+    """Write a supervisor's correction as an op of their console device (it wins, is in
+    the ledger and reaches the phones on their next pull); the caller commits."""
+    begin_write(session)
+    row = session.get(Record, row_id)
+    if row is None or row.cite_id != user.cite_id or row.entity not in CORRECTABLE:
+        raise NotFound("Fiche introuvable dans votre cité.")
+    row = get_live_row(session, cite_id=user.cite_id, entity=row.entity, row_id=row_id)
+    refused = sorted(NOT_CORRECTED & values.keys())
+    if refused:
+        names = ", ".join(f"« {field_label(f)} »" for f in refused)
+        raise Invalid(f"Ne se corrige pas ici : {names}.")
+    if expected_version is not None and row.version != expected_version:
+        raise Refused("Cette fiche a été modifiée entre-temps : rechargez-la avant de corriger.")
+    try:
+        normalised = normalise_fields(row.entity, values)
+    except FieldsError as exc:
+        raise Invalid(french_error(row.entity, exc)) from None
+    changed = {k: v for k, v in normalised.items() if row.data.get(k) != v}
+    if not changed:
+        raise Refused("Aucune modification : la fiche est déjà ainsi.")
+    write_as_supervisor(session, user=user, device=device, clock=clock, row=row, values=changed)
+    warnings = [
+        w
+        for k, v in changed.items()
+        if k in FREE_TEXT and (w := sensitivity_warning(v if isinstance(v, str) else None))
+    ]
+    return CorrectOut(
+        id=row.id,
+        entity=row.entity,
+        version=row.version,
+        changed=sorted(changed),
+        warnings=warnings,
+    )
 
 
 def _reference_names(session: Session, *, cite_id: str, ops: list[SyncOp]) -> dict[str, str]:

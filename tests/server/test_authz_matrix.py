@@ -83,6 +83,9 @@ ROUTES: dict[tuple[str, str], Spec] = {
         "supervisor", body={"state": "validated"}
     ),
     ("GET", "/console/contacts/{contact_id}/history"): Spec("supervisor"),
+    ("POST", "/console/records/{person_id}/correct"): Spec(
+        "supervisor", body={"values": {"phone": "07 11 22 33 44"}}, also_ok=frozenset({409})
+    ),
     ("POST", "/console/contacts/validate"): Spec(
         "supervisor", body={"contact_ids": ["{contact_id}"]}
     ),

@@ -15,6 +15,8 @@ from sync_server.review_schemas import (
     BulkValidateOut,
     BulkValidateRequest,
     ContactHistory,
+    CorrectOut,
+    CorrectRequest,
     ReadableConflict,
     ResolveRequest,
     ReviewOut,
@@ -120,6 +122,39 @@ def undo_validation(
         session.rollback()
         raise http_error(exc) from None
     journal.record("review.bulk_undone", detail={"count": out.restored})
+    session.commit()
+    return out
+
+
+@router.post("/records/{row_id}/correct", response_model=CorrectOut, responses=ERRORS)
+def correct_record(
+    row_id: str,
+    body: CorrectRequest,
+    session: SessionDep,
+    user: SupervisorUser,
+    device: CurrentDevice,
+    clock: ClockDep,
+    journal: JournalDep,
+) -> CorrectOut:
+    """Correct a person (a phone number, a name…), a contact or an orientation (its
+    status among others), as an op that reaches every phone at its next sync."""
+    try:
+        out = crud_review.correct_record(
+            session,
+            user=user,
+            device=device,
+            clock=clock,
+            row_id=row_id,
+            values=body.values,
+            expected_version=body.version,
+        )
+    except (NotFound, Refused, Invalid) as exc:
+        session.rollback()
+        raise http_error(exc) from None
+    # Which fields, never their values.
+    journal.record(
+        "record.correct", entity=out.entity, row_id=row_id, detail={"fields": out.changed}
+    )
     session.commit()
     return out
 
