@@ -83,7 +83,7 @@ ROUTES: dict[tuple[str, str], Spec] = {
         "supervisor", body={"state": "validated"}
     ),
     ("GET", "/console/contacts/{contact_id}/history"): Spec("supervisor"),
-    ("POST", "/console/records/{person_id}/correct"): Spec(
+    ("POST", "/console/records/{row_id}/correct"): Spec(
         "supervisor", body={"values": {"phone": "07 11 22 33 44"}}, also_ok=frozenset({409})
     ),
     ("POST", "/console/contacts/validate"): Spec(
@@ -243,6 +243,7 @@ def _path_values(session: Session, world: World) -> dict[str, str]:
         "twin_id": twin["person"],
         "contact_id": ids["contact"],
         "orientation_id": ids["orientation"],
+        "row_id": ids["person"],
         "conflict_id": conflict.id,
         "user_id": leaving.id,
         "device_id": spare.device.id,

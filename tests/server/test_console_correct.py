@@ -9,7 +9,7 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
 from sync_server.models import AuditEvent
-from tests.factories import make_followed_person
+from tests.factories import make_followed_person, make_record, person_values
 from tests.server.conftest import World
 
 
@@ -75,9 +75,9 @@ def test_corrections_are_checked_and_read_in_french(
         headers=world.sophie.headers,
     )
     assert followup.status_code == 404
-    theirs = make_followed_person(session, login=world.other, partner_id=world.partner_id)
+    theirs, _ = make_record(session, login=world.other, entity="person", values=person_values())
     foreign = client.post(
-        f"/console/records/{theirs['person']}/correct",
+        f"/console/records/{theirs}/correct",
         json={"values": {"phone": "07 00 00 00 00"}},
         headers=world.sophie.headers,
     )
