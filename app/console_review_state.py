@@ -284,6 +284,27 @@ class PersonsState(_Busy):
     def close(self) -> None:
         self.pathway = None
 
+    async def correct(self, row_id: str, values: dict[str, Any], what: str) -> bool:
+        """Write a correction (the fields filled in only), then show the pathway again."""
+        values = {k: v.strip() if isinstance(v, str) else v for k, v in values.items()}
+        values = {k: v for k, v in values.items() if v not in ("", None)}
+        if not values:
+            self.error, self.notice = "Renseignez au moins un champ à corriger.", None
+            return False
+        try:
+            out = await self._run(self.api.correct, row_id, values)
+        except ConsoleError:
+            return False
+        warnings = " ".join(out.get("warnings") or [])
+        self.notice = f"{what} corrigé(e) : envoyé(e) aux téléphones. {warnings}".strip()
+        person = (self.pathway or {}).get("person", {}).get("id")
+        if person:
+            notice = self.notice
+            await self.open(person)
+            await self.search(None, self.page)
+            self.notice = notice
+        return True
+
     async def forget(self, person_ids: set[str]) -> None:
         """Erased persons leave the screen at once (their pathway, their lines), then
         the page is read again from the server."""

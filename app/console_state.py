@@ -79,6 +79,10 @@ class ConsoleApi:
     def undo_validation(self, undo: list[dict[str, Any]]) -> dict[str, Any]:
         return dict(self._request("POST", "/console/contacts/validate/undo", json={"undo": undo}))
 
+    def correct(self, row_id: str, values: dict[str, Any]) -> dict[str, Any]:
+        body = {"values": values}
+        return dict(self._request("POST", f"/console/records/{row_id}/correct", json=body))
+
     def history(self, contact_id: str) -> list[dict[str, Any]]:
         return list(self._request("GET", f"/console/contacts/{contact_id}/history")["entries"])
 

@@ -11,6 +11,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, expect
 
+from app.store import LocalStore
+from app.sync.client import SyncClient
 from scripts.processes import Proc, seed_server, start_app, start_server
 from tests.e2e.ui import DESKTOP, Ui
 
@@ -167,3 +169,39 @@ def test_all_contacts_of_an_action_validated_in_one_step_then_undone(console: Co
     ui.section("Revue")
     expect(ui.chip("À corriger")).to_be_checked()
     ui.shot("filters-kept")
+
+
+def test_a_corrected_phone_number_and_orientation_status_reach_the_phone(
+    console: Console, out_dir: Path
+) -> None:
+    store = LocalStore(out_dir / "phone.sqlite3")
+    phone = SyncClient(store, console.server.url)
+    try:
+        phone.login("amina", "relais-demo", "téléphone d'Amina")
+        phone.sync()
+        [aicha] = [r for r in store.rows("person") if r.data.get("last_name") == "N'Diaye"]
+        [orientation] = store.rows("orientation", equals={"person_id": aicha.id})
+
+        ui = console.ui
+        ui.section("Parcours")
+        ui.fill("Rechercher (nom, prénom ou téléphone)", "ndiaye")
+        ui.tap("Rechercher")
+        ui.see(re.compile(r"Personnes \(1\)"))
+        ui.page.get_by_role("button", name=re.compile(r"^Aïcha N'DIAYE")).click()
+        ui.see("Parcours de Aïcha N'DIAYE")
+        ui.fill("Téléphone", "07 12 34 56 78")
+        ui.tap("Enregistrer la correction")
+        ui.see("Fiche corrigé(e) : envoyé(e) aux téléphones.")
+        ui.click_when_still(ui.chip("Honorée"))
+        ui.see("Orientation (« Honorée ») corrigé(e) : envoyé(e) aux téléphones.")
+        ui.see("Honorée · Inscription et premier rendez-vous")  # the pathway read again
+        ui.shot("corrected")
+
+        phone.sync()
+        person = store.get("person", aicha.id)
+        assert person is not None and person.data["phone"] == "07 12 34 56 78"
+        got = store.get("orientation", orientation.id)
+        assert got is not None and got.data["status"] == "attended"
+    finally:
+        phone.close()
+        store.close()
