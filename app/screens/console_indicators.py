@@ -141,7 +141,8 @@ def _partner_answers(d: dict[str, Any]) -> ft.Control:
                 f"sur {d['orientations']}",
                 size=15,
             ),
-            ft.Text(f"Délai médian orientation → rendez-vous : {delay}", size=15),
+            # No arrow: the web font has no « → » glyph (a box on screen).
+            ft.Text(f"Délai médian de l'orientation au rendez-vous : {delay}", size=15),
             ft.Text(f"Rendez-vous honorés : {d['appointments_attended']}", size=15),
         ],
         spacing=6,
