@@ -168,7 +168,8 @@ class ReviewQueue(_Busy):
         except ConsoleError:
             return False
         name = (item.get("person") or {}).get("display_name") or "contact anonyme"
-        self.notice = f"{out['review_state_label']} : {name}."
+        # The supervisor's comment is read by the mediator: the same warning applies.
+        self.notice = f"{out['review_state_label']} : {name}. {out.get('warning') or ''}".strip()
         self.selected = None
         await self.load()
         return True

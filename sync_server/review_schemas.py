@@ -56,6 +56,9 @@ class ReviewOut(BaseModel):
     review_state_label: str | None
     review_comment: str | None
     version: int
+    warning: str | None = Field(
+        default=None, description="Sensitive-data warning on the comment written (DESIGN §4)"
+    )
 
 
 class FieldChange(BaseModel):

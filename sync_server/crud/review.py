@@ -84,6 +84,7 @@ def review_contact(
         review_state_label=ReviewState(row.data["review_state"]).label,
         review_comment=row.data.get("review_comment"),
         version=row.version,
+        warning=sensitivity_warning(comment),
     )
 
 

@@ -58,6 +58,7 @@ def test_to_fix_is_written_as_an_op_and_pulled_by_the_mediator(
     body = res.json()
     assert body["review_state_label"] == "À corriger"
     assert body["version"] > version
+    assert body["warning"] is None
     # In the ledger, as an op of the supervisor's device...
     ops = session.exec(select(SyncOp).where(SyncOp.row_id == contact_id)).all()
     mine = [o for o in ops if o.user_id == world.sophie.user.id]
@@ -69,6 +70,19 @@ def test_to_fix_is_written_as_an_op_and_pulled_by_the_mediator(
     pulled = _pulled(client, session, world.amina, contact_id)
     assert pulled["review_state"] == "to_fix"
     assert pulled["review_comment"] == "Préciser le besoin."
+
+
+def test_a_sensitive_review_comment_gets_the_minimisation_warning(
+    client: TestClient, session: Session, world: World
+) -> None:
+    contact_id, _version = _contact(session, world)
+    res = client.post(
+        f"/console/contacts/{contact_id}/review",
+        json={"state": "to_fix", "comment": "Préciser : suivi par le SPIP ?"},
+        headers=world.sophie.headers,
+    )
+    assert res.status_code == 200, res.text
+    assert "données sensibles (judiciaire)" in res.json()["warning"]
 
 
 def test_validation_clears_an_earlier_comment(
