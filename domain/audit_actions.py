@@ -11,6 +11,9 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from domain.field_labels import field_label
+from domain.vocabulary import DeclineReason, OrientationOutcome
+
 
 @dataclass(frozen=True)
 class Family:
@@ -22,6 +25,7 @@ FAMILIES: tuple[Family, ...] = (
     Family("read", "Consultations de fiches"),
     Family("export", "Exports et rapports"),
     Family("supervision", "Revue, conflits et doublons"),
+    Family("partner", "Réponses des partenaires"),
     Family("rights", "Effacements et conservation"),
     Family("admin", "Comptes, appareils et référentiels"),
     Family("auth", "Connexions"),
@@ -40,6 +44,8 @@ ACTIONS: dict[str, tuple[str, str]] = {
     "duplicates.list": ("Liste des doublons possibles", "read"),
     "merges.list": ("Liste des fusions récentes", "read"),
     "retention.upcoming": ("Liste des anonymisations à venir", "read"),
+    "partner.orientations": ("Orientations reçues par un partenaire", "read"),
+    "partner.orientation": ("Lecture d'une orientation par un partenaire", "read"),
     # Exports and report downloads.
     "person.export": ("Export des données d'une personne", "export"),
     "export.contacts_csv": ("Export CSV des contacts", "export"),
@@ -50,10 +56,15 @@ ACTIONS: dict[str, tuple[str, str]] = {
     "review.validated": ("Validation d'un contact", "supervision"),
     "review.to_fix": ("Demande de correction d'un contact", "supervision"),
     "review.rejected": ("Refus d'un contact", "supervision"),
+    "review.bulk_validated": ("Validation groupée de contacts", "supervision"),
+    "review.bulk_undone": ("Annulation d'une validation groupée", "supervision"),
+    "record.correct": ("Correction d'une fiche depuis la console", "supervision"),
     "conflict.resolve": ("Résolution d'un conflit", "supervision"),
     "duplicate.merge": ("Fusion de deux personnes", "supervision"),
     "duplicate.unmerge": ("Annulation d'une fusion", "supervision"),
     "duplicate.dismiss": ("Doublon écarté (personnes différentes)", "supervision"),
+    # Partner structures' answers to orientations.
+    "partner.answer": ("Réponse d'un partenaire à une orientation", "partner"),
     # Rights and retention.
     "person.erase": ("Effacement d'une personne", "rights"),
     "retention.anonymise": ("Anonymisation (durée de conservation)", "rights"),
@@ -85,6 +96,8 @@ assert all(fam in _FAMILY_BY_KEY for _, fam in ACTIONS.values()), "unknown famil
 ENTITY_LABELS: dict[str, str] = {
     "person": "Personne",
     "contact": "Contact",
+    "event": "Action de terrain",
+    "orientation": "Orientation",
     "conflict": "Conflit",
     "user": "Compte",
     "device": "Appareil",
@@ -111,6 +124,9 @@ _DETAIL_FORMATS: dict[str, str] = {
     "anonymised": "{} anonymisée(s)",
     "search": "avec recherche",
     "filters": "filtres : {}",
+    "fields": "champs : {}",
+    "action": "{}",
+    "value": "{}",
 }
 _CHOICES = {
     "server": "valeur enregistrée gardée",
@@ -128,7 +144,26 @@ _FILTERS = {
     "action": "action",
     "family": "famille",
 }
-_ROLES = {"mediator": "médiateur", "supervisor": "superviseur", "admin": "administrateur"}
+_ROLES = {
+    "mediator": "médiateur",
+    "supervisor": "superviseur",
+    "admin": "administrateur",
+    "partner": "partenaire",
+}
+_PARTNER_ACTIONS = {
+    "accept": "acceptée",
+    "decline": "refusée",
+    "appointment": "date de rendez-vous",
+    "outcome": "suite donnée",
+}
+
+
+def _answer_label(code: str) -> str:
+    """A decline reason's or an outcome's French label (closed lists: no personal data)."""
+    for enum in (DeclineReason, OrientationOutcome):
+        if code in enum._value2member_map_:
+            return str(enum(code).label)
+    return code
 
 
 def action_label(action: str) -> str:
@@ -172,6 +207,12 @@ def _value(key: str, value: Any) -> str:
         return _CHOICES.get(str(value), str(value))
     if key == "role":
         return _ROLES.get(str(value), str(value))
+    if key == "action":
+        return _PARTNER_ACTIONS.get(str(value), str(value))
+    if key == "value":
+        return _answer_label(str(value))
+    if key == "fields" and isinstance(value, list):
+        return ", ".join(field_label(str(v)) for v in value)
     if key == "filters" and isinstance(value, list):
         return ", ".join(_FILTERS.get(str(v), str(v)) for v in value)
     if isinstance(value, dict):  # counts by entity

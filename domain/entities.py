@@ -16,11 +16,13 @@ from domain.vocabulary import (
     AgeBand,
     Axis,
     Channel,
+    DeclineReason,
     EventType,
     ExitType,
     FamilySituation,
     Frein,
     Gender,
+    OrientationOutcome,
     OrientationStatus,
     PathwayStatus,
     ReviewState,
@@ -110,6 +112,10 @@ class OrientationFields(_Fields):
     date: dt.date | None = None
     status: OrientationStatus | None = None
     feedback_date: dt.date | None = None
+    """The day the partner structure last answered (accepted, declined, a date, an outcome)."""
+    appointment_date: dt.date | None = None
+    decline_reason: DeclineReason | None = None
+    outcome: OrientationOutcome | None = None
 
 
 class FollowupFields(_Fields):
@@ -152,7 +158,23 @@ REFERENCE_FIELDS: dict[str, dict[str, str]] = {
 
 
 class FieldsError(ValueError):
-    """An op's fields do not fit its entity; the message is readable by a person."""
+    """An op's fields do not fit its entity; the message is readable by a person.
+
+    `field`, `kind` (pydantic's error type), `value` and `context` say what was wrong,
+    for a French sentence (`domain.field_labels.french_error`)."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        field: str = "",
+        kind: str = "",
+        value: Any = None,
+        context: dict[str, Any] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.field, self.kind, self.value = field, kind, value
+        self.context = context or {}
 
 
 def normalise_fields(entity: str, values: dict[str, Any]) -> dict[str, Any]:
@@ -168,7 +190,13 @@ def normalise_fields(entity: str, values: dict[str, Any]) -> dict[str, Any]:
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"]) or entity
-        raise FieldsError(f"{entity}.{where}: {first['msg']}") from None
+        raise FieldsError(
+            f"{entity}.{where}: {first['msg']}",
+            field=str(first["loc"][0]) if first["loc"] else "",
+            kind=first["type"],
+            value=first.get("input"),
+            context=dict(first.get("ctx") or {}),
+        ) from None
     # The fields the op set (extra fields are refused above), in JSON form: the same
     # as `model_dump(mode="json", include=set(values))`, without its per-call setup.
     out: dict[str, Any] = model.__pydantic_serializer__.to_python(

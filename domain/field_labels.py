@@ -12,7 +12,7 @@ import types
 import typing
 from typing import Any
 
-from domain.entities import FIELD_MODELS
+from domain.entities import FIELD_MODELS, FieldsError
 from domain.vocabulary import Labelled
 
 FIELD_LABELS: dict[str, str] = {
@@ -59,6 +59,9 @@ FIELD_LABELS: dict[str, str] = {
     "reason": "Motif",
     "date": "Date",
     "feedback_date": "Date du retour partenaire",
+    "appointment_date": "Date du rendez-vous",
+    "decline_reason": "Motif du refus",
+    "outcome": "Suite donnée",
     "due_date": "Échéance",
     "what": "Objet",
     "done": "Faite",
@@ -125,3 +128,61 @@ def value_label(entity: str, field: str, value: Any, names: dict[str, str] | Non
     if isinstance(value, str) and value in names:
         return names[value]
     return _one(enum, value)
+
+
+def field_choices(entity: str, field: str) -> tuple[list[tuple[Any, str]], bool] | None:
+    """The values a closed field may take, with their labels, and whether it holds
+    several (a list); None for a free field (text, date, number)."""
+    model = FIELD_MODELS.get(entity)
+    info = model.model_fields.get(field) if model else None
+    if info is None:
+        return None
+    args = typing.get_args(info.annotation) or (info.annotation,)
+    if bool in args:
+        return [(True, "oui"), (False, "non")], False
+    enum = _enum_of(entity, field)
+    if enum is None:
+        return None
+    several = any(typing.get_origin(a) is list for a in args)
+    return [(m.value, m.label) for m in enum], several
+
+
+def _shown(value: Any) -> str:
+    text = str(value)
+    return text if len(text) <= 40 else text[:39] + "…"
+
+
+def french_error(entity: str, error: FieldsError) -> str:
+    """An invalid value as a person reads it: « maybe » n'est pas une valeur possible
+    pour « Inscrit à France Travail » (Oui, Non, Ne sait pas)."""
+    name = f"« {field_label(error.field)} »" if error.field else "la fiche"
+    kind, ctx, value = error.kind, error.context, error.value
+    if kind == "extra_forbidden":
+        return f"Champ inconnu : {error.field}."
+    if kind in ("enum", "literal_error"):
+        choices = field_choices(entity, error.field)
+        allowed = ", ".join(label for _, label in choices[0]) if choices else ""
+        return f"« {_shown(value)} » n'est pas une valeur possible pour {name} ({allowed})."
+    if kind.startswith("bool"):
+        return f"{name} attend oui ou non (reçu « {_shown(value)} »)."
+    if kind == "string_pattern_mismatch":
+        return f"« {_shown(value)} » n'a pas le format attendu pour {name}."
+    if kind == "string_too_long":
+        return f"{name} : {ctx.get('max_length')} caractères au plus."
+    if kind == "string_too_short":
+        return f"{name} ne peut pas être vide."
+    if kind.startswith("datetime"):
+        return f"{name} attend une date et une heure (reçu « {_shown(value)} »)."
+    if kind.startswith("date"):
+        return f"{name} attend une date (reçu « {_shown(value)} »)."
+    if kind in ("greater_than_equal", "less_than_equal"):
+        bound = ctx.get("ge", ctx.get("le"))
+        word = "au moins" if kind == "greater_than_equal" else "au plus"
+        return f"{name} : {word} {bound}."
+    if kind.startswith("int"):
+        return f"{name} attend un nombre entier (reçu « {_shown(value)} »)."
+    if kind == "list_type":
+        return f"{name} attend une liste de valeurs."
+    if kind == "string_type":
+        return f"{name} attend du texte."
+    return f"Valeur impossible pour {name}."

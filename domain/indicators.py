@@ -14,7 +14,12 @@ left out. Definitions (what a funder reads in the report):
   (oui / non / ne sait pas), else "non renseigné";
 - freins: for each frein, how many of those people it concerns (a person may have several);
 - delay: days from a person's first contact to their first orientation, for persons whose
-  first orientation is in the period (never negative).
+  first orientation is in the period (never negative);
+- partners' answers, over the period's orientations: "answered" when the partner (or the
+  mediator for them) moved it past « Proposée » or dated a reply; the appointment delay
+  is from the orientation's date to the appointment's, for those with one; « rendez-vous
+  honorés » are those whose outcome says the person came (or whose status is
+  « Honorée »).
 """
 
 from __future__ import annotations
@@ -37,6 +42,7 @@ from domain.vocabulary import (
     Frein,
     Gender,
     Labelled,
+    OrientationOutcome,
     OrientationStatus,
     TriState,
     age_band_for,
@@ -89,6 +95,11 @@ class Indicators:
     delay_median_days: float | None
     delay_mean_days: float | None
     weeks: list[WeekActivity]
+    orientations_answered: int = 0
+    orientations_by_outcome: list[Count] | None = None
+    appointment_delay_orientations: int = 0
+    appointment_delay_median_days: float | None = None
+    appointments_attended: int = 0
 
 
 def parse_day(value: Any) -> dt.date | None:
@@ -229,6 +240,14 @@ def compute_indicators(
         if first in period and pid in first_contact and person_in_scope(pid):
             delays.append(max(0, (first - first_contact[pid]).days))
 
+    answered = [o for o in period_orientations if _answered(o)]
+    appointment_delays = [
+        max(0, (a - d).days)
+        for o in period_orientations
+        if (a := parse_day(o.get("appointment_date"))) is not None
+        and (d := parse_day(o.get("date"))) is not None
+    ]
+
     weeks = week_starts(period)
     contacts_per_week = Counter(_monday(d) for c, d in scoped if d in period)
     actions_per_week = Counter(_monday(parse_day(e.get("starts_at"))) for e in period_events)
@@ -284,7 +303,32 @@ def compute_indicators(
         weeks=[
             WeekActivity(w, contacts_per_week.get(w, 0), actions_per_week.get(w, 0)) for w in weeks
         ],
+        orientations_answered=len(answered),
+        orientations_by_outcome=_counts(
+            (o.get("outcome") or UNKNOWN for o in period_orientations), OrientationOutcome
+        ),
+        appointment_delay_orientations=len(appointment_delays),
+        appointment_delay_median_days=float(statistics.median(appointment_delays))
+        if appointment_delays
+        else None,
+        appointments_attended=sum(_attended(o) for o in period_orientations),
     )
+
+
+def _answered(orientation: Row) -> bool:
+    status = orientation.get("status")
+    return bool(orientation.get("feedback_date")) or (
+        status is not None and status != OrientationStatus.PROPOSED.value
+    )
+
+
+def _attended(orientation: Row) -> bool:
+    if orientation.get("status") == OrientationStatus.ATTENDED.value:
+        return True
+    try:
+        return OrientationOutcome(orientation.get("outcome") or "").attended
+    except ValueError:
+        return False
 
 
 def _monday(day: dt.date | None) -> dt.date | None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 
 from domain.matching import fold
+from domain.vocabulary import Frein
 
 _CATEGORIES: dict[str, tuple[str, ...]] = {
     "santé": (
@@ -74,3 +75,20 @@ def sensitivity_warning(text: str | None) -> str | None:
         f"Attention : ce texte semble contenir des données sensibles ({', '.join(found)}). "
         "Ne notez que ce qui est utile à l'orientation ; pour la santé, cochez seulement le frein."
     )
+
+
+# Health is a special category (RGPD art. 9): a partner structure reads that frein only
+# when its job is to act on it (disability and employment, social services).
+_HEALTH_READERS = frozenset({"cap_emploi", "ccas"})
+
+
+def freins_for_partner(freins: list[str], partner_type: str) -> list[str]:
+    """The freins a partner structure of `partner_type` reads on an orientation it
+    received: those noted on the person, the health one only where it is the
+    structure's job (vocabulary order kept)."""
+    noted = set(freins)
+    return [
+        f.value
+        for f in Frein
+        if f.value in noted and (f is not Frein.HEALTH or partner_type in _HEALTH_READERS)
+    ]

@@ -12,7 +12,15 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from domain.vocabulary import Channel, ExitType, Frein, OrientationStatus, PathwayStatus
+from domain.vocabulary import (
+    Channel,
+    DeclineReason,
+    ExitType,
+    Frein,
+    OrientationOutcome,
+    OrientationStatus,
+    PathwayStatus,
+)
 
 EntryKind = Literal["contact", "orientation", "followup", "exit"]
 
@@ -93,13 +101,46 @@ def derive_status(
     if person.get("status"):
         return PathwayStatus(person["status"])
     engaged = {OrientationStatus.APPOINTMENT.value, OrientationStatus.ATTENDED.value}
-    if any(o.get("status") in engaged for o in orientations):
+    if any(o.get("status") in engaged and not _fell_through(o) for o in orientations):
         return PathwayStatus.SUPPORTED
     if orientations:
         return PathwayStatus.ORIENTED
     if contacts >= 2:
         return PathwayStatus.IN_CONTACT
     return PathwayStatus.SPOTTED
+
+
+def _fell_through(orientation: dict[str, Any]) -> bool:
+    """An appointment the person missed, or that led nowhere: not an accompaniment."""
+    try:
+        return OrientationOutcome(orientation.get("outcome") or "").needs_action
+    except ValueError:
+        return False
+
+
+def _label(enum: type[DeclineReason] | type[OrientationOutcome], value: Any) -> str | None:
+    try:
+        return enum(value).label if value else None
+    except ValueError:
+        return None
+
+
+def orientation_detail(data: dict[str, Any]) -> str:
+    """« Rendez-vous pris · RDV le 12/12/2026 · Rendez-vous honoré · motif » : the
+    status and what the partner structure answered, as the mediator reads it."""
+    parts = [OrientationStatus(data["status"]).label]
+    if data.get("appointment_date"):
+        parts.append(f"RDV le {_french_day(str(data['appointment_date']))}")
+    parts += [
+        t
+        for t in (
+            _label(DeclineReason, data.get("decline_reason")),
+            _label(OrientationOutcome, data.get("outcome")),
+            data.get("reason"),
+        )
+        if t
+    ]
+    return " · ".join(parts)
 
 
 def assemble(
@@ -134,14 +175,13 @@ def assemble(
         )
     for o in live_orients:
         partner = partner_names.get(o.data.get("partner_id", ""), "partenaire")
-        status = OrientationStatus(o.data["status"]).label
         entries.append(
             TimelineEntry(
                 "orientation",
                 o.id,
                 o.data["date"],
                 f"Orientation vers {partner}",
-                f"{status}{' · ' + o.data['reason'] if o.data.get('reason') else ''}",
+                orientation_detail(o.data),
             )
         )
     for f in live_follow:

@@ -65,6 +65,12 @@ def report_tables(ind: Indicators) -> list[ReportTable]:
                 "Délai moyen premier contact → orientation (jours)",
                 _delay(ind.delay_mean_days, ind.delay_persons),
             ),
+            ("Orientations ayant reçu une réponse", protect_count(ind.orientations_answered)),
+            (
+                "Délai médian orientation → rendez-vous (jours)",
+                _delay(ind.appointment_delay_median_days, ind.appointment_delay_orientations),
+            ),
+            ("Rendez-vous honorés", protect_count(ind.appointments_attended)),
         ],
     )
     weeks = [
@@ -78,6 +84,7 @@ def report_tables(ind: Indicators) -> list[ReportTable]:
         _table("Actions de terrain par axe", ind.actions_by_axis),
         _table("Orientations par partenaire", ind.orientations_by_partner),
         _table("Orientations par statut", ind.orientations_by_status),
+        _table("Suites données aux orientations", ind.orientations_by_outcome or []),
         _table("Freins (personnes concernées)", ind.freins, with_total=False),
         _table("Publics : tranche d'âge", ind.age_bands),
         _table("Publics : genre", ind.genders),

@@ -32,10 +32,19 @@ class Role(Labelled):
     MEDIATOR = "mediator"
     SUPERVISOR = "supervisor"
     ADMIN = "admin"
+    # A conseiller of one partner structure (Mission Locale, France Travail…): sees
+    # only the orientations addressed to that structure, in the console.
+    PARTNER = "partner"
 
 
 _with_labels(
-    Role, {"mediator": "Médiateur", "supervisor": "Superviseur", "admin": "Administrateur"}
+    Role,
+    {
+        "mediator": "Médiateur",
+        "supervisor": "Superviseur",
+        "admin": "Administrateur",
+        "partner": "Partenaire",
+    },
 )
 
 
@@ -248,6 +257,73 @@ _with_labels(
         "attended": "Honorée",
         "refused": "Refusée",
         "no_follow_up": "Sans suite",
+    },
+)
+
+
+class OrientationOutcome(Labelled):
+    """What came of an orientation, as the partner (or the mediator) reports it."""
+
+    ATTENDED = "attended"
+    MISSED = "missed"
+    TRAINING = "training"
+    EMPLOYMENT = "employment"
+    SUPPORT = "support"
+    NO_FOLLOW_UP = "no_follow_up"
+
+    @property
+    def attended(self) -> bool:
+        """The person came to the appointment (what « rendez-vous honorés » counts)."""
+        return self in _ATTENDED_OUTCOMES
+
+    @property
+    def needs_action(self) -> bool:
+        """The orienting mediator has to act (call the person back, orient again)."""
+        return self in (OrientationOutcome.MISSED, OrientationOutcome.NO_FOLLOW_UP)
+
+
+_with_labels(
+    OrientationOutcome,
+    {
+        "attended": "Rendez-vous honoré",
+        "missed": "Rendez-vous non honoré",
+        "training": "Entrée en formation",
+        "employment": "Emploi",
+        "support": "Accompagnement engagé",
+        "no_follow_up": "Sans suite",
+    },
+)
+
+_ATTENDED_OUTCOMES = frozenset(
+    {
+        OrientationOutcome.ATTENDED,
+        OrientationOutcome.TRAINING,
+        OrientationOutcome.EMPLOYMENT,
+        OrientationOutcome.SUPPORT,
+    }
+)
+
+
+class DeclineReason(Labelled):
+    """Why a partner structure declines an orientation."""
+
+    NOT_ELIGIBLE = "not_eligible"
+    ALREADY_FOLLOWED = "already_followed"
+    UNREACHABLE = "unreachable"
+    PERSON_DECLINED = "person_declined"
+    NO_PLACE = "no_place"
+    OTHER = "other"
+
+
+_with_labels(
+    DeclineReason,
+    {
+        "not_eligible": "Ne relève pas de notre structure",
+        "already_followed": "Déjà accompagné·e par notre structure",
+        "unreachable": "Personne injoignable",
+        "person_declined": "La personne ne souhaite pas donner suite",
+        "no_place": "Plus de place disponible",
+        "other": "Autre motif",
     },
 )
 

@@ -67,6 +67,8 @@ class UserBase(SQLModel):
     active: bool = True
     # The structure employing the user (docs/architecture.md §2.2), e.g. « Association Rue & Cité ».
     structure: str | None = Field(default=None, max_length=120)
+    # A partner account's structure (role `partner` only): what it may see and answer.
+    partner_id: str | None = Field(default=None, foreign_key="partner.id", max_length=36)
 
 
 class AppUser(UserBase, table=True):

@@ -12,22 +12,29 @@ from app.console.screens.contacts import ConsoleContactsScreen
 from app.console.screens.duplicates import ConsoleDuplicatesScreen
 from app.console.screens.exports import ConsoleExportsScreen
 from app.console.screens.indicators import ConsoleIndicatorsScreen
+from app.console.screens.partner import PartnerHome
 from app.console.screens.persons import ConsolePersonsScreen
 from app.console.screens.review import ConsoleReviewScreen
 from app.console.screens.shell import ConsoleShell
 from app.console.state.console_state import ConsoleState
 from app.ui.login import LoginScreen
+from domain.vocabulary import Role
 
 
 @ft.component
 def ConsoleHome() -> ft.Control:
     state = use_console()
+    # Subscribed to the console's state: signing out (from the shell's header, whose
+    # handler re-renders only the shell) brings the login screen back.
+    ft.use_state(state)
     if state.login is None:
 
         async def login(username: str, password: str, _server: str) -> None:
             await state.sign_in(username, password)
 
         return LoginScreen("Console de supervision", state.error, state.busy, login)
+    if state.login.user.role == Role.PARTNER:
+        return PartnerHome()
     return ConsoleShell()
 
 

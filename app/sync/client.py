@@ -28,6 +28,7 @@ from app.sync.errors import (
     BAD_CREDENTIALS,
     BAD_ENROL_CODE,
     NO_SERVER_THERE,
+    PARTNER_ON_PHONE,
     AuthError,
     DeviceRevoked,
     NotRelaisServer,
@@ -47,6 +48,7 @@ from domain.sync import (
     PushResponse,
     ReferentialsOut,
 )
+from domain.vocabulary import Role
 
 # Larger batches mean fewer round trips and server transactions; the server caps them.
 DEFAULT_PUSH_BATCH = MAX_PUSH_OPS
@@ -162,6 +164,9 @@ class SyncClient:
         return self._keep_session(reply)
 
     def _keep_session(self, reply: LoginResponse) -> DeviceSession:
+        if reply.user.role == Role.PARTNER:
+            # Nothing of the cité syncs to a partner account: it answers in the console.
+            raise SyncError(PARTNER_ON_PHONE)
         session = DeviceSession(
             server_url=self._base_url,
             token=reply.token,

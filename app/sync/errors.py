@@ -20,6 +20,12 @@ NO_SERVER_THERE = (
 NOT_RELAIS = "Cette adresse répond, mais ce n'est pas un serveur Relais : vérifiez-la."
 
 
+PARTNER_ON_PHONE = (
+    "Ce compte partenaire s'utilise dans la console Relais (navigateur), "
+    "pas dans l'application de terrain."
+)
+
+
 class SyncError(Exception):
     """Base of every sync failure; `str(exc)` is the message for the user."""
 

@@ -207,7 +207,53 @@ CurrentUser = Annotated[AppUser, Depends(get_current_user)]
 PushingUser = Annotated[AppUser, Depends(get_pushing_user)]
 
 
+PARTNER_ELSEWHERE = (
+    "Introuvable : un compte partenaire ne voit que les orientations de sa structure."
+)
+
+
+def refuse_partner(user: AppUser) -> None:
+    """A partner account reaches its structure's orientations and nothing else: every
+    other route answers 404, as for a record of another cité (nothing to learn)."""
+    if user.role == Role.PARTNER:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, detail=PARTNER_ELSEWHERE)
+
+
+async def get_member(user: CurrentUser) -> AppUser:
+    """A member of the cité's team (sync, referentials): not a partner account."""
+    refuse_partner(user)
+    return user
+
+
+async def get_pushing_member(user: PushingUser) -> AppUser:
+    refuse_partner(user)
+    return user
+
+
+MemberUser = Annotated[AppUser, Depends(get_member)]
+PushingMember = Annotated[AppUser, Depends(get_pushing_member)]
+
+
+async def get_partner(user: CurrentUser) -> AppUser:
+    """A partner account attached to a structure: the only caller of /partner routes."""
+    if user.role != Role.PARTNER:
+        raise HTTPException(
+            status.HTTP_403_FORBIDDEN, detail="Réservé aux comptes des structures partenaires."
+        )
+    if user.partner_id is None:
+        raise HTTPException(
+            status.HTTP_403_FORBIDDEN,
+            detail="Ce compte partenaire n'est rattaché à aucune structure : "
+            "contactez votre administrateur.",
+        )
+    return user
+
+
+PartnerUser = Annotated[AppUser, Depends(get_partner)]
+
+
 async def get_supervisor(user: CurrentUser) -> AppUser:
+    refuse_partner(user)
     if user.role not in (Role.SUPERVISOR, Role.ADMIN):
         raise HTTPException(
             status.HTTP_403_FORBIDDEN, detail="Réservé aux superviseurs et administrateurs."

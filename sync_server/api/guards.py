@@ -9,13 +9,21 @@ from fastapi import Depends, HTTPException, status
 from sqlmodel import Session
 
 from domain.vocabulary import Role
-from sync_server.api.deps import CurrentDevice, CurrentUser, SessionDep, SupervisorUser
+from sync_server.api.deps import (
+    CurrentDevice,
+    CurrentUser,
+    PartnerUser,
+    SessionDep,
+    SupervisorUser,
+    refuse_partner,
+)
 from sync_server.core.db import begin_write
 from sync_server.crud.audit import Actor, record_audit
 from sync_server.models import AppUser
 
 
 async def require_admin(user: CurrentUser) -> AppUser:
+    refuse_partner(user)
     if user.role != Role.ADMIN:
         raise HTTPException(status.HTTP_403_FORBIDDEN, detail="Réservé aux administrateurs.")
     return user
@@ -32,7 +40,12 @@ async def admin_actor(user: AdminOnly, device: CurrentDevice) -> Actor:
     return Actor.of(user, device)
 
 
+async def partner_actor(user: PartnerUser, device: CurrentDevice) -> Actor:
+    return Actor.of(user, device)
+
+
 SupervisorActor = Annotated[Actor, Depends(supervisor_actor)]
+PartnerActor = Annotated[Actor, Depends(partner_actor)]
 AdminActor = Annotated[Actor, Depends(admin_actor)]
 
 

@@ -12,6 +12,7 @@ from sync_server.api.routes import (
     enrol,
     exports,
     indicators,
+    partner,
     persons,
     referentials,
     review,
@@ -34,6 +35,7 @@ api_router.include_router(indicators.router)
 api_router.include_router(exports.router)
 api_router.include_router(admin.router)
 api_router.include_router(enrol.router)
+api_router.include_router(partner.router)
 
 
 @api_router.get("/health", tags=["health"])

@@ -63,6 +63,10 @@ def user_out(session: Session, user: AppUser) -> AdminUserOut:
         active=user.active,
         active_devices=int(active),
         structure=user.structure,
+        partner_id=user.partner_id,
+        partner_name=partner.name
+        if user.partner_id and (partner := session.get(Partner, user.partner_id))
+        else None,
     )
 
 
@@ -91,6 +95,7 @@ def get_user(session: Session, *, cite_id: str, user_id: str) -> AppUser:
 def create_user(session: Session, *, cite_id: str, body: AdminUserCreate) -> AppUser:
     if crud_users.get_user_by_username(session, username=body.username) is not None:
         raise AdminError(f"L'identifiant « {body.username} » est déjà pris.", 409)
+    partner_id = _partner_of_account(session, cite_id=cite_id, body=body)
     return crud_users.create_user(
         session,
         user_create=UserCreate(
@@ -100,8 +105,25 @@ def create_user(session: Session, *, cite_id: str, body: AdminUserCreate) -> App
             cite_id=cite_id,
             password=body.password,
             structure=(body.structure or "").strip() or None,
+            partner_id=partner_id,
         ),
     )
+
+
+def _partner_of_account(session: Session, *, cite_id: str, body: AdminUserCreate) -> str | None:
+    """A partner account belongs to one partner structure of the cité; no other does."""
+    if body.role != Role.PARTNER:
+        if body.partner_id:
+            raise AdminError(
+                "Seul un compte partenaire est rattaché à une structure partenaire.", 422
+            )
+        return None
+    if not body.partner_id:
+        raise AdminError("Choisissez la structure partenaire de ce compte.", 422)
+    partner = session.get(Partner, body.partner_id)
+    if partner is None or partner.cite_id != cite_id:
+        raise AdminError("Structure partenaire introuvable dans votre cité.", 422)
+    return partner.id
 
 
 def deactivate_user(session: Session, *, user: AppUser, by: AppUser) -> None:
@@ -136,6 +158,12 @@ def get_device(session: Session, *, cite_id: str, device_id: str) -> Device:
 def create_enrol_code(session: Session, *, user: AppUser, by: AppUser) -> tuple[str, EnrolCode]:
     if not user.active:
         raise AdminError("Ce compte est désactivé : réactivez-le d'abord.", 409)
+    if user.role == Role.PARTNER:
+        raise AdminError(
+            "Un compte partenaire n'enrôle pas de téléphone : il se connecte à la console "
+            "avec son mot de passe.",
+            409,
+        )
     code = "".join(secrets.choice(_CODE_ALPHABET) for _ in range(_CODE_LENGTH))
     row = EnrolCode(
         code_hash=token_hash(code),

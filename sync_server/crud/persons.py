@@ -10,6 +10,7 @@ import datetime as dt
 import re
 from collections import defaultdict
 from itertools import combinations
+from typing import Any
 
 from sqlalchemy import func
 from sqlmodel import Session, col, select
@@ -87,11 +88,16 @@ def mask_phone(phone: str | None) -> str | None:
 
 
 def _summary(
-    row: Record, *, counts: dict[str, int], qpvs: dict[str, str], today: dt.date
+    row: Record,
+    *,
+    counts: dict[str, int],
+    qpvs: dict[str, str],
+    today: dt.date,
+    derived: PathwayStatus | None = None,
 ) -> PersonSummary:
     d = row.data
     year = matching.birth_year(d, today)
-    status = d.get("status")
+    status = derived.value if derived is not None else d.get("status")
     return PersonSummary(
         id=row.id,
         display_name=person_display_name(d),
@@ -137,8 +143,45 @@ def read_persons_page(
     )
     counts, qpvs = _contact_counts(session, cite_id=cite_id), _qpv_names(session, cite_id=cite_id)
     window = persons[(page - 1) * page_size : page * page_size]
-    items = [_summary(p, counts=counts, qpvs=qpvs, today=today) for p in window]
+    statuses = _derived_statuses(session, cite_id=cite_id, persons=window, counts=counts)
+    items = [
+        _summary(p, counts=counts, qpvs=qpvs, today=today, derived=statuses[p.id]) for p in window
+    ]
     return Page(items=items, total=len(persons), page=page, page_size=page_size)
+
+
+def _derived_statuses(
+    session: Session, *, cite_id: str, persons: list[Record], counts: dict[str, int]
+) -> dict[str, PathwayStatus]:
+    """Each person's status as their pathway shows it (`domain.pathway.derive_status`,
+    over the persons merged into them too): the list and the pathway agree."""
+    merged_into = {
+        r.id: r.data.get("merged_into")
+        for r in session.exec(
+            select(Record).where(Record.cite_id == cite_id, Record.entity == "person")
+        ).all()
+    }
+    groups = {p.id: group_of(merged_into, p.id) for p in persons}
+    members = {m for g in groups.values() for m in g}
+    orientations: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    if members:
+        for o in session.exec(
+            select(Record).where(
+                Record.cite_id == cite_id,
+                Record.entity == "orientation",
+                col(Record.deleted).is_(False),
+                col(Record.person_id).in_(members),
+            )
+        ).all():
+            orientations[o.person_id or ""].append(o.data)
+    return {
+        p.id: pathway.derive_status(
+            p.data,
+            sum(counts.get(m, 0) for m in groups[p.id]),
+            [o for m in groups[p.id] for o in orientations.get(m, [])],
+        )
+        for p in persons
+    }
 
 
 def _blocks(keys: matching.PersonKeys) -> set[str]:

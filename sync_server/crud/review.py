@@ -7,18 +7,24 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from domain.entities import FieldsError, normalise_fields, person_display_name
-from domain.field_labels import field_label, value_label
+from domain.field_labels import field_choices, field_label, french_error, value_label
 from domain.hlc import HlcClock
+from domain.minimisation import sensitivity_warning
 from domain.vocabulary import ReviewState
 from sync_server.core.db import begin_write
 from sync_server.models import AppUser, Conflict, Device, Record, SyncOp, utcnow
 from sync_server.schemas.review import (
+    BulkUndoOut,
+    BulkValidateOut,
+    ChoiceOut,
     ConflictSide,
     ContactHistory,
+    CorrectOut,
     FieldChange,
     HistoryEntry,
     ReadableConflict,
     ReviewOut,
+    UndoEntry,
 )
 from sync_server.sync.supervisor_ops import (
     Invalid,
@@ -78,6 +84,160 @@ def review_contact(
         review_state_label=ReviewState(row.data["review_state"]).label,
         review_comment=row.data.get("review_comment"),
         version=row.version,
+        warning=sensitivity_warning(comment),
+    )
+
+
+def validate_many(
+    session: Session,
+    *,
+    user: AppUser,
+    device: Device,
+    clock: HlcClock,
+    contact_ids: list[str],
+    event_id: str | None,
+) -> BulkValidateOut:
+    """Validate the contacts still « Reçu » among `contact_ids`, or of the action de
+    terrain `event_id`, each as an op of the supervisor's device; the caller commits.
+    Returns what an undo needs."""
+    begin_write(session)
+    if event_id is not None:
+        get_live_row(session, cite_id=user.cite_id, entity="event", row_id=event_id)
+        rows = [
+            r
+            for r in session.exec(
+                select(Record).where(
+                    Record.cite_id == user.cite_id,
+                    Record.entity == "contact",
+                    col(Record.deleted).is_(False),
+                )
+            ).all()
+            if r.data.get("event_id") == event_id
+        ]
+    else:
+        found = {
+            r.id: r
+            for r in session.exec(
+                select(Record).where(
+                    Record.cite_id == user.cite_id,
+                    Record.entity == "contact",
+                    col(Record.id).in_(set(contact_ids)),
+                )
+            ).all()
+        }
+        missing = [i for i in contact_ids if i not in found]
+        if missing:
+            raise NotFound(f"{len(missing)} contact(s) introuvable(s) dans votre cité.")
+        rows = [found[i] for i in dict.fromkeys(contact_ids) if not found[i].deleted]
+    received = [r for r in rows if r.data.get("review_state") == ReviewState.RECEIVED.value]
+    undo = []
+    for row in received:
+        before = UndoEntry(
+            id=row.id,
+            version=0,
+            review_state=row.data.get("review_state"),
+            review_comment=row.data.get("review_comment"),
+        )
+        write_as_supervisor(
+            session,
+            user=user,
+            device=device,
+            clock=clock,
+            row=row,
+            values={"review_state": ReviewState.VALIDATED.value, "review_comment": None},
+        )
+        undo.append(before.model_copy(update={"version": row.version}))
+    return BulkValidateOut(validated=len(received), skipped=len(rows) - len(received), undo=undo)
+
+
+def undo_validation(
+    session: Session,
+    *,
+    user: AppUser,
+    device: Device,
+    clock: HlcClock,
+    entries: list[UndoEntry],
+) -> BulkUndoOut:
+    """Put back the review state each contact had before a bulk validation, unless it
+    changed since (a mediator's edit, another review): that one is left as it is."""
+    begin_write(session)
+    rows = {entry.id: session.get(Record, entry.id) for entry in entries}
+    unknown = [
+        i
+        for i, r in rows.items()
+        if r is None or r.cite_id != user.cite_id or r.entity != "contact"
+    ]
+    if unknown:
+        raise NotFound(f"{len(unknown)} contact(s) introuvable(s) dans votre cité.")
+    restored = 0
+    for entry in entries:
+        row = rows[entry.id]
+        if row is None or row.deleted or row.version != entry.version:
+            continue
+        write_as_supervisor(
+            session,
+            user=user,
+            device=device,
+            clock=clock,
+            row=row,
+            values={
+                "review_state": entry.review_state.value if entry.review_state else None,
+                "review_comment": entry.review_comment,
+            },
+        )
+        restored += 1
+    return BulkUndoOut(restored=restored, skipped=len(entries) - restored)
+
+
+# What a supervisor may correct from the console, and the fields left to other paths
+# (review, merge, erasure): never through a correction.
+CORRECTABLE = ("person", "contact", "orientation")
+NOT_CORRECTED = frozenset({"deleted", "merged_into", "review_state", "review_comment"})
+FREE_TEXT = frozenset({"need", "note", "reason", "theme", "commune", "what"})
+
+
+def correct_record(
+    session: Session,
+    *,
+    user: AppUser,
+    device: Device,
+    clock: HlcClock,
+    row_id: str,
+    values: dict[str, Any],
+    expected_version: int | None,
+) -> CorrectOut:
+    """Write a supervisor's correction as an op of their console device (it wins, is in
+    the ledger and reaches the phones on their next pull); the caller commits."""
+    begin_write(session)
+    row = session.get(Record, row_id)
+    if row is None or row.cite_id != user.cite_id or row.entity not in CORRECTABLE:
+        raise NotFound("Fiche introuvable dans votre cité.")
+    row = get_live_row(session, cite_id=user.cite_id, entity=row.entity, row_id=row_id)
+    refused = sorted(NOT_CORRECTED & values.keys())
+    if refused:
+        names = ", ".join(f"« {field_label(f)} »" for f in refused)
+        raise Invalid(f"Ne se corrige pas ici : {names}.")
+    if expected_version is not None and row.version != expected_version:
+        raise Refused("Cette fiche a été modifiée entre-temps : rechargez-la avant de corriger.")
+    try:
+        normalised = normalise_fields(row.entity, values)
+    except FieldsError as exc:
+        raise Invalid(french_error(row.entity, exc)) from None
+    changed = {k: v for k, v in normalised.items() if row.data.get(k) != v}
+    if not changed:
+        raise Refused("Aucune modification : la fiche est déjà ainsi.")
+    write_as_supervisor(session, user=user, device=device, clock=clock, row=row, values=changed)
+    warnings = [
+        w
+        for k, v in changed.items()
+        if k in FREE_TEXT and (w := sensitivity_warning(v if isinstance(v, str) else None))
+    ]
+    return CorrectOut(
+        id=row.id,
+        entity=row.entity,
+        version=row.version,
+        changed=sorted(changed),
+        warnings=warnings,
     )
 
 
@@ -181,11 +341,16 @@ def readable_conflicts(
     out = []
     for c in conflicts:
         base = ReadableConflict.model_validate(c, from_attributes=True)
+        closed = field_choices(c.entity, c.field or "")
         out.append(
             base.model_copy(
                 update={
                     "entity_label": ENTITY_LABELS.get(c.entity, c.entity),
                     "field_label": field_label(c.field or ""),
+                    "choices": [ChoiceOut(value=v, label=label) for v, label in closed[0]]
+                    if closed
+                    else None,
+                    "multiple": bool(closed and closed[1]),
                     "row_summary": _row_summary(rows.get(c.row_id), names),
                     "server": side(
                         c,
@@ -243,7 +408,7 @@ def resolve_conflict(
     try:
         values = normalise_fields(conflict.entity, {field: chosen})
     except FieldsError as exc:
-        raise Invalid(f"Valeur impossible pour « {field_label(field)} » : {exc}") from None
+        raise Invalid(french_error(conflict.entity, exc)) from None
     result = write_as_supervisor(
         session, user=user, device=device, clock=clock, row=row, values=values
     )

@@ -9,9 +9,10 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
+from domain.audit_actions import action_label
 from domain.hlc import HlcClock
 from sync_server.core.db import begin_write
-from sync_server.models import AppUser, Record, SyncOp
+from sync_server.models import AppUser, AuditEvent, Partner, Record, SyncOp
 from sync_server.sync.server_ops import (
     PERSONAL_FIELDS,
     rows_of_person,
@@ -19,6 +20,7 @@ from sync_server.sync.server_ops import (
     write_server_ops,
 )
 
+PARTNER_ACTIONS = ("partner.orientations", "partner.orientation", "partner.answer")
 _SECTION = {
     "contact": "contacts",
     "orientation": "orientations",
@@ -62,6 +64,9 @@ FIELD_LABELS: dict[str, str] = {
     "reason": "motif",
     "date": "date",
     "feedback_date": "date de retour",
+    "appointment_date": "date du rendez-vous",
+    "decline_reason": "motif du refus",
+    "outcome": "suite donnée",
     "due_date": "échéance",
     "what": "objet",
     "done": "fait",
@@ -99,6 +104,7 @@ def export_person(session: Session, *, person: Record) -> dict[str, Any]:
         "orientations": [],
         "relances": [],
         "historique des modifications": [],
+        "consultations et réponses des structures partenaires": [],
     }
     for row in rows:
         section = _SECTION.get(row.entity)
@@ -124,7 +130,45 @@ def export_person(session: Session, *, person: Record) -> dict[str, Any]:
         }
         for op in ledger
     ]
+    orientation_ids = {r.id for r in rows if r.entity == "orientation"}
+    out["consultations et réponses des structures partenaires"] = _partner_events(
+        session, cite_id=person.cite_id, orientation_ids=orientation_ids, names=names
+    )
     return out
+
+
+def _partner_events(
+    session: Session, *, cite_id: str, orientation_ids: set[str], names: dict[str, str]
+) -> list[dict[str, Any]]:
+    """Which partner structure read or answered the person's orientations, and when
+    (from the audit journal, which names the orientations each read showed)."""
+    if not orientation_ids:
+        return []
+    partners = {
+        p.id: p.name for p in session.exec(select(Partner).where(Partner.cite_id == cite_id))
+    }
+    events = session.exec(
+        select(AuditEvent)
+        .where(
+            AuditEvent.cite_id == cite_id,
+            col(AuditEvent.action).in_(list(PARTNER_ACTIONS)),
+        )
+        .order_by(col(AuditEvent.at), col(AuditEvent.id))
+    ).all()
+    found = []
+    for event in events:
+        shown = set(event.detail.get("orientation_ids") or []) | {event.row_id}
+        if shown.isdisjoint(orientation_ids):
+            continue
+        found.append(
+            {
+                "le": event.at.isoformat(timespec="seconds"),
+                "action": action_label(event.action),
+                "structure": partners.get(str(event.detail.get("partner_id")), "partenaire"),
+                "par": names.get(event.actor_user_id or "", "compte supprimé"),
+            }
+        )
+    return found
 
 
 def erase_person(session: Session, *, person: Record, clock: HlcClock) -> list[Record]:

@@ -178,7 +178,6 @@ def seed_demo(session: Session) -> bool:
             "freins": freins,
             "ft_registration": rng.choice(["yes", "no", "unknown"]),
             "info_notice_given": True,
-            "status": "in_contact",
         }
         if birth:
             values["birth_date"] = birth

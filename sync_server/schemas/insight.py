@@ -55,6 +55,15 @@ class IndicatorsOut(BaseModel):
     delay_median_days: float | None
     delay_mean_days: float | None
     weeks: list[WeekOut]
+    orientations_answered: int = Field(description="Orientations of the period answered")
+    orientations_by_outcome: list[CountOut]
+    appointment_delay_orientations: int = Field(
+        description="Orientations of the period with an appointment date"
+    )
+    appointment_delay_median_days: float | None = Field(
+        description="Median days from the orientation to its appointment"
+    )
+    appointments_attended: int = Field(description="Appointments the person came to")
 
     @classmethod
     def from_indicators(cls, ind: Indicators) -> IndicatorsOut:
@@ -87,6 +96,8 @@ class AdminUserOut(BaseModel):
     active: bool
     active_devices: int
     structure: str | None = None
+    partner_id: str | None = None
+    partner_name: str | None = None
 
 
 class AdminUserCreate(BaseModel):
@@ -96,6 +107,11 @@ class AdminUserCreate(BaseModel):
     password: str = Field(min_length=8, max_length=200)
     structure: str | None = Field(
         default=None, max_length=120, description="The employing structure (optional)"
+    )
+    partner_id: str | None = Field(
+        default=None,
+        max_length=36,
+        description="Role `partner` only (and required): the partner structure of the cité",
     )
 
 

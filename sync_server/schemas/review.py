@@ -8,6 +8,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from domain.vocabulary import ReviewState
 from sync_server.schemas.console import ConsoleConflict
 
 _PERSON_ID = "0196a1b2-0000-7000-8000-00000000a001"
@@ -55,6 +56,9 @@ class ReviewOut(BaseModel):
     review_state_label: str | None
     review_comment: str | None
     version: int
+    warning: str | None = Field(
+        default=None, description="Sensitive-data warning on the comment written (DESIGN §4)"
+    )
 
 
 class FieldChange(BaseModel):
@@ -121,11 +125,106 @@ class ConflictSide(BaseModel):
     at: dt.datetime | None
 
 
+class BulkValidateRequest(BaseModel):
+    """Validate several contacts at once: the ones ticked, or every contact of one
+    action de terrain; only those still « Reçu » are validated."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {"contact_ids": ["0196a1b2-0000-7000-8000-00000000c001"]},
+                {"event_id": "0196a1b2-0000-7000-8000-00000000e001"},
+            ]
+        },
+    )
+
+    contact_ids: list[str] = Field(default_factory=list, max_length=500)
+    event_id: str | None = Field(default=None, max_length=36)
+
+    @model_validator(mode="after")
+    def _one_way(self) -> BulkValidateRequest:
+        if bool(self.contact_ids) == bool(self.event_id):
+            raise ValueError(
+                "cochez des contacts, ou choisissez une action de terrain (pas les deux)"
+            )
+        return self
+
+
+class UndoEntry(BaseModel):
+    """A contact as it was before a bulk validation, and its version right after it:
+    the undo restores it only if nobody touched it since."""
+
+    id: str = Field(max_length=36)
+    version: int
+    review_state: ReviewState | None = None
+    review_comment: str | None = Field(default=None, max_length=280)
+
+
+class BulkValidateOut(BaseModel):
+    validated: int
+    skipped: int = Field(description="Contacts left as they were (not « Reçu »)")
+    undo: list[UndoEntry]
+
+
+class BulkUndoRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    undo: list[UndoEntry] = Field(min_length=1, max_length=500)
+
+
+class BulkUndoOut(BaseModel):
+    restored: int
+    skipped: int = Field(description="Contacts changed since the validation: left as they are")
+
+
+class CorrectRequest(BaseModel):
+    """A supervisor's correction of a person, a contact or an orientation: the fields
+    to change (an orientation's status among them)."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {"values": {"phone": "06 12 34 56 78"}, "version": 42},
+                {"values": {"status": "attended"}},
+            ]
+        },
+    )
+
+    values: dict[str, Any] = Field(min_length=1, max_length=30)
+    version: int | None = Field(
+        default=None, description="Version of the record the supervisor read; 409 if it moved."
+    )
+
+
+class CorrectOut(BaseModel):
+    id: str
+    entity: str
+    version: int
+    changed: list[str]
+    warnings: list[str] = Field(
+        default_factory=list,
+        description="Sensitive-data warnings on the free text written (DESIGN §4)",
+    )
+
+
+class ChoiceOut(BaseModel):
+    value: Any
+    label: str
+
+
 class ReadableConflict(ConsoleConflict):
     """A hard conflict in plain language: field label, both sides with who and when."""
 
     entity_label: str = ""
     field_label: str = ""
+    choices: list[ChoiceOut] | None = Field(
+        default=None,
+        description="A closed field's possible values: the supervisor picks among them "
+        "(None: a free field, typed)",
+    )
+    multiple: bool = Field(default=False, description="The field holds several of the choices")
     row_summary: str = ""
     """What the conflicting row is, e.g. "Contact du 14/03/2025 · Amina Diallo"."""
     server: ConflictSide | None = None

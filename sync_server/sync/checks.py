@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from domain.entities import SUPERVISOR_ONLY_FIELDS, FieldsError, normalise_fields
+from domain.field_labels import french_error
 from domain.hlc import Hlc
 from domain.sync import Op
 from domain.vocabulary import Role
@@ -27,7 +28,10 @@ def validate_op(op: Op, role: str, *, normalised: bool = False) -> tuple[dict[st
         try:
             values = normalise_fields(op.entity, op.set)
         except FieldsError as exc:
-            raise OpRejected(str(exc)) from None
+            # In French (the phone shows it as is, beside the op it kept), with the
+            # technical field for whoever supports the phone.
+            where = f" [{op.entity}.{exc.field}]" if exc.field else ""
+            raise OpRejected(french_error(op.entity, exc) + where) from None
     if role == Role.MEDIATOR:
         reserved = SUPERVISOR_ONLY_FIELDS.get(op.entity)
         if reserved is not None and not reserved.isdisjoint(values):

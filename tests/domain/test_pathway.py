@@ -2,7 +2,15 @@ from __future__ import annotations
 
 import datetime as dt
 
-from domain.pathway import ReferentPeriod, Row, assemble, referent_label
+from domain.minimisation import freins_for_partner
+from domain.pathway import (
+    ReferentPeriod,
+    Row,
+    assemble,
+    derive_status,
+    orientation_detail,
+    referent_label,
+)
 from domain.vocabulary import PathwayStatus
 
 PERSON = Row("p1", {"first_name": "Aïcha"})
@@ -123,3 +131,34 @@ def test_a_contact_shows_the_need_and_the_note_when_both_were_typed() -> None:
         [],
     )
     assert [e.detail for e in path.timeline] == ["absent", "CACES — rappeler lundi"]
+
+
+def test_an_orientation_reads_with_the_partner_s_answer() -> None:
+    data = {
+        "status": "attended",
+        "appointment_date": "2026-12-11",
+        "outcome": "attended",
+        "reason": "Projet de formation",
+    }
+    assert orientation_detail(data) == (
+        "Honorée · RDV le 11/12/2026 · Rendez-vous honoré · Projet de formation"
+    )
+    declined = {"status": "refused", "decline_reason": "unreachable"}
+    assert orientation_detail(declined) == "Refusée · Personne injoignable"
+    assert orientation_detail({"status": "proposed", "outcome": "nonsense"}) == "Proposée"
+
+
+def test_a_missed_appointment_is_not_an_accompaniment() -> None:
+    booked = {"status": "appointment", "appointment_date": "2026-12-11"}
+    assert derive_status({}, 1, [booked]) is PathwayStatus.SUPPORTED
+    missed = {**booked, "outcome": "missed"}
+    assert derive_status({}, 1, [missed]) is PathwayStatus.ORIENTED
+    assert derive_status({}, 1, [{"status": "attended", "outcome": "training"}]) is (
+        PathwayStatus.SUPPORTED
+    )
+
+
+def test_a_partner_reads_the_health_frein_only_where_it_is_its_job() -> None:
+    noted = ["health", "mobility", "unknown-value"]
+    assert freins_for_partner(noted, "mission_locale") == ["mobility"]
+    assert freins_for_partner(noted, "cap_emploi") == ["mobility", "health"]

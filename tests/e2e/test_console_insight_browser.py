@@ -65,6 +65,14 @@ def test_supervisor_indicators_exports_and_admin_enrolment(browser: Browser, out
         # The canvas paints after the semantics tree; the first charts take a while.
         desk.page.wait_for_timeout(2500)
         desk.shot("indicators")
+        # Below the fold: the publics' charts (labels apart, legend whole) and the
+        # partners' answers.
+        desk.page.mouse.move(700, 600)
+        desk.page.mouse.wheel(0, 900)
+        desk.see(re.compile(r"^Orientations ayant reçu une réponse : \d+ sur \d+$"))
+        desk.see(re.compile(r"^Non renseigné : \d+$"))
+        desk.page.wait_for_timeout(1500)
+        desk.shot("indicators-publics-and-partners")
 
         previous = recent_quarters(dt.date.today(), 2)[1].label
         desk.chip(previous).click()

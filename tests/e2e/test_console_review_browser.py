@@ -11,6 +11,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, expect
 
+from app.store import LocalStore
+from app.sync.client import SyncClient
 from scripts.processes import Proc, seed_server, start_app, start_server
 from tests.e2e.ui import DESKTOP, Ui
 
@@ -97,9 +99,15 @@ def test_conflict_duplicates_and_pathway(console: Console) -> None:
     ui.see("Aïcha N'DIAYE · Inscrit à France Travail")
     ui.see(re.compile(r"par Amina Diallo, reçu le"))
     ui.see(re.compile(r"par Karim Benali, reçu le"))
+    # A yes/no field: another value is picked among its values, never typed.
+    expect(ui.page.get_by_role("textbox")).to_have_count(0)
     ui.shot("conflicts")
-    ui.tap("Garder « Oui »")
-    ui.see("Conflit résolu : Inscrit à France Travail = Oui.")
+    ui.tap("Enregistrer ce choix")
+    ui.see("Choisissez la valeur à garder.")
+    ui.click_when_still(ui.chip("Ne sait pas"))
+    expect(ui.chip("Ne sait pas")).to_be_checked()
+    ui.tap("Enregistrer ce choix")
+    ui.see("Conflit résolu : Inscrit à France Travail = Ne sait pas.")
     ui.see("Aucun conflit en attente.")
     ui.shot("conflict-resolved")
 
@@ -126,3 +134,74 @@ def test_conflict_duplicates_and_pathway(console: Console) -> None:
     ui.see("Chronologie")
     ui.see(re.compile(r"Orientation vers "))
     ui.shot("pathway")
+
+
+def test_all_contacts_of_an_action_validated_in_one_step_then_undone(console: Console) -> None:
+    ui = console.ui
+    ui.section("Revue")
+    ui.see(re.compile(r"Revue des contacts \(\d+\)"))
+    ui.settled()
+    # The first contact logged at an action de terrain (its "Action de terrain" cell
+    # is not "—"), known by its date as a supervisor reads it.
+    when = None
+    rows = ui.page.get_by_role("row")
+    for n in range(1, rows.count()):
+        text = rows.nth(n).aria_snapshot()
+        found = re.search(r"\d\d/\d\d/\d{4} \d\d:\d\d", text)
+        if found and "—" not in text:
+            when = found.group()
+            break
+    assert when is not None
+    _open_row(ui, when)
+    ui.tap("Valider tous les contacts reçus de cette action")
+    validated = ui.see(re.compile(r"^\d+ contact\(s\) de l'action « .* » validé\(s\)"))
+    count = int(validated.inner_text().split(" ", 1)[0])
+    assert count >= 1
+    ui.shot("bulk-validated")
+    ui.tap("Annuler")
+    ui.see(f"Validation annulée : {count} contact(s) remis dans leur état précédent.")
+    ui.shot("bulk-undone")
+
+    # The queue's filters survive a trip to another section.
+    ui.click_when_still(ui.chip("À corriger"))
+    expect(ui.chip("À corriger")).to_be_checked()
+    ui.section("Conflits")
+    ui.section("Revue")
+    expect(ui.chip("À corriger")).to_be_checked()
+    ui.shot("filters-kept")
+
+
+def test_a_corrected_phone_number_and_orientation_status_reach_the_phone(
+    console: Console, out_dir: Path
+) -> None:
+    store = LocalStore(out_dir / "phone.sqlite3")
+    phone = SyncClient(store, console.server.url)
+    try:
+        phone.login("amina", "relais-demo", "téléphone d'Amina")
+        phone.sync()
+        [aicha] = [r for r in store.rows("person") if r.data.get("last_name") == "N'Diaye"]
+        [orientation] = store.rows("orientation", equals={"person_id": aicha.id})
+
+        ui = console.ui
+        ui.section("Parcours")
+        ui.fill("Rechercher (nom, prénom ou téléphone)", "ndiaye")
+        ui.tap("Rechercher")
+        ui.see(re.compile(r"Personnes \(1\)"))
+        ui.page.get_by_role("button", name=re.compile(r"^Aïcha N'DIAYE")).click()
+        ui.see("Parcours de Aïcha N'DIAYE")
+        ui.fill("Téléphone", "07 12 34 56 78")
+        ui.tap("Enregistrer la correction")
+        ui.see("Fiche corrigé(e) : envoyé(e) aux téléphones.")
+        ui.click_when_still(ui.chip("Honorée"))
+        ui.see("Orientation (« Honorée ») corrigé(e) : envoyé(e) aux téléphones.")
+        ui.see("Honorée · Inscription et premier rendez-vous")  # the pathway read again
+        ui.shot("corrected")
+
+        phone.sync()
+        person = store.get("person", aicha.id)
+        assert person is not None and person.data["phone"] == "07 12 34 56 78"
+        got = store.get("orientation", orientation.id)
+        assert got is not None and got.data["status"] == "attended"
+    finally:
+        phone.close()
+        store.close()

@@ -22,6 +22,7 @@ from tests.factories import (
     DeviceLogin,
     make_device,
     make_followed_person,
+    make_partner,
     make_record,
     make_review_conflict,
     make_user,
@@ -29,7 +30,9 @@ from tests.factories import (
 )
 from tests.server.conftest import World
 
-Policy = Literal["public", "authenticated", "supervisor", "admin"]
+# session: any signed-in account (logging out); member: the cité's team, not a partner
+# account (the phones' sync, the referentials); partner: a partner structure's account.
+Policy = Literal["public", "session", "member", "supervisor", "admin", "partner"]
 
 
 @dataclass(frozen=True)
@@ -46,16 +49,18 @@ YEAR_2025 = {"date_from": "2025-01-01", "date_to": "2025-12-31"}
 
 ROUTES: dict[tuple[str, str], Spec] = {
     ("GET", "/health"): Spec("public"),
+    ("GET", "/health/live"): Spec("public"),
+    ("GET", "/health/ready"): Spec("public"),
     ("GET", "/openapi.json"): Spec("public"),
     ("GET", "/docs"): Spec("public"),
     ("GET", "/docs/oauth2-redirect"): Spec("public"),
     ("GET", "/redoc"): Spec("public"),
     ("POST", "/auth/login"): Spec("public", body={"username": "personne", "password": "x"}),
-    ("POST", "/auth/logout"): Spec("authenticated"),
-    ("POST", "/sync/push"): Spec("authenticated", body={"ops": []}),
-    ("GET", "/sync/pull"): Spec("authenticated"),
-    ("GET", "/sync/pull/stream"): Spec("authenticated"),
-    ("GET", "/referentials"): Spec("authenticated"),
+    ("POST", "/auth/logout"): Spec("session"),
+    ("POST", "/sync/push"): Spec("member", body={"ops": []}),
+    ("GET", "/sync/pull"): Spec("member"),
+    ("GET", "/sync/pull/stream"): Spec("member"),
+    ("GET", "/referentials"): Spec("member"),
     ("GET", "/console/contacts"): Spec("supervisor"),
     ("GET", "/console/conflicts"): Spec("supervisor"),
     ("GET", "/console/persons/{person_id}/export"): Spec("supervisor"),
@@ -80,6 +85,16 @@ ROUTES: dict[tuple[str, str], Spec] = {
         "supervisor", body={"state": "validated"}
     ),
     ("GET", "/console/contacts/{contact_id}/history"): Spec("supervisor"),
+    ("POST", "/console/records/{row_id}/correct"): Spec(
+        "supervisor", body={"values": {"phone": "07 11 22 33 44"}}, also_ok=frozenset({409})
+    ),
+    ("POST", "/console/contacts/validate"): Spec(
+        "supervisor", body={"contact_ids": ["{contact_id}"]}
+    ),
+    ("POST", "/console/contacts/validate/undo"): Spec(
+        "supervisor",
+        body={"undo": [{"id": "{contact_id}", "version": 1, "review_state": "received"}]},
+    ),
     ("POST", "/console/conflicts/{conflict_id}/resolve"): Spec(
         "supervisor", body={"choice": "server"}, also_ok=frozenset({409})
     ),
@@ -116,17 +131,41 @@ ROUTES: dict[tuple[str, str], Spec] = {
     ),
     ("GET", "/admin/settings"): Spec("admin"),
     ("PUT", "/admin/settings"): Spec("admin", body={"retention_months": 24}),
+    # Partner structures: the orientations addressed to the caller's structure only.
+    ("GET", "/partner/orientations"): Spec("partner"),
+    ("GET", "/partner/orientations/{orientation_id}"): Spec("partner"),
+    ("POST", "/partner/orientations/{orientation_id}/answer"): Spec(
+        "partner", body={"action": "accept"}, also_ok=frozenset({409})
+    ),
     # A phone redeems a one-time code: public, a wrong code is refused.
     ("POST", "/auth/enrol"): Spec("public", body={"code": "ABCD-1234", "device_name": "x"}),
 }
 
-CALLERS = ("anonymous", "mediator_a", "supervisor_b", "supervisor_a", "admin_a")
+CALLERS = (
+    "anonymous",
+    "mediator_a",
+    "supervisor_b",
+    "supervisor_a",
+    "admin_a",
+    # The conseiller of the structure cité A's orientation is addressed to, and one of
+    # another structure of cité A (who must get 404 on it, as a stranger would).
+    "partner_a",
+    "partner_elsewhere",
+)
+PARTNERS = frozenset({"partner_a", "partner_elsewhere"})
 ALLOWED: dict[Policy, frozenset[str]] = {
     "public": frozenset(CALLERS),
-    "authenticated": frozenset(CALLERS) - {"anonymous"},
+    "session": frozenset(CALLERS) - {"anonymous"},
+    "member": frozenset(CALLERS) - {"anonymous"} - PARTNERS,
     "supervisor": frozenset({"supervisor_a", "admin_a", "supervisor_b"}),
     "admin": frozenset({"admin_a"}),
+    "partner": PARTNERS,
 }
+# Who must get 404 (not 403) on a route they may not use: a partner account learns
+# nothing of the rest of the cité, not even that a person or a page exists.
+NOT_FOUND_OUTSIDE = PARTNERS
+# Who must get 404 on a route naming a cité-A object: another cité, another structure.
+STRANGERS = frozenset({"supervisor_b", "partner_elsewhere"})
 # Recognisable cité-A data that must never reach cité B.
 A_SECRETS = ("Zéphyrine", "Quatrebarbes", "06 12 34 56 78", "CAP cuisine", "Creil", "amina")
 
@@ -150,7 +189,7 @@ def test_every_route_is_classified(client: TestClient) -> None:
     missing = [r for r in _app_routes(client) if r not in ROUTES]
     assert not missing, (
         f"Unclassified routes {missing}: add each to ROUTES in {__file__} with its policy "
-        "(public / authenticated / supervisor / admin), then check the matrix passes."
+        "(public / session / member / supervisor / admin / partner), then check the matrix passes."
     )
 
 
@@ -161,12 +200,20 @@ def callers(session: Session, world: World) -> dict[str, DeviceLogin | None]:
     assert creil is not None and beauvais is not None
     admin = make_user(session, cite=creil, role=Role.ADMIN, username="adele")
     sup_b = make_user(session, cite=beauvais, role=Role.SUPERVISOR, username="bertrand")
+    elsewhere = make_partner(session, cite=creil, name="Cap emploi")
+    partner_a = make_user(session, cite=creil, role=Role.PARTNER, username="conseil-a")
+    partner_b = make_user(session, cite=creil, role=Role.PARTNER, username="conseil-b")
+    partner_a.partner_id, partner_b.partner_id = world.partner_id, elsewhere.id
+    session.add_all([partner_a, partner_b])
+    session.commit()
     return {
         "anonymous": None,
         "mediator_a": world.amina,
         "supervisor_b": make_device(session, user=sup_b),
         "supervisor_a": world.sophie,
         "admin_a": make_device(session, user=admin),
+        "partner_a": make_device(session, user=partner_a, name="console"),
+        "partner_elsewhere": make_device(session, user=partner_b, name="console"),
     }
 
 
@@ -197,6 +244,8 @@ def _path_values(session: Session, world: World) -> dict[str, str]:
         "person_id": ids["person"],
         "twin_id": twin["person"],
         "contact_id": ids["contact"],
+        "orientation_id": ids["orientation"],
+        "row_id": ids["person"],
         "conflict_id": conflict.id,
         "user_id": leaving.id,
         "device_id": spare.device.id,
@@ -204,10 +253,15 @@ def _path_values(session: Session, world: World) -> dict[str, str]:
     }
 
 
-def _fill(body: dict[str, Any] | None, values: dict[str, str]) -> dict[str, Any] | None:
-    if body is None:
-        return None
-    return {k: v.format(**values) if isinstance(v, str) else v for k, v in body.items()}
+def _fill(body: Any, values: dict[str, str]) -> Any:
+    """The body with its placeholders filled in, at any depth."""
+    if isinstance(body, str):
+        return body.format(**values)
+    if isinstance(body, list):
+        return [_fill(v, values) for v in body]
+    if isinstance(body, dict):
+        return {k: _fill(v, values) for k, v in body.items()}
+    return body
 
 
 def test_authorisation_matrix(
@@ -237,14 +291,15 @@ def test_authorisation_matrix(
                 if code != 401:
                     failures.append(f"expected 401 — {where}")
             elif name not in ALLOWED[spec.policy]:
-                if code != 403:
-                    failures.append(f"expected 403 — {where}")
-            elif name == "supervisor_b" and PLACEHOLDER.search(path + str(spec.body)):
+                expected = 404 if name in NOT_FOUND_OUTSIDE else 403
+                if code != expected:
+                    failures.append(f"expected {expected} — {where}")
+            elif name in STRANGERS and PLACEHOLDER.search(path + str(spec.body)):
                 if code != 404:
                     failures.append(f"expected 404 (other cité) — {where}")
             elif not (200 <= code < 300 or code in spec.also_ok):
                 failures.append(f"expected success — {where}")
-            if name == "supervisor_b" and path not in ("/openapi.json", "/docs", "/redoc"):
+            if name in STRANGERS and path not in ("/openapi.json", "/docs", "/redoc"):
                 leaked = [s for s in A_SECRETS if s in res.text]
                 if leaked:
                     failures.append(f"cité A data {leaked} leaked — {where}")

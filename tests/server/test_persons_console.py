@@ -254,3 +254,25 @@ def test_demo_seed_has_a_duplicate_pair_and_a_hard_conflict(
         "Amina Diallo",
         "Karim Benali",
     }
+
+
+def test_the_person_list_shows_the_status_the_pathway_shows(
+    client: TestClient, session: Session
+) -> None:
+    seed_demo(session)
+    session.commit()
+    login = client.post(
+        "/auth/login",
+        json={"username": "sophie", "password": DEMO_PASSWORD, "device_name": "console"},
+    ).json()
+    headers = {"Authorization": f"Bearer {login['token']}"}
+    listed = client.get("/console/persons", params={"page_size": 200}, headers=headers).json()
+    assert listed["items"]
+    for person in listed["items"]:
+        shown = client.get(f"/console/persons/{person['id']}/pathway", headers=headers).json()
+        assert (person["status"], person["status_label"]) == (
+            shown["status"],
+            shown["status_label"],
+        ), person["display_name"]
+        if person["contact_count"] == 0 and shown["orientation_count"] == 0:
+            assert person["status_label"] == "Repéré"

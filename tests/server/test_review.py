@@ -58,6 +58,7 @@ def test_to_fix_is_written_as_an_op_and_pulled_by_the_mediator(
     body = res.json()
     assert body["review_state_label"] == "À corriger"
     assert body["version"] > version
+    assert body["warning"] is None
     # In the ledger, as an op of the supervisor's device...
     ops = session.exec(select(SyncOp).where(SyncOp.row_id == contact_id)).all()
     mine = [o for o in ops if o.user_id == world.sophie.user.id]
@@ -69,6 +70,19 @@ def test_to_fix_is_written_as_an_op_and_pulled_by_the_mediator(
     pulled = _pulled(client, session, world.amina, contact_id)
     assert pulled["review_state"] == "to_fix"
     assert pulled["review_comment"] == "Préciser le besoin."
+
+
+def test_a_sensitive_review_comment_gets_the_minimisation_warning(
+    client: TestClient, session: Session, world: World
+) -> None:
+    contact_id, _version = _contact(session, world)
+    res = client.post(
+        f"/console/contacts/{contact_id}/review",
+        json={"state": "to_fix", "comment": "Préciser : suivi par le SPIP ?"},
+        headers=world.sophie.headers,
+    )
+    assert res.status_code == 200, res.text
+    assert "données sensibles (judiciaire)" in res.json()["warning"]
 
 
 def test_validation_clears_an_earlier_comment(
@@ -192,6 +206,13 @@ def test_conflicts_read_in_plain_language(
     assert item["incoming"]["value_label"] == "Non"
     assert item["incoming"]["author_name"] == world.karim.user.display_name
     assert item["incoming"]["at"] is not None
+    # A closed field is resolved by picking among its values, never by typing.
+    assert item["choices"] == [
+        {"value": "yes", "label": "Oui"},
+        {"value": "no", "label": "Non"},
+        {"value": "unknown", "label": "Ne sait pas"},
+    ]
+    assert item["multiple"] is False
 
 
 def test_resolving_writes_the_chosen_value_as_a_winning_op(
@@ -224,7 +245,10 @@ def test_custom_resolution_is_validated(client: TestClient, session: Session, wo
         url, json={"choice": "custom", "value": "peut-être"}, headers=world.sophie.headers
     )
     assert bad.status_code == 422
-    assert "Inscrit à France Travail" in bad.json()["detail"]
+    assert bad.json()["detail"] == (
+        "« peut-être » n'est pas une valeur possible pour « Inscrit à France Travail » "
+        "(Oui, Non, Ne sait pas)."
+    )
     assert (
         client.post(
             url, json={"choice": "custom", "value": "unknown"}, headers=world.amina.headers

@@ -41,7 +41,7 @@ def _users_table(state: AdminState) -> ft.Control:
             u["display_name"],
             u["username"],
             u["role_label"],
-            u.get("structure") or "—",
+            u.get("partner_name") or u.get("structure") or "—",
             "Actif" if u["active"] else "Désactivé",
             str(u["active_devices"]),
         ]
@@ -85,15 +85,36 @@ def _users_table(state: AdminState) -> ft.Control:
 @ft.component
 def NewUserForm(state: AdminState) -> ft.Control:
     form, set_form = ft.use_state(
-        {"username": "", "display_name": "", "role": "mediator", "password": "", "structure": ""}
+        {
+            "username": "",
+            "display_name": "",
+            "role": "mediator",
+            "password": "",
+            "structure": "",
+            "partner_id": "",
+        }
     )
 
     def put(key: str, value: str) -> None:
         set_form({**form, key: value})
 
     async def create(_: Any) -> None:
-        if await state.create_user(form):
+        # A partner account is attached to its structure; no other account is.
+        partner = form["partner_id"] if form["role"] == Role.PARTNER else ""
+        if await state.create_user({**form, "partner_id": partner}):
             set_form({**form, "username": "", "display_name": "", "password": "", "structure": ""})
+
+    partner_choice: list[ft.Control] = []
+    if form["role"] == Role.PARTNER:
+        partner_choice = [
+            ft.Text("Structure partenaire du compte", weight=ft.FontWeight.W_600),
+            choice_chips(
+                [(p["id"], p["name"]) for p in state.partners],
+                form["partner_id"],
+                lambda v: put("partner_id", v),
+                key_prefix="new-partner",
+            ),
+        ]
 
     return ft.Column(
         [
@@ -120,6 +141,7 @@ def NewUserForm(state: AdminState) -> ft.Control:
             choice_chips(
                 Role.choices(), form["role"], lambda v: put("role", v), key_prefix="new-role"
             ),
+            *partner_choice,
             ft.TextField(
                 label="Mot de passe initial",
                 value=form["password"],

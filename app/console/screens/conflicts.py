@@ -9,7 +9,7 @@ import flet as ft
 from app.console.context import use_console
 from app.console.state.review_state import ConflictsState
 from app.console.widgets.review_widgets import act, card, status_lines, title, when
-from app.ui.widgets import PRIMARY
+from app.ui.widgets import PRIMARY, choice_chips
 
 
 def _side(heading: str, side: dict[str, Any], stored: bool, on_keep: Any, key: str) -> ft.Control:
@@ -29,7 +29,62 @@ def _side(heading: str, side: dict[str, Any], stored: bool, on_keep: Any, key: s
     )
 
 
-def _conflict(state: ConflictsState, c: dict[str, Any], custom: str, set_custom: Any) -> ft.Control:
+def _other_value(c: dict[str, Any], custom: Any, set_custom: Any, resolve: Any) -> ft.Control:
+    """Another value than both sides': picked among a closed field's values (a yes/no,
+    a list), typed for a free field."""
+    choices = c.get("choices")
+    if not choices:
+        return ft.Row(
+            [
+                ft.TextField(
+                    label=f"Autre valeur pour « {c['field_label']} »",
+                    key=f"custom-{c['id']}",
+                    value=custom if isinstance(custom, str) else "",
+                    width=420,
+                    dense=True,
+                    on_change=lambda e: set_custom(e.control.value),
+                ),
+                ft.OutlinedButton(
+                    "Enregistrer cette valeur",
+                    key=f"keep-custom-{c['id']}",
+                    on_click=resolve,
+                ),
+            ]
+        )
+    # Chips carry string keys; values map back through their position.
+    keys = [str(i) for i in range(len(choices))]
+    values = [ch["value"] for ch in choices]
+    if c.get("multiple"):
+        picked = {keys[values.index(v)] for v in (custom or []) if v in values}
+
+        def toggle(key: str) -> None:
+            now = picked ^ {key}
+            set_custom([values[int(k)] for k in keys if k in now])
+
+    else:
+        picked = {keys[values.index(custom)]} if custom in values and custom != "" else set()
+
+        def toggle(key: str) -> None:
+            set_custom(values[int(key)])
+
+    return ft.Column(
+        [
+            ft.Text(f"Ou choisissez une autre valeur pour « {c['field_label']} » :", size=14),
+            choice_chips(
+                list(zip(keys, [ch["label"] for ch in choices], strict=True)),
+                picked,
+                toggle,
+                key_prefix=f"custom-{c['id']}",
+            ),
+            ft.OutlinedButton(
+                "Enregistrer ce choix", key=f"keep-custom-{c['id']}", on_click=resolve
+            ),
+        ],
+        spacing=8,
+    )
+
+
+def _conflict(state: ConflictsState, c: dict[str, Any], custom: Any, set_custom: Any) -> ft.Control:
     incoming_won = bool(c.get("incoming_won"))
     return card(
         ft.Text(f"{c['row_summary']} · {c['field_label']}", size=17, weight=ft.FontWeight.BOLD),
@@ -56,23 +111,7 @@ def _conflict(state: ConflictsState, c: dict[str, Any], custom: str, set_custom:
             ],
             vertical_alignment=ft.CrossAxisAlignment.START,
         ),
-        ft.Row(
-            [
-                ft.TextField(
-                    label=f"Autre valeur pour « {c['field_label']} »",
-                    key=f"custom-{c['id']}",
-                    value=custom,
-                    width=420,
-                    dense=True,
-                    on_change=lambda e: set_custom(e.control.value),
-                ),
-                ft.OutlinedButton(
-                    "Enregistrer cette valeur",
-                    key=f"keep-custom-{c['id']}",
-                    on_click=act(state.resolve, c, "custom", custom),
-                ),
-            ]
-        ),
+        _other_value(c, custom, set_custom, act(state.resolve, c, "custom", custom)),
     )
 
 
@@ -80,7 +119,7 @@ def _conflict(state: ConflictsState, c: dict[str, Any], custom: str, set_custom:
 def ConsoleConflictsScreen() -> ft.Control:
     console = use_console()
     state, _ = ft.use_state(ConflictsState(api=console.api))
-    customs, set_customs = ft.use_state(dict[str, str]())
+    customs, set_customs = ft.use_state(dict[str, Any]())
     ft.on_mounted(state.load)
 
     def setter(cid: str) -> Any:

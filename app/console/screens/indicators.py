@@ -122,7 +122,47 @@ def _dashboard(d: dict[str, Any]) -> list[ft.Control]:
             vertical_alignment=ft.CrossAxisAlignment.START,
             spacing=16,
         ),
+        _partner_answers(d),
     ]
+
+
+def _partner_answers(d: dict[str, Any]) -> ft.Control:
+    """What the partner structures answered to the period's orientations."""
+    delay = (
+        f"{_days(d['appointment_delay_median_days'])} "
+        f"({d['appointment_delay_orientations']} rendez-vous datés)"
+        if d["appointment_delay_orientations"]
+        else "aucun rendez-vous daté"
+    )
+    figures = ft.Column(
+        [
+            ft.Text(
+                f"Orientations ayant reçu une réponse : {d['orientations_answered']} "
+                f"sur {d['orientations']}",
+                size=15,
+            ),
+            # No arrow: the web font has no « → » glyph (a box on screen).
+            ft.Text(f"Délai médian de l'orientation au rendez-vous : {delay}", size=15),
+            ft.Text(f"Rendez-vous honorés : {d['appointments_attended']}", size=15),
+        ],
+        spacing=6,
+        expand=1,
+    )
+    outcomes = [c for c in d["orientations_by_outcome"] if c["key"] != "unknown"]
+    return _panel(
+        "Retours des partenaires",
+        ft.Row(
+            [
+                figures,
+                ft.Container(
+                    horizontal_bars(outcomes, color=PALETTE[1], label_width=230, bar_width=150),
+                    expand=1,
+                ),
+            ],
+            vertical_alignment=ft.CrossAxisAlignment.START,
+            spacing=24,
+        ),
+    )
 
 
 @ft.component

@@ -16,6 +16,7 @@ from app.console.screens.person_rights import (
     retention_panel,
     rights_actions,
 )
+from app.console.state.insight_state import kept_state
 from app.console.state.review_state import PersonsState
 from app.console.state.rights_state import RightsState
 from app.console.widgets.review_widgets import (
@@ -28,8 +29,10 @@ from app.console.widgets.review_widgets import (
     when,
 )
 from app.ui.form_state import use_form
-from app.ui.widgets import PRIMARY
+from app.ui.widgets import PRIMARY, banner, choice_chips
+from domain.minimisation import sensitivity_warning
 from domain.pathway import referent_label
+from domain.vocabulary import OrientationStatus
 
 KIND_ICONS = {
     "contact": ft.Icons.FORUM,
@@ -66,8 +69,28 @@ def _results(state: PersonsState, show: Callable[[str], Awaitable[None]]) -> ft.
     return ft.Column(list(tiles) or empty, spacing=0)
 
 
-def _entry(e: dict[str, Any]) -> ft.Control:
+def _entry(e: dict[str, Any], set_status: Callable[[str, str], Any] | None = None) -> ft.Control:
     who = f" · {e['author_name']}" if e.get("author_name") else ""
+    if e["kind"] == "orientation" and set_status is not None:
+        # The supervisor changes an orientation's status here (an op, like the phone's).
+        return ft.Column(
+            [
+                _entry(e),
+                ft.Row(
+                    [
+                        ft.Text("Changer le statut :", size=13),
+                        choice_chips(
+                            OrientationStatus.choices(),
+                            None,
+                            functools.partial(set_status, e["row_id"]),
+                            key_prefix=f"status-{e['row_id']}",
+                        ),
+                    ],
+                    wrap=True,
+                ),
+            ],
+            spacing=4,
+        )
     return ft.Row(
         [
             ft.Icon(KIND_ICONS.get(e["kind"], ft.Icons.CIRCLE), color=PRIMARY),
@@ -84,8 +107,55 @@ def _entry(e: dict[str, Any]) -> ft.Control:
     )
 
 
+@ft.component
+def CorrectionForm(state: PersonsState, person_id: str) -> ft.Control:
+    """Correct the person's record from the console: only the fields filled in change."""
+    form = use_form(first_name="", last_name="", phone="", email="", need="")
+
+    async def save(_: Any) -> None:
+        if await state.correct(person_id, form.values(), "Fiche"):
+            for name in form.values():
+                form.set(name, "")
+
+    fields = [
+        ("first_name", "Prénom"),
+        ("last_name", "Nom d'usage"),
+        ("phone", "Téléphone"),
+        ("email", "E-mail"),
+        ("need", "Besoin exprimé"),
+    ]
+    warning = sensitivity_warning(form["need"])
+    return ft.Column(
+        [
+            ft.Text("Corriger la fiche", weight=ft.FontWeight.BOLD),
+            ft.Text("Seuls les champs remplis sont modifiés.", size=13),
+            ft.Row(
+                [
+                    ft.TextField(
+                        label=label,
+                        value=form[name],
+                        key=f"correct-{name}",
+                        width=260,
+                        dense=True,
+                        on_change=lambda e, n=name: form.set(n, e.control.value or ""),
+                    )
+                    for name, label in fields
+                ],
+                wrap=True,
+            ),
+            *([banner(warning, error=True)] if warning else []),
+            ft.OutlinedButton("Enregistrer la correction", key="correct-save", on_click=save),
+        ],
+        spacing=8,
+    )
+
+
 def _pathway(
-    p: dict[str, Any], rights: RightsState, ask_erase: Callable[[], None], close: Callable[[], None]
+    p: dict[str, Any],
+    rights: RightsState,
+    ask_erase: Callable[[], None],
+    close: Callable[[], None],
+    state: PersonsState,
 ) -> ft.Control:
     person = p["person"]
     merged = ", ".join(m["display_name"] for m in p["merged_persons"])
@@ -94,6 +164,11 @@ def _pathway(
         ft.Text(f"{when(f['when'])} · {f['title']} {f['detail']}".strip(), size=14)
         for f in p["open_followups"]
     ]
+
+    async def set_status(row_id: str, status: str) -> None:
+        label = OrientationStatus(status).label
+        await state.correct(row_id, {"status": status}, f"Orientation (« {label} »)")
+
     return card(
         ft.Row(
             [
@@ -134,8 +209,10 @@ def _pathway(
         ft.Text("Relances à faire", weight=ft.FontWeight.BOLD),
         *(followups or [ft.Text("Aucune.", size=14)]),
         ft.Divider(),
+        CorrectionForm(state, person["id"], key=f"correct-{person['id']}"),  # type: ignore[call-arg]
+        ft.Divider(),
         ft.Text("Chronologie", weight=ft.FontWeight.BOLD),
-        *[_entry(e) for e in p["timeline"]],
+        *[_entry(e, set_status) for e in p["timeline"]],
         expand=True,
     )
 
@@ -143,13 +220,16 @@ def _pathway(
 @ft.component
 def ConsolePersonsScreen() -> ft.Control:
     console = use_console()
-    state, _ = ft.use_state(PersonsState(api=console.api))
+    # Kept while signed in: the search and the person shown survive a trip elsewhere.
+    state: PersonsState = ft.use_state(
+        kept_state(console, "persons", lambda: PersonsState(api=console.api))
+    )[0]
     rights, _ = ft.use_state(RightsState(api=console.api))
-    query, set_query = ft.use_state("")
+    query, set_query = ft.use_state(state.query)
     form = use_form(reason="")
 
     async def first_page() -> None:
-        await state.search("")
+        await state.search(None, state.page)
         await rights.load_upcoming()
 
     def ask_erase() -> None:
@@ -205,7 +285,7 @@ def ConsolePersonsScreen() -> ft.Control:
         scroll=ft.ScrollMode.AUTO,
     )
     shown: list[ft.Control] = (
-        [_pathway(state.pathway, rights, ask_erase, close)]
+        [_pathway(state.pathway, rights, ask_erase, close, state)]
         if state.pathway
         else [
             retention_panel(rights, show),

@@ -7,6 +7,7 @@ from typing import Any
 import flet as ft
 
 from app.console.context import use_console
+from app.console.state.insight_state import kept_state
 from app.console.state.review_state import ReviewQueue
 from app.console.widgets.review_widgets import (
     act,
@@ -18,10 +19,10 @@ from app.console.widgets.review_widgets import (
     toggler,
     when,
 )
-from app.ui.widgets import choice_chips
+from app.ui.widgets import banner, choice_chips
 from domain.vocabulary import ReviewState
 
-COLUMNS = ["Date", "Médiateur", "Personne", "Canal", "Action de terrain", "État", ""]
+COLUMNS = ["", "Date", "Médiateur", "Personne", "Canal", "Action de terrain", "État", ""]
 
 
 def _person(item: dict[str, Any]) -> str:
@@ -44,6 +45,12 @@ def _table(queue: ReviewQueue) -> ft.Control:
 
     def row(item: dict[str, Any]) -> ft.DataRow:
         cells: list[ft.Control] = [
+            ft.Checkbox(
+                value=item["id"] in queue.checked,
+                key=f"check-{item['id']}",
+                semantics_label=f"Sélectionner le contact du {when(item.get('occurred_at'))}",
+                on_change=lambda _, cid=item["id"]: queue.toggle_check(cid),
+            ),
             ft.Text(when(item.get("occurred_at"))),
             ft.Text(item.get("mediator_name") or ""),
             ft.Text(_person(item)),
@@ -53,7 +60,7 @@ def _table(queue: ReviewQueue) -> ft.Control:
             ft.TextButton("Ouvrir", key=f"open-{item['id']}", on_click=act(queue.open, item)),
         ]
         if selected:  # the side panel shows the action de terrain: keep "Ouvrir" in view
-            del cells[4]
+            del cells[5]
         return ft.DataRow(cells=[ft.DataCell(c) for c in cells], selected=item["id"] == selected)
 
     columns = [c for c in COLUMNS if not (selected and c == "Action de terrain")]
@@ -65,9 +72,13 @@ def _table(queue: ReviewQueue) -> ft.Control:
     )
 
 
-def _filters(queue: ReviewQueue, dates: tuple[str, str], set_dates: Any) -> ft.Control:
+def _filters(queue: ReviewQueue) -> ft.Control:
     f = queue.filters
-    start, end = dates
+    start, end = queue.dates
+
+    def set_dates(value: tuple[str, str]) -> None:
+        queue.dates = value
+
     return card(
         ft.Row(
             [
@@ -173,6 +184,18 @@ def _panel(queue: ReviewQueue, comment: str, set_comment: Any) -> ft.Control:
         label_value("Note", item.get("note") or ""),
         label_value("État", item.get("review_state_label") or ""),
         label_value("Commentaire", item.get("review_comment") or ""),
+        *(
+            [
+                ft.OutlinedButton(
+                    "Valider tous les contacts reçus de cette action",
+                    key="review-validate-event",
+                    icon=ft.Icons.DONE_ALL,
+                    on_click=act(queue.validate_many, item["event"]),
+                )
+            ]
+            if item.get("event")
+            else []
+        ),
         ft.TextField(
             label="Commentaire pour le médiateur",
             key="review-comment",
@@ -202,11 +225,49 @@ def _panel(queue: ReviewQueue, comment: str, set_comment: Any) -> ft.Control:
     )
 
 
+def _bulk_bar(queue: ReviewQueue) -> list[ft.Control]:
+    count = len(queue.checked)
+    out: list[ft.Control] = [
+        ft.Row(
+            [
+                ft.FilledButton(
+                    f"Valider la sélection ({count})",
+                    key="review-validate-checked",
+                    icon=ft.Icons.DONE_ALL,
+                    disabled=not count,
+                    on_click=act(queue.validate_many),
+                ),
+                ft.Text("Cochez des contacts, ou ouvrez-en un pour valider toute son action.")
+                if not count
+                else ft.Container(),
+            ],
+            wrap=True,
+        )
+    ]
+    if queue.undo:
+        out.append(
+            banner(
+                queue.notice or f"{len(queue.undo)} contact(s) validé(s) d'un coup.",
+                actions=[
+                    ft.TextButton(
+                        "Annuler",
+                        key="review-undo",
+                        on_click=act(queue.undo_last),
+                        style=ft.ButtonStyle(color=ft.Colors.WHITE),
+                    )
+                ],
+            )
+        )
+    return out
+
+
 @ft.component
 def ConsoleReviewScreen() -> ft.Control:
     console = use_console()
-    queue, _ = ft.use_state(ReviewQueue(api=console.api))
-    dates, set_dates = ft.use_state(("", ""))
+    # Kept while signed in: filters, period, page and ticks survive a trip elsewhere.
+    queue: ReviewQueue = ft.use_state(
+        kept_state(console, "review", lambda: ReviewQueue(api=console.api))
+    )[0]
     comment, set_comment = ft.use_state("")
     ft.on_mounted(queue.start)
 
@@ -221,8 +282,10 @@ def ConsoleReviewScreen() -> ft.Control:
                     on_click=act(queue.load),
                 ),
             ),
-            _filters(queue, dates, set_dates),
-            *status_lines(queue.busy, queue.error, queue.notice),
+            _filters(queue),
+            # After a bulk validation its notice carries « Annuler » (in _bulk_bar).
+            *status_lines(queue.busy, queue.error, None if queue.undo else queue.notice),
+            *_bulk_bar(queue),
             ft.Row([_table(queue)], scroll=ft.ScrollMode.AUTO)
             if queue.items or queue.busy
             else ft.Text("Aucun contact pour ces critères.", size=16),

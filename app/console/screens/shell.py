@@ -41,7 +41,8 @@ def _visible(role: str) -> list[Section]:
 def ConsoleShell() -> ft.Control:
     state = use_console()
     login = state.login
-    assert login is not None
+    if login is None:  # signed out: ConsoleHome shows the login screen instead
+        return ft.Container()
     sections = _visible(login.user.role)
     location = ft.use_route_location() or "/"
     selected = next(

@@ -81,8 +81,11 @@ class AdminState:
         await self._run(action)
 
     async def create_user(self, form: dict[str, str]) -> bool:
+        # No structure chosen (any account but a partner's): the field is left out.
+        body = {k: v for k, v in form.items() if k != "partner_id" or v}
+
         async def action() -> str:
-            user = await self._call("POST", "/admin/users", json=form)
+            user = await self._call("POST", "/admin/users", json=body)
             await self.load()
             return f"Compte « {user['username']} » créé ({user['role_label']})."
 

@@ -72,6 +72,19 @@ class ConsoleApi:
         body = {"state": state, "comment": comment, "version": version}
         return self._request("POST", f"/console/contacts/{contact_id}/review", json=body)
 
+    def validate_contacts(
+        self, *, contact_ids: list[str] | None = None, event_id: str | None = None
+    ) -> dict[str, Any]:
+        body: dict[str, Any] = {"event_id": event_id} if event_id else {"contact_ids": contact_ids}
+        return dict(self._request("POST", "/console/contacts/validate", json=body))
+
+    def undo_validation(self, undo: list[dict[str, Any]]) -> dict[str, Any]:
+        return dict(self._request("POST", "/console/contacts/validate/undo", json={"undo": undo}))
+
+    def correct(self, row_id: str, values: dict[str, Any]) -> dict[str, Any]:
+        body = {"values": values}
+        return dict(self._request("POST", f"/console/records/{row_id}/correct", json=body))
+
     def history(self, contact_id: str) -> list[dict[str, Any]]:
         return list(self._request("GET", f"/console/contacts/{contact_id}/history")["entries"])
 
@@ -115,6 +128,15 @@ class ConsoleApi:
     def retention_upcoming(self) -> list[dict[str, Any]]:
         return list(self._request("GET", "/console/retention/upcoming"))
 
+    # --- Partner structures: their orientations and answers ---------------------------
+
+    def partner_orientations(self) -> dict[str, Any]:
+        return dict(self._request("GET", "/partner/orientations"))
+
+    def partner_answer(self, orientation_id: str, answer: dict[str, Any]) -> dict[str, Any]:
+        path = f"/partner/orientations/{orientation_id}/answer"
+        return dict(self._request("POST", path, json=answer))
+
 
 @ft.observable
 @dataclass
@@ -155,7 +177,9 @@ class ConsoleState:
             self.api.token = None
             return False
         self.login = result
-        await self.load_contacts()
+        # A partner account has its own screen (app/console/screens/partner.py).
+        if result.user.role != "partner":
+            await self.load_contacts()
         return True
 
     def sign_out(self) -> None:

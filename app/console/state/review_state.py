@@ -52,8 +52,17 @@ class ReviewQueue(_Busy):
     qpvs: list[tuple[str, str]] = field(default_factory=list)
     selected: dict[str, Any] | None = None
     history: list[dict[str, Any]] = field(default_factory=list)
+    # Kept with the queue across sections: the period typed, the contacts ticked.
+    dates: tuple[str, str] = ("", "")
+    checked: frozenset[str] = frozenset()
+    # What « Annuler » sends back after a bulk validation (None: nothing to undo).
+    undo: list[dict[str, Any]] | None = None
+    started: bool = False
 
     async def start(self) -> None:
+        if self.started:  # back from another section: filters and page as they were
+            await self.load()
+            return
         try:
             refs = await self._run(self.api.referentials)
         except ConsoleError:
@@ -62,6 +71,7 @@ class ReviewQueue(_Busy):
             (m["id"], m["display_name"]) for m in refs["members"] if m["role"] == "mediator"
         ]
         self.qpvs = [(q["code"], q["name"]) for q in refs["qpvs"]]
+        self.started = True
         await self.load(1)
 
     async def load(self, page: int | None = None) -> None:
@@ -98,6 +108,46 @@ class ReviewQueue(_Busy):
     def close(self) -> None:
         self.selected, self.history = None, []
 
+    def toggle_check(self, contact_id: str) -> None:
+        self.checked = self.checked ^ {contact_id}
+
+    async def validate_many(self, event: dict[str, Any] | None = None) -> None:
+        """Validate the contacts ticked, or every contact of `event` still « Reçu »."""
+        if event is None and not self.checked:
+            self.error, self.notice = "Cochez au moins un contact à valider.", None
+            return
+        try:
+            if event is not None:
+                out = await self._run(self.api.validate_contacts, event_id=event["id"])
+            else:
+                ids = [i["id"] for i in self.items if i["id"] in self.checked]
+                out = await self._run(self.api.validate_contacts, contact_ids=ids)
+        except ConsoleError:
+            return
+        where = f" de l'action « {event.get('place') or 'de terrain'} »" if event else ""
+        skipped = f" ({out['skipped']} déjà revus, inchangés)" if out["skipped"] else ""
+        self.notice = f"{out['validated']} contact(s){where} validé(s){skipped}."
+        self.undo = out["undo"] or None
+        self.checked, self.selected = frozenset(), None
+        await self.load()
+
+    async def undo_last(self) -> None:
+        undo = self.undo
+        if not undo:
+            return
+        try:
+            out = await self._run(self.api.undo_validation, undo)
+        except ConsoleError:
+            return
+        changed = f" ; {out['skipped']} modifié(s) depuis, laissé(s) tel(s) quel(s)"
+        self.notice = (
+            f"Validation annulée : {out['restored']} contact(s) remis dans leur état précédent"
+            + (changed if out["skipped"] else "")
+            + "."
+        )
+        self.undo = None
+        await self.load()
+
     async def decide(self, state: str, comment: str) -> bool:
         item = self.selected
         if item is None:
@@ -112,7 +162,8 @@ class ReviewQueue(_Busy):
         except ConsoleError:
             return False
         name = (item.get("person") or {}).get("display_name") or "contact anonyme"
-        self.notice = f"{out['review_state_label']} : {name}."
+        # The supervisor's comment is read by the mediator: the same warning applies.
+        self.notice = f"{out['review_state_label']} : {name}. {out.get('warning') or ''}".strip()
         self.selected = None
         await self.load()
         return True
@@ -131,14 +182,27 @@ class ConflictsState(_Busy):
             return
         self.loaded = True
 
-    async def resolve(self, conflict: dict[str, Any], choice: str, custom: str = "") -> None:
-        value: Any = custom.strip() if choice == "custom" else None
+    async def resolve(self, conflict: dict[str, Any], choice: str, custom: Any = "") -> None:
+        """Keep one side, or write another value: typed text for a free field, the
+        value(s) picked among a closed field's choices."""
+        value: Any = None
+        if choice == "custom":
+            value = custom.strip() if isinstance(custom, str) else custom
+            if conflict.get("choices") and value in ("", None, []):
+                self.error, self.notice = "Choisissez la valeur à garder.", None
+                return
         try:
             out = await self._run(self.api.resolve, conflict["id"], choice, value)
         except ConsoleError:
             return
         sides = {"server": conflict["server"], "incoming": conflict["incoming"]}
-        kept = sides[choice]["value_label"] if choice in sides else value or "(vide)"
+        labels = {repr(c["value"]): c["label"] for c in conflict.get("choices") or []}
+        if choice in sides:
+            kept = sides[choice]["value_label"]
+        elif isinstance(value, list):
+            kept = ", ".join(labels.get(repr(v), str(v)) for v in value) or "(vide)"
+        else:
+            kept = labels.get(repr(value), str(value) if value not in ("", None) else "(vide)")
         self.notice = f"Conflit résolu : {out['field_label']} = {kept}."
         await self.load()
 
@@ -214,6 +278,27 @@ class PersonsState(_Busy):
 
     def close(self) -> None:
         self.pathway = None
+
+    async def correct(self, row_id: str, values: dict[str, Any], what: str) -> bool:
+        """Write a correction (the fields filled in only), then show the pathway again."""
+        values = {k: v.strip() if isinstance(v, str) else v for k, v in values.items()}
+        values = {k: v for k, v in values.items() if v not in ("", None)}
+        if not values:
+            self.error, self.notice = "Renseignez au moins un champ à corriger.", None
+            return False
+        try:
+            out = await self._run(self.api.correct, row_id, values)
+        except ConsoleError:
+            return False
+        warnings = " ".join(out.get("warnings") or [])
+        self.notice = f"{what} corrigé(e) : envoyé(e) aux téléphones. {warnings}".strip()
+        person = (self.pathway or {}).get("person", {}).get("id")
+        if person:
+            notice = self.notice
+            await self.open(person)
+            await self.search(None, self.page)
+            self.notice = notice
+        return True
 
     async def forget(self, person_ids: set[str]) -> None:
         """Erased persons leave the screen at once (their pathway, their lines), then

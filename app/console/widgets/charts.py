@@ -162,11 +162,20 @@ def bar_chart(counts: Sequence[dict[str, Any]], *, height: float = 220) -> ft.Co
         ],
         left_axis=_y_axis(top),
         bottom_axis=fch.ChartAxis(
+            # Two short lines under each bar: side by side, one-line labels ran into
+            # each other in a half-width panel (« Moins de 26 ans26–49 ans »).
             labels=[
-                fch.ChartAxisLabel(value=i, label=ft.Text(_short(c["label"], 16), size=12))
+                fch.ChartAxisLabel(
+                    value=i,
+                    label=ft.Text(
+                        _two_lines(_short(c["label"], 24)),
+                        size=12,
+                        text_align=ft.TextAlign.CENTER,
+                    ),
+                )
                 for i, c in enumerate(shown)
             ],
-            label_size=30,
+            label_size=40,
         ),
         horizontal_grid_lines=_grid(top),
         max_y=top,
@@ -243,17 +252,28 @@ def pie_chart(counts: Sequence[dict[str, Any]], *, size: float = 170) -> ft.Cont
                                 border_radius=3,
                                 bgcolor=PALETTE[i % len(PALETTE)],
                             ),
-                            ft.Text(f"{c['label']} : {c['value']}", size=13),
+                            # Expanded: a long label wraps instead of being cut.
+                            ft.Text(f"{c['label']} : {c['value']}", size=13, expand=True),
                         ],
                         spacing=6,
                     )
                     for i, c in enumerate(shown)
                 ],
                 spacing=4,
+                expand=True,
             ),
         ],
         spacing=16,
     )
+
+
+def _two_lines(text: str) -> str:
+    """« Moins de 26 ans » → « Moins de\n26 ans »: split at the space nearest the middle."""
+    spaces = [i for i, ch in enumerate(text) if ch == " "]
+    if not spaces or len(text) <= 9:
+        return text
+    cut = min(spaces, key=lambda i: abs(i - len(text) / 2))
+    return text[:cut] + "\n" + text[cut + 1 :]
 
 
 def _short(text: str, limit: int) -> str:

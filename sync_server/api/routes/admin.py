@@ -9,7 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, HTTPException, Query, Response, status
 
 from domain.vocabulary import Role
-from sync_server.api.deps import CurrentUser, SessionDep, SettingsDep
+from sync_server.api.deps import CurrentUser, SessionDep, SettingsDep, refuse_partner
 from sync_server.api.guards import JournalDep
 from sync_server.crud import admin as crud_admin
 from sync_server.crud import users as crud_users
@@ -32,6 +32,7 @@ from sync_server.schemas.insight import (
 
 
 def get_admin(user: CurrentUser) -> AppUser:
+    refuse_partner(user)
     if user.role != Role.ADMIN:
         raise HTTPException(status.HTTP_403_FORBIDDEN, detail="Réservé aux administrateurs.")
     return user

@@ -9,7 +9,13 @@ from sync_server.api.deps import ClockDep, CurrentDevice, SessionDep, Supervisor
 from sync_server.api.guards import JournalDep
 from sync_server.crud import review as crud_review
 from sync_server.schemas.review import (
+    BulkUndoOut,
+    BulkUndoRequest,
+    BulkValidateOut,
+    BulkValidateRequest,
     ContactHistory,
+    CorrectOut,
+    CorrectRequest,
     ReadableConflict,
     ResolveRequest,
     ReviewOut,
@@ -60,6 +66,95 @@ def review_contact(
         raise http_error(exc) from None
     # The comment is the supervisor's free text: not journaled.
     journal.record(f"review.{body.state}", entity="contact", row_id=contact_id)
+    session.commit()
+    return out
+
+
+@router.post("/contacts/validate", response_model=BulkValidateOut, responses=ERRORS)
+def validate_contacts(
+    body: BulkValidateRequest,
+    session: SessionDep,
+    user: SupervisorUser,
+    device: CurrentDevice,
+    clock: ClockDep,
+    journal: JournalDep,
+) -> BulkValidateOut:
+    """Validate in one step the contacts ticked, or all contacts of one action de
+    terrain (those still « Reçu »); the answer carries what « Annuler » sends back."""
+    try:
+        out = crud_review.validate_many(
+            session,
+            user=user,
+            device=device,
+            clock=clock,
+            contact_ids=body.contact_ids,
+            event_id=body.event_id,
+        )
+    except (NotFound, Refused, Invalid) as exc:
+        session.rollback()
+        raise http_error(exc) from None
+    journal.record(
+        "review.bulk_validated",
+        entity="event" if body.event_id else None,
+        row_id=body.event_id,
+        detail={"count": out.validated, "rows": out.skipped},
+    )
+    session.commit()
+    return out
+
+
+@router.post("/contacts/validate/undo", response_model=BulkUndoOut, responses=ERRORS)
+def undo_validation(
+    body: BulkUndoRequest,
+    session: SessionDep,
+    user: SupervisorUser,
+    device: CurrentDevice,
+    clock: ClockDep,
+    journal: JournalDep,
+) -> BulkUndoOut:
+    """Undo a bulk validation: each contact gets back its earlier state, unless it
+    changed since."""
+    try:
+        out = crud_review.undo_validation(
+            session, user=user, device=device, clock=clock, entries=body.undo
+        )
+    except (NotFound, Refused, Invalid) as exc:
+        session.rollback()
+        raise http_error(exc) from None
+    journal.record("review.bulk_undone", detail={"count": out.restored})
+    session.commit()
+    return out
+
+
+@router.post("/records/{row_id}/correct", response_model=CorrectOut, responses=ERRORS)
+def correct_record(
+    row_id: str,
+    body: CorrectRequest,
+    session: SessionDep,
+    user: SupervisorUser,
+    device: CurrentDevice,
+    clock: ClockDep,
+    journal: JournalDep,
+) -> CorrectOut:
+    """Correct a person (a phone number, a name…), a contact or an orientation (its
+    status among others), as an op that reaches every phone at its next sync."""
+    try:
+        out = crud_review.correct_record(
+            session,
+            user=user,
+            device=device,
+            clock=clock,
+            row_id=row_id,
+            values=body.values,
+            expected_version=body.version,
+        )
+    except (NotFound, Refused, Invalid) as exc:
+        session.rollback()
+        raise http_error(exc) from None
+    # Which fields, never their values.
+    journal.record(
+        "record.correct", entity=out.entity, row_id=row_id, detail={"fields": out.changed}
+    )
     session.commit()
     return out
 

@@ -19,9 +19,9 @@ from sync_server.api.body import DecodedPush, read_push_request
 from sync_server.api.compress import json_reply
 from sync_server.api.deps import (
     ClockDep,
-    CurrentUser,
+    MemberUser,
     PushingDevice,
-    PushingUser,
+    PushingMember,
     SchemaHeader,
     SessionDep,
     mark_seen,
@@ -49,7 +49,7 @@ def push(
     request: Request,
     session: SessionDep,
     device: PushingDevice,
-    user: PushingUser,
+    user: PushingMember,
     clock: ClockDep,
     _schema: SchemaHeader,
     body: Annotated[DecodedPush, Depends(read_push_request)],
@@ -108,7 +108,7 @@ def push(
 def pull(
     request: Request,
     session: SessionDep,
-    user: CurrentUser,
+    user: MemberUser,
     _schema: SchemaHeader,
     cursor: Annotated[str | None, Query(max_length=200)] = None,
     limit: Annotated[int, Query(ge=1)] = DEFAULT_PULL_LIMIT,
@@ -126,7 +126,7 @@ def pull(
 def pull_stream(
     request: Request,
     session: SessionDep,
-    user: CurrentUser,
+    user: MemberUser,
     _schema: SchemaHeader,
     cursor: Annotated[str | None, Query(max_length=200)] = None,
     limit: Annotated[int, Query(ge=1)] = DEFAULT_PULL_LIMIT,
