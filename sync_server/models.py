@@ -186,6 +186,19 @@ class Conflict(SQLModel, table=True):
     resolution: Any = Field(default=None, sa_type=JSONType, nullable=True)
 
 
+class ErasedRow(SQLModel, table=True):
+    """A row erased under RGPD art. 17: every later op on it, or naming it, is refused.
+
+    Kept after the tombstone itself is purged, so a late phone can never bring the
+    row back. Ids only: nothing here is personal data."""
+
+    __tablename__ = "erased_row"
+
+    row_id: str = Field(primary_key=True, max_length=36)
+    cite_id: str = Field(foreign_key="cite.id", index=True, max_length=36)
+    erased_at: dt.datetime = Field(default_factory=utcnow, sa_type=TZDateTime)
+
+
 class SyncState(SQLModel, table=True):
     """One row: the SQLite change counter and the tombstone purge floor.
 

@@ -24,19 +24,92 @@ from functools import partial
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, col, select
 
+from domain.entities import REFERENCE_FIELDS
 from domain.hlc import Hlc, HlcClock, wall_ms
 from domain.sync import Op, OpResult
 from sync_server.crud.push_bulk import push_bulk
 from sync_server.crud.push_one import push_one
 from sync_server.crud.push_rules import OpRejected, TransientDbError, validate_op
 from sync_server.db import begin_write
-from sync_server.models import AppUser, Device, Record
+from sync_server.models import AppUser, Device, ErasedRow, Record, SyncOp, utcnow
 
-__all__ = ["OpRejected", "TransientDbError", "push_ops", "split_before_revocation"]
+__all__ = [
+    "ERASED_REASON",
+    "OpRejected",
+    "TransientDbError",
+    "push_ops",
+    "split_before_revocation",
+]
 
 logger = logging.getLogger(__name__)
 
 REVOKED_LATE_OP = "saisie postérieure à la révocation de cet appareil : refusée"
+ERASED_REASON = (
+    "personne effacée à sa demande (RGPD) : cette saisie est refusée et retirée de ce téléphone"
+)
+
+
+def _named_rows(op: Op) -> set[str]:
+    """The rows an op writes or points at: its own row and its references."""
+    named = {op.row_id}
+    for name in REFERENCE_FIELDS.get(op.entity, {}):
+        value = op.set.get(name)
+        if isinstance(value, str):
+            named.add(value)
+    return named
+
+
+def refuse_erased(
+    session: Session, *, user: AppUser, device: Device, ops: list[Op]
+) -> tuple[list[Op], dict[str, OpResult]]:
+    """The ops to merge, and refusals for those that write or name an erased row.
+
+    An erasure is final: a phone that was offline may still hold the person and
+    send edits or new contacts on them. Such an op is refused before the merge, so
+    it leaves no value anywhere (no conflict, no row); its ledger entry keeps the
+    field names only. An op already taken before the erasure stays a `duplicate`."""
+    named: set[str] = set()
+    for op in ops:
+        named |= _named_rows(op)
+    erased = set(
+        session.exec(select(ErasedRow.row_id).where(col(ErasedRow.row_id).in_(sorted(named)))).all()
+    )
+    if not erased:
+        return ops, {}
+    hit = [op for op in ops if not erased.isdisjoint(_named_rows(op))]
+    ledger = {
+        e.op_id: e
+        for e in session.exec(
+            select(SyncOp).where(col(SyncOp.op_id).in_([op.op_id for op in hit]))
+        ).all()
+    }
+    refused: dict[str, OpResult] = {}
+    for op in hit:
+        entry = ledger.get(op.op_id)
+        if entry is not None and entry.outcome != "rejected":
+            continue  # taken before the erasure: answered `duplicate` by the merge
+        scrubbed = dict.fromkeys(op.set)
+        if entry is None:
+            entry = SyncOp(
+                op_id=op.op_id,
+                device_id=device.id,
+                user_id=user.id,
+                entity=op.entity,
+                row_id=op.row_id,
+                device_seq=op.device_seq,
+                hlc=op.hlc,
+                base_version=op.base_version,
+                set_values=scrubbed,
+                outcome="rejected",
+                reason=ERASED_REASON,
+            )
+        else:
+            entry.set_values, entry.reason, entry.received_at = scrubbed, ERASED_REASON, utcnow()
+        session.add(entry)
+        ledger[op.op_id] = entry
+        refused[op.op_id] = OpResult(op_id=op.op_id, outcome="rejected", reason=ERASED_REASON)
+    session.flush()
+    return [op for op in ops if op.op_id not in refused], refused
 
 
 def split_before_revocation(
@@ -79,6 +152,23 @@ def push_ops(
     bulk path does not validate the fields again. The op-by-op path below, taken
     only after a database error, still does: normalising twice changes nothing."""
     begin_write(session)
+    everything = ops
+    ops, refused = refuse_erased(session, user=user, device=device, ops=ops)
+    if refused:
+        rest = iter(
+            push_ops(
+                session,
+                user=user,
+                device=device,
+                ops=ops,
+                clock=clock,
+                now_ms=now_ms,
+                normalised=normalised,
+            )
+            if ops
+            else ()
+        )
+        return [refused[op.op_id] if op.op_id in refused else next(rest) for op in everything]
     try:
         with session.begin_nested():
             results = push_bulk(

@@ -17,7 +17,7 @@ from sync_server.crud.server_ops import (
     write_server_ops,
 )
 from sync_server.db import begin_write
-from sync_server.models import AppUser, Record, SyncOp
+from sync_server.models import AppUser, ErasedRow, Record, SyncOp
 
 _SECTION = {
     "contact": "contacts",
@@ -144,4 +144,15 @@ def erase_person(session: Session, *, person: Record, clock: HlcClock) -> list[R
     ]
     write_server_ops(session, cite_id=person.cite_id, edits=edits, clock=clock)
     scrub_history(session, rows=rows)
+    # After the server ops above (they write these rows): from now on every op on
+    # them, or naming them, is refused (`sync_server.crud.push.refuse_erased`).
+    known = set(
+        session.exec(
+            select(ErasedRow.row_id).where(col(ErasedRow.row_id).in_([r.id for r in rows]))
+        ).all()
+    )
+    session.add_all(
+        ErasedRow(row_id=r.id, cite_id=person.cite_id) for r in rows if r.id not in known
+    )
+    session.flush()
     return rows

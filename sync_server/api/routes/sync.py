@@ -19,7 +19,7 @@ from sync_server.api.body import DecodedPush, read_push_request
 from sync_server.api.compress import json_reply
 from sync_server.api.pull_stream import stream_reply
 from sync_server.crud.pull import CursorError, PullPage, pull_page
-from sync_server.crud.push import push_ops, split_before_revocation
+from sync_server.crud.push import ERASED_REASON, push_ops, split_before_revocation
 from sync_server.db import begin_write
 from sync_server.deps import (
     ClockDep,
@@ -79,6 +79,7 @@ def push(
         results=results,
         server_hlc=clock.now().encode(),
         device_revoked=revoked_at is not None,
+        erased=[r.op_id for r in results if r.reason == ERASED_REASON],
     )
     page = None
     if then_pull and revoked_at is None:
