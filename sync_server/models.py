@@ -199,6 +199,33 @@ class ErasedRow(SQLModel, table=True):
     erased_at: dt.datetime = Field(default_factory=utcnow, sa_type=TZDateTime)
 
 
+class HeldOp(SQLModel, table=True):
+    """An op a revoked device sent after its revocation, dated before it: it never
+    applies by itself, a supervisor accepts or discards it (`crud.held_ops`).
+
+    Once decided, `set` keeps the field names only (the ledger has what applied)."""
+
+    __tablename__ = "held_op"
+
+    op_id: str = Field(primary_key=True, max_length=36)
+    cite_id: str = Field(foreign_key="cite.id", index=True, max_length=36)
+    device_id: str = Field(max_length=36)
+    user_id: str = Field(max_length=36)
+    entity: str = Field(max_length=16)
+    row_id: str = Field(max_length=36)
+    device_seq: int = Field(sa_type=BigInteger)
+    hlc: str = Field(max_length=80)
+    base_version: int | None = Field(default=None, sa_type=BigInteger)
+    set_values: dict[str, Any] = Field(
+        default_factory=dict, sa_column=Column("set", JSONType, nullable=False)
+    )
+    received_at: dt.datetime = Field(default_factory=utcnow, sa_type=TZDateTime)
+    decided_at: dt.datetime | None = Field(default=None, sa_type=TZDateTime)
+    decided_by: str | None = Field(default=None, max_length=36)
+    decision: str | None = Field(default=None, max_length=16)  # 'accepted' | 'discarded'
+    outcome: str | None = Field(default=None, max_length=16)  # the merge's, once accepted
+
+
 class SyncState(SQLModel, table=True):
     """One row: the SQLite change counter and the tombstone purge floor.
 

@@ -26,7 +26,7 @@ from sqlmodel import Session, col, select
 
 from domain.entities import REFERENCE_FIELDS
 from domain.hlc import Hlc, HlcClock, wall_ms
-from domain.sync import Op, OpResult
+from domain.sync import CLOCK_TOLERANCE_MS, Op, OpResult
 from sync_server.crud.push_bulk import push_bulk
 from sync_server.crud.push_one import push_one
 from sync_server.crud.push_rules import OpRejected, TransientDbError, validate_op
@@ -34,26 +34,30 @@ from sync_server.db import begin_write
 from sync_server.models import AppUser, Device, ErasedRow, Record, SyncOp, utcnow
 
 __all__ = [
+    "BEFORE_DEVICE_OP",
     "ERASED_REASON",
     "OpRejected",
     "TransientDbError",
+    "named_rows",
     "push_ops",
+    "refuse_erased",
     "split_before_revocation",
 ]
 
 logger = logging.getLogger(__name__)
 
 REVOKED_LATE_OP = "saisie postérieure à la révocation de cet appareil : refusée"
+BEFORE_DEVICE_OP = "saisie datée d'avant l'enrôlement de cet appareil (horloge faussée) : refusée"
 ERASED_REASON = (
     "personne effacée à sa demande (RGPD) : cette saisie est refusée et retirée de ce téléphone"
 )
 
 
-def _named_rows(op: Op) -> set[str]:
+def named_rows(entity: str, row_id: str, values: dict[str, object]) -> set[str]:
     """The rows an op writes or points at: its own row and its references."""
-    named = {op.row_id}
-    for name in REFERENCE_FIELDS.get(op.entity, {}):
-        value = op.set.get(name)
+    named = {row_id}
+    for name in REFERENCE_FIELDS.get(entity, {}):
+        value = values.get(name)
         if isinstance(value, str):
             named.add(value)
     return named
@@ -70,13 +74,13 @@ def refuse_erased(
     field names only. An op already taken before the erasure stays a `duplicate`."""
     named: set[str] = set()
     for op in ops:
-        named |= _named_rows(op)
+        named |= named_rows(op.entity, op.row_id, op.set)
     erased = set(
         session.exec(select(ErasedRow.row_id).where(col(ErasedRow.row_id).in_(sorted(named)))).all()
     )
     if not erased:
         return ops, {}
-    hit = [op for op in ops if not erased.isdisjoint(_named_rows(op))]
+    hit = [op for op in ops if not erased.isdisjoint(named_rows(op.entity, op.row_id, op.set))]
     ledger = {
         e.op_id: e
         for e in session.exec(
@@ -112,23 +116,33 @@ def refuse_erased(
     return [op for op in ops if op.op_id not in refused], refused
 
 
+def _ms(at: dt.datetime) -> int:
+    aware = at if at.tzinfo else at.replace(tzinfo=dt.UTC)
+    return int(aware.timestamp() * 1000)
+
+
 def split_before_revocation(
-    ops: list[Op], revoked_at: dt.datetime | None
+    ops: list[Op], revoked_at: dt.datetime | None, created_at: dt.datetime | None = None
 ) -> tuple[list[Op], dict[str, OpResult]]:
-    """Ops a revoked device logged before its revocation (by HLC), and rejections for
-    the rest. The HLC is the device's word: see SECURITY.md on this grace window."""
+    """Ops a revoked device says it logged before its revocation (by HLC), and
+    rejections for the rest: those stamped after it, and those stamped before the
+    device existed (a clock set back; a minute of clock drift is allowed). The HLC
+    is the device's word: the ops kept are held for a supervisor, never applied
+    by themselves (`crud.held_ops`)."""
     if revoked_at is None:
         return ops, {}
-    aware = revoked_at if revoked_at.tzinfo else revoked_at.replace(tzinfo=dt.UTC)
-    limit_ms = int(aware.timestamp() * 1000)
+    limit_ms = _ms(revoked_at)
+    floor_ms = _ms(created_at) - CLOCK_TOLERANCE_MS if created_at is not None else 0
     kept: list[Op] = []
     late: dict[str, OpResult] = {}
     for op in ops:
         try:
-            before = Hlc.parse(op.hlc).ms < limit_ms
+            ms = Hlc.parse(op.hlc).ms
         except ValueError:
-            before = False
-        if before:
+            ms = limit_ms
+        if ms < floor_ms:
+            late[op.op_id] = OpResult(op_id=op.op_id, outcome="rejected", reason=BEFORE_DEVICE_OP)
+        elif ms < limit_ms:
             kept.append(op)
         else:
             late[op.op_id] = OpResult(op_id=op.op_id, outcome="rejected", reason=REVOKED_LATE_OP)

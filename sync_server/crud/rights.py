@@ -10,6 +10,7 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from domain.hlc import HlcClock
+from sync_server.crud.held_ops import forget_erased
 from sync_server.crud.server_ops import (
     PERSONAL_FIELDS,
     rows_of_person,
@@ -155,4 +156,5 @@ def erase_person(session: Session, *, person: Record, clock: HlcClock) -> list[R
         ErasedRow(row_id=r.id, cite_id=person.cite_id) for r in rows if r.id not in known
     )
     session.flush()
+    forget_erased(session, cite_id=person.cite_id, row_ids={r.id for r in rows})
     return rows

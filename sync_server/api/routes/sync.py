@@ -18,6 +18,7 @@ from domain.sync import (
 from sync_server.api.body import DecodedPush, read_push_request
 from sync_server.api.compress import json_reply
 from sync_server.api.pull_stream import stream_reply
+from sync_server.crud.held_ops import hold_late_ops
 from sync_server.crud.pull import CursorError, PullPage, pull_page
 from sync_server.crud.push import ERASED_REASON, push_ops, split_before_revocation
 from sync_server.db import begin_write
@@ -56,8 +57,9 @@ def push(
     cursor: Annotated[str | None, Query(max_length=200)] = None,
     limit: Annotated[int, Query(ge=1)] = DEFAULT_PULL_LIMIT,
 ) -> PushResponse:
-    """Apply ops. A device revoked within 30 days still gets its ops dated before the
-    revocation applied (the rest rejected) and `device_revoked: true`: it must wipe.
+    """Apply ops. A device revoked within 30 days gets `device_revoked: true` (it must
+    wipe); its ops dated between its enrolment and its revocation are held for a
+    supervisor (`/console/held-ops`), the rest refused.
 
     With `then_pull`, the reply also carries the pull page after `cursor` (as
     `GET /sync/pull` would answer it, read after the push's commit), saving the
@@ -66,12 +68,15 @@ def push(
     # Read now: the commit below expires the session's objects, and reading them
     # after it would cost a query each.
     revoked_at, cite_id = device.revoked_at, user.cite_id
-    ops, late = split_before_revocation(body.request.ops, revoked_at)
+    ops, late = split_before_revocation(body.request.ops, revoked_at, device.created_at)
     begin_write(session)
     mark_seen(session, device)  # the sliding session, in the push's own transaction
-    pushed = push_ops(
-        session, user=user, device=device, ops=ops, clock=clock, normalised=body.normalised
-    )
+    if revoked_at is None:
+        pushed = push_ops(
+            session, user=user, device=device, ops=ops, clock=clock, normalised=body.normalised
+        )
+    else:  # never applied by themselves: a supervisor decides (`crud.held_ops`)
+        pushed = hold_late_ops(session, user=user, device=device, ops=ops)
     applied = {r.op_id: r for r in pushed}
     session.commit()
     results: list[OpResult] = [applied.get(op.op_id) or late[op.op_id] for op in body.request.ops]
