@@ -8,6 +8,7 @@ strings) so that the merge rule compares like with like on both sides.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
@@ -155,6 +156,73 @@ class FieldsError(ValueError):
     """An op's fields do not fit its entity; the message is readable by a person."""
 
 
+# NUL cannot be stored by PostgreSQL (text nor JSONB) and a lone UTF-16 surrogate
+# cannot be encoded in UTF-8: both are refused up front, on every database alike.
+_FORBIDDEN_CHARS = re.compile("[\x00\ud800-\udfff]")
+
+
+def text_problem(values: Any, where: str = "") -> str | None:
+    """Why some text in `values` (keys and strings, at any depth) cannot be stored,
+    as "where: reason" in French; None when all of it can."""
+    if isinstance(values, str):
+        bad = _FORBIDDEN_CHARS.search(values)
+        if bad is None:
+            return None
+        char = bad.group()
+        what = "caractère nul (U+0000)" if char == "\x00" else "demi-caractère UTF-16 isolé"
+        return f"{where or 'texte'}: {what} interdit"
+    if isinstance(values, dict):
+        for key, value in values.items():
+            problem = text_problem(key, where) or text_problem(value, f"{where}.{key}".strip("."))
+            if problem:
+                return problem
+    elif isinstance(values, list):
+        for value in values:
+            problem = text_problem(value, where)
+            if problem:
+                return problem
+    return None
+
+
+def french_error(error: Any) -> str:
+    """A pydantic error as a person reads it, in French."""
+    kind, ctx = error["type"], error.get("ctx") or {}
+    if kind == "extra_forbidden":
+        return "champ inconnu"
+    if kind == "string_too_long":
+        return f"trop long ({ctx.get('max_length')} caractères au plus)"
+    if kind == "string_too_short":
+        return "ne peut pas être vide"
+    if kind == "string_pattern_mismatch":
+        return "format invalide"
+    if kind in ("literal_error", "enum"):
+        expected = str(ctx.get("expected", "?")).replace(" or ", " ou ")
+        return f"valeur inconnue (attendu : {expected})"
+    if kind in ("greater_than_equal", "greater_than"):
+        return f"trop petit (au moins {ctx.get('ge', ctx.get('gt'))})"
+    if kind in ("less_than_equal", "less_than"):
+        return f"trop grand (au plus {ctx.get('le', ctx.get('lt'))})"
+    if kind.startswith(("date", "datetime")):
+        return "date invalide (format AAAA-MM-JJ, heure ISO 8601)"
+    if kind.startswith(("int", "float")):
+        return "nombre entier attendu"
+    if kind.startswith("bool"):
+        return "oui/non attendu (true ou false)"
+    if kind.startswith("string"):
+        return "texte attendu"
+    if kind.startswith("list"):
+        return "liste attendue"
+    if kind.startswith("uuid"):
+        return "identifiant invalide"
+    if kind == "missing":
+        return "champ obligatoire manquant"
+    if kind.startswith(("dict", "model")):
+        return "objet JSON attendu"
+    if kind == "json_invalid":
+        return "JSON illisible"
+    return "valeur invalide"
+
+
 def normalise_fields(entity: str, values: dict[str, Any]) -> dict[str, Any]:
     """Validate an op's `set` and return it in canonical JSON form.
 
@@ -162,13 +230,16 @@ def normalise_fields(entity: str, values: dict[str, Any]) -> dict[str, Any]:
     """
     model = FIELD_MODELS.get(entity)
     if model is None:
-        raise FieldsError(f"unknown entity {entity!r}")
+        raise FieldsError(f"type de fiche inconnu : {entity!r}")
+    problem = text_problem(values)
+    if problem is not None:
+        raise FieldsError(f"{entity}.{problem}")
     try:
         parsed = model.model_validate(values)
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"]) or entity
-        raise FieldsError(f"{entity}.{where}: {first['msg']}") from None
+        raise FieldsError(f"{entity}.{where}: {french_error(first)}") from None
     # The fields the op set (extra fields are refused above), in JSON form: the same
     # as `model_dump(mode="json", include=set(values))`, without its per-call setup.
     out: dict[str, Any] = model.__pydantic_serializer__.to_python(
@@ -186,3 +257,47 @@ def record_person_id(entity: str, row_id: str, data: dict[str, Any]) -> str | No
 def person_display_name(data: dict[str, Any]) -> str:
     parts = [data.get("first_name") or "", (data.get("last_name") or "").upper()]
     return " ".join(p for p in parts if p) or "(sans nom)"
+
+
+# The programme (Cités de l'emploi) began in 2019: no record of it is older.
+PROGRAMME_START = dt.date(2019, 1, 1)
+_PLANNED_AHEAD = dt.timedelta(days=2 * 366)
+_PAST_ONLY: dict[str, frozenset[str]] = {
+    "contact": frozenset({"occurred_at"}),
+    "orientation": frozenset({"date", "feedback_date"}),
+    "person": frozenset({"exit_date", "info_notice_at"}),
+}
+_PLANNED: dict[str, frozenset[str]] = {
+    "event": frozenset({"starts_at"}),
+    "followup": frozenset({"due_date"}),
+}
+
+
+def date_problem(entity: str, values: dict[str, Any], today: dt.date) -> str | None:
+    """Why a date of normalised `values` is not plausible, as "entity.field: reason";
+    None when all are. What happened is dated between the programme's start and
+    tomorrow (a day of margin for time zones); what is planned (an action, a
+    relance), up to two years ahead; a birth date, from 1900 to today. A date far
+    in the future would, among other things, keep a person from anonymisation."""
+    checks: list[tuple[str, dt.date, dt.date]] = []
+    tomorrow = today + dt.timedelta(days=1)
+    for name in _PAST_ONLY.get(entity, frozenset()):
+        checks.append((name, PROGRAMME_START, tomorrow))
+    for name in _PLANNED.get(entity, frozenset()):
+        checks.append((name, PROGRAMME_START, today + _PLANNED_AHEAD))
+    if entity == "person":
+        checks.append(("birth_date", dt.date(1900, 1, 1), today))
+    for name, first, last in checks:
+        value = values.get(name)
+        if not isinstance(value, str):
+            continue
+        try:
+            day = dt.date.fromisoformat(value[:10])
+        except ValueError:
+            return f"{entity}.{name}: date invalide"
+        if not first <= day <= last:
+            return (
+                f"{entity}.{name}: date invraisemblable ({day.strftime('%d/%m/%Y')}),"
+                f" attendue entre le {first.strftime('%d/%m/%Y')} et le {last.strftime('%d/%m/%Y')}"
+            )
+    return None

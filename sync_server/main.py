@@ -8,10 +8,12 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 
 import anyio.to_thread
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from sqlalchemy.exc import OperationalError
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from domain.hlc import Hlc, HlcClock
 from domain.runtime import settle_heap
@@ -22,6 +24,7 @@ from sync_server.crud.push import TransientDbError
 from sync_server.db import make_engine, migrate, sqlite_file
 from sync_server.deps import DEVICE_REVOKED, DeviceRevoked, SchemaTooOld
 from sync_server.hardening import install as install_hardening
+from sync_server.hardening import refuse_unstorable_text
 from sync_server.settings import Settings
 from sync_server.wal_checkpoint import WalCheckpointer
 
@@ -67,11 +70,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 checkpointer.stop()
             engine.dispose()
 
-    app = FastAPI(title="Relais — serveur de synchronisation", version="0.1.0", lifespan=lifespan)
+    docs = settings.api_docs
+    app = FastAPI(
+        title="Relais — serveur de synchronisation",
+        version="0.1.0",
+        lifespan=lifespan,
+        docs_url="/docs" if docs else None,
+        redoc_url="/redoc" if docs else None,
+        openapi_url="/openapi.json" if docs else None,
+    )
     app.state.settings = settings
     # Stamps server-side edits only; correctness never depends on its in-process state.
     app.state.clock = LockedClock(node="server")
-    app.include_router(api_router)
+    app.include_router(api_router, dependencies=[Depends(refuse_unstorable_text)])
     install_hardening(
         app, max_request_bytes=settings.max_request_bytes, server_timing=settings.server_timing
     )
@@ -105,6 +116,22 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             status_code=503,
             content={"detail": DATABASE_BUSY},
             headers={"Retry-After": str(BUSY_RETRY_AFTER_S)},
+        )
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> Response:
+        if exc.detail == "There was an error parsing the body":  # FastAPI's, in English
+            return JSONResponse(
+                status_code=exc.status_code,
+                content={"detail": "Requête invalide — corps JSON illisible ou trop imbriqué."},
+            )
+        return await http_exception_handler(request, exc)
+
+    @app.exception_handler(RecursionError)
+    async def _too_deep(_request: Request, _exc: RecursionError) -> JSONResponse:
+        # A JSON body nested thousands deep exhausts the parser's recursion.
+        return JSONResponse(
+            status_code=422, content={"detail": "Requête invalide — JSON trop imbriqué."}
         )
 
     @app.exception_handler(RequestValidationError)

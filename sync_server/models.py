@@ -173,7 +173,8 @@ class Conflict(SQLModel, table=True):
     entity: str = Field(max_length=16)
     row_id: str = Field(index=True, max_length=36)
     cite_id: str = Field(foreign_key="cite.id", index=True, max_length=36)
-    field: str | None = Field(default=None, max_length=200)
+    # A soft conflict names every field of the op: a person's, all of them, is 266.
+    field: str | None = Field(default=None, max_length=1000)
     server_value: Any = Field(default=None, sa_type=JSONType, nullable=True)
     server_hlc: str | None = Field(default=None, max_length=80)
     incoming_value: Any = Field(default=None, sa_type=JSONType, nullable=True)

@@ -29,7 +29,7 @@ from domain.hlc import Hlc, HlcClock, wall_ms
 from domain.sync import CLOCK_TOLERANCE_MS, Op, OpResult
 from sync_server.crud.push_bulk import push_bulk
 from sync_server.crud.push_one import push_one
-from sync_server.crud.push_rules import OpRejected, TransientDbError, validate_op
+from sync_server.crud.push_rules import OpRejected, TransientDbError, storable, validate_op
 from sync_server.db import begin_write
 from sync_server.models import AppUser, Device, ErasedRow, Record, SyncOp, utcnow
 
@@ -92,7 +92,8 @@ def refuse_erased(
         entry = ledger.get(op.op_id)
         if entry is not None and entry.outcome != "rejected":
             continue  # taken before the erasure: answered `duplicate` by the merge
-        scrubbed = dict.fromkeys(op.set)
+        hlc, values = storable(op)
+        scrubbed = dict.fromkeys(values)
         if entry is None:
             entry = SyncOp(
                 op_id=op.op_id,
@@ -101,7 +102,7 @@ def refuse_erased(
                 entity=op.entity,
                 row_id=op.row_id,
                 device_seq=op.device_seq,
-                hlc=op.hlc,
+                hlc=hlc,
                 base_version=op.base_version,
                 set_values=scrubbed,
                 outcome="rejected",

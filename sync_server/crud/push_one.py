@@ -20,7 +20,7 @@ from domain.merge import MergeResult, StoredRow, merge_op, sees_every_change
 from domain.review_loop import review_loop
 from domain.sync import CLOCK_TOLERANCE_MS, Op, OpResult
 from sync_server.crud.own_versions import own_versions_in_ledger
-from sync_server.crud.push_rules import OpRejected, TransientDbError, validate_op
+from sync_server.crud.push_rules import OpRejected, TransientDbError, storable, validate_op
 from sync_server.db import current_txid, next_version
 from sync_server.models import AppUser, Conflict, Device, Partner, Record, SyncOp, utcnow
 
@@ -94,15 +94,16 @@ def push_one(
 def _write_ledger(
     session: Session, *, op: Op, user: AppUser, device: Device, result: OpResult
 ) -> None:
+    hlc, values = (op.hlc, op.set) if result.outcome != "rejected" else storable(op)
     fields: dict[str, Any] = {
         "device_id": device.id,
         "user_id": user.id,
         "entity": op.entity,
         "row_id": op.row_id,
         "device_seq": op.device_seq,
-        "hlc": op.hlc,
+        "hlc": hlc,
         "base_version": op.base_version,
-        "set_values": op.set,
+        "set_values": values,
         "outcome": result.outcome,
         "version": result.version,
         "reason": result.reason,

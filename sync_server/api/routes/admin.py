@@ -54,7 +54,7 @@ def users(
     session: SessionDep,
     admin: AdminUser,
     journal: JournalDep,
-    page: Annotated[int, Query(ge=1)] = 1,
+    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
     page_size: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> Page[AdminUserOut]:
     items, total = crud_admin.list_users(

@@ -1,4 +1,4 @@
-"""erased rows (refused for good) and a revoked device's held ops
+"""erased rows (refused for good), a revoked device's held ops, wider conflict.field
 
 Revision ID: issue22_0001
 Revises: users_0003
@@ -47,9 +47,18 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("op_id"),
     )
     op.create_index(op.f("ix_held_op_cite_id"), "held_op", ["cite_id"], unique=False)
+    # A soft conflict's `field` joins the op's field names: up to 266 for a person.
+    with op.batch_alter_table("conflict", schema=None) as batch_op:
+        batch_op.alter_column(
+            "field", existing_type=sa.String(length=200), type_=sa.String(length=1000)
+        )
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("conflict", schema=None) as batch_op:
+        batch_op.alter_column(
+            "field", existing_type=sa.String(length=1000), type_=sa.String(length=200)
+        )
     op.drop_index(op.f("ix_held_op_cite_id"), table_name="held_op")
     op.drop_table("held_op")
     op.drop_index(op.f("ix_erased_row_cite_id"), table_name="erased_row")
