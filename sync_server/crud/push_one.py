@@ -291,3 +291,12 @@ def _check_references(session: Session, *, op: Op, values: dict[str, Any], cite_
         mediator = session.get(AppUser, mediator_id)
         if mediator is None or mediator.cite_id != cite_id:
             raise OpRejected(f"mediator_id : médiateur inconnu dans votre cité ({mediator_id})")
+    if op.entity == "event":
+        for pid in values.get("partner_ids") or ():
+            partner = session.get(Partner, pid)
+            if partner is None or partner.cite_id != cite_id:
+                raise OpRejected(f"partner_ids : structure partenaire inconnue ({pid})")
+        for mid in values.get("mediator_ids") or ():
+            member = session.get(AppUser, mid)
+            if member is None or member.cite_id != cite_id:
+                raise OpRejected(f"mediator_ids : médiateur inconnu dans votre cité ({mid})")

@@ -23,10 +23,12 @@ from tests.factories import (
     contact_values,
     hlc_at,
     make_device,
+    make_partner,
     make_record,
     make_user,
     op,
     person_values,
+    push,
 )
 from tests.server.conftest import World
 
@@ -284,3 +286,29 @@ def test_personal_data_answers_are_not_cached_framed_or_sniffed(
 def test_api_description_is_off_by_default(client: TestClient) -> None:
     for path in ("/docs", "/redoc", "/openapi.json"):
         assert client.get(path).status_code == 404, path
+
+
+def test_an_event_names_only_its_own_cite_s_partners_and_mediators(
+    client: TestClient, session: Session, world: World, push_path: str
+) -> None:
+    beauvais = session.get(Cite, world.other.user.cite_id)
+    assert beauvais is not None
+    foreign_partner = make_partner(session, cite=beauvais, name="Partenaire de Beauvais")
+    event = {"type": "drop_in", "starts_at": "2025-03-14T10:00:00+01:00"}
+    ops = [
+        op("event", {**event, "partner_ids": [foreign_partner.id]}),
+        op("event", {**event, "mediator_ids": [world.other.user.id]}),
+        op("event", {**event, "partner_ids": [world.partner_id]}),
+    ]
+    results = push(session, login=world.karim, ops=ops)
+    assert [r.outcome for r in results] == ["rejected", "rejected", "applied"], push_path
+    assert results[0].reason and "partner_ids" in results[0].reason
+    assert results[1].reason and "mediator_ids" in results[1].reason
+
+
+def test_the_same_op_twice_in_a_batch_is_answered_applied_then_duplicate(
+    client: TestClient, world: World
+) -> None:
+    twice = op("person", person_values())
+    res = client.post("/sync/push", json={"ops": [twice, twice]}, headers=world.karim.headers)
+    assert [r["outcome"] for r in res.json()["results"]] == ["applied", "duplicate"]

@@ -77,9 +77,13 @@ def push(
         )
     else:  # never applied by themselves: a supervisor decides (`crud.held_ops`)
         pushed = hold_late_ops(session, user=user, device=device, ops=ops)
-    applied = {r.op_id: r for r in pushed}
     session.commit()
-    results: list[OpResult] = [applied.get(op.op_id) or late[op.op_id] for op in body.request.ops]
+    # In order, one answer per op sent: an op sent twice in a batch is answered twice,
+    # `applied` then `duplicate` (by op id, both would read the second answer).
+    answers = iter(pushed)
+    results: list[OpResult] = [
+        late[op.op_id] if op.op_id in late else next(answers) for op in body.request.ops
+    ]
     reply = PushResponse(
         results=results,
         server_hlc=clock.now().encode(),
