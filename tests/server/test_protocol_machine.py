@@ -101,7 +101,7 @@ class SyncProtocol(RuleBasedStateMachine):
     @initialize(target=persons)
     def seed(self) -> str:
         """A person both phones hold, as after a first sync of the day."""
-        person = self.create_person(phone=0)
+        person = self._new_person(0)
         self.push(phone=0, lose_reply=False)
         for phone in (0, 1):
             self.pull(phone)
@@ -124,6 +124,9 @@ class SyncProtocol(RuleBasedStateMachine):
 
     @rule(target=persons, phone=st.sampled_from([0, 1]))
     def create_person(self, phone: int) -> str:
+        return self._new_person(phone)
+
+    def _new_person(self, phone: int) -> str:
         p = self.phones[phone]
         secret = f"secret-{next(_secret)}"
         the_op = op("person", person_values(last_name=secret), hlc=hlc_at(node=f"p{phone}"))
