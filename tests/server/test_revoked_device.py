@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import time
 from pathlib import Path
@@ -11,6 +12,8 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
+from app.console_review_state import ConflictsState
+from app.console_state import ConsoleApi
 from app.store import LocalStore
 from app.sync import SyncClient
 from app.sync.errors import DeviceRevoked
@@ -227,3 +230,28 @@ def test_an_erasure_forgets_held_ops_on_the_person(
     assert res.status_code == 200, res.text
     session.expire_all()
     assert session.exec(select(HeldOp)).all() == []
+
+
+def test_the_console_lists_held_entries_and_applies_one(
+    client: TestClient, session: Session, world: World
+) -> None:
+    """The supervisor's console (its state, over HTTP to the real app) shows what a held
+    entry would change and applies or discards it."""
+    _revoke(session, world.amina.device.id)
+    before = hlc_at(wall_ms() - 5_000)
+    kept = op("person", person_values(first_name="Gardée"), hlc=before)
+    dropped = op("person", person_values(first_name="Écartée"), hlc=before)
+    client.post("/sync/push", json={"ops": [kept, dropped]}, headers=world.amina.headers)
+    api = ConsoleApi("http://testserver", world.sophie.token, _Through(client))
+    state = ConflictsState(api=api)
+    asyncio.run(state.load())
+    assert [h["op_id"] for h in state.held] == [kept["op_id"], dropped["op_id"]]
+    first = {c["field"]: c for c in state.held[0]["changes"]}["first_name"]
+    assert (first["current"], first["proposed"]) == (None, "Gardée")
+    asyncio.run(state.decide_held(state.held[0], True))
+    assert state.notice and "appliquée" in state.notice
+    asyncio.run(state.decide_held(state.held[0], False))
+    assert state.notice and "écartée" in state.notice and state.held == []
+    session.expire_all()
+    assert session.get(Record, kept["row_id"]) is not None
+    assert session.get(Record, dropped["row_id"]) is None
