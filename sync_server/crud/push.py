@@ -21,6 +21,7 @@ import logging
 from collections.abc import Callable
 from functools import partial
 
+from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, col, select
 
@@ -30,7 +31,7 @@ from domain.sync import CLOCK_TOLERANCE_MS, Op, OpResult
 from sync_server.crud.push_bulk import push_bulk
 from sync_server.crud.push_one import push_one
 from sync_server.crud.push_rules import OpRejected, TransientDbError, storable, validate_op
-from sync_server.db import begin_write
+from sync_server.db import begin_write, is_postgres
 from sync_server.models import AppUser, Device, ErasedRow, Record, SyncOp, utcnow
 
 __all__ = [
@@ -72,6 +73,11 @@ def refuse_erased(
     send edits or new contacts on them. Such an op is refused before the merge, so
     it leaves no value anywhere (no conflict, no row); its ledger entry keeps the
     field names only. An op already taken before the erasure stays a `duplicate`."""
+    if is_postgres(session):
+        # An erasure takes ROW EXCLUSIVE on this table before it writes anything
+        # (`rights.erase_person`): a push waits for it to commit, then reads its rows,
+        # and an erasure waits for the pushes already past this point.
+        session.execute(text("LOCK TABLE erased_row IN SHARE MODE"))
     named: set[str] = set()
     for op in ops:
         named |= named_rows(op.entity, op.row_id, op.set)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from sqlalchemy import text
 from sqlmodel import Session, col, select
 
 from domain.hlc import HlcClock
@@ -17,7 +18,7 @@ from sync_server.crud.server_ops import (
     scrub_history,
     write_server_ops,
 )
-from sync_server.db import begin_write
+from sync_server.db import begin_write, is_postgres
 from sync_server.models import AppUser, ErasedRow, Record, SyncOp
 
 _SECTION = {
@@ -134,6 +135,9 @@ def erase_person(session: Session, *, person: Record, clock: HlcClock) -> list[R
     and scrub the ledger and conflict log. Returns the rows erased; the caller
     commits."""
     begin_write(session)
+    if is_postgres(session):
+        # Before any row is written: see `push.refuse_erased` (no push slips between).
+        session.execute(text("LOCK TABLE erased_row IN ROW EXCLUSIVE MODE"))
     rows = rows_of_person(session, person_id=person.id, cite_id=person.cite_id)
     edits = [
         (
