@@ -5,15 +5,20 @@ from __future__ import annotations
 import json
 import sqlite3
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from fastapi.testclient import TestClient
-from sqlalchemy import text
+from sqlalchemy import Engine, text
 from sqlmodel import Session
 
 from app.store.models import DeviceSession
 from app.sync import SyncClient
-from sync_server.crud.push import ERASED_REASON
+from domain.hlc import HlcClock
+from domain.sync import Op, OpResult
+from sync_server.crud.push import ERASED_REASON, push_ops
+from sync_server.crud.rights import erase_person
+from sync_server.models import Record
 from tests.factories import (
     contact_values,
     make_followed_person,
@@ -161,3 +166,40 @@ def test_the_phone_drops_its_copy_and_says_why(
     stored = _whole_store(session)
     for secret in (PHONE, EMAIL, NOTE):
         assert secret not in stored
+
+
+def test_a_push_racing_the_erasure_is_refused(
+    engine: Engine, session: Session, world: World
+) -> None:
+    """The erasure's transaction is still open when a phone's edit arrives: the push
+    waits for it, then refuses the edit (it never reads the erased list too early)."""
+    ids = make_followed_person(session, login=world.amina, partner_id=world.partner_id)
+    row = session.get(Record, ids["person"])
+    assert row is not None
+    version = row.version
+    clock = HlcClock(node="test-server")
+    with Session(engine, expire_on_commit=False) as eraser:
+        person = eraser.get(Record, ids["person"])
+        assert person is not None
+        erase_person(eraser, person=person, clock=clock)
+        edit = op("person", {"email": EMAIL}, row_id=ids["person"], base_version=version)
+
+        def push_edit() -> list[OpResult]:
+            with Session(engine, expire_on_commit=False) as phone:
+                results = push_ops(
+                    phone,
+                    user=world.karim.user,
+                    device=world.karim.device,
+                    ops=[Op.model_validate(edit)],
+                    clock=HlcClock(node="other-server"),
+                )
+                phone.commit()
+                return results
+
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            pending = pool.submit(push_edit)
+            time.sleep(0.5)  # the push is now waiting on the erasure
+            eraser.commit()
+            [result] = pending.result(timeout=30)
+    assert (result.outcome, result.reason) == ("rejected", ERASED_REASON)
+    assert EMAIL not in _whole_store(session)
