@@ -187,6 +187,8 @@ def text_problem(values: Any, where: str = "") -> str | None:
 def french_error(error: Any) -> str:
     """A pydantic error as a person reads it, in French."""
     kind, ctx = error["type"], error.get("ctx") or {}
+    if kind in ("value_error", "assertion_error"):  # our own validators: already French
+        return str(error["msg"]).split(", ", 1)[-1]
     if kind == "extra_forbidden":
         return "champ inconnu"
     if kind == "string_too_long":
