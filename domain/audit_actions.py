@@ -65,6 +65,9 @@ ACTIONS: dict[str, tuple[str, str]] = {
     "duplicate.dismiss": ("Doublon écarté (personnes différentes)", "supervision"),
     # Partner structures' answers to orientations.
     "partner.answer": ("Réponse d'un partenaire à une orientation", "partner"),
+    "held_ops.list": ("Liste des saisies d'appareils révoqués en attente", "read"),
+    "held_op.accept": ("Saisie d'un appareil révoqué acceptée", "supervision"),
+    "held_op.discard": ("Saisie d'un appareil révoqué écartée", "supervision"),
     # Rights and retention.
     "person.erase": ("Effacement d'une personne", "rights"),
     "retention.anonymise": ("Anonymisation (durée de conservation)", "rights"),

@@ -8,6 +8,7 @@ strings) so that the merge rule compares like with like on both sides.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
@@ -177,6 +178,76 @@ class FieldsError(ValueError):
         self.context = context or {}
 
 
+# NUL cannot be stored by PostgreSQL (text nor JSONB) and a lone UTF-16 surrogate
+# cannot be encoded in UTF-8: both are refused up front, on every database alike.
+_FORBIDDEN_CHARS = re.compile("[\x00\ud800-\udfff]")
+
+
+def text_problem(values: Any, where: str = "") -> str | None:
+    """Why some text in `values` (keys and strings, at any depth) cannot be stored,
+    as "where: reason" in French; None when all of it can."""
+    if isinstance(values, str):
+        bad = _FORBIDDEN_CHARS.search(values)
+        if bad is None:
+            return None
+        char = bad.group()
+        what = "caractère nul (U+0000)" if char == "\x00" else "demi-caractère UTF-16 isolé"
+        return f"{where or 'texte'}: {what} interdit"
+    if isinstance(values, dict):
+        for key, value in values.items():
+            problem = text_problem(key, where) or text_problem(value, f"{where}.{key}".strip("."))
+            if problem:
+                return problem
+    elif isinstance(values, list):
+        for value in values:
+            problem = text_problem(value, where)
+            if problem:
+                return problem
+    return None
+
+
+_FIXED_REASONS = {
+    "extra_forbidden": "champ inconnu",
+    "string_too_short": "ne peut pas être vide",
+    "string_pattern_mismatch": "format invalide",
+    "missing": "champ obligatoire manquant",
+    "json_invalid": "JSON illisible",
+}
+# By the start of pydantic's error type, in this order (`string_too_long` and the other
+# exact types above are looked up first).
+_REASONS_BY_FAMILY = (
+    (("date", "datetime"), "date invalide (format AAAA-MM-JJ, heure ISO 8601)"),
+    (("int", "float"), "nombre entier attendu"),
+    (("bool",), "oui/non attendu (true ou false)"),
+    (("string",), "texte attendu"),
+    (("list",), "liste attendue"),
+    (("uuid",), "identifiant invalide"),
+    (("dict", "model"), "objet JSON attendu"),
+)
+
+
+def french_error(error: Any) -> str:
+    """A pydantic error as a person reads it, in French."""
+    kind, ctx = error["type"], error.get("ctx") or {}
+    if kind in ("value_error", "assertion_error"):  # our own validators: already French
+        return str(error["msg"]).split(", ", 1)[-1]
+    if kind in _FIXED_REASONS:
+        return _FIXED_REASONS[kind]
+    if kind == "string_too_long":
+        return f"trop long ({ctx.get('max_length')} caractères au plus)"
+    if kind in ("literal_error", "enum"):
+        expected = str(ctx.get("expected", "?")).replace(" or ", " ou ")
+        return f"valeur inconnue (attendu : {expected})"
+    if kind in ("greater_than_equal", "greater_than"):
+        return f"trop petit (au moins {ctx.get('ge', ctx.get('gt'))})"
+    if kind in ("less_than_equal", "less_than"):
+        return f"trop grand (au plus {ctx.get('le', ctx.get('lt'))})"
+    for prefixes, reason in _REASONS_BY_FAMILY:
+        if kind.startswith(prefixes):
+            return reason
+    return "valeur invalide"
+
+
 def normalise_fields(entity: str, values: dict[str, Any]) -> dict[str, Any]:
     """Validate an op's `set` and return it in canonical JSON form.
 
@@ -184,14 +255,17 @@ def normalise_fields(entity: str, values: dict[str, Any]) -> dict[str, Any]:
     """
     model = FIELD_MODELS.get(entity)
     if model is None:
-        raise FieldsError(f"unknown entity {entity!r}")
+        raise FieldsError(f"type de fiche inconnu : {entity!r}")
+    problem = text_problem(values)
+    if problem is not None:
+        raise FieldsError(f"{entity}.{problem}")
     try:
         parsed = model.model_validate(values)
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"]) or entity
         raise FieldsError(
-            f"{entity}.{where}: {first['msg']}",
+            f"{entity}.{where}: {french_error(first)}",
             field=str(first["loc"][0]) if first["loc"] else "",
             kind=first["type"],
             value=first.get("input"),
@@ -214,3 +288,47 @@ def record_person_id(entity: str, row_id: str, data: dict[str, Any]) -> str | No
 def person_display_name(data: dict[str, Any]) -> str:
     parts = [data.get("first_name") or "", (data.get("last_name") or "").upper()]
     return " ".join(p for p in parts if p) or "(sans nom)"
+
+
+# The programme (Cités de l'emploi) began in 2019: no record of it is older.
+PROGRAMME_START = dt.date(2019, 1, 1)
+_PLANNED_AHEAD = dt.timedelta(days=2 * 366)
+_PAST_ONLY: dict[str, frozenset[str]] = {
+    "contact": frozenset({"occurred_at"}),
+    "orientation": frozenset({"date", "feedback_date"}),
+    "person": frozenset({"exit_date", "info_notice_at"}),
+}
+_PLANNED: dict[str, frozenset[str]] = {
+    "event": frozenset({"starts_at"}),
+    "followup": frozenset({"due_date"}),
+}
+
+
+def date_problem(entity: str, values: dict[str, Any], today: dt.date) -> str | None:
+    """Why a date of normalised `values` is not plausible, as "entity.field: reason";
+    None when all are. What happened is dated between the programme's start and
+    tomorrow (a day of margin for time zones); what is planned (an action, a
+    relance), up to two years ahead; a birth date, from 1900 to today. A date far
+    in the future would, among other things, keep a person from anonymisation."""
+    checks: list[tuple[str, dt.date, dt.date]] = []
+    tomorrow = today + dt.timedelta(days=1)
+    for name in _PAST_ONLY.get(entity, frozenset()):
+        checks.append((name, PROGRAMME_START, tomorrow))
+    for name in _PLANNED.get(entity, frozenset()):
+        checks.append((name, PROGRAMME_START, today + _PLANNED_AHEAD))
+    if entity == "person":
+        checks.append(("birth_date", dt.date(1900, 1, 1), today))
+    for name, first, last in checks:
+        value = values.get(name)
+        if not isinstance(value, str):
+            continue
+        try:
+            day = dt.date.fromisoformat(value[:10])
+        except ValueError:
+            return f"{entity}.{name}: date invalide"
+        if not first <= day <= last:
+            return (
+                f"{entity}.{name}: date invraisemblable ({day.strftime('%d/%m/%Y')}),"
+                f" attendue entre le {first.strftime('%d/%m/%Y')} et le {last.strftime('%d/%m/%Y')}"
+            )
+    return None

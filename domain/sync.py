@@ -205,6 +205,10 @@ class PushResponse(_Versioned):
     device_revoked: bool = False
     """The device was revoked: its ops logged before revocation were taken, and it
     must now wipe its local data (docs/architecture.md §4.2)."""
+    erased: list[str] = Field(default_factory=list)
+    """Ops refused because they write or name a person erased under RGPD art. 17:
+    the phone drops its copy of their rows and their values (additive: an older
+    phone keeps them as refused edits, as before)."""
     pull: PullResponse | None = None
     """The first pull page, when the push asked for it (`then_pull`) and the server
     could serve it: the pull a sync does next, one request less (additive: an older

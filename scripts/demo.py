@@ -31,7 +31,7 @@ def main() -> int:
     seed_server(database_url)
     procs: list[Proc] = []
     try:
-        server = start_server(database_url, VAR, args.server_port)
+        server = start_server(database_url, VAR, args.server_port, env={"RELAIS_API_DOCS": "1"})
         procs.append(server)
         procs.append(start_app("field", server.url, VAR / "phone.sqlite3", VAR, args.field_port))
         procs.append(

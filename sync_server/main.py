@@ -8,10 +8,12 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field
 
 import anyio.to_thread
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from sqlalchemy.exc import OperationalError
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from domain.hlc import Hlc, HlcClock
 from domain.runtime import settle_heap
@@ -21,6 +23,7 @@ from sync_server.api.deps import DEVICE_REVOKED, DeviceRevoked, SchemaTooOld
 from sync_server.api.main import api_router
 from sync_server.core.db import head_revision, make_engine, migrate, schema_revision, sqlite_file
 from sync_server.core.hardening import install as install_hardening
+from sync_server.core.hardening import refuse_unstorable_text
 from sync_server.core.settings import Settings
 from sync_server.core.wal_checkpoint import WalCheckpointer
 from sync_server.sync.push import TransientDbError
@@ -46,13 +49,19 @@ class LockedClock(HlcClock):
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
+    docs = settings.api_docs
     app = FastAPI(
-        title="Relais — serveur de synchronisation", version="0.1.0", lifespan=_lifespan(settings)
+        title="Relais — serveur de synchronisation",
+        version="0.1.0",
+        lifespan=_lifespan(settings),
+        docs_url="/docs" if docs else None,
+        redoc_url="/redoc" if docs else None,
+        openapi_url="/openapi.json" if docs else None,
     )
     app.state.settings = settings
     # Stamps server-side edits only; correctness never depends on its in-process state.
     app.state.clock = LockedClock(node="server")
-    app.include_router(api_router)
+    app.include_router(api_router, dependencies=[Depends(refuse_unstorable_text)])
     install_hardening(
         app, max_request_bytes=settings.max_request_bytes, server_timing=settings.server_timing
     )
@@ -125,6 +134,22 @@ def _install_error_handlers(app: FastAPI) -> None:
             status_code=503,
             content={"detail": DATABASE_BUSY},
             headers={"Retry-After": str(BUSY_RETRY_AFTER_S)},
+        )
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> Response:
+        if exc.detail == "There was an error parsing the body":  # FastAPI's, in English
+            return JSONResponse(
+                status_code=exc.status_code,
+                content={"detail": "Requête invalide — corps JSON illisible ou trop imbriqué."},
+            )
+        return await http_exception_handler(request, exc)
+
+    @app.exception_handler(RecursionError)
+    async def _too_deep(_request: Request, _exc: RecursionError) -> JSONResponse:
+        # A JSON body nested thousands deep exhausts the parser's recursion.
+        return JSONResponse(
+            status_code=422, content={"detail": "Requête invalide — JSON trop imbriqué."}
         )
 
     @app.exception_handler(RequestValidationError)

@@ -176,7 +176,8 @@ class Conflict(SQLModel, table=True):
     entity: str = Field(max_length=16)
     row_id: str = Field(index=True, max_length=36)
     cite_id: str = Field(foreign_key="cite.id", index=True, max_length=36)
-    field: str | None = Field(default=None, max_length=200)
+    # A soft conflict names every field of the op: a person's, all of them, is 266.
+    field: str | None = Field(default=None, max_length=1000)
     server_value: Any = Field(default=None, sa_type=JSONType, nullable=True)
     server_hlc: str | None = Field(default=None, max_length=80)
     incoming_value: Any = Field(default=None, sa_type=JSONType, nullable=True)
@@ -187,6 +188,46 @@ class Conflict(SQLModel, table=True):
     resolved_at: dt.datetime | None = Field(default=None, sa_type=TZDateTime)
     resolved_by: str | None = Field(default=None, max_length=36)
     resolution: Any = Field(default=None, sa_type=JSONType, nullable=True)
+
+
+class ErasedRow(SQLModel, table=True):
+    """A row erased under RGPD art. 17: every later op on it, or naming it, is refused.
+
+    Kept after the tombstone itself is purged, so a late phone can never bring the
+    row back. Ids only: nothing here is personal data."""
+
+    __tablename__ = "erased_row"
+
+    row_id: str = Field(primary_key=True, max_length=36)
+    cite_id: str = Field(foreign_key="cite.id", index=True, max_length=36)
+    erased_at: dt.datetime = Field(default_factory=utcnow, sa_type=TZDateTime)
+
+
+class HeldOp(SQLModel, table=True):
+    """An op a revoked device sent after its revocation, dated before it: it never
+    applies by itself, a supervisor accepts or discards it (`crud.held_ops`).
+
+    Once decided, `set` keeps the field names only (the ledger has what applied)."""
+
+    __tablename__ = "held_op"
+
+    op_id: str = Field(primary_key=True, max_length=36)
+    cite_id: str = Field(foreign_key="cite.id", index=True, max_length=36)
+    device_id: str = Field(max_length=36)
+    user_id: str = Field(max_length=36)
+    entity: str = Field(max_length=16)
+    row_id: str = Field(max_length=36)
+    device_seq: int = Field(sa_type=BigInteger)
+    hlc: str = Field(max_length=80)
+    base_version: int | None = Field(default=None, sa_type=BigInteger)
+    set_values: dict[str, Any] = Field(
+        default_factory=dict, sa_column=Column("set", JSONType, nullable=False)
+    )
+    received_at: dt.datetime = Field(default_factory=utcnow, sa_type=TZDateTime)
+    decided_at: dt.datetime | None = Field(default=None, sa_type=TZDateTime)
+    decided_by: str | None = Field(default=None, max_length=36)
+    decision: str | None = Field(default=None, max_length=16)  # 'accepted' | 'discarded'
+    outcome: str | None = Field(default=None, max_length=16)  # the merge's, once accepted
 
 
 class SyncState(SQLModel, table=True):

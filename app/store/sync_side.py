@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import Any, Literal, Protocol
 
 from app.store import outbox, rows
@@ -48,8 +48,12 @@ class SyncSide(StoreBase):
         with self._lock:
             return outbox.pending_batch(self._conn, self._c(), limit, after_seq)
 
-    def apply_push_results(self, results: list[OpResult]) -> None:
+    def apply_push_results(self, results: list[OpResult], erased: Collection[str] = ()) -> None:
         """Acked ops leave the outbox; rejected ops stay in it with their reason.
+
+        `erased`: refused ops that write or name a person erased on the server (RGPD):
+        their rows leave the phone, with every other edit of them, and the refused op
+        stays listed with its reason but with its values gone (field names only).
 
         An ack raises the row's server_version to the version our op produced; the
         pull that follows every push then brings the row's full server state. Not
@@ -72,6 +76,41 @@ class SyncSide(StoreBase):
                     if target is not None
                 ],
             )
+            if erased:
+                self._forget_erased(
+                    c,
+                    [
+                        (r.op_id, target)
+                        for r, target in zip(results, targets, strict=True)
+                        if target is not None and r.outcome == "rejected" and r.op_id in erased
+                    ],
+                )
+
+    def _forget_erased(
+        self, c: sqlite3.Connection, refused: list[tuple[str, tuple[str, str]]]
+    ) -> None:
+        if not refused:
+            return
+        codec = self._c()
+        kept = {op_id for op_id, _ in refused}
+        keys = sorted({target for _, target in refused})
+        for op_id, _ in refused:
+            (stored,) = c.execute('SELECT "set" FROM outbox WHERE op_id = ?', (op_id,)).fetchone()
+            names = dict.fromkeys(codec.decode_set(op_id, stored))
+            c.execute(
+                'UPDATE outbox SET "set" = ? WHERE op_id = ?',
+                (codec.encode_set(op_id, names), op_id),
+            )
+        for entity, row_id in keys:
+            others = [
+                found[0]
+                for found in c.execute(
+                    "SELECT op_id FROM outbox WHERE entity = ? AND row_id = ?", (entity, row_id)
+                )
+                if found[0] not in kept
+            ]
+            c.executemany("DELETE FROM outbox WHERE op_id = ?", [(o,) for o in others])
+        self._remove_rows(c, keys)
 
     def apply_pulled(self, pulled: Sequence[Pulled]) -> None:
         """Store server rows, re-overlaying every field that still has a pending local op.

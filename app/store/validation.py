@@ -6,10 +6,17 @@ server applies); this module only turns its verdicts into sentences for the UI.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from app.store.models import InvalidValues, field_label
-from domain.entities import FIELD_MODELS, REQUIRED_ON_CREATE, FieldsError, normalise_fields
+from domain.entities import (
+    FIELD_MODELS,
+    REQUIRED_ON_CREATE,
+    FieldsError,
+    date_problem,
+    normalise_fields,
+)
 
 _EMPTY: tuple[Any, ...] = (None, "", [])
 
@@ -18,18 +25,26 @@ def _normalise(entity: str, values: dict[str, Any]) -> dict[str, Any]:
     if entity not in FIELD_MODELS:
         raise InvalidValues(f"Type de fiche inconnu : {entity}")
     try:
-        return normalise_fields(entity, values)
+        normalised = normalise_fields(entity, values)
     except FieldsError as exc:
-        # The domain message reads "entity.field: reason" (pydantic, in English).
+        # The domain message reads "entity.field: reason".
         where, _, reason = str(exc).partition(": ")
         name = where.split(".", 1)[-1]
-        if "Extra inputs" in reason:
+        if reason == "champ inconnu":
             message = f"Champ inconnu : {name}."
         else:
             message = f"Valeur invalide pour « {field_label(name)} »."
         error = InvalidValues(message)
         error.detail = str(exc)
         raise error from None
+    # The server refuses the same dates: caught here, before anything is written.
+    problem = date_problem(entity, normalised, dt.date.today())
+    if problem is not None:
+        where, _, reason = problem.partition(": ")
+        error = InvalidValues(f"« {field_label(where.split('.', 1)[-1])} » : {reason}.")
+        error.detail = problem
+        raise error
+    return normalised
 
 
 def checked_create(entity: str, values: dict[str, Any]) -> dict[str, Any]:

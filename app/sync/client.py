@@ -247,7 +247,7 @@ class SyncClient:
                 if prepared is not None:
                     sending = ahead.submit(self._send_batch, *prepared, bearer)
                 # Results first: once stored, a lost connection cannot make them be redone.
-                self._store.apply_push_results(reply.results)
+                self._store.apply_push_results(reply.results, reply.erased)
                 self._store.observe_hlc(reply.server_hlc)
                 revoked = revoked or reply.device_revoked
                 self._count(report, batch.op_ids, reply)

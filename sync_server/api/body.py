@@ -14,6 +14,7 @@ from fastapi import HTTPException, Request, status
 from fastapi.concurrency import run_in_threadpool
 from pydantic import ValidationError
 
+from domain.entities import french_error
 from domain.sync import MIN_SCHEMA_VERSION, PushRequest, normalised_push
 from sync_server.api.deps import SchemaTooOld, SettingsDep
 
@@ -59,7 +60,8 @@ def readable_errors(exc: ValidationError | Any) -> str:
     parts = []
     for err in exc.errors()[:3]:
         where = ".".join(str(p) for p in err["loc"])
-        parts.append(f"{where} : {err['msg']}" if where else str(err["msg"]))
+        reason = french_error(err)
+        parts.append(f"{where} : {reason}" if where else reason)
     return "Requête invalide — " + " ; ".join(parts)
 
 
@@ -106,6 +108,8 @@ def decode_push_body(raw: bytes, encoding: str, limit: int) -> DecodedPush:
         payload = _parse(data)
     except (ValueError, UnicodeDecodeError):
         raise HTTPException(422, detail="Requête invalide — corps JSON illisible.") from None
+    except RecursionError:
+        raise HTTPException(422, detail="Requête invalide — JSON trop imbriqué.") from None
     if not isinstance(payload, dict):
         raise HTTPException(422, detail="Requête invalide — un objet JSON est attendu.")
     # Checked before the schema: an outdated client must hear "update", not "invalid".

@@ -11,9 +11,10 @@ import re
 import time
 from typing import Any
 
-from fastapi import FastAPI
+from fastapi import FastAPI, HTTPException, Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from domain.entities import text_problem
 from domain.ids import uuid7
 from sync_server.core.observability import LATENCY, REQUESTS, access_logger, observe_pool
 from sync_server.crud.audit import current_request_id
@@ -25,6 +26,18 @@ _SAFE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 SERVER_ERROR_DETAIL = (
     "Erreur interne du serveur : rien n'a été enregistré pour cette requête. "
     "Réessayez ; si le problème persiste, communiquez la référence {request_id} à l'administrateur."
+)
+
+
+# On every answer: most carry personal data (pathways, exports, lists), and none is
+# meant to be cached by a browser or proxy, sniffed into another type, framed by
+# another site, or named in a Referer.
+SECURITY_HEADERS: tuple[tuple[bytes, bytes], ...] = (
+    (b"cache-control", b"no-store"),
+    (b"x-content-type-options", b"nosniff"),
+    (b"x-frame-options", b"DENY"),
+    (b"content-security-policy", b"frame-ancestors 'none'"),
+    (b"referrer-policy", b"no-referrer"),
 )
 
 
@@ -216,7 +229,31 @@ def _document_readable_422(app: FastAPI) -> None:
 
 def _tag_start(message: Message, request_id: str, took_ms: float | None) -> None:
     """The request id on every answer, and the time taken when asked for."""
-    headers = [*message.get("headers", []), (REQUEST_ID_HEADER.encode(), request_id.encode())]
+    headers = [
+        *message.get("headers", []),
+        (REQUEST_ID_HEADER.encode(), request_id.encode()),
+        *SECURITY_HEADERS,
+    ]
     if took_ms is not None:
         headers.append((b"server-timing", f"app;dur={took_ms:.1f}".encode()))
     message["headers"] = headers
+
+
+async def refuse_unstorable_text(request: Request) -> None:
+    """A route dependency: query, path and JSON body text that no database can store
+    (NUL, a lone UTF-16 surrogate) is a 422 with its French reason, on SQLite as on
+    PostgreSQL (which would fail on it). The push body is parsed by its route, which
+    refuses such an op alone and takes the others (`push_rules.validate_op`)."""
+    problem = text_problem(dict(request.query_params), "paramètre") or text_problem(
+        dict(request.path_params), "chemin"
+    )
+    json_body = "json" in request.headers.get("content-type", "")
+    if problem is None and json_body and request.url.path != "/sync/push":
+        raw = await request.body()
+        if b"\\u" in raw:  # the only way to write either in valid JSON
+            try:
+                problem = text_problem(json.loads(raw), "corps")
+            except (ValueError, RecursionError):
+                problem = None  # the route's own parsing answers a malformed body
+    if problem is not None:
+        raise HTTPException(422, detail=f"Requête invalide — {problem}.")

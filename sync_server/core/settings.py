@@ -31,6 +31,9 @@ class Settings(BaseSettings):
     # Add a `Server-Timing: app;dur=<ms>` header to every answer (benchmarks). Off by
     # default: it tells any client how long the server worked on its request.
     server_timing: bool = False
+    # Serve the API's description (/docs, /redoc, /openapi.json). Off by default: it
+    # maps every route for whoever asks; the demo turns it on.
+    api_docs: bool = False
     # Threads running the `def` routes and dependencies of one process (anyio's own
     # default is 40). Python runs one at a time (GIL): with 200 phones syncing at once,
     # 8 threads served the realistic burst with a lower p99 and less CPU than 40 (fewer

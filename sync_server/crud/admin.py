@@ -134,10 +134,25 @@ def deactivate_user(session: Session, *, user: AppUser, by: AppUser) -> None:
     session.flush()
 
 
-def reset_password(session: Session, *, user: AppUser, password: str) -> None:
+def reset_password(
+    session: Session, *, user: AppUser, password: str, keep_device_id: str | None = None
+) -> int:
+    """Set a new password and revoke every device signed in with the old one (a reset
+    often follows a lost phone or a leaked password), but the caller's own session.
+    Returns how many were revoked; a revoked phone pushes what it holds, then wipes."""
     user.password_hash = hash_password(password)
     session.add(user)
+    devices = session.exec(
+        select(Device).where(Device.user_id == user.id, col(Device.revoked_at).is_(None))
+    ).all()
+    revoked = 0
+    for device in devices:
+        if device.id != keep_device_id:
+            device.revoked_at = utcnow()
+            session.add(device)
+            revoked += 1
     session.flush()
+    return revoked
 
 
 def list_devices(session: Session, *, user: AppUser) -> list[AdminDeviceOut]:

@@ -14,10 +14,30 @@ from sync_server.models import Partner, Record
 _ENTITIES = ("event", "person", "contact", "orientation")
 
 
+_FIRST_REPORT_DAY = dt.date(2000, 1, 1)
+
+
+def _day(day: dt.date) -> str:
+    return f"{day.day:02d}/{day.month:02d}/{day.year:04d}"
+
+
 def resolve_period(date_from: dt.date | None, date_to: dt.date | None) -> Period:
-    """Both dates → that range; none → the current quarter; one → its quarter's bound."""
+    """Both dates → that range; none → the current quarter; one → its quarter's bound.
+
+    Dates outside 2000 – next year are refused (ValueError, in French): nothing was
+    recorded then, and a year near 9999 overflows the date arithmetic of a report."""
+    today = dt.datetime.now(dt.UTC).date()
+    if date_from is not None and date_to is not None:
+        Period(date_from, date_to)  # its own checks first: order, at most three years
+    last = dt.date(today.year + 1, 12, 31)
+    for given in (date_from, date_to):
+        if given is not None and not _FIRST_REPORT_DAY <= given <= last:
+            raise ValueError(
+                f"période invraisemblable ({_day(given)}) : choisissez des dates"
+                f" entre le {_day(_FIRST_REPORT_DAY)} et le {_day(last)}"
+            )
     if date_from is None and date_to is None:
-        return quarter_of(dt.datetime.now(dt.UTC).date())
+        return quarter_of(today)
     anchor = quarter_of(date_from or date_to)  # type: ignore[arg-type]
     return Period(date_from or anchor.start, date_to or anchor.end)
 

@@ -10,18 +10,71 @@ from __future__ import annotations
 import datetime as dt
 import math
 
-from sqlalchemy import delete, func
+from sqlalchemy import delete, func, text
 from sqlmodel import Session, col, select
 
 from domain.periods import as_utc
+from sync_server.core.db import begin_write, is_postgres
 from sync_server.models import LoginFailure
 
 
-def _keys(*, username: str, client_ip: str | None) -> list[str]:
-    keys = [f"user:{username.strip().lower()}"]
+def _keys(*, username: str, client_ip: str | None, prefix: str = "") -> list[str]:
+    keys = [f"{prefix}user:{username.strip().lower()}"] if username else []
     if client_ip:
-        keys.append(f"ip:{client_ip}")
+        keys.append(f"{prefix}ip:{client_ip}")
     return keys
+
+
+def reserve_attempt(
+    session: Session,
+    *,
+    username: str,
+    client_ip: str | None,
+    now: dt.datetime,
+    max_failures: int,
+    window: dt.timedelta,
+    prefix: str = "",
+) -> tuple[int | None, list[str]]:
+    """Check the limit and, when an attempt is allowed, count it as a failure at
+    once, in one write transaction (committed here). Returns (seconds to wait, None
+    when allowed; the ids counted, for `forgive` once the attempt succeeds).
+
+    Counting before the password is checked is what makes the limit hold under
+    concurrent attempts: checking, then recording a failure after the (slow) hash,
+    let twenty simultaneous guesses all pass a check that saw none recorded. The
+    keys are serialised by the write lock on SQLite and an advisory lock per key on
+    PostgreSQL, both held to the commit.
+
+    Only the first key (the username's; the address's for an enrolment code) is
+    counted ahead: a room of mediators behind one address logging in at once must
+    not wait for each other. The address's failure is recorded after a wrong
+    password (`record_address_failure`)."""
+    keys = _keys(username=username, client_ip=client_ip, prefix=prefix)
+    begin_write(session)
+    if is_postgres(session):
+        for key in sorted(keys):
+            session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:k))"), {"k": key})
+    wait = _wait(session, keys=keys, now=now, max_failures=max_failures, window=window)
+    ids: list[str] = []
+    if wait is None:
+        failures = [LoginFailure(key=key, at=now) for key in keys[:1]]
+        session.add_all(failures)
+        session.flush()
+        ids = [f.id for f in failures]
+    session.commit()
+    return wait, ids
+
+
+def record_address_failure(session: Session, *, client_ip: str | None, now: dt.datetime) -> None:
+    if client_ip:
+        session.add(LoginFailure(key=f"ip:{client_ip}", at=now))
+        session.flush()
+
+
+def forgive(session: Session, ids: list[str]) -> None:
+    """Withdraw the failures `reserve_attempt` counted for an attempt that succeeded."""
+    if ids:
+        session.execute(delete(LoginFailure).where(col(LoginFailure.id).in_(ids)))
 
 
 def retry_after_seconds(
@@ -34,9 +87,21 @@ def retry_after_seconds(
     window: dt.timedelta,
 ) -> int | None:
     """Seconds until a new attempt is allowed, or None when it is allowed now."""
+    keys = _keys(username=username, client_ip=client_ip)
+    return _wait(session, keys=keys, now=now, max_failures=max_failures, window=window)
+
+
+def _wait(
+    session: Session,
+    *,
+    keys: list[str],
+    now: dt.datetime,
+    max_failures: int,
+    window: dt.timedelta,
+) -> int | None:
     since = now - window
     worst: int | None = None
-    for key in _keys(username=username, client_ip=client_ip):
+    for key in keys:
         rows = session.exec(
             select(LoginFailure.at)
             .where(LoginFailure.key == key, col(LoginFailure.at) > since)

@@ -70,7 +70,7 @@ def person_activity(session: Session, *, cite_id: str | None = None) -> list[Per
     (the latest creation date when none has a contact). A duplicate's contacts still
     name it: its own pathway is the kept person's, and so is its retention date."""
     stmt = select(Record).where(Record.entity == "person")
-    contacts = select(Record.person_id, Record.data).where(
+    contacts = select(Record.person_id, Record.data, Record.created_at).where(
         Record.entity == "contact",
         col(Record.deleted).is_(False),
         col(Record.person_id).is_not(None),
@@ -79,8 +79,12 @@ def person_activity(session: Session, *, cite_id: str | None = None) -> list[Per
         stmt = stmt.where(Record.cite_id == cite_id)
         contacts = contacts.where(Record.cite_id == cite_id)
     last: dict[str, dt.datetime] = {}
-    for person_id, data in session.exec(contacts).all():
+    for person_id, data, received in session.exec(contacts).all():
         when = _parse(data.get("occurred_at"))
+        # A contact cannot have happened after the server first received it: a date
+        # typed (or forged) in the future must not postpone the anonymisation.
+        if when is not None:
+            when = min(when, as_utc(received))
         if person_id and when and (person_id not in last or when > last[person_id]):
             last[person_id] = when
     persons = {p.id: p for p in session.exec(stmt).all()}

@@ -7,12 +7,14 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from sqlalchemy import text
 from sqlmodel import Session, col, select
 
 from domain.audit_actions import action_label
 from domain.hlc import HlcClock
-from sync_server.core.db import begin_write
-from sync_server.models import AppUser, AuditEvent, Partner, Record, SyncOp
+from sync_server.core.db import begin_write, is_postgres
+from sync_server.models import AppUser, AuditEvent, ErasedRow, Partner, Record, SyncOp
+from sync_server.sync.held_ops import forget_erased
 from sync_server.sync.server_ops import (
     PERSONAL_FIELDS,
     rows_of_person,
@@ -177,6 +179,9 @@ def erase_person(session: Session, *, person: Record, clock: HlcClock) -> list[R
     and scrub the ledger and conflict log. Returns the rows erased; the caller
     commits."""
     begin_write(session)
+    if is_postgres(session):
+        # Before any row is written: see `push.refuse_erased` (no push slips between).
+        session.execute(text("LOCK TABLE erased_row IN ROW EXCLUSIVE MODE"))
     rows = rows_of_person(session, person_id=person.id, cite_id=person.cite_id)
     edits = [
         (
@@ -188,4 +193,16 @@ def erase_person(session: Session, *, person: Record, clock: HlcClock) -> list[R
     ]
     write_server_ops(session, cite_id=person.cite_id, edits=edits, clock=clock)
     scrub_history(session, rows=rows)
+    # After the server ops above (they write these rows): from now on every op on
+    # them, or naming them, is refused (`sync_server.sync.push.refuse_erased`).
+    known = set(
+        session.exec(
+            select(ErasedRow.row_id).where(col(ErasedRow.row_id).in_([r.id for r in rows]))
+        ).all()
+    )
+    session.add_all(
+        ErasedRow(row_id=r.id, cite_id=person.cite_id) for r in rows if r.id not in known
+    )
+    session.flush()
+    forget_erased(session, cite_id=person.cite_id, row_ids={r.id for r in rows})
     return rows

@@ -351,3 +351,32 @@ class PathwayOut(BaseModel):
     exit_date: str | None
     timeline: list[TimelineEntryOut]
     open_followups: list[TimelineEntryOut]
+
+
+class HeldChange(BaseModel):
+    field: str
+    current: Any = None
+    proposed: Any = None
+
+
+class HeldOpOut(BaseModel):
+    """A revoked device's op waiting for a supervisor, with what it would change."""
+
+    op_id: str
+    entity: str
+    row_id: str
+    author: str
+    device_name: str
+    hlc: str
+    received_at: dt.datetime
+    row_exists: bool
+    changes: list[HeldChange]
+
+
+class HeldDecisionOut(BaseModel):
+    op_id: str
+    decision: Literal["accepted", "discarded"]
+    outcome: str | None = Field(
+        default=None, description="The merge's answer when accepted (applied, superseded...)."
+    )
+    reason: str | None = None

@@ -21,7 +21,7 @@ from sqlalchemy import select as sa_select
 from sqlalchemy.sql.expression import ColumnClause
 from sqlmodel import Session, col, select
 
-from domain.sync import PROTOCOL, SCHEMA_VERSION, PullResponse, RowOut
+from domain.sync import MAX_BIGINT, PROTOCOL, SCHEMA_VERSION, PullResponse, RowOut
 from sync_server.core.db import begin_write, is_postgres
 from sync_server.core.observability import PULL_ROWS
 from sync_server.models import Conflict, Record, SyncState
@@ -71,9 +71,19 @@ def decode_cursor_epoch(cursor: str | None) -> tuple[Position | None, str | None
         epoch = payload.get("e")
         if epoch is not None and not isinstance(epoch, str):
             raise TypeError
-    except (binascii.Error, ValueError, TypeError, KeyError, UnicodeDecodeError, AttributeError):
+    except (
+        binascii.Error,
+        ValueError,
+        TypeError,
+        KeyError,
+        UnicodeDecodeError,
+        AttributeError,
+        OverflowError,
+    ):
+        # OverflowError: a number the JSON reads as infinite (1e400).
         raise CursorError("curseur de synchronisation illisible") from None
-    if position.txid < 0 or position.version < 0:
+    # Both are BIGINT columns: a larger number would fail in the query, not here.
+    if not (0 <= position.txid <= MAX_BIGINT and 0 <= position.version <= MAX_BIGINT):
         raise CursorError("curseur de synchronisation illisible")
     return position, epoch
 

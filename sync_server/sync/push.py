@@ -21,41 +21,135 @@ import logging
 from collections.abc import Callable
 from functools import partial
 
+from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, col, select
 
+from domain.entities import REFERENCE_FIELDS
 from domain.hlc import Hlc, HlcClock, wall_ms
-from domain.periods import as_utc
-from domain.sync import Op, OpResult
-from sync_server.core.db import begin_write
-from sync_server.models import AppUser, Device, Record
-from sync_server.sync.checks import OpRejected, TransientDbError, validate_op
+from domain.sync import CLOCK_TOLERANCE_MS, Op, OpResult
+from sync_server.core.db import begin_write, is_postgres
+from sync_server.models import AppUser, Device, ErasedRow, Record, SyncOp, utcnow
+from sync_server.sync.checks import OpRejected, TransientDbError, storable, validate_op
 from sync_server.sync.push_bulk import push_bulk
 from sync_server.sync.push_one import push_one
 
-__all__ = ["OpRejected", "TransientDbError", "push_ops", "split_before_revocation"]
+__all__ = [
+    "BEFORE_DEVICE_OP",
+    "ERASED_REASON",
+    "OpRejected",
+    "TransientDbError",
+    "named_rows",
+    "push_ops",
+    "refuse_erased",
+    "split_before_revocation",
+]
 
 logger = logging.getLogger(__name__)
 
 REVOKED_LATE_OP = "saisie postérieure à la révocation de cet appareil : refusée"
+BEFORE_DEVICE_OP = "saisie datée d'avant l'enrôlement de cet appareil (horloge faussée) : refusée"
+ERASED_REASON = (
+    "personne effacée à sa demande (RGPD) : cette saisie est refusée et retirée de ce téléphone"
+)
+
+
+def named_rows(entity: str, row_id: str, values: dict[str, object]) -> set[str]:
+    """The rows an op writes or points at: its own row and its references."""
+    named = {row_id}
+    for name in REFERENCE_FIELDS.get(entity, {}):
+        value = values.get(name)
+        if isinstance(value, str):
+            named.add(value)
+    return named
+
+
+def refuse_erased(
+    session: Session, *, user: AppUser, device: Device, ops: list[Op]
+) -> tuple[list[Op], dict[str, OpResult]]:
+    """The ops to merge, and refusals for those that write or name an erased row.
+
+    An erasure is final: a phone that was offline may still hold the person and
+    send edits or new contacts on them. Such an op is refused before the merge, so
+    it leaves no value anywhere (no conflict, no row); its ledger entry keeps the
+    field names only. An op already taken before the erasure stays a `duplicate`."""
+    if is_postgres(session):
+        # An erasure takes ROW EXCLUSIVE on this table before it writes anything
+        # (`rights.erase_person`): a push waits for it to commit, then reads its rows,
+        # and an erasure waits for the pushes already past this point.
+        session.execute(text("LOCK TABLE erased_row IN SHARE MODE"))
+    named: set[str] = set()
+    for op in ops:
+        named |= named_rows(op.entity, op.row_id, op.set)
+    erased = set(
+        session.exec(select(ErasedRow.row_id).where(col(ErasedRow.row_id).in_(sorted(named)))).all()
+    )
+    if not erased:
+        return ops, {}
+    hit = [op for op in ops if not erased.isdisjoint(named_rows(op.entity, op.row_id, op.set))]
+    ledger = {
+        e.op_id: e
+        for e in session.exec(
+            select(SyncOp).where(col(SyncOp.op_id).in_([op.op_id for op in hit]))
+        ).all()
+    }
+    refused: dict[str, OpResult] = {}
+    for op in hit:
+        entry = ledger.get(op.op_id)
+        if entry is not None and entry.outcome != "rejected":
+            continue  # taken before the erasure: answered `duplicate` by the merge
+        hlc, values = storable(op)
+        scrubbed = dict.fromkeys(values)
+        if entry is None:
+            entry = SyncOp(
+                op_id=op.op_id,
+                device_id=device.id,
+                user_id=user.id,
+                entity=op.entity,
+                row_id=op.row_id,
+                device_seq=op.device_seq,
+                hlc=hlc,
+                base_version=op.base_version,
+                set_values=scrubbed,
+                outcome="rejected",
+                reason=ERASED_REASON,
+            )
+        else:
+            entry.set_values, entry.reason, entry.received_at = scrubbed, ERASED_REASON, utcnow()
+        session.add(entry)
+        ledger[op.op_id] = entry
+        refused[op.op_id] = OpResult(op_id=op.op_id, outcome="rejected", reason=ERASED_REASON)
+    session.flush()
+    return [op for op in ops if op.op_id not in refused], refused
+
+
+def _ms(at: dt.datetime) -> int:
+    aware = at if at.tzinfo else at.replace(tzinfo=dt.UTC)
+    return int(aware.timestamp() * 1000)
 
 
 def split_before_revocation(
-    ops: list[Op], revoked_at: dt.datetime | None
+    ops: list[Op], revoked_at: dt.datetime | None, created_at: dt.datetime | None = None
 ) -> tuple[list[Op], dict[str, OpResult]]:
-    """Ops a revoked device logged before its revocation (by HLC), and rejections for
-    the rest. The HLC is the device's word: see SECURITY.md on this grace window."""
+    """Ops a revoked device says it logged before its revocation (by HLC), and
+    rejections for the rest: those stamped after it, and those stamped before the
+    device existed (a clock set back; a minute of clock drift is allowed). The HLC
+    is the device's word: the ops kept are held for a supervisor, never applied
+    by themselves (`crud.held_ops`)."""
     if revoked_at is None:
         return ops, {}
-    limit_ms = int(as_utc(revoked_at).timestamp() * 1000)
+    limit_ms = _ms(revoked_at)
+    floor_ms = _ms(created_at) - CLOCK_TOLERANCE_MS if created_at is not None else 0
     kept: list[Op] = []
     late: dict[str, OpResult] = {}
     for op in ops:
         try:
-            before = Hlc.parse(op.hlc).ms < limit_ms
+            ms = Hlc.parse(op.hlc).ms
         except ValueError:
-            before = False
-        if before:
+            ms = limit_ms
+        if ms < floor_ms:
+            late[op.op_id] = OpResult(op_id=op.op_id, outcome="rejected", reason=BEFORE_DEVICE_OP)
+        elif ms < limit_ms:
             kept.append(op)
         else:
             late[op.op_id] = OpResult(op_id=op.op_id, outcome="rejected", reason=REVOKED_LATE_OP)
@@ -79,6 +173,23 @@ def push_ops(
     bulk path does not validate the fields again. The op-by-op path below, taken
     only after a database error, still does: normalising twice changes nothing."""
     begin_write(session)
+    everything = ops
+    ops, refused = refuse_erased(session, user=user, device=device, ops=ops)
+    if refused:
+        rest = iter(
+            push_ops(
+                session,
+                user=user,
+                device=device,
+                ops=ops,
+                clock=clock,
+                now_ms=now_ms,
+                normalised=normalised,
+            )
+            if ops
+            else ()
+        )
+        return [refused[op.op_id] if op.op_id in refused else next(rest) for op in everything]
     try:
         with session.begin_nested():
             results = push_bulk(

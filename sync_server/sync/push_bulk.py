@@ -76,6 +76,13 @@ def _check(
     mediator_id = values.get("mediator_id") if op.entity == "contact" else None
     if mediator_id is not None and state.members.get(mediator_id) != cite_id:
         raise BulkRejected(f"mediator_id : médiateur inconnu dans votre cité ({mediator_id})")
+    if op.entity == "event":
+        for pid in values.get("partner_ids") or ():
+            if state.partners.get(pid) != cite_id:
+                raise BulkRejected(f"partner_ids : structure partenaire inconnue ({pid})")
+        for mid in values.get("mediator_ids") or ():
+            if state.members.get(mid) != cite_id:
+                raise BulkRejected(f"mediator_ids : médiateur inconnu dans votre cité ({mid})")
 
 
 def apply_in_memory(

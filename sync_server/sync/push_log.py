@@ -11,6 +11,7 @@ from typing import Any
 from domain.ids import uuid7
 from domain.merge import MergeResult
 from domain.sync import Op, OpResult, trusted_model
+from sync_server.sync.checks import storable
 from sync_server.sync.push_state import BulkState, LedgerEntry, Pusher
 
 
@@ -91,6 +92,7 @@ def record_ledger(
     clock_flagged: bool,
     now: dt.datetime,
 ) -> None:
+    hlc, values = (op.hlc, op.set) if reason is None else storable(op)
     previous = state.ledger.get(op.op_id)
     state.ledger[op.op_id] = LedgerEntry(
         outcome, version, clock_flagged, previous is not None and previous.in_db
@@ -102,9 +104,9 @@ def record_ledger(
         "entity": op.entity,
         "row_id": op.row_id,
         "device_seq": op.device_seq,
-        "hlc": op.hlc,
+        "hlc": hlc,
         "base_version": op.base_version,
-        "set": op.set,
+        "set": values,
         "outcome": outcome,
         "version": version,
         "reason": reason,

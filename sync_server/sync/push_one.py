@@ -21,7 +21,7 @@ from domain.review_loop import review_loop
 from domain.sync import CLOCK_TOLERANCE_MS, Op, OpResult
 from sync_server.core.db import current_txid, next_version
 from sync_server.models import AppUser, Conflict, Device, Partner, Record, SyncOp, utcnow
-from sync_server.sync.checks import OpRejected, TransientDbError, validate_op
+from sync_server.sync.checks import OpRejected, TransientDbError, storable, validate_op
 from sync_server.sync.own_versions import own_versions_in_ledger
 
 logger = logging.getLogger(__name__)
@@ -94,15 +94,16 @@ def push_one(
 def _write_ledger(
     session: Session, *, op: Op, user: AppUser, device: Device, result: OpResult
 ) -> None:
+    hlc, values = (op.hlc, op.set) if result.outcome != "rejected" else storable(op)
     fields: dict[str, Any] = {
         "device_id": device.id,
         "user_id": user.id,
         "entity": op.entity,
         "row_id": op.row_id,
         "device_seq": op.device_seq,
-        "hlc": op.hlc,
+        "hlc": hlc,
         "base_version": op.base_version,
-        "set_values": op.set,
+        "set_values": values,
         "outcome": result.outcome,
         "version": result.version,
         "reason": result.reason,
@@ -290,3 +291,12 @@ def _check_references(session: Session, *, op: Op, values: dict[str, Any], cite_
         mediator = session.get(AppUser, mediator_id)
         if mediator is None or mediator.cite_id != cite_id:
             raise OpRejected(f"mediator_id : médiateur inconnu dans votre cité ({mediator_id})")
+    if op.entity == "event":
+        for pid in values.get("partner_ids") or ():
+            partner = session.get(Partner, pid)
+            if partner is None or partner.cite_id != cite_id:
+                raise OpRejected(f"partner_ids : structure partenaire inconnue ({pid})")
+        for mid in values.get("mediator_ids") or ():
+            member = session.get(AppUser, mid)
+            if member is None or member.cite_id != cite_id:
+                raise OpRejected(f"mediator_ids : médiateur inconnu dans votre cité ({mid})")

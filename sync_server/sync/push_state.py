@@ -104,6 +104,10 @@ def _among(conn: Connection, stmt: Any, ids: Iterable[str], pg: bool) -> Iterabl
     return conn.execute(stmt, {"ids": wanted if pg else orjson.dumps(wanted).decode()})
 
 
+def _ids(value: object) -> list[str]:
+    return [v for v in value if isinstance(v, str)] if isinstance(value, list) else []
+
+
 def load_state(session: Session, ops: list[Op], pg: bool, pusher: Pusher) -> BulkState:
     """Lock the batch's rows (ordered by id: no deadlock between batches) and read them."""
     state = BulkState()
@@ -131,6 +135,9 @@ def load_state(session: Session, ops: list[Op], pg: bool, pusher: Pusher) -> Bul
             partners.add(op.set["partner_id"])
         if op.entity == "contact" and isinstance(op.set.get("mediator_id"), str):
             members.add(op.set["mediator_id"])
+        if op.entity == "event":
+            partners.update(_ids(op.set.get("partner_ids")))
+            members.update(_ids(op.set.get("mediator_ids")))
     # The pushing mediator is usually the contact's mediator: their cité is known.
     if pusher.user_id in members:
         members.discard(pusher.user_id)

@@ -17,7 +17,7 @@ def test_a_typed_period_is_read_in_french_format() -> None:
 @pytest.mark.parametrize(
     ("start", "end", "reason"),
     [
-        ("32/01/2025", "01/02/2025", "Date illisible : « 32/01/2025 »"),
+        ("32/01/2025", "01/02/2025", "Date illisible « 32/01/2025 » : écrivez JJ/MM/AAAA"),
         ("01/03/2025", "01/02/2025", "La date de fin précède la date de début."),
         ("01/01/2001", "31/12/2025", "Période trop longue : trois ans au plus."),
     ],

@@ -4,15 +4,19 @@ demo's hard conflict, merges and un-merges the demo's duplicate, reads a pathway
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import httpx
 import pytest
 from playwright.sync_api import Browser, expect
 
 from app.store import LocalStore
 from app.sync.client import SyncClient
+from domain.hlc import Hlc, wall_ms
+from domain.ids import uuid7
 from scripts.processes import Proc, seed_server, start_app, start_server
 from tests.e2e.ui import DESKTOP, Ui
 
@@ -205,3 +209,47 @@ def test_a_corrected_phone_number_and_orientation_status_reach_the_phone(
     finally:
         phone.close()
         store.close()
+
+
+def test_a_revoked_phone_s_late_entry_is_applied_by_the_supervisor(console: Console) -> None:
+    """Karim's phone is revoked while it holds an entry it logged before: the entry
+    waits in « Conflits » with what it would change, until Sophie applies it."""
+    base = console.server.url
+    karim = httpx.post(
+        f"{base}/auth/login",
+        json={"username": "karim", "password": "relais-demo", "device_name": "téléphone volé"},
+    ).json()
+    logged = Hlc(wall_ms(), 0, karim["device_id"]).encode()
+    time.sleep(0.05)  # revoked strictly after the entry was logged
+    admin = httpx.post(
+        f"{base}/auth/login", json={"username": "admin", "password": "relais-demo"}
+    ).json()
+    revoked = httpx.post(
+        f"{base}/admin/devices/{karim['device_id']}/revoke",
+        headers={"Authorization": f"Bearer {admin['token']}"},
+    )
+    assert revoked.status_code == 200, revoked.text
+    entry = {
+        "op_id": uuid7(),
+        "device_seq": 1,
+        "entity": "person",
+        "row_id": uuid7(),
+        "hlc": logged,
+        "set": {"first_name": "Yasmine", "last_name": "Tardive"},
+    }
+    pushed = httpx.post(
+        f"{base}/sync/push",
+        json={"ops": [entry]},
+        headers={"Authorization": f"Bearer {karim['token']}"},
+    ).json()
+    assert pushed["device_revoked"] is True
+
+    ui = console.ui
+    ui.section("Conflits")
+    ui.see("Saisies d'un appareil révoqué, en attente (1)")
+    ui.see("Prénom : (vide) deviendrait « Yasmine »")
+    ui.see(re.compile(r"Karim Benali \(téléphone volé\)"))
+    ui.shot("held-entry")
+    ui.tap("Appliquer")
+    ui.see(re.compile(r"^Saisie de Karim Benali appliquée"))
+    ui.shot("held-entry-applied")

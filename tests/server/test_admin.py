@@ -163,3 +163,23 @@ def test_referentials_and_retention(client: TestClient, world: World, admin: Dev
     res = client.put("/admin/settings", json={"retention_months": 12}, headers=admin.headers)
     assert res.json() == {"retention_months": 12}
     assert client.get("/admin/settings", headers=admin.headers).json() == {"retention_months": 12}
+
+
+def test_a_password_reset_revokes_the_user_s_devices(
+    client: TestClient, world: World, admin: DeviceLogin
+) -> None:
+    assert client.get("/sync/pull", headers=world.karim.headers).status_code == 200
+    res = client.post(
+        f"/admin/users/{world.karim.user.id}/password",
+        json={"password": "nouveau-mdp-solide"},
+        headers=admin.headers,
+    )
+    assert res.status_code == 204, res.text
+    refused = client.get("/sync/pull", headers=world.karim.headers)
+    assert refused.status_code == 401 and refused.json()["code"] == "device_revoked"
+    # The push still takes (holds) what the phone logged, and tells it to wipe.
+    pushed = client.post("/sync/push", json={"ops": []}, headers=world.karim.headers)
+    assert pushed.status_code == 200 and pushed.json()["device_revoked"] is True
+    # The other users, and the admin who reset it, keep their sessions.
+    assert client.get("/sync/pull", headers=world.amina.headers).status_code == 200
+    assert client.get("/admin/users", headers=admin.headers).status_code == 200

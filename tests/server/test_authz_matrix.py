@@ -16,10 +16,12 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 from starlette.routing import Route
 
+from domain.ids import uuid7
 from domain.vocabulary import Role
-from sync_server.models import Cite, Conflict
+from sync_server.models import Cite, Conflict, HeldOp
 from tests.factories import (
     DeviceLogin,
+    hlc_at,
     make_device,
     make_followed_person,
     make_partner,
@@ -98,6 +100,10 @@ ROUTES: dict[tuple[str, str], Spec] = {
     ("POST", "/console/conflicts/{conflict_id}/resolve"): Spec(
         "supervisor", body={"choice": "server"}, also_ok=frozenset({409})
     ),
+    ("GET", "/console/held-ops"): Spec("supervisor"),
+    # Once decided by one caller, a held op is « déjà traitée » (409) for the next.
+    ("POST", "/console/held-ops/{held_id}/accept"): Spec("supervisor", also_ok=frozenset({409})),
+    ("POST", "/console/held-ops/{held_id}/discard"): Spec("supervisor", also_ok=frozenset({409})),
     ("GET", "/console/indicators"): Spec("supervisor", params=YEAR_2025),
     ("GET", "/console/exports/contacts.csv"): Spec("supervisor", params=YEAR_2025),
     ("GET", "/console/exports/quarterly.csv"): Spec("supervisor", params=YEAR_2025),
@@ -240,7 +246,21 @@ def _path_values(session: Session, world: World) -> dict[str, str]:
     assert creil is not None
     leaving = make_user(session, cite=creil, role=Role.MEDIATOR, username="partante")
     spare = make_device(session, user=world.karim.user, name="téléphone de rechange")
+    held = HeldOp(
+        op_id=uuid7(),
+        cite_id=world.cite_id,
+        device_id=spare.device.id,
+        user_id=world.karim.user.id,
+        entity="person",
+        row_id=uuid7(),
+        device_seq=1,
+        hlc=hlc_at(),
+        set_values=person_values(),
+    )
+    session.add(held)
+    session.commit()
     return {
+        "held_id": held.op_id,
         "person_id": ids["person"],
         "twin_id": twin["person"],
         "contact_id": ids["contact"],

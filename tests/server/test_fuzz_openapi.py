@@ -25,7 +25,7 @@ _auth: dict[str, str] = {}
 @pytest.fixture(scope="module")
 def fuzz_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FastAPI]:
     db = Path(tmp_path_factory.mktemp("fuzz")) / "relais.sqlite3"
-    app_settings = Settings(database_url=f"sqlite:///{db}")
+    app_settings = Settings(database_url=f"sqlite:///{db}", api_docs=True)
     engine = make_engine(app_settings)
     migrate(engine)
     with Session(engine, expire_on_commit=False) as session:

@@ -9,7 +9,7 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
 from sync_server.models import AuditEvent, Record
-from tests.factories import contact_values, make_record
+from tests.factories import contact_values, hlc_at, make_record
 from tests.server.conftest import World
 
 
@@ -72,7 +72,7 @@ def test_all_contacts_of_an_action_validated_in_one_step_then_undone(
                     "device_seq": 99,
                     "entity": "contact",
                     "row_id": contacts[3],
-                    "hlc": "9999999999999:0000:dev-a",
+                    "hlc": hlc_at(),
                     "base_version": None,
                     "set": {"need": "Un emploi de cariste"},
                 }

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from fastapi.testclient import TestClient
@@ -13,8 +14,8 @@ from sync_server.api.deps import _seen
 from sync_server.core.settings import Settings
 from sync_server.crud import login_throttle
 from sync_server.main import create_app
-from sync_server.models import Device, utcnow
-from tests.factories import PASSWORD
+from sync_server.models import Cite, Device, utcnow
+from tests.factories import PASSWORD, make_user
 from tests.server.conftest import World
 
 
@@ -136,3 +137,31 @@ def test_last_seen_update_waits_for_other_writers(engine: Engine, world: World) 
     with Session(engine) as check:
         stored = check.get(Device, world.amina.device.id)
         assert stored is not None and stored.last_seen_at is not None
+
+
+def test_the_limit_holds_under_concurrent_guesses(client: TestClient, world: World) -> None:
+    """Twenty wrong passwords at once: at most five are evaluated, the rest wait (429);
+    none fails on the database."""
+    with ThreadPoolExecutor(max_workers=20) as pool:
+        codes = list(pool.map(lambda _: login(client, "amina", "mauvais").status_code, range(20)))
+    assert codes.count(401) <= 5, codes
+    assert set(codes) <= {401, 429}, codes
+
+
+def test_concurrent_logins_of_different_users_all_succeed(
+    session: Session, client: TestClient, world: World
+) -> None:
+    """A room of mediators behind one address logging in at once."""
+    cite = session.get(Cite, world.cite_id)
+    assert cite is not None
+    names = [make_user(session, cite=cite).username for _ in range(12)]
+    with ThreadPoolExecutor(max_workers=12) as pool:
+        codes = list(pool.map(lambda n: login(client, n, PASSWORD).status_code, names))
+    assert codes == [200] * 12, codes
+
+
+def test_enrol_codes_cannot_be_guessed_without_limit(client: TestClient, world: World) -> None:
+    body = {"code": "ZZZZ-ZZZZ", "device_name": "téléphone"}
+    codes = [client.post("/auth/enrol", json=body).status_code for _ in range(7)]
+    assert codes[-1] == 429, codes
+    assert "Trop de codes" in client.post("/auth/enrol", json=body).json()["detail"]

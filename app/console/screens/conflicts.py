@@ -10,6 +10,7 @@ from app.console.context import use_console
 from app.console.state.review_state import ConflictsState
 from app.console.widgets.review_widgets import act, card, status_lines, title, when
 from app.ui.widgets import PRIMARY, choice_chips
+from domain.field_labels import entity_label, field_label, value_label
 
 
 def _side(heading: str, side: dict[str, Any], stored: bool, on_keep: Any, key: str) -> ft.Control:
@@ -115,6 +116,46 @@ def _conflict(state: ConflictsState, c: dict[str, Any], custom: Any, set_custom:
     )
 
 
+def _held(state: ConflictsState, h: dict[str, Any]) -> ft.Control:
+    entity = h["entity"]
+    lines = [
+        ft.Text(
+            f"{field_label(c['field'])} : {_shown(entity, c['field'], c['current'])}"
+            f" deviendrait {_shown(entity, c['field'], c['proposed'])}",
+            size=14,
+        )
+        for c in h["changes"]
+    ]
+    what = "nouvelle fiche" if not h["row_exists"] else f"fiche …{h['row_id'][-8:]}"
+    return card(
+        ft.Text(
+            f"{entity_label(entity)} · {what} · {h['author']} ({h['device_name']})",
+            size=17,
+            weight=ft.FontWeight.BOLD,
+        ),
+        ft.Text(f"Reçue le {when(h['received_at'])}, après la révocation de l'appareil.", size=13),
+        *lines,
+        ft.Row(
+            [
+                ft.FilledButton(
+                    "Appliquer",
+                    key=f"held-accept-{h['op_id']}",
+                    on_click=act(state.decide_held, h, True),
+                ),
+                ft.OutlinedButton(
+                    "Écarter",
+                    key=f"held-discard-{h['op_id']}",
+                    on_click=act(state.decide_held, h, False),
+                ),
+            ]
+        ),
+    )
+
+
+def _shown(entity: str, name: str, value: Any) -> str:
+    return "(vide)" if value is None else f"« {value_label(entity, name, value)} »"
+
+
 @ft.component
 def ConsoleConflictsScreen() -> ft.Control:
     console = use_console()
@@ -145,4 +186,14 @@ def ConsoleConflictsScreen() -> ft.Control:
     if state.loaded and not state.items:
         body.append(ft.Text("Aucun conflit en attente.", size=16))
     body += [_conflict(state, c, customs.get(c["id"], ""), setter(c["id"])) for c in state.items]
+    if state.held:
+        body += [
+            title(f"Saisies d'un appareil révoqué, en attente ({len(state.held)})"),
+            ft.Text(
+                "Envoyées par un téléphone après sa révocation : aucune ne s'applique seule. "
+                "Vérifiez ce qu'elle changerait, puis appliquez-la ou écartez-la.",
+                size=14,
+            ),
+            *[_held(state, h) for h in state.held],
+        ]
     return ft.Column(body, spacing=12, scroll=ft.ScrollMode.AUTO, expand=True)

@@ -95,6 +95,13 @@ class ConsoleApi:
         body = {"choice": choice, "value": value}
         return self._request("POST", f"/console/conflicts/{conflict_id}/resolve", json=body)
 
+    def held_ops(self) -> list[dict[str, Any]]:
+        return list(self._request("GET", "/console/held-ops"))
+
+    def decide_held(self, op_id: str, accept: bool) -> Any:
+        verb = "accept" if accept else "discard"
+        return self._request("POST", f"/console/held-ops/{op_id}/{verb}")
+
     def duplicates(self) -> list[dict[str, Any]]:
         return list(self._request("GET", "/console/duplicates"))
 

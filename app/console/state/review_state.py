@@ -173,14 +173,30 @@ class ReviewQueue(_Busy):
 @dataclass
 class ConflictsState(_Busy):
     items: list[dict[str, Any]] = field(default_factory=list)
+    held: list[dict[str, Any]] = field(default_factory=list)
+    """A revoked phone's late entries, waiting for a decision (`/console/held-ops`)."""
     loaded: bool = False
 
     async def load(self) -> None:
         try:
             self.items = await self._run(self.api.conflicts)
+            self.held = await self._run(self.api.held_ops)
         except ConsoleError:
             return
         self.loaded = True
+
+    async def decide_held(self, item: dict[str, Any], accept: bool) -> None:
+        try:
+            out = await self._run(self.api.decide_held, item["op_id"], accept)
+        except ConsoleError:
+            return
+        if not accept:
+            self.notice = f"Saisie de {item['author']} écartée : elle ne sera jamais appliquée."
+        elif out.get("outcome") == "rejected":
+            self.notice = f"Saisie de {item['author']} refusée à l'application : {out['reason']}"
+        else:
+            self.notice = f"Saisie de {item['author']} appliquée ; elle part vers les téléphones."
+        await self.load()
 
     async def resolve(self, conflict: dict[str, Any], choice: str, custom: Any = "") -> None:
         """Keep one side, or write another value: typed text for a free field, the

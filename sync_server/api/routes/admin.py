@@ -55,7 +55,7 @@ def users(
     session: SessionDep,
     admin: AdminUser,
     journal: JournalDep,
-    page: Annotated[int, Query(ge=1)] = 1,
+    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
     page_size: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> Page[AdminUserOut]:
     items, total = crud_admin.list_users(
@@ -95,8 +95,10 @@ def reset_password(
 ) -> Response:
     with _refusals():
         user = crud_admin.get_user(session, cite_id=admin.cite_id, user_id=user_id)
-    crud_admin.reset_password(session, user=user, password=body.password)
-    journal.record("user.password_reset", entity="user", row_id=user.id)
+    revoked = crud_admin.reset_password(
+        session, user=user, password=body.password, keep_device_id=journal.actor.device_id
+    )
+    journal.record("user.password_reset", entity="user", row_id=user.id, detail={"count": revoked})
     session.commit()
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 

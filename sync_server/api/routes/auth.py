@@ -28,7 +28,7 @@ def login(
     now = utcnow()
     client_ip = request.client.host if request.client else None
     window = dt.timedelta(minutes=settings.login_window_minutes)
-    wait = login_throttle.retry_after_seconds(
+    wait, counted = login_throttle.reserve_attempt(
         session,
         username=body.username,
         client_ip=client_ip,
@@ -36,7 +36,6 @@ def login(
         max_failures=settings.login_max_failures,
         window=window,
     )
-    session.commit()
     if wait is not None:
         minutes = max(1, round(wait / 60))
         raise HTTPException(
@@ -48,9 +47,14 @@ def login(
             headers={"Retry-After": str(wait)},
         )
     user = crud_users.authenticate(session, username=body.username, password=body.password)
+    # End the read first: on SQLite, a read transaction that then writes cannot wait
+    # for the write lock (its snapshot may be stale) and fails at once when busy;
+    # BEGIN IMMEDIATE waits its turn.
+    session.commit()
     begin_write(session)
     if user is None:
-        login_throttle.record_failure(session, username=body.username, client_ip=client_ip, now=now)
+        # The username's failure was counted by `reserve_attempt`; now the address's.
+        login_throttle.record_address_failure(session, client_ip=client_ip, now=now)
         # No username in the journal: a mistyped password is often typed in that field.
         record_audit(session, actor=None, action="auth.login_failed")
         session.commit()
@@ -58,6 +62,7 @@ def login(
         raise HTTPException(
             status.HTTP_401_UNAUTHORIZED, detail="Identifiant ou mot de passe incorrect."
         )
+    login_throttle.forgive(session, counted)
     login_throttle.clear_username(session, username=body.username)
     device, token = crud_users.enrol_device(session, user=user, name=body.device_name)
     device.idle_timeout_minutes = idle_timeout_minutes(settings, device_name=body.device_name)

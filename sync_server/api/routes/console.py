@@ -20,7 +20,7 @@ def contacts(
     session: SessionDep,
     user: SupervisorUser,
     journal: JournalDep,
-    page: Annotated[int, Query(ge=1)] = 1,
+    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
     page_size: Annotated[int, Query(ge=1, le=200)] = 50,
     mediator_id: str | None = None,
     event_id: str | None = None,

@@ -35,7 +35,7 @@ def persons(
     user: SupervisorUser,
     journal: JournalDep,
     q: Annotated[str, Query(max_length=80)] = "",
-    page: Annotated[int, Query(ge=1)] = 1,
+    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
     page_size: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> Page[PersonSummary]:
     """Persons of the cité (merged ones excluded), searched by folded name or phone digits."""

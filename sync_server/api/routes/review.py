@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, HTTPException
+from typing import Literal
 
+from fastapi import APIRouter, HTTPException
+from sqlmodel import Session
+
+from domain.hlc import HlcClock
 from domain.sync import ErrorOut
 from sync_server.api.deps import ClockDep, CurrentDevice, SessionDep, SupervisorUser
-from sync_server.api.guards import JournalDep
+from sync_server.api.guards import Journal, JournalDep
+from sync_server.core.db import begin_write
 from sync_server.crud import review as crud_review
+from sync_server.models import AppUser
 from sync_server.schemas.review import (
     BulkUndoOut,
     BulkUndoRequest,
@@ -16,11 +22,15 @@ from sync_server.schemas.review import (
     ContactHistory,
     CorrectOut,
     CorrectRequest,
+    HeldChange,
+    HeldDecisionOut,
+    HeldOpOut,
     ReadableConflict,
     ResolveRequest,
     ReviewOut,
     ReviewRequest,
 )
+from sync_server.sync import held_ops as crud_held
 from sync_server.sync.supervisor_ops import Invalid, NotFound, Refused
 
 router = APIRouter(prefix="/console", tags=["console"])
@@ -205,3 +215,72 @@ def resolve_conflict(
     )
     session.commit()
     return out
+
+
+@router.get("/held-ops", response_model=list[HeldOpOut], responses=ERRORS)
+def held_ops(session: SessionDep, user: SupervisorUser, journal: JournalDep) -> list[HeldOpOut]:
+    """Ops a revoked device sent late, waiting for a decision, with what each would
+    change (current value, proposed value) on its row."""
+    views = crud_held.pending(session, cite_id=user.cite_id)
+    out = [
+        HeldOpOut(
+            op_id=v.held.op_id,
+            entity=v.held.entity,
+            row_id=v.held.row_id,
+            author=v.author,
+            device_name=v.device_name,
+            hlc=v.held.hlc,
+            received_at=v.held.received_at,
+            row_exists=v.row_exists,
+            changes=[
+                HeldChange(field=c.field, current=c.current, proposed=c.proposed) for c in v.changes
+            ],
+        )
+        for v in views
+    ]
+    journal.read("held_ops.list", detail={"count": len(out)})
+    return out
+
+
+def _decide(
+    op_id: str, accept: bool, session: Session, user: AppUser, clock: HlcClock, journal: Journal
+) -> HeldDecisionOut:
+    begin_write(session)
+    try:
+        held, result = crud_held.decide(
+            session, op_id=op_id, supervisor=user, accept=accept, clock=clock
+        )
+    except (crud_held.HeldNotFound, crud_held.HeldDecided) as exc:
+        session.rollback()
+        code = 404 if isinstance(exc, crud_held.HeldNotFound) else 409
+        raise HTTPException(code, detail=str(exc)) from None
+    decision: Literal["accepted", "discarded"] = "accepted" if accept else "discarded"
+    journal.record(
+        f"held_op.{'accept' if accept else 'discard'}",
+        entity=held.entity,
+        row_id=held.row_id,
+        detail={"choice": result.outcome if result else decision, "count": len(held.set_values)},
+    )
+    session.commit()
+    return HeldDecisionOut(
+        op_id=op_id,
+        decision=decision,
+        outcome=result.outcome if result else None,
+        reason=result.reason if result else None,
+    )
+
+
+@router.post("/held-ops/{held_id}/accept", response_model=HeldDecisionOut, responses=ERRORS)
+def accept_held_op(
+    held_id: str, session: SessionDep, user: SupervisorUser, clock: ClockDep, journal: JournalDep
+) -> HeldDecisionOut:
+    """Apply the held op now, through the normal merge, as its author and device."""
+    return _decide(held_id, True, session, user, clock, journal)
+
+
+@router.post("/held-ops/{held_id}/discard", response_model=HeldDecisionOut, responses=ERRORS)
+def discard_held_op(
+    held_id: str, session: SessionDep, user: SupervisorUser, clock: ClockDep, journal: JournalDep
+) -> HeldDecisionOut:
+    """Drop the held op: it never applies; its values are forgotten."""
+    return _decide(held_id, False, session, user, clock, journal)

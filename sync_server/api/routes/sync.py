@@ -29,8 +29,9 @@ from sync_server.api.deps import (
 from sync_server.api.pull_stream import stream_reply
 from sync_server.core.db import begin_write
 from sync_server.core.observability import count_push_outcomes
+from sync_server.sync.held_ops import hold_late_ops
 from sync_server.sync.pull import CursorError, PullPage, pull_page
-from sync_server.sync.push import push_ops, split_before_revocation
+from sync_server.sync.push import ERASED_REASON, push_ops, split_before_revocation
 
 router = APIRouter(prefix="/sync", tags=["sync"])
 logger = logging.getLogger(__name__)
@@ -57,8 +58,9 @@ def push(
     cursor: Annotated[str | None, Query(max_length=200)] = None,
     limit: Annotated[int, Query(ge=1)] = DEFAULT_PULL_LIMIT,
 ) -> PushResponse:
-    """Apply ops. A device revoked within 30 days still gets its ops dated before the
-    revocation applied (the rest rejected) and `device_revoked: true`: it must wipe.
+    """Apply ops. A device revoked within 30 days gets `device_revoked: true` (it must
+    wipe); its ops dated between its enrolment and its revocation are held for a
+    supervisor (`/console/held-ops`), the rest refused.
 
     With `then_pull`, the reply also carries the pull page after `cursor` (as
     `GET /sync/pull` would answer it, read after the push's commit), saving the
@@ -67,20 +69,28 @@ def push(
     # Read now: the commit below expires the session's objects, and reading them
     # after it would cost a query each.
     revoked_at, cite_id = device.revoked_at, user.cite_id
-    ops, late = split_before_revocation(body.request.ops, revoked_at)
+    ops, late = split_before_revocation(body.request.ops, revoked_at, device.created_at)
     begin_write(session)
     mark_seen(session, device)  # the sliding session, in the push's own transaction
-    pushed = push_ops(
-        session, user=user, device=device, ops=ops, clock=clock, normalised=body.normalised
-    )
-    applied = {r.op_id: r for r in pushed}
+    if revoked_at is None:
+        pushed = push_ops(
+            session, user=user, device=device, ops=ops, clock=clock, normalised=body.normalised
+        )
+    else:  # never applied by themselves: a supervisor decides (`crud.held_ops`)
+        pushed = hold_late_ops(session, user=user, device=device, ops=ops)
     session.commit()
-    results: list[OpResult] = [applied.get(op.op_id) or late[op.op_id] for op in body.request.ops]
+    # In order, one answer per op sent: an op sent twice in a batch is answered twice,
+    # `applied` then `duplicate` (by op id, both would read the second answer).
+    answers = iter(pushed)
+    results: list[OpResult] = [
+        late[op.op_id] if op.op_id in late else next(answers) for op in body.request.ops
+    ]
     count_push_outcomes(results)
     reply = PushResponse(
         results=results,
         server_hlc=clock.now().encode(),
         device_revoked=revoked_at is not None,
+        erased=[r.op_id for r in results if r.reason == ERASED_REASON],
     )
     page = None
     if then_pull and revoked_at is None:
