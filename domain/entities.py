@@ -10,7 +10,14 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationError,
+    model_validator,
+)
 
 from domain.vocabulary import (
     AgeBand,
@@ -50,11 +57,20 @@ class _Fields(BaseModel):
 class EventFields(_Fields):
     type: EventType | None = None
     starts_at: dt.datetime | None = None
+    ends_at: dt.datetime | None = None
+    """When the action ended (« Terminer l'action », or the real end of one logged
+    after the fact); none while it runs."""
     place: ShortText | None = None
     qpv_code: QpvCode | None = None
     axis: Axis | None = None
     partner_ids: list[RowId] | None = None
     mediator_ids: list[RowId] | None = None
+
+    @model_validator(mode="after")
+    def _ends_after_start(self) -> EventFields:
+        if self.starts_at and self.ends_at and self.ends_at < self.starts_at:
+            raise ValueError("la fin de l'action est avant son début")
+        return self
 
 
 class PersonFields(_Fields):

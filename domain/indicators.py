@@ -13,6 +13,8 @@ left out. Definitions (what a funder reads in the report):
 - QPV residence of a person: "oui" when their QPV is recorded, else their answer
   (oui / non / ne sait pas), else "non renseigné";
 - freins: for each frein, how many of those people it concerns (a person may have several);
+- contacts by action type / axe: each contact under the action de terrain it was
+  logged in (its `event_id`), "hors action de terrain" when none;
 - delay: days from a person's first contact to their first orientation, for persons whose
   first orientation is in the period (never negative).
 """
@@ -45,6 +47,8 @@ from domain.vocabulary import (
 Row = Mapping[str, Any]
 UNKNOWN = "unknown"
 UNKNOWN_LABEL = "Non renseigné"
+NO_ACTION = "none"
+NO_ACTION_LABEL = "Hors action de terrain"
 
 
 @dataclass(frozen=True)
@@ -68,6 +72,9 @@ class Indicators:
     actions: int
     actions_by_type: list[Count]
     actions_by_axis: list[Count]
+    contacts_by_action_type: list[Count]
+    """Contacts of the period under the type of the action each was logged in."""
+    contacts_by_axis: list[Count]
     contacts: int
     anonymous_contacts: int
     persons_spotted: int
@@ -229,6 +236,12 @@ def compute_indicators(
         if first in period and pid in first_contact and person_in_scope(pid):
             delays.append(max(0, (first - first_contact[pid]).days))
 
+    def of_action(c: Row, field: str) -> str:
+        event = event_by_id.get(c.get("event_id") or "")
+        if event is None:
+            return NO_ACTION
+        return str(event.get(field) or UNKNOWN)
+
     weeks = week_starts(period)
     contacts_per_week = Counter(_monday(d) for c, d in scoped if d in period)
     actions_per_week = Counter(_monday(parse_day(e.get("starts_at"))) for e in period_events)
@@ -239,6 +252,12 @@ def compute_indicators(
         actions=len(period_events),
         actions_by_type=_counts((e.get("type") or UNKNOWN for e in period_events), EventType),
         actions_by_axis=_counts((e.get("axis") or UNKNOWN for e in period_events), Axis),
+        contacts_by_action_type=_counts(
+            (of_action(c, "type") for c in in_period), EventType, {NO_ACTION: NO_ACTION_LABEL}
+        ),
+        contacts_by_axis=_counts(
+            (of_action(c, "axis") for c in in_period), Axis, {NO_ACTION: NO_ACTION_LABEL}
+        ),
         contacts=len(in_period),
         anonymous_contacts=len(anonymous),
         persons_spotted=len(spotted),
