@@ -1,4 +1,4 @@
-"""Actions de terrain: ending, times of one logged after the fact, which action a contact belongs to."""
+"""Actions de terrain: ending one, the times of one logged later, where a contact belongs."""
 
 from __future__ import annotations
 
