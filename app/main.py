@@ -24,9 +24,10 @@ from app.screens.console_persons import ConsolePersonsScreen
 from app.screens.console_review import ConsoleReviewScreen
 from app.screens.console_shell import ConsoleShell
 from app.screens.contact_fix import ContactFixScreen
+from app.screens.events import EventsScreen
 from app.screens.followups import FollowupsScreen
 from app.screens.login import LoginScreen
-from app.screens.new_event import NewEventScreen
+from app.screens.new_event import EditEventScreen, NewEventScreen, PastEventScreen
 from app.screens.new_person import NewPersonScreen
 from app.screens.person import PersonScreen
 from app.screens.person_edit import PersonEditScreen
@@ -117,6 +118,9 @@ def FieldApp(state: object) -> ft.Control:
             [
                 ft.Route(index=True, component=FieldHome),
                 ft.Route(path="action/nouvelle", component=lambda: _signed_in(NewEventScreen())),
+                ft.Route(path="action/passee", component=lambda: _signed_in(PastEventScreen())),
+                ft.Route(path="action/:id", component=lambda: _signed_in(EditEventScreen())),
+                ft.Route(path="actions", component=lambda: _signed_in(EventsScreen())),
                 ft.Route(path="personne/nouvelle", component=lambda: _signed_in(NewPersonScreen())),
                 # Field app (issue #4): search, pathway, relances, corrections.
                 ft.Route(path="personnes", component=PersonsRoute),

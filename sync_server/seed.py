@@ -158,6 +158,7 @@ def seed_demo(session: Session) -> bool:
                 {
                     "type": etype,
                     "starts_at": starts.isoformat(),
+                    "ends_at": (starts + dt.timedelta(hours=3)).isoformat(),
                     "place": place,
                     "qpv_code": qpv,
                     "axis": axis,

@@ -128,6 +128,17 @@ def TodayScreen() -> ft.Control:
                         if others
                         else []
                     ),
+                    ft.Row(
+                        [
+                            big_button(
+                                "Terminer l'action",
+                                key="event-end",
+                                icon=ft.Icons.STOP_CIRCLE_OUTLINED,
+                                filled=False,
+                                on_click=lambda e, eid=event.id: state.end_event(eid),
+                            )
+                        ]
+                    ),
                 ],
                 spacing=2,
             ),
@@ -191,9 +202,32 @@ def TodayScreen() -> ft.Control:
                 *[_contact_line(c, state.person_name(c.data.get("person_id"))) for c in live],
             ),
         ],
-        top=[ft.Text(name, color=ft.Colors.WHITE, size=14)],
+        top=[
+            ft.Text(name, color=ft.Colors.WHITE, size=14),
+            # In the title bar: the list of actions never pushes the tally down.
+            ft.Semantics(
+                label="Mes actions",
+                button=True,
+                exclude_semantics=True,
+                on_tap=lambda e: _open_events(state),
+                content=ft.IconButton(
+                    ft.Icons.HISTORY,
+                    key="events-list",
+                    icon_color=ft.Colors.WHITE,
+                    icon_size=26,
+                    width=48,
+                    height=48,
+                    on_click=lambda e: _open_events(state),
+                ),
+            ),
+        ],
         bottom=field_nav("nav-today"),
     )
+
+
+def _open_events(state: FieldState) -> None:
+    state.open_events()
+    ft.context.page.navigate("/actions")
 
 
 def _to_fix_section(state: FieldState) -> list[ft.Control]:
