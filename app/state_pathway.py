@@ -64,6 +64,11 @@ class PathwayActions:
         refs = self.referentials
         return [(p.id, p.name) for p in refs.partners] if refs else []
 
+    def partner_themes(self, partner_id: str) -> list[str]:
+        """The thématiques an orientation to this partner is chosen from."""
+        refs = self.referentials
+        return refs.themes_of(partner_id) if refs and partner_id else []
+
     def due_followups(self, today: dt.date | None = None) -> list[DueFollowup]:
         """Open relances due today or earlier, oldest first."""
         day = (today or dt.date.today()).isoformat()

@@ -140,6 +140,33 @@ def OrientationForm(person_id: str, on_close: Callable[[], None]) -> ft.Control:
         on_close()
 
     theme, reason = form["theme"], form["reason"]
+    themes = state.partner_themes(form["partner"])
+
+    def choose_partner(partner_id: str) -> None:
+        form.set("partner", partner_id)
+        if form["theme"] not in state.partner_themes(partner_id):
+            form.set("theme", "")
+
+    # The partner's own thématiques when it lists some; typed otherwise.
+    theme_field: ft.Control = (
+        section(
+            "Thématique",
+            choice_chips(
+                [(t, t) for t in themes],
+                theme,
+                lambda t: form.set("theme", "" if t == form["theme"] else t),
+                key_prefix="o-theme",
+            ),
+        )
+        if themes
+        else text_field(
+            "Thématique (ex. : emploi, formation)",
+            theme,
+            form.setter("theme"),
+            key="o-theme",
+            max_length=280,
+        )
+    )
     return _frame(
         "Nouvelle orientation",
         [
@@ -147,16 +174,10 @@ def OrientationForm(person_id: str, on_close: Callable[[], None]) -> ft.Control:
             choice_chips(
                 state.partner_choices(),
                 form["partner"],
-                form.setter("partner"),
+                choose_partner,
                 key_prefix="o-partner",
             ),
-            text_field(
-                "Thématique (ex. : emploi, formation)",
-                theme,
-                form.setter("theme"),
-                key="o-theme",
-                max_length=280,
-            ),
+            theme_field,
             text_field("Motif", reason, form.setter("reason"), key="o-reason", max_length=280),
             *warning_for(reason, sensitivity_warning(reason)),
             *warning_for(theme, sensitivity_warning(theme)),
