@@ -58,10 +58,10 @@ def test_a_partner_added_in_the_console_reaches_a_signed_in_phone(
         ui.chip(GARAGE).click()
         # The partner's own thématiques, to choose from.
         ui.chip("permis B").click()
+        assert ui.small_or_unnamed_controls() == []
         ui.page.mouse.move(200, 500)
         ui.page.mouse.wheel(0, 600)
         ui.shot("orientation-to-the-new-partner")
-        assert ui.small_or_unnamed_controls() == []
         ui.tap("Enregistrer")
         ui.see("Orientation enregistrée.")
         ui.see(f"Orientation vers {GARAGE}")
