@@ -18,6 +18,8 @@ if TYPE_CHECKING:
     from app.store_view import LockedView
     from domain.sync import ReferentialsOut
 
+LINK_DAYS = 60
+"""How far back anonymous contacts are offered for linking to a person."""
 FIXED_REVIEWS = "fixed_reviews"
 """Draft key of {contact id: review comment answered}: corrections not yet re-reviewed."""
 
@@ -104,7 +106,37 @@ class PathwayActions:
         ]
         return found
 
+    def anonymous_contacts(self, days: int = LINK_DAYS, limit: int = 30) -> list[LocalRow]:
+        """Anonymous contacts of the last `days` days, latest first: the ones a person
+        met at the building and seen again may be linked to."""
+        since = dt.datetime.now(dt.UTC) - dt.timedelta(days=days)
+        found = []
+        for r in self.view.rows("contact", order_by="occurred_at", descending=True, limit=2000):
+            when = dt.datetime.fromisoformat(str(r.data["occurred_at"]))
+            if when < since:
+                break
+            if not r.data.get("person_id"):
+                found.append(r)
+                if len(found) == limit:
+                    break
+        return found
+
     # --- writes ------------------------------------------------------------------------
+    def link_contact(self, contact_id: str, person_id: str) -> None:
+        """Link an anonymous contact to the person it turned out to be. Raises
+        ValueError with a French reason (a contact already linked stays as it is)."""
+        row = self.view.get("contact", contact_id)
+        if row is None or row.deleted:
+            raise ValueError("Ce contact n'est pas (ou plus) sur ce téléphone.")
+        linked = row.data.get("person_id")
+        if linked:
+            who = self.person_name(linked) or "une autre personne"
+            raise ValueError(f"Ce contact est déjà rattaché à {who}.")
+        self.store.update("contact", contact_id, {"person_id": person_id})
+        when = dt.datetime.fromisoformat(str(row.data["occurred_at"])).astimezone()
+        name = self.person_name(person_id) or "la personne"
+        self._done(f"Contact du {when:%d/%m à %H:%M} rattaché à {name}.")
+
     def add_contact(
         self, person_id: str, values: dict[str, Any], channel: Channel | None = None
     ) -> str:

@@ -8,7 +8,13 @@ import flet as ft
 
 from app.context import use_field
 from app.person_record import person_facts
-from app.screens.person_forms import ContactForm, ExitForm, FollowupForm, OrientationForm
+from app.screens.person_forms import (
+    ContactForm,
+    ExitForm,
+    FollowupForm,
+    LinkContactForm,
+    OrientationForm,
+)
 from app.ui.nav import field_nav
 from app.ui.widgets import PRIMARY, banner, big_button, screen, section, tappable
 from domain.entities import person_display_name
@@ -32,6 +38,7 @@ ACTIONS = (
     ("contact", "Ajouter un contact", ft.Icons.CHAT),
     ("orientation", "Orienter", ft.Icons.ALT_ROUTE),
     ("followup", "Prévoir une relance", ft.Icons.NOTIFICATIONS_ACTIVE),
+    ("link", "Rattacher un contact anonyme", ft.Icons.LINK),
     ("exit", "Enregistrer une sortie", ft.Icons.LOGOUT),
     ("edit", "Modifier la fiche", ft.Icons.EDIT),
 )
@@ -165,6 +172,7 @@ def PersonScreen() -> ft.Control:
         "orientation": OrientationForm,
         "followup": FollowupForm,
         "exit": ExitForm,
+        "link": LinkContactForm,
     }
     if panel in forms:
         body.append(forms[panel](person_id, close))

@@ -19,7 +19,7 @@ from app.ui.form_state import use_form
 from app.ui.widgets import banner, big_button, choice_chips, section, text_field, warning_for
 from domain.entities import FieldsError
 from domain.minimisation import sensitivity_warning
-from domain.vocabulary import Channel, ExitType, Frein
+from domain.vocabulary import AgeBand, Channel, ExitType, Frein, Gender
 
 DUE_CHOICES = (("1", "Demain"), ("7", "Dans 1 semaine"), ("30", "Dans 1 mois"))
 
@@ -285,5 +285,70 @@ def ExitForm(person_id: str, on_close: Callable[[], None]) -> ft.Control:
             ),
             *([banner(error, error=True)] if error else []),
             _buttons(on_close, save, "x"),
+        ],
+    )
+
+
+@ft.component
+def LinkContactForm(person_id: str, on_close: Callable[[], None]) -> ft.Control:
+    """Pick the anonymous contact this person was (counted at the building, met again)."""
+    state = use_field()
+    error, set_error = ft.use_state("")
+    anonymous = state.anonymous_contacts()
+
+    def link(contact_id: str) -> None:
+        try:
+            state.link_contact(contact_id, person_id)
+        except (ValueError, StoreError, FieldsError) as exc:
+            set_error(str(exc))
+            return
+        on_close()
+
+    lines: list[ft.Control] = []
+    for row in anonymous:
+        d = row.data
+        when = dt.datetime.fromisoformat(str(d["occurred_at"])).astimezone()
+        facts = [
+            AgeBand(d["age_band"]).label if d.get("age_band") else "âge non renseigné",
+            *([Gender(d["gender"]).label] if d.get("gender") else []),
+            Channel(d["channel"]).label if d.get("channel") else "",
+        ]
+        text = f"{when:%d/%m à %H:%M} · {' · '.join(f for f in facts if f)}"
+        lines.append(
+            ft.Row(
+                [
+                    ft.Text(text, size=15, expand=True),
+                    # One accessible name per contact (not several « Rattacher »).
+                    ft.Semantics(
+                        label=f"Rattacher le contact du {when:%d/%m à %H:%M}",
+                        button=True,
+                        exclude_semantics=True,
+                        on_tap=lambda e, cid=row.id: link(cid),
+                        content=ft.OutlinedButton(
+                            "Rattacher",
+                            key=f"link-{row.id}",
+                            height=48,
+                            on_click=lambda e, cid=row.id: link(cid),
+                        ),
+                    ),
+                ],
+                vertical_alignment=ft.CrossAxisAlignment.CENTER,
+            )
+        )
+    if not lines:
+        lines.append(ft.Text("Aucun contact anonyme ces 60 derniers jours.", size=15))
+    return _frame(
+        "Rattacher un contact anonyme",
+        [
+            ft.Text("Quel contact compté sans nom était cette personne ?", size=15),
+            *lines,
+            *([banner(error, error=True)] if error else []),
+            ft.Row(
+                [
+                    big_button(
+                        "Fermer", key="link-cancel", filled=False, on_click=lambda e: on_close()
+                    )
+                ]
+            ),
         ],
     )

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from app.screens.new_person import PersonForm
 from app.state import FieldState
 from domain.field_actions import ALREADY_ENDED, END_BEFORE_START, START_IN_FUTURE
 from domain.vocabulary import Axis, EventType
@@ -143,3 +144,47 @@ def test_correcting_an_action(state: FieldState) -> None:
     state.update_event(event_id, {}, (yesterday, "00:01", "00:02"))
     starts = dt.datetime.fromisoformat(str(_event(state, event_id)["starts_at"])).astimezone()
     assert (starts.hour, starts.minute) == (0, 1)
+
+
+# --- an anonymous contact linked to a person later ------------------------------------
+
+
+def test_an_anonymous_contact_is_linked_to_a_person_later(state: FieldState) -> None:
+    state.start_event({"type": EventType.FOOT_OF_BUILDING.value})
+    state.quick_contact("under_26", "m", "yes")
+    [counted] = state.anonymous_contacts()
+    form = PersonForm(first_name="Yanis")
+    person_id = state.save_person_with_contact(
+        form.person_values(None), form.contact_values(), None
+    )
+    # The person's own contact of today is not offered: only anonymous ones.
+    assert [r.id for r in state.anonymous_contacts()] == [counted.id]
+    state.link_contact(counted.id, person_id)
+    assert state.notice is not None and "rattaché à Yanis" in state.notice
+    linked = state.store.get("contact", counted.id)
+    assert linked is not None and linked.data["person_id"] == person_id
+    # What was counted stays as counted (age band, event); the pathway shows it.
+    assert linked.data["age_band"] == "under_26" and linked.data.get("event_id")
+    pathway = state.pathway(person_id)
+    assert pathway is not None and pathway.contact_count == 2
+    assert state.anonymous_contacts() == []
+
+
+def test_linking_a_contact_already_linked_is_refused_and_changes_nothing(
+    state: FieldState,
+) -> None:
+    state.quick_contact("26_49", None, None)
+    [counted] = state.anonymous_contacts()
+    first = state.save_person_with_contact(
+        PersonForm(first_name="Yanis").person_values(None), {}, None
+    )
+    other = state.save_person_with_contact(
+        PersonForm(first_name="Sarah").person_values(None), {}, None
+    )
+    state.link_contact(counted.id, first)
+    pending = state.store.sync_status().pending
+    with pytest.raises(ValueError, match=re.escape("Ce contact est déjà rattaché à Yanis.")):
+        state.link_contact(counted.id, other)
+    row = state.store.get("contact", counted.id)
+    assert row is not None and row.data["person_id"] == first
+    assert state.store.sync_status().pending == pending

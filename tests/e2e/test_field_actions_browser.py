@@ -16,7 +16,7 @@ from scripts.processes import seed_server, start_app, start_server
 from sync_server.db import make_engine
 from sync_server.models import Record
 from sync_server.settings import Settings
-from tests.e2e.field_steps import login, pending_on_phone, sync
+from tests.e2e.field_steps import login, open_person, pending_on_phone, sync
 from tests.e2e.ui import PHONE, Ui
 
 pytestmark = [pytest.mark.browser, pytest.mark.processes]
@@ -133,6 +133,53 @@ def test_two_actions_in_one_day_each_with_its_own_contacts(browser: Browser, out
         assert sum(c.get("event_id") == afternoon for c in contacts) == 1
         assert events[morning].get("ends_at")
         assert events[afternoon]["axis"] == "identify"
+    finally:
+        field.stop()
+        server.stop()
+
+
+def test_an_anonymous_contact_linked_to_a_person_later(browser: Browser, out_dir: Path) -> None:
+    """Counted at the building without a name; back at the permanence with her name:
+    the earlier count becomes one of her contacts."""
+    db_url = f"sqlite:///{out_dir / 'server.sqlite3'}"
+    seed_server(db_url)
+    server = start_server(db_url, out_dir)
+    phone_db = out_dir / "phone.sqlite3"
+    field = start_app("field", server.url, phone_db, out_dir)
+    try:
+        ui = Ui.open(browser, field.url, out_dir / "phone", PHONE)
+        login(ui, "amina")
+        sync(ui)
+        ui.tap("Moins de 26 ans")
+        ui.see("Contacts du jour (1)")
+
+        ui.tap("Nouvelle personne")
+        ui.fill("Prénom *", "Yanis")
+        ui.fill("Nom", "Ouardi")
+        ui.tap("Enregistrer")
+        ui.see("Contact enregistré.")
+        open_person(ui, "ouardi", "Yanis OUARDI")
+        ui.see("Parcours (1 contact(s), 0 orientation(s))")
+        ui.tap("Rattacher un contact anonyme")
+        # This morning's count, among the demo's older anonymous contacts.
+        today = f"{dt.datetime.now().astimezone():%d.%m}"  # "/" would end Playwright's regex
+        link = ui.page.get_by_role("button", name=re.compile(rf"^Rattacher le contact du {today} "))
+        expect(link).to_have_count(1)
+        ui.shot("link-anonymous-contact")
+        assert ui.small_or_unnamed_controls() == []
+        ui.click_when_still(link)
+        ui.see(re.compile(r"Contact du .* rattaché à Yanis OUARDI\."))
+        ui.see("Parcours (2 contact(s), 0 orientation(s))")
+        ui.shot("anonymous-contact-linked")
+
+        ui.page.get_by_role("tab", name="Aujourd'hui").click()
+        sync(ui)
+        assert pending_on_phone(phone_db) == 0
+        contacts = [c.data for c in _server_rows(db_url, "contact")]
+        persons = [p for p in _server_rows(db_url, "person") if p.data.get("last_name") == "Ouardi"]
+        [yanis] = persons
+        theirs = [c for c in contacts if c.get("person_id") == yanis.id]
+        assert sorted(c.get("age_band") or "" for c in theirs) == ["", "under_26"]
     finally:
         field.stop()
         server.stop()
