@@ -98,6 +98,9 @@ class FieldState(PinLock, PathwayActions, SyncActions):
     """The Personnes search text (app/person_search.py)."""
     notice: str | None = None
     undo_contact_id: str | None = None
+    scope_mine: bool = True
+    """Relances, Aujourd'hui and Personnes show the mediator's own by default; off: the
+    whole cité's."""
     event_notice: str | None = None
     """What « Mes actions » confirms (an action corrected or logged after the fact)."""
     error: str | None = None

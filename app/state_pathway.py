@@ -36,6 +36,7 @@ class PathwayActions:
         store: LocalStore
         referentials: ReferentialsOut | None
         notice: str | None
+        scope_mine: bool
 
         @property
         def user(self) -> dict[str, Any]: ...
@@ -71,22 +72,53 @@ class PathwayActions:
         refs = self.referentials
         return refs.themes_of(partner_id) if refs and partner_id else []
 
-    def due_followups(self, today: dt.date | None = None) -> list[DueFollowup]:
-        """Open relances due today or earlier, oldest first."""
-        day = (today or dt.date.today()).isoformat()
-        due = [
+    def _open_followups(self, mine: bool | None) -> list[LocalRow]:
+        """Open relances, earliest first: the mediator's own (`mine`, default: the
+        screens' switch), or the whole cité's."""
+        only_mine = self.scope_mine if mine is None else mine
+        me = self.user.get("id")
+        return [
             r
             for r in self.view.rows("followup", order_by="due_date")
-            if not r.data.get("done") and str(r.data.get("due_date", "")) <= day
+            if not r.data.get("done") and (not only_mine or r.data.get("mediator_id") == me)
         ]
+
+    def _due(self, rows: list[LocalRow], day: str) -> list[DueFollowup]:
         return [
             DueFollowup(
                 r,
                 self.person_name(r.data.get("person_id")) or "(personne inconnue)",
                 str(r.data["due_date"]) < day,
             )
-            for r in due
+            for r in rows
         ]
+
+    def due_followups(
+        self, today: dt.date | None = None, *, mine: bool | None = None
+    ) -> list[DueFollowup]:
+        """Open relances due today or earlier, oldest first."""
+        day = (today or dt.date.today()).isoformat()
+        rows = self._open_followups(mine)
+        return self._due([r for r in rows if str(r.data.get("due_date", "")) <= day], day)
+
+    def upcoming_followups(
+        self, today: dt.date | None = None, *, mine: bool | None = None
+    ) -> tuple[list[DueFollowup], list[DueFollowup]]:
+        """Open relances to come: within the next 7 days, and later."""
+        first = today or dt.date.today()
+        day, week_end = first.isoformat(), (first + dt.timedelta(days=7)).isoformat()
+        rows = [r for r in self._open_followups(mine) if str(r.data.get("due_date", "")) > day]
+        soon = [r for r in rows if str(r.data["due_date"]) <= week_end]
+        later = [r for r in rows if str(r.data["due_date"]) > week_end]
+        return self._due(soon, day), self._due(later, day)
+
+    def due_count(self) -> int:
+        """The Relances tab's badge: the mediator's own relances due today or late."""
+        return len(self.due_followups(mine=True))
+
+    def set_scope(self, mine: bool) -> None:
+        """« Mes relances / personnes » or the whole cité's, on every screen."""
+        self.scope_mine = mine
 
     def contacts_to_fix(self, person_id: str | None = None) -> list[LocalRow]:
         """This mediator's contacts a supervisor sent back and not corrected yet."""
@@ -170,7 +202,12 @@ class PathwayActions:
     def add_followup(self, person_id: str, due_date: dt.date, what: str) -> str:
         followup_id = self.store.create(
             "followup",
-            {"person_id": person_id, "due_date": due_date.isoformat(), "what": what.strip()},
+            {
+                "person_id": person_id,
+                "mediator_id": self.user["id"],
+                "due_date": due_date.isoformat(),
+                "what": what.strip(),
+            },
         )
         self._done(f"Relance prévue le {due_date:%d/%m/%Y}.")
         return followup_id

@@ -130,6 +130,8 @@ class OrientationFields(_Fields):
 
 class FollowupFields(_Fields):
     person_id: RowId | None = None
+    mediator_id: RowId | None = None
+    """The mediator who is to make the relance (its author, unless handed over)."""
     due_date: dt.date | None = None
     what: ShortText | None = None
     done: bool | None = None

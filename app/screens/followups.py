@@ -1,4 +1,5 @@
-"""Relances: follow-ups due today or overdue, with the person's name."""
+"""Relances: due today or late, then within 7 days and later; the mediator's own by
+default, or the whole cité's."""
 
 from __future__ import annotations
 
@@ -9,15 +10,24 @@ import flet as ft
 from app.context import use_field
 from app.state import FieldState
 from app.state_pathway import DueFollowup
-from app.ui.nav import field_nav
-from app.ui.widgets import TAP, screen, tappable
+from app.ui.nav import field_nav, scope_switch
+from app.ui.widgets import TAP, screen, section, tappable
 
 
 def followup_line(state: FieldState, due: DueFollowup) -> ft.Control:
     """One due relance: tap the text for the pathway, "Fait" to close it."""
     data = due.row.data
-    when = f"{dt.date.fromisoformat(str(data['due_date'])):%d/%m}"
-    late = "en retard · " if due.overdue else "aujourd'hui · "
+    day = dt.date.fromisoformat(str(data["due_date"]))
+    when = f"{day:%d/%m}"
+    if due.overdue:
+        late = "en retard · "
+    elif day > dt.date.today():
+        late = "prévue le "
+    else:
+        late = "aujourd'hui · "
+    owner = data.get("mediator_id")
+    # In the whole cité's list, whose relance it is.
+    whose = "" if owner == state.user.get("id") else f" · {state.member_name(owner)}"
     person_id = data.get("person_id")
     return ft.Row(
         [
@@ -27,7 +37,7 @@ def followup_line(state: FieldState, due: DueFollowup) -> ft.Control:
                         [
                             ft.Text(due.person_name, size=16, weight=ft.FontWeight.BOLD),
                             ft.Text(
-                                f"{late}{when} · {data.get('what', '')}",
+                                f"{late}{when} · {data.get('what', '')}{whose}",
                                 size=14,
                                 color=ft.Colors.RED_900 if due.overdue else None,
                             ),
@@ -40,11 +50,18 @@ def followup_line(state: FieldState, due: DueFollowup) -> ft.Control:
                 ),
                 expand=True,
             ),
-            ft.OutlinedButton(
-                "Fait",
-                key=f"fu-done-{due.row.id}",
-                height=TAP,
-                on_click=lambda e: state.mark_followup_done(due.row.id),
+            # One accessible name per relance: a list of « Fait » reads as one button.
+            ft.Semantics(
+                label=f"Fait : {due.person_name}, {when}",
+                button=True,
+                exclude_semantics=True,
+                on_tap=lambda e: state.mark_followup_done(due.row.id),
+                content=ft.OutlinedButton(
+                    "Fait",
+                    key=f"fu-done-{due.row.id}",
+                    height=TAP,
+                    on_click=lambda e: state.mark_followup_done(due.row.id),
+                ),
             ),
         ],
         vertical_alignment=ft.CrossAxisAlignment.CENTER,
@@ -56,14 +73,20 @@ def FollowupsScreen() -> ft.Control:
     state = use_field()
     _ = state.revision
     due = state.due_followups()
+    soon, later = state.upcoming_followups()
+    whose = "Mes relances" if state.scope_mine else "Relances de la cité"
     body: list[ft.Control] = [
+        scope_switch(state.scope_mine, state.set_scope, key="followups-scope"),
         ft.Text(
-            f"{len(due)} relance(s) à faire aujourd'hui ou en retard",
+            f"{whose} : {len(due)} à faire aujourd'hui ou en retard",
             size=16,
             key="followups-count",
         ),
         *[followup_line(state, d) for d in due],
     ]
     if not due:
-        body.append(ft.Text("Rien à relancer : bravo !", size=15))
+        body.append(ft.Text("Rien à relancer aujourd'hui : bravo !", size=15))
+    for title, rows in (("Dans les 7 prochains jours", soon), ("Plus tard", later)):
+        if rows:
+            body.append(section(f"{title} ({len(rows)})", *[followup_line(state, d) for d in rows]))
     return screen("Relances", body, bottom=field_nav("nav-followups"))

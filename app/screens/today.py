@@ -10,7 +10,7 @@ from app.context import use_field
 from app.screens.followups import followup_line
 from app.state import FieldState
 from app.store import LocalRow
-from app.ui.nav import field_nav
+from app.ui.nav import field_nav, scope_switch
 from app.ui.sync_bar import SyncBar
 from app.ui.widgets import TAP, banner, big_button, choice_chips, screen, section, tappable
 from domain.vocabulary import AgeBand, EventType, Gender, TriState
@@ -262,9 +262,16 @@ def _to_fix_section(state: FieldState) -> list[ft.Control]:
 
 def _due_section(state: FieldState) -> list[ft.Control]:
     due = state.due_followups()
-    if not due:
+    if not due and not state.due_followups(mine=not state.scope_mine):
         return []
-    return [section(f"Relances du jour ({len(due)})", *[followup_line(state, d) for d in due])]
+    title = "Relances du jour" if state.scope_mine else "Relances du jour (toute la cité)"
+    return [
+        section(
+            f"{title} ({len(due)})",
+            scope_switch(state.scope_mine, state.set_scope, key="today-scope"),
+            *[followup_line(state, d) for d in due],
+        )
+    ]
 
 
 def _day(iso: str) -> str:

@@ -1,0 +1,76 @@
+"""Relances on the phone: each belongs to a mediator; due, within 7 days and later;
+the mediator's own by default, the whole cité's on demand; the tab's count."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from app.screens.new_person import PersonForm
+from app.state import FieldState
+from domain.sync import RowOut
+from tests.factories import make_field_state
+
+KARIM = "01900000-0000-7000-8000-00000000ca01"
+TODAY = dt.date.today()
+
+
+@pytest.fixture
+def state(tmp_path: Path) -> Iterator[FieldState]:
+    field_state = make_field_state(tmp_path)
+    yield field_state
+    field_state.store.close()
+
+
+def _person(state: FieldState, name: str) -> str:
+    return state.save_person_with_contact(PersonForm(first_name=name).person_values(None), {}, None)
+
+
+def _karims_followup(state: FieldState, person_id: str, due: dt.date) -> None:
+    """A relance of Karim's, pulled from the server."""
+    row = RowOut(
+        entity="followup",
+        id="01900000-0000-7000-8000-00000000f001",
+        version=1,
+        data={
+            "person_id": person_id,
+            "mediator_id": KARIM,
+            "due_date": due.isoformat(),
+            "what": "x",
+        },
+    )
+    state.store.apply_pulled([row])
+
+
+def _names(rows: list) -> list[str]:  # type: ignore[type-arg]
+    return [d.row.data["what"] for d in rows]
+
+
+def test_relances_by_when_mine_and_the_cites(state: FieldState) -> None:
+    lea = _person(state, "Léa")
+    state.add_followup(lea, TODAY, "aujourd'hui")
+    state.add_followup(lea, TODAY + dt.timedelta(days=3), "dans 3 jours")
+    state.add_followup(lea, TODAY + dt.timedelta(days=7), "dans 7 jours")
+    state.add_followup(lea, TODAY + dt.timedelta(days=20), "dans 20 jours")
+    _karims_followup(state, lea, TODAY - dt.timedelta(days=1))
+    me = state.user["id"]
+    mine = [r.data.get("mediator_id") for r in state.store.rows("followup")]
+    assert mine.count(me) == 4
+
+    assert _names(state.due_followups()) == ["aujourd'hui"]
+    soon, later = state.upcoming_followups()
+    assert _names(soon) == ["dans 3 jours", "dans 7 jours"]
+    assert _names(later) == ["dans 20 jours"]
+    assert state.due_count() == 1
+
+    state.set_scope(False)  # the whole cité: Karim's late one too
+    due = state.due_followups()
+    assert _names(due) == ["x", "aujourd'hui"]
+    assert due[0].overdue
+    assert state.due_count() == 1  # the badge counts the mediator's own only
+
+    state.mark_followup_done(state.due_followups(mine=True)[0].row.id)
+    assert state.due_count() == 0
