@@ -10,7 +10,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from domain.pathway import Pathway
+from domain.pathway import Pathway, referent_of
 from domain.vocabulary import Channel, OrientationStatus, ReviewState
 
 if TYPE_CHECKING:
@@ -153,7 +153,45 @@ class PathwayActions:
                     break
         return found
 
+    def my_persons(self, limit: int = 200) -> list[LocalRow]:
+        """« Mes personnes »: those the mediator is the référent of (chosen, or by the
+        latest contact when none was chosen), latest contact first."""
+        me = self.user.get("id")
+        latest: dict[str, tuple[str, str | None]] = {}
+        for c in self.view.rows("contact", order_by="occurred_at"):
+            if pid := c.data.get("person_id"):
+                latest[pid] = (str(c.data["occurred_at"]), c.data.get("mediator_id"))
+        mine = [
+            p
+            for p in self.view.rows("person")
+            if not p.data.get("merged_into")
+            and referent_of(p.data, latest.get(p.id, ("", None))[1]) == me
+        ]
+        mine.sort(key=lambda p: latest.get(p.id, ("", None))[0], reverse=True)
+        return mine[:limit]
+
+    def cite_persons(self, limit: int = 60) -> list[LocalRow]:
+        """The cité's persons met most recently (the Personnes tab, whole cité)."""
+        dates = self.view.latest_contact_dates()
+        ids = sorted(dates, key=lambda pid: dates[pid], reverse=True)
+        found = []
+        for pid in ids:
+            row = self.view.get("person", pid)
+            if row is not None and not row.deleted and not row.data.get("merged_into"):
+                found.append(row)
+                if len(found) == limit:
+                    break
+        return found
+
     # --- writes ------------------------------------------------------------------------
+    def become_referent(self, person_id: str) -> None:
+        """« Devenir référent·e »: the mediator follows this person from now on."""
+        me = self.user["id"]
+        if not self.store.update("person", person_id, {"referent_id": me}):
+            self._done("Vous êtes déjà référent·e de cette personne.")
+            return
+        self._done(f"Vous êtes référent·e de {self.person_name(person_id) or 'cette personne'}.")
+
     def link_contact(self, contact_id: str, person_id: str) -> None:
         """Link an anonymous contact to the person it turned out to be. Raises
         ValueError with a French reason (a contact already linked stays as it is)."""

@@ -98,6 +98,9 @@ class PersonFields(_Fields):
     exit_type: ExitType | None = None
     exit_date: dt.date | None = None
     merged_into: RowId | None = None
+    referent_id: RowId | None = None
+    """The mediator who is the person's référent (chosen: a mediator becomes it, or a
+    supervisor names one); none: the pathway's latest contact tells who follows her."""
 
 
 class ContactFields(_Fields):
@@ -167,6 +170,11 @@ REFERENCE_FIELDS: dict[str, dict[str, str]] = {
     "followup": {"person_id": "person"},
     "person": {"merged_into": "person"},
 }
+
+
+# A mediator may name only themself (« Devenir référent·e ») in these fields; a
+# supervisor names anyone of the cité.
+SELF_ONLY_FIELDS: dict[str, frozenset[str]] = {"person": frozenset({"referent_id"})}
 
 
 class FieldsError(ValueError):

@@ -9,7 +9,7 @@ one starts. An action logged after the fact carries its real times.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 ALREADY_ENDED = "Cette action est déjà terminée."
@@ -80,7 +80,7 @@ def local_moment(day: dt.date, time: dt.time) -> dt.datetime:
 
 
 def contact_event(
-    events: list[Mapping[str, Any]], occurred_at: dt.datetime
+    events: Sequence[Mapping[str, Any]], occurred_at: dt.datetime
 ) -> Mapping[str, Any] | None:
     """The action a contact logged at `occurred_at` belongs to: the latest one that
     started at or before it and had not ended by then (None: outside any action)."""

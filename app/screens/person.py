@@ -101,6 +101,13 @@ def PersonScreen() -> ft.Control:
         )
         or "—"
     )
+    me = state.user.get("id")
+    referent = (
+        f"{state.member_name(pathway.referent_id)}"
+        f"{' (choisi·e)' if pathway.referent_chosen else ' (dernier contact)'}"
+        if pathway.referent_id
+        else "—"
+    )
     qpvs = {q.code: q.name for q in state.referentials.qpvs} if state.referentials else {}
     body: list[ft.Control] = []
     if data.get("merged_into"):
@@ -120,12 +127,27 @@ def PersonScreen() -> ft.Control:
                 _fact("Freins", freins, "pw-freins"),
                 _fact("1er contact", _date(pathway.first_contact), "pw-first"),
                 _fact("Dernier contact", _date(pathway.last_contact), "pw-last"),
+                _fact("Référent·e", referent, "pw-referent"),
                 _fact("Référents", referents, "pw-referents"),
                 *[_fact(label, value, key) for label, value, key in person_facts(data, qpvs)],
             ],
             spacing=6,
         )
     )
+    if not (pathway.referent_chosen and pathway.referent_id == me):
+        body.append(
+            ft.Row(
+                [
+                    big_button(
+                        "Devenir référent·e",
+                        key="become-referent",
+                        icon=ft.Icons.HOW_TO_REG,
+                        filled=False,
+                        on_click=lambda e: state.become_referent(person_id),
+                    )
+                ]
+            )
+        )
     for c in state.contacts_to_fix(person_id):
         body.append(
             tappable(

@@ -9,7 +9,7 @@ import flet as ft
 from app.context import use_field
 from app.person_search import PersonSearch
 from app.store import LocalRow
-from app.ui.nav import field_nav
+from app.ui.nav import field_nav, scope_switch
 from app.ui.widgets import big_button, screen, tappable
 from domain.entities import person_display_name
 
@@ -71,12 +71,26 @@ def PersonsView(search: PersonSearch) -> ft.Control:
     # One indexed query per local write, not per keystroke.
     last = ft.use_memo(state.view.latest_contact_dates, [revision])
     found = state.view.search_persons(query, limit=40) if query.strip() else []
+    # Read once per local write (a hook: called on every render, whatever is typed).
+    listed = ft.use_memo(
+        lambda: state.my_persons() if state.scope_mine else state.cite_persons(),
+        [revision, state.scope_mine],
+    )
     refs = state.referentials
     qpv_names = {q.code: f"QPV {q.name}" for q in refs.qpvs} if refs else {}
 
     if not query.strip():
+        # Without a search: the mediator's own persons, or the cité's met lately. A
+        # search always looks through the whole cité (a person not found is a duplicate
+        # created).
+        title = "Mes personnes" if state.scope_mine else "Personnes de la cité vues récemment"
         results: list[ft.Control] = [
-            ft.Text("Tapez quelques lettres du nom ou des chiffres du téléphone.", size=15)
+            scope_switch(state.scope_mine, state.set_scope, key="persons-scope"),
+            ft.Text(
+                f"{title} ({len(listed)})", size=15, weight=ft.FontWeight.BOLD, key="persons-title"
+            ),
+            *[_result(r, last.get(r.id), qpv_names) for r in listed],
+            ft.Text("Tapez quelques lettres du nom ou des chiffres du téléphone.", size=15),
         ]
     elif not found:
         results = [ft.Text("Personne ne correspond sur ce téléphone.", size=15, key="no-result")]

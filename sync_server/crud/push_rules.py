@@ -4,7 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from domain.entities import SUPERVISOR_ONLY_FIELDS, FieldsError, normalise_fields
+from domain.entities import (
+    SELF_ONLY_FIELDS,
+    SUPERVISOR_ONLY_FIELDS,
+    FieldsError,
+    normalise_fields,
+)
 from domain.hlc import Hlc
 from domain.sync import Op
 from domain.vocabulary import Role
@@ -18,7 +23,9 @@ class TransientDbError(Exception):
     """The database was busy, not wrong: the whole batch is to be retried later."""
 
 
-def validate_op(op: Op, role: str, *, normalised: bool = False) -> tuple[dict[str, Any], Hlc]:
+def validate_op(
+    op: Op, role: str, *, normalised: bool = False, user_id: str | None = None
+) -> tuple[dict[str, Any], Hlc]:
     if not op.set:
         raise OpRejected("opération vide : aucun champ à écrire")
     if normalised:
@@ -33,6 +40,12 @@ def validate_op(op: Op, role: str, *, normalised: bool = False) -> tuple[dict[st
         if reserved is not None and not reserved.isdisjoint(values):
             forbidden = sorted(reserved.intersection(values))
             raise OpRejected(f"champ(s) réservé(s) aux superviseurs : {', '.join(forbidden)}")
+        for name in SELF_ONLY_FIELDS.get(op.entity, ()):
+            if values.get(name) not in (None, user_id):
+                raise OpRejected(
+                    "un médiateur ne peut nommer que lui-même référent ; "
+                    "un superviseur nomme un collègue"
+                )
     try:
         hlc = Hlc.parse(op.hlc)
     except ValueError as exc:

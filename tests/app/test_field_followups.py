@@ -11,6 +11,7 @@ import pytest
 
 from app.screens.new_person import PersonForm
 from app.state import FieldState
+from app.state_pathway import DueFollowup
 from domain.sync import RowOut
 from tests.factories import make_field_state
 
@@ -45,7 +46,7 @@ def _karims_followup(state: FieldState, person_id: str, due: dt.date) -> None:
     state.store.apply_pulled([row])
 
 
-def _names(rows: list) -> list[str]:  # type: ignore[type-arg]
+def _names(rows: list[DueFollowup]) -> list[str]:
     return [d.row.data["what"] for d in rows]
 
 
@@ -74,3 +75,41 @@ def test_relances_by_when_mine_and_the_cites(state: FieldState) -> None:
 
     state.mark_followup_done(state.due_followups(mine=True)[0].row.id)
     assert state.due_count() == 0
+
+
+# --- référent, « Mes personnes » -------------------------------------------------------
+
+
+def test_becoming_a_persons_referent_lists_her_in_my_persons(state: FieldState) -> None:
+    me = state.user["id"]
+    lea = _person(state, "Léa")  # met by me: I follow her until someone is chosen
+    omar = state.save_person_with_contact(
+        PersonForm(first_name="Omar").person_values(None), {}, None
+    )
+    # Karim met Omar after me: he follows Omar now.
+    contact = RowOut(
+        entity="contact",
+        id="01900000-0000-7000-8000-00000000c0c1",
+        version=1,
+        data={
+            "person_id": omar,
+            "mediator_id": KARIM,
+            "occurred_at": (dt.datetime.now(dt.UTC) + dt.timedelta(minutes=1)).isoformat(),
+            "channel": "phone",
+        },
+    )
+    state.store.apply_pulled([contact])
+    assert [p.id for p in state.my_persons()] == [lea]
+    pathway = state.pathway(omar)
+    assert pathway is not None and (pathway.referent_id, pathway.referent_chosen) == (KARIM, False)
+
+    state.become_referent(omar)
+    assert state.notice == "Vous êtes référent·e de Omar."
+    assert {p.id for p in state.my_persons()} == {lea, omar}
+    pathway = state.pathway(omar)
+    assert pathway is not None and (pathway.referent_id, pathway.referent_chosen) == (me, True)
+    pending = state.store.sync_status().pending
+    state.become_referent(omar)  # again: nothing written
+    assert state.notice == "Vous êtes déjà référent·e de cette personne."
+    assert state.store.sync_status().pending == pending
+    assert {p.id for p in state.cite_persons()} == {lea, omar}

@@ -59,7 +59,7 @@ def test_parse_time_refuses(typed: str) -> None:
 
 
 def test_the_action_a_contact_belongs_to() -> None:
-    events = [
+    events: list[dict[str, object]] = [
         {"id": "am", "starts_at": _at(9).isoformat(), "ends_at": _at(11).isoformat()},
         {"id": "pm", "starts_at": _at(14).isoformat()},
         {"id": "gone", "starts_at": _at(15).isoformat(), "deleted": True},

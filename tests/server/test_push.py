@@ -400,3 +400,38 @@ def test_a_unique_violation_is_retried_once_then_applies(
     assert result["outcome"] == "applied"
     assert calls == [person["op_id"], person["op_id"]]
     assert session.exec(select(func.count()).select_from(SyncOp)).one() == 1
+
+
+def test_a_mediator_becomes_referent_herself_a_supervisor_names_a_colleague(
+    client: TestClient, session: Session, world: World
+) -> None:
+    person = op("person", person_values())
+    [created] = push(client, world.amina, [person])
+    row_id = person["row_id"]
+    colleague = world.karim.user.id
+    [naming_other] = push(
+        client,
+        world.amina,
+        [op("person", {"referent_id": colleague}, row_id=row_id, base_version=1)],
+    )
+    assert naming_other["outcome"] == "rejected"
+    assert naming_other["reason"] == (
+        "un médiateur ne peut nommer que lui-même référent ; un superviseur nomme un collègue"
+    )
+    session.expire_all()
+    assert "referent_id" not in session.get(Record, row_id).data  # type: ignore[union-attr]
+    [herself] = push(
+        client,
+        world.amina,
+        [op("person", {"referent_id": world.amina.user.id}, row_id=row_id, base_version=1)],
+    )
+    assert herself["outcome"] == "applied"
+    [by_supervisor] = push(
+        client,
+        world.sophie,
+        [op("person", {"referent_id": colleague}, row_id=row_id, base_version=herself["version"])],
+    )
+    assert by_supervisor["outcome"] == "applied"
+    session.rollback()  # end the read above: see what the pushes committed since
+    assert session.get(Record, row_id).data["referent_id"] == colleague  # type: ignore[union-attr]
+    assert created["outcome"] == "applied"
