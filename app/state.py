@@ -98,6 +98,8 @@ class FieldState(PinLock, PathwayActions, SyncActions):
     """The Personnes search text (app/person_search.py)."""
     notice: str | None = None
     undo_contact_id: str | None = None
+    undo_orientation_id: str | None = None
+    """The orientation « Annuler » brings back after « Retirer »."""
     scope_mine: bool = True
     """Relances, Aujourd'hui and Personnes show the mediator's own by default; off: the
     whole cité's."""

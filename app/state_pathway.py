@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from domain.pathway import Pathway, referent_of
-from domain.vocabulary import Channel, OrientationStatus, ReviewState
+from domain.vocabulary import Channel, OrientationOutcome, OrientationStatus, ReviewState
 
 if TYPE_CHECKING:
     from app.store import LocalRow, LocalStore
@@ -37,6 +37,7 @@ class PathwayActions:
         referentials: ReferentialsOut | None
         notice: str | None
         scope_mine: bool
+        undo_orientation_id: str | None
 
         @property
         def user(self) -> dict[str, Any]: ...
@@ -237,6 +238,56 @@ class PathwayActions:
         self.store.update("orientation", orientation_id, changes)
         self._done(f"Orientation : {status.label}.")
 
+    def _live_orientation(self, orientation_id: str) -> LocalRow:
+        row = self.view.get("orientation", orientation_id)
+        if row is None or row.deleted:
+            raise ValueError(
+                "Aucune orientation à compléter : elle n'est pas sur ce téléphone ou a été "
+                "retirée. Rien n'est enregistré."
+            )
+        return row
+
+    def correct_orientation(self, orientation_id: str, changes: dict[str, Any]) -> None:
+        """A wrong partner, thématique, motif or date, corrected (ValueError: none)."""
+        self._live_orientation(orientation_id)
+        if not self.store.update("orientation", orientation_id, changes):
+            self._done("Aucune modification : l'orientation est inchangée.")
+            return
+        self._done("Orientation corrigée.")
+
+    def set_appointment(self, orientation_id: str, day: dt.date) -> None:
+        self._live_orientation(orientation_id)
+        self.store.update(
+            "orientation",
+            orientation_id,
+            {"appointment_date": day.isoformat(), "status": OrientationStatus.APPOINTMENT.value},
+        )
+        self._done(f"Rendez-vous noté le {day:%d/%m/%Y}.")
+
+    def report_outcome(self, orientation_id: str, outcome: OrientationOutcome) -> None:
+        """What came of the orientation; refused (ValueError) without a live one."""
+        self._live_orientation(orientation_id)
+        changes: dict[str, Any] = {
+            "outcome": outcome.value,
+            "feedback_date": dt.date.today().isoformat(),
+        }
+        if outcome.attended:
+            changes["status"] = OrientationStatus.ATTENDED.value
+        self.store.update("orientation", orientation_id, changes)
+        self._done(f"Résultat : {outcome.label}.")
+
+    def withdraw_orientation(self, orientation_id: str) -> None:
+        """An orientation entered by mistake, withdrawn (no longer counted); « Annuler »
+        brings it back."""
+        self._live_orientation(orientation_id)
+        self.store.delete("orientation", orientation_id)
+        self._done("Orientation retirée.", undo_orientation=orientation_id)
+
+    def undo_withdraw_orientation(self) -> None:
+        if self.undo_orientation_id:
+            self.store.update("orientation", self.undo_orientation_id, {"deleted": False})
+            self._done("Orientation rétablie.")
+
     def add_followup(self, person_id: str, due_date: dt.date, what: str) -> str:
         followup_id = self.store.create(
             "followup",
@@ -279,6 +330,8 @@ class PathwayActions:
             self.store.save_draft(FIXED_REVIEWS, answered)
         self._done("Correction enregistrée : elle partira à la prochaine synchronisation.")
 
-    def _done(self, message: str) -> None:
+    def _done(self, message: str, *, undo_orientation: str | None = None) -> None:
+        # « Annuler » undoes the entry the message is about, never an earlier one.
+        self.undo_orientation_id = undo_orientation
         self.notice = message
         self._changed()

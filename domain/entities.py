@@ -28,6 +28,7 @@ from domain.vocabulary import (
     FamilySituation,
     Frein,
     Gender,
+    OrientationOutcome,
     OrientationStatus,
     PathwayStatus,
     ReviewState,
@@ -129,6 +130,10 @@ class OrientationFields(_Fields):
     date: dt.date | None = None
     status: OrientationStatus | None = None
     feedback_date: dt.date | None = None
+    appointment_date: dt.date | None = None
+    """The person's appointment with the partner."""
+    outcome: OrientationOutcome | None = None
+    """What came of it (`feedback_date`: when it was reported)."""
 
 
 class FollowupFields(_Fields):

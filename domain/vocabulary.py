@@ -251,6 +251,40 @@ _with_labels(
 )
 
 
+class OrientationOutcome(Labelled):
+    """What came of an orientation, as the partner or the person reports it (shared by
+    the phone's « Résultat » and the partners' answers on the server)."""
+
+    APPOINTMENT_ATTENDED = "appointment_attended"
+    APPOINTMENT_MISSED = "appointment_missed"
+    SUPPORT_STARTED = "support_started"
+    TRAINING = "training"
+    IMMERSION = "immersion"
+    EMPLOYMENT = "employment"
+    NOT_ADMITTED = "not_admitted"
+    DROPPED_OUT = "dropped_out"
+
+    @property
+    def attended(self) -> bool:
+        """The person went: the orientation counts as honoured."""
+        return self not in (OrientationOutcome.APPOINTMENT_MISSED, OrientationOutcome.NOT_ADMITTED)
+
+
+_with_labels(
+    OrientationOutcome,
+    {
+        "appointment_attended": "Rendez-vous honoré",
+        "appointment_missed": "Rendez-vous non honoré",
+        "support_started": "Accompagnement engagé",
+        "training": "Entrée en formation",
+        "immersion": "Immersion en entreprise (PMSMP)",
+        "employment": "Emploi",
+        "not_admitted": "Non retenu·e par le partenaire",
+        "dropped_out": "Abandon",
+    },
+)
+
+
 class PathwayStatus(Labelled):
     SPOTTED = "spotted"
     IN_CONTACT = "in_contact"

@@ -435,3 +435,55 @@ def test_a_mediator_becomes_referent_herself_a_supervisor_names_a_colleague(
     session.rollback()  # end the read above: see what the pushes committed since
     assert session.get(Record, row_id).data["referent_id"] == colleague  # type: ignore[union-attr]
     assert created["outcome"] == "applied"
+
+
+def test_an_orientation_outcome_without_an_orientation_is_refused(
+    client: TestClient, session: Session, world: World
+) -> None:
+    outcome = op("orientation", {"outcome": "employment", "feedback_date": "2026-03-03"})
+    [refused] = push(client, world.amina, [outcome])
+    assert refused["outcome"] == "rejected"
+    assert refused["reason"].startswith("champs obligatoires manquants")
+    session.rollback()
+    assert session.get(Record, outcome["row_id"]) is None
+
+
+def test_an_orientation_withdrawn_then_brought_back_and_its_outcome(
+    client: TestClient, session: Session, world: World
+) -> None:
+    person = op("person", person_values())
+    push(client, world.amina, [person])
+    values = {
+        "person_id": person["row_id"],
+        "partner_id": world.partner_id,
+        "date": "2026-03-03",
+        "status": "proposed",
+    }
+    orientation = op("orientation", values)
+    row_id = orientation["row_id"]
+    [created] = push(client, world.amina, [orientation])
+    [withdrawn] = push(
+        client, world.amina, [op("orientation", {"deleted": True}, row_id=row_id, base_version=1)]
+    )
+    [back] = push(
+        client,
+        world.amina,
+        [op("orientation", {"deleted": False}, row_id=row_id, base_version=withdrawn["version"])],
+    )
+    [reported] = push(
+        client,
+        world.amina,
+        [
+            op(
+                "orientation",
+                {"outcome": "training", "status": "attended", "appointment_date": "2026-03-10"},
+                row_id=row_id,
+                base_version=back["version"],
+            )
+        ],
+    )
+    assert [r["outcome"] for r in (created, withdrawn, back, reported)] == ["applied"] * 4
+    session.rollback()
+    row = session.get(Record, row_id)
+    assert row is not None and not row.deleted
+    assert (row.data["outcome"], row.data["appointment_date"]) == ("training", "2026-03-10")
