@@ -3,23 +3,27 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import flet as ft
 
 from app.context import use_field
 from app.person_record import person_facts
 from app.screens.person_forms import (
+    AppointmentForm,
     ContactForm,
     ExitForm,
     FollowupForm,
     LinkContactForm,
     OrientationForm,
+    OutcomeForm,
+    WithdrawForm,
 )
 from app.ui.nav import field_nav
 from app.ui.widgets import PRIMARY, banner, big_button, screen, section, tappable
 from domain.entities import person_display_name
 from domain.pathway import TimelineEntry, referent_label
-from domain.vocabulary import ExitType, Frein, OrientationStatus
+from domain.vocabulary import ExitType, Frein, OrientationOutcome, OrientationStatus
 
 NEXT_STATUSES = {
     OrientationStatus.PROPOSED: (
@@ -118,7 +122,7 @@ def PersonScreen() -> ft.Control:
                 on_click=lambda e: ft.context.page.navigate(f"/personne/{data['merged_into']}"),
             )
         )
-    if state.notice:
+    if state.notice and not state.undo_orientation_id:
         body.append(banner(state.notice))
     body.append(
         ft.Column(
@@ -220,6 +224,22 @@ def PersonScreen() -> ft.Control:
                 spacing=8,
             )
         )
+    if state.notice and state.undo_orientation_id:
+        # Where the orientation was, not above the fold the tap scrolled away from.
+        body.append(
+            banner(
+                state.notice,
+                actions=[
+                    ft.TextButton(
+                        "Annuler",
+                        key="undo-orientation",
+                        on_click=lambda e: state.undo_withdraw_orientation(),
+                        style=ft.ButtonStyle(color=ft.Colors.WHITE),
+                        height=48,
+                    )
+                ],
+            )
+        )
     body.append(
         section(
             f"Parcours ({pathway.contact_count} contact(s), "
@@ -228,6 +248,52 @@ def PersonScreen() -> ft.Control:
         )
     )
     return screen(name, body, bottom=field_nav("nav-persons"))
+
+
+def _orientation_details(data: dict[str, object]) -> list[ft.Control]:
+    out: list[ft.Control] = []
+    if data.get("appointment_date"):
+        out.append(ft.Text(f"Rendez-vous le {_date(str(data['appointment_date']))}", size=14))
+    if data.get("outcome"):
+        out.append(
+            ft.Text(
+                f"Résultat : {OrientationOutcome(str(data['outcome'])).label}",
+                size=14,
+                weight=ft.FontWeight.W_600,
+            )
+        )
+    return out
+
+
+def _orientation_actions(entry: TimelineEntry, set_panel: Any) -> ft.Control:
+    """Correct, date, report, withdraw; each named after the orientation it acts on."""
+    about = entry.title.replace("Orientation vers ", "vers ")
+    actions = (
+        ("fix", "Corriger", f"Corriger l'orientation {about}"),
+        ("appointment", "Rendez-vous", f"Rendez-vous de l'orientation {about}"),
+        ("outcome", "Résultat", f"Résultat de l'orientation {about}"),
+        ("withdraw", "Retirer", f"Retirer l'orientation {about}"),
+    )
+    return ft.Row(
+        [
+            ft.Semantics(
+                label=name,
+                button=True,
+                exclude_semantics=True,
+                on_tap=lambda e, k=kind: set_panel(k),
+                content=ft.TextButton(
+                    text,
+                    key=f"or-{kind}-{entry.row_id}",
+                    height=48,
+                    on_click=lambda e, k=kind: set_panel(k),
+                ),
+            )
+            for kind, text, name in actions
+        ],
+        wrap=True,
+        spacing=4,
+        run_spacing=4,
+    )
 
 
 @ft.component
@@ -240,9 +306,12 @@ def _entry(entry: TimelineEntry) -> ft.Control:
         lines.append(ft.Text(entry.detail, size=14))
     if entry.author_id:
         lines.append(ft.Text(f"par {state.member_name(entry.author_id)}", size=13))
+    panel, set_panel = ft.use_state("")
     if entry.kind == "orientation":
         row = state.view.get("orientation", entry.row_id)
         current = OrientationStatus(row.data["status"]) if row else None
+        if row is not None:
+            lines.extend(_orientation_details(row.data))
         nexts = NEXT_STATUSES.get(current, ()) if current else ()
         if nexts:
             lines.append(
@@ -261,6 +330,17 @@ def _entry(entry: TimelineEntry) -> ft.Control:
                     run_spacing=8,
                 )
             )
+        if row is not None:
+            lines.append(_orientation_actions(entry, set_panel))
+            close = lambda: set_panel("")  # noqa: E731
+            forms = {
+                "fix": lambda: OrientationForm(row.data["person_id"], close, entry.row_id),
+                "appointment": lambda: AppointmentForm(entry.row_id, close),
+                "outcome": lambda: OutcomeForm(entry.row_id, close),
+                "withdraw": lambda: WithdrawForm(entry.row_id, close),
+            }
+            if panel in forms:
+                lines.append(forms[panel]())
     return ft.Container(
         content=ft.Column(lines, spacing=2),
         padding=ft.Padding.only(left=10, top=6, bottom=6),

@@ -19,7 +19,7 @@ from app.ui.form_state import use_form
 from app.ui.widgets import banner, big_button, choice_chips, section, text_field, warning_for
 from domain.entities import FieldsError
 from domain.minimisation import sensitivity_warning
-from domain.vocabulary import AgeBand, Channel, ExitType, Frein, Gender
+from domain.vocabulary import AgeBand, Channel, ExitType, Frein, Gender, OrientationOutcome
 
 DUE_CHOICES = (("1", "Demain"), ("7", "Dans 1 semaine"), ("30", "Dans 1 mois"))
 
@@ -123,9 +123,18 @@ def ContactForm(person_id: str, on_close: Callable[[], None]) -> ft.Control:
 
 
 @ft.component
-def OrientationForm(person_id: str, on_close: Callable[[], None]) -> ft.Control:
+def OrientationForm(
+    person_id: str, on_close: Callable[[], None], orientation_id: str = ""
+) -> ft.Control:
+    """A new orientation, or (`orientation_id`) one corrected: partner, thématique, motif."""
     state = use_field()
-    form = use_form(partner="", theme="", reason="")
+    held = state.view.get("orientation", orientation_id) if orientation_id else None
+    was = held.data if held else {}
+    form = use_form(
+        partner=str(was.get("partner_id") or ""),
+        theme=str(was.get("theme") or ""),
+        reason=str(was.get("reason") or ""),
+    )
     error, set_error = ft.use_state("")
 
     def save(_: ft.Event) -> None:
@@ -133,8 +142,18 @@ def OrientationForm(person_id: str, on_close: Callable[[], None]) -> ft.Control:
             set_error("Choisissez la structure partenaire.")
             return
         try:
-            state.add_orientation(person_id, form["partner"], form["theme"], form["reason"])
-        except (StoreError, FieldsError) as exc:
+            if orientation_id:
+                state.correct_orientation(
+                    orientation_id,
+                    {
+                        "partner_id": form["partner"],
+                        "theme": form["theme"].strip() or None,
+                        "reason": form["reason"].strip() or None,
+                    },
+                )
+            else:
+                state.add_orientation(person_id, form["partner"], form["theme"], form["reason"])
+        except (StoreError, FieldsError, ValueError) as exc:
             set_error(f"Non enregistrée : {exc}")
             return
         on_close()
@@ -168,7 +187,7 @@ def OrientationForm(person_id: str, on_close: Callable[[], None]) -> ft.Control:
         )
     )
     return _frame(
-        "Nouvelle orientation",
+        "Corriger l'orientation" if orientation_id else "Nouvelle orientation",
         [
             ft.Text("Vers quelle structure ?", size=15),
             choice_chips(
@@ -349,6 +368,88 @@ def LinkContactForm(person_id: str, on_close: Callable[[], None]) -> ft.Control:
                         "Fermer", key="link-cancel", filled=False, on_click=lambda e: on_close()
                     )
                 ]
+            ),
+        ],
+    )
+
+
+@ft.component
+def AppointmentForm(orientation_id: str, on_close: Callable[[], None]) -> ft.Control:
+    state = use_field()
+    form = use_form(day="")
+    error, set_error = ft.use_state("")
+
+    def save(_: ft.Event) -> None:
+        day = parse_day(form["day"])
+        if day is None:
+            set_error("Date invalide : tapez JJ/MM/AAAA.")
+            return
+        try:
+            state.set_appointment(orientation_id, day)
+        except (ValueError, StoreError, FieldsError) as exc:
+            set_error(str(exc))
+            return
+        on_close()
+
+    return _frame(
+        "Rendez-vous chez le partenaire",
+        [
+            text_field(
+                "Date du rendez-vous (JJ/MM/AAAA)", form["day"], form.setter("day"), key="ap-day"
+            ),
+            *([banner(error, error=True)] if error else []),
+            _buttons(on_close, save, "ap"),
+        ],
+    )
+
+
+@ft.component
+def OutcomeForm(orientation_id: str, on_close: Callable[[], None]) -> ft.Control:
+    """What came of the orientation: one tap records it."""
+    state = use_field()
+    error, set_error = ft.use_state("")
+
+    def pick(value: str) -> None:
+        try:
+            state.report_outcome(orientation_id, OrientationOutcome(value))
+        except (ValueError, StoreError, FieldsError) as exc:
+            set_error(str(exc))
+            return
+        on_close()
+
+    return _frame(
+        "Résultat de l'orientation",
+        [
+            choice_chips(OrientationOutcome.choices(), None, pick, key_prefix="oc"),
+            *([banner(error, error=True)] if error else []),
+            ft.Row(
+                [big_button("Fermer", key="oc-cancel", filled=False, on_click=lambda e: on_close())]
+            ),
+        ],
+    )
+
+
+@ft.component
+def WithdrawForm(orientation_id: str, on_close: Callable[[], None]) -> ft.Control:
+    """« Retirer » asks first: a withdrawn orientation is no longer counted."""
+    state = use_field()
+
+    def withdraw(_: ft.Event) -> None:
+        state.withdraw_orientation(orientation_id)
+        on_close()
+
+    return _frame(
+        "Retirer cette orientation ?",
+        [
+            ft.Text("Elle ne sera plus comptée. « Annuler » la rétablit juste après.", size=15),
+            ft.Row(
+                [
+                    big_button(
+                        "Garder", key="wd-keep", filled=False, on_click=lambda e: on_close()
+                    ),
+                    big_button("Retirer l'orientation", key="wd-confirm", on_click=withdraw),
+                ],
+                spacing=12,
             ),
         ],
     )
