@@ -11,7 +11,7 @@ from app.context import use_field
 from app.state import FieldState
 from app.state_pathway import DueFollowup
 from app.ui.nav import field_nav, scope_switch
-from app.ui.widgets import TAP, screen, section, tappable
+from app.ui.widgets import TAP, screen, section, sync_marker, tappable
 
 
 def followup_line(state: FieldState, due: DueFollowup) -> ft.Control:
@@ -40,6 +40,9 @@ def followup_line(state: FieldState, due: DueFollowup) -> ft.Control:
                                 f"{late}{when} · {data.get('what', '')}{whose}",
                                 size=14,
                                 color=ft.Colors.RED_900 if due.overdue else None,
+                            ),
+                            *sync_marker(
+                                due.row.pending, due.row.error, key=f"fu-sync-{due.row.id}"
                             ),
                         ],
                         spacing=2,

@@ -20,7 +20,7 @@ from app.screens.person_forms import (
     WithdrawForm,
 )
 from app.ui.nav import field_nav
-from app.ui.widgets import PRIMARY, banner, big_button, screen, section, tappable
+from app.ui.widgets import PRIMARY, banner, big_button, screen, section, sync_marker, tappable
 from domain.entities import person_display_name
 from domain.pathway import TimelineEntry, referent_label
 from domain.vocabulary import ExitType, Frein, OrientationOutcome, OrientationStatus
@@ -127,6 +127,7 @@ def PersonScreen() -> ft.Control:
     body.append(
         ft.Column(
             [
+                *sync_marker(row.pending, row.error, key="person-sync"),
                 _fact("Statut", status, "pw-status"),
                 _fact("Freins", freins, "pw-freins"),
                 _fact("1er contact", _date(pathway.first_contact), "pw-first"),
@@ -307,6 +308,10 @@ def _entry(entry: TimelineEntry) -> ft.Control:
     if entry.author_id:
         lines.append(ft.Text(f"par {state.member_name(entry.author_id)}", size=13))
     panel, set_panel = ft.use_state("")
+    if entry.kind in ("orientation", "followup", "contact"):
+        synced = state.view.get(entry.kind, entry.row_id)
+        if synced is not None:
+            lines.extend(sync_marker(synced.pending, synced.error, key=f"sync-{entry.row_id}"))
     if entry.kind == "orientation":
         row = state.view.get("orientation", entry.row_id)
         current = OrientationStatus(row.data["status"]) if row else None

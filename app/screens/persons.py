@@ -10,7 +10,7 @@ from app.context import use_field
 from app.person_search import PersonSearch
 from app.store import LocalRow
 from app.ui.nav import field_nav, scope_switch
-from app.ui.widgets import big_button, screen, tappable
+from app.ui.widgets import big_button, screen, sync_marker, tappable
 from domain.entities import person_display_name
 
 SEARCH_LABEL = "Rechercher (nom, prénom ou téléphone)"
@@ -46,6 +46,7 @@ def _result(row: LocalRow, last_contact: str | None, qpv_names: dict[str, str]) 
             [
                 ft.Text(name, size=17, weight=ft.FontWeight.BOLD),
                 ft.Text(details, size=14),
+                *sync_marker(row.pending, row.error, key=f"person-sync-{row.id}"),
             ],
             spacing=2,
         ),

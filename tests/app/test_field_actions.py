@@ -12,6 +12,7 @@ import pytest
 
 from app.screens.new_person import PersonForm
 from app.state import FieldState
+from app.ui.sync_bar import headline_text
 from domain.field_actions import ALREADY_ENDED, END_BEFORE_START, START_IN_FUTURE
 from domain.vocabulary import Axis, EventType
 from tests.factories import make_field_state
@@ -188,3 +189,23 @@ def test_linking_a_contact_already_linked_is_refused_and_changes_nothing(
     row = state.store.get("contact", counted.id)
     assert row is not None and row.data["person_id"] == first
     assert state.store.sync_status().pending == pending
+
+
+# --- the pending counter counts entries, not ops ------------------------------------------
+
+
+def test_the_pending_counter_counts_the_entries_made(state: FieldState) -> None:
+    event_id = state.start_event({"type": EventType.FOOT_OF_BUILDING.value})
+    state.quick_contact("under_26", None, None)
+    state.quick_contact("26_49", None, None)
+    state.end_event(event_id)  # a second op on the same action
+    person_id = state.save_person_with_contact(
+        PersonForm(first_name="Inès").person_values(None), {}, None
+    )
+    state.update_person(person_id, {"last_name": "Haddad"})
+    status = state.store.sync_status()
+    assert status.pending == 7
+    assert status.pending_entries == {"event": 1, "contact": 3, "person": 1}
+    assert headline_text(status) == (
+        "3 contacts, 1 personne, 1 action en attente de synchronisation"
+    )
