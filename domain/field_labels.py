@@ -62,6 +62,10 @@ FIELD_LABELS: dict[str, str] = {
     "due_date": "Échéance",
     "what": "Objet",
     "done": "Faite",
+    "ends_at": "Fin",
+    "referent_id": "Référent·e",
+    "appointment_date": "Date du rendez-vous",
+    "outcome": "Résultat",
 }
 
 

@@ -65,6 +65,10 @@ FIELD_LABELS: dict[str, str] = {
     "due_date": "échéance",
     "what": "objet",
     "done": "fait",
+    "ends_at": "fin",
+    "referent_id": "référent·e",
+    "appointment_date": "date du rendez-vous",
+    "outcome": "résultat",
     "deleted": "supprimé",
 }
 
