@@ -53,6 +53,7 @@ ACTIONS: dict[str, tuple[str, str]] = {
     "duplicate.merge": ("Fusion de deux personnes", "supervision"),
     "duplicate.unmerge": ("Annulation d'une fusion", "supervision"),
     "duplicate.dismiss": ("Doublon écarté (personnes différentes)", "supervision"),
+    "person.referent": ("Référent·e désigné·e pour une personne", "supervision"),
     # Rights and retention.
     "person.erase": ("Effacement d'une personne", "rights"),
     "retention.anonymise": ("Anonymisation (durée de conservation)", "rights"),

@@ -8,6 +8,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from domain.entities import RowId
 from sync_server.schemas import ConsoleConflict
 
 _PERSON_ID = "0196a1b2-0000-7000-8000-00000000a001"
@@ -207,6 +208,14 @@ class MergeRequest(BaseModel):
     )
 
     into: str
+
+
+class ReferentRequest(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"mediator_id": _PERSON_ID}]}
+    )
+
+    mediator_id: RowId
 
 
 class MergeOut(BaseModel):

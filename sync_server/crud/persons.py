@@ -18,8 +18,9 @@ from domain import matching, pathway
 from domain.entities import person_display_name
 from domain.hlc import HlcClock
 from domain.person_groups import group_of, root_of
-from domain.vocabulary import ExitType, PathwayStatus
+from domain.vocabulary import ExitType, PathwayStatus, Role
 from sync_server.crud.supervisor_ops import (
+    Invalid,
     NotFound,
     Refused,
     get_live_row,
@@ -217,6 +218,39 @@ def merge_person(
         raise Refused("La personne cible est elle-même fusionnée dans une autre fiche.")
     write_as_supervisor(
         session, user=user, device=device, clock=clock, row=person, values={"merged_into": into}
+    )
+
+
+def name_referent(
+    session: Session,
+    *,
+    user: AppUser,
+    device: Device,
+    clock: HlcClock,
+    person_id: str,
+    mediator_id: str,
+) -> None:
+    """The supervisor names a mediator of the cité the person's référent (an op that
+    reaches every phone); the caller commits."""
+    begin_write(session)
+    person = get_live_row(session, cite_id=user.cite_id, entity="person", row_id=person_id)
+    mediator = session.get(AppUser, mediator_id)
+    if (
+        mediator is None
+        or mediator.cite_id != user.cite_id
+        or not mediator.active
+        or mediator.role != Role.MEDIATOR
+    ):
+        raise Invalid("Choisissez un médiateur actif de votre cité.")
+    if person.data.get("referent_id") == mediator_id:
+        raise Refused(f"{mediator.display_name} est déjà référent·e de cette personne.")
+    write_as_supervisor(
+        session,
+        user=user,
+        device=device,
+        clock=clock,
+        row=person,
+        values={"referent_id": mediator_id},
     )
 
 

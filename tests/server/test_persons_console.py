@@ -9,6 +9,7 @@ from sync_server.models import Record, SyncOp
 from sync_server.seed import DEMO_PASSWORD, seed_demo
 from tests.factories import (
     contact_values,
+    make_followed_person,
     make_record,
     make_review_supervisor,
     person_values,
@@ -254,3 +255,34 @@ def test_demo_seed_has_a_duplicate_pair_and_a_hard_conflict(
         "Amina Diallo",
         "Karim Benali",
     }
+
+
+def test_a_supervisor_names_a_referent_who_reaches_the_phones(
+    client: TestClient, session: Session, world: World
+) -> None:
+    ids = make_followed_person(session, login=world.amina, partner_id=world.partner_id)
+    person = ids["person"]
+    url = f"/console/persons/{person}/referent"
+    named = client.post(
+        url, json={"mediator_id": world.karim.user.id}, headers=world.sophie.headers
+    )
+    assert named.status_code == 204, named.text
+    session.rollback()
+    record = session.get(Record, person)
+    assert record is not None and record.data["referent_id"] == world.karim.user.id
+    # The same again, a supervisor, or someone of another cité: refused in French.
+    again = client.post(
+        url, json={"mediator_id": world.karim.user.id}, headers=world.sophie.headers
+    )
+    assert again.status_code == 409 and "déjà référent" in again.json()["detail"]
+    for who in (world.sophie.user.id, world.other.user.id):
+        refused = client.post(url, json={"mediator_id": who}, headers=world.sophie.headers)
+        assert refused.status_code == 422
+        assert refused.json()["detail"] == "Choisissez un médiateur actif de votre cité."
+    by_mediator = client.post(
+        url, json={"mediator_id": world.amina.user.id}, headers=world.amina.headers
+    )
+    assert by_mediator.status_code == 403
+    session.rollback()
+    record = session.get(Record, person)
+    assert record is not None and record.data["referent_id"] == world.karim.user.id
