@@ -257,6 +257,10 @@ class PathwayOut(BaseModel):
     referent_periods: list[ReferentPeriodOut] = []
     """The same mediators with their period: first and last contact (`until` None for
     the current référent)."""
+    referent_id: str | None = None
+    """The référent: chosen (`referent_chosen`), else the latest contact's mediator."""
+    referent_name: str | None = None
+    referent_chosen: bool = False
     exit_label: str | None
     exit_date: str | None
     timeline: list[TimelineEntryOut]

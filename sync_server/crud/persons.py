@@ -374,6 +374,9 @@ def read_person_pathway(
             )
             for r in built.referent_periods
         ],
+        referent_id=built.referent_id,
+        referent_name=members.get(built.referent_id) if built.referent_id else None,
+        referent_chosen=built.referent_chosen,
         exit_label=ExitType(exit_type).label if exit_type else None,
         exit_date=persons[root].data.get("exit_date"),
         timeline=[entry(e) for e in built.timeline],

@@ -270,6 +270,9 @@ def test_a_supervisor_names_a_referent_who_reaches_the_phones(
     session.rollback()
     record = session.get(Record, person)
     assert record is not None and record.data["referent_id"] == world.karim.user.id
+    shown = client.get(f"/console/persons/{person}/pathway", headers=world.sophie.headers).json()
+    assert (shown["referent_id"], shown["referent_chosen"]) == (world.karim.user.id, True)
+    assert shown["referent_name"] == world.karim.user.display_name
     # The same again, a supervisor, or someone of another cité: refused in French.
     again = client.post(
         url, json={"mediator_id": world.karim.user.id}, headers=world.sophie.headers
