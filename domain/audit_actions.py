@@ -68,6 +68,7 @@ ACTIONS: dict[str, tuple[str, str]] = {
     "held_ops.list": ("Liste des saisies d'appareils révoqués en attente", "read"),
     "held_op.accept": ("Saisie d'un appareil révoqué acceptée", "supervision"),
     "held_op.discard": ("Saisie d'un appareil révoqué écartée", "supervision"),
+    "person.referent": ("Référent·e désigné·e pour une personne", "supervision"),
     # Rights and retention.
     "person.erase": ("Effacement d'une personne", "rights"),
     "retention.anonymise": ("Anonymisation (durée de conservation)", "rights"),

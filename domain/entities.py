@@ -11,8 +11,16 @@ import datetime as dt
 import re
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationError,
+    model_validator,
+)
 
+from domain.periods import as_utc
 from domain.vocabulary import (
     AgeBand,
     Axis,
@@ -53,11 +61,22 @@ class _Fields(BaseModel):
 class EventFields(_Fields):
     type: EventType | None = None
     starts_at: dt.datetime | None = None
+    ends_at: dt.datetime | None = None
+    """When the action ended (« Terminer l'action », or the real end of one logged
+    after the fact); none while it runs."""
     place: ShortText | None = None
     qpv_code: QpvCode | None = None
     axis: Axis | None = None
     partner_ids: list[RowId] | None = None
     mediator_ids: list[RowId] | None = None
+
+    @model_validator(mode="after")
+    def _ends_after_start(self) -> EventFields:
+        # A time typed without its zone is UTC, as everywhere (a naive and an aware
+        # time cannot be compared).
+        if self.starts_at and self.ends_at and as_utc(self.ends_at) < as_utc(self.starts_at):
+            raise ValueError("la fin de l'action est avant son début")
+        return self
 
 
 class PersonFields(_Fields):
@@ -85,6 +104,9 @@ class PersonFields(_Fields):
     exit_type: ExitType | None = None
     exit_date: dt.date | None = None
     merged_into: RowId | None = None
+    referent_id: RowId | None = None
+    """The mediator who is the person's référent (chosen: a mediator becomes it, or a
+    supervisor names one); none: the pathway's latest contact tells who follows her."""
 
 
 class ContactFields(_Fields):
@@ -115,12 +137,16 @@ class OrientationFields(_Fields):
     feedback_date: dt.date | None = None
     """The day the partner structure last answered (accepted, declined, a date, an outcome)."""
     appointment_date: dt.date | None = None
+    """The person's appointment with the partner."""
     decline_reason: DeclineReason | None = None
     outcome: OrientationOutcome | None = None
+    """What came of it (`feedback_date`: when it was reported)."""
 
 
 class FollowupFields(_Fields):
     person_id: RowId | None = None
+    mediator_id: RowId | None = None
+    """The mediator who is to make the relance (its author, unless handed over)."""
     due_date: dt.date | None = None
     what: ShortText | None = None
     done: bool | None = None
@@ -156,6 +182,11 @@ REFERENCE_FIELDS: dict[str, dict[str, str]] = {
     "followup": {"person_id": "person"},
     "person": {"merged_into": "person"},
 }
+
+
+# A mediator may name only themself (« Devenir référent·e ») in these fields; a
+# supervisor names anyone of the cité.
+SELF_ONLY_FIELDS: dict[str, frozenset[str]] = {"person": frozenset({"referent_id"})}
 
 
 class FieldsError(ValueError):

@@ -65,6 +65,8 @@ FIELD_LABELS: dict[str, str] = {
     "due_date": "Échéance",
     "what": "Objet",
     "done": "Faite",
+    "ends_at": "Fin",
+    "referent_id": "Référent·e",
 }
 
 

@@ -13,6 +13,8 @@ left out. Definitions (what a funder reads in the report):
 - QPV residence of a person: "oui" when their QPV is recorded, else their answer
   (oui / non / ne sait pas), else "non renseigné";
 - freins: for each frein, how many of those people it concerns (a person may have several);
+- contacts by action type / axe: each contact under the action de terrain it was
+  logged in (its `event_id`), "hors action de terrain" when none;
 - delay: days from a person's first contact to their first orientation, for persons whose
   first orientation is in the period (never negative);
 - partners' answers, over the period's orientations: "answered" when the partner (or the
@@ -27,7 +29,7 @@ from __future__ import annotations
 import datetime as dt
 import statistics
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -51,6 +53,8 @@ from domain.vocabulary import (
 Row = Mapping[str, Any]
 UNKNOWN = "unknown"
 UNKNOWN_LABEL = "Non renseigné"
+NO_ACTION = "none"
+NO_ACTION_LABEL = "Hors action de terrain"
 
 
 @dataclass(frozen=True)
@@ -74,6 +78,9 @@ class Indicators:
     actions: int
     actions_by_type: list[Count]
     actions_by_axis: list[Count]
+    contacts_by_action_type: list[Count]
+    """Contacts of the period under the type of the action each was logged in."""
+    contacts_by_axis: list[Count]
     contacts: int
     anonymous_contacts: int
     persons_spotted: int
@@ -141,6 +148,37 @@ def _canonical(persons: Mapping[str, Row]) -> dict[str, str]:
     """Each person id → the person its merge group is kept under (`person_groups`)."""
     merged_into = {pid: p.get("merged_into") for pid, p in persons.items()}
     return {pid: root_of(merged_into, pid) for pid in persons}
+
+
+def _frein_people(
+    met: set[str],
+    anonymous: Sequence[Row],
+    in_period: Sequence[Row],
+    person_by_id: Mapping[str, Row],
+    person_of: Callable[[Row], str | None],
+) -> Counter[str]:
+    """For each frein, how many people it concerns: a person's own freins and those of
+    their contacts in the period, counted once per person; each anonymous contact's."""
+    people: Counter[str] = Counter()
+    freins_of: dict[str, set[str]] = {
+        pid: set(person_by_id.get(pid, {}).get("freins") or []) for pid in met
+    }
+    for c in in_period:
+        pid = person_of(c)
+        if pid in freins_of:
+            freins_of[pid] |= set(c.get("freins") or [])
+    for freins in freins_of.values():
+        people.update(freins)
+    for c in anonymous:
+        people.update(set(c.get("freins") or []))
+    return people
+
+
+def _of_action(event: Row | None, field: str) -> str:
+    """A contact's action type or axe: its action de terrain's, or "hors action"."""
+    if event is None:
+        return NO_ACTION
+    return str(event.get(field) or UNKNOWN)
 
 
 def compute_indicators(
@@ -224,21 +262,12 @@ def compute_indicators(
 
     anonymous = [c for c in in_period if person_of(c) is None]
     met_persons = [person_by_id.get(pid, {}) for pid in sorted(met)]
-    frein_people: Counter[str] = Counter()
-    for pid in met:
-        freins = set(person_by_id.get(pid, {}).get("freins") or [])
-        for c in in_period:
-            if person_of(c) == pid:
-                freins |= set(c.get("freins") or [])
-        frein_people.update(freins)
-    for c in anonymous:
-        frein_people.update(set(c.get("freins") or []))
-
-    delays = []
-    for pid, days in orientation_days.items():
-        first = min(days)
-        if first in period and pid in first_contact and person_in_scope(pid):
-            delays.append(max(0, (first - first_contact[pid]).days))
+    frein_people = _frein_people(met, anonymous, in_period, person_by_id, person_of)
+    delays = [
+        max(0, (first - first_contact[pid]).days)
+        for pid, days in orientation_days.items()
+        if (first := min(days)) in period and pid in first_contact and person_in_scope(pid)
+    ]
 
     answered = [o for o in period_orientations if _answered(o)]
     appointment_delays = [
@@ -247,6 +276,9 @@ def compute_indicators(
         if (a := parse_day(o.get("appointment_date"))) is not None
         and (d := parse_day(o.get("date"))) is not None
     ]
+
+    def of_action(c: Row, field: str) -> str:
+        return _of_action(event_by_id.get(c.get("event_id") or ""), field)
 
     weeks = week_starts(period)
     contacts_per_week = Counter(_monday(d) for c, d in scoped if d in period)
@@ -258,6 +290,12 @@ def compute_indicators(
         actions=len(period_events),
         actions_by_type=_counts((e.get("type") or UNKNOWN for e in period_events), EventType),
         actions_by_axis=_counts((e.get("axis") or UNKNOWN for e in period_events), Axis),
+        contacts_by_action_type=_counts(
+            (of_action(c, "type") for c in in_period), EventType, {NO_ACTION: NO_ACTION_LABEL}
+        ),
+        contacts_by_axis=_counts(
+            (of_action(c, "axis") for c in in_period), Axis, {NO_ACTION: NO_ACTION_LABEL}
+        ),
         contacts=len(in_period),
         anonymous_contacts=len(anonymous),
         persons_spotted=len(spotted),

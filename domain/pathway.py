@@ -71,6 +71,10 @@ class Pathway:
     """Noted on the person or on any of their contacts, in the vocabulary's order
     (values outside the vocabulary are left out)."""
     referent_periods: tuple[ReferentPeriod, ...] = ()
+    referent_id: str | None = None
+    """The person's référent: the mediator chosen (`referent_id` of the person), else
+    the one of the latest contact."""
+    referent_chosen: bool = False
     """The same mediators with their period (référents: docs/architecture.md §2.1)."""
 
 
@@ -80,6 +84,12 @@ def _day(iso: str) -> str:
 
 def _french_day(day: str) -> str:
     return f"{day[8:10]}/{day[5:7]}/{day[:4]}" if len(day) >= 10 else day
+
+
+def referent_of(person: dict[str, Any], latest_contact_mediator: str | None) -> str | None:
+    """Who follows the person: the référent chosen, else the latest contact's mediator
+    (what `assemble` says, without reading the whole pathway)."""
+    return person.get("referent_id") or latest_contact_mediator
 
 
 def referent_label(name: str, since: str, until: str | None) -> str:
@@ -242,6 +252,8 @@ def assemble(
         orientation_count=len(live_orients),
         referents=tuple(referents),
         referent_periods=periods,
+        referent_id=person.data.get("referent_id") or (referents[0] if referents else None),
+        referent_chosen=bool(person.data.get("referent_id")),
         timeline=tuple(entries),
         open_followups=open_followups,
         freins=tuple(f.value for f in Frein if f.value in noted),

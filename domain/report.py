@@ -82,6 +82,8 @@ def report_tables(ind: Indicators) -> list[ReportTable]:
         key_figures,
         _table("Actions de terrain par type", ind.actions_by_type),
         _table("Actions de terrain par axe", ind.actions_by_axis),
+        _table("Contacts par type d'action", ind.contacts_by_action_type),
+        _table("Contacts par axe", ind.contacts_by_axis),
         _table("Orientations par partenaire", ind.orientations_by_partner),
         _table("Orientations par statut", ind.orientations_by_status),
         _table("Suites données aux orientations", ind.orientations_by_outcome or []),

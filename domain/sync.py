@@ -258,6 +258,12 @@ class ReferentialsOut(_Versioned):
     qpvs: list[QpvOut]
     partners: list[PartnerOut]
     members: list[MemberOut]
+    partner_themes: dict[str, list[str]] = Field(default_factory=dict)
+    """partner id → the thématiques an orientation to it is chosen from (beside
+    `partners`: an older phone, whose `PartnerOut` forbids unknown fields, ignores it)."""
+
+    def themes_of(self, partner_id: str) -> list[str]:
+        return self.partner_themes.get(partner_id, [])
 
 
 class ErrorOut(BaseModel):

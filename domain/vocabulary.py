@@ -262,13 +262,17 @@ _with_labels(
 
 
 class OrientationOutcome(Labelled):
-    """What came of an orientation, as the partner (or the mediator) reports it."""
+    """What came of an orientation, as the partner, the person or the mediator reports
+    it (the partners' answers on the server and the phone's « Résultat » share it)."""
 
     ATTENDED = "attended"
     MISSED = "missed"
-    TRAINING = "training"
-    EMPLOYMENT = "employment"
     SUPPORT = "support"
+    TRAINING = "training"
+    IMMERSION = "immersion"
+    EMPLOYMENT = "employment"
+    NOT_ADMITTED = "not_admitted"
+    DROPPED_OUT = "dropped_out"
     NO_FOLLOW_UP = "no_follow_up"
 
     @property
@@ -279,7 +283,12 @@ class OrientationOutcome(Labelled):
     @property
     def needs_action(self) -> bool:
         """The orienting mediator has to act (call the person back, orient again)."""
-        return self in (OrientationOutcome.MISSED, OrientationOutcome.NO_FOLLOW_UP)
+        return self in (
+            OrientationOutcome.MISSED,
+            OrientationOutcome.NOT_ADMITTED,
+            OrientationOutcome.DROPPED_OUT,
+            OrientationOutcome.NO_FOLLOW_UP,
+        )
 
 
 _with_labels(
@@ -290,6 +299,9 @@ _with_labels(
         "training": "Entrée en formation",
         "employment": "Emploi",
         "support": "Accompagnement engagé",
+        "immersion": "Immersion en entreprise (PMSMP)",
+        "not_admitted": "Non retenu·e par le partenaire",
+        "dropped_out": "Abandon",
         "no_follow_up": "Sans suite",
     },
 )
@@ -300,6 +312,7 @@ _ATTENDED_OUTCOMES = frozenset(
         OrientationOutcome.TRAINING,
         OrientationOutcome.EMPLOYMENT,
         OrientationOutcome.SUPPORT,
+        OrientationOutcome.IMMERSION,
     }
 )
 

@@ -6,8 +6,9 @@ import flet as ft
 
 from app.field.context import FieldContext, use_field
 from app.field.screens.contact_fix import ContactFixScreen
+from app.field.screens.events import EventsScreen
 from app.field.screens.followups import FollowupsScreen
-from app.field.screens.new_event import NewEventScreen
+from app.field.screens.new_event import EditEventScreen, NewEventScreen, PastEventScreen
 from app.field.screens.new_person import NewPersonScreen
 from app.field.screens.person import PersonScreen
 from app.field.screens.person_edit import PersonEditScreen
@@ -110,6 +111,9 @@ def FieldApp(state: FieldState) -> ft.Control:
             [
                 ft.Route(index=True, component=FieldHome),
                 ft.Route(path="action/nouvelle", component=lambda: _signed_in(NewEventScreen())),
+                ft.Route(path="action/passee", component=lambda: _signed_in(PastEventScreen())),
+                ft.Route(path="action/:id", component=lambda: _signed_in(EditEventScreen())),
+                ft.Route(path="actions", component=lambda: _signed_in(EventsScreen())),
                 ft.Route(path="personne/nouvelle", component=lambda: _signed_in(NewPersonScreen())),
                 ft.Route(path="personnes", component=PersonsRoute),
                 ft.Route(path="personne/:id", component=PersonRoute),

@@ -299,6 +299,7 @@ class LocalStore(SyncSide):
     def sync_status(self) -> SyncStatus:
         with self._lock:
             pending = outbox.count_pending(self._conn)
+            entries = outbox.pending_entries(self._conn) if pending else {}
             rejected = outbox.rejected(self._conn, self._c())
             last = self._meta("last_sync") or {}
         at = last.get("at")
@@ -308,6 +309,7 @@ class LocalStore(SyncSide):
             rejected_op_ids=[r.op_id for r in rejected],
             last_sync_at=dt.datetime.fromisoformat(at) if at else None,
             last_error=last.get("error"),
+            pending_entries=entries,
         )
 
     def referentials(self) -> ReferentialsOut | None:

@@ -94,6 +94,7 @@ class RejectedOp:
 @dataclass(frozen=True)
 class SyncStatus:
     pending: int
+    """Ops waiting in the outbox (an entry edited three times is three ops)."""
     rejected: list[tuple[str, str]] = field(default_factory=list)
     """(op summary, server reason), oldest first."""
     rejected_op_ids: list[str] = field(default_factory=list)
@@ -102,3 +103,5 @@ class SyncStatus:
     """Last successful sync."""
     last_error: str | None = None
     """Error of the last attempt, None when it succeeded."""
+    pending_entries: dict[str, int] = field(default_factory=dict)
+    """entity → entries (rows) with something waiting: what the mediator counts."""

@@ -129,6 +129,17 @@ def count_pending(conn: sqlite3.Connection) -> int:
     return int(conn.execute("SELECT COUNT(*) FROM outbox WHERE state = 'pending'").fetchone()[0])
 
 
+def pending_entries(conn: sqlite3.Connection) -> dict[str, int]:
+    """entity → rows with at least one pending op."""
+    return {
+        str(entity): int(n)
+        for entity, n in conn.execute(
+            "SELECT entity, COUNT(DISTINCT row_id) FROM outbox WHERE state = 'pending'"
+            " GROUP BY entity"
+        )
+    }
+
+
 def is_pending(conn: sqlite3.Connection, entity: str, row_id: str) -> bool:
     found = conn.execute(
         "SELECT 1 FROM outbox WHERE entity = ? AND row_id = ? AND state = 'pending' LIMIT 1",

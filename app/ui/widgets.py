@@ -176,3 +176,15 @@ def text_field(
         on_change=lambda e: on_change(e.control.value or ""),
         **extra,
     )
+
+
+def sync_marker(pending: bool, error: str | None, *, key: str) -> list[ft.Control]:
+    """« En attente de synchronisation » or « Refusé : … » under an entry; nothing once
+    the server has it (lists stay short)."""
+    if error:
+        return [ft.Text(f"Refusé : {error}", size=13, color=ft.Colors.RED_900, key=key)]
+    if pending:
+        return [
+            ft.Text("En attente de synchronisation", size=13, color=ft.Colors.AMBER_900, key=key)
+        ]
+    return []

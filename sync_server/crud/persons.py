@@ -20,7 +20,7 @@ from domain.entities import person_display_name
 from domain.hlc import HlcClock
 from domain.periods import as_utc
 from domain.person_groups import group_of, root_of
-from domain.vocabulary import ExitType, PathwayStatus
+from domain.vocabulary import ExitType, PathwayStatus, Role
 from sync_server.core.db import begin_write
 from sync_server.models import AppUser, Device, DuplicateDismissal, Qpv, Record, SyncOp
 from sync_server.schemas.console import Page
@@ -33,6 +33,7 @@ from sync_server.schemas.review import (
     TimelineEntryOut,
 )
 from sync_server.sync.supervisor_ops import (
+    Invalid,
     NotFound,
     Refused,
     get_live_row,
@@ -264,6 +265,39 @@ def merge_person(
     )
 
 
+def name_referent(
+    session: Session,
+    *,
+    user: AppUser,
+    device: Device,
+    clock: HlcClock,
+    person_id: str,
+    mediator_id: str,
+) -> None:
+    """The supervisor names a mediator of the cité the person's référent (an op that
+    reaches every phone); the caller commits."""
+    begin_write(session)
+    person = get_live_row(session, cite_id=user.cite_id, entity="person", row_id=person_id)
+    mediator = session.get(AppUser, mediator_id)
+    if (
+        mediator is None
+        or mediator.cite_id != user.cite_id
+        or not mediator.active
+        or mediator.role != Role.MEDIATOR
+    ):
+        raise Invalid("Choisissez un médiateur actif de votre cité.")
+    if person.data.get("referent_id") == mediator_id:
+        raise Refused(f"{mediator.display_name} est déjà référent·e de cette personne.")
+    write_as_supervisor(
+        session,
+        user=user,
+        device=device,
+        clock=clock,
+        row=person,
+        values={"referent_id": mediator_id},
+    )
+
+
 def unmerge_person(
     session: Session, *, user: AppUser, device: Device, clock: HlcClock, person_id: str
 ) -> None:
@@ -378,6 +412,9 @@ def read_person_pathway(
             )
             for r in built.referent_periods
         ],
+        referent_id=built.referent_id,
+        referent_name=members.get(built.referent_id) if built.referent_id else None,
+        referent_chosen=built.referent_chosen,
         exit_label=ExitType(exit_type).label if exit_type else None,
         exit_date=persons[root].data.get("exit_date"),
         timeline=[entry(e) for e in built.timeline],

@@ -25,4 +25,5 @@ def get_referentials(session: Session, *, cite_id: str) -> ReferentialsOut:
         qpvs=[QpvOut(code=q.code, name=q.name) for q in qpvs],
         partners=[PartnerOut(id=p.id, name=p.name, type=p.type) for p in partners],
         members=[MemberOut(id=m.id, display_name=m.display_name, role=m.role) for m in members],
+        partner_themes={p.id: list(p.themes) for p in partners if p.themes},
     )

@@ -72,6 +72,8 @@ FIELD_LABELS: dict[str, str] = {
     "due_date": "échéance",
     "what": "objet",
     "done": "fait",
+    "ends_at": "fin",
+    "referent_id": "référent·e",
     "deleted": "supprimé",
 }
 

@@ -158,6 +158,7 @@ def seed_demo(session: Session) -> bool:
                 {
                     "type": etype,
                     "starts_at": starts.isoformat(),
+                    "ends_at": (starts + dt.timedelta(hours=3)).isoformat(),
                     "place": place,
                     "qpv_code": qpv,
                     "axis": axis,
@@ -246,6 +247,7 @@ def seed_demo(session: Session) -> bool:
             "followup",
             {
                 "person_id": persons[i * 3],
+                "mediator_id": mediators[i % 3].id,
                 "due_date": (today + dt.timedelta(days=3 + i)).date().isoformat(),
                 "what": "Rappeler pour le rendez-vous France Travail",
                 "done": i == 0,

@@ -34,6 +34,8 @@ class IndicatorsOut(BaseModel):
     actions: int
     actions_by_type: list[CountOut]
     actions_by_axis: list[CountOut]
+    contacts_by_action_type: list[CountOut]
+    contacts_by_axis: list[CountOut]
     contacts: int
     anonymous_contacts: int
     persons_spotted: int

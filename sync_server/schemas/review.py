@@ -8,6 +8,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from domain.entities import RowId
 from domain.vocabulary import ReviewState
 from sync_server.schemas.console import ConsoleConflict
 
@@ -308,6 +309,14 @@ class MergeRequest(BaseModel):
     into: str
 
 
+class ReferentRequest(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"mediator_id": _PERSON_ID}]}
+    )
+
+    mediator_id: RowId
+
+
 class MergeOut(BaseModel):
     person: PersonSummary
     into: PersonSummary | None
@@ -347,6 +356,10 @@ class PathwayOut(BaseModel):
     referent_periods: list[ReferentPeriodOut] = []
     """The same mediators with their period: first and last contact (`until` None for
     the current référent)."""
+    referent_id: str | None = None
+    """The référent: chosen (`referent_chosen`), else the latest contact's mediator."""
+    referent_name: str | None = None
+    referent_chosen: bool = False
     exit_label: str | None
     exit_date: str | None
     timeline: list[TimelineEntryOut]

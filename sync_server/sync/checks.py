@@ -7,6 +7,7 @@ import re
 from typing import Any
 
 from domain.entities import (
+    SELF_ONLY_FIELDS,
     SUPERVISOR_ONLY_FIELDS,
     FieldsError,
     date_problem,
@@ -32,7 +33,9 @@ class TransientDbError(Exception):
 _CANONICAL_HLC = re.compile(r"\d{15}:\d{5}:[^\x00-\x1f\x7f:\ud800-\udfff]{1,58}")
 
 
-def validate_op(op: Op, role: str, *, normalised: bool = False) -> tuple[dict[str, Any], Hlc]:
+def validate_op(
+    op: Op, role: str, *, normalised: bool = False, user_id: str | None = None
+) -> tuple[dict[str, Any], Hlc]:
     if not op.set:
         raise OpRejected("opération vide : aucun champ à écrire")
     if _CANONICAL_HLC.fullmatch(op.hlc) is None:
@@ -62,6 +65,12 @@ def validate_op(op: Op, role: str, *, normalised: bool = False) -> tuple[dict[st
         if reserved is not None and not reserved.isdisjoint(values):
             forbidden = sorted(reserved.intersection(values))
             raise OpRejected(f"champ(s) réservé(s) aux superviseurs : {', '.join(forbidden)}")
+        for name in SELF_ONLY_FIELDS.get(op.entity, ()):
+            if values.get(name) not in (None, user_id):
+                raise OpRejected(
+                    "un médiateur ne peut nommer que lui-même référent ; "
+                    "un superviseur nomme un collègue"
+                )
     try:
         hlc = Hlc.parse(op.hlc)
     except ValueError as exc:

@@ -199,7 +199,7 @@ def push_ops(
                 ops=ops,
                 clock=clock,
                 now_ms=now_ms,
-                validate=partial(validate_op, normalised=normalised),
+                validate=partial(validate_op, normalised=normalised, user_id=user.id),
                 rejected=OpRejected,
             )
         # The bulk path writes with Core statements behind the ORM's back: objects

@@ -129,7 +129,7 @@ def _apply(
     now_ms: int,
     own: dict[str, set[int]],
 ) -> OpResult:
-    values, hlc = validate_op(op, user.role)
+    values, hlc = validate_op(op, user.role, user_id=user.id)
     # A phone whose clock runs ahead would win every later edit: merge its op as if
     # stamped now by the server, and keep the claimed HLC in the ledger.
     flagged = is_ahead(hlc, now_ms, CLOCK_TOLERANCE_MS)

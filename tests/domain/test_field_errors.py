@@ -44,8 +44,8 @@ def _error(entity: str, values: dict[str, Any]) -> str:
             "orientation",
             {"outcome": "parti"},
             "« parti » n'est pas une valeur possible pour « Suite donnée » (Rendez-vous honoré, "
-            "Rendez-vous non honoré, Entrée en formation, Emploi, Accompagnement engagé, "
-            "Sans suite).",
+            "Rendez-vous non honoré, Accompagnement engagé, Entrée en formation, Immersion en "
+            "entreprise (PMSMP), Emploi, Non retenu·e par le partenaire, Abandon, Sans suite).",
         ),
     ],
 )

@@ -262,3 +262,48 @@ def test_no_hidden_cell_can_be_recomputed_from_the_report() -> None:
     key = dict(report_tables(_compute())[0].rows)
     assert key["Contacts"] == SUPPRESSED  # 4 contacts
     assert key["Délai médian premier contact → orientation (jours)"] == SUPPRESSED  # 2 persons
+
+
+def test_contacts_counted_under_the_action_they_were_logged_in() -> None:
+    """A morning pied d'immeuble (reach_out) and an afternoon permanence (innovate) on
+    one day, then a phone call outside any action: each contact under its own action."""
+    day = Period(dt.date(2025, 3, 3), dt.date(2025, 3, 3))
+    events = [
+        {
+            "id": "am",
+            "type": "foot_of_building",
+            "axis": "reach_out",
+            "starts_at": "2025-03-03T09:00:00+01:00",
+            "ends_at": "2025-03-03T11:30:00+01:00",
+        },
+        {
+            "id": "pm",
+            "type": "drop_in",
+            "axis": "innovate",
+            "starts_at": "2025-03-03T14:00:00+01:00",
+            "ends_at": "2025-03-03T17:00:00+01:00",
+        },
+    ]
+    contacts = [
+        {"id": "a1", "event_id": "am", "occurred_at": "2025-03-03T09:10:00+01:00"},
+        {"id": "a2", "event_id": "am", "occurred_at": "2025-03-03T09:40:00+01:00"},
+        {"id": "p1", "event_id": "pm", "occurred_at": "2025-03-03T14:20:00+01:00"},
+        {"id": "p2", "event_id": "pm", "occurred_at": "2025-03-03T15:20:00+01:00"},
+        {"id": "p3", "event_id": "pm", "occurred_at": "2025-03-03T16:00:00+01:00"},
+        {"id": "t1", "occurred_at": "2025-03-03T18:00:00+01:00", "channel": "phone"},
+    ]
+    ind = compute_indicators(
+        period=day,
+        events=events,
+        persons=[],
+        contacts=contacts,
+        orientations=[],
+        partner_names={},
+    )
+    assert ind.actions == 2
+    assert _by_key(ind.contacts_by_action_type) == {"foot_of_building": 2, "drop_in": 3, "none": 1}
+    assert _by_key(ind.contacts_by_axis) == {"reach_out": 2, "innovate": 3, "none": 1}
+    labels = {c.key: c.label for c in ind.contacts_by_axis}
+    assert labels["none"] == "Hors action de terrain"
+    tables = {t.title: t for t in report_tables(ind)}
+    assert "Contacts par type d'action" in tables and "Contacts par axe" in tables

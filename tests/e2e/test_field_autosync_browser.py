@@ -62,7 +62,7 @@ def test_phone_syncs_by_itself_when_the_server_comes_back(
         phone.tap("Moins de 26 ans")
         phone.see("Contact anonyme compté.")
         phone.tap("50 ans et plus")
-        phone.see("2 en attente de synchronisation")
+        phone.see("2 contacts en attente de synchronisation")
         expect(phone.page.get_by_text(WAITING, exact=True)).to_have_count(2)
         phone.shot("offline-waiting")
 
@@ -77,7 +77,7 @@ def test_phone_syncs_by_itself_when_the_server_comes_back(
         phone.see("Aucune saisie refusée.")
         phone.shot("details-offline")
         phone.tap("Retour")
-        phone.see("2 en attente de synchronisation")
+        phone.see("2 contacts en attente de synchronisation")
 
         # Back in range on the same address: nobody taps anything.
         server = start_server(db_url, out_dir, port)

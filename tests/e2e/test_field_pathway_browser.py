@@ -137,11 +137,15 @@ def test_pathway_actions_relances_and_drafts(
     go(ui, "Aujourd'hui")
     ui.see("Relances du jour (1)")
     go(ui, "Relances")
-    ui.see("1 relance(s) à faire aujourd'hui ou en retard")
+    ui.see("Mes relances : 1 à faire aujourd'hui ou en retard")
     ui.see("Brunehilde TESTEUSE")
+    # The one in a week is listed too, under what is coming.
+    ui.see(re.compile(r"Dans les 7 prochains jours \(\d+\)"))
+    ui.see(f"prévue le {in_a_week:%d/%m} · Point sur la Garantie jeunes")
     ui.shot("relances")
-    ui.tap("Fait")
-    ui.see("0 relance(s) à faire aujourd'hui ou en retard")
+    ui.tap(f"Fait : Brunehilde TESTEUSE, {dt.date.today():%d/%m}")
+    ui.see("Mes relances : 0 à faire aujourd'hui ou en retard")
+    ui.see(f"prévue le {in_a_week:%d/%m} · Point sur la Garantie jeunes")
 
     open_person(ui, "testeuse", "Brunehilde TESTEUSE")
     ui.tap("Enregistrer une sortie")

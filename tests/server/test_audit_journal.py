@@ -131,6 +131,15 @@ STEPS: tuple[Step, ...] = (
     Step(
         "sophie",
         "POST",
+        "/console/persons/{person}/referent",
+        "person.referent",
+        entity="person",
+        row_key="person",
+        body={"mediator_id": "{karim}"},
+    ),
+    Step(
+        "sophie",
+        "POST",
         "/console/persons/{person}/unmerge",
         "duplicate.unmerge",
         entity="person",
@@ -285,6 +294,7 @@ def scenario(session: Session, world: World) -> Scenario:
             "spare": spare.device.id,
             "partner": world.partner_id,
             "cite": world.cite_id,
+            "karim": world.karim.user.id,
         },
         callers={"sophie": world.sophie, "adele": admin},
         admin_b=admin_b,

@@ -83,6 +83,9 @@ ROUTES: dict[tuple[str, str], Spec] = {
         "supervisor", body={"into": "{twin_id}"}, also_ok=frozenset({409})
     ),
     ("POST", "/console/persons/{person_id}/unmerge"): Spec("supervisor", also_ok=frozenset({409})),
+    ("POST", "/console/persons/{person_id}/referent"): Spec(
+        "supervisor", body={"mediator_id": "{mediator_id}"}, also_ok=frozenset({409})
+    ),
     ("POST", "/console/contacts/{contact_id}/review"): Spec(
         "supervisor", body={"state": "validated"}
     ),
@@ -270,6 +273,7 @@ def _path_values(session: Session, world: World) -> dict[str, str]:
         "user_id": leaving.id,
         "device_id": spare.device.id,
         "partner_id": world.partner_id,
+        "mediator_id": world.karim.user.id,
     }
 
 

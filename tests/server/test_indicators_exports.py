@@ -203,3 +203,45 @@ def test_contact_export_is_minimal_and_scoped(
     assert sum(line["tranche_age"] == "Moins de 26 ans" for line in lines) == 5
     bilal = [line for line in lines if line["personne_id"] == seeded["persons"]["Bilal"]]
     assert [line["residence_qpv"] for line in bilal] == ["Non", "Non"]
+
+
+def test_indicators_count_contacts_under_their_own_action(
+    client: TestClient, session: Session, world: World
+) -> None:
+    """Two actions on one day, pushed like any phone's: the morning's pied d'immeuble
+    ended before the afternoon's permanence; each contact under its own."""
+    mediator = world.amina
+    kinds = {
+        "foot_of_building": ("reach_out", "09:00", "11:00", 2),
+        "drop_in": ("identify", "14:00", "17:00", 3),
+    }
+    for kind, (axis, start, end, n) in kinds.items():
+        event_id, _ = make_record(
+            session,
+            login=mediator,
+            entity="event",
+            values={
+                "type": kind,
+                "axis": axis,
+                "starts_at": f"2025-03-03T{start}:00+01:00",
+                "ends_at": f"2025-03-03T{end}:00+01:00",
+                "mediator_ids": [mediator.user.id],
+            },
+        )
+        for i in range(n):
+            values = contact_values(
+                mediator.user.id, occurred_at=f"2025-03-03T{start[:2]}:{10 + i}:00+01:00"
+            )
+            make_record(
+                session,
+                login=mediator,
+                entity="contact",
+                values={**values, "event_id": event_id},
+            )
+    res = client.get("/console/indicators", params=Q1, headers=world.sophie.headers)
+    assert res.status_code == 200, res.text
+    body = res.json()
+    by_type = {c["key"]: c["value"] for c in body["contacts_by_action_type"] if c["value"]}
+    by_axis = {c["key"]: c["value"] for c in body["contacts_by_axis"] if c["value"]}
+    assert by_type == {"foot_of_building": 2, "drop_in": 3}
+    assert by_axis == {"reach_out": 2, "identify": 3}

@@ -9,6 +9,7 @@ from sync_server.jobs.seed import DEMO_PASSWORD, seed_demo
 from sync_server.models import Record, SyncOp
 from tests.factories import (
     contact_values,
+    make_followed_person,
     make_record,
     make_review_supervisor,
     person_values,
@@ -276,3 +277,37 @@ def test_the_person_list_shows_the_status_the_pathway_shows(
         ), person["display_name"]
         if person["contact_count"] == 0 and shown["orientation_count"] == 0:
             assert person["status_label"] == "Repéré"
+
+
+def test_a_supervisor_names_a_referent_who_reaches_the_phones(
+    client: TestClient, session: Session, world: World
+) -> None:
+    ids = make_followed_person(session, login=world.amina, partner_id=world.partner_id)
+    person = ids["person"]
+    url = f"/console/persons/{person}/referent"
+    named = client.post(
+        url, json={"mediator_id": world.karim.user.id}, headers=world.sophie.headers
+    )
+    assert named.status_code == 204, named.text
+    session.rollback()
+    record = session.get(Record, person)
+    assert record is not None and record.data["referent_id"] == world.karim.user.id
+    shown = client.get(f"/console/persons/{person}/pathway", headers=world.sophie.headers).json()
+    assert (shown["referent_id"], shown["referent_chosen"]) == (world.karim.user.id, True)
+    assert shown["referent_name"] == world.karim.user.display_name
+    # The same again, a supervisor, or someone of another cité: refused in French.
+    again = client.post(
+        url, json={"mediator_id": world.karim.user.id}, headers=world.sophie.headers
+    )
+    assert again.status_code == 409 and "déjà référent" in again.json()["detail"]
+    for who in (world.sophie.user.id, world.other.user.id):
+        refused = client.post(url, json={"mediator_id": who}, headers=world.sophie.headers)
+        assert refused.status_code == 422
+        assert refused.json()["detail"] == "Choisissez un médiateur actif de votre cité."
+    by_mediator = client.post(
+        url, json={"mediator_id": world.amina.user.id}, headers=world.amina.headers
+    )
+    assert by_mediator.status_code == 403
+    session.rollback()
+    record = session.get(Record, person)
+    assert record is not None and record.data["referent_id"] == world.karim.user.id

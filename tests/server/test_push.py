@@ -400,3 +400,90 @@ def test_a_unique_violation_is_retried_once_then_applies(
     assert result["outcome"] == "applied"
     assert calls == [person["op_id"], person["op_id"]]
     assert session.exec(select(func.count()).select_from(SyncOp)).one() == 1
+
+
+def test_a_mediator_becomes_referent_herself_a_supervisor_names_a_colleague(
+    client: TestClient, session: Session, world: World
+) -> None:
+    person = op("person", person_values())
+    [created] = push(client, world.amina, [person])
+    row_id = person["row_id"]
+    colleague = world.karim.user.id
+    [naming_other] = push(
+        client,
+        world.amina,
+        [op("person", {"referent_id": colleague}, row_id=row_id, base_version=1)],
+    )
+    assert naming_other["outcome"] == "rejected"
+    assert naming_other["reason"] == (
+        "un médiateur ne peut nommer que lui-même référent ; un superviseur nomme un collègue"
+    )
+    session.expire_all()
+    assert "referent_id" not in session.get(Record, row_id).data  # type: ignore[union-attr]
+    [herself] = push(
+        client,
+        world.amina,
+        [op("person", {"referent_id": world.amina.user.id}, row_id=row_id, base_version=1)],
+    )
+    assert herself["outcome"] == "applied"
+    [by_supervisor] = push(
+        client,
+        world.sophie,
+        [op("person", {"referent_id": colleague}, row_id=row_id, base_version=herself["version"])],
+    )
+    assert by_supervisor["outcome"] == "applied"
+    session.rollback()  # end the read above: see what the pushes committed since
+    assert session.get(Record, row_id).data["referent_id"] == colleague  # type: ignore[union-attr]
+    assert created["outcome"] == "applied"
+
+
+def test_an_orientation_outcome_without_an_orientation_is_refused(
+    client: TestClient, session: Session, world: World
+) -> None:
+    outcome = op("orientation", {"outcome": "employment", "feedback_date": "2026-03-03"})
+    [refused] = push(client, world.amina, [outcome])
+    assert refused["outcome"] == "rejected"
+    assert refused["reason"].startswith("champs obligatoires manquants")
+    session.rollback()
+    assert session.get(Record, outcome["row_id"]) is None
+
+
+def test_an_orientation_withdrawn_then_brought_back_and_its_outcome(
+    client: TestClient, session: Session, world: World
+) -> None:
+    person = op("person", person_values())
+    push(client, world.amina, [person])
+    values = {
+        "person_id": person["row_id"],
+        "partner_id": world.partner_id,
+        "date": "2026-03-03",
+        "status": "proposed",
+    }
+    orientation = op("orientation", values)
+    row_id = orientation["row_id"]
+    [created] = push(client, world.amina, [orientation])
+    [withdrawn] = push(
+        client, world.amina, [op("orientation", {"deleted": True}, row_id=row_id, base_version=1)]
+    )
+    [back] = push(
+        client,
+        world.amina,
+        [op("orientation", {"deleted": False}, row_id=row_id, base_version=withdrawn["version"])],
+    )
+    [reported] = push(
+        client,
+        world.amina,
+        [
+            op(
+                "orientation",
+                {"outcome": "training", "status": "attended", "appointment_date": "2026-03-10"},
+                row_id=row_id,
+                base_version=back["version"],
+            )
+        ],
+    )
+    assert [r["outcome"] for r in (created, withdrawn, back, reported)] == ["applied"] * 4
+    session.rollback()
+    row = session.get(Record, row_id)
+    assert row is not None and not row.deleted
+    assert (row.data["outcome"], row.data["appointment_date"]) == ("training", "2026-03-10")

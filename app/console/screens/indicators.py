@@ -123,6 +123,18 @@ def _dashboard(d: dict[str, Any]) -> list[ft.Control]:
             spacing=16,
         ),
         _partner_answers(d),
+        # Each contact under the action de terrain it was logged in.
+        ft.Row(
+            [
+                _panel(
+                    "Contacts par type d'action",
+                    horizontal_bars(d.get("contacts_by_action_type", [])),
+                ),
+                _panel("Contacts par axe", horizontal_bars(d.get("contacts_by_axis", []))),
+            ],
+            vertical_alignment=ft.CrossAxisAlignment.START,
+            spacing=16,
+        ),
     ]
 
 

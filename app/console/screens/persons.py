@@ -150,6 +150,35 @@ def CorrectionForm(state: PersonsState, person_id: str) -> ft.Control:
     )
 
 
+def _referent_text(p: dict[str, Any]) -> str:
+    if not p.get("referent_name"):
+        return "—"
+    how = "désigné·e" if p.get("referent_chosen") else "dernier contact"
+    return f"{p['referent_name']} ({how})"
+
+
+def _referent_chips(p: dict[str, Any], state: PersonsState) -> ft.Control:
+    """« Nommer référent·e »: one chip per mediator of the cité, the current one ticked."""
+    chosen = p.get("referent_id") if p.get("referent_chosen") else None
+    names = dict(state.mediators)
+    return ft.Row(
+        [
+            ft.Text("Nommer référent·e :", size=14),
+            *[
+                ft.Chip(
+                    label=ft.Text(name, size=14),
+                    selected=mid == chosen,
+                    key=f"referent-{mid}",
+                    on_select=act(state.name_referent, mid, names.get(mid, "")),
+                )
+                for mid, name in state.mediators
+            ],
+        ],
+        wrap=True,
+        spacing=8,
+    )
+
+
 def _pathway(
     p: dict[str, Any],
     rights: RightsState,
@@ -193,6 +222,8 @@ def _pathway(
         label_value("Dernier contact", when(p.get("last_contact"))),
         label_value("Contacts", str(p["contact_count"])),
         label_value("Orientations", str(p["orientation_count"])),
+        label_value("Référent·e", _referent_text(p)),
+        _referent_chips(p, state),
         label_value(
             "Référents",
             ", ".join(
@@ -230,6 +261,7 @@ def ConsolePersonsScreen() -> ft.Control:
 
     async def first_page() -> None:
         await state.search(None, state.page)
+        await state.load_mediators()
         await rights.load_upcoming()
 
     def ask_erase() -> None:

@@ -115,6 +115,11 @@ class ConsoleApi:
     def merge(self, person_id: str, into: str) -> None:
         self._request("POST", f"/console/persons/{person_id}/merge", json={"into": into})
 
+    def name_referent(self, person_id: str, mediator_id: str) -> None:
+        self._request(
+            "POST", f"/console/persons/{person_id}/referent", json={"mediator_id": mediator_id}
+        )
+
     def unmerge(self, person_id: str) -> None:
         self._request("POST", f"/console/persons/{person_id}/unmerge")
 

@@ -274,6 +274,17 @@ class PersonsState(_Busy):
     page: int = 1
     page_size: int = 15
     pathway: dict[str, Any] | None = None
+    mediators: list[tuple[str, str]] = field(default_factory=list)
+    """The cité's mediators, (id, name): who may be named référent."""
+
+    async def load_mediators(self) -> None:
+        try:
+            refs = await self._run(self.api.referentials)
+        except ConsoleError:
+            return
+        self.mediators = [
+            (m["id"], m["display_name"]) for m in refs["members"] if m["role"] == "mediator"
+        ]
 
     async def search(self, query: str | None = None, page: int = 1) -> None:
         if query is not None:
@@ -315,6 +326,18 @@ class PersonsState(_Busy):
             await self.search(None, self.page)
             self.notice = notice
         return True
+
+    async def name_referent(self, mediator_id: str, name: str) -> None:
+        """Name a mediator the shown person's référent; the pathway is read again."""
+        person = (self.pathway or {}).get("person") or {}
+        if not person:
+            return
+        try:
+            await self._run(self.api.name_referent, person["id"], mediator_id)
+        except ConsoleError:
+            return
+        self.notice = f"{name} est référent·e de {person['display_name']}."
+        await self.open(person["id"])
 
     async def forget(self, person_ids: set[str]) -> None:
         """Erased persons leave the screen at once (their pathway, their lines), then

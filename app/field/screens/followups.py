@@ -1,6 +1,9 @@
-"""Relances: follow-ups due today or overdue, with the person's name."""
+"""Relances: due today or late, then within 7 days and later; the mediator's own by
+default, or the whole cité's."""
 
 from __future__ import annotations
+
+import datetime as dt
 
 import flet as ft
 
@@ -9,16 +12,25 @@ from app.field.state.field_state import FieldState
 from app.field.state.pathway_actions import DueFollowup
 from app.field.widgets.flash import Flash
 from app.field.widgets.frame import screen
-from app.field.widgets.nav import field_nav
+from app.field.widgets.nav import field_nav, scope_switch
 from app.ui.format import day_month
-from app.ui.widgets import TAP, tappable
+from app.ui.widgets import TAP, section, sync_marker, tappable
 
 
 def followup_line(state: FieldState, due: DueFollowup) -> ft.Control:
     """One due relance: tap the text for the pathway, "Fait" to close it."""
     data = due.row.data
-    when = day_month(data["due_date"])
-    late = "en retard · " if due.overdue else "aujourd'hui · "
+    day = dt.date.fromisoformat(str(data["due_date"]))
+    when = day_month(day)
+    if due.overdue:
+        late = "en retard · "
+    elif day > dt.date.today():
+        late = "prévue le "
+    else:
+        late = "aujourd'hui · "
+    owner = data.get("mediator_id")
+    # In the whole cité's list, whose relance it is.
+    whose = "" if owner == state.user.get("id") else f" · {state.member_name(owner)}"
     person_id = data.get("person_id")
     return ft.Row(
         [
@@ -28,9 +40,12 @@ def followup_line(state: FieldState, due: DueFollowup) -> ft.Control:
                         [
                             ft.Text(due.person_name, size=16, weight=ft.FontWeight.BOLD),
                             ft.Text(
-                                f"{late}{when} · {data.get('what', '')}",
+                                f"{late}{when} · {data.get('what', '')}{whose}",
                                 size=14,
                                 color=ft.Colors.RED_900 if due.overdue else None,
+                            ),
+                            *sync_marker(
+                                due.row.pending, due.row.error, key=f"fu-sync-{due.row.id}"
                             ),
                         ],
                         spacing=2,
@@ -41,11 +56,18 @@ def followup_line(state: FieldState, due: DueFollowup) -> ft.Control:
                 ),
                 expand=True,
             ),
-            ft.OutlinedButton(
-                "Fait",
-                key=f"fu-done-{due.row.id}",
-                height=TAP,
-                on_click=lambda _: state.mark_followup_done(due.row.id),
+            # One accessible name per relance: a list of « Fait » reads as one button.
+            ft.Semantics(
+                label=f"Fait : {due.person_name}, {when}",
+                button=True,
+                exclude_semantics=True,
+                on_tap=lambda _: state.mark_followup_done(due.row.id),
+                content=ft.OutlinedButton(
+                    "Fait",
+                    key=f"fu-done-{due.row.id}",
+                    height=TAP,
+                    on_click=lambda _: state.mark_followup_done(due.row.id),
+                ),
             ),
         ],
         vertical_alignment=ft.CrossAxisAlignment.CENTER,
@@ -57,15 +79,21 @@ def FollowupsScreen() -> ft.Control:
     state = use_field()
     _ = state.revision
     due = state.due_followups()
+    soon, later = state.upcoming_followups()
+    whose = "Mes relances" if state.scope_mine else "Relances de la cité"
     body: list[ft.Control] = [
         Flash("/relances"),
+        scope_switch(state.scope_mine, state.set_scope, key="followups-scope"),
         ft.Text(
-            f"{len(due)} relance(s) à faire aujourd'hui ou en retard",
+            f"{whose} : {len(due)} à faire aujourd'hui ou en retard",
             size=16,
             key="followups-count",
         ),
         *[followup_line(state, d) for d in due],
     ]
     if not due:
-        body.append(ft.Text("Rien à relancer : bravo !", size=15))
+        body.append(ft.Text("Rien à relancer aujourd'hui : bravo !", size=15))
+    for title, rows in (("Dans les 7 prochains jours", soon), ("Plus tard", later)):
+        if rows:
+            body.append(section(f"{title} ({len(rows)})", *[followup_line(state, d) for d in rows]))
     return screen("Relances", body, bottom=field_nav("nav-followups"))

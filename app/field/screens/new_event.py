@@ -1,41 +1,74 @@
-"""Start an action de terrain: type, place, QPV, axis, partners and colleagues present."""
+"""An action de terrain: start one now, log one after the fact with its real times, or
+correct one (type, place, QPV, axe, partners, colleagues; times once it ended)."""
 
 from __future__ import annotations
+
+import datetime as dt
+from typing import Any
 
 import flet as ft
 
 from app.field.context import use_field
 from app.field.widgets.flash import leave_to
 from app.field.widgets.frame import screen
+from app.store import LocalRow
 from app.ui.form_state import use_form
-from app.ui.widgets import banner, big_button, choice_chips, section
+from app.ui.widgets import banner, big_button, choice_chips, section, text_field
 from domain.entities import FieldsError
 from domain.vocabulary import Axis, EventType, Role
 
 
+def _local(iso: Any, fmt: str) -> str:
+    return f"{dt.datetime.fromisoformat(str(iso)).astimezone():{fmt}}" if iso else ""
+
+
+def _initial(row: LocalRow | None, past: bool) -> dict[str, Any]:
+    """The form's values: the action's own when correcting one, else a fresh start."""
+    if row is None:
+        now = dt.datetime.now().astimezone()
+        return {
+            "kind": (EventType.DROP_IN if past else EventType.FOOT_OF_BUILDING).value,
+            "place": "",
+            "qpv": "",
+            "axis": Axis.REACH_OUT.value,
+            "partners": frozenset[str](),
+            "colleagues": frozenset[str](),
+            "day": f"{now:%d/%m/%Y}" if past else "",
+            "start": "",
+            "end": "",
+        }
+    d = row.data
+    return {
+        "kind": d.get("type") or EventType.FOOT_OF_BUILDING.value,
+        "place": d.get("place") or "",
+        "qpv": d.get("qpv_code") or "",
+        "axis": d.get("axis") or "",
+        "partners": frozenset(d.get("partner_ids") or []),
+        "colleagues": frozenset(d.get("mediator_ids") or []),
+        "day": _local(d.get("starts_at"), "%d/%m/%Y"),
+        "start": _local(d.get("starts_at"), "%H:%M"),
+        "end": _local(d.get("ends_at"), "%H:%M"),
+    }
+
+
 @ft.component
-def NewEventScreen() -> ft.Control:
+def EventFormScreen(mode: str = "new") -> ft.Control:
+    """`mode`: "new" (starts now), "past" (logged after the fact), "edit" (the route's id)."""
     state = use_field()
-    form = use_form(
-        kind=EventType.FOOT_OF_BUILDING.value,
-        place="",
-        qpv="",
-        axis=Axis.REACH_OUT.value,
-        partners=frozenset[str](),
-        colleagues=frozenset[str](),
-    )
-    kind, set_kind = form["kind"], form.setter("kind")
-    place, set_place = form["place"], form.setter("place")
-    qpv, set_qpv = form["qpv"], form.setter("qpv")
-    axis, set_axis = form["axis"], form.setter("axis")
-    partners = form["partners"]
+    event_id = ft.use_route_params().get("id", "") if mode == "edit" else ""
+    row = state.view.get("event", event_id) if event_id else None
+    form = use_form(**_initial(row, mode == "past"))
     error, set_error = ft.use_state("")
+    if mode == "edit" and row is None:
+        return screen("Action", [banner("Action introuvable sur ce téléphone.", error=True)])
+    # Times are typed for an action logged afterwards, or corrected once it ended.
+    with_times = mode == "past" or (row is not None and bool(row.data.get("ends_at")))
 
     refs = state.referentials
     qpvs = [(q.code, q.name) for q in refs.qpvs] if refs else []
     partner_choices = [(p.id, p.name) for p in refs.partners] if refs else []
     me = state.user.get("id")
-    # The mediator starting the action is present by definition: only the others.
+    # The mediator writing is present by definition: only the others.
     colleague_choices = (
         [(m.id, m.display_name) for m in refs.members if m.role == Role.MEDIATOR and m.id != me]
         if refs
@@ -46,55 +79,95 @@ def NewEventScreen() -> ft.Control:
         now = form[field]
         form.set(field, now - {row_id} if row_id in now else now | {row_id})
 
-    def start(_: ft.Event) -> None:
+    def submit(_: ft.Event) -> None:
         f = form.values()
         values: dict[str, object] = {
             "type": f["kind"],
-            "axis": f["axis"],
             "partner_ids": sorted(f["partners"]),
+            "mediator_ids": [me, *sorted(f["colleagues"] - {me})],
         }
-        if f["colleagues"]:
-            values["mediator_ids"] = [me, *sorted(f["colleagues"])]
-        if f["place"].strip():
+        if f["axis"]:
+            values["axis"] = f["axis"]
+        if f["place"].strip() or row is not None:
             values["place"] = f["place"].strip()
-        if f["qpv"]:
-            values["qpv_code"] = f["qpv"]
+        if f["qpv"] or row is not None:
+            values["qpv_code"] = f["qpv"] or None
         try:
-            state.start_event(values)
+            if mode == "new":
+                state.start_event(values)
+            elif mode == "past":
+                state.record_past_event(values, f["day"], f["start"], f["end"])
+            else:
+                state.update_event(
+                    event_id, values, (f["day"], f["start"], f["end"]) if with_times else None
+                )
         except (FieldsError, ValueError) as exc:
             set_error(f"Action non enregistrée : {exc}")
             return
-        leave_to(state, "/")
+        leave_to(state, "/" if mode == "new" else "/actions")
 
+    times: list[ft.Control] = []
+    if with_times:
+        times = [
+            text_field("Date (JJ/MM/AAAA)", form["day"], form.setter("day"), key="ev-day"),
+            ft.Row(
+                [
+                    ft.Container(
+                        text_field(
+                            "Début (HH:MM)", form["start"], form.setter("start"), key="ev-start"
+                        ),
+                        expand=True,
+                    ),
+                    ft.Container(
+                        text_field("Fin (HH:MM)", form["end"], form.setter("end"), key="ev-end"),
+                        expand=True,
+                    ),
+                ],
+                spacing=12,
+            ),
+        ]
+    title, submit_label = {
+        "new": ("Nouvelle action", "Démarrer l'action"),
+        "past": ("Action passée", "Enregistrer l'action"),
+        "edit": ("Corriger l'action", "Enregistrer les corrections"),
+    }[mode]
     return screen(
-        "Nouvelle action",
+        title,
         [
             section(
                 "Type d'action",
-                choice_chips(EventType.choices(), kind, set_kind, key_prefix="ev-type"),
+                choice_chips(
+                    EventType.choices(), form["kind"], form.setter("kind"), key_prefix="ev-type"
+                ),
             ),
-            ft.TextField(
-                label="Lieu (ex. : pied de la tour B, place du marché)",
+            *times,
+            text_field(
+                "Lieu (ex. : pied de la tour B, place du marché)",
+                form["place"],
+                form.setter("place"),
                 key="ev-place",
-                value=place,
-                on_change=lambda e: set_place(e.control.value),
                 max_length=120,
             ),
             section(
                 "Quartier prioritaire (QPV)",
                 choice_chips(
                     qpvs,
-                    qpv,
-                    lambda v: set_qpv("" if v == form["qpv"] else v),
+                    form["qpv"],
+                    lambda v: form.set("qpv", "" if v == form["qpv"] else v),
                     key_prefix="ev-qpv",
                 ),
             ),
-            section("Axe", choice_chips(Axis.choices(), axis, set_axis, key_prefix="ev-axis")),
+            section(
+                "Axe",
+                choice_chips(
+                    Axis.choices(), form["axis"], form.setter("axis"), key_prefix="ev-axis"
+                ),
+            ),
             section(
                 "Partenaires présents",
                 choice_chips(
                     partner_choices,
-                    set(partners),
+                    set(form["partners"]),
                     lambda pid: toggle("partners", pid),
                     key_prefix="ev-partner",
                 ),
@@ -121,11 +194,28 @@ def NewEventScreen() -> ft.Control:
                         "Annuler",
                         key="ev-cancel",
                         filled=False,
-                        on_click=lambda _: ft.context.page.navigate("/"),
+                        on_click=lambda _: ft.context.page.navigate(
+                            "/" if mode == "new" else "/actions"
+                        ),
                     ),
-                    big_button("Démarrer l'action", key="ev-submit", on_click=start),
+                    big_button(submit_label, key="ev-submit", on_click=submit),
                 ],
                 spacing=12,
             ),
         ],
     )
+
+
+@ft.component
+def NewEventScreen() -> ft.Control:
+    return EventFormScreen("new")
+
+
+@ft.component
+def PastEventScreen() -> ft.Control:
+    return EventFormScreen("past")
+
+
+@ft.component
+def EditEventScreen() -> ft.Control:
+    return EventFormScreen("edit")

@@ -2,19 +2,31 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import flet as ft
 
 from app.field.context import use_field
-from app.field.screens.person_forms import ContactForm, ExitForm, FollowupForm, OrientationForm
+from app.field.screens.person_forms import (
+    AppointmentForm,
+    ContactForm,
+    ExitForm,
+    FollowupForm,
+    LinkContactForm,
+    OrientationForm,
+    OutcomeForm,
+    WithdrawForm,
+)
 from app.field.state.person_record import person_facts
 from app.field.widgets.flash import Flash
 from app.field.widgets.frame import screen
 from app.field.widgets.nav import field_nav
 from app.ui.format import day
-from app.ui.widgets import PRIMARY, banner, big_button, section, tappable
+from app.ui.widgets import PRIMARY, banner, big_button, section, sync_marker, tappable
 from domain.entities import person_display_name
 from domain.pathway import TimelineEntry, referent_label
-from domain.vocabulary import ExitType, Frein, OrientationStatus
+from domain.vocabulary import ExitType, Frein, OrientationOutcome, OrientationStatus
 
 DASH = "—"
 
@@ -35,6 +47,7 @@ ACTIONS = (
     ("contact", "Ajouter un contact", ft.Icons.CHAT),
     ("orientation", "Orienter", ft.Icons.ALT_ROUTE),
     ("followup", "Prévoir une relance", ft.Icons.NOTIFICATIONS_ACTIVE),
+    ("link", "Rattacher un contact anonyme", ft.Icons.LINK),
     ("exit", "Enregistrer une sortie", ft.Icons.LOGOUT),
     ("edit", "Modifier la fiche", ft.Icons.EDIT),
 )
@@ -90,6 +103,13 @@ def PersonScreen() -> ft.Control:
         )
         or "—"
     )
+    me = state.user.get("id")
+    referent = (
+        f"{state.member_name(pathway.referent_id)}"
+        f"{' (choisi·e)' if pathway.referent_chosen else ' (dernier contact)'}"
+        if pathway.referent_id
+        else "—"
+    )
     qpvs = {q.code: q.name for q in state.referentials.qpvs} if state.referentials else {}
     body: list[ft.Control] = []
     if data.get("merged_into"):
@@ -104,16 +124,32 @@ def PersonScreen() -> ft.Control:
     body.append(
         ft.Column(
             [
+                *sync_marker(row.pending, row.error, key="person-sync"),
                 _fact("Statut", status, "pw-status"),
                 _fact("Freins", freins, "pw-freins"),
                 _fact("1er contact", day(pathway.first_contact, empty=DASH), "pw-first"),
                 _fact("Dernier contact", day(pathway.last_contact, empty=DASH), "pw-last"),
+                _fact("Référent·e", referent, "pw-referent"),
                 _fact("Référents", referents, "pw-referents"),
                 *[_fact(label, value, key) for label, value, key in person_facts(data, qpvs)],
             ],
             spacing=6,
         )
     )
+    if not (pathway.referent_chosen and pathway.referent_id == me):
+        body.append(
+            ft.Row(
+                [
+                    big_button(
+                        "Devenir référent·e",
+                        key="become-referent",
+                        icon=ft.Icons.HOW_TO_REG,
+                        filled=False,
+                        on_click=lambda _: state.become_referent(person_id),
+                    )
+                ]
+            )
+        )
     for c in state.contacts_to_fix(person_id):
         body.append(
             tappable(
@@ -155,14 +191,15 @@ def PersonScreen() -> ft.Control:
                 ],
             )
         )
-    forms = {
+    forms: dict[str, Callable[..., ft.Control]] = {
         "contact": ContactForm,
         "orientation": OrientationForm,
         "followup": FollowupForm,
         "exit": ExitForm,
+        "link": LinkContactForm,
     }
     if panel in forms:
-        body.append(forms[panel](person_id, close, scroll))
+        body.append(forms[panel](person_id, close, scroll=scroll))
     else:
         body.append(
             ft.Column(
@@ -185,6 +222,22 @@ def PersonScreen() -> ft.Control:
                 spacing=8,
             )
         )
+    if state.notice and state.undo_orientation_id:
+        # Where the orientation was, not above the fold the tap scrolled away from.
+        body.append(
+            banner(
+                state.notice,
+                actions=[
+                    ft.TextButton(
+                        "Annuler",
+                        key="undo-orientation",
+                        on_click=lambda _: state.undo_withdraw_orientation(),
+                        style=ft.ButtonStyle(color=ft.Colors.WHITE),
+                        height=48,
+                    )
+                ],
+            )
+        )
     body.append(
         section(
             f"Parcours ({pathway.contact_count} contact(s), "
@@ -193,6 +246,52 @@ def PersonScreen() -> ft.Control:
         )
     )
     return screen(name, body, bottom=field_nav("nav-persons"), scroll=scroll)
+
+
+def _orientation_details(data: dict[str, object]) -> list[ft.Control]:
+    out: list[ft.Control] = []
+    if data.get("appointment_date"):
+        out.append(ft.Text(f"Rendez-vous le {day(str(data['appointment_date']))}", size=14))
+    if data.get("outcome"):
+        out.append(
+            ft.Text(
+                f"Résultat : {OrientationOutcome(str(data['outcome'])).label}",
+                size=14,
+                weight=ft.FontWeight.W_600,
+            )
+        )
+    return out
+
+
+def _orientation_actions(entry: TimelineEntry, set_panel: Any) -> ft.Control:
+    """Correct, date, report, withdraw; each named after the orientation it acts on."""
+    about = entry.title.replace("Orientation vers ", "vers ")
+    actions = (
+        ("fix", "Corriger", f"Corriger l'orientation {about}"),
+        ("appointment", "Rendez-vous", f"Rendez-vous de l'orientation {about}"),
+        ("outcome", "Résultat", f"Résultat de l'orientation {about}"),
+        ("withdraw", "Retirer", f"Retirer l'orientation {about}"),
+    )
+    return ft.Row(
+        [
+            ft.Semantics(
+                label=name,
+                button=True,
+                exclude_semantics=True,
+                on_tap=lambda _, k=kind: set_panel(k),
+                content=ft.TextButton(
+                    text,
+                    key=f"or-{kind}-{entry.row_id}",
+                    height=48,
+                    on_click=lambda _, k=kind: set_panel(k),
+                ),
+            )
+            for kind, text, name in actions
+        ],
+        wrap=True,
+        spacing=4,
+        run_spacing=4,
+    )
 
 
 @ft.component
@@ -207,9 +306,16 @@ def _entry(entry: TimelineEntry) -> ft.Control:
         lines.append(ft.Text(entry.detail, size=14))
     if entry.author_id:
         lines.append(ft.Text(f"par {state.member_name(entry.author_id)}", size=13))
+    panel, set_panel = ft.use_state("")
+    if entry.kind in ("orientation", "followup", "contact"):
+        synced = state.view.get(entry.kind, entry.row_id)
+        if synced is not None:
+            lines.extend(sync_marker(synced.pending, synced.error, key=f"sync-{entry.row_id}"))
     if entry.kind == "orientation":
         row = state.view.get("orientation", entry.row_id)
         current = OrientationStatus(row.data["status"]) if row else None
+        if row is not None:
+            lines.extend(_orientation_details(row.data))
         nexts = NEXT_STATUSES.get(current, ()) if current else ()
         if nexts:
             lines.append(
@@ -228,6 +334,17 @@ def _entry(entry: TimelineEntry) -> ft.Control:
                     run_spacing=8,
                 )
             )
+        if row is not None:
+            lines.append(_orientation_actions(entry, set_panel))
+            close = lambda: set_panel("")  # noqa: E731
+            forms = {
+                "fix": lambda: OrientationForm(row.data["person_id"], close, entry.row_id),
+                "appointment": lambda: AppointmentForm(entry.row_id, close),
+                "outcome": lambda: OutcomeForm(entry.row_id, close),
+                "withdraw": lambda: WithdrawForm(entry.row_id, close),
+            }
+            if panel in forms:
+                lines.append(forms[panel]())
     return ft.Container(
         content=ft.Column(lines, spacing=2),
         padding=ft.Padding.only(left=10, top=6, bottom=6),

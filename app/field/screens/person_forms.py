@@ -28,7 +28,7 @@ from app.ui.widgets import (
 )
 from domain.entities import FieldsError
 from domain.minimisation import sensitivity_warning
-from domain.vocabulary import Channel, ExitType, Frein
+from domain.vocabulary import AgeBand, Channel, ExitType, Frein, Gender, OrientationOutcome
 
 DUE_CHOICES = (("1", "Demain"), ("7", "Dans 1 semaine"), ("30", "Dans 1 mois"))
 
@@ -190,10 +190,20 @@ def ContactForm(
 
 @ft.component
 def OrientationForm(
-    person_id: str, on_close: Callable[[], None], scroll: ft.Ref[ft.Column] | None = None
+    person_id: str,
+    on_close: Callable[[], None],
+    orientation_id: str = "",
+    scroll: ft.Ref[ft.Column] | None = None,
 ) -> ft.Control:
+    """A new orientation, or (`orientation_id`) one corrected: partner, thématique, motif."""
     state = use_field()
-    form = use_form(partner="", theme="", reason="")
+    held = state.view.get("orientation", orientation_id) if orientation_id else None
+    was = held.data if held else {}
+    form = use_form(
+        partner=str(was.get("partner_id") or ""),
+        theme=str(was.get("theme") or ""),
+        reason=str(was.get("reason") or ""),
+    )
     error, set_error = ft.use_state("")
     use_reveal(scroll, "form-error", error)
 
@@ -202,30 +212,61 @@ def OrientationForm(
             set_error("Choisissez la structure partenaire.")
             return
         try:
-            state.add_orientation(person_id, form["partner"], form["theme"], form["reason"])
-        except (StoreError, FieldsError) as exc:
+            if orientation_id:
+                state.correct_orientation(
+                    orientation_id,
+                    {
+                        "partner_id": form["partner"],
+                        "theme": form["theme"].strip() or None,
+                        "reason": form["reason"].strip() or None,
+                    },
+                )
+            else:
+                state.add_orientation(person_id, form["partner"], form["theme"], form["reason"])
+        except (StoreError, FieldsError, ValueError) as exc:
             set_error(f"Non enregistrée : {exc}")
             return
         on_close()
 
     theme, reason = form["theme"], form["reason"]
+    themes = state.partner_themes(form["partner"])
+
+    def choose_partner(partner_id: str) -> None:
+        form.set("partner", partner_id)
+        if form["theme"] not in state.partner_themes(partner_id):
+            form.set("theme", "")
+
+    # The partner's own thématiques when it lists some; typed otherwise.
+    theme_field: ft.Control = (
+        section(
+            "Thématique",
+            choice_chips(
+                [(t, t) for t in themes],
+                theme,
+                lambda t: form.set("theme", "" if t == form["theme"] else t),
+                key_prefix="o-theme",
+            ),
+        )
+        if themes
+        else text_field(
+            "Thématique (ex. : emploi, formation)",
+            theme,
+            form.setter("theme"),
+            key="o-theme",
+            max_length=280,
+        )
+    )
     return _frame(
-        "Nouvelle orientation",
+        "Corriger l'orientation" if orientation_id else "Nouvelle orientation",
         [
             ft.Text("Vers quelle structure ?", size=15),
             choice_chips(
                 state.partner_choices(),
                 form["partner"],
-                form.setter("partner"),
+                choose_partner,
                 key_prefix="o-partner",
             ),
-            text_field(
-                "Thématique (ex. : emploi, formation)",
-                theme,
-                form.setter("theme"),
-                key="o-theme",
-                max_length=280,
-            ),
+            theme_field,
             text_field("Motif", reason, form.setter("reason"), key="o-reason", max_length=280),
             *warning_for(reason, sensitivity_warning(reason)),
             *warning_for(theme, sensitivity_warning(theme)),
@@ -345,5 +386,155 @@ def ExitForm(
             ),
             *([banner(error, error=True, reveal_key="form-error")] if error else []),
             _buttons(on_close, save, "x"),
+        ],
+    )
+
+
+@ft.component
+def LinkContactForm(
+    person_id: str, on_close: Callable[[], None], scroll: ft.Ref[ft.Column] | None = None
+) -> ft.Control:
+    """Pick the anonymous contact this person was (counted at the building, met again)."""
+    state = use_field()
+    error, set_error = ft.use_state("")
+    use_reveal(scroll, "form-error", error)
+    anonymous = state.anonymous_contacts()
+
+    def link(contact_id: str) -> None:
+        try:
+            state.link_contact(contact_id, person_id)
+        except (ValueError, StoreError, FieldsError) as exc:
+            set_error(str(exc))
+            return
+        on_close()
+
+    lines: list[ft.Control] = []
+    for row in anonymous:
+        d = row.data
+        when = dt.datetime.fromisoformat(str(d["occurred_at"])).astimezone()
+        facts = [
+            AgeBand(d["age_band"]).label if d.get("age_band") else "âge non renseigné",
+            *([Gender(d["gender"]).label] if d.get("gender") else []),
+            Channel(d["channel"]).label if d.get("channel") else "",
+        ]
+        text = f"{when:%d/%m à %H:%M} · {' · '.join(f for f in facts if f)}"
+        lines.append(
+            ft.Row(
+                [
+                    ft.Text(text, size=15, expand=True),
+                    # One accessible name per contact (not several « Rattacher »).
+                    ft.Semantics(
+                        label=f"Rattacher le contact du {when:%d/%m à %H:%M}",
+                        button=True,
+                        exclude_semantics=True,
+                        on_tap=lambda _, cid=row.id: link(cid),
+                        content=ft.OutlinedButton(
+                            "Rattacher",
+                            key=f"link-{row.id}",
+                            height=48,
+                            on_click=lambda _, cid=row.id: link(cid),
+                        ),
+                    ),
+                ],
+                vertical_alignment=ft.CrossAxisAlignment.CENTER,
+            )
+        )
+    if not lines:
+        lines.append(ft.Text("Aucun contact anonyme ces 60 derniers jours.", size=15))
+    return _frame(
+        "Rattacher un contact anonyme",
+        [
+            ft.Text("Quel contact compté sans nom était cette personne ?", size=15),
+            *lines,
+            *([banner(error, error=True, reveal_key="form-error")] if error else []),
+            ft.Row(
+                [
+                    big_button(
+                        "Fermer", key="link-cancel", filled=False, on_click=lambda _: on_close()
+                    )
+                ]
+            ),
+        ],
+    )
+
+
+@ft.component
+def AppointmentForm(orientation_id: str, on_close: Callable[[], None]) -> ft.Control:
+    state = use_field()
+    form = use_form(day="")
+    error, set_error = ft.use_state("")
+
+    def save(_: ft.Event) -> None:
+        day = parse_day(form["day"])
+        if day is None:
+            set_error("Date invalide : tapez JJ/MM/AAAA.")
+            return
+        try:
+            state.set_appointment(orientation_id, day)
+        except (ValueError, StoreError, FieldsError) as exc:
+            set_error(str(exc))
+            return
+        on_close()
+
+    return _frame(
+        "Rendez-vous chez le partenaire",
+        [
+            text_field(
+                "Date du rendez-vous (JJ/MM/AAAA)", form["day"], form.setter("day"), key="ap-day"
+            ),
+            *([banner(error, error=True)] if error else []),
+            _buttons(on_close, save, "ap"),
+        ],
+    )
+
+
+@ft.component
+def OutcomeForm(orientation_id: str, on_close: Callable[[], None]) -> ft.Control:
+    """What came of the orientation: one tap records it."""
+    state = use_field()
+    error, set_error = ft.use_state("")
+
+    def pick(value: str) -> None:
+        try:
+            state.report_outcome(orientation_id, OrientationOutcome(value))
+        except (ValueError, StoreError, FieldsError) as exc:
+            set_error(str(exc))
+            return
+        on_close()
+
+    return _frame(
+        "Résultat de l'orientation",
+        [
+            choice_chips(OrientationOutcome.choices(), None, pick, key_prefix="oc"),
+            *([banner(error, error=True)] if error else []),
+            ft.Row(
+                [big_button("Fermer", key="oc-cancel", filled=False, on_click=lambda _: on_close())]
+            ),
+        ],
+    )
+
+
+@ft.component
+def WithdrawForm(orientation_id: str, on_close: Callable[[], None]) -> ft.Control:
+    """« Retirer » asks first: a withdrawn orientation is no longer counted."""
+    state = use_field()
+
+    def withdraw(_: ft.Event) -> None:
+        state.withdraw_orientation(orientation_id)
+        on_close()
+
+    return _frame(
+        "Retirer cette orientation ?",
+        [
+            ft.Text("Elle ne sera plus comptée. « Annuler » la rétablit juste après.", size=15),
+            ft.Row(
+                [
+                    big_button(
+                        "Garder", key="wd-keep", filled=False, on_click=lambda _: on_close()
+                    ),
+                    big_button("Retirer l'orientation", key="wd-confirm", on_click=withdraw),
+                ],
+                spacing=12,
+            ),
         ],
     )

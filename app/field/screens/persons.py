@@ -9,10 +9,10 @@ import flet as ft
 from app.field.context import use_field
 from app.field.state.person_search import PersonSearch
 from app.field.widgets.frame import screen
-from app.field.widgets.nav import field_nav
+from app.field.widgets.nav import field_nav, scope_switch
 from app.store import LocalRow
 from app.ui.format import age_on, day
-from app.ui.widgets import big_button, tappable
+from app.ui.widgets import big_button, sync_marker, tappable
 from domain.entities import person_display_name
 
 SEARCH_LABEL = "Rechercher (nom, prénom ou téléphone)"
@@ -43,6 +43,7 @@ def _result(row: LocalRow, last_contact: str | None, qpv_names: dict[str, str]) 
             [
                 ft.Text(name, size=17, weight=ft.FontWeight.BOLD),
                 ft.Text(details, size=14),
+                *sync_marker(row.pending, row.error, key=f"person-sync-{row.id}"),
             ],
             spacing=2,
         ),
@@ -68,12 +69,26 @@ def PersonsView(search: PersonSearch) -> ft.Control:
     # One indexed query per local write, not per keystroke.
     last = ft.use_memo(state.view.latest_contact_dates, [revision])
     found = state.view.search_persons(query, limit=40) if query.strip() else []
+    # Read once per local write (a hook: called on every render, whatever is typed).
+    listed = ft.use_memo(
+        lambda: state.my_persons() if state.scope_mine else state.cite_persons(),
+        [revision, state.scope_mine],
+    )
     refs = state.referentials
     qpv_names = {q.code: f"QPV {q.name}" for q in refs.qpvs} if refs else {}
 
     if not query.strip():
+        # Without a search: the mediator's own persons, or the cité's met lately. A
+        # search always looks through the whole cité (a person not found is a duplicate
+        # created).
+        title = "Mes personnes" if state.scope_mine else "Personnes de la cité vues récemment"
         results: list[ft.Control] = [
-            ft.Text("Tapez quelques lettres du nom ou des chiffres du téléphone.", size=15)
+            scope_switch(state.scope_mine, state.set_scope, key="persons-scope"),
+            ft.Text(
+                f"{title} ({len(listed)})", size=15, weight=ft.FontWeight.BOLD, key="persons-title"
+            ),
+            *[_result(r, last.get(r.id), qpv_names) for r in listed],
+            ft.Text("Tapez quelques lettres du nom ou des chiffres du téléphone.", size=15),
         ]
     elif not found:
         results = [ft.Text("Personne ne correspond sur ce téléphone.", size=15, key="no-result")]

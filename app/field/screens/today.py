@@ -9,7 +9,7 @@ from app.field.screens.followups import followup_line
 from app.field.state.field_state import FieldState
 from app.field.widgets.flash import Flash
 from app.field.widgets.frame import screen
-from app.field.widgets.nav import field_nav
+from app.field.widgets.nav import field_nav, scope_switch
 from app.field.widgets.sync_bar import SyncBar
 from app.store import LocalRow
 from app.ui.format import day_month, time_of_day
@@ -189,6 +189,17 @@ def TodayScreen() -> ft.Control:
                         if others
                         else []
                     ),
+                    ft.Row(
+                        [
+                            big_button(
+                                "Terminer l'action",
+                                key="event-end",
+                                icon=ft.Icons.STOP_CIRCLE_OUTLINED,
+                                filled=False,
+                                on_click=lambda _, eid=event.id: state.end_event(eid),
+                            )
+                        ]
+                    ),
                 ],
                 spacing=2,
             ),
@@ -235,10 +246,33 @@ def TodayScreen() -> ft.Control:
                 *[_contact_line(c, state.person_name(c.data.get("person_id"))) for c in live],
             ),
         ],
-        top=[ft.Text(name, color=ft.Colors.WHITE, size=14)],
+        top=[
+            ft.Text(name, color=ft.Colors.WHITE, size=14),
+            # In the title bar: the list of actions never pushes the tally down.
+            ft.Semantics(
+                label="Mes actions",
+                button=True,
+                exclude_semantics=True,
+                on_tap=lambda _: _open_events(state),
+                content=ft.IconButton(
+                    ft.Icons.HISTORY,
+                    key="events-list",
+                    icon_color=ft.Colors.WHITE,
+                    icon_size=26,
+                    width=48,
+                    height=48,
+                    on_click=lambda _: _open_events(state),
+                ),
+            ),
+        ],
         pinned=QuickContact(),
         bottom=field_nav("nav-today"),
     )
+
+
+def _open_events(state: FieldState) -> None:
+    state.open_events()
+    ft.context.page.navigate("/actions")
 
 
 def _to_fix_section(state: FieldState) -> list[ft.Control]:
@@ -273,6 +307,13 @@ def _to_fix_section(state: FieldState) -> list[ft.Control]:
 
 def _due_section(state: FieldState) -> list[ft.Control]:
     due = state.due_followups()
-    if not due:
+    if not due and not state.due_followups(mine=not state.scope_mine):
         return []
-    return [section(f"Relances du jour ({len(due)})", *[followup_line(state, d) for d in due])]
+    title = "Relances du jour" if state.scope_mine else "Relances du jour (toute la cité)"
+    return [
+        section(
+            f"{title} ({len(due)})",
+            scope_switch(state.scope_mine, state.set_scope, key="today-scope"),
+            *[followup_line(state, d) for d in due],
+        )
+    ]

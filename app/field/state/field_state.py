@@ -21,6 +21,7 @@ import flet as ft
 from app.config import AppConfig
 from app.field.context import current_route
 from app.field.state.pathway_actions import PathwayActions
+from app.field.state.person_record import parse_day
 from app.field.state.person_search import PersonSearch
 from app.field.state.pin_lock import PinLock
 from app.field.state.sync_actions import SyncActions, SyncProgressView
@@ -29,6 +30,15 @@ from app.sync.client import SyncClient
 from app.sync.errors import AuthError, ServerUnreachable, SyncError
 from domain.enrol import BadServerAddress, enrol_code_of, enrol_server_of, server_address_of
 from domain.entities import person_display_name
+from domain.field_actions import (
+    BAD_DAY,
+    BAD_TIME,
+    check_end,
+    check_times,
+    is_running,
+    local_moment,
+    parse_time,
+)
 from domain.sync import ReferentialsOut
 from domain.vocabulary import Channel, EventType
 
@@ -75,6 +85,23 @@ def event_channel(event: LocalRow) -> Channel:
     return CHANNEL_FOR_EVENT.get(EventType(event.data["type"]), Channel.FOOT_OF_BUILDING)
 
 
+def event_times(day: str, start: str, end: str) -> tuple[dt.datetime, dt.datetime]:
+    """The start and end of an action typed as JJ/MM/AAAA, HH:MM, HH:MM; ValueError
+    with a French reason when they are not valid or not in the past."""
+    parsed_day = parse_day(day)
+    if parsed_day is None:
+        raise ValueError(BAD_DAY)
+    start_time, end_time = parse_time(start), parse_time(end)
+    if start_time is None or end_time is None:
+        raise ValueError(BAD_TIME)
+    starts_at = local_moment(parsed_day, start_time)
+    ends_at = local_moment(parsed_day, end_time)
+    reason = check_times(starts_at, ends_at, dt.datetime.now(dt.UTC))
+    if reason is not None:
+        raise ValueError(reason)
+    return starts_at, ends_at
+
+
 def now_iso() -> str:
     return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
 
@@ -108,6 +135,13 @@ class FieldState(PinLock, PathwayActions, SyncActions):
     undo_contact_id: str | None = None
     """The last entry, when it is a contact: what « Annuler » deletes. Any other
     entry replaces or clears it, so « Annuler » never reaches further back."""
+    undo_orientation_id: str | None = None
+    """The orientation « Annuler » brings back after « Retirer »."""
+    scope_mine: bool = True
+    """Relances, Aujourd'hui and Personnes show the mediator's own by default; off: the
+    whole cité's."""
+    event_notice: str | None = None
+    """What « Mes actions » confirms (an action corrected or logged after the fact)."""
     error: str | None = None
     revision: int = 0
     """Bumped after every local write so that screens reading the store re-render."""
@@ -252,19 +286,99 @@ class FieldState(PinLock, PathwayActions, SyncActions):
 
     # --- events and contacts ------------------------------------------------
     def current_event(self) -> LocalRow | None:
-        """The mediator's latest action de terrain started today, if any."""
+        """The mediator's action de terrain running now (started today, not ended)."""
         me = self.user.get("id")
         for row in self.view.rows("event", order_by="starts_at", descending=True, limit=20):
-            if is_today(row.data.get("starts_at")) and me in (row.data.get("mediator_ids") or []):
+            data = row.data
+            if (
+                is_today(data.get("starts_at"))
+                and me in (data.get("mediator_ids") or [])
+                and is_running(data)
+            ):
                 return row
         return None
 
+    def open_events(self) -> None:
+        self.event_notice = None
+
+    def my_events(self, limit: int = 60) -> list[LocalRow]:
+        """The mediator's actions de terrain, latest first."""
+        me = self.user.get("id")
+        mine = [r for r in self.view.rows("event") if me in (r.data.get("mediator_ids") or [])]
+        # Two actions started within the same second: the later created (uuid7) first.
+        mine.sort(key=lambda r: (str(r.data.get("starts_at")), r.id), reverse=True)
+        return mine[:limit]
+
+    def event_contact_counts(self) -> dict[str, int]:
+        """Live contacts per action de terrain."""
+        counts: dict[str, int] = {}
+        for row in self.view.rows("contact"):
+            if event_id := row.data.get("event_id"):
+                counts[event_id] = counts.get(event_id, 0) + 1
+        return counts
+
     def start_event(self, values: dict[str, Any]) -> str:
-        values = {"starts_at": now_iso(), "mediator_ids": [self.user["id"]], **values}
+        """Start an action now; the one still running, if any, ends at this moment (a
+        contact belongs to one action, the latest started)."""
+        now = now_iso()
+        running = self.current_event()
+        if running is not None:
+            self.store.update("event", running.id, {"ends_at": now})
+        values = {"starts_at": now, "mediator_ids": [self.user["id"]], **values}
         event_id = self.store.create("event", values)
-        self._say("Action de terrain démarrée.")
+        self._say(
+            "Action précédente terminée, nouvelle action démarrée."
+            if running is not None
+            else "Action de terrain démarrée."
+        )
         self._changed()
         return event_id
+
+    def end_event(self, event_id: str) -> bool:
+        """« Terminer l'action »: later contacts are no longer filed under it."""
+        row = self.view.get("event", event_id)
+        if row is None:
+            self.error = "Action introuvable sur ce téléphone."
+            return False
+        reason = check_end(row.data, dt.datetime.now(dt.UTC))
+        if reason is not None:
+            self.error = reason
+            return False
+        self.store.update("event", event_id, {"ends_at": now_iso()})
+        self.error = None
+        self.undo_contact_id = None  # « Annuler » would now undo the wrong thing
+        self.notice = "Action terminée."
+        self._changed()
+        return True
+
+    def record_past_event(self, values: dict[str, Any], day: str, start: str, end: str) -> str:
+        """An action logged after the fact with its real times (a permanence written
+        up in the evening). Raises ValueError with a French reason; nothing is saved."""
+        starts_at, ends_at = event_times(day, start, end)
+        values = {
+            "mediator_ids": [self.user["id"]],
+            **values,
+            "starts_at": starts_at.isoformat(),
+            "ends_at": ends_at.isoformat(),
+        }
+        event_id = self.store.create("event", values)
+        self.event_notice = "Action passée enregistrée."
+        self._changed()
+        return event_id
+
+    def update_event(
+        self, event_id: str, values: dict[str, Any], times: tuple[str, str, str] | None = None
+    ) -> None:
+        """Correct an action (type, place, QPV, axe, partners, colleagues and, for an
+        ended one, its times). Raises ValueError with a French reason."""
+        changes = dict(values)
+        if times is not None:
+            starts_at, ends_at = event_times(*times)
+            changes["starts_at"] = starts_at.isoformat()
+            changes["ends_at"] = ends_at.isoformat()
+        self.store.update("event", event_id, changes)
+        self.event_notice = "Action corrigée."
+        self._changed()
 
     def default_contact_channel(self) -> Channel:
         """The channel a contact added from a person's page most likely had: the

@@ -10,14 +10,16 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from domain.pathway import Pathway
-from domain.vocabulary import Channel, OrientationStatus, ReviewState
+from domain.pathway import Pathway, referent_of
+from domain.vocabulary import Channel, OrientationOutcome, OrientationStatus, ReviewState
 
 if TYPE_CHECKING:
     from app.field.state.store_view import LockedView
     from app.store import LocalRow, LocalStore
     from domain.sync import ReferentialsOut
 
+LINK_DAYS = 60
+"""How far back anonymous contacts are offered for linking to a person."""
 FIXED_REVIEWS = "fixed_reviews"
 """Draft key of {contact id: review comment answered}: corrections not yet re-reviewed."""
 
@@ -34,6 +36,8 @@ class PathwayActions:
         store: LocalStore
         referentials: ReferentialsOut | None
         notice: str | None
+        scope_mine: bool
+        undo_orientation_id: str | None
 
         @property
         def user(self) -> dict[str, Any]: ...
@@ -68,22 +72,58 @@ class PathwayActions:
         refs = self.referentials
         return [(p.id, p.name) for p in refs.partners] if refs else []
 
-    def due_followups(self, today: dt.date | None = None) -> list[DueFollowup]:
-        """Open relances due today or earlier, oldest first."""
-        day = (today or dt.date.today()).isoformat()
-        due = [
+    def partner_themes(self, partner_id: str) -> list[str]:
+        """The thématiques an orientation to this partner is chosen from."""
+        refs = self.referentials
+        return refs.themes_of(partner_id) if refs and partner_id else []
+
+    def _open_followups(self, mine: bool | None) -> list[LocalRow]:
+        """Open relances, earliest first: the mediator's own (`mine`, default: the
+        screens' switch), or the whole cité's."""
+        only_mine = self.scope_mine if mine is None else mine
+        me = self.user.get("id")
+        return [
             r
             for r in self.view.rows("followup", order_by="due_date")
-            if not r.data.get("done") and str(r.data.get("due_date", "")) <= day
+            if not r.data.get("done") and (not only_mine or r.data.get("mediator_id") == me)
         ]
+
+    def _due(self, rows: list[LocalRow], day: str) -> list[DueFollowup]:
         return [
             DueFollowup(
                 r,
                 self.person_name(r.data.get("person_id")) or "(personne inconnue)",
                 str(r.data["due_date"]) < day,
             )
-            for r in due
+            for r in rows
         ]
+
+    def due_followups(
+        self, today: dt.date | None = None, *, mine: bool | None = None
+    ) -> list[DueFollowup]:
+        """Open relances due today or earlier, oldest first."""
+        day = (today or dt.date.today()).isoformat()
+        rows = self._open_followups(mine)
+        return self._due([r for r in rows if str(r.data.get("due_date", "")) <= day], day)
+
+    def upcoming_followups(
+        self, today: dt.date | None = None, *, mine: bool | None = None
+    ) -> tuple[list[DueFollowup], list[DueFollowup]]:
+        """Open relances to come: within the next 7 days, and later."""
+        first = today or dt.date.today()
+        day, week_end = first.isoformat(), (first + dt.timedelta(days=7)).isoformat()
+        rows = [r for r in self._open_followups(mine) if str(r.data.get("due_date", "")) > day]
+        soon = [r for r in rows if str(r.data["due_date"]) <= week_end]
+        later = [r for r in rows if str(r.data["due_date"]) > week_end]
+        return self._due(soon, day), self._due(later, day)
+
+    def due_count(self) -> int:
+        """The Relances tab's badge: the mediator's own relances due today or late."""
+        return len(self.due_followups(mine=True))
+
+    def set_scope(self, mine: bool) -> None:
+        """« Mes relances / personnes » or the whole cité's, on every screen."""
+        self.scope_mine = mine
 
     def contacts_to_fix(self, person_id: str | None = None) -> list[LocalRow]:
         """This mediator's contacts a supervisor sent back and not corrected yet."""
@@ -103,7 +143,75 @@ class PathwayActions:
         ]
         return found
 
+    def anonymous_contacts(self, days: int = LINK_DAYS, limit: int = 30) -> list[LocalRow]:
+        """Anonymous contacts of the last `days` days, latest first: the ones a person
+        met at the building and seen again may be linked to."""
+        since = dt.datetime.now(dt.UTC) - dt.timedelta(days=days)
+        found = []
+        for r in self.view.rows("contact", order_by="occurred_at", descending=True, limit=2000):
+            when = dt.datetime.fromisoformat(str(r.data["occurred_at"]))
+            if when < since:
+                break
+            if not r.data.get("person_id"):
+                found.append(r)
+                if len(found) == limit:
+                    break
+        return found
+
+    def my_persons(self, limit: int = 200) -> list[LocalRow]:
+        """« Mes personnes »: those the mediator is the référent of (chosen, or by the
+        latest contact when none was chosen), latest contact first."""
+        me = self.user.get("id")
+        latest: dict[str, tuple[str, str | None]] = {}
+        for c in self.view.rows("contact", order_by="occurred_at"):
+            if pid := c.data.get("person_id"):
+                latest[pid] = (str(c.data["occurred_at"]), c.data.get("mediator_id"))
+        mine = [
+            p
+            for p in self.view.rows("person")
+            if not p.data.get("merged_into")
+            and referent_of(p.data, latest.get(p.id, ("", None))[1]) == me
+        ]
+        mine.sort(key=lambda p: latest.get(p.id, ("", None))[0], reverse=True)
+        return mine[:limit]
+
+    def cite_persons(self, limit: int = 60) -> list[LocalRow]:
+        """The cité's persons met most recently (the Personnes tab, whole cité)."""
+        dates = self.view.latest_contact_dates()
+        ids = sorted(dates, key=lambda pid: dates[pid], reverse=True)
+        found = []
+        for pid in ids:
+            row = self.view.get("person", pid)
+            if row is not None and not row.deleted and not row.data.get("merged_into"):
+                found.append(row)
+                if len(found) == limit:
+                    break
+        return found
+
     # --- writes ------------------------------------------------------------------------
+    def become_referent(self, person_id: str) -> None:
+        """« Devenir référent·e »: the mediator follows this person from now on."""
+        me = self.user["id"]
+        if not self.store.update("person", person_id, {"referent_id": me}):
+            self._done("Vous êtes déjà référent·e de cette personne.")
+            return
+        self._done(f"Vous êtes référent·e de {self.person_name(person_id) or 'cette personne'}.")
+
+    def link_contact(self, contact_id: str, person_id: str) -> None:
+        """Link an anonymous contact to the person it turned out to be. Raises
+        ValueError with a French reason (a contact already linked stays as it is)."""
+        row = self.view.get("contact", contact_id)
+        if row is None or row.deleted:
+            raise ValueError("Ce contact n'est pas (ou plus) sur ce téléphone.")
+        linked = row.data.get("person_id")
+        if linked:
+            who = self.person_name(linked) or "une autre personne"
+            raise ValueError(f"Ce contact est déjà rattaché à {who}.")
+        self.store.update("contact", contact_id, {"person_id": person_id})
+        when = dt.datetime.fromisoformat(str(row.data["occurred_at"])).astimezone()
+        name = self.person_name(person_id) or "la personne"
+        self._done(f"Contact du {when:%d/%m à %H:%M} rattaché à {name}.")
+
     def add_contact(
         self, person_id: str, values: dict[str, Any], channel: Channel | None = None
     ) -> str:
@@ -134,10 +242,65 @@ class PathwayActions:
         self.store.update("orientation", orientation_id, changes)
         self._done(f"Orientation : {status.label}.")
 
+    def _live_orientation(self, orientation_id: str) -> LocalRow:
+        row = self.view.get("orientation", orientation_id)
+        if row is None or row.deleted:
+            raise ValueError(
+                "Aucune orientation à compléter : elle n'est pas sur ce téléphone ou a été "
+                "retirée. Rien n'est enregistré."
+            )
+        return row
+
+    def correct_orientation(self, orientation_id: str, changes: dict[str, Any]) -> None:
+        """A wrong partner, thématique, motif or date, corrected (ValueError: none)."""
+        self._live_orientation(orientation_id)
+        if not self.store.update("orientation", orientation_id, changes):
+            self._done("Aucune modification : l'orientation est inchangée.")
+            return
+        self._done("Orientation corrigée.")
+
+    def set_appointment(self, orientation_id: str, day: dt.date) -> None:
+        self._live_orientation(orientation_id)
+        self.store.update(
+            "orientation",
+            orientation_id,
+            {"appointment_date": day.isoformat(), "status": OrientationStatus.APPOINTMENT.value},
+        )
+        self._done(f"Rendez-vous noté le {day:%d/%m/%Y}.")
+
+    def report_outcome(self, orientation_id: str, outcome: OrientationOutcome) -> None:
+        """What came of the orientation; refused (ValueError) without a live one."""
+        self._live_orientation(orientation_id)
+        changes: dict[str, Any] = {
+            "outcome": outcome.value,
+            "feedback_date": dt.date.today().isoformat(),
+        }
+        if outcome.attended:
+            changes["status"] = OrientationStatus.ATTENDED.value
+        self.store.update("orientation", orientation_id, changes)
+        self._done(f"Résultat : {outcome.label}.")
+
+    def withdraw_orientation(self, orientation_id: str) -> None:
+        """An orientation entered by mistake, withdrawn (no longer counted); « Annuler »
+        brings it back."""
+        self._live_orientation(orientation_id)
+        self.store.delete("orientation", orientation_id)
+        self._done("Orientation retirée.", undo_orientation=orientation_id)
+
+    def undo_withdraw_orientation(self) -> None:
+        if self.undo_orientation_id:
+            self.store.update("orientation", self.undo_orientation_id, {"deleted": False})
+            self._done("Orientation rétablie.")
+
     def add_followup(self, person_id: str, due_date: dt.date, what: str) -> str:
         followup_id = self.store.create(
             "followup",
-            {"person_id": person_id, "due_date": due_date.isoformat(), "what": what.strip()},
+            {
+                "person_id": person_id,
+                "mediator_id": self.user["id"],
+                "due_date": due_date.isoformat(),
+                "what": what.strip(),
+            },
         )
         self._done(f"Relance prévue le {due_date:%d/%m/%Y}.")
         return followup_id
@@ -172,6 +335,14 @@ class PathwayActions:
             self.store.save_draft(FIXED_REVIEWS, answered)
         self._done("Correction enregistrée : elle partira à la prochaine synchronisation.")
 
-    def _done(self, message: str, *, undo_contact_id: str | None = None) -> None:
+    def _done(
+        self,
+        message: str,
+        *,
+        undo_contact_id: str | None = None,
+        undo_orientation: str | None = None,
+    ) -> None:
+        # « Annuler » undoes the entry the message is about, never an earlier one.
+        self.undo_orientation_id = undo_orientation
         self._say(message, undo_contact_id=undo_contact_id)
         self._changed()

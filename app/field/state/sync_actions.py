@@ -175,8 +175,11 @@ class SyncActions:
         self._retry_after = None
         try:
             report = await asyncio.to_thread(self.client.sync, on_progress)
-            if self.referentials is None:
-                self.referentials = await asyncio.to_thread(self.client.fetch_referentials)
+            # Partners, QPV, colleagues and thématiques an admin changed since sign-in
+            # arrive with every sync (one small request).
+            refreshed = await asyncio.to_thread(self.client.fetch_referentials)
+            if refreshed != self.referentials:
+                self.referentials = refreshed
             self.online = True
             changed = bool(report.pushed or report.pulled)
             if self.error is not None and self.error == stale_error:

@@ -30,11 +30,30 @@ def last_sync_text(when: dt.datetime | None) -> str:
 def headline_text(status: SyncStatus | None) -> str:
     """The headline when no sync runs."""
     pending = status.pending if status else 0
-    if pending:
-        return f"{pending} en attente de synchronisation"
+    if pending and status is not None:
+        return f"{entries_text(status.pending_entries) or pending} en attente de synchronisation"
     if status and status.rejected:
         return "Envoyé, sauf des saisies refusées"
     return "Tout est synchronisé"
+
+
+# entity → (one, several): what a mediator calls the entries she made.
+ENTRY_WORDS = {
+    "contact": ("contact", "contacts"),
+    "person": ("personne", "personnes"),
+    "orientation": ("orientation", "orientations"),
+    "followup": ("relance", "relances"),
+    "event": ("action", "actions"),
+}
+
+
+def entries_text(entries: dict[str, int]) -> str:
+    """« 2 contacts, 1 personne »: entries, not the ops behind them."""
+    parts = []
+    for entity, (one, several) in ENTRY_WORDS.items():
+        if n := entries.get(entity, 0):
+            parts.append(f"{n} {one if n == 1 else several}")
+    return ", ".join(parts)
 
 
 def problems_text(status: SyncStatus | None, syncing: bool) -> str:

@@ -19,6 +19,7 @@ from sync_server.schemas.review import (
     MergeRequest,
     PathwayOut,
     PersonSummary,
+    ReferentRequest,
 )
 from sync_server.sync.supervisor_ops import Invalid, NotFound, Refused
 
@@ -119,6 +120,38 @@ def merge(
         session.rollback()
         raise http_error(exc) from None
     journal.record("duplicate.merge", entity="person", row_id=person_id, detail={"into": body.into})
+    session.commit()
+
+
+@router.post("/persons/{person_id}/referent", status_code=204, responses=ERRORS)
+def name_referent(
+    person_id: str,
+    body: ReferentRequest,
+    session: SessionDep,
+    user: SupervisorUser,
+    device: CurrentDevice,
+    clock: ClockDep,
+    journal: JournalDep,
+) -> None:
+    """Name a mediator of the cité the person's référent (sets `referent_id` by an op)."""
+    try:
+        crud_persons.name_referent(
+            session,
+            user=user,
+            device=device,
+            clock=clock,
+            person_id=person_id,
+            mediator_id=body.mediator_id,
+        )
+    except (NotFound, Refused, Invalid) as exc:
+        session.rollback()
+        raise http_error(exc) from None
+    journal.record(
+        "person.referent",
+        entity="person",
+        row_id=person_id,
+        detail={"mediator_id": body.mediator_id},
+    )
     session.commit()
 
 
