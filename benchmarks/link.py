@@ -301,7 +301,8 @@ class LinkProcess:
                 self._ctl = socket.create_connection(("127.0.0.1", self.control_port), timeout=5)
             except OSError:
                 if self.popen.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"link proxy did not start: {self.log.read_text()}") from None
+                    log = self.log.read_text()
+                    raise RuntimeError(f"link proxy did not start: {log}") from None
                 time.sleep(0.05)
         self._lines = self._ctl.makefile("rb")
 

@@ -115,9 +115,10 @@ def test_link_relays_counts_cuts_and_leaves_nothing(echo: int, tmp_path: Path) -
 
     # Nothing left: the process is gone (reaped), its ports closed, no socket kept here.
     assert link.popen.poll() is not None
-    assert not os.path.exists(f"/proc/{pid}") or "zombie" not in Path(
-        f"/proc/{pid}/status"
-    ).read_text()
+    assert (
+        not os.path.exists(f"/proc/{pid}")
+        or "zombie" not in Path(f"/proc/{pid}/status").read_text()
+    )
     assert not _listening(port)
     assert not _listening(control)
     assert _sockets() == sockets_before
