@@ -515,6 +515,7 @@ class PeerSide:
                     **_link_figures(stats),
                     "replications": replications,
                     "docs_on_phone": results[-1]["local_docs"],
+                    "stray_errors": results[-1]["stray_errors"],
                 }
                 if cut_after_down is not None:
                     restored = stats["cuts"][0].get("restored_at") if stats["cuts"] else None
@@ -658,9 +659,11 @@ def main(argv: list[str] | None = None) -> None:
             peer = PeerSide(work, args.profile, scaled)
             try:
                 figures["peer"] = run_side(peer, args.profile, not args.no_install)
+            except RuntimeError as exc:  # the Relais figures are kept
+                figures["peer"] = {"error": str(exc)}
             finally:
                 peer.close()
-    if not args.no_peer:
+    if not args.no_peer and "error" not in figures["peer"]:
         figures["peer_vs_relais"] = ratios(figures, args.profile)
     size = "" if args.no_install else f"-{install[0]}-{install[1]}"
     emit(

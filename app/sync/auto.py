@@ -7,6 +7,12 @@ changes. The interval comes from RELAIS_AUTOSYNC_SECONDS so tests can use ~1 s.
 A sync that fails although the server answered (busy server, 5xx) is not retried at
 every tick: the wait doubles after each failure, up to MAX_BACKOFF, so a fleet of
 phones does not hammer a struggling server; a success resets it.
+A failed sync leaves its work due: a first install cut half-way goes on (from its
+last applied page) as soon as the server answers again, not at the next periodic
+pull. When the link itself was lost (the target went offline), the probe comes
+every RECONNECT_PROBE seconds for RECONNECT_WINDOW seconds, so that a sync cut at the
+foot of a building finishes within seconds of the signal coming back; the probe is
+one small request, refused at once while the link is down.
 Nothing is probed nor synced while the target says it cannot sync (locked app,
 PIN screen, signed out, a sync already running).
 """
@@ -28,6 +34,8 @@ DEFAULT_INTERVAL = 10.0
 DEFAULT_PULL_EVERY = 120.0
 PROBE_TIMEOUT = 3.0
 MAX_BACKOFF = 300.0
+RECONNECT_PROBE = 2.0
+RECONNECT_WINDOW = 120.0
 
 
 class SyncTarget(Protocol):
@@ -79,6 +87,8 @@ class AutoSync:
         self._clock = clock
         self._last_sync = -float("inf")
         self._failures = 0
+        self._retry_due = False
+        self._link_lost_at: float | None = None
 
     @property
     def backoff(self) -> float:
@@ -99,15 +109,25 @@ class AutoSync:
         now = self._clock()
         if now < self._last_sync + self.backoff:
             return False
-        due = now - self._last_sync >= self._pull_every
+        due = self._retry_due or now - self._last_sync >= self._pull_every
         if self._target.pending_count() == 0 and not due:
             return False
         ok = await self._target.sync(quiet=True)
         self._last_sync = self._clock()
         self._failures = 0 if ok else self._failures + 1
+        self._retry_due = not ok
+        self._link_lost_at = self._last_sync if not ok and self._target.online is False else None
         if not ok:
             logger.info("automatic sync failed; next attempt in %.0f s", self.backoff)
         return True
+
+    @property
+    def wait(self) -> float:
+        """Seconds until the next probe: shorter for a while after the link was lost."""
+        lost = self._link_lost_at
+        if lost is not None and self._clock() - lost < RECONNECT_WINDOW:
+            return min(self._interval, RECONNECT_PROBE)
+        return self._interval
 
     async def run(self, stop: asyncio.Event) -> None:
         while not stop.is_set():
@@ -115,4 +135,4 @@ class AutoSync:
                 await self.tick()
             except Exception:  # one bad round must not end automatic sync for the session
                 logger.exception("automatic sync round failed")
-            await self._sleep(self._interval)
+            await self._sleep(self.wait)

@@ -18,6 +18,11 @@ const agent = new http.Agent({ keepAlive: true, maxSockets: 6 });
 const pouchFetch = require("pouchdb-fetch").fetch;
 const fetch = (url, opts) => pouchFetch(url, { ...opts, agent });
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+// A request cut by the link can surface outside the replication's promise (node-fetch
+// emits it on the socket): counted, and the replication's own failure restarts it.
+const stray = [];
+process.on("unhandledRejection", (err) => stray.push(String(err && err.message || err)));
+process.on("uncaughtException", (err) => stray.push(String(err && err.message || err)));
 
 async function replicate(step) {
   const remote = new PouchDB(step.url, { adapter: "http", skip_setup: true, fetch });
@@ -30,7 +35,12 @@ async function replicate(step) {
     try {
       const from = step.op === "push" ? local : remote;
       const to = step.op === "push" ? remote : local;
-      const info = await PouchDB.replicate(from, to, { batch_size: step.batch_size || 100 });
+      const left = step.timeout_s * 1000 - (Date.now() - started);
+      const replication = PouchDB.replicate(from, to, { batch_size: step.batch_size || 100 });
+      const info = await Promise.race([
+        replication,
+        sleep(left).then(() => { replication.cancel(); throw new Error("timeout"); }),
+      ]);
       docs += info.docs_written;
       return { op: step.op, ok: true, wall_s: (Date.now() - started) / 1000, ended_at: Date.now() / 1000, attempts, docs_written: docs };
     } catch (err) {
@@ -59,7 +69,7 @@ async function main() {
       out.push(await replicate(step));
     }
   }
-  out.push({ local_docs: (await local.info()).doc_count });
+  out.push({ local_docs: (await local.info()).doc_count, stray_errors: stray.length });
   process.stdout.write(JSON.stringify({ results: out }) + "\n");
   process.exit(0);
 }
