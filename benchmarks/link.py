@@ -129,6 +129,12 @@ class Link:
             conn.abort()
             self.conns.discard(conn)
 
+    def deliverable(self, direction: str, size: int) -> int:
+        """How many of `size` bytes may go before an armed cut."""
+        if self.armed and self.armed[0] == direction:
+            return min(size, self.armed[1])
+        return size
+
     def delivered(self, direction: str, size: int) -> None:
         self.stats[f"bytes_{direction}"] += size
         if self.armed and self.armed[0] == direction:
@@ -203,6 +209,8 @@ class _Conn:
                 if direction == "up" and self.last_direction != "up":
                     self.link.stats["exchanges"] += 1
                 self.last_direction = direction
+                # An armed cut falls on its exact byte, not at the end of a chunk.
+                data = data[: self.link.deliverable(direction, len(data))]
                 dest.write(data)
                 await dest.drain()
                 self.link.delivered(direction, len(data))

@@ -16,9 +16,15 @@ from benchmarks.link import LinkProcess
 
 
 class _Echo(socketserver.BaseRequestHandler):
+    """Request, then answer, as HTTP/1.1 does: echoes each line once it is whole."""
+
     def handle(self) -> None:
+        pending = b""
         while data := self.request.recv(65536):
-            self.request.sendall(data)
+            pending += data
+            if b"\n" in pending:
+                line, _, pending = pending.partition(b"\n")
+                self.request.sendall(line + b"\n")
 
 
 @pytest.fixture
@@ -65,11 +71,11 @@ def test_link_relays_counts_cuts_and_leaves_nothing(echo: int, tmp_path: Path) -
     try:
         pid, port, control = link.popen.pid, link.port, link.control_port
         with socket.create_connection(("127.0.0.1", port), timeout=10) as conn:
-            payload = os.urandom(100_000)
+            payload = os.urandom(50_000).hex().encode() + b"\n"
             assert _exchange(conn, payload) == payload
-            assert _exchange(conn, b"second request") == b"second request"
+            assert _exchange(conn, b"second request\n") == b"second request\n"
             stats = link.stats()
-            assert stats["bytes_up"] == stats["bytes_down"] == len(payload) + 14
+            assert stats["bytes_up"] == stats["bytes_down"] == len(payload) + 15
             assert stats["connections"] == 1
             assert stats["exchanges"] == 2
             assert stats["listening"] is True
@@ -93,13 +99,13 @@ def test_link_relays_counts_cuts_and_leaves_nothing(echo: int, tmp_path: Path) -
         cuts = link.stats()["cuts"]
         assert len(cuts) == 1 and cuts[0]["restored_at"] >= cuts[0]["at"]
         with socket.create_connection(("127.0.0.1", port), timeout=10) as conn:
-            assert _exchange(conn, b"after the cut") == b"after the cut"
+            assert _exchange(conn, b"after the cut\n") == b"after the cut\n"
 
         # A cut armed on a byte count fires once that many bytes went down.
         link.reset()
         link.arm_cut("down", 1000, 60)
         with socket.create_connection(("127.0.0.1", port), timeout=10) as conn:
-            conn.sendall(os.urandom(5000))
+            conn.sendall(os.urandom(2500).hex().encode() + b"\n")
             conn.settimeout(10)
             received = b""
             try:
@@ -109,7 +115,7 @@ def test_link_relays_counts_cuts_and_leaves_nothing(echo: int, tmp_path: Path) -
                 pass
         stats = link.stats()
         assert stats["listening"] is False and len(stats["cuts"]) == 1
-        assert 1000 <= stats["bytes_down"] <= 5000
+        assert stats["bytes_down"] == len(received) == 1000  # to the byte
     finally:
         link.stop()
 
