@@ -46,7 +46,7 @@ from sqlalchemy import create_engine, func
 from sqlmodel import Session, select
 
 from app.store import DeviceSession, LocalStore
-from app.sync.auto import AutoSync
+from app.sync.auto import PROBE_TIMEOUT, AutoSync
 from app.sync.client import SyncClient, SyncReport
 from app.sync.errors import ServerUnreachable, SyncError
 from benchmarks.common import (
@@ -239,14 +239,20 @@ class _Target:
 
 
 def relais_sync(
-    store: LocalStore, link: LinkProcess, *, cut_after_down: int | None, cut_s: float
+    store: LocalStore,
+    link: LinkProcess,
+    *,
+    cut_after_down: int | None,
+    cut_s: float,
+    auto: bool = False,
 ) -> dict[str, Any]:
-    """One sync through the link; with a cut: as the app syncs by itself until done."""
+    """One sync through the link, as tapped; `auto` or with a cut: as the app syncs
+    by itself (probe, then sync) until done."""
     link.reset()
     client = SyncClient(store, link.url, timeout=60)
     started = time.time()
     try:
-        if cut_after_down is None:
+        if cut_after_down is None and not auto:
             report = client.sync()
             wall = time.time() - started
             return {
@@ -256,13 +262,15 @@ def relais_sync(
                 "pulled": report.pulled,
                 "duplicates": report.duplicates,
             }
-        link.arm_cut("down", cut_after_down, cut_s)
+        if cut_after_down is not None:
+            link.arm_cut("down", cut_after_down, cut_s)
         target = _Target(client, store)
-        auto = AutoSync(target, link.url)
+        # As the app does (`state_sync`): the probe on the sync client's connection.
+        loop = AutoSync(target, link.url, prober=lambda _url: client.probe(PROBE_TIMEOUT))
 
         async def drive() -> None:
             stop = asyncio.Event()
-            running = asyncio.create_task(auto.run(stop))
+            running = asyncio.create_task(loop.run(stop))
             deadline = time.monotonic() + cut_s + GIVE_UP_AFTER_S
             while target.finished_at is None and time.monotonic() < deadline:
                 await asyncio.sleep(0.05)
@@ -367,7 +375,7 @@ class RelaisSide:
         self._n += 1
         return self.work / f"{stem}-{self._n}.sqlite3"
 
-    def morning(self, cut_after_down: int | None = None) -> dict[str, Any]:
+    def morning(self, cut_after_down: int | None = None, auto: bool = False) -> dict[str, Any]:
         assert self.server is not None
         direct = self.server.url
         [team] = make_mediators(self.sdb, 1, [1 + COLLEAGUES])
@@ -384,7 +392,7 @@ class RelaisSide:
         keep_written_ops(Path(me.path))
         write_rows(me, morning_rows(team[0].user_id, partner, 0))
         written = [op["op_id"] for op in written_ops(Path(me.path))]
-        out = relais_sync(me, self.link, cut_after_down=cut_after_down, cut_s=20.0)
+        out = relais_sync(me, self.link, cut_after_down=cut_after_down, cut_s=20.0, auto=auto)
         out["ops_pushed"] = len(written)
         out["pending_after"] = me.pending_count()
         out["rows_on_phone"] = sum(len(me.rows(e)) for e in MORNING)
@@ -591,6 +599,9 @@ class PeerSide:
 
 def run_side(side: RelaisSide | PeerSide, profile: str, do_install: bool) -> dict[str, Any]:
     out: dict[str, Any] = {"morning": side.morning()}
+    if isinstance(side, RelaisSide):
+        # The same morning synced by the app by itself: its probe, then the sync.
+        out["morning_automatic"] = side.morning(auto=True)
     if do_install:
         side.load_install()
         out["first_install"] = side.first_install()
