@@ -30,7 +30,6 @@ import argparse
 import asyncio
 import os
 import random
-import subprocess
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -42,7 +41,7 @@ import zstandard
 from sqlalchemy import create_engine, func
 from sqlmodel import Session, select
 
-from benchmarks.common import contact_values, emit, server_db, workdir
+from benchmarks.common import contact_values, emit, pin, server_db, workdir
 from benchmarks.concurrency import Mediator, make_mediators, quantile
 from benchmarks.mobile_link import add_partner, person_values
 from domain.hlc import HlcClock
@@ -54,11 +53,6 @@ from sync_server.models import Record, SyncOp
 TARGET_P99_S = 0.5
 OPS_PER_SYNC = 7
 PULL_LIMIT = 500
-
-
-def pin(pid: int, cpus: str) -> None:
-    """Every thread of process `pid` (and threads it starts later) on `cpus`."""
-    subprocess.run(["taskset", "-a", "-p", "-c", cpus, str(pid)], check=True, capture_output=True)
 
 
 def cpu_seconds(pid: int) -> float:
