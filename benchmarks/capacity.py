@@ -284,9 +284,12 @@ async def drive(args: argparse.Namespace, load: Load, server_pid: int) -> dict[s
     steps = []
     for rate in args.rates:
         steps.append(await run_rate(load, rate, args.step_s, server_pid))
+        step = steps[-1]
         print(
-            f"rate {rate}/s: {steps[-1]['syncs_per_s']:.1f}/s, p99 server "
-            f"{steps[-1]['server_s']['p99'] * 1000:.0f} ms",
+            f"rate {rate}/s: {step['syncs_per_s']:.1f}/s, server p99 "
+            f"{step['server_s']['p99'] * 1000:.0f} ms, client p99 "
+            f"{step['client_s']['p99'] * 1000:.0f} ms, server core busy "
+            f"{step['server_core_busy']:.0%}, {step['server_cpu_ms_per_sync']:.1f} ms CPU a sync",
             flush=True,
         )
     # Kept up with: served (nearly) the rate asked, within the p99, without errors.
