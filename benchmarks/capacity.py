@@ -54,6 +54,7 @@ TARGET_P99_S = 0.5
 KEPT_UP = 0.95
 OPS_PER_SYNC = 7
 PULL_LIMIT = 500
+SEND_ATTEMPTS = 3
 
 
 def cpu_seconds(pid: int) -> float:
@@ -138,6 +139,7 @@ class Load:
     sent_rows: list[str] = field(default_factory=list)
     acked: int = 0
     no_phone_free: int = 0
+    resent: int = 0
 
 
 async def one_sync(load: Load, phone: Phone) -> Sample:
@@ -160,9 +162,19 @@ async def one_sync(load: Load, phone: Phone) -> Sample:
     began = time.monotonic()
     server: list[float] = []
     try:
-        response = await load.client.post(
-            "/sync/push", content=body, params=params, headers=headers
-        )
+        # As `SyncClient` does: a push whose connection failed is sent again, the same
+        # ops (the server answers `duplicate` for those it had): a phone keeps its
+        # outbox until the server acknowledged it.
+        for attempt in range(1, SEND_ATTEMPTS + 1):
+            try:
+                response = await load.client.post(
+                    "/sync/push", content=body, params=params, headers=headers
+                )
+                break
+            except httpx.TransportError:
+                if attempt == SEND_ATTEMPTS:
+                    raise
+                load.resent += 1
         server.append(_server_s(response))
         if response.status_code != 200:
             return Sample(
@@ -170,8 +182,10 @@ async def one_sync(load: Load, phone: Phone) -> Sample:
             )
         reply = orjson.loads(response.content)
         results = reply["results"]
-        if len(results) != len(ops) or any(r["outcome"] == "rejected" for r in results):
-            return Sample(began, time.monotonic() - began, server, False, "push not applied")
+        refused = [r.get("reason") or "" for r in results if r["outcome"] == "rejected"]
+        if len(results) != len(ops) or refused:
+            why = f"push not applied: {refused[0][:80] if refused else 'answers missing'}"
+            return Sample(began, time.monotonic() - began, server, False, why)
         load.acked += len(results)
         page = reply.get("pull")
         while page is not None:
@@ -337,6 +351,7 @@ def main(argv: list[str] | None = None) -> None:
                     load = Load(phones, client)
                     figures = await drive(args, load, server.popen.pid)
                     figures["no_phone_free"] = load.no_phone_free
+                    figures["pushes_resent"] = load.resent
                 figures["ledger"] = verify(sdb.url, load)
                 return figures
 
