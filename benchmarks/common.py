@@ -13,6 +13,7 @@ import os
 import platform
 import sqlite3
 import statistics
+import subprocess
 import tempfile
 import time
 from collections.abc import Callable, Iterator
@@ -197,6 +198,12 @@ def _prepare(url: str) -> ServerDb:
         out = ServerDb(url=url, cite_id=cite.id, user_id=user.id)
     engine.dispose()
     return out
+
+
+def pin(pid: int, cpus: str) -> None:
+    """Every thread of process `pid` (and the threads it starts later) on `cpus`
+    (`taskset`): a server on one core, the simulated phones on another."""
+    subprocess.run(["taskset", "-a", "-p", "-c", cpus, str(pid)], check=True, capture_output=True)
 
 
 def peak_rss_mb(pid: int | str = "self") -> float:

@@ -73,6 +73,7 @@ from benchmarks.common import (
     emit,
     floor_median,
     keep_written_ops,
+    pin,
     server_db,
     workdir,
     written_ops,
@@ -593,6 +594,7 @@ def measure(
     keep_alive_s: int | None = None,
     lone_runs: int = 3,
     max_attempts: int = 5,
+    server_cpu: str | None = None,
 ) -> dict[str, Any]:
     base = SCENARIOS[scenario]
     size = per_cite if per_cite is not None else (base.per_cite or phones)
@@ -624,6 +626,8 @@ def measure(
                             env={"RELAIS_SERVER_TIMING": "1"},
                         )
                     )
+                    if server_cpu is not None:
+                        pin(servers[-1].popen.pid, server_cpu)
                 figures = _run(
                     sdb, servers, work, open_phones, phones, contacts, setup, phone_procs,
                     lone_runs, max_attempts,
@@ -807,8 +811,12 @@ def main(argv: list[str] | None = None) -> None:
     )
     parser.add_argument("--keep-alive", type=int, help="uvicorn --timeout-keep-alive (s)")
     parser.add_argument("--attempts", type=int, default=5, help="syncs a phone tries")
+    parser.add_argument("--server-cpu", help="pin the server process(es) to these cores")
+    parser.add_argument("--phones-cpu", help="pin this process and the phones' to these cores")
     parser.add_argument("--out", help="JSON output file (default benchmarks/results/...)")
     args = parser.parse_args(argv)
+    if args.phones_cpu is not None:  # the phones' worker processes inherit it
+        os.sched_setaffinity(0, {int(c) for c in args.phones_cpu.split(",")})
     if args.db == "sqlite" and args.instances != 1:
         parser.error("two instances need a shared PostgreSQL database (--db postgres)")
     figures = {
@@ -827,11 +835,16 @@ def main(argv: list[str] | None = None) -> None:
             server_workers=args.server_workers,
             keep_alive_s=args.keep_alive,
             max_attempts=args.attempts,
+            server_cpu=args.server_cpu,
         ),
+        "server_cpu": args.server_cpu,
+        "phones_cpu": args.phones_cpu,
     }
     name = f"concurrency-{args.scenario}-{args.db}-{args.instances}"
     if args.server_workers > 1:
         name += f"x{args.server_workers}"
+    if args.server_cpu is not None:
+        name += "-pinned"
     out = args.out or str(Path(__file__).parent / "results" / f"{name}.json")
     emit("concurrency", figures, out)
     if not intact(figures):

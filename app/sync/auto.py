@@ -10,6 +10,12 @@ phones does not hammer a struggling server; a success resets it. Each wait is
 stretched by a random part of up to JITTER of itself, so phones that failed together
 do not come back together, and it is never shorter than the `Retry-After` the
 server sent with its refusal.
+A failed sync leaves its work due: a first install cut half-way goes on (from its
+last applied page) as soon as the server answers again, not at the next periodic
+pull. When the link itself was lost (the target went offline), the probe comes
+every RECONNECT_PROBE seconds for RECONNECT_WINDOW seconds, so that a sync cut at the
+foot of a building finishes within seconds of the signal coming back; the probe is
+one small request, refused at once while the link is down.
 Nothing is probed nor synced while the target says it cannot sync (locked app,
 PIN screen, signed out, a sync already running).
 """
@@ -33,6 +39,8 @@ DEFAULT_PULL_EVERY = 120.0
 PROBE_TIMEOUT = 3.0
 MAX_BACKOFF = 300.0
 JITTER = 0.5
+RECONNECT_PROBE = 2.0
+RECONNECT_WINDOW = 120.0
 
 
 class SyncTarget(Protocol):
@@ -91,7 +99,9 @@ class AutoSync:
         self._jitter = jitter
         self._last_sync = -float("inf")
         self._failures = 0
-        self._wait = 0.0
+        self._retry_wait = 0.0
+        self._retry_due = False
+        self._link_lost_at: float | None = None
 
     @property
     def backoff(self) -> float:
@@ -101,10 +111,10 @@ class AutoSync:
         return min(MAX_BACKOFF, max(self._interval, 1.0) * 2 ** (self._failures - 1))
 
     @property
-    def wait(self) -> float:
-        """Seconds actually waited before the next attempt: the backoff, stretched by
-        the jitter, at least the server's `Retry-After`."""
-        return self._wait
+    def retry_wait(self) -> float:
+        """Seconds waited before the next attempt after a failed sync: the backoff,
+        stretched by the jitter, at least the server's `Retry-After`."""
+        return self._retry_wait
 
     async def tick(self) -> bool:
         """One probe, and a sync if warranted; returns whether it synced."""
@@ -117,20 +127,30 @@ class AutoSync:
         if not reachable or not self._target.can_sync():
             return False
         now = self._clock()
-        if now < self._last_sync + self._wait:
+        if now < self._last_sync + self._retry_wait:
             return False
-        due = now - self._last_sync >= self._pull_every
+        due = self._retry_due or now - self._last_sync >= self._pull_every
         if self._target.pending_count() == 0 and not due:
             return False
         ok = await self._target.sync(quiet=True)
         self._last_sync = self._clock()
         self._failures = 0 if ok else self._failures + 1
-        self._wait = 0.0
+        self._retry_wait = 0.0
+        self._retry_due = not ok
+        self._link_lost_at = self._last_sync if not ok and self._target.online is False else None
         if not ok:
             asked = self._target.retry_after() or 0.0
-            self._wait = max(self.backoff * (1 + JITTER * self._jitter()), asked)
-            logger.info("automatic sync failed; next attempt in %.0f s", self._wait)
+            self._retry_wait = max(self.backoff * (1 + JITTER * self._jitter()), asked)
+            logger.info("automatic sync failed; next attempt in %.0f s", self._retry_wait)
         return True
+
+    @property
+    def wait(self) -> float:
+        """Seconds until the next probe: shorter for a while after the link was lost."""
+        lost = self._link_lost_at
+        if lost is not None and self._clock() - lost < RECONNECT_WINDOW:
+            return min(self._interval, RECONNECT_PROBE)
+        return self._interval
 
     async def run(self, stop: asyncio.Event) -> None:
         while not stop.is_set():
@@ -138,4 +158,4 @@ class AutoSync:
                 await self.tick()
             except Exception:  # one bad round must not end automatic sync for the session
                 logger.exception("automatic sync round failed")
-            await self._sleep(self._interval)
+            await self._sleep(self.wait)

@@ -114,6 +114,10 @@ class SyncClient:
             headers={SCHEMA_HEADER: str(SCHEMA_VERSION), "Accept": "application/json"},
         )
 
+    @property
+    def base_url(self) -> str:
+        return self._base_url
+
     def close(self) -> None:
         self._http.close()
 
@@ -175,6 +179,15 @@ class SyncClient:
         )
         self._store.save_session(session)
         return session
+
+    def probe(self, timeout: float = 3.0) -> bool:
+        """Whether the server answers its health check, on this client's connection:
+        the sync that follows reuses it instead of opening another (one round trip
+        less on a mobile link)."""
+        try:
+            return self._http.get("/health", timeout=timeout).status_code == 200
+        except httpx.HTTPError:
+            return False
 
     def fetch_referentials(self) -> ReferentialsOut:
         refs = self._call("GET", "/referentials", ReferentialsOut.model_validate_json)

@@ -65,6 +65,7 @@ class FakeServer:
     pull_pages_with_push: int = 0
     # False: a server older than `GET /sync/pull/stream` (404), pulled page by page.
     serves_pull_stream: bool = True
+    health_checks: int = 0
 
     def transport(self) -> httpx.MockTransport:
         return httpx.MockTransport(self.handle)
@@ -76,6 +77,9 @@ class FakeServer:
             status, body = self.forced
             return httpx.Response(status, json=body)
         path = request.url.path
+        if path == "/health":
+            self.health_checks += 1
+            return httpx.Response(200, json={"status": "ok"})
         if path == "/auth/login":
             return self._login(request)
         if request.headers.get("Authorization") != f"Bearer {self.token}":

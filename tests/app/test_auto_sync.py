@@ -8,7 +8,14 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from app.sync.auto import DEFAULT_INTERVAL, MAX_BACKOFF, AutoSync, interval_from_env
+from app.sync.auto import (
+    DEFAULT_INTERVAL,
+    MAX_BACKOFF,
+    RECONNECT_PROBE,
+    RECONNECT_WINDOW,
+    AutoSync,
+    interval_from_env,
+)
 
 
 @dataclass
@@ -178,10 +185,10 @@ def test_jitter_spreads_the_retries_of_phones_that_failed_together() -> None:
         clock = {"now": 1000.0}
         auto = _failing_auto(FailingState(pending=1), clock, draw)
         asyncio.run(auto.tick())
-        waits.append(auto.wait)
-        clock["now"] = 1000 + auto.wait - 0.5
+        waits.append(auto.retry_wait)
+        clock["now"] = 1000 + auto.retry_wait - 0.5
         assert asyncio.run(auto.tick()) is False  # not before its own wait
-        clock["now"] = 1000 + auto.wait
+        clock["now"] = 1000 + auto.retry_wait
         assert asyncio.run(auto.tick()) is True
     assert waits == [pytest.approx(10 * 1.05), pytest.approx(10 * 1.45)]
 
@@ -193,9 +200,75 @@ def test_a_retry_after_from_the_server_is_waited_out() -> None:
     clock = {"now": 1000.0}
     auto = _failing_auto(state, clock, 0.0)
     assert asyncio.run(auto.tick()) is True
-    assert auto.wait == 120.0
+    assert auto.retry_wait == 120.0
     clock["now"] = 1119.0
     assert asyncio.run(auto.tick()) is False
     clock["now"] = 1120.0
     assert asyncio.run(auto.tick()) is True
     assert len(state.syncs) == 2
+
+
+@dataclass
+class CutState(FakeState):
+    """A first install (nothing pending) whose first sync is cut: the link is lost."""
+
+    cut: bool = True
+
+    async def sync(self, *, quiet: bool = False) -> bool:
+        self.syncs.append(self.pending)
+        if self.cut:
+            self.online = False
+            return False
+        self.online = True
+        return True
+
+
+def test_a_sync_cut_by_the_link_resumes_soon_after_it_returns() -> None:
+    state = CutState()
+    clock = {"now": 1000.0}
+    up = {"value": True}
+    auto = AutoSync(
+        state,
+        "http://relais.test",
+        interval=10,
+        pull_every=3600,
+        prober=lambda _u: up["value"],
+        clock=lambda: clock["now"],
+    )
+
+    async def tick_at(t: float) -> bool:
+        clock["now"] = t
+        return await auto.tick()
+
+    assert asyncio.run(tick_at(1000)) is True  # the install starts, and is cut
+    assert auto.wait == RECONNECT_PROBE  # probing often while the link is down
+    up["value"] = False
+    assert asyncio.run(tick_at(1002)) is False
+    up["value"] = True
+    state.cut = False
+    # Back 20 s later: the install is still due although nothing is pending and the
+    # periodic pull is an hour away, and its backoff (10 s) is over.
+    assert asyncio.run(tick_at(1020)) is True
+    assert state.syncs == [0, 0]
+    assert auto.wait == 10  # a success: the usual interval again
+    assert asyncio.run(tick_at(1030)) is False  # and nothing due
+
+
+def test_reconnect_probing_is_bounded_in_time() -> None:
+    state = CutState()
+    clock = {"now": 1000.0}
+    auto = AutoSync(
+        state,
+        "http://relais.test",
+        interval=10,
+        prober=lambda _u: False,
+        clock=lambda: clock["now"],
+    )
+    up = AutoSync(
+        state, "http://relais.test", interval=10, prober=lambda _u: True, clock=lambda: clock["now"]
+    )
+    asyncio.run(up.tick())  # cut
+    assert up.wait == RECONNECT_PROBE
+    clock["now"] += RECONNECT_WINDOW
+    assert up.wait == 10  # a long outage: back to the usual interval
+    assert auto.wait == 10  # never lost a link: the usual interval

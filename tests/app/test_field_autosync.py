@@ -174,3 +174,15 @@ def test_the_search_typed_survives_syncs_and_is_forgotten_at_lock(
     assert state.search.query == "benyahia"
     state.lock()  # a name typed must not outlive the lock
     assert state.search.query == ""
+
+
+def test_the_app_probes_on_the_sync_clients_connection(
+    state: FieldState, server: FakeServer
+) -> None:
+    # The sync that follows a probe reuses its connection: one round trip less.
+    assert state.server_url is not None
+    assert state._probe(state.server_url) is True
+    assert server.health_checks == 1
+    server.down = True
+    assert state._probe(state.server_url) is False
+    assert server.health_checks == 1

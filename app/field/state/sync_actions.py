@@ -17,7 +17,7 @@ import flet as ft
 
 from app.field.context import current_route
 from app.store import StoreLocked
-from app.sync.auto import AutoSync
+from app.sync.auto import PROBE_TIMEOUT, AutoSync, probe
 from app.sync.client import SyncProgress
 from app.sync.errors import DeviceRevoked, ServerError, ServerUnreachable, SyncError
 
@@ -129,8 +129,16 @@ class SyncActions:
 
     async def run_auto_sync(self, auto: AutoSync | None = None) -> None:
         """Runs for the life of the page."""
-        auto = auto or AutoSync(self, lambda: self.server_url)
+        auto = auto or AutoSync(self, lambda: self.server_url, prober=self._probe)
         await auto.run(asyncio.Event())
+
+    def _probe(self, url: str) -> bool:
+        """The health check on the sync client's connection when it talks to `url`
+        (the sync that follows reuses it), else on a connection of its own."""
+        client = self.client if self.readable else None
+        if client is not None and client.base_url == url.rstrip("/"):
+            return client.probe(PROBE_TIMEOUT)
+        return probe(url)
 
     def retry_rejected(self, op_id: str) -> None:
         """« Renvoyer »: a refused edit is sent again at the next sync."""
