@@ -10,270 +10,142 @@ from enum import StrEnum
 
 
 class Labelled(StrEnum):
-    """A StrEnum whose members carry a French label, declared as `_labels`."""
+    """A closed list: each member is the slug that is stored and synced, declared
+    together with the French label a person reads (`NAME = "slug", "Libellé"`)."""
 
-    @property
-    def label(self) -> str:
-        labels: dict[str, str] = getattr(type(self), "_LABELS", {})
-        return labels.get(self.value, self.value)
+    label: str
+
+    # `label` defaults so that a lookup by value, `Role("admin")`, type-checks.
+    def __new__(cls, value: str, label: str = "") -> Labelled:
+        member = str.__new__(cls, value)
+        member._value_ = value
+        member.label = label or value
+        return member
 
     @classmethod
     def choices(cls) -> list[tuple[str, str]]:
         return [(m.value, m.label) for m in cls]
 
 
-def _with_labels(cls: type[Labelled], labels: dict[str, str]) -> None:
-    missing = {m.value for m in cls} - labels.keys()
-    assert not missing, f"{cls.__name__} lacks labels for {missing}"
-    cls._LABELS = labels  # type: ignore[attr-defined]
-
-
 class Role(Labelled):
-    MEDIATOR = "mediator"
-    SUPERVISOR = "supervisor"
-    ADMIN = "admin"
+    MEDIATOR = "mediator", "Médiateur"
+    SUPERVISOR = "supervisor", "Superviseur"
+    ADMIN = "admin", "Administrateur"
     # A conseiller of one partner structure (Mission Locale, France Travail…): sees
     # only the orientations addressed to that structure, in the console.
-    PARTNER = "partner"
-
-
-_with_labels(
-    Role,
-    {
-        "mediator": "Médiateur",
-        "supervisor": "Superviseur",
-        "admin": "Administrateur",
-        "partner": "Partenaire",
-    },
-)
+    PARTNER = "partner", "Partenaire"
 
 
 class PartnerType(Labelled):
-    FRANCE_TRAVAIL = "france_travail"
-    MISSION_LOCALE = "mission_locale"
-    CAP_EMPLOI = "cap_emploi"
-    PLIE = "plie"
-    CCAS = "ccas"
-    CAF = "caf"
-    E2C = "e2c"
-    EPIDE = "epide"
-    CIDFF = "cidff"
-    ASSOCIATION = "association"
-    TRAINING = "training"
-    COMPANY = "company"
-    OTHER = "other"
-
-
-_with_labels(
-    PartnerType,
-    {
-        "france_travail": "France Travail",
-        "mission_locale": "Mission Locale",
-        "cap_emploi": "Cap emploi",
-        "plie": "PLIE",
-        "ccas": "CCAS",
-        "caf": "CAF",
-        "e2c": "E2C",
-        "epide": "EPIDE",
-        "cidff": "CIDFF",
-        "association": "Association",
-        "training": "Organisme de formation",
-        "company": "Entreprise",
-        "other": "Autre",
-    },
-)
+    FRANCE_TRAVAIL = "france_travail", "France Travail"
+    MISSION_LOCALE = "mission_locale", "Mission Locale"
+    CAP_EMPLOI = "cap_emploi", "Cap emploi"
+    PLIE = "plie", "PLIE"
+    CCAS = "ccas", "CCAS"
+    CAF = "caf", "CAF"
+    E2C = "e2c", "E2C"
+    EPIDE = "epide", "EPIDE"
+    CIDFF = "cidff", "CIDFF"
+    ASSOCIATION = "association", "Association"
+    TRAINING = "training", "Organisme de formation"
+    COMPANY = "company", "Entreprise"
+    OTHER = "other", "Autre"
 
 
 class EventType(Labelled):
-    FOOT_OF_BUILDING = "foot_of_building"
-    DROP_IN = "drop_in"
-    FORUM = "forum"
-    WORKSHOP = "workshop"
-    DOOR_TO_DOOR = "door_to_door"
-    OTHER = "other"
-
-
-_with_labels(
-    EventType,
-    {
-        "foot_of_building": "Pied d'immeuble",
-        "drop_in": "Permanence",
-        "forum": "Forum / job dating",
-        "workshop": "Atelier",
-        "door_to_door": "Porte-à-porte",
-        "other": "Autre",
-    },
-)
+    FOOT_OF_BUILDING = "foot_of_building", "Pied d'immeuble"
+    DROP_IN = "drop_in", "Permanence"
+    FORUM = "forum", "Forum / job dating"
+    WORKSHOP = "workshop", "Atelier"
+    DOOR_TO_DOOR = "door_to_door", "Porte-à-porte"
+    OTHER = "other", "Autre"
 
 
 class Axis(Labelled):
-    IDENTIFY = "identify"
-    REACH_OUT = "reach_out"
-    INNOVATE = "innovate"
-
-
-_with_labels(
-    Axis,
-    {
-        "identify": "Recenser et fédérer",
-        "reach_out": "Aller-vers et raccrocher",
-        "innovate": "Innover",
-    },
-)
+    IDENTIFY = "identify", "Recenser et fédérer"
+    REACH_OUT = "reach_out", "Aller-vers et raccrocher"
+    INNOVATE = "innovate", "Innover"
 
 
 class Channel(Labelled):
-    FOOT_OF_BUILDING = "foot_of_building"
-    DROP_IN = "drop_in"
-    PHONE = "phone"
-    APPOINTMENT = "appointment"
-    ESCORT = "escort"
-
-
-_with_labels(
-    Channel,
-    {
-        "foot_of_building": "Pied d'immeuble",
-        "drop_in": "Permanence",
-        "phone": "Téléphone",
-        "appointment": "Rendez-vous",
-        "escort": "Accompagnement physique",
-    },
-)
+    FOOT_OF_BUILDING = "foot_of_building", "Pied d'immeuble"
+    DROP_IN = "drop_in", "Permanence"
+    PHONE = "phone", "Téléphone"
+    APPOINTMENT = "appointment", "Rendez-vous"
+    ESCORT = "escort", "Accompagnement physique"
 
 
 class AgeBand(Labelled):
-    UNDER_26 = "under_26"
-    FROM_26_TO_49 = "26_49"
-    FROM_50 = "50_plus"
-
-
-_with_labels(
-    AgeBand, {"under_26": "Moins de 26 ans", "26_49": "26–49 ans", "50_plus": "50 ans et plus"}
-)
+    UNDER_26 = "under_26", "Moins de 26 ans"
+    FROM_26_TO_49 = "26_49", "26–49 ans"
+    FROM_50 = "50_plus", "50 ans et plus"
 
 
 class Gender(Labelled):
-    FEMALE = "f"
-    MALE = "m"
-    OTHER = "other"
-    UNKNOWN = "unknown"
-
-
-_with_labels(Gender, {"f": "Femme", "m": "Homme", "other": "Autre", "unknown": "Non renseigné"})
+    FEMALE = "f", "Femme"
+    MALE = "m", "Homme"
+    OTHER = "other", "Autre"
+    UNKNOWN = "unknown", "Non renseigné"
 
 
 class TriState(Labelled):
-    YES = "yes"
-    NO = "no"
-    UNKNOWN = "unknown"
-
-
-_with_labels(TriState, {"yes": "Oui", "no": "Non", "unknown": "Ne sait pas"})
+    YES = "yes", "Oui"
+    NO = "no", "Non"
+    UNKNOWN = "unknown", "Ne sait pas"
 
 
 class Frein(Labelled):
-    MOBILITY = "mobility"
-    FRENCH = "french"
-    LITERACY = "literacy"
-    CHILDCARE = "childcare"
-    HOUSING = "housing"
-    HEALTH = "health"
-    DIGITAL = "digital"
-    ADMINISTRATIVE = "administrative"
-    FINANCIAL = "financial"
-    CONFIDENCE = "confidence"
-    PROJECT = "project"
-    QUALIFICATION = "qualification"
-
-
-_with_labels(
-    Frein,
-    {
-        "mobility": "Mobilité",
-        "french": "Maîtrise du français (FLE)",
-        "literacy": "Lecture-écriture-calcul",
-        "childcare": "Garde d'enfants / contraintes familiales",
-        "housing": "Logement",
-        "health": "Santé",
-        "digital": "Numérique",
-        "administrative": "Difficultés administratives",
-        "financial": "Difficultés financières",
-        "confidence": "Remobilisation / confiance en soi",
-        "project": "Projet professionnel",
-        "qualification": "Qualification / formation",
-    },
-)
+    MOBILITY = "mobility", "Mobilité"
+    FRENCH = "french", "Maîtrise du français (FLE)"
+    LITERACY = "literacy", "Lecture-écriture-calcul"
+    CHILDCARE = "childcare", "Garde d'enfants / contraintes familiales"
+    HOUSING = "housing", "Logement"
+    HEALTH = "health", "Santé"
+    DIGITAL = "digital", "Numérique"
+    ADMINISTRATIVE = "administrative", "Difficultés administratives"
+    FINANCIAL = "financial", "Difficultés financières"
+    CONFIDENCE = "confidence", "Remobilisation / confiance en soi"
+    PROJECT = "project", "Projet professionnel"
+    QUALIFICATION = "qualification", "Qualification / formation"
 
 
 class ReviewState(Labelled):
-    RECEIVED = "received"
-    TO_FIX = "to_fix"
-    VALIDATED = "validated"
-    REJECTED = "rejected"
-
-
-_with_labels(
-    ReviewState,
-    {"received": "Reçu", "to_fix": "À corriger", "validated": "Validé", "rejected": "Rejeté"},
-)
+    RECEIVED = "received", "Reçu"
+    TO_FIX = "to_fix", "À corriger"
+    VALIDATED = "validated", "Validé"
+    REJECTED = "rejected", "Rejeté"
 
 
 class FamilySituation(Labelled):
-    SINGLE = "single"
-    COUPLE = "couple"
-    SINGLE_PARENT = "single_parent"
-    COUPLE_WITH_CHILDREN = "couple_with_children"
-    UNKNOWN = "unknown"
-
-
-_with_labels(
-    FamilySituation,
-    {
-        "single": "Seul·e sans enfant",
-        "couple": "En couple sans enfant",
-        "single_parent": "Parent isolé",
-        "couple_with_children": "En couple avec enfant(s)",
-        "unknown": "Non renseigné",
-    },
-)
+    SINGLE = "single", "Seul·e sans enfant"
+    COUPLE = "couple", "En couple sans enfant"
+    SINGLE_PARENT = "single_parent", "Parent isolé"
+    COUPLE_WITH_CHILDREN = "couple_with_children", "En couple avec enfant(s)"
+    UNKNOWN = "unknown", "Non renseigné"
 
 
 class OrientationStatus(Labelled):
-    PROPOSED = "proposed"
-    ACCEPTED = "accepted"
-    APPOINTMENT = "appointment"
-    ATTENDED = "attended"
-    REFUSED = "refused"
-    NO_FOLLOW_UP = "no_follow_up"
-
-
-_with_labels(
-    OrientationStatus,
-    {
-        "proposed": "Proposée",
-        "accepted": "Acceptée",
-        "appointment": "Rendez-vous pris",
-        "attended": "Honorée",
-        "refused": "Refusée",
-        "no_follow_up": "Sans suite",
-    },
-)
+    PROPOSED = "proposed", "Proposée"
+    ACCEPTED = "accepted", "Acceptée"
+    APPOINTMENT = "appointment", "Rendez-vous pris"
+    ATTENDED = "attended", "Honorée"
+    REFUSED = "refused", "Refusée"
+    NO_FOLLOW_UP = "no_follow_up", "Sans suite"
 
 
 class OrientationOutcome(Labelled):
     """What came of an orientation, as the partner, the person or the mediator reports
     it (the partners' answers on the server and the phone's « Résultat » share it)."""
 
-    ATTENDED = "attended"
-    MISSED = "missed"
-    SUPPORT = "support"
-    TRAINING = "training"
-    IMMERSION = "immersion"
-    EMPLOYMENT = "employment"
-    NOT_ADMITTED = "not_admitted"
-    DROPPED_OUT = "dropped_out"
-    NO_FOLLOW_UP = "no_follow_up"
+    ATTENDED = "attended", "Rendez-vous honoré"
+    MISSED = "missed", "Rendez-vous non honoré"
+    SUPPORT = "support", "Accompagnement engagé"
+    TRAINING = "training", "Entrée en formation"
+    IMMERSION = "immersion", "Immersion en entreprise (PMSMP)"
+    EMPLOYMENT = "employment", "Emploi"
+    NOT_ADMITTED = "not_admitted", "Non retenu·e par le partenaire"
+    DROPPED_OUT = "dropped_out", "Abandon"
+    NO_FOLLOW_UP = "no_follow_up", "Sans suite"
 
     @property
     def attended(self) -> bool:
@@ -291,21 +163,6 @@ class OrientationOutcome(Labelled):
         )
 
 
-_with_labels(
-    OrientationOutcome,
-    {
-        "attended": "Rendez-vous honoré",
-        "missed": "Rendez-vous non honoré",
-        "training": "Entrée en formation",
-        "employment": "Emploi",
-        "support": "Accompagnement engagé",
-        "immersion": "Immersion en entreprise (PMSMP)",
-        "not_admitted": "Non retenu·e par le partenaire",
-        "dropped_out": "Abandon",
-        "no_follow_up": "Sans suite",
-    },
-)
-
 _ATTENDED_OUTCOMES = frozenset(
     {
         OrientationOutcome.ATTENDED,
@@ -320,86 +177,42 @@ _ATTENDED_OUTCOMES = frozenset(
 class DeclineReason(Labelled):
     """Why a partner structure declines an orientation."""
 
-    NOT_ELIGIBLE = "not_eligible"
-    ALREADY_FOLLOWED = "already_followed"
-    UNREACHABLE = "unreachable"
-    PERSON_DECLINED = "person_declined"
-    NO_PLACE = "no_place"
-    OTHER = "other"
-
-
-_with_labels(
-    DeclineReason,
-    {
-        "not_eligible": "Ne relève pas de notre structure",
-        "already_followed": "Déjà accompagné·e par notre structure",
-        "unreachable": "Personne injoignable",
-        "person_declined": "La personne ne souhaite pas donner suite",
-        "no_place": "Plus de place disponible",
-        "other": "Autre motif",
-    },
-)
+    NOT_ELIGIBLE = "not_eligible", "Ne relève pas de notre structure"
+    ALREADY_FOLLOWED = "already_followed", "Déjà accompagné·e par notre structure"
+    UNREACHABLE = "unreachable", "Personne injoignable"
+    PERSON_DECLINED = "person_declined", "La personne ne souhaite pas donner suite"
+    NO_PLACE = "no_place", "Plus de place disponible"
+    OTHER = "other", "Autre motif"
 
 
 class PathwayStatus(Labelled):
-    SPOTTED = "spotted"
-    IN_CONTACT = "in_contact"
-    ORIENTED = "oriented"
-    SUPPORTED = "supported"
-    EXITED = "exited"
-
-
-_with_labels(
-    PathwayStatus,
-    {
-        "spotted": "Repéré",
-        "in_contact": "En contact",
-        "oriented": "Orienté",
-        "supported": "Accompagné",
-        "exited": "Sorti",
-    },
-)
+    SPOTTED = "spotted", "Repéré"
+    IN_CONTACT = "in_contact", "En contact"
+    ORIENTED = "oriented", "Orienté"
+    SUPPORTED = "supported", "Accompagné"
+    EXITED = "exited", "Sorti"
 
 
 class ExitType(Labelled):
-    CDI = "cdi"
-    CDD_LONG = "cdd_6m_plus"
-    CDD_SHORT = "cdd_under_6m"
-    WORK_STUDY = "work_study"
-    IAE = "iae"
-    QUALIFYING_TRAINING = "qualifying_training"
-    OTHER_TRAINING = "other_training"
-    BUSINESS_CREATION = "business_creation"
-    CIVIC_SERVICE = "civic_service"
-    LOST_CONTACT = "lost_contact"
-    MOVED = "moved"
-    REFUSAL = "refusal"
-    OTHER = "other"
+    CDI = "cdi", "CDI"
+    CDD_LONG = "cdd_6m_plus", "CDD / intérim ≥ 6 mois"
+    CDD_SHORT = "cdd_under_6m", "CDD < 6 mois"
+    WORK_STUDY = "work_study", "Alternance"
+    IAE = "iae", "IAE"
+    QUALIFYING_TRAINING = "qualifying_training", "Formation qualifiante"
+    OTHER_TRAINING = "other_training", "Autre formation"
+    BUSINESS_CREATION = "business_creation", "Création d'entreprise"
+    CIVIC_SERVICE = "civic_service", "Service civique"
+    LOST_CONTACT = "lost_contact", "Perdu de vue"
+    MOVED = "moved", "Déménagement"
+    REFUSAL = "refusal", "Refus"
+    OTHER = "other", "Autre"
 
     @property
     def positive(self) -> bool:
         """Positive exit as PLIE defines it (docs/architecture.md §2.1)."""
         return self in _POSITIVE_EXITS
 
-
-_with_labels(
-    ExitType,
-    {
-        "cdi": "CDI",
-        "cdd_6m_plus": "CDD / intérim ≥ 6 mois",
-        "cdd_under_6m": "CDD < 6 mois",
-        "work_study": "Alternance",
-        "iae": "IAE",
-        "qualifying_training": "Formation qualifiante",
-        "other_training": "Autre formation",
-        "business_creation": "Création d'entreprise",
-        "civic_service": "Service civique",
-        "lost_contact": "Perdu de vue",
-        "moved": "Déménagement",
-        "refusal": "Refus",
-        "other": "Autre",
-    },
-)
 
 _POSITIVE_EXITS = frozenset(
     {
