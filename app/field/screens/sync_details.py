@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 
 import flet as ft
@@ -11,7 +12,7 @@ from app.field.widgets.flash import Flash
 from app.field.widgets.frame import screen
 from app.field.widgets.nav import field_nav
 from app.field.widgets.sync_bar import NETWORK, SyncHeadline, SyncProgressBar, headline_text
-from app.ui.format import day_time
+from app.ui.format import day, time_of_day
 from app.ui.widgets import PRIMARY, banner, big_button, section
 from domain.field_labels import FIELD_LABELS
 
@@ -160,7 +161,7 @@ def SyncDetailsScreen() -> ft.Control:
         _line("En attente d'envoi", f"{pending} saisie(s)", key="sync-pending"),
         _line(
             "Dernière synchronisation réussie",
-            ("le " + day_time(status.last_sync_at)) if status and status.last_sync_at else "jamais",
+            _last_sync(status.last_sync_at if status else None),
             key="sync-last",
         ),
     ]
@@ -223,3 +224,7 @@ def SyncDetailsScreen() -> ft.Control:
         section(f"Refusées par le serveur ({len(rejected)})", *refused),
     ]
     return screen("Synchronisation", body, bottom=field_nav("nav-today"))
+
+
+def _last_sync(at: dt.datetime | None) -> str:
+    return f"le {day(at)} à {time_of_day(at)}" if at is not None else "jamais"
