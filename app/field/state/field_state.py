@@ -347,7 +347,7 @@ class FieldState(PinLock, PathwayActions, SyncActions):
         self.store.update("event", event_id, {"ends_at": now_iso()})
         self.error = None
         self.undo_contact_id = None  # « Annuler » would now undo the wrong thing
-        self.notice = "Action terminée."
+        self._say("Action terminée.")
         self._changed()
         return True
 

@@ -18,7 +18,8 @@ if TYPE_CHECKING:
     from app.field.state.field_state import FieldState
 from app.ui.widgets import TAP, banner
 
-SHOWN_SECONDS = 6.0
+# Long enough to be read outdoors, glancing away and back, before it fades.
+SHOWN_SECONDS = 10.0
 FADE_SECONDS = 0.6
 
 
