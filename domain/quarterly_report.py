@@ -1,0 +1,194 @@
+"""The programme's quarterly report as protected sections: grids and bar charts.
+
+The one source of its workbook and its PDF (`sync_server/core/quarterly_render.py`).
+Every count goes through `domain.disclosure` (1–4 hidden, secondary suppression, a true
+zero shown as 0); a quarter or week still to come is `None`, an empty cell. Charts show
+the protected values only: a hidden bar is drawn empty and labelled « <5 ».
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from domain.disclosure import Cell, protect_count, protect_table
+from domain.indicators import Count
+from domain.quarterly import AreaFigures, AreaTrend, QuarterlyReport
+from domain.report import ReportTable, report_tables
+
+Value = Cell | None
+
+ORIENTATIONS_LABEL = "Orientations"
+PARTNER_PREFIX = "dont "
+
+
+@dataclass(frozen=True)
+class Grid:
+    title: str
+    columns: list[str]
+    """Headings; the first one names the label column."""
+    rows: list[tuple[str, list[Value]]]
+    emphasis: frozenset[str] = frozenset()
+    """Labels of the rows printed in bold (totals)."""
+
+
+@dataclass(frozen=True)
+class Chart:
+    title: str
+    categories: list[str]
+    series: list[tuple[str, list[Value]]]
+    horizontal: bool = False
+
+
+@dataclass(frozen=True)
+class Section:
+    title: str
+    sheet: str
+    """A short name: the workbook's sheet (31 characters at most)."""
+    blocks: list[Grid | Chart]
+
+
+def _grid(table: ReportTable) -> Grid:
+    rows = list(table.rows)
+    if table.total is not None:
+        rows.append(("Total", table.total))
+    return Grid(
+        table.title,
+        ["", "Nombre"],
+        [(label, [value]) for label, value in rows],
+        emphasis=frozenset({"Total"}),
+    )
+
+
+def _chart(table: ReportTable, *, horizontal: bool) -> Chart:
+    return Chart(
+        table.title,
+        [label for label, _ in table.rows],
+        [("Nombre", [value for _, value in table.rows])],
+        horizontal=horizontal,
+    )
+
+
+# The dashboard's weekly tables get a chart along the weeks; the others but the key
+# figures (counts and delays mixed) a bar beside each row.
+_WEEKLY = frozenset({"Contacts par semaine", "Actions de terrain par semaine"})
+_KEY_FIGURES = "Chiffres clés"
+
+
+def dashboard_section(report: QuarterlyReport, *, today: dt.date) -> Section:
+    blocks: list[Grid | Chart] = []
+    for table in report_tables(report.cite, today=today):
+        blocks.append(_grid(table))
+        if table.title != _KEY_FIGURES:
+            blocks.append(_chart(table, horizontal=table.title not in _WEEKLY))
+    return Section("Tableau de bord de la cité", "Tableau de bord", blocks)
+
+
+def _partner_rows(figures: list[AreaFigures | None]) -> list[tuple[str, list[Value]]]:
+    """Orientations by partner, each quarter a table with its total (secondary
+    suppression inside each quarter's column)."""
+    partners: dict[str, str] = {}
+    for f in figures:
+        for c in f.orientations_by_partner if f else []:
+            partners.setdefault(c.key, c.label)
+    columns: list[list[Value]] = []
+    for f in figures:
+        if f is None:
+            columns.append([None] * (len(partners) + 1))
+            continue
+        by_key = {c.key: c.value for c in f.orientations_by_partner}
+        protected = protect_table([by_key.get(k, 0) for k in partners], with_total=True)
+        columns.append([protected.total, *protected.cells])
+    labels = [ORIENTATIONS_LABEL] + [PARTNER_PREFIX + name for name in partners.values()]
+    return [(label, [col[i] for col in columns]) for i, label in enumerate(labels)]
+
+
+AREA_FIGURES = (
+    ("Actions de terrain", "actions"),
+    ("Contacts", "contacts"),
+    ("Personnes rencontrées", "people_met"),
+    ("Personnes suivies", "persons_followed"),
+)
+
+
+def area_grid(area: AreaTrend, quarters: list[str]) -> Grid:
+    def row(label: str, name: str) -> tuple[str, list[Value]]:
+        return label, [
+            None if f is None else protect_count(getattr(f, name)) for f in area.quarters
+        ]
+
+    rows = [row(label, name) for label, name in AREA_FIGURES]
+    rows += _partner_rows(area.quarters)
+    rows.append(row("Sorties", "exits"))
+    title = area.name if area.code is None else f"QPV {area.name} ({area.code})"
+    return Grid(title, ["", *quarters], rows, emphasis=frozenset({ORIENTATIONS_LABEL}))
+
+
+def trend_chart(grid: Grid) -> Chart:
+    shown = {"Contacts", "Personnes rencontrées", "Personnes suivies", ORIENTATIONS_LABEL}
+    return Chart(
+        f"Évolution sur l'année : {grid.title}",
+        grid.columns[1:],
+        [(label, values) for label, values in grid.rows if label in shown],
+    )
+
+
+def areas_section(report: QuarterlyReport) -> Section:
+    quarters = [q.label for q in report.quarters]
+    blocks: list[Grid | Chart] = []
+    for area in report.areas:
+        grid = area_grid(area, quarters)
+        blocks.append(grid)
+        if area.code is None:
+            blocks.append(trend_chart(grid))
+    return Section("Par quartier prioritaire, trimestre par trimestre", "Par QPV", blocks)
+
+
+ACTION_COLUMNS = ["Date", "Type", "Lieu", "QPV", "Partenaires présents", "Contacts"]
+
+
+def actions_section(report: QuarterlyReport) -> Section:
+    rows: list[tuple[str, list[Value]]] = [
+        (
+            f"{a.day:%d/%m/%Y}",
+            [a.type_label, a.place, a.qpv, ", ".join(a.partners), protect_count(a.contacts)],
+        )
+        for a in report.actions
+    ]
+    title = f"Actions de terrain du trimestre ({len(rows)})"
+    return Section("Actions de terrain", "Actions de terrain", [Grid(title, ACTION_COLUMNS, rows)])
+
+
+def outcomes_section(report: QuarterlyReport) -> Section:
+    ind = report.cite
+    outcomes = [c for c in ind.orientations_by_outcome or [] if c.key != "unknown"]
+    waiting = sum(c.value for c in ind.orientations_by_outcome or [] if c.key == "unknown")
+    counts = [*outcomes, Count("unknown", "Pas encore de suite connue", waiting)]
+    protected = protect_table([c.value for c in counts], with_total=True)
+    table = ReportTable(
+        "Suites des orientations du trimestre, selon les partenaires",
+        [(c.label, cell) for c, cell in zip(counts, protected.cells, strict=True)],
+        protected.total,
+    )
+    answers = ReportTable(
+        "Réponses des partenaires",
+        [
+            ("Orientations du trimestre", protect_count(ind.orientations)),
+            ("Orientations ayant reçu une réponse", protect_count(ind.orientations_answered)),
+            ("Rendez-vous honorés", protect_count(ind.appointments_attended)),
+        ],
+    )
+    return Section(
+        "Suites données par les partenaires",
+        "Suites des orientations",
+        [_grid(answers), _grid(table), _chart(table, horizontal=True)],
+    )
+
+
+def quarterly_sections(report: QuarterlyReport, *, today: dt.date) -> list[Section]:
+    return [
+        areas_section(report),
+        actions_section(report),
+        outcomes_section(report),
+        dashboard_section(report, today=today),
+    ]
