@@ -18,7 +18,7 @@ from app.ui.widgets import PRIMARY
 from domain.periods import Period, quarter_of
 
 PATH = "/console/exports/quarterly"
-FORMATS = (("pdf", "PDF", ft.Icons.PICTURE_AS_PDF), ("xlsx", "Excel", ft.Icons.TABLE_CHART))
+FORMATS = (("pdf", "PDF"), ("xlsx", "Excel"))
 
 
 def report_quarter(period: Period) -> Period:
@@ -55,14 +55,13 @@ def programme_report_card(
 ) -> ft.Control:
     quarter = report_quarter(state.current)
 
-    def button(fmt: str, label: str, icon: ft.IconData) -> ft.Control:
+    def button(fmt: str, label: str) -> ft.Control:
         async def run(_: ft.Event[ft.Button]) -> None:
             await download_programme_report(state, fmt, save)
 
         running = state.running == f"programme-{fmt}"
         return ft.FilledButton(
             "Génération…" if running else label,
-            icon=icon,
             key=f"export-programme-{fmt}",
             disabled=bool(state.running),
             on_click=run,
@@ -82,10 +81,7 @@ def programme_report_card(
                 ),
                 ft.Row(
                     [
-                        *[
-                            button(fmt, f"Télécharger ({name})", icon)
-                            for fmt, name, icon in FORMATS
-                        ],
+                        *[button(fmt, f"Télécharger ({name})") for fmt, name in FORMATS],
                         ft.ProgressRing(width=22, height=22)
                         if state.running.startswith("programme-")
                         else ft.Container(),
