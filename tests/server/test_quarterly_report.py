@@ -61,7 +61,7 @@ def _seed(session: Session, world: World) -> dict[str, str]:
             at = f"{day}T10:{10 + i:02d}:00+01:00"
             record("contact", contact_values(mediator, occurred_at=at, **extra))
 
-    actions = (
+    actions: tuple[tuple[str, str, str, list[str], int], ...] = (
         ("foot_of_building", "2025-01-14", qpv_a, [world.partner_id], 7),
         ("forum", "2025-02-11", qpv_b, [], 2),
         ("drop_in", "2025-05-06", qpv_a, [], 6),
