@@ -147,13 +147,24 @@ def areas_section(report: QuarterlyReport) -> Section:
 ACTION_COLUMNS = ["Date", "Type", "Lieu", "QPV", "Partenaires présents", "Contacts"]
 
 
+def _action_contacts(report: QuarterlyReport) -> list[Cell]:
+    """Each action's contacts, protected within the actions of its type: the dashboard
+    shows each type's total, from which a lone hidden action could be recomputed."""
+    cells: list[Cell] = [0] * len(report.actions)
+    by_type: dict[str, list[int]] = {}
+    for i, action in enumerate(report.actions):
+        by_type.setdefault(action.type_label, []).append(i)
+    for indices in by_type.values():
+        protected = protect_table([report.actions[i].contacts for i in indices], with_total=True)
+        for i, cell in zip(indices, protected.cells, strict=True):
+            cells[i] = cell
+    return cells
+
+
 def actions_section(report: QuarterlyReport) -> Section:
     rows: list[tuple[str, list[Value]]] = [
-        (
-            f"{a.day:%d/%m/%Y}",
-            [a.type_label, a.place, a.qpv, ", ".join(a.partners), protect_count(a.contacts)],
-        )
-        for a in report.actions
+        (f"{a.day:%d/%m/%Y}", [a.type_label, a.place, a.qpv, ", ".join(a.partners), contacts])
+        for a, contacts in zip(report.actions, _action_contacts(report), strict=True)
     ]
     title = f"Actions de terrain du trimestre ({len(rows)})"
     return Section("Actions de terrain", "Actions de terrain", [Grid(title, ACTION_COLUMNS, rows)])

@@ -174,3 +174,31 @@ def test_a_true_zero_shows_as_zero_in_the_workbook_tables() -> None:
     assert by_type["Permanence"] == SUPPRESSED and by_type["Atelier"] == 0
     protected = protect_table([c.value for c in ind.actions_by_type], with_total=True)
     assert tables["Actions de terrain par type"].total == protected.total == SUPPRESSED
+
+
+def test_an_actions_hidden_contacts_cannot_be_recomputed_from_its_types_total() -> None:
+    """Two pieds d'immeuble with 3 and 6 contacts: the dashboard shows 9 for the type,
+    so the 6 is hidden too; the forum's 2 stands alone in its type, hidden with its total."""
+    rows = _rows()
+    rows["events"].append(
+        {"id": "ed", "type": "foot_of_building", "starts_at": "2025-03-04T09:00:00+01:00"}
+    )
+    rows["contacts"] = [c for c in rows["contacts"] if c.get("event_id") != "ea"]
+    rows["contacts"] += [
+        {"id": f"x{i}", "event_id": "ea", "occurred_at": "2025-01-14T15:00:00+01:00"}
+        for i in range(3)
+    ]
+    rows["contacts"] += [
+        {"id": f"y{i}", "event_id": "ed", "occurred_at": "2025-03-04T10:00:00+01:00"}
+        for i in range(6)
+    ]
+    report = compute_quarterly(period=Q1, today=dt.date(2025, 6, 1), qpv_names=QPV_NAMES, **rows)
+    [actions] = [s for s in quarterly_sections(report, today=dt.date(2025, 6, 1))][1].blocks
+    assert isinstance(actions, Grid)
+    assert [(label, values[0], values[-1]) for label, values in actions.rows] == [
+        ("14/01/2025", "Pied d'immeuble", SUPPRESSED),
+        ("11/02/2025", "Forum / job dating", SUPPRESSED),
+        ("04/03/2025", "Pied d'immeuble", SUPPRESSED),
+    ]
+    ind = compute_indicators(period=Q1, **rows)
+    assert {c.key: c.value for c in ind.contacts_by_action_type}["foot_of_building"] == 9

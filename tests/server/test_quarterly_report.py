@@ -232,8 +232,23 @@ def test_weeks_still_to_come_are_empty_and_past_ones_zero(client: TestClient, wo
     params = {"year": str(current.start.year), "quarter": str(current.start.month // 3 + 1)}
     res = client.get("/console/exports/quarterly", params=params, headers=world.sophie.headers)
     assert res.status_code == 200, res.text
-    weeks = _xlsx_grids(res.content)["Contacts par semaine"]
-    for label, (value,) in weeks.items():
+    weeks = {
+        label: value for label, (value,) in _xlsx_grids(res.content)["Contacts par semaine"].items()
+    }
+    # Today's workbook too (one sheet, each table under its title and « Nombre »).
+    workbook = client.get(
+        "/console/exports/quarterly.xlsx",
+        params={"date_from": current.start.isoformat(), "date_to": current.end.isoformat()},
+        headers=world.sophie.headers,
+    )
+    assert workbook.status_code == 200, workbook.text
+    sheet = load_workbook(io.BytesIO(workbook.content)).active
+    assert sheet is not None
+    rows = [tuple(r) for r in sheet.iter_rows(values_only=True)]
+    start = rows.index(("Contacts par semaine", "Nombre"))
+    end = start + 1 + next(i for i, r in enumerate(rows[start + 1 :]) if r[0] == "Total")
+    assert dict(rows[start + 1 : end + 1]) == weeks
+    for label, value in weeks.items():
         if label == "Total":
             assert value == 0
             continue
