@@ -79,8 +79,13 @@ def dashboard_section(report: QuarterlyReport, *, today: dt.date) -> Section:
     blocks: list[Grid | Chart] = []
     for table in report_tables(report.cite, today=today):
         blocks.append(_grid(table))
-        if table.title != _KEY_FIGURES:
-            blocks.append(_chart(table, horizontal=table.title not in _WEEKLY))
+        if table.title in _WEEKLY:
+            chart = _chart(table, horizontal=False)
+            # "Semaine du 06/01/2025" → "06/01": thirteen of them side by side.
+            short = [label.removeprefix("Semaine du ")[:5] for label in chart.categories]
+            blocks.append(Chart(f"{chart.title} (lundi)", short, chart.series))
+        elif table.title != _KEY_FIGURES:
+            blocks.append(_chart(table, horizontal=True))
     return Section("Tableau de bord de la cité", "Tableau de bord", blocks)
 
 
