@@ -8,6 +8,7 @@ import io
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 
+from domain.disclosure import SUPPRESSED
 from domain.quarterly_report import Grid, Section
 from domain.report import SUPPRESSION_NOTE, ReportTable
 
@@ -98,6 +99,9 @@ def sections_xlsx(title: str, sections: list[Section]) -> bytes:
             for label, values in grid.rows:
                 sheet.append([label, *values])
                 row += 1
+                for cell in sheet[row][1:]:
+                    if isinstance(cell.value, int | float) or cell.value == SUPPRESSED:
+                        cell.alignment = Alignment(horizontal="right")
                 if label in grid.emphasis:
                     for cell in sheet[row]:
                         cell.font = Font(bold=True)

@@ -226,7 +226,9 @@ def test_quarterly_report_parses_back_to_the_dashboards_figures(
     assert "0" in printed_cells and "<5" in printed_cells
 
 
-def test_weeks_still_to_come_are_empty_and_past_ones_zero(client: TestClient, world: World) -> None:
+def test_weeks_still_to_come_are_empty_and_past_ones_zero(
+    client: TestClient, world: World, tmp_path: Path
+) -> None:
     today = dt.datetime.now(dt.UTC).date()
     current = quarter_of(today)
     params = {"year": str(current.start.year), "quarter": str(current.start.month // 3 + 1)}
@@ -254,6 +256,15 @@ def test_weeks_still_to_come_are_empty_and_past_ones_zero(client: TestClient, wo
             continue
         monday = dt.datetime.strptime(label.removeprefix("Semaine du "), "%d/%m/%Y").date()
         assert value == (None if monday > today else 0), label
+    # A cité with nothing recorded yet still gets its PDF: zeros, no QPV row hidden.
+    pdf = client.get(
+        "/console/exports/quarterly",
+        params={**params, "format": "pdf"},
+        headers=world.sophie.headers,
+    )
+    assert pdf.status_code == 200, pdf.text
+    text = "\n".join(_pdf_pages(pdf.content, tmp_path))
+    assert _pdf_grid(text, "Chiffres clés")["Contacts"] == ["0"]
 
 
 def test_quarterly_report_refuses_bad_requests_in_french(client: TestClient, world: World) -> None:
