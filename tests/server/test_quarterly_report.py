@@ -7,6 +7,7 @@ The PDF is read with pdftotext (Debian's poppler-utils, installed by ./relais te
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import io
 import re
@@ -15,11 +16,15 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 from openpyxl import load_workbook
 from sqlmodel import Session, select
 
+from app.console.state.console_state import ConsoleApi
+from app.console.state.insight_state import ExportsState, parse_custom_period
+from app.console.widgets.programme_report import download_programme_report
 from domain.disclosure import Cell, protect_count, protect_table
 from domain.periods import quarter_of
 from domain.quarterly import year_quarters
@@ -284,3 +289,44 @@ def test_quarterly_report_refuses_bad_requests_in_french(client: TestClient, wor
         )
         assert res.status_code == 422, bad
         assert res.json()["detail"].startswith("Requête invalide"), res.json()
+
+
+class _Through(httpx.BaseTransport):
+    """Routes the console's httpx requests into the in-process TestClient."""
+
+    def __init__(self, client: TestClient) -> None:
+        self._client = client
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        reply = self._client.request(
+            request.method, request.url.raw_path.decode(), headers=dict(request.headers)
+        )
+        return httpx.Response(reply.status_code, headers=reply.headers, content=reply.content)
+
+
+def test_the_console_downloads_the_quarter_its_period_starts_in(
+    client: TestClient, session: Session, world: World
+) -> None:
+    _seed(session, world)
+    state = ExportsState(api=ConsoleApi("http://testserver", world.sophie.token, _Through(client)))
+    state.choose(period=parse_custom_period("10/05/2025", "20/06/2025"))
+    saved: dict[str, bytes] = {}
+
+    async def save(name: str, content: bytes) -> bool:
+        saved[name] = content
+        return True
+
+    asyncio.run(download_programme_report(state, "xlsx", save))
+    assert state.error is None
+    assert list(saved) == ["relais-rapport-programme-2025-T2.xlsx"]  # May–June: T2
+    assert state.message and state.message.startswith("« relais-rapport-programme-2025-T2.xlsx »")
+    grids = _xlsx_grids(saved["relais-rapport-programme-2025-T2.xlsx"])
+    assert grids["Ensemble de la cité"]["Contacts"][:2] == [
+        protect_count(_api(client, world, q, None)["contacts"]) for q in (0, 1)
+    ]
+
+    next_year = dt.datetime.now(dt.UTC).date().year + 1
+    state.choose(period=quarter_of(dt.date(next_year, 2, 1)))
+    asyncio.run(download_programme_report(state, "pdf", save))
+    assert state.error and "n'a pas encore commencé" in state.error
+    assert state.running == "" and len(saved) == 1
