@@ -38,6 +38,8 @@ class Chart:
     categories: list[str]
     series: list[tuple[str, list[Value]]]
     horizontal: bool = False
+    compact: bool = False
+    """Drawn lower: one of a run of similar charts (each QPV's trend)."""
 
 
 @dataclass(frozen=True)
@@ -129,12 +131,13 @@ def area_grid(area: AreaTrend, quarters: list[str]) -> Grid:
     return Grid(title, ["", *quarters], rows, emphasis=frozenset({ORIENTATIONS_LABEL}))
 
 
-def trend_chart(grid: Grid) -> Chart:
+def trend_chart(grid: Grid, *, compact: bool = False) -> Chart:
     shown = {"Contacts", "Personnes rencontrées", "Personnes suivies", ORIENTATIONS_LABEL}
     return Chart(
         f"Évolution sur l'année : {grid.title}",
         grid.columns[1:],
         [(label, values) for label, values in grid.rows if label in shown],
+        compact=compact,
     )
 
 
@@ -143,9 +146,7 @@ def areas_section(report: QuarterlyReport) -> Section:
     blocks: list[Grid | Chart] = []
     for area in report.areas:
         grid = area_grid(area, quarters)
-        blocks.append(grid)
-        if area.code is None:
-            blocks.append(trend_chart(grid))
+        blocks += [grid, trend_chart(grid, compact=area.code is not None)]
     return Section("Par quartier prioritaire, trimestre par trimestre", "Par QPV", blocks)
 
 

@@ -174,7 +174,7 @@ def _legend(drawing: Drawing, chart: Chart, y: float) -> None:
 
 def _vertical(chart: Chart) -> Drawing:
     """Categories along the axis, one bar per series in each, values above the bars."""
-    height, bottom, plot_top = 190.0, 26.0, 150.0
+    height, bottom, plot_top = (130.0, 20.0, 92.0) if chart.compact else (190.0, 26.0, 150.0)
     drawing = Drawing(WIDTH, height)
     drawing.add(String(0, height - 11, text(chart.title), fontName=BOLD, fontSize=9, fillColor=INK))
     if len(chart.series) > 1:
@@ -217,8 +217,10 @@ def _vertical(chart: Chart) -> Drawing:
 
 
 def _grid_block(
-    grid: Grid, styles: dict[str, ParagraphStyle], chart: Chart | None
+    grid: Grid, styles: dict[str, ParagraphStyle], chart: Chart | None, under: Chart | None = None
 ) -> list[Flowable]:
+    """The grid under its title, kept on one page with its bars beside or its chart
+    under; a long list flows over pages instead, its heading row repeated."""
     heading = Paragraph(_escape(text(grid.title)), styles["h2"])
     table = _table(grid, styles)
     if len(grid.rows) > 30:  # the list of actions: flows over pages, heading row repeated
@@ -228,7 +230,10 @@ def _grid_block(
         bars = _bars_beside(chart, len(grid.rows) + 1, WIDTH - TABLE_WIDTH)
         body = Table([[table, bars]], colWidths=[TABLE_WIDTH, WIDTH - TABLE_WIDTH], hAlign="LEFT")
         body.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), *_NO_PADDING]))
-    return [KeepTogether([heading, Spacer(1, 2), body]), Spacer(1, 10)]
+    kept: list[Flowable] = [heading, Spacer(1, 2), body]
+    if under is not None:
+        kept += [Spacer(1, 8), _vertical(under)]
+    return [KeepTogether(kept), Spacer(1, 10)]
 
 
 _NO_PADDING = [
@@ -247,18 +252,24 @@ def _beside(grid: Grid, block: Grid | Chart | None) -> Chart | None:
 
 
 def _blocks(blocks: list[Grid | Chart], styles: dict[str, ParagraphStyle]) -> list[Flowable]:
+    """A grid and the chart of its figures stay on one page: beside it when the chart
+    is horizontal bars of its rows, under it otherwise."""
     out: list[Flowable] = []
-    paired: set[int] = set()
-    for i, block in enumerate(blocks):
-        if i in paired:
-            continue
-        if isinstance(block, Grid):
-            chart = _beside(block, blocks[i + 1] if i + 1 < len(blocks) else None)
-            if chart is not None:
-                paired.add(i + 1)
-            out += _grid_block(block, styles, chart)
-        else:
+    i = 0
+    while i < len(blocks):
+        block = blocks[i]
+        following = blocks[i + 1] if i + 1 < len(blocks) else None
+        if isinstance(block, Chart):
             out += [KeepTogether([_vertical(block), Spacer(1, 8)])]
+        elif (chart := _beside(block, following)) is not None:
+            out += _grid_block(block, styles, chart)
+            i += 1
+        elif isinstance(following, Chart) and not following.horizontal:
+            out += _grid_block(block, styles, None, under=following)
+            i += 1
+        else:
+            out += _grid_block(block, styles, None)
+        i += 1
     return out
 
 
