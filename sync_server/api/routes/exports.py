@@ -48,7 +48,10 @@ def _report(
     return title, slug, tables
 
 
-_DOC = 'Aggregates only; every count under 5 shows as "<5" (with secondary suppression).'
+_DOC = (
+    'Aggregates only; every count from 1 to 4 shows as "<5", a true zero as 0 (with secondary '
+    "suppression); weeks still to come are empty."
+)
 
 
 @router.get(
