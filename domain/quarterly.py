@@ -136,16 +136,21 @@ def compute_quarterly(
         raise ValueError("Le rapport du programme porte sur un trimestre civil.")
     quarters = year_quarters(period.start.year)
 
+    computed: dict[tuple[Period, str | None], Indicators] = {}
+
     def indicators(quarter: Period, qpv: str | None) -> Indicators:
-        return compute_indicators(
-            period=quarter,
-            events=events,
-            persons=persons,
-            contacts=contacts,
-            orientations=orientations,
-            partner_names=partner_names,
-            qpv=qpv,
-        )
+        # The cité's chosen quarter is both the dashboard and a column of its trend.
+        if (quarter, qpv) not in computed:
+            computed[quarter, qpv] = compute_indicators(
+                period=quarter,
+                events=events,
+                persons=persons,
+                contacts=contacts,
+                orientations=orientations,
+                partner_names=partner_names,
+                qpv=qpv,
+            )
+        return computed[quarter, qpv]
 
     def trend(code: str | None, name: str) -> AreaTrend:
         return AreaTrend(
