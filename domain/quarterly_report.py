@@ -30,6 +30,8 @@ class Grid:
     rows: list[tuple[str, list[Value]]]
     emphasis: frozenset[str] = frozenset()
     """Labels of the rows printed in bold (totals)."""
+    listing: bool = False
+    """A list of records (text columns, one figure last) rather than a table of figures."""
 
 
 @dataclass(frozen=True)
@@ -173,7 +175,11 @@ def actions_section(report: QuarterlyReport) -> Section:
         for a, contacts in zip(report.actions, _action_contacts(report), strict=True)
     ]
     title = f"Actions de terrain du trimestre ({len(rows)})"
-    return Section("Actions de terrain", "Actions de terrain", [Grid(title, ACTION_COLUMNS, rows)])
+    return Section(
+        "Actions de terrain",
+        "Actions de terrain",
+        [Grid(title, ACTION_COLUMNS, rows, listing=True)],
+    )
 
 
 def outcomes_section(report: QuarterlyReport) -> Section:

@@ -89,7 +89,7 @@ def _escape(value: str) -> str:
 
 def _table(grid: Grid, styles: dict[str, ParagraphStyle]) -> Table:
     label_width = TABLE_WIDTH - 60 if len(grid.columns) == 2 else WIDTH * 0.34
-    if grid.columns[0] == "Date":  # the actions: short date, long text columns
+    if grid.listing:  # the actions: a short date, text columns, the contacts last
         widths = [0.11, 0.16, 0.2, 0.15, 0.28, 0.1]
         col_widths = [WIDTH * w for w in widths]
     else:
@@ -116,10 +116,7 @@ def _table(grid: Grid, styles: dict[str, ParagraphStyle]) -> Table:
         ("TOPPADDING", (0, 0), (-1, -1), 2.5),
         ("BOTTOMPADDING", (0, 0), (-1, -1), 2.5),
     ]
-    if grid.columns[0] != "Date":
-        style.append(("ALIGN", (1, 0), (-1, -1), "RIGHT"))
-    else:
-        style.append(("ALIGN", (-1, 0), (-1, -1), "RIGHT"))
+    style.append(("ALIGN", (-1 if grid.listing else 1, 0), (-1, -1), "RIGHT"))
     for i, (label, _) in enumerate(grid.rows, start=1):
         if label in grid.emphasis:
             style.append(("FONT", (0, i), (-1, i), BOLD, 8))
