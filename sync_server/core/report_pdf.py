@@ -88,7 +88,8 @@ def _escape(value: str) -> str:
 
 
 def _table(grid: Grid, styles: dict[str, ParagraphStyle]) -> Table:
-    label_width = TABLE_WIDTH - 60 if len(grid.columns) == 2 else WIDTH * 0.34
+    figures = len(grid.columns) - 1
+    label_width = TABLE_WIDTH - 60 if figures == 1 else max(WIDTH * 0.34, WIDTH - 60 * figures)
     if grid.listing:  # the actions: a short date, text columns, the contacts last
         widths = [0.11, 0.16, 0.2, 0.15, 0.28, 0.1]
         col_widths = [WIDTH * w for w in widths]
@@ -97,10 +98,13 @@ def _table(grid: Grid, styles: dict[str, ParagraphStyle]) -> Table:
         col_widths = [label_width] + [min(rest, 60.0)] * (len(grid.columns) - 1)
 
     def cell(value: Value, column: int) -> Any:
-        if isinstance(value, str) and column > 0 and len(value) > 14:
+        if column == 0 and heights is not None:  # fixed rows, bars beside: one line each
+            return _fit(str(value), 8, col_widths[0] - 12)
+        if isinstance(value, str) and len(value) > (40 if column == 0 else 14):
             return Paragraph(_escape(text(value)), styles["cell"])
         return text(value)
 
+    heights = [ROW] * (len(grid.rows) + 1) if len(grid.columns) == 2 else None
     body = [[text(c) for c in grid.columns]]
     body += [
         [cell(label, 0), *[cell(v, i + 1) for i, v in enumerate(values)]]
@@ -120,7 +124,6 @@ def _table(grid: Grid, styles: dict[str, ParagraphStyle]) -> Table:
     for i, (label, _) in enumerate(grid.rows, start=1):
         if label in grid.emphasis:
             style.append(("FONT", (0, i), (-1, i), BOLD, 8))
-    heights = [ROW] * len(body) if len(grid.columns) == 2 else None
     table = Table(body, colWidths=col_widths, rowHeights=heights, repeatRows=1, hAlign="LEFT")
     table.setStyle(TableStyle(style))
     return table
