@@ -96,10 +96,11 @@ def dashboard_section(report: QuarterlyReport, *, today: dt.date) -> Section:
 def _partner_rows(figures: list[AreaFigures | None]) -> list[tuple[str, list[Value]]]:
     """Orientations by partner, each quarter a table with its total (secondary
     suppression inside each quarter's column)."""
-    partners: dict[str, str] = {}
+    found: dict[str, str] = {}
     for f in figures:
         for c in f.orientations_by_partner if f else []:
-            partners.setdefault(c.key, c.label)
+            found.setdefault(c.key, c.label)
+    partners = dict(sorted(found.items(), key=lambda item: (item[1], item[0])))  # by name
     columns: list[list[Value]] = []
     for f in figures:
         if f is None:
