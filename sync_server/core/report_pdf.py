@@ -310,7 +310,7 @@ def report_pdf(*, cite: str, period_label: str, sections: list[Section], today: 
     styles = _styles()
     header = f"Relais · {cite} · {period_label}"
     story: list[Flowable] = [
-        Paragraph(_escape(f"Rapport trimestriel · {cite} · {period_label}"), styles["title"]),
+        Paragraph(_escape(f"Rapport du programme · {cite} · {period_label}"), styles["title"]),
         Paragraph(f"Établi le {today:%d/%m/%Y} à partir des données de Relais.", styles["body"]),
         Spacer(1, 4),
         Paragraph(_escape(text(SUPPRESSION_NOTE)), styles["body"]),
