@@ -8,6 +8,7 @@ The PDF is read with pdftotext (Debian's poppler-utils, installed by ./relais te
 from __future__ import annotations
 
 import asyncio
+import csv
 import datetime as dt
 import io
 import re
@@ -255,6 +256,14 @@ def test_weeks_still_to_come_are_empty_and_past_ones_zero(
     start = rows.index(("Contacts par semaine", "Nombre"))
     end = start + 1 + next(i for i, r in enumerate(rows[start + 1 :]) if r[0] == "Total")
     assert dict(rows[start + 1 : end + 1]) == weeks
+    csv_report = client.get(
+        "/console/exports/quarterly.csv",
+        params={"date_from": current.start.isoformat(), "date_to": current.end.isoformat()},
+        headers=world.sophie.headers,
+    )
+    lines = csv.DictReader(io.StringIO(csv_report.content.decode("utf-8-sig")), delimiter=";")
+    in_csv = {r["categorie"]: r["valeur"] for r in lines if r["section"] == "Contacts par semaine"}
+    assert in_csv == {k: "" if v is None else str(v) for k, v in weeks.items()}
     for label, value in weeks.items():
         if label == "Total":
             assert value == 0
