@@ -80,9 +80,11 @@ def sections_xlsx(title: str, sections: list[Section]) -> bytes:
     heading = PatternFill("solid", fgColor="DDE3F5")
     for section in sections:
         sheet = book.create_sheet(section.sheet)
-        sheet.column_dimensions["A"].width = 46
-        for letter in "BCDEF":
-            sheet.column_dimensions[letter].width = 16
+        listing = any(isinstance(b, Grid) and b.listing for b in section.blocks)
+        # A list of actions: a date, then text; a table of figures: a label, then numbers.
+        widths = (12, 20, 40, 24, 36, 10) if listing else (46, 16, 16, 16, 16, 16)
+        for letter, width in zip("ABCDEF", widths, strict=True):
+            sheet.column_dimensions[letter].width = width
         sheet.append([f"{title} · {section.title}"])
         sheet["A1"].font = Font(bold=True, size=13)
         sheet.append([SUPPRESSION_NOTE])
