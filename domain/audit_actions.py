@@ -51,6 +51,8 @@ ACTIONS: dict[str, tuple[str, str]] = {
     "export.contacts_csv": ("Export CSV des contacts", "export"),
     "export.report_csv": ("Rapport trimestriel (CSV)", "export"),
     "export.report_xlsx": ("Rapport trimestriel (Excel)", "export"),
+    "export.programme_xlsx": ("Rapport du programme (Excel)", "export"),
+    "export.programme_pdf": ("Rapport du programme (PDF)", "export"),
     "indicators.read": ("Consultation des indicateurs", "export"),
     # Supervision: review, conflicts, duplicates.
     "review.validated": ("Validation d'un contact", "supervision"),

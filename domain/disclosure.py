@@ -1,11 +1,14 @@
 """Statistical disclosure control for aggregate exports (docs/architecture.md §5).
 
-Primary suppression: every count under `THRESHOLD` (0 included) is shown as "<5".
-Secondary suppression: in a table shown with its total, a single hidden cell could be
-recomputed as total − the other cells; so when exactly one cell is hidden, the smallest
-other cell is hidden too. A total under the threshold is itself hidden (all its cells
-are then hidden already). Tables without a total (freins: one person may have several)
-only need the primary rule.
+Primary suppression: every count from 1 to `THRESHOLD` − 1 is shown as "<5". A true
+zero stays 0: it describes nobody, and a funder must be able to tell "none" from "a
+few". Secondary suppression: in a table shown with its total, a single hidden cell
+could be recomputed as total − the other cells; so when exactly one cell is hidden, the
+smallest other non-zero cell is hidden too (hiding a zero would protect nothing: the
+hidden cell would still be total − the rest). A total under the threshold is itself
+hidden. Tables without a total (freins: one person may have several) only need the
+primary rule. A figure not known yet (a week or a quarter still to come) is `None`:
+an empty cell, never "<5" nor 0.
 """
 
 from __future__ import annotations
@@ -25,16 +28,21 @@ class ProtectedTable:
     total: Cell | None
 
 
+def hidden(value: int) -> bool:
+    return 0 < value < THRESHOLD
+
+
 def protect_count(value: int) -> Cell:
-    return SUPPRESSED if value < THRESHOLD else value
+    return SUPPRESSED if hidden(value) else value
 
 
 def protect_table(values: Sequence[int], *, with_total: bool) -> ProtectedTable:
-    hidden = {i for i, v in enumerate(values) if v < THRESHOLD}
+    masked = {i for i, v in enumerate(values) if hidden(v)}
     total = sum(values)
-    if with_total and len(hidden) == 1 and len(values) > 1:
-        visible = [i for i in range(len(values)) if i not in hidden]
-        hidden.add(min(visible, key=lambda i: (values[i], i)))
-    cells: list[Cell] = [SUPPRESSED if i in hidden else v for i, v in enumerate(values)]
+    if with_total and len(masked) == 1:
+        others = [i for i, v in enumerate(values) if i not in masked and v > 0]
+        if others:
+            masked.add(min(others, key=lambda i: (values[i], i)))
+    cells: list[Cell] = [SUPPRESSED if i in masked else v for i, v in enumerate(values)]
     shown_total: Cell | None = protect_count(total) if with_total else None
     return ProtectedTable(cells=cells, total=shown_total)

@@ -7,30 +7,38 @@ type could be recomputed from it.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 from domain.disclosure import SUPPRESSED, THRESHOLD, Cell, protect_count, protect_table
 from domain.indicators import Count, Indicators
 
 SUPPRESSION_NOTE = (
-    f"Secret statistique : toute valeur inférieure à {THRESHOLD} est remplacée par "
-    f"« {SUPPRESSED} » ; quand une seule case d'un tableau est masquée, la plus petite "
-    "autre case l'est aussi, pour qu'elle ne puisse pas être recalculée depuis le total."
+    f"Secret statistique : toute valeur de 1 à {THRESHOLD - 1} est remplacée par "
+    f"« {SUPPRESSED} » (un zéro reste 0) ; quand une seule case d'un tableau est masquée, "
+    "la plus petite autre case non nulle l'est aussi, pour qu'elle ne puisse pas être "
+    "recalculée depuis le total. Les semaines et trimestres à venir sont laissés vides."
 )
 
 
 @dataclass(frozen=True)
 class ReportTable:
     title: str
-    rows: list[tuple[str, Cell]]
+    rows: list[tuple[str, Cell | None]]
+    """`None`: a figure not known yet (a week still to come), shown as an empty cell."""
     total: Cell | None = None
 
 
-def _table(title: str, counts: list[Count], *, with_total: bool = True) -> ReportTable:
-    protected = protect_table([c.value for c in counts], with_total=with_total)
+def _table(
+    title: str, counts: list[Count], *, with_total: bool = True, known: int | None = None
+) -> ReportTable:
+    """`known`: how many of the first counts are known; the rest are still to come."""
+    known = len(counts) if known is None else known
+    protected = protect_table([c.value for c in counts[:known]], with_total=with_total)
+    cells: list[Cell | None] = [*protected.cells, *[None] * (len(counts) - known)]
     return ReportTable(
         title=title,
-        rows=[(c.label, cell) for c, cell in zip(counts, protected.cells, strict=True)],
+        rows=[(c.label, cell) for c, cell in zip(counts, cells, strict=True)],
         total=protected.total,
     )
 
@@ -44,7 +52,8 @@ def _delay(value: float | None, persons: int) -> Cell:
     return round(value, 1)
 
 
-def report_tables(ind: Indicators) -> list[ReportTable]:
+def report_tables(ind: Indicators, *, today: dt.date | None = None) -> list[ReportTable]:
+    """The protected tables; weeks starting after `today` (when given) are left empty."""
     key_figures = ReportTable(
         "Chiffres clés",
         [
@@ -78,6 +87,7 @@ def report_tables(ind: Indicators) -> list[ReportTable]:
         for w in ind.weeks
     ]
     week_actions = [Count(c.key, c.label, w.actions) for c, w in zip(weeks, ind.weeks, strict=True)]
+    known = sum(1 for w in ind.weeks if today is None or w.week_start <= today)
     return [
         key_figures,
         _table("Actions de terrain par type", ind.actions_by_type),
@@ -93,6 +103,6 @@ def report_tables(ind: Indicators) -> list[ReportTable]:
         _table("Publics : résidence en QPV", ind.qpv_residence),
         _table("Publics : parent isolé", ind.single_parent),
         _table("Publics : inscription à France Travail", ind.ft_registration),
-        _table("Contacts par semaine", weeks),
-        _table("Actions de terrain par semaine", week_actions),
+        _table("Contacts par semaine", weeks, known=known),
+        _table("Actions de terrain par semaine", week_actions, known=known),
     ]

@@ -1,4 +1,4 @@
-"""Renders the protected quarterly report (domain.report) as CSV and XLSX bytes."""
+"""Renders the protected reports (domain.report, domain.quarterly_report) as CSV and XLSX."""
 
 from __future__ import annotations
 
@@ -8,6 +8,8 @@ import io
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 
+from domain.disclosure import SUPPRESSED
+from domain.quarterly_report import Grid, Section
 from domain.report import SUPPRESSION_NOTE, ReportTable
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -64,6 +66,47 @@ def report_xlsx(title: str, tables: list[ReportTable]) -> bytes:
             row += 1
             sheet.cell(row, 1).font = Font(bold=True)
             sheet.cell(row, 2).alignment = Alignment(horizontal="right")
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def sections_xlsx(title: str, sections: list[Section]) -> bytes:
+    """One sheet per section, its grids one under the other (charts are the PDF's)."""
+    book = Workbook()
+    first = book.active
+    assert first is not None
+    book.remove(first)
+    heading = PatternFill("solid", fgColor="DDE3F5")
+    for section in sections:
+        sheet = book.create_sheet(section.sheet)
+        listing = any(isinstance(b, Grid) and b.listing for b in section.blocks)
+        # A list of actions: a date, then text; a table of figures: a label, then numbers.
+        widths = (12, 20, 40, 24, 36, 10) if listing else (46, 16, 16, 16, 16, 16)
+        for letter, width in zip("ABCDEF", widths, strict=True):
+            sheet.column_dimensions[letter].width = width
+        sheet.append([f"{title} · {section.title}"])
+        sheet["A1"].font = Font(bold=True, size=13)
+        sheet.append([SUPPRESSION_NOTE])
+        row = 2
+        for grid in (b for b in section.blocks if isinstance(b, Grid)):
+            sheet.append([])
+            sheet.append([grid.title])
+            sheet.cell(row + 2, 1).font = Font(bold=True, size=12)
+            sheet.append(grid.columns)
+            row += 3
+            for cell in sheet[row]:
+                cell.font = Font(bold=True)
+                cell.fill = heading
+            for label, values in grid.rows:
+                sheet.append([label, *values])
+                row += 1
+                for cell in sheet[row][1:]:
+                    if isinstance(cell.value, int | float) or cell.value == SUPPRESSED:
+                        cell.alignment = Alignment(horizontal="right")
+                if label in grid.emphasis:
+                    for cell in sheet[row]:
+                        cell.font = Font(bold=True)
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

@@ -244,7 +244,10 @@ def test_quarters() -> None:
         ([10, 10, 10], [10, 10, 10], 30),
         ([4, 1, 30], [SUPPRESSED, SUPPRESSED, 30], 35),  # two hidden: sum known, not each
         ([2, 2], [SUPPRESSED, SUPPRESSED], SUPPRESSED),
-        ([0, 7, 9], [SUPPRESSED, SUPPRESSED, 9], 16),
+        ([0, 7, 9], [0, 7, 9], 16),  # a true zero hides nobody
+        ([3, 0, 10], [SUPPRESSED, 0, SUPPRESSED], 13),  # the smallest other non-zero cell
+        ([2, 0, 0], [SUPPRESSED, 0, 0], SUPPRESSED),
+        ([0, 0], [0, 0], 0),
     ],
 )
 def test_suppression_rules(values: list[int], cells: list[Any], total: Any) -> None:
@@ -258,7 +261,7 @@ def test_no_hidden_cell_can_be_recomputed_from_the_report() -> None:
         hidden = [v for _, v in table.rows if v == SUPPRESSED]
         if isinstance(table.total, int):
             assert len(hidden) != 1, table.title
-        assert all(v == SUPPRESSED or not isinstance(v, int) or v >= 5 for _, v in table.rows)
+        assert all(not isinstance(v, int) or v == 0 or v >= 5 for _, v in table.rows)
     key = dict(report_tables(_compute())[0].rows)
     assert key["Contacts"] == SUPPRESSED  # 4 contacts
     assert key["Délai médian premier contact → orientation (jours)"] == SUPPRESSED  # 2 persons

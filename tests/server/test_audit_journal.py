@@ -90,6 +90,21 @@ STEPS: tuple[Step, ...] = (
         "sophie", "GET", "/console/exports/quarterly.xlsx", "export.report_xlsx", params=YEAR_2025
     ),
     Step("sophie", "GET", "/console/indicators", "indicators.read", params=YEAR_2025),
+    Step(
+        "sophie",
+        "GET",
+        "/console/exports/quarterly",
+        "export.programme_pdf",
+        params={"year": "2025", "quarter": "4", "format": "pdf"},
+        detail={"period": "2025-T4"},
+    ),
+    Step(
+        "sophie",
+        "GET",
+        "/console/exports/quarterly",
+        "export.programme_xlsx",
+        params={"year": "2025", "quarter": "4"},
+    ),
     # Supervision.
     Step(
         "sophie",

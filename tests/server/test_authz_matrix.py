@@ -111,6 +111,9 @@ ROUTES: dict[tuple[str, str], Spec] = {
     ("GET", "/console/exports/contacts.csv"): Spec("supervisor", params=YEAR_2025),
     ("GET", "/console/exports/quarterly.csv"): Spec("supervisor", params=YEAR_2025),
     ("GET", "/console/exports/quarterly.xlsx"): Spec("supervisor", params=YEAR_2025),
+    ("GET", "/console/exports/quarterly"): Spec(
+        "supervisor", params={"year": "2025", "quarter": "4", "format": "pdf"}
+    ),
     # Administration: admins of the cité only.
     ("GET", "/admin/users"): Spec("admin"),
     ("POST", "/admin/users"): Spec(

@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Response
+import datetime as dt
+from typing import Annotated, Literal
 
-from domain.periods import Period
+from fastapi import APIRouter, HTTPException, Query, Response, status
+
+from domain.periods import Period, quarter_of
+from domain.quarterly_report import quarterly_sections
 from domain.report import ReportTable, report_tables
 from sync_server.api.deps import SessionDep, SupervisorUser
 from sync_server.api.guards import JournalDep
 from sync_server.api.routes.indicators import DateFrom, DateTo, QpvParam, period_or_400
-from sync_server.core.reports import CSV_TYPE, XLSX_TYPE, report_csv, report_xlsx
+from sync_server.core.report_pdf import PDF_TYPE, report_pdf
+from sync_server.core.reports import CSV_TYPE, XLSX_TYPE, report_csv, report_xlsx, sections_xlsx
 from sync_server.crud import exports as crud_exports
 from sync_server.crud import indicators as crud_indicators
+from sync_server.crud import quarterly as crud_quarterly
 from sync_server.models import AppUser, Cite
 
 router = APIRouter(prefix="/console/exports", tags=["exports"])
@@ -37,12 +43,15 @@ def _report(
     cite = session.get(Cite, user.cite_id)
     title = f"{cite.name if cite else 'Cité'} · {period.label}" + (f" · QPV {qpv}" if qpv else "")
     slug = f"relais-rapport-{period.slug}" + (f"-{qpv}" if qpv else "")
-    tables = report_tables(ind)
+    tables = report_tables(ind, today=dt.datetime.now(dt.UTC).date())
     journal.read(action, detail={"period": period.slug, "qpv": qpv})
     return title, slug, tables
 
 
-_DOC = 'Aggregates only; every count under 5 shows as "<5" (with secondary suppression).'
+_DOC = (
+    'Aggregates only; every count from 1 to 4 shows as "<5", a true zero as 0 (with secondary '
+    "suppression); weeks still to come are empty."
+)
 
 
 @router.get(
@@ -100,3 +109,51 @@ def contacts_csv(
     content, count = crud_exports.contacts_csv(session, cite_id=user.cite_id, period=period)
     journal.read("export.contacts_csv", detail={"period": period.slug, "rows": count})
     return _file(content, CSV_TYPE, f"relais-contacts-{period.slug}.csv")
+
+
+Year = Annotated[int, Query(ge=2000, le=2100, description="The report's year")]
+Quarter = Annotated[int, Query(ge=1, le=4, description="1 to 4")]
+ReportFormat = Annotated[Literal["xlsx", "pdf"], Query(description="xlsx or pdf")]
+
+
+def _quarter_or_400(year: int, quarter: int, today: dt.date) -> Period:
+    period = quarter_of(dt.date(year, 3 * quarter - 2, 1))
+    if period.start > today:
+        raise HTTPException(
+            status.HTTP_400_BAD_REQUEST,
+            detail=f"Le {period.label} n'a pas encore commencé : choisissez un trimestre passé "
+            "ou en cours.",
+        )
+    return period
+
+
+@router.get(
+    "/quarterly",
+    response_class=Response,
+    description="The programme's report of one quarter: per QPV with the year's trend, the "
+    "actions de terrain, the partners' answers, the dashboard. " + _DOC,
+    responses={200: {"content": {XLSX_TYPE: {}, PDF_TYPE: {}}}},
+)
+def programme_report(
+    session: SessionDep,
+    user: SupervisorUser,
+    journal: JournalDep,
+    year: Year,
+    quarter: Quarter,
+    format: ReportFormat = "xlsx",
+) -> Response:
+    today = dt.datetime.now(dt.UTC).date()
+    period = _quarter_or_400(year, quarter, today)
+    report = crud_quarterly.cite_quarterly(
+        session, cite_id=user.cite_id, period=period, today=today
+    )
+    cite = session.get(Cite, user.cite_id)
+    cite_name = cite.name if cite else "Cité"
+    sections = quarterly_sections(report, today=today)
+    journal.read(f"export.programme_{format}", detail={"period": period.slug})
+    name = f"relais-rapport-programme-{period.slug}.{format}"
+    if format == "pdf":
+        pdf = report_pdf(cite=cite_name, period_label=period.label, sections=sections, today=today)
+        return _file(pdf, PDF_TYPE, name)
+    title = f"{cite_name} · {period.label}"
+    return _file(sections_xlsx(title, sections), XLSX_TYPE, name)

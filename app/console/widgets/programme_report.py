@@ -1,0 +1,99 @@
+"""Console: the card that downloads the programme's quarterly report (PDF or Excel).
+
+The report covers a calendar quarter: the one chosen in the exports' period picker,
+or, for a custom period, the quarter it starts in. It is always the whole cité (one
+table per QPV inside), so the QPV filter does not apply.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+
+import flet as ft
+
+from app.console.state.console_state import ConsoleError
+from app.console.state.insight_state import ExportsState, api_call, filename_of
+from app.ui.widgets import PRIMARY
+from domain.periods import Period, quarter_of
+
+PATH = "/console/exports/quarterly"
+FORMATS = (("pdf", "PDF"), ("xlsx", "Excel"))
+
+
+def report_quarter(period: Period) -> Period:
+    return quarter_of(period.start)
+
+
+def programme_params(period: Period, fmt: str) -> dict[str, str]:
+    quarter = report_quarter(period)
+    number = (quarter.start.month - 1) // 3 + 1
+    return {"year": str(quarter.start.year), "quarter": str(number), "format": fmt}
+
+
+async def download_programme_report(
+    state: ExportsState, fmt: str, save: Callable[[str, bytes], Awaitable[bool]]
+) -> None:
+    """Fetch the report, hand it to `save(name, bytes)`; the outcome in the state's
+    banners, as the other exports."""
+    state.running, state.message, state.error = f"programme-{fmt}", None, None
+    try:
+        params = programme_params(state.current, fmt)
+        res = await asyncio.to_thread(api_call, state.api, "GET", PATH, params=params)
+        name = filename_of(res, f"rapport-programme.{fmt}")
+        saved = await save(name, res.content)
+        size = f"{len(res.content) / 1024:.1f} Ko".replace(".", ",")
+        state.message = f"« {name} » prêt ({size})." if saved else "Enregistrement annulé."
+    except ConsoleError as exc:
+        state.error = str(exc)
+    finally:
+        state.running = ""
+
+
+def programme_report_card(
+    state: ExportsState, save: Callable[[str, bytes], Awaitable[bool]]
+) -> ft.Control:
+    quarter = report_quarter(state.current)
+
+    def button(fmt: str, label: str) -> ft.Control:
+        async def run(_: ft.Event[ft.Button]) -> None:
+            await download_programme_report(state, fmt, save)
+
+        running = state.running == f"programme-{fmt}"
+        return ft.FilledButton(
+            "Génération…" if running else label,
+            key=f"export-programme-{fmt}",
+            disabled=bool(state.running),
+            on_click=run,
+        )
+
+    return ft.Container(
+        content=ft.Column(
+            [
+                ft.Text("Rapport du programme", size=17, weight=ft.FontWeight.BOLD, color=PRIMARY),
+                ft.Text(
+                    f"{quarter.label}, toute la cité : un tableau par QPV avec l'évolution "
+                    "sur l'année, les actions de terrain, les suites données par les "
+                    "partenaires et le tableau de bord avec ses graphiques. Le PDF (A4) est "
+                    "prêt pour le comité de pilotage.",
+                    size=14,
+                    height=120,
+                ),
+                ft.Row(
+                    [
+                        *[button(fmt, f"Télécharger ({name})") for fmt, name in FORMATS],
+                        ft.ProgressRing(width=22, height=22)
+                        if state.running.startswith("programme-")
+                        else ft.Container(),
+                    ],
+                    spacing=8,
+                    wrap=True,
+                ),
+            ],
+            spacing=10,
+        ),
+        border=ft.Border.all(1, ft.Colors.GREY_300),
+        border_radius=12,
+        padding=16,
+        width=400,
+    )

@@ -1,0 +1,32 @@
+"""Loads a cité's live records and referentials for the programme's quarterly report."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlmodel import Session, select
+
+from domain.periods import Period
+from domain.quarterly import QuarterlyReport, compute_quarterly
+from sync_server.crud.indicators import cite_rows, partner_names
+from sync_server.models import Qpv
+
+
+def qpv_names(session: Session, *, cite_id: str) -> dict[str, str]:
+    return {q.code: q.name for q in session.exec(select(Qpv).where(Qpv.cite_id == cite_id)).all()}
+
+
+def cite_quarterly(
+    session: Session, *, cite_id: str, period: Period, today: dt.date
+) -> QuarterlyReport:
+    rows = cite_rows(session, cite_id=cite_id)
+    return compute_quarterly(
+        period=period,
+        today=today,
+        events=rows["event"],
+        persons=rows["person"],
+        contacts=rows["contact"],
+        orientations=rows["orientation"],
+        partner_names=partner_names(session, cite_id=cite_id),
+        qpv_names=qpv_names(session, cite_id=cite_id),
+    )
