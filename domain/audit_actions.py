@@ -52,6 +52,7 @@ ACTIONS: dict[str, tuple[str, str]] = {
     "export.report_csv": ("Rapport trimestriel (CSV)", "export"),
     "export.report_xlsx": ("Rapport trimestriel (Excel)", "export"),
     "indicators.read": ("Consultation des indicateurs", "export"),
+    "programme.indicators": ("Consultation des indicateurs par un compte programme", "export"),
     # Supervision: review, conflicts, duplicates.
     "review.validated": ("Validation d'un contact", "supervision"),
     "review.to_fix": ("Demande de correction d'un contact", "supervision"),
@@ -153,6 +154,7 @@ _ROLES = {
     "supervisor": "superviseur",
     "admin": "administrateur",
     "partner": "partenaire",
+    "programme": "programme",
 }
 _PARTNER_ACTIONS = {
     "accept": "acceptée",

@@ -79,6 +79,15 @@ class AppUser(UserBase, table=True):
     password_hash: str = Field(max_length=255)
 
 
+class ProgrammeCite(SQLModel, table=True):
+    """A cité whose aggregated indicators a `programme` account reads."""
+
+    __tablename__ = "programme_cite"
+
+    user_id: str = Field(foreign_key="app_user.id", primary_key=True, max_length=36)
+    cite_id: str = Field(foreign_key="cite.id", primary_key=True, max_length=36)
+
+
 class UserCreate(UserBase):
     password: str = Field(min_length=8, max_length=200)
 

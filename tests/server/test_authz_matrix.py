@@ -18,7 +18,7 @@ from starlette.routing import Route
 
 from domain.ids import uuid7
 from domain.vocabulary import Role
-from sync_server.models import Cite, Conflict, HeldOp
+from sync_server.models import Cite, Conflict, HeldOp, ProgrammeCite
 from tests.factories import (
     DeviceLogin,
     hlc_at,
@@ -33,8 +33,9 @@ from tests.factories import (
 from tests.server.conftest import World
 
 # session: any signed-in account (logging out); member: the cité's team, not a partner
-# account (the phones' sync, the referentials); partner: a partner structure's account.
-Policy = Literal["public", "session", "member", "supervisor", "admin", "partner"]
+# account (the phones' sync, the referentials); partner: a partner structure's account;
+# programme: a préfecture or ANCT correspondent (aggregated indicators of its cités).
+Policy = Literal["public", "session", "member", "supervisor", "admin", "partner", "programme"]
 
 
 @dataclass(frozen=True)
@@ -146,6 +147,8 @@ ROUTES: dict[tuple[str, str], Spec] = {
     ("POST", "/partner/orientations/{orientation_id}/answer"): Spec(
         "partner", body={"action": "accept"}, also_ok=frozenset({409})
     ),
+    # Programme accounts: the aggregated indicators of the cités they are attached to.
+    ("GET", "/programme/indicators"): Spec("programme", params=YEAR_2025),
     # A phone redeems a one-time code: public, a wrong code is refused.
     ("POST", "/auth/enrol"): Spec("public", body={"code": "ABCD-1234", "device_name": "x"}),
 }
@@ -160,23 +163,32 @@ CALLERS = (
     # another structure of cité A (who must get 404 on it, as a stranger would).
     "partner_a",
     "partner_elsewhere",
+    # A programme account attached to cités A and B, and one attached to B only.
+    "programme_ab",
+    "programme_b",
 )
 PARTNERS = frozenset({"partner_a", "partner_elsewhere"})
+PROGRAMMES = frozenset({"programme_ab", "programme_b"})
 ALLOWED: dict[Policy, frozenset[str]] = {
     "public": frozenset(CALLERS),
     "session": frozenset(CALLERS) - {"anonymous"},
-    "member": frozenset(CALLERS) - {"anonymous"} - PARTNERS,
+    "member": frozenset(CALLERS) - {"anonymous"} - PARTNERS - PROGRAMMES,
     "supervisor": frozenset({"supervisor_a", "admin_a", "supervisor_b"}),
     "admin": frozenset({"admin_a"}),
     "partner": PARTNERS,
+    "programme": PROGRAMMES,
 }
 # Who must get 404 (not 403) on a route they may not use: a partner account learns
-# nothing of the rest of the cité, not even that a person or a page exists.
-NOT_FOUND_OUTSIDE = PARTNERS
+# nothing of the rest of the cité, not even that a person or a page exists; nor does a
+# programme account, which reads aggregated figures only.
+NOT_FOUND_OUTSIDE = PARTNERS | PROGRAMMES
 # Who must get 404 on a route naming a cité-A object: another cité, another structure.
-STRANGERS = frozenset({"supervisor_b", "partner_elsewhere"})
+STRANGERS = frozenset({"supervisor_b", "partner_elsewhere", "programme_b"})
 # Recognisable cité-A data that must never reach cité B.
 A_SECRETS = ("Zéphyrine", "Quatrebarbes", "06 12 34 56 78", "CAP cuisine", "Creil", "amina")
+# What identifies a person or a member: never in a programme account's answers, even
+# for its own cités (it reads the cité's name, never anyone's).
+PERSON_SECRETS = tuple(s for s in A_SECRETS if s != "Creil")
 
 
 def _app_routes(client: TestClient) -> list[tuple[str, str]]:
@@ -198,7 +210,7 @@ def test_every_route_is_classified(client: TestClient) -> None:
     missing = [r for r in _app_routes(client) if r not in ROUTES]
     assert not missing, (
         f"Unclassified routes {missing}: add each to ROUTES in {__file__} with its policy "
-        "(public / session / member / supervisor / admin / partner), then check the matrix passes."
+        "(public / session / member / supervisor / admin / partner / programme), then check the matrix passes."
     )
 
 
@@ -214,6 +226,15 @@ def callers(session: Session, world: World) -> dict[str, DeviceLogin | None]:
     partner_b = make_user(session, cite=creil, role=Role.PARTNER, username="conseil-b")
     partner_a.partner_id, partner_b.partner_id = world.partner_id, elsewhere.id
     session.add_all([partner_a, partner_b])
+    programme_ab = make_user(session, cite=creil, role=Role.PROGRAMME, username="prefecture")
+    programme_b = make_user(session, cite=beauvais, role=Role.PROGRAMME, username="anct-b")
+    session.add_all(
+        [
+            ProgrammeCite(user_id=programme_ab.id, cite_id=creil.id),
+            ProgrammeCite(user_id=programme_ab.id, cite_id=beauvais.id),
+            ProgrammeCite(user_id=programme_b.id, cite_id=beauvais.id),
+        ]
+    )
     session.commit()
     return {
         "anonymous": None,
@@ -223,6 +244,8 @@ def callers(session: Session, world: World) -> dict[str, DeviceLogin | None]:
         "admin_a": make_device(session, user=admin),
         "partner_a": make_device(session, user=partner_a, name="console"),
         "partner_elsewhere": make_device(session, user=partner_b, name="console"),
+        "programme_ab": make_device(session, user=programme_ab, name="console"),
+        "programme_b": make_device(session, user=programme_b, name="console"),
     }
 
 
@@ -327,4 +350,6 @@ def test_authorisation_matrix(
                 leaked = [s for s in A_SECRETS if s in res.text]
                 if leaked:
                     failures.append(f"cité A data {leaked} leaked — {where}")
+            if name in PROGRAMMES and (leaked := [s for s in PERSON_SECRETS if s in res.text]):
+                failures.append(f"person-level data {leaked} leaked — {where}")
     assert not failures, "\n".join(failures)
