@@ -43,6 +43,7 @@ ACTIONS: dict[str, tuple[str, str]] = {
     "conflicts.list": ("Liste des conflits", "read"),
     "duplicates.list": ("Liste des doublons possibles", "read"),
     "merges.list": ("Liste des fusions récentes", "read"),
+    "duplicate.compare": ("Comparaison de deux fiches avant fusion", "read"),
     "retention.upcoming": ("Liste des anonymisations à venir", "read"),
     "partner.orientations": ("Orientations reçues par un partenaire", "read"),
     "partner.orientation": ("Lecture d'une orientation par un partenaire", "read"),

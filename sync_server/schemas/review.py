@@ -302,11 +302,41 @@ class DismissRequest(BaseModel):
 
 
 class MergeRequest(BaseModel):
+    """Merge the path's person (« a ») and `into` (« b »): `survivor` is the record
+    kept (« b » unless said), `choices` the side each differing field is taken from
+    (a field not named keeps the survivor's value)."""
+
     model_config = ConfigDict(
-        extra="forbid", json_schema_extra={"examples": [{"into": _PERSON_ID}]}
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {"into": _PERSON_ID},
+                {"into": _PERSON_ID, "survivor": "a", "choices": {"phone": "b"}},
+            ]
+        },
     )
 
     into: str
+    # Plain strings: a wrong side or field gets the merge's own French reason (422).
+    survivor: str = "b"
+    choices: dict[str, str] = Field(default_factory=dict, max_length=50)
+
+
+class FieldDifferenceOut(BaseModel):
+    field: str
+    label: str
+    a: Any = None
+    a_label: str
+    b: Any = None
+    b_label: str
+
+
+class MergeCompareOut(BaseModel):
+    """Two persons to merge and the fields where their records differ."""
+
+    a: PersonSummary
+    b: PersonSummary
+    differences: list[FieldDifferenceOut]
 
 
 class ReferentRequest(BaseModel):

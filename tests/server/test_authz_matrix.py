@@ -84,6 +84,10 @@ ROUTES: dict[tuple[str, str], Spec] = {
         "supervisor", body={"into": "{twin_id}"}, also_ok=frozenset({409})
     ),
     ("POST", "/console/persons/{person_id}/unmerge"): Spec("supervisor", also_ok=frozenset({409})),
+    # Once merged by an earlier caller, the two are « déjà fusionnée » (409).
+    ("GET", "/console/persons/{person_id}/compare/{other_id}"): Spec(
+        "supervisor", also_ok=frozenset({409})
+    ),
     ("POST", "/console/persons/{person_id}/referent"): Spec(
         "supervisor", body={"mediator_id": "{mediator_id}"}, also_ok=frozenset({409})
     ),
@@ -290,6 +294,7 @@ def _path_values(session: Session, world: World) -> dict[str, str]:
         "held_id": held.op_id,
         "person_id": ids["person"],
         "twin_id": twin["person"],
+        "other_id": twin["person"],
         "contact_id": ids["contact"],
         "orientation_id": ids["orientation"],
         "row_id": ids["person"],
