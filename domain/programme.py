@@ -112,14 +112,15 @@ def _key_figures(cites: Sequence[Indicators], overall: Indicators) -> ProgrammeT
     for attr, label in _KEY_FIGURES:
         [cells] = protect_grid([[int(getattr(i, attr)) for i in cites]], with_total_row=False)
         rows.append(ProgrammeRow(label, cells))
-    first_contact = "Délai médian premier contact → orientation (jours)"
+    # Worded without « → »: the console's web font has no such glyph.
+    first_contact = "Délai médian du premier contact à l'orientation (jours)"
     rows.append(
         ProgrammeRow(
             first_contact,
             [_delay(i.delay_median_days, i.delay_persons) for i in [*cites, overall]],
         )
     )
-    appointment = "Délai médian orientation → rendez-vous (jours)"
+    appointment = "Délai médian de l'orientation au rendez-vous (jours)"
     rows.append(
         ProgrammeRow(
             appointment,
