@@ -69,7 +69,8 @@ def MergeChooser(
     async def merge(_: Any) -> None:
         kept = a if choice.survivor == "a" else b
         if await choice.merge():
-            await on_merged(f"Fiches fusionnées : la fiche de {kept['display_name']} est conservée.")
+            name = kept["display_name"]
+            await on_merged(f"Fiches fusionnées : la fiche de {name} est conservée.")
 
     controls += [
         ft.Text("Fiche conservée", size=15, weight=ft.FontWeight.BOLD, color=PRIMARY),
