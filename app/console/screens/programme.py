@@ -86,22 +86,7 @@ def _header(name: str, on_sign_out: Any) -> ft.Control:
     )
 
 
-@ft.component
-def ProgrammeHome() -> ft.Control:
-    console = use_console()
-    login = console.login
-    state: ProgrammeState = ft.use_state(
-        kept_state(console, "programme", lambda: ProgrammeState(api=console.api))
-    )[0]
-
-    async def first_load() -> None:
-        if state.data is None and console.login is not None:
-            await state.load()
-
-    ft.on_mounted(first_load)
-    if login is None:  # signed out: ConsoleHome shows the login screen instead
-        return ft.Container()
-
+def _body(state: ProgrammeState) -> list[ft.Control]:
     data = state.data
     title = "Programme" + (f" · {data['period_label']}" if data else "")
     body: list[ft.Control] = [
@@ -138,6 +123,26 @@ def ProgrammeHome() -> ft.Control:
             body += [_table(t, cites, data["total_label"]) for t in data["tables"]]
     elif state.busy:
         body.append(ft.Text("Calcul des indicateurs…"))
+    return body
+
+
+@ft.component
+def ProgrammeHome() -> ft.Control:
+    console = use_console()
+    login = console.login
+    state: ProgrammeState = ft.use_state(
+        kept_state(console, "programme", lambda: ProgrammeState(api=console.api))
+    )[0]
+
+    async def first_load() -> None:
+        if state.data is None and console.login is not None:
+            await state.load()
+
+    ft.on_mounted(first_load)
+    if login is None:  # signed out: ConsoleHome shows the login screen instead
+        return ft.Container()
+
+    body = _body(state)
     return ft.Column(
         [
             _header(login.user.display_name, lambda _: console.sign_out()),
