@@ -44,6 +44,8 @@ def read_merge_comparison(
     return MergeCompareOut(
         a=_summary(a, counts=counts, qpvs=qpvs, today=today),
         b=_summary(b, counts=counts, qpvs=qpvs, today=today),
+        a_version=a.version,
+        b_version=b.version,
         differences=[
             FieldDifferenceOut(
                 field=f,
@@ -68,6 +70,7 @@ def merge_with_choices(
     b_id: str,
     survivor: str,
     choices: dict[str, str],
+    versions: tuple[int | None, int | None] = (None, None),
 ) -> tuple[str, str, list[str]]:
     """Write the chosen values on the survivor, then point the other record at it,
     both as supervisor ops (journaled by the route, pulled by every phone). Returns
@@ -75,6 +78,11 @@ def merge_with_choices(
     A refused choice writes nothing."""
     begin_write(session)
     a, b = _pair(session, cite_id=user.cite_id, a_id=a_id, b_id=b_id)
+    if any(v is not None and v != row.version for v, row in zip(versions, (a, b), strict=True)):
+        raise Refused(
+            "Une des deux fiches a été modifiée entre-temps : comparez-les de nouveau "
+            "avant de fusionner."
+        )
     try:
         plan = plan_merge(a.data, b.data, survivor=survivor, choices=choices)
     except MergeChoiceError as exc:

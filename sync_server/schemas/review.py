@@ -320,6 +320,10 @@ class MergeRequest(BaseModel):
     # Plain strings: a wrong side or field gets the merge's own French reason (422).
     survivor: str = "b"
     choices: dict[str, str] = Field(default_factory=dict, max_length=50)
+    # The versions the choices were made on (from …/compare): a record changed since
+    # (a phone synced meanwhile) is refused with 409 rather than merged blind.
+    a_version: int | None = None
+    b_version: int | None = None
 
 
 class FieldDifferenceOut(BaseModel):
@@ -336,6 +340,8 @@ class MergeCompareOut(BaseModel):
 
     a: PersonSummary
     b: PersonSummary
+    a_version: int
+    b_version: int
     differences: list[FieldDifferenceOut]
 
 

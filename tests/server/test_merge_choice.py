@@ -9,6 +9,7 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session, col, select
 
 from sync_server.models import AuditEvent, Record, SyncOp
+from tests.factories import op, push
 from tests.server.conftest import World
 from tests.server.test_persons_console import _twins
 
@@ -129,3 +130,32 @@ def test_comparing_needs_two_live_unmerged_persons_of_the_cite(
     assert merged.status_code == 409 and "déjà fusionnée" in merged.json()["detail"]
     other = client.get(f"/console/persons/{a}/compare/{b}", headers=world.amina.headers)
     assert other.status_code == 403
+
+
+def test_a_record_changed_since_the_comparison_is_not_merged_blind(
+    client: TestClient, session: Session, world: World
+) -> None:
+    a, b = _twins(session, world)
+    sophie = world.sophie.headers
+    seen = client.get(f"/console/persons/{a}/compare/{b}", headers=sophie).json()
+    # Meanwhile Karim's phone syncs a new phone number for « b ».
+    [synced] = push(
+        session,
+        login=world.karim,
+        ops=[op("person", {"phone": "07 00 00 00 01"}, row_id=b, base_version=seen["b_version"])],
+    )
+    assert synced.outcome == "applied", synced
+    before = (_data(session, a), _data(session, b))
+    res = client.post(
+        f"/console/persons/{a}/merge",
+        json={
+            "into": b,
+            "survivor": "a",
+            "choices": {"phone": "b"},
+            "a_version": seen["a_version"],
+            "b_version": seen["b_version"],
+        },
+        headers=sophie,
+    )
+    assert res.status_code == 409 and "modifiée entre-temps" in res.json()["detail"]
+    assert (_data(session, a), _data(session, b)) == before

@@ -49,11 +49,14 @@ class MergeChoice:
 
     def body(self) -> dict[str, Any]:
         """What the merge sends: every differing field with the side it is taken from."""
-        fields = [d["field"] for d in (self.comparison or {}).get("differences", [])]
+        seen = self.comparison or {}
+        fields = [d["field"] for d in seen.get("differences", [])]
         return {
             "into": self.b_id,
             "survivor": self.survivor,
             "choices": {f: self.side_of(f) for f in fields},
+            "a_version": seen.get("a_version"),
+            "b_version": seen.get("b_version"),
         }
 
     async def merge(self) -> bool:
@@ -63,6 +66,9 @@ class MergeChoice:
             await asyncio.to_thread(api_call, self.api, "POST", path, json=self.body())
         except ConsoleError as exc:
             self.error = str(exc)
+            if exc.status == 409:  # changed meanwhile: show the records as they now read
+                await self.load()
+                self.error = str(exc)
             return False
         finally:
             self.busy = False

@@ -126,6 +126,7 @@ def merge(
             b_id=body.into,
             survivor=body.survivor,
             choices=body.choices,
+            versions=(body.a_version, body.b_version),
         )
     except (NotFound, Refused, Invalid) as exc:
         session.rollback()
