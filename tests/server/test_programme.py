@@ -3,15 +3,22 @@ reads its cités' figures side by side and together, aggregated and protected.""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
+import httpx
+import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
+from app.store import LocalStore
+from app.sync.client import SyncClient
+from app.sync.errors import PARTNER_ON_PHONE, SyncError
 from domain.disclosure import SUPPRESSED
 from domain.vocabulary import Role
 from sync_server.models import AuditEvent, Cite, ProgrammeCite
 from tests.factories import (
+    PASSWORD,
     DeviceLogin,
     make_cite,
     make_device,
@@ -146,3 +153,28 @@ def test_an_admin_creates_a_programme_account_for_its_own_cite(
         "/programme/indicators", params=Q1_2025, headers={"Authorization": f"Bearer {token}"}
     ).json()
     assert [c["name"] for c in body["cites"]] == ["Cité de l'emploi de Creil"]
+
+
+def test_the_field_app_refuses_a_programme_account_and_keeps_no_session(
+    client: TestClient, session: Session, world: World, tmp_path: Path
+) -> None:
+    creil = session.get(Cite, world.cite_id)
+    assert creil is not None
+    _programme(session, [creil])
+    store = LocalStore(tmp_path / "phone.sqlite3")
+
+    def through_the_app(request: httpx.Request) -> httpx.Response:
+        reply = client.request(
+            request.method, request.url.path, content=request.content, headers=request.headers
+        )
+        return httpx.Response(reply.status_code, content=reply.content, headers=reply.headers)
+
+    phone = SyncClient(store, "http://relais.test", transport=httpx.MockTransport(through_the_app))
+    try:
+        with pytest.raises(SyncError) as refused:
+            phone.login("prefecture", PASSWORD, "téléphone")
+        assert str(refused.value) == PARTNER_ON_PHONE
+        assert store.session() is None
+    finally:
+        phone.close()
+        store.close()
