@@ -178,3 +178,29 @@ def test_the_field_app_refuses_a_programme_account_and_keeps_no_session(
     finally:
         phone.close()
         store.close()
+
+
+def test_a_cite_s_column_reads_as_its_supervisor_s_figures(
+    client: TestClient, session: Session, world: World
+) -> None:
+    creil, beauvais = session.get(Cite, world.cite_id), session.get(Cite, world.other.user.cite_id)
+    assert creil is not None and beauvais is not None
+    for n in range(7):
+        make_followed_person(
+            session, login=world.amina, partner_id=world.partner_id, first_name=f"Zoé{n}"
+        )
+    prefecture = _programme(session, [creil, beauvais])
+    own = client.get("/console/indicators", params=Q1_2025, headers=world.sophie.headers).json()
+
+    body = client.get("/programme/indicators", params=Q1_2025, headers=prefecture.headers).json()
+
+    key = _table(body, "Chiffres clés")
+    assert [c["name"] for c in body["cites"]][1] == "Cité de l'emploi de Creil"
+    for label, figure in (
+        ("Contacts", "contacts"),
+        ("Personnes rencontrées", "people_met"),
+        ("Personnes suivies", "persons_followed"),
+        ("Orientations", "orientations"),
+    ):
+        assert own[figure] >= 5
+        assert _row(key, label) == [0, own[figure], own[figure]], label
