@@ -21,7 +21,7 @@ from sync_server.cli import (
     password_problem,
 )
 from sync_server.core.settings import Settings
-from sync_server.crud.programme import attach_cites, programme_cites
+from sync_server.crud.programme import attach_cites, detach_cites, programme_cites
 from sync_server.crud.users import create_user
 from sync_server.models import AppUser, UserCreate
 
@@ -79,6 +79,20 @@ def cmd_attach_programme(settings: Settings, args: argparse.Namespace) -> str:
         return f"Le compte programme « {username} » voit maintenant : {names}."
 
 
+def cmd_detach_programme(settings: Settings, args: argparse.Namespace) -> str:
+    username = args.username.strip()
+    with _session(settings) as session:
+        user = session.exec(select(AppUser).where(AppUser.username == username)).first()
+        if user is None or user.role != Role.PROGRAMME:
+            raise Refused(f"Aucun compte programme ne s'appelle « {username} » : rien n'a changé.")
+        cites = [_cite_or_refuse(session, name) for name in args.cite]
+        detach_cites(session, user_id=user.id, cite_ids=[c.id for c in cites])
+        session.commit()
+        left = programme_cites(session, user_id=user.id)
+        names = ", ".join(f"« {c.name} »" for c in left) or "plus aucune cité"
+        return f"Le compte programme « {username} » voit maintenant : {names}."
+
+
 def add_programme_commands(admin_sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = admin_sub.add_parser(
         "create-programme",
@@ -98,3 +112,11 @@ def add_programme_commands(admin_sub: argparse._SubParsersAction[argparse.Argume
         "--cite", required=True, action="append", help="nom d'une cité (répétez pour plusieurs)"
     )
     p.set_defaults(run=cmd_attach_programme)
+    p = admin_sub.add_parser(
+        "detach-programme", help="retire des cités à un compte programme (il n'en voit plus rien)"
+    )
+    p.add_argument("--username", required=True, help="identifiant du compte programme")
+    p.add_argument(
+        "--cite", required=True, action="append", help="nom d'une cité (répétez pour plusieurs)"
+    )
+    p.set_defaults(run=cmd_detach_programme)

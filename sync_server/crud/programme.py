@@ -38,6 +38,19 @@ def attach_cites(session: Session, *, user_id: str, cite_ids: list[str]) -> None
     session.flush()
 
 
+def detach_cites(session: Session, *, user_id: str, cite_ids: list[str]) -> int:
+    """Detach cités from a programme account; returns how many were attached. No commit."""
+    links = session.exec(
+        select(ProgrammeCite).where(
+            ProgrammeCite.user_id == user_id, col(ProgrammeCite.cite_id).in_(cite_ids)
+        )
+    ).all()
+    for link in links:
+        session.delete(link)
+    session.flush()
+    return len(links)
+
+
 def _partner_kinds(session: Session, *, cite_id: str) -> dict[str, str]:
     """Partner id → its kind's label: each cité has its own structures, the kinds
     (France Travail, Mission Locale…) are what cités share."""

@@ -77,3 +77,7 @@ def test_an_operator_creates_a_programme_account_over_two_cites(
     assert _cites_of(database_url, "prefecture") == ["Cité de l'emploi de Beauvais", CREIL, SENLIS]
     code, _, err = relais("admin", "attach-programme", "--username", "personne", "--cite", CREIL)
     assert code == 1 and "Aucun compte programme" in err
+
+    code, out, _ = relais("admin", "detach-programme", "--username", "prefecture", "--cite", CREIL)
+    assert code == 0, out
+    assert _cites_of(database_url, "prefecture") == ["Cité de l'emploi de Beauvais", SENLIS]
