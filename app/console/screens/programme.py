@@ -39,17 +39,23 @@ def _table(table: dict[str, Any], cites: list[str], total_label: str) -> ft.Cont
         content=ft.Column(
             [
                 ft.Text(table["title"], size=16, weight=heading, color=PRIMARY),
-                ft.DataTable(
-                    columns=[ft.DataColumn(label=ft.Text(""))]
-                    + [
-                        ft.DataColumn(label=ft.Text(name, weight=heading), numeric=True)
-                        for name in [*cites, total_label]
+                # Many cités make a wide table: it scrolls sideways, the page does not.
+                ft.Row(
+                    [
+                        ft.DataTable(
+                            columns=[ft.DataColumn(label=ft.Text(""))]
+                            + [
+                                ft.DataColumn(label=ft.Text(name, weight=heading), numeric=True)
+                                for name in [*cites, total_label]
+                            ],
+                            rows=[row(r, r is table.get("total")) for r in rows],
+                            heading_row_height=40,
+                            data_row_min_height=32,
+                            data_row_max_height=40,
+                            column_spacing=28,
+                        ),
                     ],
-                    rows=[row(r, r is table.get("total")) for r in rows],
-                    heading_row_height=40,
-                    data_row_min_height=32,
-                    data_row_max_height=40,
-                    column_spacing=28,
+                    scroll=ft.ScrollMode.AUTO,
                 ),
             ],
             spacing=6,
