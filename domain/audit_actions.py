@@ -54,6 +54,7 @@ ACTIONS: dict[str, tuple[str, str]] = {
     "export.report_xlsx": ("Rapport trimestriel (Excel)", "export"),
     "indicators.read": ("Consultation des indicateurs", "export"),
     "programme.indicators": ("Consultation des indicateurs par un compte programme", "export"),
+    "programme.export_xlsx": ("Tableau d'un compte programme (Excel)", "export"),
     # Supervision: review, conflicts, duplicates.
     "review.validated": ("Validation d'un contact", "supervision"),
     "review.to_fix": ("Demande de correction d'un contact", "supervision"),

@@ -3,12 +3,14 @@ reads its cités' figures side by side and together, aggregated and protected.""
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 from fastapi.testclient import TestClient
+from openpyxl import load_workbook
 from sqlmodel import Session, select
 
 from app.store import LocalStore
@@ -204,3 +206,39 @@ def test_a_cite_s_column_reads_as_its_supervisor_s_figures(
     ):
         assert own[figure] >= 5
         assert _row(key, label) == [0, own[figure], own[figure]], label
+
+
+def test_the_workbook_parses_back_to_the_screen_s_figures(
+    client: TestClient, session: Session, world: World
+) -> None:
+    creil, beauvais = session.get(Cite, world.cite_id), session.get(Cite, world.other.user.cite_id)
+    assert creil is not None and beauvais is not None
+    for n in range(6):
+        make_followed_person(
+            session, login=world.amina, partner_id=world.partner_id, first_name=f"Zoé{n}"
+        )
+    beauvais_partner = make_partner(session, cite=beauvais)
+    make_followed_person(session, login=world.other, partner_id=beauvais_partner.id)
+    prefecture = _programme(session, [creil, beauvais])
+    shown = client.get("/programme/indicators", params=Q1_2025, headers=prefecture.headers).json()
+
+    res = client.get("/programme/indicators.xlsx", params=Q1_2025, headers=prefecture.headers)
+
+    assert res.status_code == 200, res.text
+    assert "relais-programme-2025-T1.xlsx" in res.headers["content-disposition"]
+    sheet = load_workbook(io.BytesIO(res.content)).active
+    assert sheet is not None
+    lines = [[c for c in row] for row in sheet.iter_rows(values_only=True)]
+    head = lines.index(["Chiffres clés", *[c["name"] for c in shown["cites"]], "Ensemble"])
+    key = _table(shown, "Chiffres clés")
+    for offset, row in enumerate(key["rows"], start=1):
+        assert lines[head + offset] == [row["label"], *row["cells"]]
+    assert _row(key, "Contacts") == [SUPPRESSED, SUPPRESSED, 7]
+    # No count from 1 to 4 anywhere (delays, in days, are floats); and nobody's name.
+    counts = [c for line in lines[2:] for c in line[1:] if isinstance(c, int)]
+    assert counts and not [n for n in counts if 0 < n < 5]
+    assert "Zoé" not in str(lines) and "Zéphyrine" not in str(lines)
+    events = session.exec(
+        select(AuditEvent).where(AuditEvent.action == "programme.export_xlsx")
+    ).all()
+    assert {e.cite_id for e in events} == {creil.id, beauvais.id}
