@@ -14,6 +14,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from openpyxl import load_workbook
 from playwright.sync_api import Browser, expect
 
 from scripts.processes import Proc, seed_server, start_app, start_server
@@ -79,8 +80,18 @@ def test_a_prefecture_reads_two_cites_side_by_side(
     desk.see("Ensemble")
     figures = _figures(setup.server.url)
     creil, nogent, total = figures["Contacts"]
-    assert nogent == "0" and total == creil and creil != "0"
+    # Nogent has no activity: its true zero shows, and the total is Creil's figure.
+    assert nogent == "0" and total == creil
     desk.shot("programme-side-by-side")
+    with desk.page.expect_download(timeout=30_000) as download:
+        desk.tap("Télécharger le tableau (Excel)")
+    assert download.value.suggested_filename.startswith("relais-programme-")
+    sheet = load_workbook(io.BytesIO(Path(download.value.path()).read_bytes())).active
+    assert sheet is not None
+    lines = [list(r) for r in sheet.iter_rows(values_only=True)]
+    as_cells = [int(c) if c.isdigit() else c for c in (creil, nogent, total)]
+    assert ["Contacts", *as_cells] in lines
+    desk.see(re.compile(r"« relais-programme-.*\.xlsx » prêt\."))
     row = desk.page.get_by_role("row", name=re.compile(r"^Contacts \d"))
     expect(row).to_have_accessible_name(f"Contacts {creil} {nogent} {total}")
     # Aggregated only: no sections of a cité's team, nobody's name.

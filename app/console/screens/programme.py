@@ -11,6 +11,7 @@ import flet as ft
 from app.console.context import use_console
 from app.console.state.insight_state import kept_state
 from app.console.state.programme_state import ProgrammeState
+from app.console.widgets.download import save_download
 from app.console.widgets.period_picker import PeriodPicker
 from app.ui.widgets import PRIMARY, banner
 
@@ -92,6 +93,13 @@ def _header(name: str, on_sign_out: Any) -> ft.Control:
     )
 
 
+def _download(state: ProgrammeState) -> Any:
+    async def download(_: Any) -> None:
+        await state.download(save_download)
+
+    return download
+
+
 def _body(state: ProgrammeState) -> list[ft.Control]:
     data = state.data
     title = "Programme" + (f" · {data['period_label']}" if data else "")
@@ -110,8 +118,24 @@ def _body(state: ProgrammeState) -> list[ft.Control]:
             on_custom=state.choose_custom,
         ),
     ]
+    if data and data["cites"]:
+        body.append(
+            ft.Row(
+                [
+                    ft.FilledButton(
+                        "Télécharger le tableau (Excel)",
+                        icon=ft.Icons.DOWNLOAD,
+                        key="programme-xlsx",
+                        disabled=state.busy,
+                        on_click=_download(state),
+                    )
+                ]
+            )
+        )
     if state.error:
         body.append(banner(state.error, error=True))
+    if state.notice:
+        body.append(banner(state.notice))
     if data:
         cites = [c["name"] for c in data["cites"]]
         body.append(

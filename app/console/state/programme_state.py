@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 import flet as ft
 
 from app.console.state.console_state import ConsoleApi, ConsoleError
-from app.console.state.insight_state import api_call, parse_custom_period
+from app.console.state.insight_state import api_call, filename_of, parse_custom_period
 from domain.periods import Period, recent_quarters
 
 
@@ -27,17 +28,21 @@ class ProgrammeState:
     data: dict[str, Any] | None = None
     busy: bool = False
     error: str | None = None
+    notice: str | None = None
 
     @property
     def current(self) -> Period:
         return self.period or self.quarters[0]
 
-    async def load(self) -> None:
-        self.busy, self.error = True, None
-        params = {
+    def _params(self) -> dict[str, str]:
+        return {
             "date_from": self.current.start.isoformat(),
             "date_to": self.current.end.isoformat(),
         }
+
+    async def load(self) -> None:
+        self.busy, self.error, self.notice = True, None, None
+        params = self._params()
         try:
             res = await asyncio.to_thread(
                 api_call, self.api, "GET", "/programme/indicators", params=params
@@ -59,3 +64,18 @@ class ProgrammeState:
             self.error = str(exc)
             return
         await self.choose(period)
+
+    async def download(self, save: Callable[[str, bytes], Awaitable[Any]]) -> None:
+        """The same tables as a workbook, handed to `save(name, bytes)`."""
+        self.busy, self.error, self.notice = True, None, None
+        try:
+            res = await asyncio.to_thread(
+                api_call, self.api, "GET", "/programme/indicators.xlsx", params=self._params()
+            )
+            name = filename_of(res, "relais-programme.xlsx")
+            await save(name, res.content)
+            self.notice = f"« {name} » prêt."
+        except ConsoleError as exc:
+            self.error = str(exc)
+        finally:
+            self.busy = False
