@@ -84,6 +84,12 @@ def MergeChooser(
             choice.keep,
         ),
         *_differences(choice, data),
+        ft.Text(
+            "Une fusion s'annule (« Annuler la fusion ») : l'autre fiche redevient une fiche "
+            "à part, telle qu'elle était ; la fiche conservée garde les valeurs choisies ici.",
+            size=13,
+            color=ft.Colors.ON_SURFACE_VARIANT,
+        ),
         ft.Row(
             [
                 ft.FilledButton("Fusionner avec ces choix", key="merge-chosen", on_click=merge),
