@@ -57,7 +57,8 @@ class MergePlan:
     """What the survivor takes from the absorbed record (only where they differ)."""
 
 
-def _same(x: Any, y: Any) -> bool:
+def same_value(x: Any, y: Any) -> bool:
+    """Equal as stored values (a list of closed-list codes in any order is one answer)."""
     if isinstance(x, list) and isinstance(y, list):
         return sorted(map(str, x)) == sorted(map(str, y))
     return bool(x == y)
@@ -65,7 +66,7 @@ def _same(x: Any, y: Any) -> bool:
 
 def differing_fields(a: Mapping[str, Any], b: Mapping[str, Any]) -> list[str]:
     """The choosable fields whose values differ (a missing value counts as one)."""
-    return [f for f in CHOOSABLE_FIELDS if not _same(a.get(f), b.get(f))]
+    return [f for f in CHOOSABLE_FIELDS if not same_value(a.get(f), b.get(f))]
 
 
 def plan_merge(
@@ -93,6 +94,6 @@ def plan_merge(
     values = {
         f: other.get(f)
         for f, side in choices.items()
-        if side == absorbed and not _same(kept.get(f), other.get(f))
+        if side == absorbed and not same_value(kept.get(f), other.get(f))
     }
     return MergePlan(survivor=survivor, absorbed=absorbed, values=values)

@@ -152,6 +152,20 @@ class Record(SQLModel, table=True):
         self.field_version = compact_version(self.data, version_by_field, self.version)
 
 
+class MergeUndo(SQLModel, table=True):
+    """What a field-by-field merge replaced on the kept person, given back when the
+    merge is undone. Personal values: scrubbed with the ledger (server_ops)."""
+
+    __tablename__ = "merge_undo"
+
+    absorbed_id: str = Field(primary_key=True, max_length=36)
+    survivor_id: str = Field(index=True, max_length=36)
+    cite_id: str = Field(foreign_key="cite.id", max_length=36)
+    previous: dict[str, Any] = Field(default_factory=dict, sa_type=JSONType)
+    written: dict[str, Any] = Field(default_factory=dict, sa_type=JSONType)
+    created_at: dt.datetime = Field(default_factory=utcnow, sa_type=TZDateTime)
+
+
 class SyncOp(SQLModel, table=True):
     """Append-only ledger of received ops; `op_id` makes pushes idempotent."""
 

@@ -9,10 +9,10 @@ from sqlmodel import Session
 
 from domain.field_labels import field_label, value_label
 from domain.hlc import HlcClock
-from domain.merge_choice import MergeChoiceError, differing_fields, plan_merge
+from domain.merge_choice import MergeChoiceError, differing_fields, plan_merge, same_value
 from sync_server.core.db import begin_write
 from sync_server.crud.persons import _contact_counts, _qpv_names, _summary
-from sync_server.models import AppUser, Device, Record
+from sync_server.models import AppUser, Device, MergeUndo, Record
 from sync_server.schemas.review import FieldDifferenceOut, MergeCompareOut
 from sync_server.sync.supervisor_ops import (
     Invalid,
@@ -90,8 +90,19 @@ def merge_with_choices(
     rows = {"a": a, "b": b}
     kept, absorbed = rows[plan.survivor], rows[plan.absorbed]
     if plan.values:
+        previous = {f: kept.data.get(f) for f in plan.values}
         write_as_supervisor(
             session, user=user, device=device, clock=clock, row=kept, values=plan.values
+        )
+        # Kept so that an unmerge gives the kept person its own values back.
+        session.merge(
+            MergeUndo(
+                absorbed_id=absorbed.id,
+                survivor_id=kept.id,
+                cite_id=user.cite_id,
+                previous=previous,
+                written={f: kept.data.get(f) for f in plan.values},
+            )
         )
     write_as_supervisor(
         session,
@@ -102,3 +113,36 @@ def merge_with_choices(
         values={"merged_into": kept.id},
     )
     return absorbed.id, kept.id, sorted(plan.values)
+
+
+def unmerge_and_restore(
+    session: Session, *, user: AppUser, device: Device, clock: HlcClock, person_id: str
+) -> list[str]:
+    """Undo a merge: the person is on its own again (`merged_into` cleared) and the
+    person it was merged into gets back the values the merge took from it, for each
+    field nobody changed since. Returns those fields; the caller commits."""
+    begin_write(session)
+    person = get_live_row(session, cite_id=user.cite_id, entity="person", row_id=person_id)
+    survivor_id = person.data.get("merged_into")
+    if not survivor_id:
+        raise Refused("Cette personne n'est pas fusionnée.")
+    write_as_supervisor(
+        session, user=user, device=device, clock=clock, row=person, values={"merged_into": None}
+    )
+    undo = session.get(MergeUndo, person.id)
+    if undo is None:
+        return []
+    session.delete(undo)
+    kept = session.get(Record, survivor_id)
+    if undo.survivor_id != survivor_id or kept is None or kept.deleted:
+        session.flush()
+        return []
+    values = {
+        f: undo.previous.get(f)
+        for f, written in undo.written.items()
+        if same_value(kept.data.get(f), written)
+    }
+    if values:
+        write_as_supervisor(session, user=user, device=device, clock=clock, row=kept, values=values)
+    session.flush()
+    return sorted(values)

@@ -280,18 +280,6 @@ def name_referent(
     )
 
 
-def unmerge_person(
-    session: Session, *, user: AppUser, device: Device, clock: HlcClock, person_id: str
-) -> None:
-    begin_write(session)
-    person = get_live_row(session, cite_id=user.cite_id, entity="person", row_id=person_id)
-    if not person.data.get("merged_into"):
-        raise Refused("Cette personne n'est pas fusionnée.")
-    write_as_supervisor(
-        session, user=user, device=device, clock=clock, row=person, values={"merged_into": None}
-    )
-
-
 def read_recent_merges(
     session: Session, *, cite_id: str, today: dt.date, limit: int = 50
 ) -> list[MergeOut]:

@@ -8,7 +8,7 @@ from typing import Any
 from fastapi.testclient import TestClient
 from sqlmodel import Session, col, select
 
-from sync_server.models import AuditEvent, Record, SyncOp
+from sync_server.models import AuditEvent, MergeUndo, Record, SyncOp
 from tests.factories import op, push
 from tests.server.conftest import World
 from tests.server.test_persons_console import _twins
@@ -20,6 +20,14 @@ def _data(session: Session, row_id: str) -> dict[str, Any]:
     assert row is not None
     session.refresh(row)
     return dict(row.data)
+
+
+def _version(session: Session, row_id: str) -> int:
+    session.rollback()
+    row = session.get(Record, row_id)
+    assert row is not None
+    session.refresh(row)
+    return row.version
 
 
 def _supervisor_ops(session: Session, world: World) -> list[SyncOp]:
@@ -71,13 +79,65 @@ def test_the_differing_fields_are_shown_and_the_chosen_values_kept(
     assert event.row_id == b
     assert event.detail == {"into": a, "fields": ["last_name", "phone"]}
 
-    # Undone: the folded record is a person of its own again; the kept one keeps
-    # what the supervisor chose (a correction of its own, seen in its history).
+    # Undone: the folded record is a person of its own again, and the kept one gets
+    # its own name and phone back (they may belong to two different people).
     undo = client.post(f"/console/persons/{b}/unmerge", headers=sophie)
     assert undo.status_code == 204, undo.text
     assert _data(session, b)["merged_into"] is None
+    back = _data(session, a)
+    assert (back["last_name"], back["phone"]) == ("Benyahia", "06 12 34 56 78")
     listed = client.get("/console/persons", headers=sophie).json()
     assert {a, b} <= {p["id"] for p in listed["items"]}
+    [unmerged] = session.exec(
+        select(AuditEvent).where(AuditEvent.action == "duplicate.unmerge")
+    ).all()
+    assert unmerged.detail == {"fields": ["last_name", "phone"]}
+    assert session.exec(select(MergeUndo)).all() == []
+
+
+def test_an_unmerge_keeps_what_was_changed_since_the_merge(
+    client: TestClient, session: Session, world: World
+) -> None:
+    a, b = _twins(session, world)
+    sophie = world.sophie.headers
+    client.post(
+        f"/console/persons/{a}/merge",
+        json={"into": b, "survivor": "a", "choices": {"last_name": "b", "phone": "b"}},
+        headers=sophie,
+    )
+    # After the merge, Amina's phone records a newer number on the kept record.
+    version = _version(session, a)
+    [synced] = push(
+        session,
+        login=world.amina,
+        ops=[op("person", {"phone": "07 98 76 54 32"}, row_id=a, base_version=version)],
+    )
+    assert synced.outcome == "applied", synced
+
+    assert client.post(f"/console/persons/{b}/unmerge", headers=sophie).status_code == 204
+
+    back = _data(session, a)
+    assert (back["last_name"], back["phone"]) == ("Benyahia", "07 98 76 54 32")
+
+
+def test_erasing_the_kept_person_forgets_what_an_unmerge_would_give_back(
+    client: TestClient, session: Session, world: World
+) -> None:
+    a, b = _twins(session, world)
+    sophie = world.sophie.headers
+    client.post(
+        f"/console/persons/{a}/merge",
+        json={"into": b, "survivor": "a", "choices": {"phone": "b"}},
+        headers=sophie,
+    )
+    session.rollback()
+    assert len(session.exec(select(MergeUndo)).all()) == 1
+    erased = client.post(
+        f"/console/persons/{a}/erase", json={"reason": "demande de la personne"}, headers=sophie
+    )
+    assert erased.status_code == 200, erased.text
+    session.rollback()
+    assert session.exec(select(MergeUndo)).all() == []
 
 
 def test_a_choice_on_the_survivor_s_side_changes_only_the_pointer(

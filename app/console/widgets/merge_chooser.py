@@ -86,7 +86,8 @@ def MergeChooser(
         *_differences(choice, data),
         ft.Text(
             "Une fusion s'annule (« Annuler la fusion ») : l'autre fiche redevient une fiche "
-            "à part, telle qu'elle était ; la fiche conservée garde les valeurs choisies ici.",
+            "à part, telle qu'elle était, et la fiche conservée retrouve ses propres valeurs "
+            "(sauf celles modifiées depuis).",
             size=13,
             color=ft.Colors.ON_SURFACE_VARIANT,
         ),

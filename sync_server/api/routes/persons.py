@@ -196,13 +196,15 @@ def unmerge(
     clock: ClockDep,
     journal: JournalDep,
 ) -> None:
-    """Undo a merge: clears `merged_into` by an op."""
+    """Undo a merge: clears `merged_into` by an op, and gives the person it was merged
+    into back the values a field-by-field merge took from this one (where unchanged)."""
     try:
-        crud_persons.unmerge_person(
+        restored = crud_merges.unmerge_and_restore(
             session, user=user, device=device, clock=clock, person_id=person_id
         )
     except (NotFound, Refused, Invalid) as exc:
         session.rollback()
         raise http_error(exc) from None
-    journal.record("duplicate.unmerge", entity="person", row_id=person_id)
+    detail = {"fields": restored} if restored else None
+    journal.record("duplicate.unmerge", entity="person", row_id=person_id, detail=detail)
     session.commit()
