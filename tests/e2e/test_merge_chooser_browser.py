@@ -1,6 +1,6 @@
 """A supervisor merges the demo's duplicate field by field, in Chromium (1440×900):
 she keeps Amina's record of Mohamed Benyahia but the spelling of his last name from
-Karim's, merges, and the server holds exactly that; the merge can still be undone."""
+Karim's, merges, and the server holds exactly that; undone, each record is his own again."""
 
 from __future__ import annotations
 
@@ -89,5 +89,7 @@ def test_a_duplicate_merged_field_by_field(setup: Setup, browser: Browser, out_d
 
     ui.tap("Annuler la fusion")
     ui.see(re.compile(r"^Fusion annulée"))
-    assert _benyahias(setup.db_url)["Mohammed"]["merged_into"] is None
+    records = _benyahias(setup.db_url)
+    assert records["Mohammed"]["merged_into"] is None
+    assert records["Mohamed"]["last_name"] == "Benyahia"  # his own spelling back
     ui.shot("unmerged")
