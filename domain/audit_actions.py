@@ -120,6 +120,7 @@ _DETAIL_FORMATS: dict[str, str] = {
     "qpv": "QPV {}",
     "page": "page {}",
     "count": "{} résultat(s)",
+    "cites": "{} cité(s)",
     "rows": "{} ligne(s)",
     "into": "fusionnée dans {}",
     "with": "avec {}",

@@ -52,7 +52,7 @@ def _read(
             session,
             actor=actor,
             action=action,
-            detail={"period": period.slug, "count": len(cites)},
+            detail={"period": period.slug, "cites": len(cites)},
             cite_id=cite_id,
         )
     session.commit()
