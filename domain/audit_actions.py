@@ -43,6 +43,7 @@ ACTIONS: dict[str, tuple[str, str]] = {
     "conflicts.list": ("Liste des conflits", "read"),
     "duplicates.list": ("Liste des doublons possibles", "read"),
     "merges.list": ("Liste des fusions récentes", "read"),
+    "duplicate.compare": ("Comparaison de deux fiches avant fusion", "read"),
     "retention.upcoming": ("Liste des anonymisations à venir", "read"),
     "partner.orientations": ("Orientations reçues par un partenaire", "read"),
     "partner.orientation": ("Lecture d'une orientation par un partenaire", "read"),
@@ -54,6 +55,8 @@ ACTIONS: dict[str, tuple[str, str]] = {
     "export.programme_xlsx": ("Rapport du programme (Excel)", "export"),
     "export.programme_pdf": ("Rapport du programme (PDF)", "export"),
     "indicators.read": ("Consultation des indicateurs", "export"),
+    "programme.indicators": ("Consultation des indicateurs par un compte programme", "export"),
+    "programme.export_xlsx": ("Tableau d'un compte programme (Excel)", "export"),
     # Supervision: review, conflicts, duplicates.
     "review.validated": ("Validation d'un contact", "supervision"),
     "review.to_fix": ("Demande de correction d'un contact", "supervision"),
@@ -119,6 +122,7 @@ _DETAIL_FORMATS: dict[str, str] = {
     "qpv": "QPV {}",
     "page": "page {}",
     "count": "{} résultat(s)",
+    "cites": "{} cité(s)",
     "rows": "{} ligne(s)",
     "into": "fusionnée dans {}",
     "with": "avec {}",
@@ -155,6 +159,7 @@ _ROLES = {
     "supervisor": "superviseur",
     "admin": "administrateur",
     "partner": "partenaire",
+    "programme": "programme",
 }
 _PARTNER_ACTIONS = {
     "accept": "acceptée",

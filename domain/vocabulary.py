@@ -34,6 +34,9 @@ class Role(Labelled):
     # A conseiller of one partner structure (Mission Locale, France Travail…): sees
     # only the orientations addressed to that structure, in the console.
     PARTNER = "partner", "Partenaire"
+    # A préfecture or ANCT correspondent: reads the aggregated indicators of the cités
+    # it is attached to, side by side and consolidated; never a person.
+    PROGRAMME = "programme", "Programme"
 
 
 class PartnerType(Labelled):

@@ -735,6 +735,9 @@ def _add_admin_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]
     p.add_argument("--cite", required=True, help="nom de la cité")
     p.add_argument("file", metavar="FICHIER.csv")
     p.set_defaults(run=cmd_import_referentials)
+    from sync_server.cli_programme import add_programme_commands
+
+    add_programme_commands(admin_sub)
 
 
 def _add_service_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

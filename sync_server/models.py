@@ -79,6 +79,15 @@ class AppUser(UserBase, table=True):
     password_hash: str = Field(max_length=255)
 
 
+class ProgrammeCite(SQLModel, table=True):
+    """A cité whose aggregated indicators a `programme` account reads."""
+
+    __tablename__ = "programme_cite"
+
+    user_id: str = Field(foreign_key="app_user.id", primary_key=True, max_length=36)
+    cite_id: str = Field(foreign_key="cite.id", primary_key=True, max_length=36)
+
+
 class UserCreate(UserBase):
     password: str = Field(min_length=8, max_length=200)
 
@@ -141,6 +150,20 @@ class Record(SQLModel, table=True):
         """Keep full maps compact; call after `data`, `updated_hlc` and `version` are set."""
         self.field_hlc = compact_hlc(self.data, hlc_by_field, self.updated_hlc)
         self.field_version = compact_version(self.data, version_by_field, self.version)
+
+
+class MergeUndo(SQLModel, table=True):
+    """What a field-by-field merge replaced on the kept person, given back when the
+    merge is undone. Personal values: scrubbed with the ledger (server_ops)."""
+
+    __tablename__ = "merge_undo"
+
+    absorbed_id: str = Field(primary_key=True, max_length=36)
+    survivor_id: str = Field(index=True, max_length=36)
+    cite_id: str = Field(foreign_key="cite.id", max_length=36)
+    previous: dict[str, Any] = Field(default_factory=dict, sa_type=JSONType)
+    written: dict[str, Any] = Field(default_factory=dict, sa_type=JSONType)
+    created_at: dt.datetime = Field(default_factory=utcnow, sa_type=TZDateTime)
 
 
 class SyncOp(SQLModel, table=True):

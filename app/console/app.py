@@ -14,6 +14,7 @@ from app.console.screens.exports import ConsoleExportsScreen
 from app.console.screens.indicators import ConsoleIndicatorsScreen
 from app.console.screens.partner import PartnerHome
 from app.console.screens.persons import ConsolePersonsScreen
+from app.console.screens.programme import ProgrammeHome
 from app.console.screens.review import ConsoleReviewScreen
 from app.console.screens.shell import ConsoleShell
 from app.console.state.console_state import ConsoleState
@@ -35,6 +36,8 @@ def ConsoleHome() -> ft.Control:
         return LoginScreen("Console de supervision", state.error, state.busy, login)
     if state.login.user.role == Role.PARTNER:
         return PartnerHome()
+    if state.login.user.role == Role.PROGRAMME:
+        return ProgrammeHome()
     return ConsoleShell()
 
 

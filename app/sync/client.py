@@ -168,7 +168,7 @@ class SyncClient:
         return self._keep_session(reply)
 
     def _keep_session(self, reply: LoginResponse) -> DeviceSession:
-        if reply.user.role == Role.PARTNER:
+        if reply.user.role in (Role.PARTNER, Role.PROGRAMME):
             # Nothing of the cité syncs to a partner account: it answers in the console.
             raise SyncError(PARTNER_ON_PHONE)
         session = DeviceSession(

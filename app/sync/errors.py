@@ -21,7 +21,7 @@ NOT_RELAIS = "Cette adresse répond, mais ce n'est pas un serveur Relais : véri
 
 
 PARTNER_ON_PHONE = (
-    "Ce compte partenaire s'utilise dans la console Relais (navigateur), "
+    "Ce compte partenaire ou programme s'utilise dans la console Relais (navigateur), "
     "pas dans l'application de terrain."
 )
 

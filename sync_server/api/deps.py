@@ -212,11 +212,19 @@ PARTNER_ELSEWHERE = (
 )
 
 
+PROGRAMME_ELSEWHERE = (
+    "Introuvable : un compte programme ne voit que les indicateurs agrégés de ses cités."
+)
+
+
 def refuse_partner(user: AppUser) -> None:
-    """A partner account reaches its structure's orientations and nothing else: every
-    other route answers 404, as for a record of another cité (nothing to learn)."""
+    """A partner account reaches its structure's orientations and nothing else, a
+    programme account its cités' aggregated indicators: every other route answers
+    404, as for a record of another cité (nothing to learn)."""
     if user.role == Role.PARTNER:
         raise HTTPException(status.HTTP_404_NOT_FOUND, detail=PARTNER_ELSEWHERE)
+    if user.role == Role.PROGRAMME:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, detail=PROGRAMME_ELSEWHERE)
 
 
 async def get_member(user: CurrentUser) -> AppUser:
@@ -236,6 +244,8 @@ PushingMember = Annotated[AppUser, Depends(get_pushing_member)]
 
 async def get_partner(user: CurrentUser) -> AppUser:
     """A partner account attached to a structure: the only caller of /partner routes."""
+    if user.role == Role.PROGRAMME:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, detail=PROGRAMME_ELSEWHERE)
     if user.role != Role.PARTNER:
         raise HTTPException(
             status.HTTP_403_FORBIDDEN, detail="Réservé aux comptes des structures partenaires."

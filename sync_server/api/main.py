@@ -14,6 +14,7 @@ from sync_server.api.routes import (
     indicators,
     partner,
     persons,
+    programme,
     referentials,
     review,
     rights,
@@ -36,6 +37,7 @@ api_router.include_router(exports.router)
 api_router.include_router(admin.router)
 api_router.include_router(enrol.router)
 api_router.include_router(partner.router)
+api_router.include_router(programme.router)
 
 
 @api_router.get("/health", tags=["health"])

@@ -16,6 +16,7 @@ from domain.periods import as_utc
 from domain.vocabulary import PartnerType, Role
 from sync_server.core.security import hash_password, token_hash
 from sync_server.crud import users as crud_users
+from sync_server.crud.programme import attach_cites
 from sync_server.models import (
     AppUser,
     CiteSettings,
@@ -96,7 +97,7 @@ def create_user(session: Session, *, cite_id: str, body: AdminUserCreate) -> App
     if crud_users.get_user_by_username(session, username=body.username) is not None:
         raise AdminError(f"L'identifiant « {body.username} » est déjà pris.", 409)
     partner_id = _partner_of_account(session, cite_id=cite_id, body=body)
-    return crud_users.create_user(
+    user = crud_users.create_user(
         session,
         user_create=UserCreate(
             username=body.username,
@@ -108,6 +109,11 @@ def create_user(session: Session, *, cite_id: str, body: AdminUserCreate) -> App
             partner_id=partner_id,
         ),
     )
+    if user.role == Role.PROGRAMME:
+        # A cité's admin attaches it to that cité only; other cités are attached by
+        # the operator (`./relais admin attach-programme`).
+        attach_cites(session, user_id=user.id, cite_ids=[cite_id])
+    return user
 
 
 def _partner_of_account(session: Session, *, cite_id: str, body: AdminUserCreate) -> str | None:
@@ -173,10 +179,10 @@ def get_device(session: Session, *, cite_id: str, device_id: str) -> Device:
 def create_enrol_code(session: Session, *, user: AppUser, by: AppUser) -> tuple[str, EnrolCode]:
     if not user.active:
         raise AdminError("Ce compte est désactivé : réactivez-le d'abord.", 409)
-    if user.role == Role.PARTNER:
+    if user.role in (Role.PARTNER, Role.PROGRAMME):
         raise AdminError(
-            "Un compte partenaire n'enrôle pas de téléphone : il se connecte à la console "
-            "avec son mot de passe.",
+            f"Un compte {Role(user.role).label.lower()} n'enrôle pas de téléphone : il se "
+            "connecte à la console avec son mot de passe.",
             409,
         )
     code = "".join(secrets.choice(_CODE_ALPHABET) for _ in range(_CODE_LENGTH))

@@ -247,24 +247,6 @@ def dismiss_pair(session: Session, *, user: AppUser, person_a: str, person_b: st
         session.flush()
 
 
-def merge_person(
-    session: Session, *, user: AppUser, device: Device, clock: HlcClock, person_id: str, into: str
-) -> None:
-    """Point `person_id` at `into` (reversible); the caller commits."""
-    if person_id == into:
-        raise Refused("Une personne ne peut pas être fusionnée avec elle-même.")
-    begin_write(session)
-    person = get_live_row(session, cite_id=user.cite_id, entity="person", row_id=person_id)
-    target = get_live_row(session, cite_id=user.cite_id, entity="person", row_id=into)
-    if person.data.get("merged_into"):
-        raise Refused("Cette personne est déjà fusionnée : annulez d'abord cette fusion.")
-    if target.data.get("merged_into"):
-        raise Refused("La personne cible est elle-même fusionnée dans une autre fiche.")
-    write_as_supervisor(
-        session, user=user, device=device, clock=clock, row=person, values={"merged_into": into}
-    )
-
-
 def name_referent(
     session: Session,
     *,
@@ -295,18 +277,6 @@ def name_referent(
         clock=clock,
         row=person,
         values={"referent_id": mediator_id},
-    )
-
-
-def unmerge_person(
-    session: Session, *, user: AppUser, device: Device, clock: HlcClock, person_id: str
-) -> None:
-    begin_write(session)
-    person = get_live_row(session, cite_id=user.cite_id, entity="person", row_id=person_id)
-    if not person.data.get("merged_into"):
-        raise Refused("Cette personne n'est pas fusionnée.")
-    write_as_supervisor(
-        session, user=user, device=device, clock=clock, row=person, values={"merged_into": None}
     )
 
 

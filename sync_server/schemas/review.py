@@ -302,11 +302,47 @@ class DismissRequest(BaseModel):
 
 
 class MergeRequest(BaseModel):
+    """Merge the path's person (« a ») and `into` (« b »): `survivor` is the record
+    kept (« b » unless said), `choices` the side each differing field is taken from
+    (a field not named keeps the survivor's value)."""
+
     model_config = ConfigDict(
-        extra="forbid", json_schema_extra={"examples": [{"into": _PERSON_ID}]}
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {"into": _PERSON_ID},
+                {"into": _PERSON_ID, "survivor": "a", "choices": {"phone": "b"}},
+            ]
+        },
     )
 
     into: str
+    # Plain strings: a wrong side or field gets the merge's own French reason (422).
+    survivor: str = "b"
+    choices: dict[str, str] = Field(default_factory=dict, max_length=50)
+    # The versions the choices were made on (from …/compare): a record changed since
+    # (a phone synced meanwhile) is refused with 409 rather than merged blind.
+    a_version: int | None = None
+    b_version: int | None = None
+
+
+class FieldDifferenceOut(BaseModel):
+    field: str
+    label: str
+    a: Any = None
+    a_label: str
+    b: Any = None
+    b_label: str
+
+
+class MergeCompareOut(BaseModel):
+    """Two persons to merge and the fields where their records differ."""
+
+    a: PersonSummary
+    b: PersonSummary
+    a_version: int
+    b_version: int
+    differences: list[FieldDifferenceOut]
 
 
 class ReferentRequest(BaseModel):

@@ -12,14 +12,14 @@ from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy.orm.attributes import flag_modified
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, or_, select
 
 from domain.hlc import Hlc, HlcClock
 from domain.ids import uuid7
 from domain.person_groups import group_of, root_of
 from domain.sync import Op, OpResult
 from domain.vocabulary import Role
-from sync_server.models import AppUser, Conflict, Device, Record, SyncOp
+from sync_server.models import AppUser, Conflict, Device, MergeUndo, Record, SyncOp
 from sync_server.sync.push import push_ops
 
 SYSTEM_USER_ID = "00000000-0000-7000-8000-000000000000"
@@ -147,6 +147,14 @@ def scrub_history(session: Session, *, rows: list[Record]) -> int:
         else:
             continue
         session.add(conflict)
+        scrubbed += 1
+    # What a merge replaced on a kept person, kept for an unmerge: personal too.
+    for undo in session.exec(
+        select(MergeUndo).where(
+            or_(col(MergeUndo.absorbed_id).in_(ids), col(MergeUndo.survivor_id).in_(ids))
+        )
+    ).all():
+        session.delete(undo)
         scrubbed += 1
     session.flush()
     return scrubbed

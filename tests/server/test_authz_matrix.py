@@ -18,7 +18,7 @@ from starlette.routing import Route
 
 from domain.ids import uuid7
 from domain.vocabulary import Role
-from sync_server.models import Cite, Conflict, HeldOp
+from sync_server.models import Cite, Conflict, HeldOp, ProgrammeCite
 from tests.factories import (
     DeviceLogin,
     hlc_at,
@@ -33,8 +33,9 @@ from tests.factories import (
 from tests.server.conftest import World
 
 # session: any signed-in account (logging out); member: the cité's team, not a partner
-# account (the phones' sync, the referentials); partner: a partner structure's account.
-Policy = Literal["public", "session", "member", "supervisor", "admin", "partner"]
+# account (the phones' sync, the referentials); partner: a partner structure's account;
+# programme: a préfecture or ANCT correspondent (aggregated indicators of its cités).
+Policy = Literal["public", "session", "member", "supervisor", "admin", "partner", "programme"]
 
 
 @dataclass(frozen=True)
@@ -83,6 +84,10 @@ ROUTES: dict[tuple[str, str], Spec] = {
         "supervisor", body={"into": "{twin_id}"}, also_ok=frozenset({409})
     ),
     ("POST", "/console/persons/{person_id}/unmerge"): Spec("supervisor", also_ok=frozenset({409})),
+    # Once merged by an earlier caller, the two are « déjà fusionnée » (409).
+    ("GET", "/console/persons/{person_id}/compare/{other_id}"): Spec(
+        "supervisor", also_ok=frozenset({409})
+    ),
     ("POST", "/console/persons/{person_id}/referent"): Spec(
         "supervisor", body={"mediator_id": "{mediator_id}"}, also_ok=frozenset({409})
     ),
@@ -149,6 +154,9 @@ ROUTES: dict[tuple[str, str], Spec] = {
     ("POST", "/partner/orientations/{orientation_id}/answer"): Spec(
         "partner", body={"action": "accept"}, also_ok=frozenset({409})
     ),
+    # Programme accounts: the aggregated indicators of the cités they are attached to.
+    ("GET", "/programme/indicators"): Spec("programme", params=YEAR_2025),
+    ("GET", "/programme/indicators.xlsx"): Spec("programme", params=YEAR_2025),
     # A phone redeems a one-time code: public, a wrong code is refused.
     ("POST", "/auth/enrol"): Spec("public", body={"code": "ABCD-1234", "device_name": "x"}),
 }
@@ -163,23 +171,32 @@ CALLERS = (
     # another structure of cité A (who must get 404 on it, as a stranger would).
     "partner_a",
     "partner_elsewhere",
+    # A programme account attached to cités A and B, and one attached to B only.
+    "programme_ab",
+    "programme_b",
 )
 PARTNERS = frozenset({"partner_a", "partner_elsewhere"})
+PROGRAMMES = frozenset({"programme_ab", "programme_b"})
 ALLOWED: dict[Policy, frozenset[str]] = {
     "public": frozenset(CALLERS),
     "session": frozenset(CALLERS) - {"anonymous"},
-    "member": frozenset(CALLERS) - {"anonymous"} - PARTNERS,
+    "member": frozenset(CALLERS) - {"anonymous"} - PARTNERS - PROGRAMMES,
     "supervisor": frozenset({"supervisor_a", "admin_a", "supervisor_b"}),
     "admin": frozenset({"admin_a"}),
     "partner": PARTNERS,
+    "programme": PROGRAMMES,
 }
 # Who must get 404 (not 403) on a route they may not use: a partner account learns
-# nothing of the rest of the cité, not even that a person or a page exists.
-NOT_FOUND_OUTSIDE = PARTNERS
+# nothing of the rest of the cité, not even that a person or a page exists; nor does a
+# programme account, which reads aggregated figures only.
+NOT_FOUND_OUTSIDE = PARTNERS | PROGRAMMES
 # Who must get 404 on a route naming a cité-A object: another cité, another structure.
-STRANGERS = frozenset({"supervisor_b", "partner_elsewhere"})
+STRANGERS = frozenset({"supervisor_b", "partner_elsewhere", "programme_b"})
 # Recognisable cité-A data that must never reach cité B.
 A_SECRETS = ("Zéphyrine", "Quatrebarbes", "06 12 34 56 78", "CAP cuisine", "Creil", "amina")
+# What identifies a person or a member: never in a programme account's answers, even
+# for its own cités (it reads the cité's name, never anyone's).
+PERSON_SECRETS = tuple(s for s in A_SECRETS if s != "Creil")
 
 
 def _app_routes(client: TestClient) -> list[tuple[str, str]]:
@@ -201,7 +218,8 @@ def test_every_route_is_classified(client: TestClient) -> None:
     missing = [r for r in _app_routes(client) if r not in ROUTES]
     assert not missing, (
         f"Unclassified routes {missing}: add each to ROUTES in {__file__} with its policy "
-        "(public / session / member / supervisor / admin / partner), then check the matrix passes."
+        "(public / session / member / supervisor / admin / partner / programme), then check "
+        "the matrix passes."
     )
 
 
@@ -217,6 +235,15 @@ def callers(session: Session, world: World) -> dict[str, DeviceLogin | None]:
     partner_b = make_user(session, cite=creil, role=Role.PARTNER, username="conseil-b")
     partner_a.partner_id, partner_b.partner_id = world.partner_id, elsewhere.id
     session.add_all([partner_a, partner_b])
+    programme_ab = make_user(session, cite=creil, role=Role.PROGRAMME, username="prefecture")
+    programme_b = make_user(session, cite=beauvais, role=Role.PROGRAMME, username="anct-b")
+    session.add_all(
+        [
+            ProgrammeCite(user_id=programme_ab.id, cite_id=creil.id),
+            ProgrammeCite(user_id=programme_ab.id, cite_id=beauvais.id),
+            ProgrammeCite(user_id=programme_b.id, cite_id=beauvais.id),
+        ]
+    )
     session.commit()
     return {
         "anonymous": None,
@@ -226,6 +253,8 @@ def callers(session: Session, world: World) -> dict[str, DeviceLogin | None]:
         "admin_a": make_device(session, user=admin),
         "partner_a": make_device(session, user=partner_a, name="console"),
         "partner_elsewhere": make_device(session, user=partner_b, name="console"),
+        "programme_ab": make_device(session, user=programme_ab, name="console"),
+        "programme_b": make_device(session, user=programme_b, name="console"),
     }
 
 
@@ -269,6 +298,7 @@ def _path_values(session: Session, world: World) -> dict[str, str]:
         "held_id": held.op_id,
         "person_id": ids["person"],
         "twin_id": twin["person"],
+        "other_id": twin["person"],
         "contact_id": ids["contact"],
         "orientation_id": ids["orientation"],
         "row_id": ids["person"],
@@ -289,6 +319,17 @@ def _fill(body: Any, values: dict[str, str]) -> Any:
     if isinstance(body, dict):
         return {k: _fill(v, values) for k, v in body.items()}
     return body
+
+
+def _leaks(caller: str, path: str, text: str, where: str) -> list[str]:
+    """Cité A's data in a stranger's answer; anyone's data in a programme account's."""
+    found = []
+    documented = path in ("/openapi.json", "/docs", "/redoc")
+    if caller in STRANGERS and not documented and (leaked := [s for s in A_SECRETS if s in text]):
+        found.append(f"cité A data {leaked} leaked — {where}")
+    if caller in PROGRAMMES and (leaked := [s for s in PERSON_SECRETS if s in text]):
+        found.append(f"person-level data {leaked} leaked — {where}")
+    return found
 
 
 def test_authorisation_matrix(
@@ -326,8 +367,5 @@ def test_authorisation_matrix(
                     failures.append(f"expected 404 (other cité) — {where}")
             elif not (200 <= code < 300 or code in spec.also_ok):
                 failures.append(f"expected success — {where}")
-            if name in STRANGERS and path not in ("/openapi.json", "/docs", "/redoc"):
-                leaked = [s for s in A_SECRETS if s in res.text]
-                if leaked:
-                    failures.append(f"cité A data {leaked} leaked — {where}")
+            failures += _leaks(name, path, res.text, where)
     assert not failures, "\n".join(failures)

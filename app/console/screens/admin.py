@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import Any
 
 import flet as ft
@@ -82,6 +83,31 @@ def _users_table(state: AdminState) -> ft.Control:
     )
 
 
+PROGRAMME_HINT = (
+    "Un compte programme (préfecture, ANCT) voit les indicateurs agrégés de votre cité, "
+    "jamais une personne. D'autres cités lui sont rattachées par l'exploitant."
+)
+
+
+def _role_details(
+    state: AdminState, form: dict[str, str], put: Callable[[str, str], None]
+) -> list[ft.Control]:
+    """Under the role's chips: a partner account's structure, what a programme sees."""
+    if form["role"] == Role.PARTNER:
+        return [
+            ft.Text("Structure partenaire du compte", weight=ft.FontWeight.W_600),
+            choice_chips(
+                [(p["id"], p["name"]) for p in state.partners],
+                form["partner_id"],
+                lambda v: put("partner_id", v),
+                key_prefix="new-partner",
+            ),
+        ]
+    if form["role"] == Role.PROGRAMME:
+        return [ft.Text(PROGRAMME_HINT, size=13, color=ft.Colors.ON_SURFACE_VARIANT)]
+    return []
+
+
 @ft.component
 def NewUserForm(state: AdminState) -> ft.Control:
     form, set_form = ft.use_state(
@@ -104,17 +130,7 @@ def NewUserForm(state: AdminState) -> ft.Control:
         if await state.create_user({**form, "partner_id": partner}):
             set_form({**form, "username": "", "display_name": "", "password": "", "structure": ""})
 
-    partner_choice: list[ft.Control] = []
-    if form["role"] == Role.PARTNER:
-        partner_choice = [
-            ft.Text("Structure partenaire du compte", weight=ft.FontWeight.W_600),
-            choice_chips(
-                [(p["id"], p["name"]) for p in state.partners],
-                form["partner_id"],
-                lambda v: put("partner_id", v),
-                key_prefix="new-partner",
-            ),
-        ]
+    partner_choice = _role_details(state, form, put)
 
     return ft.Column(
         [

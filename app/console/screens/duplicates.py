@@ -7,7 +7,9 @@ from typing import Any
 import flet as ft
 
 from app.console.context import use_console
+from app.console.state.merge_choice_state import MergeChoice
 from app.console.state.review_state import DuplicatesState
+from app.console.widgets.merge_chooser import MergeChooser
 from app.console.widgets.review_widgets import act, card, status_lines, title, when
 
 
@@ -23,7 +25,9 @@ def _person(p: dict[str, Any]) -> ft.Control:
     )
 
 
-def _pair(state: DuplicatesState, pair: dict[str, Any]) -> ft.Control:
+def _pair(
+    state: DuplicatesState, pair: dict[str, Any], choosing: Any, set_choosing: Any
+) -> ft.Control:
     a, b = pair["a"], pair["b"]
     # Keep the record with more history; the other one points to it.
     keep, fold = (a, b) if a["contact_count"] >= b["contact_count"] else (b, a)
@@ -43,13 +47,34 @@ def _pair(state: DuplicatesState, pair: dict[str, Any]) -> ft.Control:
                     on_click=act(state.merge, fold, keep),
                 ),
                 ft.OutlinedButton(
+                    "Choisir champ par champ",
+                    key=f"choose-{a['id']}-{b['id']}",
+                    on_click=lambda _: set_choosing(MergeChoice(state.api, a["id"], b["id"])),
+                ),
+                ft.OutlinedButton(
                     "Ce n'est pas la même personne",
                     key=f"dismiss-{a['id']}-{b['id']}",
                     on_click=act(state.dismiss, pair),
                 ),
             ]
         ),
+        *_chooser(state, pair, choosing, set_choosing),
     )
+
+
+def _chooser(
+    state: DuplicatesState, pair: dict[str, Any], choosing: Any, set_choosing: Any
+) -> list[ft.Control]:
+    """The field-by-field chooser under the pair it was opened for."""
+    if choosing is None or (choosing.a_id, choosing.b_id) != (pair["a"]["id"], pair["b"]["id"]):
+        return []
+
+    async def merged(notice: str) -> None:
+        set_choosing(None)
+        state.notice = notice
+        await state.load()
+
+    return [MergeChooser(choosing, merged, lambda: set_choosing(None))]
 
 
 def _merges(state: DuplicatesState) -> ft.Control:
@@ -82,6 +107,7 @@ def _merges(state: DuplicatesState) -> ft.Control:
 def ConsoleDuplicatesScreen() -> ft.Control:
     console = use_console()
     state, _ = ft.use_state(DuplicatesState(api=console.api))
+    choosing, set_choosing = ft.use_state(None)
     ft.on_mounted(state.load)
     body: list[ft.Control] = [
         title(
@@ -102,7 +128,7 @@ def ConsoleDuplicatesScreen() -> ft.Control:
     ]
     if state.loaded and not state.pairs:
         body.append(ft.Text("Aucun doublon proposé.", size=16))
-    body += [_pair(state, p) for p in state.pairs]
+    body += [_pair(state, p, choosing, set_choosing) for p in state.pairs]
     body += [ft.Divider(), ft.Text("Fusions récentes", size=18, weight=ft.FontWeight.BOLD)]
     body.append(_merges(state) if state.merges else ft.Text("Aucune fusion.", size=14))
     return ft.Column(body, spacing=12, scroll=ft.ScrollMode.AUTO, expand=True)

@@ -189,8 +189,9 @@ class ConsoleState:
             self.api.token = None
             return False
         self.login = result
-        # A partner account has its own screen (app/console/screens/partner.py).
-        if result.user.role != "partner":
+        # Partner and programme accounts have their own screen (screens/partner.py,
+        # screens/programme.py): no contacts list.
+        if result.user.role not in ("partner", "programme"):
             await self.load_contacts()
         return True
 

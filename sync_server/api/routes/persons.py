@@ -10,11 +10,13 @@ from fastapi import APIRouter, Query
 from sync_server.api.deps import ClockDep, CurrentDevice, SessionDep, SupervisorUser
 from sync_server.api.guards import JournalDep
 from sync_server.api.routes.review import ERRORS, http_error
+from sync_server.crud import merges as crud_merges
 from sync_server.crud import persons as crud_persons
 from sync_server.schemas.console import Page
 from sync_server.schemas.review import (
     DismissRequest,
     DuplicatePair,
+    MergeCompareOut,
     MergeOut,
     MergeRequest,
     PathwayOut,
@@ -111,16 +113,46 @@ def merge(
     clock: ClockDep,
     journal: JournalDep,
 ) -> None:
-    """Merge `person_id` into `into` (sets `merged_into` by an op; reaches every device)."""
+    """Merge `person_id` (« a ») and `into` (« b »): the survivor (« b » unless said)
+    takes the values chosen field by field, the other points at it (`merged_into`);
+    written as supervisor ops, they reach every device."""
     try:
-        crud_persons.merge_person(
-            session, user=user, device=device, clock=clock, person_id=person_id, into=body.into
+        absorbed, survivor, fields = crud_merges.merge_with_choices(
+            session,
+            user=user,
+            device=device,
+            clock=clock,
+            a_id=person_id,
+            b_id=body.into,
+            survivor=body.survivor,
+            choices=body.choices,
+            versions=(body.a_version, body.b_version),
         )
     except (NotFound, Refused, Invalid) as exc:
         session.rollback()
         raise http_error(exc) from None
-    journal.record("duplicate.merge", entity="person", row_id=person_id, detail={"into": body.into})
+    detail: dict[str, object] = {"into": survivor}
+    if fields:
+        detail["fields"] = fields
+    journal.record("duplicate.merge", entity="person", row_id=absorbed, detail=detail)
     session.commit()
+
+
+@router.get(
+    "/persons/{person_id}/compare/{other_id}", response_model=MergeCompareOut, responses=ERRORS
+)
+def compare(
+    person_id: str, other_id: str, session: SessionDep, user: SupervisorUser, journal: JournalDep
+) -> MergeCompareOut:
+    """Two persons side by side, and the fields where they differ (before a merge)."""
+    try:
+        result = crud_merges.read_merge_comparison(
+            session, cite_id=user.cite_id, a_id=person_id, b_id=other_id, today=_today()
+        )
+    except (NotFound, Refused) as exc:
+        raise http_error(exc) from None
+    journal.read("duplicate.compare", entity="person", row_id=person_id, detail={"with": other_id})
+    return result
 
 
 @router.post("/persons/{person_id}/referent", status_code=204, responses=ERRORS)
@@ -164,13 +196,15 @@ def unmerge(
     clock: ClockDep,
     journal: JournalDep,
 ) -> None:
-    """Undo a merge: clears `merged_into` by an op."""
+    """Undo a merge: clears `merged_into` by an op, and gives the person it was merged
+    into back the values a field-by-field merge took from this one (where unchanged)."""
     try:
-        crud_persons.unmerge_person(
+        restored = crud_merges.unmerge_and_restore(
             session, user=user, device=device, clock=clock, person_id=person_id
         )
     except (NotFound, Refused, Invalid) as exc:
         session.rollback()
         raise http_error(exc) from None
-    journal.record("duplicate.unmerge", entity="person", row_id=person_id)
+    detail = {"fields": restored} if restored else None
+    journal.record("duplicate.unmerge", entity="person", row_id=person_id, detail=detail)
     session.commit()

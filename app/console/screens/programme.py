@@ -1,0 +1,187 @@
+"""The console of a programme account (a préfecture or ANCT correspondent): its
+cités' indicators side by side, with their total, for a quarter or chosen dates.
+Aggregated only: counts of 1 to 4 read « <5 », the server never sends a name."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import flet as ft
+
+from app.console.context import use_console
+from app.console.state.insight_state import kept_state
+from app.console.state.programme_state import ProgrammeState
+from app.console.widgets.download import save_download
+from app.console.widgets.period_picker import PeriodPicker
+from app.ui.widgets import PRIMARY, banner
+
+
+def _cell(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:.1f}".rstrip("0").rstrip(".").replace(".", ",")
+    return str(value)
+
+
+def _table(table: dict[str, Any], cites: list[str], total_label: str) -> ft.Control:
+    rows = list(table["rows"]) + ([table["total"]] if table.get("total") else [])
+    heading = ft.FontWeight.BOLD
+
+    def row(r: dict[str, Any], bold: bool) -> ft.DataRow:
+        weight = heading if bold else None
+        return ft.DataRow(
+            cells=[ft.DataCell(ft.Text(r["label"], weight=weight))]
+            + [
+                ft.DataCell(ft.Text(_cell(v), weight=heading if i == len(cites) else weight))
+                for i, v in enumerate(r["cells"])
+            ]
+        )
+
+    return ft.Container(
+        content=ft.Column(
+            [
+                ft.Text(table["title"], size=16, weight=heading, color=PRIMARY),
+                # Many cités make a wide table: it scrolls sideways, the page does not.
+                ft.Row(
+                    [
+                        ft.DataTable(
+                            columns=[ft.DataColumn(label=ft.Text(""))]
+                            + [
+                                ft.DataColumn(label=ft.Text(name, weight=heading), numeric=True)
+                                for name in [*cites, total_label]
+                            ],
+                            rows=[row(r, r is table.get("total")) for r in rows],
+                            heading_row_height=40,
+                            data_row_min_height=32,
+                            data_row_max_height=40,
+                            column_spacing=28,
+                        ),
+                    ],
+                    scroll=ft.ScrollMode.AUTO,
+                ),
+            ],
+            spacing=6,
+        ),
+        border=ft.Border.all(1, ft.Colors.GREY_300),
+        border_radius=12,
+        padding=16,
+    )
+
+
+def _header(name: str, on_sign_out: Any) -> ft.Control:
+    return ft.Container(
+        content=ft.Row(
+            [
+                ft.Text(
+                    "Relais · Programme", size=22, weight=ft.FontWeight.BOLD, color=ft.Colors.WHITE
+                ),
+                ft.Row(
+                    [
+                        ft.Text(f"{name} · Programme", color=ft.Colors.WHITE),
+                        ft.TextButton(
+                            "Se déconnecter",
+                            key="console-logout",
+                            on_click=on_sign_out,
+                            style=ft.ButtonStyle(color=ft.Colors.WHITE),
+                        ),
+                    ]
+                ),
+            ],
+            alignment=ft.MainAxisAlignment.SPACE_BETWEEN,
+        ),
+        bgcolor=PRIMARY,
+        padding=ft.Padding.symmetric(horizontal=24, vertical=14),
+    )
+
+
+def _download(state: ProgrammeState) -> Any:
+    async def download(_: Any) -> None:
+        await state.download(save_download)
+
+    return download
+
+
+def _body(state: ProgrammeState) -> list[ft.Control]:
+    data = state.data
+    title = "Programme" + (f" · {data['period_label']}" if data else "")
+    body: list[ft.Control] = [
+        ft.Row(
+            [
+                ft.Text(title, size=22, weight=ft.FontWeight.BOLD),
+                ft.ProgressRing(width=22, height=22) if state.busy else ft.Container(),
+            ],
+            spacing=12,
+        ),
+        PeriodPicker(
+            state.quarters,
+            state.current,
+            on_quarter=state.choose,
+            on_custom=state.choose_custom,
+        ),
+    ]
+    if data and data["cites"]:
+        body.append(
+            ft.Row(
+                [
+                    ft.FilledButton(
+                        "Télécharger le tableau (Excel)",
+                        icon=ft.Icons.DOWNLOAD,
+                        key="programme-xlsx",
+                        disabled=state.busy,
+                        on_click=_download(state),
+                    )
+                ]
+            )
+        )
+    if state.error:
+        body.append(banner(state.error, error=True))
+    if state.notice:
+        body.append(banner(state.notice))
+    if data:
+        cites = [c["name"] for c in data["cites"]]
+        body.append(
+            ft.Text(
+                f"{len(cites)} cité(s) côte à côte, puis leur ensemble. {data['note']}",
+                size=13,
+                color=ft.Colors.ON_SURFACE_VARIANT,
+            )
+        )
+        if not cites:
+            body.append(
+                ft.Text("Aucune cité n'est rattachée à ce compte : voyez l'administrateur.")
+            )
+        else:
+            body += [_table(t, cites, data["total_label"]) for t in data["tables"]]
+    elif state.busy:
+        body.append(ft.Text("Calcul des indicateurs…"))
+    return body
+
+
+@ft.component
+def ProgrammeHome() -> ft.Control:
+    console = use_console()
+    login = console.login
+    state: ProgrammeState = ft.use_state(
+        kept_state(console, "programme", lambda: ProgrammeState(api=console.api))
+    )[0]
+
+    async def first_load() -> None:
+        if state.data is None and console.login is not None:
+            await state.load()
+
+    ft.on_mounted(first_load)
+    if login is None:  # signed out: ConsoleHome shows the login screen instead
+        return ft.Container()
+
+    body = _body(state)
+    return ft.Column(
+        [
+            _header(login.user.display_name, lambda _: console.sign_out()),
+            ft.Container(
+                content=ft.Column(body, spacing=16),
+                padding=24,
+            ),
+        ],
+        spacing=0,
+        expand=True,
+        scroll=ft.ScrollMode.AUTO,
+    )

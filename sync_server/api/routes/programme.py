@@ -1,0 +1,105 @@
+"""The programme view: a préfecture or ANCT correspondent reads the aggregated
+indicators of the cités its account is attached to (role `programme` only)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, HTTPException, Response, status
+from sqlmodel import Session
+
+from domain.periods import Period
+from domain.programme import ProgrammeTable
+from domain.vocabulary import Role
+from sync_server.api.deps import CurrentDevice, CurrentUser, SessionDep
+from sync_server.api.routes.indicators import DateFrom, DateTo, period_or_400
+from sync_server.core.db import begin_write
+from sync_server.core.programme_report import XLSX_TYPE, programme_xlsx
+from sync_server.crud.audit import Actor, record_audit
+from sync_server.crud.programme import programme_cites, programme_indicators
+from sync_server.models import AppUser, Cite, Device
+from sync_server.schemas.programme import ProgrammeCiteOut, ProgrammeOut
+
+router = APIRouter(prefix="/programme", tags=["programme"])
+
+NOT_PROGRAMME = "Introuvable : cette page est réservée aux comptes programme."
+
+
+async def get_programme(user: CurrentUser) -> AppUser:
+    """Only a programme account: anyone else gets 404 (a cité's team has its own
+    indicators; a partner account learns nothing of other pages)."""
+    if user.role != Role.PROGRAMME:
+        if user.role in (Role.MEDIATOR, Role.SUPERVISOR, Role.ADMIN):
+            raise HTTPException(status.HTTP_403_FORBIDDEN, detail="Réservé aux comptes programme.")
+        raise HTTPException(status.HTTP_404_NOT_FOUND, detail=NOT_PROGRAMME)
+    return user
+
+
+ProgrammeUser = Annotated[AppUser, Depends(get_programme)]
+
+
+def _read(
+    session: Session, user: AppUser, device: Device, period: Period, action: str
+) -> tuple[list[Cite], list[ProgrammeTable]]:
+    cites = programme_cites(session, user_id=user.id)
+    tables = programme_indicators(session, cites=cites, period=period)
+    # Journaled in each cité read: its administrators see who read its figures.
+    session.commit()
+    begin_write(session)
+    actor = Actor.of(user, device)
+    for cite_id in [c.id for c in cites] or [user.cite_id]:
+        record_audit(
+            session,
+            actor=actor,
+            action=action,
+            detail={"period": period.slug, "cites": len(cites)},
+            cite_id=cite_id,
+        )
+    session.commit()
+    return cites, tables
+
+
+@router.get("/indicators", response_model=ProgrammeOut)
+def indicators(
+    session: SessionDep,
+    user: ProgrammeUser,
+    device: CurrentDevice,
+    date_from: DateFrom = None,
+    date_to: DateTo = None,
+) -> ProgrammeOut:
+    """The attached cités' indicators side by side and together, aggregated only,
+    under statistical secrecy (1 to 4 hidden, secondary suppression, a zero is 0)."""
+    period = period_or_400(date_from, date_to)
+    cites, tables = _read(session, user, device, period, "programme.indicators")
+    return ProgrammeOut(
+        date_from=period.start,
+        date_to=period.end,
+        period_label=period.label,
+        cites=[ProgrammeCiteOut(id=c.id, name=c.name) for c in cites],
+        tables=[ProgrammeOut.table(t) for t in tables],
+    )
+
+
+@router.get(
+    "/indicators.xlsx",
+    response_class=Response,
+    responses={200: {"content": {XLSX_TYPE: {}}}},
+)
+def indicators_xlsx(
+    session: SessionDep,
+    user: ProgrammeUser,
+    device: CurrentDevice,
+    date_from: DateFrom = None,
+    date_to: DateTo = None,
+) -> Response:
+    """The same tables as a workbook, protected the same way."""
+    period = period_or_400(date_from, date_to)
+    cites, tables = _read(session, user, device, period, "programme.export_xlsx")
+    content = programme_xlsx(f"Programme · {period.label}", [c.name for c in cites], tables)
+    return Response(
+        content,
+        media_type=XLSX_TYPE,
+        headers={
+            "Content-Disposition": f'attachment; filename="relais-programme-{period.slug}.xlsx"'
+        },
+    )

@@ -1,0 +1,122 @@
+"""`./relais admin create-programme | attach-programme`: the accounts of préfecture or
+ANCT correspondents, who read the aggregated indicators of several cités.
+
+The operator attaches cités (a cité's admin can only attach its own, in the console).
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import select
+
+from domain.vocabulary import Role
+from sync_server.cli import (
+    Refused,
+    _cite_or_refuse,
+    _read_password,
+    _session,
+    password_problem,
+)
+from sync_server.core.settings import Settings
+from sync_server.crud.programme import attach_cites, detach_cites, programme_cites
+from sync_server.crud.users import create_user
+from sync_server.models import AppUser, UserCreate
+
+_USERNAME = re.compile(r"[a-z0-9._-]{2,80}")
+
+
+def cmd_create_programme(settings: Settings, args: argparse.Namespace) -> str:
+    username = args.username.strip()
+    if not _USERNAME.fullmatch(username):
+        raise Refused(
+            "Identifiant invalide : de 2 à 80 caractères parmi minuscules, chiffres, « . », "
+            "« _ » et « - »."
+        )
+    display = (args.display_name or "Correspondant programme").strip()[:120]
+    with _session(settings) as session:
+        cites = [_cite_or_refuse(session, name) for name in args.cite]
+        if session.exec(select(AppUser).where(AppUser.username == username)).first():
+            raise Refused(f"L'identifiant « {username} » est déjà pris : rien n'a été créé.")
+        password = _read_password(username)
+        problem = password_problem(password, username)
+        if problem is not None:
+            raise Refused(f"Mot de passe refusé : {problem}. Aucun compte n'a été créé.")
+        try:
+            user = create_user(
+                session,
+                user_create=UserCreate(
+                    username=username,
+                    display_name=display,
+                    role=Role.PROGRAMME.value,
+                    cite_id=cites[0].id,
+                    password=password,
+                ),
+            )
+            attach_cites(session, user_id=user.id, cite_ids=[c.id for c in cites])
+            session.commit()
+        except IntegrityError:
+            raise Refused(f"L'identifiant « {username} » est déjà pris.") from None
+        names = ", ".join(f"« {c.name} »" for c in cites)
+        return (
+            f"Compte programme « {username} » créé pour {names} : il voit les indicateurs "
+            "agrégés de ces cités dans la console, jamais une personne."
+        )
+
+
+def cmd_attach_programme(settings: Settings, args: argparse.Namespace) -> str:
+    username = args.username.strip()
+    with _session(settings) as session:
+        user = session.exec(select(AppUser).where(AppUser.username == username)).first()
+        if user is None or user.role != Role.PROGRAMME:
+            raise Refused(f"Aucun compte programme ne s'appelle « {username} » : rien n'a changé.")
+        cites = [_cite_or_refuse(session, name) for name in args.cite]
+        attach_cites(session, user_id=user.id, cite_ids=[c.id for c in cites])
+        session.commit()
+        names = ", ".join(f"« {c.name} »" for c in programme_cites(session, user_id=user.id))
+        return f"Le compte programme « {username} » voit maintenant : {names}."
+
+
+def cmd_detach_programme(settings: Settings, args: argparse.Namespace) -> str:
+    username = args.username.strip()
+    with _session(settings) as session:
+        user = session.exec(select(AppUser).where(AppUser.username == username)).first()
+        if user is None or user.role != Role.PROGRAMME:
+            raise Refused(f"Aucun compte programme ne s'appelle « {username} » : rien n'a changé.")
+        cites = [_cite_or_refuse(session, name) for name in args.cite]
+        detach_cites(session, user_id=user.id, cite_ids=[c.id for c in cites])
+        session.commit()
+        left = programme_cites(session, user_id=user.id)
+        names = ", ".join(f"« {c.name} »" for c in left) or "plus aucune cité"
+        return f"Le compte programme « {username} » voit maintenant : {names}."
+
+
+def add_programme_commands(admin_sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = admin_sub.add_parser(
+        "create-programme",
+        help="crée un compte programme (préfecture, ANCT) rattaché à une ou plusieurs cités",
+    )
+    p.add_argument(
+        "--cite", required=True, action="append", help="nom d'une cité (répétez pour plusieurs)"
+    )
+    p.add_argument("--username", required=True, help="identifiant de connexion")
+    p.add_argument("--display-name", help="nom affiché (par défaut « Correspondant programme »)")
+    p.set_defaults(run=cmd_create_programme)
+    p = admin_sub.add_parser(
+        "attach-programme", help="rattache d'autres cités à un compte programme existant"
+    )
+    p.add_argument("--username", required=True, help="identifiant du compte programme")
+    p.add_argument(
+        "--cite", required=True, action="append", help="nom d'une cité (répétez pour plusieurs)"
+    )
+    p.set_defaults(run=cmd_attach_programme)
+    p = admin_sub.add_parser(
+        "detach-programme", help="retire des cités à un compte programme (il n'en voit plus rien)"
+    )
+    p.add_argument("--username", required=True, help="identifiant du compte programme")
+    p.add_argument(
+        "--cite", required=True, action="append", help="nom d'une cité (répétez pour plusieurs)"
+    )
+    p.set_defaults(run=cmd_detach_programme)
