@@ -65,6 +65,49 @@ def sees_every_change(
     )
 
 
+DELETED = "deleted"
+
+
+def delete_race(
+    row: StoredRow,
+    *,
+    values: dict[str, Any],
+    hlc: str,
+    base_version: int | None,
+    own_versions: Collection[int] = (),
+) -> FieldConflict | None:
+    """A delete and an edit that did not see each other, as a conflict on `deleted`.
+
+    Field by field they never collide (the delete sets `deleted`, the edit other
+    fields), so without this the edit would vanish into the tombstone, or the delete
+    would hide an edit its author never saw. A mediator expects neither to be lost
+    silently: the merge keeps what field-level LWW gives (the row stays deleted, the
+    edit's values kept in the tombstone, or the delete applied when it is the later
+    stamp), answers `conflict`, and a supervisor restores the row (`deleted` False,
+    the edit's values with it) or confirms the deletion."""
+    base = base_version or 0
+
+    def unseen(name: str) -> bool:
+        changed_at = row.field_version.get(name, 0)
+        return changed_at > base and changed_at not in own_versions
+
+    is_deleted = bool(row.values.get(DELETED))
+    if DELETED not in values:
+        # An edit reaching a row deleted since the edit's author last saw it.
+        if not (is_deleted and unseen(DELETED)):
+            return None
+        return FieldConflict(DELETED, True, row.field_hlc.get(DELETED, ""), False, hlc, False)
+    if values[DELETED] is not True or is_deleted:
+        return None
+    # A delete whose author had not seen someone else's later edit of the row.
+    edited = [n for n in row.field_version if n != DELETED and unseen(n)]
+    if not edited:
+        return None
+    edit_hlc = max(row.field_hlc.get(n, "") for n in edited)
+    wins = hlc > row.field_hlc.get(DELETED, "")
+    return FieldConflict(DELETED, False, edit_hlc, True, hlc, wins)
+
+
 def merge_op(
     row: StoredRow | None,
     *,
@@ -96,6 +139,10 @@ def merge_op(
             hlcs[name] = hlc
             if current != incoming or name not in row.values:
                 changes[name] = incoming
+
+    race = delete_race(row, values=values, hlc=hlc, base_version=base, own_versions=own_versions)
+    if race is not None and all(c.field != DELETED for c in conflicts):
+        conflicts.append(race)
 
     soft = not conflicts and (
         row.version > base
