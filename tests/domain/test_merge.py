@@ -214,3 +214,58 @@ def test_every_field_ends_with_the_value_of_its_greatest_hlc() -> None:
         for op in order:
             replica.apply(op)
         assert replica.state() == {"p": {"need": "y"}}
+
+
+def _deleted_at(version: int, hlc: str) -> StoredRow:
+    """A person created at version 1 (stamp 1), deleted at `version` (stamp `hlc`)."""
+    return StoredRow(
+        {"first_name": "Aïcha", "deleted": True},
+        {"first_name": h(1), "deleted": hlc},
+        {"first_name": 1, "deleted": version},
+        version,
+    )
+
+
+def test_an_edit_reaching_a_row_deleted_since_it_was_seen_is_a_conflict_on_deleted() -> None:
+    result = merge_op(
+        _deleted_at(5, h(20, "a")), values={"phone": "0612345678"}, hlc=h(30, "b"), base_version=1
+    )
+    assert result.outcome == "conflict"
+    [conflict] = result.conflicts
+    assert (conflict.field, conflict.server_value, conflict.incoming_value) == (
+        "deleted",
+        True,
+        False,
+    )
+    assert conflict.incoming_won is False
+    assert result.changes == {"phone": "0612345678"}  # kept in the tombstone, for a restore
+
+
+def test_a_delete_that_did_not_see_a_colleague_s_edit_is_a_conflict_it_wins() -> None:
+    row = StoredRow(
+        {"first_name": "Aïcha", "phone": "0612345678"},
+        {"first_name": h(1), "phone": h(10, "b")},
+        {"first_name": 1, "phone": 4},
+        4,
+    )
+    result = merge_op(row, values={"deleted": True}, hlc=h(20, "a"), base_version=1)
+    assert result.outcome == "conflict"
+    [conflict] = result.conflicts
+    assert (conflict.field, conflict.server_value, conflict.incoming_value) == (
+        "deleted",
+        False,
+        True,
+    )
+    assert conflict.server_hlc == h(10, "b")  # the edit's stamp: the console names its author
+    assert conflict.incoming_won is True and result.changes == {"deleted": True}
+
+
+def test_a_delete_or_an_edit_that_had_seen_the_other_is_no_conflict() -> None:
+    deleted = _deleted_at(5, h(20, "a"))
+    own = merge_op(
+        deleted, values={"phone": "0612345678"}, hlc=h(30, "a"), base_version=1, own_versions={5}
+    )
+    assert own.conflicts == [] and own.outcome == "applied"
+    row = stored({"first_name": "Aïcha"}, h(1), version=4)
+    seen = merge_op(row, values={"deleted": True}, hlc=h(20, "a"), base_version=4)
+    assert seen.conflicts == [] and seen.outcome == "applied"
