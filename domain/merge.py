@@ -1,7 +1,12 @@
 """The merge rule (docs/architecture.md §3.4), as a pure function.
 
 Field-level last-writer-wins by HLC: the stored value of a field is always the
-one with the greatest HLC, so any order of arrival converges. Concurrency is
+one with the greatest HLC, so any order of arrival converges. Causality comes
+before clocks: an edit made after its author saw the field's stored value wins even
+when the author's clock runs behind that value's stamp (a phone a few minutes slow
+editing what a supervisor or a faster phone just wrote); it is stored just after
+that stamp, so the order stays total. Otherwise the edit would be answered
+`superseded` and dropped while the phone went on showing it. Concurrency is
 detected by `base_version`, not clocks: a field changed on the server since the
 version the device last saw, to a different value, is a hard conflict; the HLC
 winner is stored and both values are kept in the conflict for a supervisor.
@@ -19,6 +24,8 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Any, Literal
+
+from domain.hlc import Hlc, just_after
 
 MergeOutcome = Literal["applied", "superseded", "conflict"]
 
@@ -135,7 +142,10 @@ def merge_op(
         concurrent = changed_at > base and changed_at not in own_versions
         if concurrent and current != incoming:
             conflicts.append(FieldConflict(name, current, current_hlc, incoming, hlc, wins))
-        if wins:
+        if not wins and not concurrent and current != incoming and name in row.values:
+            hlcs[name] = just_after(current_hlc, Hlc.parse(hlc).node)
+            changes[name] = incoming
+        elif wins:
             hlcs[name] = hlc
             if current != incoming or name not in row.values:
                 changes[name] = incoming
