@@ -82,6 +82,15 @@ class HlcClock:
         return Hlc(ms, counter + 1, self.node)
 
 
+def just_after(stored: str, node: str) -> str:
+    """The smallest HLC of `node` after the `stored` one: the stamp of an edit that
+    has seen `stored` but was made on a clock running behind it."""
+    last = Hlc.parse(stored)
+    if last.counter >= MAX_COUNTER:
+        return Hlc(last.ms + 1, 0, node).encode()
+    return Hlc(last.ms, last.counter + 1, node).encode()
+
+
 def is_ahead(hlc: Hlc, server_ms: int, tolerance_ms: int = 60_000) -> bool:
     """True when a clock claims a time more than `tolerance_ms` after the server's."""
     return hlc.ms > server_ms + tolerance_ms

@@ -1,7 +1,12 @@
 """The merge rule (docs/architecture.md §3.4), as a pure function.
 
 Field-level last-writer-wins by HLC: the stored value of a field is always the
-one with the greatest HLC, so any order of arrival converges. Concurrency is
+one with the greatest HLC, so any order of arrival converges. Causality comes
+before clocks: an edit made after its author saw the field's stored value wins even
+when the author's clock runs behind that value's stamp (a phone a few minutes slow
+editing what a supervisor or a faster phone just wrote); it is stored just after
+that stamp, so the order stays total. Otherwise the edit would be answered
+`superseded` and dropped while the phone went on showing it. Concurrency is
 detected by `base_version`, not clocks: a field changed on the server since the
 version the device last saw, to a different value, is a hard conflict; the HLC
 winner is stored and both values are kept in the conflict for a supervisor.
@@ -19,6 +24,8 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Any, Literal
+
+from domain.hlc import Hlc, just_after
 
 MergeOutcome = Literal["applied", "superseded", "conflict"]
 
@@ -65,6 +72,49 @@ def sees_every_change(
     )
 
 
+DELETED = "deleted"
+
+
+def delete_race(
+    row: StoredRow,
+    *,
+    values: dict[str, Any],
+    hlc: str,
+    base_version: int | None,
+    own_versions: Collection[int] = (),
+) -> FieldConflict | None:
+    """A delete and an edit that did not see each other, as a conflict on `deleted`.
+
+    Field by field they never collide (the delete sets `deleted`, the edit other
+    fields), so without this the edit would vanish into the tombstone, or the delete
+    would hide an edit its author never saw. A mediator expects neither to be lost
+    silently: the merge keeps what field-level LWW gives (the row stays deleted, the
+    edit's values kept in the tombstone, or the delete applied when it is the later
+    stamp), answers `conflict`, and a supervisor restores the row (`deleted` False,
+    the edit's values with it) or confirms the deletion."""
+    base = base_version or 0
+
+    def unseen(name: str) -> bool:
+        changed_at = row.field_version.get(name, 0)
+        return changed_at > base and changed_at not in own_versions
+
+    is_deleted = bool(row.values.get(DELETED))
+    if DELETED not in values:
+        # An edit reaching a row deleted since the edit's author last saw it.
+        if not (is_deleted and unseen(DELETED)):
+            return None
+        return FieldConflict(DELETED, True, row.field_hlc.get(DELETED, ""), False, hlc, False)
+    if values[DELETED] is not True or is_deleted:
+        return None
+    # A delete whose author had not seen someone else's later edit of the row.
+    edited = [n for n in row.field_version if n != DELETED and unseen(n)]
+    if not edited:
+        return None
+    edit_hlc = max(row.field_hlc.get(n, "") for n in edited)
+    wins = hlc > row.field_hlc.get(DELETED, "")
+    return FieldConflict(DELETED, False, edit_hlc, True, hlc, wins)
+
+
 def merge_op(
     row: StoredRow | None,
     *,
@@ -92,10 +142,17 @@ def merge_op(
         concurrent = changed_at > base and changed_at not in own_versions
         if concurrent and current != incoming:
             conflicts.append(FieldConflict(name, current, current_hlc, incoming, hlc, wins))
-        if wins:
+        if not wins and not concurrent and current != incoming and name in row.values:
+            hlcs[name] = just_after(current_hlc, Hlc.parse(hlc).node)
+            changes[name] = incoming
+        elif wins:
             hlcs[name] = hlc
             if current != incoming or name not in row.values:
                 changes[name] = incoming
+
+    race = delete_race(row, values=values, hlc=hlc, base_version=base, own_versions=own_versions)
+    if race is not None and all(c.field != DELETED for c in conflicts):
+        conflicts.append(race)
 
     soft = not conflicts and (
         row.version > base

@@ -20,7 +20,6 @@ plaintext mode until `setup_pin` encrypts it in place.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import asdict
 from typing import Any
 
 from app.store import outbox, plain, rows
@@ -47,16 +46,21 @@ class LocalStore(SyncSide):
     sync client's side is `SyncSide`'s."""
 
     def save_session(self, s: DeviceSession) -> None:
-        with self._tx():
-            self._set_meta("session", asdict(s))
-            # The server this phone is enrolled on outlives the session (a logout):
-            # another server means enrolling again, never the same data pointed elsewhere.
-            self._set_meta("server_url", s.server_url)
+        with self._lock:
             self._clock.node = s.device_id
+            if not self.has_pin:
+                # No key yet: written now, the token would sit in clear in the file and
+                # its WAL until the PIN is chosen (or for good, if the app dies first).
+                # Kept in memory; `setup_pin` writes it sealed.
+                self._unsaved_session = s
+                return
+            self._write_session(s)
 
     def server_url(self) -> str | None:
         """The server this phone was enrolled on, None on a phone never enrolled."""
         with self._lock:
+            if self._unsaved_session is not None:
+                return self._unsaved_session.server_url
             url = self._meta("server_url")
             if url is None:  # enrolled before the address was kept apart from the session
                 session = self._meta("session")
@@ -66,6 +70,7 @@ class LocalStore(SyncSide):
     def clear_session(self) -> None:
         """Forget the token only: rows, outbox and the last known user stay."""
         with self._tx() as c:
+            self._unsaved_session = None
             current = self.session()
             if current is not None:
                 self._set_meta("last_user", current.user)

@@ -9,6 +9,7 @@ import sqlite3
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -48,6 +49,7 @@ class StoreBase:
         migrate(self._conn)
         self._index = PersonIndex()
         self._codec: Codec | None = None
+        self._unsaved_session: DeviceSession | None = None
         with self._tx():
             install_id = self._meta("install_id")
             if install_id is None:
@@ -64,6 +66,7 @@ class StoreBase:
     def close(self) -> None:
         with self._lock:
             self._codec = None
+            self._unsaved_session = None
             self._index.clear()
             forget_names()
             self._conn.close()
@@ -98,6 +101,9 @@ class StoreBase:
         check_pin_format(pin)
         with self._lock:
             self._opened(Codec(vault.encrypt_existing(self._conn, pin, kdf)))
+            if self._unsaved_session is not None:
+                self._write_session(self._unsaved_session)
+                self._unsaved_session = None
 
     def unlock(self, pin: str) -> None:
         """Raises `CryptoError` (French message) on a wrong PIN; data is untouched."""
@@ -181,5 +187,14 @@ class StoreBase:
 
     def session(self) -> DeviceSession | None:
         with self._lock:
+            if self._unsaved_session is not None:
+                return self._unsaved_session
             raw = self._meta("session")
         return DeviceSession(**raw) if raw else None
+
+    def _write_session(self, s: DeviceSession) -> None:
+        with self._tx():
+            self._set_meta("session", asdict(s))
+            # The server this phone is enrolled on outlives the session (a logout):
+            # another server means enrolling again, never the same data pointed elsewhere.
+            self._set_meta("server_url", s.server_url)

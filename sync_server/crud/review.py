@@ -9,6 +9,7 @@ from sqlmodel import Session, col, select
 from domain.entities import FieldsError, normalise_fields, person_display_name
 from domain.field_labels import field_choices, field_label, french_error, value_label
 from domain.hlc import HlcClock
+from domain.merge import DELETED
 from domain.minimisation import sensitivity_warning
 from domain.vocabulary import ReviewState
 from sync_server.core.db import begin_write
@@ -381,6 +382,20 @@ def list_open_conflicts(session: Session, *, cite_id: str) -> list[ReadableConfl
     return readable_conflicts(session, cite_id=cite_id, conflicts=list(conflicts))
 
 
+def _conflicting_row(session: Session, *, conflict: Conflict, cite_id: str) -> Record:
+    """The row a conflict is about. A conflict on `deleted` (a delete and an edit that
+    did not see each other) is settled on the tombstone itself: restoring it is the
+    point."""
+    if conflict.field != DELETED:
+        return get_live_row(
+            session, cite_id=cite_id, entity=conflict.entity, row_id=conflict.row_id
+        )
+    row = session.get(Record, conflict.row_id)
+    if row is None or row.cite_id != cite_id or row.entity != conflict.entity:
+        raise NotFound("Fiche introuvable dans votre cité.")
+    return row
+
+
 def resolve_conflict(
     session: Session,
     *,
@@ -398,10 +413,8 @@ def resolve_conflict(
         raise NotFound("Conflit introuvable dans votre cité.")
     if conflict.resolved_at is not None:
         raise Refused("Ce conflit a déjà été résolu : rechargez la liste.")
-    row = get_live_row(
-        session, cite_id=user.cite_id, entity=conflict.entity, row_id=conflict.row_id
-    )
     field = conflict.field or ""
+    row = _conflicting_row(session, conflict=conflict, cite_id=user.cite_id)
     chosen = {"server": conflict.server_value, "incoming": conflict.incoming_value}.get(
         choice, value
     )

@@ -19,12 +19,13 @@ from app.store.crypto import (
 )
 from app.store.schema import migrate
 from app.store.vault import MAX_ATTEMPTS, PinLockedOut
-from domain.sync import OpResult, RowOut
+from domain.sync import OpResult, ReferentialsOut, RowOut
 from tests.factories import (
     FAST_KDF,
     TEST_PIN,
     make_local_contact,
     make_local_session,
+    make_local_store,
     make_locked_store,
 )
 
@@ -105,6 +106,7 @@ def test_plain_file_is_encrypted_in_place_at_first_pin(tmp_path: Path) -> None:
     db = tmp_path / "old.sqlite3"
     old = LocalStore(db)  # no PIN: the legacy plaintext mode of earlier builds
     pid = _write_known_person(old)
+    old._write_session(make_local_session())  # those builds wrote the token before the PIN
     old.close()
     assert "Quintessence" in _leaks(db)  # the test can see a leak when there is one
 
@@ -284,3 +286,39 @@ def test_lock_forgets_the_names_cached_for_search(tmp_path: Path) -> None:
     assert matching._fold.cache_info().currsize == 0
     assert matching._word_key.cache_info().currsize == 0
     store.close()
+
+
+def test_the_token_received_before_the_pin_never_reaches_the_files(tmp_path: Path) -> None:
+    """Signed in, PIN not chosen yet: the token is in memory only, then sealed."""
+    db = tmp_path / "relais.sqlite3"
+    store = make_local_store(tmp_path)
+    session = make_local_session()
+    store.save_session(session)
+    store.save_referentials(
+        ReferentialsOut(cite_id="c1", cite_name="Creil", qpvs=[], partners=[], members=[])
+    )
+    # The app would go on with the session while the PIN screen is shown.
+    assert store.session() == session
+    assert store.server_url() == session.server_url
+    files = sorted(p.name for p in tmp_path.iterdir())
+    assert files == ["relais.sqlite3", "relais.sqlite3-shm", "relais.sqlite3-wal"]
+    token = session.token.encode()
+    assert token not in _disk_bytes(db)
+    # Neither killed mid-window (the files as they are now), nor after the PIN.
+    store.setup_pin(TEST_PIN, FAST_KDF)
+    assert token not in _disk_bytes(db)
+    store.close()
+    assert token not in _disk_bytes(db)
+
+    reopened = LocalStore(db)
+    reopened.unlock(TEST_PIN)
+    assert reopened.session() == session
+    assert reopened.server_url() == session.server_url
+    reopened.close()
+
+
+def test_a_phone_closed_before_choosing_its_pin_signs_in_again(tmp_path: Path) -> None:
+    store = make_local_store(tmp_path)
+    store.save_session(make_local_session())
+    store.close()
+    assert LocalStore(tmp_path / "relais.sqlite3").session() is None

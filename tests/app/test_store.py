@@ -15,10 +15,12 @@ from domain.hlc import Hlc
 from domain.ids import uuid7
 from domain.sync import OpResult, RowOut
 from tests.factories import (
+    TEST_PIN,
     make_local_contact,
     make_local_person,
     make_local_session,
     make_local_store,
+    make_locked_store,
 )
 
 
@@ -118,12 +120,13 @@ def test_person_candidates_match_spelling_variants(store: LocalStore) -> None:
 
 
 def test_reopen_keeps_everything(tmp_path: Path) -> None:
-    store = make_local_store(tmp_path)
+    store = make_locked_store(tmp_path)
     pid = store.create("person", make_local_person())
     store.save_session(make_local_session())
     store.set_cursor("42")
     store.close()
     again = make_local_store(tmp_path)
+    again.unlock(TEST_PIN)
     assert again.get("person", pid) is not None
     assert again.session() == make_local_session()
     assert again.cursor() == "42" and again.sync_status().pending == 1

@@ -111,11 +111,37 @@ def test_same_value_from_both_sides_is_no_conflict() -> None:
     assert result.conflicts == []
 
 
-def test_an_older_op_arriving_late_is_superseded() -> None:
+def test_an_older_op_arriving_late_does_not_overwrite_the_newer_value() -> None:
     row = stored({"need": "récent"}, h(20), version=3)
-    result = merge_op(row, values={"need": "ancien"}, hlc=h(10), base_version=3)
+    # Made before its author saw version 3: a late arrival, not an answer to it.
+    result = merge_op(row, values={"need": "ancien"}, hlc=h(10), base_version=2)
+    assert result.changes == {}
+    assert [c.incoming_won for c in result.conflicts] == [False]
+
+
+def test_a_repeated_value_from_an_older_op_is_superseded() -> None:
+    row = stored({"need": "récent"}, h(20), version=3)
+    result = merge_op(row, values={"need": "récent"}, hlc=h(10), base_version=3)
     assert result.outcome == "superseded"
     assert result.changes == {}
+
+
+def test_an_edit_made_after_seeing_the_value_wins_from_a_clock_behind() -> None:
+    # A supervisor's correction stamped by the server at 20; the phone, 10 ms slow,
+    # pulls it (version 3) and corrects it again: the phone's edit is the later one.
+    row = stored({"phone": "0611111111"}, h(20, "server"), version=3)
+    result = merge_op(row, values={"phone": "0622222222"}, hlc=h(10, "phone"), base_version=3)
+    assert result.outcome == "applied"
+    assert result.changes == {"phone": "0622222222"}
+    stamp = Hlc.parse(result.field_hlc["phone"])
+    assert stamp > Hlc.parse(h(20, "server"))
+    assert stamp.node == "phone"
+    # Whatever comes after the correction still wins by its own stamp.
+    later = StoredRow(
+        {"phone": "0622222222"}, {"phone": result.field_hlc["phone"]}, {"phone": 4}, 4
+    )
+    again = merge_op(later, values={"phone": "0633333333"}, hlc=h(21, "x"), base_version=4)
+    assert again.changes == {"phone": "0633333333"}
 
 
 # --- convergence: any order, duplication and reordering gives the same state -----------
@@ -177,7 +203,10 @@ def device_ops(draw: st.DrawFn) -> list[FakeOp]:
                     row=draw(st.sampled_from(["p1", "p2"])),
                     values=tuple(sorted(chosen.items(), key=lambda kv: kv[0])),
                     hlc=h(ms, device, counter=len(ops)),
-                    base_version=draw(st.one_of(st.none(), st.integers(0, 5))),
+                    # Concurrent ops, none having seen another's result: only those
+                    # can arrive in any order (an op that saw a version comes after it,
+                    # and wins by causality whatever its clock, tested above).
+                    base_version=None,
                 )
             )
     return ops
@@ -214,3 +243,58 @@ def test_every_field_ends_with_the_value_of_its_greatest_hlc() -> None:
         for op in order:
             replica.apply(op)
         assert replica.state() == {"p": {"need": "y"}}
+
+
+def _deleted_at(version: int, hlc: str) -> StoredRow:
+    """A person created at version 1 (stamp 1), deleted at `version` (stamp `hlc`)."""
+    return StoredRow(
+        {"first_name": "Aïcha", "deleted": True},
+        {"first_name": h(1), "deleted": hlc},
+        {"first_name": 1, "deleted": version},
+        version,
+    )
+
+
+def test_an_edit_reaching_a_row_deleted_since_it_was_seen_is_a_conflict_on_deleted() -> None:
+    result = merge_op(
+        _deleted_at(5, h(20, "a")), values={"phone": "0612345678"}, hlc=h(30, "b"), base_version=1
+    )
+    assert result.outcome == "conflict"
+    [conflict] = result.conflicts
+    assert (conflict.field, conflict.server_value, conflict.incoming_value) == (
+        "deleted",
+        True,
+        False,
+    )
+    assert conflict.incoming_won is False
+    assert result.changes == {"phone": "0612345678"}  # kept in the tombstone, for a restore
+
+
+def test_a_delete_that_did_not_see_a_colleague_s_edit_is_a_conflict_it_wins() -> None:
+    row = StoredRow(
+        {"first_name": "Aïcha", "phone": "0612345678"},
+        {"first_name": h(1), "phone": h(10, "b")},
+        {"first_name": 1, "phone": 4},
+        4,
+    )
+    result = merge_op(row, values={"deleted": True}, hlc=h(20, "a"), base_version=1)
+    assert result.outcome == "conflict"
+    [conflict] = result.conflicts
+    assert (conflict.field, conflict.server_value, conflict.incoming_value) == (
+        "deleted",
+        False,
+        True,
+    )
+    assert conflict.server_hlc == h(10, "b")  # the edit's stamp: the console names its author
+    assert conflict.incoming_won is True and result.changes == {"deleted": True}
+
+
+def test_a_delete_or_an_edit_that_had_seen_the_other_is_no_conflict() -> None:
+    deleted = _deleted_at(5, h(20, "a"))
+    own = merge_op(
+        deleted, values={"phone": "0612345678"}, hlc=h(30, "a"), base_version=1, own_versions={5}
+    )
+    assert own.conflicts == [] and own.outcome == "applied"
+    row = stored({"first_name": "Aïcha"}, h(1), version=4)
+    seen = merge_op(row, values={"deleted": True}, hlc=h(20, "a"), base_version=4)
+    assert seen.conflicts == [] and seen.outcome == "applied"

@@ -18,7 +18,7 @@ import flet as ft
 from app.field.context import current_route
 from app.store import StoreLocked
 from app.sync.auto import PROBE_TIMEOUT, AutoSync, probe
-from app.sync.client import SyncProgress
+from app.sync.client import SyncProgress, SyncReport
 from app.sync.errors import DeviceRevoked, ServerError, ServerUnreachable, SyncError
 
 if TYPE_CHECKING:
@@ -26,6 +26,19 @@ if TYPE_CHECKING:
     from app.store import DeviceSession, LocalStore, SyncStatus
     from app.sync.client import SyncClient
     from domain.sync import ReferentialsOut
+
+
+def sync_summary(report: SyncReport) -> str:
+    """What a sync the mediator asked for did. A conflict (a colleague changed or
+    deleted the same record meanwhile) is said: the edit is not lost, the supervisor
+    settles it, and a record deleted by the colleague leaves this phone meanwhile."""
+    said = f"Synchronisation terminée : {report.acked} envoyé(s), {report.pulled} reçu(s)."
+    if report.conflicts:
+        said += (
+            f" {report.conflicts} en conflit avec un·e collègue (fiche modifiée ou supprimée"
+            " entre-temps) : transmis à votre superviseur, qui tranchera."
+        )
+    return said
 
 
 # What « Retirer » did, as the mediator reads it (`LocalStore.drop_rejected`).
@@ -193,11 +206,7 @@ class SyncActions:
             if self.error is not None and self.error == stale_error:
                 self.error = None
             if not self._sync_quiet:
-                self._say(
-                    f"Synchronisation terminée : {report.acked} envoyé(s), "
-                    f"{report.pulled} reçu(s).",
-                    where=asked_on,
-                )
+                self._say(sync_summary(report), where=asked_on)
             ok = True
         except DeviceRevoked as exc:
             self._fresh_store(str(exc))  # the client pushed what it could, then wiped
