@@ -9,9 +9,11 @@ Sophie's: it is stored and reaches the other phones, rather than being answered
 from __future__ import annotations
 
 from fastapi.testclient import TestClient
+from sqlmodel import Session
 
 from domain.hlc import wall_ms
-from tests.factories import hlc_at, op, person_values
+from sync_server.models import Record
+from tests.factories import hlc_at, op, person_values, push
 from tests.server.conftest import World
 
 SOPHIES = "07 11 22 33 44"
@@ -47,3 +49,33 @@ def test_an_edit_from_a_slow_clock_after_seeing_the_value_is_kept(
     assert res.json()["results"][0]["outcome"] == "applied"
 
     assert _pulled(client, world.amina)[person]["data"]["phone"] == KARIMS
+
+
+def test_a_correction_made_after_seeing_a_value_applies_whatever_the_clocks(
+    session: Session, world: World
+) -> None:
+    now = wall_ms()
+    create = op("person", person_values(), hlc=hlc_at(now - 60_000, node="amina"))
+    [created] = push(session, login=world.amina, ops=[create])
+    # Amina's phone runs 30 s ahead (tolerated): her edit is stamped in the future.
+    ahead = op(
+        "person",
+        {"phone": "06 11 11 11 11"},
+        row_id=create["row_id"],
+        base_version=created.version,
+        hlc=hlc_at(now + 30_000, node="amina"),
+    )
+    [edited] = push(session, login=world.amina, ops=[ahead])
+    # Karim's phone pulled that version, then corrects the number: its clock is right.
+    correction = op(
+        "person",
+        {"phone": "06 22 22 22 22"},
+        row_id=create["row_id"],
+        base_version=edited.version,
+        hlc=hlc_at(now, node="karim"),
+    )
+    [answer] = push(session, login=world.karim, ops=[correction])
+    session.expire_all()
+    row = session.get(Record, create["row_id"])
+    assert row is not None
+    assert (answer.outcome, row.data["phone"]) == ("applied", "06 22 22 22 22")
