@@ -58,7 +58,7 @@ def _signed_in(screen: ft.Control) -> ft.Control:
     state = use_field()
     if state.session is None or state.locked or state.needs_pin:
         return FieldHome()
-    state.touch()  # moving between screens is activity
+    state.pin.touch()  # moving between screens is activity
     return screen
 
 
@@ -98,10 +98,10 @@ def SyncDetailsRoute() -> ft.Control:
 def FieldApp(state: FieldState) -> ft.Control:
     def start_watch() -> None:
         page = ft.context.page
-        page.on_keyboard_event = lambda _: state.touch()
+        page.on_keyboard_event = lambda _: state.pin.touch()
         # Sent to the background (home button, another app): locked until the PIN.
-        page.on_app_lifecycle_state_change = lambda e: state.on_lifecycle(e.state)
-        ft.context.page.run_task(state.watch_inactivity)
+        page.on_app_lifecycle_state_change = lambda e: state.pin.on_lifecycle(e.state)
+        ft.context.page.run_task(state.pin.watch_inactivity)
         ft.context.page.run_task(state.run_auto_sync)
 
     ft.on_mounted(start_watch)

@@ -78,7 +78,7 @@ def test_pending_contacts_leave_by_themselves_once_the_server_answers(
 
 def test_no_automatic_sync_while_locked(state: FieldState, server: FakeServer) -> None:
     state.store.create("contact", make_local_contact())
-    state.lock()
+    state.pin.lock()
     probes: list[str] = []
     auto = AutoSync(state, lambda: state.server_url, interval=0, prober=_recording(probes))
     assert asyncio.run(auto.tick()) is False
@@ -100,9 +100,9 @@ def test_automatic_sync_does_not_hold_the_inactivity_lock_back(
     state: FieldState, server: FakeServer
 ) -> None:
     state.store.create("contact", make_local_contact())
-    state._last_activity = 12.5
+    state.pin._last_activity = 12.5
     assert asyncio.run(_auto(state, server).tick()) is True
-    assert state._last_activity == 12.5
+    assert state.pin._last_activity == 12.5
 
 
 def test_a_manual_sync_says_what_it_did(state: FieldState, server: FakeServer) -> None:
@@ -172,7 +172,7 @@ def test_the_search_typed_survives_syncs_and_is_forgotten_at_lock(
     state.search.set("benyahia")
     asyncio.run(state.sync(quiet=True))  # screens re-render; the search stays
     assert state.search.query == "benyahia"
-    state.lock()  # a name typed must not outlive the lock
+    state.pin.lock()  # a name typed must not outlive the lock
     assert state.search.query == ""
 
 

@@ -59,7 +59,7 @@ def ContactFixScreen() -> ft.Control:
             set_error("Rien n'a changé : modifiez le contact selon le commentaire.")
             return
         try:
-            state.fix_contact(contact_id, changes)
+            state.pathways.fix_contact(contact_id, changes)
         except (StoreError, FieldsError) as exc:
             set_error(f"Non enregistré : {exc}")
             return

@@ -71,8 +71,12 @@ def PersonsView(search: PersonSearch) -> ft.Control:
     found = state.view.search_persons(query, limit=40) if query.strip() else []
     # Read once per local write (a hook: called on every render, whatever is typed).
     listed = ft.use_memo(
-        lambda: state.my_persons() if state.scope_mine else state.cite_persons(),
-        [revision, state.scope_mine],
+        lambda: (
+            state.pathways.my_persons()
+            if state.pathways.scope_mine
+            else state.pathways.cite_persons()
+        ),
+        [revision, state.pathways.scope_mine],
     )
     refs = state.referentials
     qpv_names = {q.code: f"QPV {q.name}" for q in refs.qpvs} if refs else {}
@@ -81,9 +85,11 @@ def PersonsView(search: PersonSearch) -> ft.Control:
         # Without a search: the mediator's own persons, or the cité's met lately. A
         # search always looks through the whole cité (a person not found is a duplicate
         # created).
-        title = "Mes personnes" if state.scope_mine else "Personnes de la cité vues récemment"
+        title = (
+            "Mes personnes" if state.pathways.scope_mine else "Personnes de la cité vues récemment"
+        )
         results: list[ft.Control] = [
-            scope_switch(state.scope_mine, state.set_scope, key="persons-scope"),
+            scope_switch(state.pathways.scope_mine, state.pathways.set_scope, key="persons-scope"),
             ft.Text(
                 f"{title} ({len(listed)})", size=15, weight=ft.FontWeight.BOLD, key="persons-title"
             ),

@@ -30,7 +30,7 @@ def PinSetupScreen() -> ft.Control:
     confirm, set_confirm = form["confirm"], form.setter("confirm")
 
     async def submit(_: ft.Event | None = None) -> None:
-        await state.choose_pin(form["pin"], form["confirm"])
+        await state.pin.choose_pin(form["pin"], form["confirm"])
 
     return ft.Container(
         content=ft.Column(
@@ -53,14 +53,16 @@ def PinSetupScreen() -> ft.Control:
                     lambda e: set_confirm(e.control.value),
                     on_submit=submit,
                 ),
-                *([banner(state.pin_error, error=True)] if state.pin_error else []),
+                *([banner(state.pin.pin_error, error=True)] if state.pin.pin_error else []),
                 ft.Row(
                     [
                         big_button(
-                            "Chiffrement en cours…" if state.busy else "Enregistrer le code PIN",
+                            "Chiffrement en cours…"
+                            if state.pin.busy
+                            else "Enregistrer le code PIN",
                             key="pin-save",
                             on_click=submit,
-                            disabled=state.busy,
+                            disabled=state.pin.busy,
                         )
                     ]
                 ),

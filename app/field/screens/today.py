@@ -169,7 +169,7 @@ def TodayScreen() -> ft.Control:
         data = event.data
         place = data.get("place") or "lieu non précisé"
         me = state.user.get("id")
-        others = [state.member_name(m) for m in data.get("mediator_ids") or [] if m != me]
+        others = [state.pathways.member_name(m) for m in data.get("mediator_ids") or [] if m != me]
         event_card: ft.Control = ft.Container(
             content=ft.Column(
                 [
@@ -277,7 +277,7 @@ def _open_events(state: FieldState) -> None:
 
 def _to_fix_section(state: FieldState) -> list[ft.Control]:
     """Contacts a supervisor sent back: first thing the mediator sees."""
-    rows = state.contacts_to_fix()
+    rows = state.pathways.contacts_to_fix()
     if not rows:
         return []
     items = []
@@ -306,14 +306,14 @@ def _to_fix_section(state: FieldState) -> list[ft.Control]:
 
 
 def _due_section(state: FieldState) -> list[ft.Control]:
-    due = state.due_followups()
-    if not due and not state.due_followups(mine=not state.scope_mine):
+    due = state.pathways.due_followups()
+    if not due and not state.pathways.due_followups(mine=not state.pathways.scope_mine):
         return []
-    title = "Relances du jour" if state.scope_mine else "Relances du jour (toute la cité)"
+    title = "Relances du jour" if state.pathways.scope_mine else "Relances du jour (toute la cité)"
     return [
         section(
             f"{title} ({len(due)})",
-            scope_switch(state.scope_mine, state.set_scope, key="today-scope"),
+            scope_switch(state.pathways.scope_mine, state.pathways.set_scope, key="today-scope"),
             *[followup_line(state, d) for d in due],
         )
     ]
