@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import flet as ft
@@ -11,7 +12,7 @@ from app.field.widgets.flash import leave_to
 from app.field.widgets.frame import screen
 from app.field.widgets.nav import field_nav
 from app.store import StoreError
-from app.ui.form_state import use_form
+from app.ui.form_state import Form, use_form
 from app.ui.widgets import banner, big_button, choice_chips, section, text_field, warning_for
 from domain.entities import FieldsError
 from domain.minimisation import sensitivity_warning
@@ -44,17 +45,7 @@ def ContactFixScreen() -> ft.Control:
         form.set("freins", freins - {v} if v in freins else freins | {v})
 
     def save(_: ft.Event) -> None:
-        changes: dict[str, Any] = {
-            "channel": form["channel"] or None,
-            "need": form["need"].strip() or None,
-            "note": form["note"].strip() or None,
-            "freins": sorted(form["freins"]),
-        }
-        changes = {
-            k: v
-            for k, v in changes.items()
-            if v != data.get(k) and not (v is None and k not in data)
-        }
+        changes = _changes(form, data)
         if not changes:
             set_error("Rien n'a changé : modifiez le contact selon le commentaire.")
             return
@@ -66,7 +57,6 @@ def ContactFixScreen() -> ft.Control:
         leave_to(state, back)
 
     person = state.person_name(data.get("person_id")) or "contact anonyme"
-    need, note = form["need"], form["note"]
     body: list[ft.Control] = []
     if data.get("review_state") == "to_fix":
         body.append(
@@ -77,6 +67,29 @@ def ContactFixScreen() -> ft.Control:
         )
     body += [
         ft.Text(person, size=17, weight=ft.FontWeight.BOLD),
+        *_fix_fields(form, toggle),
+        *([banner(error, error=True)] if error else []),
+        *_save_buttons(save, back),
+    ]
+    return screen("Corriger le contact", body, bottom=field_nav("nav-today"))
+
+
+def _changes(form: Form, data: dict[str, Any]) -> dict[str, Any]:
+    """What the correction changes in the contact as the phone holds it."""
+    changes: dict[str, Any] = {
+        "channel": form["channel"] or None,
+        "need": form["need"].strip() or None,
+        "note": form["note"].strip() or None,
+        "freins": sorted(form["freins"]),
+    }
+    return {
+        k: v for k, v in changes.items() if v != data.get(k) and not (v is None and k not in data)
+    }
+
+
+def _fix_fields(form: Form, toggle: Callable[[str], None]) -> list[ft.Control]:
+    need, note = form["need"], form["note"]
+    return [
         section(
             "Canal",
             choice_chips(
@@ -93,8 +106,12 @@ def ContactFixScreen() -> ft.Control:
             "Freins",
             choice_chips(Frein.choices(), set(form["freins"]), toggle, key_prefix="fix-frein"),
         ),
-        *([banner(error, error=True)] if error else []),
-        # Stacked: side by side on a phone, "Enregistrer la correction" would wrap and be cut off.
+    ]
+
+
+def _save_buttons(save: Callable[[ft.Event], None], back: str) -> list[ft.Control]:
+    # Stacked: side by side on a phone, "Enregistrer la correction" would wrap and be cut off.
+    return [
         ft.Row([big_button("Enregistrer la correction", key="fix-save", on_click=save)]),
         ft.Row(
             [
@@ -107,4 +124,3 @@ def ContactFixScreen() -> ft.Control:
             ]
         ),
     ]
-    return screen("Corriger le contact", body, bottom=field_nav("nav-today"))
