@@ -19,6 +19,7 @@ from app.field.screens.today import TodayScreen
 from app.field.screens.unlock import UnlockScreen
 from app.field.state.field_state import FieldState
 from app.ui.login import LoginScreen
+from app.ui.routes import route_table, routed_app
 from domain.enrol import enrol_link_of_route
 
 
@@ -105,23 +106,24 @@ def FieldApp(state: FieldState) -> ft.Control:
         ft.context.page.run_task(state.run_auto_sync)
 
     ft.on_mounted(start_watch)
-    return FieldContext(
+    return routed_app(
+        FieldContext,
         state,
-        lambda: ft.Router(
-            [
-                ft.Route(index=True, component=FieldHome),
-                ft.Route(path="action/nouvelle", component=lambda: _signed_in(NewEventScreen())),
-                ft.Route(path="action/passee", component=lambda: _signed_in(PastEventScreen())),
-                ft.Route(path="action/:id", component=lambda: _signed_in(EditEventScreen())),
-                ft.Route(path="actions", component=lambda: _signed_in(EventsScreen())),
-                ft.Route(path="personne/nouvelle", component=lambda: _signed_in(NewPersonScreen())),
-                ft.Route(path="personnes", component=PersonsRoute),
-                ft.Route(path="personne/:id", component=PersonRoute),
-                ft.Route(path="personne/:id/modifier", component=PersonEditRoute),
-                ft.Route(path="relances", component=FollowupsRoute),
-                ft.Route(path="contact/:id", component=ContactFixRoute),
-                ft.Route(path="synchronisation", component=SyncDetailsRoute),
-            ],
-            not_found=FieldHome,
+        route_table(
+            FieldHome,
+            {
+                "action/nouvelle": lambda: _signed_in(NewEventScreen()),
+                "action/passee": lambda: _signed_in(PastEventScreen()),
+                "action/:id": lambda: _signed_in(EditEventScreen()),
+                "actions": lambda: _signed_in(EventsScreen()),
+                "personne/nouvelle": lambda: _signed_in(NewPersonScreen()),
+                "personnes": PersonsRoute,
+                "personne/:id": PersonRoute,
+                "personne/:id/modifier": PersonEditRoute,
+                "relances": FollowupsRoute,
+                "contact/:id": ContactFixRoute,
+                "synchronisation": SyncDetailsRoute,
+            },
         ),
+        FieldHome,
     )
