@@ -14,7 +14,7 @@ import flet as ft
 
 from app.ui.form_state import use_form
 from app.ui.secret_field import SecretField
-from app.ui.widgets import PRIMARY, TAP, banner, big_button
+from app.ui.widgets import PRIMARY, TAP, banner, busy_button, narrow_frame
 
 
 @ft.component
@@ -71,20 +71,13 @@ def LoginScreen(
 
 
 def _frame(title: str, body: list[ft.Control]) -> ft.Control:
-    return ft.Container(
-        content=ft.Column(
-            [
-                ft.Text("Relais", size=40, weight=ft.FontWeight.BOLD, color=PRIMARY),
-                ft.Text(title, size=17),
-                *body,
-            ],
-            spacing=18,
-            horizontal_alignment=ft.CrossAxisAlignment.STRETCH,
-            width=420,
-        ),
-        padding=24,
-        alignment=ft.Alignment.TOP_CENTER,
-        expand=True,
+    return narrow_frame(
+        [
+            ft.Text("Relais", size=40, weight=ft.FontWeight.BOLD, color=PRIMARY),
+            ft.Text(title, size=17),
+            *body,
+        ],
+        spacing=18,
     )
 
 
@@ -112,15 +105,8 @@ def _password_form(
             lambda e: set_password(e.control.value),
             on_submit=submit,
         ),
-        ft.Row(
-            [
-                big_button(
-                    "Connexion en cours…" if busy else "Se connecter",
-                    key="login-submit",
-                    on_click=submit,
-                    disabled=busy,
-                )
-            ]
+        busy_button(
+            "Se connecter", "Connexion en cours…", busy=busy, key="login-submit", on_click=submit
         ),
     ]
 
@@ -157,15 +143,12 @@ def _code_form(
             capitalization=ft.TextCapitalization.CHARACTERS,
             text_size=20,
         ),
-        ft.Row(
-            [
-                big_button(
-                    "Enrôlement en cours…" if busy else "Enrôler ce téléphone",
-                    key="enrol-submit",
-                    on_click=submit,
-                    disabled=busy,
-                )
-            ]
+        busy_button(
+            "Enrôler ce téléphone",
+            "Enrôlement en cours…",
+            busy=busy,
+            key="enrol-submit",
+            on_click=submit,
         ),
         ft.TextButton(
             "Se connecter avec un mot de passe",

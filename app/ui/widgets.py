@@ -40,6 +40,46 @@ def big_button(
     )
 
 
+def busy_button(
+    label: str,
+    busy_label: str,
+    *,
+    busy: bool,
+    key: str,
+    on_click: Callable[..., Any],
+    icon: Any = None,
+) -> ft.Control:
+    """A form's one submit button, full width, saying what runs while it runs (a
+    server call, the PIN's key derivation) and refusing a second tap meanwhile."""
+    return ft.Row(
+        [
+            big_button(
+                busy_label if busy else label,
+                key=key,
+                icon=icon,
+                on_click=on_click,
+                disabled=busy,
+            )
+        ]
+    )
+
+
+def narrow_frame(controls: list[ft.Control], *, spacing: int = 16) -> ft.Control:
+    """The sign-in and PIN screens: one column at the top of the page, as wide as a
+    phone and no wider in a desktop browser."""
+    return ft.Container(
+        content=ft.Column(
+            controls,
+            spacing=spacing,
+            horizontal_alignment=ft.CrossAxisAlignment.STRETCH,
+            width=420,
+        ),
+        padding=24,
+        alignment=ft.Alignment.TOP_CENTER,
+        expand=True,
+    )
+
+
 def icon_action(icon: Any, label: str, *, key: str, on_click: Callable[..., Any]) -> ft.Control:
     # An icon alone has no accessible name: Semantics gives it one.
     return ft.Semantics(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 import flet as ft
 
@@ -65,25 +66,27 @@ DROP_HINT = (
 )
 
 
+Button = tuple[str, str, Any, bool, Callable[..., Any]]
+"""A button of a row: label, key, icon, filled, on_click."""
+
+
+def _button_row(*buttons: Button) -> ft.Control:
+    return ft.Row(
+        [
+            big_button(label, key=key, icon=icon, filled=filled, on_click=on_click)
+            for label, key, icon, filled, on_click in buttons
+        ]
+    )
+
+
 def _confirm_drop(
     index: int, cancel: Callable[[], None], drop: Callable[[], None]
 ) -> list[ft.Control]:
     return [
         ft.Text(DROP_HINT, size=14, color=ft.Colors.RED_900),
-        ft.Row(
-            [
-                big_button(
-                    "Garder",
-                    key=f"rejected-keep-{index}",
-                    filled=False,
-                    on_click=lambda _: cancel(),
-                ),
-                big_button(
-                    "Oui, retirer",
-                    key=f"rejected-drop-{index}",
-                    on_click=lambda _: drop(),
-                ),
-            ]
+        _button_row(
+            ("Garder", f"rejected-keep-{index}", None, False, lambda _: cancel()),
+            ("Oui, retirer", f"rejected-drop-{index}", None, True, lambda _: drop()),
         ),
     ]
 
@@ -92,23 +95,9 @@ def _item_actions(
     index: int, retry: Callable[[], None], ask: Callable[[], None]
 ) -> list[ft.Control]:
     return [
-        ft.Row(
-            [
-                big_button(
-                    "Renvoyer",
-                    key=f"rejected-retry-{index}",
-                    icon=ft.Icons.REFRESH,
-                    filled=False,
-                    on_click=lambda _: retry(),
-                ),
-                big_button(
-                    "Retirer",
-                    key=f"rejected-ask-{index}",
-                    icon=ft.Icons.DELETE_OUTLINE,
-                    filled=False,
-                    on_click=lambda _: ask(),
-                ),
-            ]
+        _button_row(
+            ("Renvoyer", f"rejected-retry-{index}", ft.Icons.REFRESH, False, lambda _: retry()),
+            ("Retirer", f"rejected-ask-{index}", ft.Icons.DELETE_OUTLINE, False, lambda _: ask()),
         )
     ]
 
@@ -234,21 +223,12 @@ def _card_color(status: SyncStatus | None) -> str:
 
 
 def _buttons(sync: Callable[[ft.Event], Awaitable[None]]) -> ft.Control:
-    return ft.Row(
-        [
-            big_button(
-                "Retour",
-                key="sync-details-back",
-                filled=False,
-                on_click=lambda _: ft.context.page.navigate("/"),
-            ),
-            big_button(
-                "Synchroniser",
-                key="sync-details-now",
-                icon=ft.Icons.SYNC,
-                on_click=sync,
-            ),
-        ]
+    def back(_: ft.Event) -> None:
+        ft.context.page.navigate("/")
+
+    return _button_row(
+        ("Retour", "sync-details-back", None, False, back),
+        ("Synchroniser", "sync-details-now", ft.Icons.SYNC, True, sync),
     )
 
 

@@ -10,7 +10,7 @@ from app.field.context import use_field
 from app.field.screens.pin_setup import pin_field
 from app.field.state.field_state import FieldState
 from app.ui.form_state import use_form
-from app.ui.widgets import PRIMARY, banner, big_button
+from app.ui.widgets import PRIMARY, banner, big_button, busy_button, narrow_frame
 
 
 @ft.component
@@ -38,16 +38,13 @@ def UnlockScreen() -> ft.Control:
                 on_submit=submit,
             ),
             *([banner(state.pin.pin_error, error=True)] if state.pin.pin_error else []),
-            ft.Row(
-                [
-                    big_button(
-                        "Vérification…" if state.pin.busy else "Déverrouiller",
-                        key="pin-unlock-submit",
-                        icon=ft.Icons.LOCK_OPEN,
-                        on_click=submit,
-                        disabled=state.pin.busy,
-                    )
-                ]
+            busy_button(
+                "Déverrouiller",
+                "Vérification…",
+                busy=state.pin.busy,
+                key="pin-unlock-submit",
+                icon=ft.Icons.LOCK_OPEN,
+                on_click=submit,
             ),
         ]
     return _locked_frame(actions)
@@ -83,24 +80,16 @@ def _wipe_actions(
 
 
 def _locked_frame(actions: list[ft.Control]) -> ft.Control:
-    return ft.Container(
-        content=ft.Column(
-            [
-                ft.Text("Relais", size=40, weight=ft.FontWeight.BOLD, color=PRIMARY),
-                ft.Row(
-                    [
-                        ft.Icon(ft.Icons.LOCK, color=PRIMARY),
-                        ft.Text("Application verrouillée", size=17),
-                    ]
-                ),
-                ft.Text("Saisissez votre code PIN pour accéder aux données.", size=15),
-                *actions,
-            ],
-            spacing=16,
-            horizontal_alignment=ft.CrossAxisAlignment.STRETCH,
-            width=420,
-        ),
-        padding=24,
-        alignment=ft.Alignment.TOP_CENTER,
-        expand=True,
+    return narrow_frame(
+        [
+            ft.Text("Relais", size=40, weight=ft.FontWeight.BOLD, color=PRIMARY),
+            ft.Row(
+                [
+                    ft.Icon(ft.Icons.LOCK, color=PRIMARY),
+                    ft.Text("Application verrouillée", size=17),
+                ]
+            ),
+            ft.Text("Saisissez votre code PIN pour accéder aux données.", size=15),
+            *actions,
+        ]
     )

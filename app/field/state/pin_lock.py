@@ -61,23 +61,27 @@ class PinLock(ft.Observable):
         if pin != confirm:
             self.pin_error = PIN_MISMATCH
             return False
-        self.busy = True
-        try:
-            await asyncio.to_thread(self._store().setup_pin, pin)
-        except CryptoError as exc:
-            self.pin_error = str(exc)
+        if not await self._derive_key(self._store().setup_pin, pin):
             return False
-        finally:
-            self.busy = False
         self.touch()
         self._on_unlock()  # re-read: re-renders past the PIN screen
         return True
 
     async def unlock(self, pin: str) -> bool:
+        if not await self._derive_key(self._store().unlock, pin):
+            return False
+        self._on_unlock()
+        self.touch()
+        self.locked = False
+        return True
+
+    async def _derive_key(self, work: Callable[[str], None], pin: str) -> bool:
+        """Run `work` (the PIN's key derivation, a second or so) in a worker thread,
+        busy meanwhile; False with `pin_error` set when the PIN is refused."""
         self.pin_error = None
         self.busy = True
         try:
-            await asyncio.to_thread(self._store().unlock, pin)
+            await asyncio.to_thread(work, pin)
         except PinLockedOut as exc:
             self.pin_error = str(exc)
             self.pin_blocked = exc.wait_s is None
@@ -87,9 +91,6 @@ class PinLock(ft.Observable):
             return False
         finally:
             self.busy = False
-        self._on_unlock()
-        self.touch()
-        self.locked = False
         return True
 
     def lock(self) -> None:
