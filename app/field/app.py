@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import flet as ft
 
 from app.field.context import FieldContext, use_field
@@ -63,36 +65,24 @@ def _signed_in(screen: ft.Control) -> ft.Control:
     return screen
 
 
+def _guarded(screen: Callable[[], ft.Control]) -> Callable[[], ft.Control]:
+    """A route component showing `screen` behind the sign-in and PIN gates."""
+
+    @ft.component
+    def route() -> ft.Control:
+        return _signed_in(screen())
+
+    return route
+
+
 # Module-level route components keep one identity across re-renders of FieldApp, so a
 # screen's state (e.g. the search being typed) is not reset by an unrelated change.
-@ft.component
-def PersonsRoute() -> ft.Control:
-    return _signed_in(PersonsScreen())
-
-
-@ft.component
-def PersonRoute() -> ft.Control:
-    return _signed_in(PersonScreen())
-
-
-@ft.component
-def PersonEditRoute() -> ft.Control:
-    return _signed_in(PersonEditScreen())
-
-
-@ft.component
-def FollowupsRoute() -> ft.Control:
-    return _signed_in(FollowupsScreen())
-
-
-@ft.component
-def ContactFixRoute() -> ft.Control:
-    return _signed_in(ContactFixScreen())
-
-
-@ft.component
-def SyncDetailsRoute() -> ft.Control:
-    return _signed_in(SyncDetailsScreen())
+PersonsRoute = _guarded(PersonsScreen)
+PersonRoute = _guarded(PersonScreen)
+PersonEditRoute = _guarded(PersonEditScreen)
+FollowupsRoute = _guarded(FollowupsScreen)
+ContactFixRoute = _guarded(ContactFixScreen)
+SyncDetailsRoute = _guarded(SyncDetailsScreen)
 
 
 @ft.component
