@@ -14,7 +14,7 @@ import flet as ft
 
 from app.ui.form_state import use_form
 from app.ui.secret_field import SecretField
-from app.ui.widgets import PRIMARY, TAP, banner, busy_button, narrow_frame
+from app.ui.widgets import PRIMARY, TAP, banner, busy_button, narrow_frame, text_field
 
 
 @ft.component
@@ -90,14 +90,7 @@ def _password_form(
 ) -> list[ft.Control]:
     (username, set_username), (password, set_password) = user, secret
     return [
-        ft.TextField(
-            label="Identifiant",
-            key="login-username",
-            value=username,
-            on_change=lambda e: set_username(e.control.value),
-            autofocus=True,
-            text_size=17,
-        ),
+        text_field("Identifiant", username, set_username, key="login-username", autofocus=True),
         SecretField(
             "Mot de passe",
             "login-password",
@@ -112,15 +105,14 @@ def _password_form(
 
 
 def _server_field(server: str, set_server: Setter) -> ft.Control:
-    return ft.TextField(
-        label="Adresse du serveur",
+    return text_field(
+        "Adresse du serveur",
+        server,
+        set_server,
         key="login-server-url",
-        value=server,
-        on_change=lambda e: set_server(e.control.value),
         helper="Par exemple https://relais.exemple.fr",
         keyboard_type=ft.KeyboardType.URL,
         autocorrect=False,
-        text_size=17,
     )
 
 
@@ -133,11 +125,11 @@ def _code_form(
             "ABCD-2345 (valable 15 minutes), ou collez le lien de son QR code.",
             size=15,
         ),
-        ft.TextField(
-            label="Code d'enrôlement",
+        text_field(
+            "Code d'enrôlement",
+            code,
+            set_code,
             key="enrol-code",
-            value=code,
-            on_change=lambda e: set_code(e.control.value),
             on_submit=submit,
             autofocus=True,
             capitalization=ft.TextCapitalization.CHARACTERS,

@@ -40,6 +40,31 @@ def big_button(
     )
 
 
+def wide_button(
+    label: str,
+    *,
+    key: str,
+    on_click: Callable[..., Any],
+    icon: Any = None,
+    filled: bool = True,
+    disabled: bool = False,
+) -> ft.Control:
+    """A button as wide as the screen, on a row of its own."""
+    button = big_button(
+        label, key=key, icon=icon, on_click=on_click, filled=filled, disabled=disabled
+    )
+    return ft.Row([button])
+
+
+def go_button(label: str, route: str, *, key: str, icon: Any, filled: bool = True) -> ft.Control:
+    """A wide button that opens the screen at `route`."""
+
+    def go(_: ft.Event) -> None:
+        ft.context.page.navigate(route)
+
+    return wide_button(label, key=key, icon=icon, filled=filled, on_click=go)
+
+
 def busy_button(
     label: str,
     busy_label: str,
@@ -49,19 +74,10 @@ def busy_button(
     on_click: Callable[..., Any],
     icon: Any = None,
 ) -> ft.Control:
-    """A form's one submit button, full width, saying what runs while it runs (a
-    server call, the PIN's key derivation) and refusing a second tap meanwhile."""
-    return ft.Row(
-        [
-            big_button(
-                busy_label if busy else label,
-                key=key,
-                icon=icon,
-                on_click=on_click,
-                disabled=busy,
-            )
-        ]
-    )
+    """A form's one submit button, saying what runs while it runs (a server call, the
+    PIN's key derivation) and refusing a second tap meanwhile."""
+    label = busy_label if busy else label
+    return wide_button(label, key=key, icon=icon, on_click=on_click, disabled=busy)
 
 
 def narrow_frame(controls: list[ft.Control], *, spacing: int = 16) -> ft.Control:
@@ -204,13 +220,14 @@ def text_field(
     key: str,
     multiline: bool = False,
     max_length: int | None = None,
+    text_size: int = 17,
     **extra: Any,
 ) -> ft.Control:
     return ft.TextField(
         label=label,
         key=key,
         value=value,
-        text_size=17,
+        text_size=text_size,
         multiline=multiline,
         max_length=max_length,
         on_change=lambda e: on_change(e.control.value or ""),

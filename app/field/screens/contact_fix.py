@@ -13,7 +13,15 @@ from app.field.widgets.frame import screen
 from app.field.widgets.nav import field_nav
 from app.store import StoreError
 from app.ui.form_state import Form, use_form
-from app.ui.widgets import banner, big_button, choice_chips, section, text_field, warning_for
+from app.ui.widgets import (
+    banner,
+    choice_chips,
+    go_button,
+    section,
+    text_field,
+    warning_for,
+    wide_button,
+)
 from domain.entities import FieldsError
 from domain.minimisation import sensitivity_warning
 from domain.vocabulary import Channel, Frein
@@ -112,15 +120,6 @@ def _fix_fields(form: Form, toggle: Callable[[str], None]) -> list[ft.Control]:
 def _save_buttons(save: Callable[[ft.Event], None], back: str) -> list[ft.Control]:
     # Stacked: side by side on a phone, "Enregistrer la correction" would wrap and be cut off.
     return [
-        ft.Row([big_button("Enregistrer la correction", key="fix-save", on_click=save)]),
-        ft.Row(
-            [
-                big_button(
-                    "Annuler",
-                    key="fix-cancel",
-                    filled=False,
-                    on_click=lambda _: ft.context.page.navigate(back),
-                )
-            ]
-        ),
+        wide_button("Enregistrer la correction", key="fix-save", on_click=save),
+        go_button("Annuler", back, key="fix-cancel", icon=None, filled=False),
     ]

@@ -13,7 +13,7 @@ from app.field.widgets.frame import screen
 from app.field.widgets.nav import field_nav, scope_switch
 from app.store import LocalRow
 from app.ui.format import age_on, day
-from app.ui.widgets import big_button, sync_marker, tappable
+from app.ui.widgets import go_button, sync_marker, tappable
 from domain.entities import person_display_name
 
 SEARCH_LABEL = "Rechercher (nom, prénom ou téléphone)"
@@ -120,16 +120,12 @@ def PersonsView(search: PersonSearch) -> ft.Control:
                 on_change=lambda e: search.set(e.control.value or ""),
             ),
             *results,
-            ft.Row(
-                [
-                    big_button(
-                        "Nouvelle personne",
-                        key="persons-new",
-                        icon=ft.Icons.PERSON_ADD,
-                        filled=False,
-                        on_click=lambda _: ft.context.page.navigate("/personne/nouvelle"),
-                    )
-                ]
+            go_button(
+                "Nouvelle personne",
+                "/personne/nouvelle",
+                key="persons-new",
+                icon=ft.Icons.PERSON_ADD,
+                filled=False,
             ),
         ],
         bottom=field_nav("nav-persons"),

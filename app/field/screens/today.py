@@ -15,7 +15,16 @@ from app.field.widgets.nav import field_nav, scope_switch
 from app.field.widgets.sync_bar import SyncBar
 from app.store import LocalRow
 from app.ui.format import day_month, time_of_day
-from app.ui.widgets import PRIMARY, TAP, banner, big_button, choice_chips, section, tappable
+from app.ui.widgets import (
+    PRIMARY,
+    TAP,
+    banner,
+    choice_chips,
+    go_button,
+    section,
+    tappable,
+    wide_button,
+)
 from domain.vocabulary import AgeBand, EventType, Gender, TriState
 
 
@@ -104,15 +113,11 @@ def QuickContact() -> ft.Control:
 def _band_buttons(count: Callable[[AgeBand], None]) -> list[ft.Control]:
     # One full-width button per band: three side by side wrapped their labels.
     return [
-        ft.Row(
-            [
-                big_button(
-                    band.label,
-                    key=f"qc-band-{band.value}",
-                    icon=ft.Icons.ADD,
-                    on_click=lambda _, b=band: count(b),
-                )
-            ]
+        wide_button(
+            band.label,
+            key=f"qc-band-{band.value}",
+            icon=ft.Icons.ADD,
+            on_click=lambda _, b=band: count(b),
         )
         for band in AgeBand
     ]
@@ -186,15 +191,11 @@ def TodayScreen() -> ft.Control:
             event_card,
             *_to_fix_section(state),
             *_due_section(state),
-            ft.Row(
-                [
-                    big_button(
-                        "Nouvelle personne",
-                        key="person-new",
-                        icon=ft.Icons.PERSON_ADD,
-                        on_click=lambda _: ft.context.page.navigate("/personne/nouvelle"),
-                    )
-                ]
+            go_button(
+                "Nouvelle personne",
+                "/personne/nouvelle",
+                key="person-new",
+                icon=ft.Icons.PERSON_ADD,
             ),
             section(
                 f"Contacts du jour ({len(live)})",
@@ -232,16 +233,12 @@ def _event_card(state: FieldState, event: LocalRow, event_count: int) -> ft.Cont
                     if others
                     else []
                 ),
-                ft.Row(
-                    [
-                        big_button(
-                            "Terminer l'action",
-                            key="event-end",
-                            icon=ft.Icons.STOP_CIRCLE_OUTLINED,
-                            filled=False,
-                            on_click=lambda _, eid=event.id: state.end_event(eid),
-                        )
-                    ]
+                wide_button(
+                    "Terminer l'action",
+                    key="event-end",
+                    icon=ft.Icons.STOP_CIRCLE_OUTLINED,
+                    filled=False,
+                    on_click=lambda _, eid=event.id: state.end_event(eid),
                 ),
             ],
             spacing=2,
@@ -253,15 +250,8 @@ def _event_card(state: FieldState, event: LocalRow, event_count: int) -> ft.Cont
 
 
 def _start_event_button() -> ft.Control:
-    return ft.Row(
-        [
-            big_button(
-                "Démarrer une action de terrain",
-                key="event-start",
-                icon=ft.Icons.FLAG,
-                on_click=lambda _: ft.context.page.navigate("/action/nouvelle"),
-            )
-        ]
+    return go_button(
+        "Démarrer une action de terrain", "/action/nouvelle", key="event-start", icon=ft.Icons.FLAG
     )
 
 
