@@ -148,7 +148,7 @@ class FieldState(ft.Observable):
     sync_job: SyncActions = field(init=False)
     pathways: PathwayActions = field(init=False)
     _client: SyncClient | None = field(default=None, repr=False)
-    _watching: list[Callable[[], None]] = field(default_factory=list, repr=False)
+    _watching: list[Callable[[], None]] = field(default_factory=list, init=False, repr=False)
     """The parts' subscriptions (their listeners live as long as these)."""
 
     def __post_init__(self) -> None:
