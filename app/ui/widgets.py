@@ -105,6 +105,27 @@ def icon_action(icon: Any, label: str, *, key: str, on_click: Callable[..., Any]
     )
 
 
+def title_icon(icon: Any, label: str, *, key: str, on_click: Callable[[Any], None]) -> ft.Control:
+    """An icon button of a title bar (white on the app's colour)."""
+    # An icon alone has no accessible name: Semantics gives it one, and replaces the
+    # icon button's own (unnamed) node instead of nesting it.
+    return ft.Semantics(
+        label=label,
+        button=True,
+        exclude_semantics=True,
+        on_tap=on_click,
+        content=ft.IconButton(
+            icon,
+            key=key,
+            icon_color=ft.Colors.WHITE,
+            icon_size=26,
+            width=48,
+            height=48,
+            on_click=on_click,
+        ),
+    )
+
+
 def choice_chips(
     choices: Sequence[tuple[str, str]],
     selected: set[str] | str | None,

@@ -23,6 +23,7 @@ from app.ui.widgets import (
     go_button,
     section,
     tappable,
+    title_icon,
     wide_button,
 )
 from domain.vocabulary import AgeBand, EventType, Gender, TriState
@@ -260,20 +261,11 @@ def _title_bar(state: FieldState) -> list[ft.Control]:
     never pushes the tally down."""
     return [
         ft.Text(state.user.get("display_name", ""), color=ft.Colors.WHITE, size=14),
-        ft.Semantics(
-            label="Mes actions",
-            button=True,
-            exclude_semantics=True,
-            on_tap=lambda _: _open_events(state),
-            content=ft.IconButton(
-                ft.Icons.HISTORY,
-                key="events-list",
-                icon_color=ft.Colors.WHITE,
-                icon_size=26,
-                width=48,
-                height=48,
-                on_click=lambda _: _open_events(state),
-            ),
+        title_icon(
+            ft.Icons.HISTORY,
+            "Mes actions",
+            key="events-list",
+            on_click=lambda _: _open_events(state),
         ),
     ]
 
