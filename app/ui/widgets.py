@@ -109,20 +109,12 @@ def title_icon(icon: Any, label: str, *, key: str, on_click: Callable[[Any], Non
     """An icon button of a title bar (white on the app's colour)."""
     # An icon alone has no accessible name: Semantics gives it one, and replaces the
     # icon button's own (unnamed) node instead of nesting it.
+    button = ft.IconButton(
+        icon, key=key, icon_color=ft.Colors.WHITE, icon_size=26, on_click=on_click
+    )
+    button.width = button.height = 48  # a tap target, although the icon is smaller
     return ft.Semantics(
-        label=label,
-        button=True,
-        exclude_semantics=True,
-        on_tap=on_click,
-        content=ft.IconButton(
-            icon,
-            key=key,
-            icon_color=ft.Colors.WHITE,
-            icon_size=26,
-            width=48,
-            height=48,
-            on_click=on_click,
-        ),
+        label=label, button=True, exclude_semantics=True, on_tap=on_click, content=button
     )
 
 
