@@ -14,6 +14,7 @@ from app.field.state.field_state import FieldState
 from app.field.state.sync_actions import SyncProgressView, progress_fraction, progress_text
 from app.sync.auto import AutoSync
 from app.sync.client import SyncClient, SyncProgress
+from app.sync.errors import DEVICE_WIPED
 from tests.app.fake_server import FakeServer
 from tests.factories import make_field_state, make_local_contact
 
@@ -186,3 +187,18 @@ def test_the_app_probes_on_the_sync_clients_connection(
     server.down = True
     assert state._probe(state.server_url) is False
     assert server.health_checks == 1
+
+
+def test_a_revoked_phone_sends_what_it_can_then_starts_again_empty(
+    state: FieldState, server: FakeServer
+) -> None:
+    old_store = state.store
+    state.store.create("contact", make_local_contact())
+    server.revoked = True
+    assert asyncio.run(state.sync()) is False
+    assert len(server.rows) == 1  # the contact reached the server before the wipe
+    assert state.store is not old_store and state.store.pending_count() == 0
+    assert state.session is None and not state.locked  # the login screen, not the PIN
+    assert state.error == DEVICE_WIPED
+    assert not state.syncing and not state.sync_progress.running
+    state.store.close()
