@@ -1,4 +1,5 @@
-"""The field app's state: one observable object per session, methods that change it.
+"""The field app's state: one observable object per session, made of parts that own
+their fields (the lock, the running sync, the pathway actions, the search).
 
 Network calls (sign-in, referentials, the sync client) and the PIN's key derivation
 run in a worker thread (`asyncio.to_thread`) so the UI loop never waits on them; the
