@@ -169,6 +169,8 @@ def test_screens_watching_the_state_hear_the_lock_and_the_scope(tmp_path: Path) 
     state.subscribe(screen)
     state.pathways.set_scope(False)
     assert heard == [state]
+    state.sync_job.online = False  # the server stopped answering: the sync bar says so
+    assert len(heard) == 2
     state.pin.on_lifecycle(ft.AppLifecycleState.HIDE)
     assert state.locked and heard[-1] is state
     locked_at = len(heard)
