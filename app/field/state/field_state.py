@@ -162,11 +162,11 @@ class FieldState(ft.Observable):
         )
         self.sync_job = SyncActions()
         self.pathways = PathwayActions(
-            store=lambda: self.store,
-            view=lambda: self.view,
-            user=lambda: self.user,
-            referentials=lambda: self.referentials,
-            done=self._done,
+            store_of=lambda: self.store,
+            view_of=lambda: self.view,
+            user_of=lambda: self.user,
+            referentials_of=lambda: self.referentials,
+            on_write=self._done,
         )
 
         def pass_on(_sender: object, _field: str | None) -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import flet as ft
@@ -37,46 +37,38 @@ class DueFollowup:
     overdue: bool
 
 
+@dataclass(eq=False, kw_only=True)
 class PathwayActions(ft.Observable):
-    """`store` is written to, `view` read from (empty while locked); `user` is the
-    signed-in mediator, `referentials` what the server lists; `done` shows a
-    message and refreshes the screens after a write."""
+    """`store_of` gives the store written to, `view_of` the one read from (empty while
+    locked); `user_of` the signed-in mediator, `referentials_of` what the server lists;
+    `on_write` shows a message and refreshes the screens after a write."""
 
-    def __init__(
-        self,
-        *,
-        store: Callable[[], LocalStore],
-        view: Callable[[], LocalStore | LockedView],
-        user: Callable[[], dict[str, Any]],
-        referentials: Callable[[], ReferentialsOut | None],
-        done: Callable[[str], None],
-    ) -> None:
-        self._store = store
-        self._view = view
-        self._user = user
-        self._referentials = referentials
-        self._say_done = done
-        self.scope_mine = True
-        """Relances, Aujourd'hui and Personnes show the mediator's own by default; off:
-        the whole cité's."""
-        self.undo_orientation_id: str | None = None
-        """The orientation « Annuler » brings back after « Retirer »."""
+    store_of: Callable[[], LocalStore] = field(repr=False)
+    view_of: Callable[[], LocalStore | LockedView] = field(repr=False)
+    user_of: Callable[[], dict[str, Any]] = field(repr=False)
+    referentials_of: Callable[[], ReferentialsOut | None] = field(repr=False)
+    on_write: Callable[[str], None] = field(repr=False)
+    scope_mine: bool = True
+    """Relances, Aujourd'hui and Personnes show the mediator's own by default; off: the
+    whole cité's."""
+    undo_orientation_id: str | None = None
+    """The orientation « Annuler » brings back after « Retirer »."""
 
     @property
     def store(self) -> LocalStore:
-        return self._store()
+        return self.store_of()
 
     @property
     def view(self) -> LocalStore | LockedView:
-        return self._view()
+        return self.view_of()
 
     @property
     def user(self) -> dict[str, Any]:
-        return self._user()
+        return self.user_of()
 
     @property
     def referentials(self) -> ReferentialsOut | None:
-        return self._referentials()
+        return self.referentials_of()
 
     def person_name(self, person_id: str | None) -> str | None:
         return person_name(self.view, person_id)
@@ -353,4 +345,4 @@ class PathwayActions(ft.Observable):
     def _done(self, message: str, *, undo_orientation: str | None = None) -> None:
         # « Annuler » undoes the entry the message is about, never an earlier one.
         self.undo_orientation_id = undo_orientation
-        self._say_done(message)
+        self.on_write(message)
