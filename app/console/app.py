@@ -19,6 +19,7 @@ from app.console.screens.review import ConsoleReviewScreen
 from app.console.screens.shell import ConsoleShell
 from app.console.state.console_state import ConsoleState
 from app.ui.login import LoginScreen
+from app.ui.routes import route_table, routed_app
 from domain.vocabulary import Role
 
 
@@ -42,25 +43,26 @@ def ConsoleHome() -> ft.Control:
 
 
 # Console sections, rendered inside ConsoleShell's outlet (see app.console.screens.shell.SECTIONS).
-CONSOLE_ROUTES = [
-    ft.Route(index=True, component=ConsoleContactsScreen),
-    ft.Route(path="revue", component=ConsoleReviewScreen),
-    ft.Route(path="conflits", component=ConsoleConflictsScreen),
-    ft.Route(path="doublons", component=ConsoleDuplicatesScreen),
-    ft.Route(path="personnes", component=ConsolePersonsScreen),
-    ft.Route(path="indicateurs", component=ConsoleIndicatorsScreen),
-    ft.Route(path="exports", component=ConsoleExportsScreen),
-    ft.Route(path="administration", component=ConsoleAdminScreen),
-    ft.Route(path="journal", component=ConsoleAuditScreen),
-]
+CONSOLE_ROUTES = route_table(
+    ConsoleContactsScreen,
+    {
+        "revue": ConsoleReviewScreen,
+        "conflits": ConsoleConflictsScreen,
+        "doublons": ConsoleDuplicatesScreen,
+        "personnes": ConsolePersonsScreen,
+        "indicateurs": ConsoleIndicatorsScreen,
+        "exports": ConsoleExportsScreen,
+        "administration": ConsoleAdminScreen,
+        "journal": ConsoleAuditScreen,
+    },
+)
 
 
 @ft.component
 def ConsoleApp(state: ConsoleState) -> ft.Control:
-    return ConsoleContext(
+    return routed_app(
+        ConsoleContext,
         state,
-        lambda: ft.Router(
-            [ft.Route(path="/", component=ConsoleHome, children=CONSOLE_ROUTES)],
-            not_found=ConsoleHome,
-        ),
+        [ft.Route(path="/", component=ConsoleHome, children=CONSOLE_ROUTES)],
+        ConsoleHome,
     )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import flet as ft
 
 from app.field.context import FieldContext, use_field
@@ -19,6 +21,7 @@ from app.field.screens.today import TodayScreen
 from app.field.screens.unlock import UnlockScreen
 from app.field.state.field_state import FieldState
 from app.ui.login import LoginScreen
+from app.ui.routes import route_table, routed_app
 from domain.enrol import enrol_link_of_route
 
 
@@ -58,70 +61,59 @@ def _signed_in(screen: ft.Control) -> ft.Control:
     state = use_field()
     if state.session is None or state.locked or state.needs_pin:
         return FieldHome()
-    state.touch()  # moving between screens is activity
+    state.pin.touch()  # moving between screens is activity
     return screen
+
+
+def _guarded(screen: Callable[[], ft.Control]) -> Callable[[], ft.Control]:
+    """A route component showing `screen` behind the sign-in and PIN gates."""
+
+    @ft.component
+    def route() -> ft.Control:
+        return _signed_in(screen())
+
+    return route
 
 
 # Module-level route components keep one identity across re-renders of FieldApp, so a
 # screen's state (e.g. the search being typed) is not reset by an unrelated change.
-@ft.component
-def PersonsRoute() -> ft.Control:
-    return _signed_in(PersonsScreen())
-
-
-@ft.component
-def PersonRoute() -> ft.Control:
-    return _signed_in(PersonScreen())
-
-
-@ft.component
-def PersonEditRoute() -> ft.Control:
-    return _signed_in(PersonEditScreen())
-
-
-@ft.component
-def FollowupsRoute() -> ft.Control:
-    return _signed_in(FollowupsScreen())
-
-
-@ft.component
-def ContactFixRoute() -> ft.Control:
-    return _signed_in(ContactFixScreen())
-
-
-@ft.component
-def SyncDetailsRoute() -> ft.Control:
-    return _signed_in(SyncDetailsScreen())
+PersonsRoute = _guarded(PersonsScreen)
+PersonRoute = _guarded(PersonScreen)
+PersonEditRoute = _guarded(PersonEditScreen)
+FollowupsRoute = _guarded(FollowupsScreen)
+ContactFixRoute = _guarded(ContactFixScreen)
+SyncDetailsRoute = _guarded(SyncDetailsScreen)
 
 
 @ft.component
 def FieldApp(state: FieldState) -> ft.Control:
     def start_watch() -> None:
         page = ft.context.page
-        page.on_keyboard_event = lambda _: state.touch()
+        page.on_keyboard_event = lambda _: state.pin.touch()
         # Sent to the background (home button, another app): locked until the PIN.
-        page.on_app_lifecycle_state_change = lambda e: state.on_lifecycle(e.state)
-        ft.context.page.run_task(state.watch_inactivity)
+        page.on_app_lifecycle_state_change = lambda e: state.pin.on_lifecycle(e.state)
+        ft.context.page.run_task(state.pin.watch_inactivity)
         ft.context.page.run_task(state.run_auto_sync)
 
     ft.on_mounted(start_watch)
-    return FieldContext(
+    return routed_app(
+        FieldContext,
         state,
-        lambda: ft.Router(
-            [
-                ft.Route(index=True, component=FieldHome),
-                ft.Route(path="action/nouvelle", component=lambda: _signed_in(NewEventScreen())),
-                ft.Route(path="action/passee", component=lambda: _signed_in(PastEventScreen())),
-                ft.Route(path="action/:id", component=lambda: _signed_in(EditEventScreen())),
-                ft.Route(path="actions", component=lambda: _signed_in(EventsScreen())),
-                ft.Route(path="personne/nouvelle", component=lambda: _signed_in(NewPersonScreen())),
-                ft.Route(path="personnes", component=PersonsRoute),
-                ft.Route(path="personne/:id", component=PersonRoute),
-                ft.Route(path="personne/:id/modifier", component=PersonEditRoute),
-                ft.Route(path="relances", component=FollowupsRoute),
-                ft.Route(path="contact/:id", component=ContactFixRoute),
-                ft.Route(path="synchronisation", component=SyncDetailsRoute),
-            ],
-            not_found=FieldHome,
+        route_table(
+            FieldHome,
+            {
+                "action/nouvelle": lambda: _signed_in(NewEventScreen()),
+                "action/passee": lambda: _signed_in(PastEventScreen()),
+                "action/:id": lambda: _signed_in(EditEventScreen()),
+                "actions": lambda: _signed_in(EventsScreen()),
+                "personne/nouvelle": lambda: _signed_in(NewPersonScreen()),
+                "personnes": PersonsRoute,
+                "personne/:id": PersonRoute,
+                "personne/:id/modifier": PersonEditRoute,
+                "relances": FollowupsRoute,
+                "contact/:id": ContactFixRoute,
+                "synchronisation": SyncDetailsRoute,
+            },
         ),
+        FieldHome,
     )

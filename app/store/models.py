@@ -6,35 +6,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from domain.field_labels import entity_label
-from domain.field_labels import field_label as domain_field_label
-
-# French names of the fields a new row must carry, for readable error messages.
-FIELD_LABELS: dict[str, str] = {
-    "type": "type d'action",
-    "starts_at": "date et heure",
-    "first_name": "prénom",
-    "last_name": "nom",
-    "occurred_at": "date et heure du contact",
-    "channel": "canal",
-    "mediator_id": "médiateur",
-    "person_id": "personne",
-    "partner_id": "structure partenaire",
-    "date": "date",
-    "status": "statut",
-    "due_date": "échéance",
-    "what": "objet",
-    "phone": "téléphone",
-    "email": "e-mail",
-    "birth_date": "date de naissance",
-    "declared_age": "âge déclaré",
-    "qpv_code": "QPV",
-    "qpv_resident": "habite un QPV",
-}
-
-
-def field_label(name: str) -> str:
-    return FIELD_LABELS.get(name, name)
+from domain.field_labels import entity_label, field_label
 
 
 class StoreError(Exception):
@@ -87,7 +59,7 @@ class RejectedOp:
 
     @property
     def summary(self) -> str:
-        names = ", ".join(domain_field_label(f) for f in self.fields) or "aucun champ"
+        names = ", ".join(field_label(f) for f in self.fields) or "aucun champ"
         return f"{entity_label(self.entity)} …{self.row_id[-8:]} ({names})"
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from app.store.models import InvalidValues, field_label
+from app.store.models import InvalidValues
 from domain.entities import (
     FIELD_MODELS,
     REQUIRED_ON_CREATE,
@@ -17,6 +17,7 @@ from domain.entities import (
     date_problem,
     normalise_fields,
 )
+from domain.field_labels import field_label
 
 _EMPTY: tuple[Any, ...] = (None, "", [])
 

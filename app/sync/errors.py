@@ -27,17 +27,21 @@ PARTNER_ON_PHONE = (
 
 
 class SyncError(Exception):
-    """Base of every sync failure; `str(exc)` is the message for the user."""
+    """Base of every sync failure; `str(exc)` is the message for the user (`message`
+    when none is given)."""
+
+    message = ""
+
+    def __init__(self, message: str | None = None) -> None:
+        super().__init__(self.message if message is None else message)
 
 
 class ServerUnreachable(SyncError):
-    def __init__(self, message: str = UNREACHABLE) -> None:
-        super().__init__(message)
+    message = UNREACHABLE
 
 
 class AuthError(SyncError):
-    def __init__(self, message: str = SESSION_EXPIRED) -> None:
-        super().__init__(message)
+    message = SESSION_EXPIRED
 
 
 DEVICE_WIPED = (
@@ -50,15 +54,13 @@ DEVICE_WIPED = (
 class DeviceRevoked(AuthError):
     """The server revoked this device; after `SyncClient.sync` it has been wiped."""
 
-    def __init__(self, message: str = DEVICE_WIPED) -> None:
-        super().__init__(message)
+    message = DEVICE_WIPED
 
 
 class NotRelaisServer(SyncError):
     """Something answers at the address typed, but not a Relais server."""
 
-    def __init__(self, message: str = NOT_RELAIS) -> None:
-        super().__init__(message)
+    message = NOT_RELAIS
 
 
 class UpgradeRequired(SyncError):

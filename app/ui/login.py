@@ -14,7 +14,7 @@ import flet as ft
 
 from app.ui.form_state import use_form
 from app.ui.secret_field import SecretField
-from app.ui.widgets import PRIMARY, TAP, banner, big_button
+from app.ui.widgets import PRIMARY, TAP, banner, busy_button, narrow_frame, text_field
 
 
 @ft.component
@@ -71,20 +71,13 @@ def LoginScreen(
 
 
 def _frame(title: str, body: list[ft.Control]) -> ft.Control:
-    return ft.Container(
-        content=ft.Column(
-            [
-                ft.Text("Relais", size=40, weight=ft.FontWeight.BOLD, color=PRIMARY),
-                ft.Text(title, size=17),
-                *body,
-            ],
-            spacing=18,
-            horizontal_alignment=ft.CrossAxisAlignment.STRETCH,
-            width=420,
-        ),
-        padding=24,
-        alignment=ft.Alignment.TOP_CENTER,
-        expand=True,
+    return narrow_frame(
+        [
+            ft.Text("Relais", size=40, weight=ft.FontWeight.BOLD, color=PRIMARY),
+            ft.Text(title, size=17),
+            *body,
+        ],
+        spacing=18,
     )
 
 
@@ -97,14 +90,7 @@ def _password_form(
 ) -> list[ft.Control]:
     (username, set_username), (password, set_password) = user, secret
     return [
-        ft.TextField(
-            label="Identifiant",
-            key="login-username",
-            value=username,
-            on_change=lambda e: set_username(e.control.value),
-            autofocus=True,
-            text_size=17,
-        ),
+        text_field("Identifiant", username, set_username, key="login-username", autofocus=True),
         SecretField(
             "Mot de passe",
             "login-password",
@@ -112,29 +98,21 @@ def _password_form(
             lambda e: set_password(e.control.value),
             on_submit=submit,
         ),
-        ft.Row(
-            [
-                big_button(
-                    "Connexion en cours…" if busy else "Se connecter",
-                    key="login-submit",
-                    on_click=submit,
-                    disabled=busy,
-                )
-            ]
+        busy_button(
+            "Se connecter", "Connexion en cours…", busy=busy, key="login-submit", on_click=submit
         ),
     ]
 
 
 def _server_field(server: str, set_server: Setter) -> ft.Control:
-    return ft.TextField(
-        label="Adresse du serveur",
+    return text_field(
+        "Adresse du serveur",
+        server,
+        set_server,
         key="login-server-url",
-        value=server,
-        on_change=lambda e: set_server(e.control.value),
         helper="Par exemple https://relais.exemple.fr",
         keyboard_type=ft.KeyboardType.URL,
         autocorrect=False,
-        text_size=17,
     )
 
 
@@ -147,25 +125,22 @@ def _code_form(
             "ABCD-2345 (valable 15 minutes), ou collez le lien de son QR code.",
             size=15,
         ),
-        ft.TextField(
-            label="Code d'enrôlement",
+        text_field(
+            "Code d'enrôlement",
+            code,
+            set_code,
             key="enrol-code",
-            value=code,
-            on_change=lambda e: set_code(e.control.value),
             on_submit=submit,
             autofocus=True,
             capitalization=ft.TextCapitalization.CHARACTERS,
             text_size=20,
         ),
-        ft.Row(
-            [
-                big_button(
-                    "Enrôlement en cours…" if busy else "Enrôler ce téléphone",
-                    key="enrol-submit",
-                    on_click=submit,
-                    disabled=busy,
-                )
-            ]
+        busy_button(
+            "Enrôler ce téléphone",
+            "Enrôlement en cours…",
+            busy=busy,
+            key="enrol-submit",
+            on_click=submit,
         ),
         ft.TextButton(
             "Se connecter avec un mot de passe",

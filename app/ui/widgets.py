@@ -40,12 +40,81 @@ def big_button(
     )
 
 
+def wide_button(
+    label: str,
+    *,
+    key: str,
+    on_click: Callable[..., Any],
+    icon: Any = None,
+    filled: bool = True,
+    disabled: bool = False,
+) -> ft.Control:
+    """A button as wide as the screen, on a row of its own."""
+    button = big_button(
+        label, key=key, icon=icon, on_click=on_click, filled=filled, disabled=disabled
+    )
+    return ft.Row([button])
+
+
+def go_button(label: str, route: str, *, key: str, icon: Any, filled: bool = True) -> ft.Control:
+    """A wide button that opens the screen at `route`."""
+
+    def go(_: ft.Event) -> None:
+        ft.context.page.navigate(route)
+
+    return wide_button(label, key=key, icon=icon, filled=filled, on_click=go)
+
+
+def busy_button(
+    label: str,
+    busy_label: str,
+    *,
+    busy: bool,
+    key: str,
+    on_click: Callable[..., Any],
+    icon: Any = None,
+) -> ft.Control:
+    """A form's one submit button, saying what runs while it runs (a server call, the
+    PIN's key derivation) and refusing a second tap meanwhile."""
+    label = busy_label if busy else label
+    return wide_button(label, key=key, icon=icon, on_click=on_click, disabled=busy)
+
+
+def narrow_frame(controls: list[ft.Control], *, spacing: int = 16) -> ft.Control:
+    """The sign-in and PIN screens: one column at the top of the page, as wide as a
+    phone and no wider in a desktop browser."""
+    return ft.Container(
+        content=ft.Column(
+            controls,
+            spacing=spacing,
+            horizontal_alignment=ft.CrossAxisAlignment.STRETCH,
+            width=420,
+        ),
+        padding=24,
+        alignment=ft.Alignment.TOP_CENTER,
+        expand=True,
+    )
+
+
 def icon_action(icon: Any, label: str, *, key: str, on_click: Callable[..., Any]) -> ft.Control:
     # An icon alone has no accessible name: Semantics gives it one.
     return ft.Semantics(
         label=label,
         button=True,
         content=ft.IconButton(icon, key=key, on_click=on_click, icon_size=28),
+    )
+
+
+def title_icon(icon: Any, label: str, *, key: str, on_click: Callable[[Any], None]) -> ft.Control:
+    """An icon button of a title bar (white on the app's colour)."""
+    # An icon alone has no accessible name: Semantics gives it one, and replaces the
+    # icon button's own (unnamed) node instead of nesting it.
+    button = ft.IconButton(
+        icon, key=key, icon_color=ft.Colors.WHITE, icon_size=26, on_click=on_click
+    )
+    button.width = button.height = 48  # a tap target, although the icon is smaller
+    return ft.Semantics(
+        label=label, button=True, exclude_semantics=True, on_tap=on_click, content=button
     )
 
 
@@ -164,13 +233,14 @@ def text_field(
     key: str,
     multiline: bool = False,
     max_length: int | None = None,
+    text_size: int = 17,
     **extra: Any,
 ) -> ft.Control:
     return ft.TextField(
         label=label,
         key=key,
         value=value,
-        text_size=17,
+        text_size=text_size,
         multiline=multiline,
         max_length=max_length,
         on_change=lambda e: on_change(e.control.value or ""),

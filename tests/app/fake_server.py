@@ -58,6 +58,8 @@ class FakeServer:
     reset_next_pull: bool = False
     forced: tuple[int, dict[str, Any]] | None = None
     reject: Callable[[Op], str | None] = lambda _op: None
+    revoked: bool = False
+    """The device was revoked: pushes are answered, then the phone is told so."""
     pull_pages_served: int = 0
     # A server of this version answers `then_pull` with the first pull page; an older
     # one ignores it (the default here, so the fallback is what most tests see).
@@ -116,7 +118,11 @@ class FakeServer:
             # The server committed; the phone never hears about it.
             self.lose_push_replies -= 1
             raise httpx.ReadError("connection reset by peer", request=request)
-        reply = PushResponse(results=results, server_hlc=Hlc(10**12, 0, "server").encode())
+        reply = PushResponse(
+            results=results,
+            server_hlc=Hlc(10**12, 0, "server").encode(),
+            device_revoked=self.revoked,
+        )
         params = request.url.params
         if self.serves_pull_with_push and params.get("then_pull") == "true":
             self.pull_pages_with_push += 1

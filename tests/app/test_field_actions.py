@@ -153,39 +153,39 @@ def test_correcting_an_action(state: FieldState) -> None:
 def test_an_anonymous_contact_is_linked_to_a_person_later(state: FieldState) -> None:
     state.start_event({"type": EventType.FOOT_OF_BUILDING.value})
     state.quick_contact("under_26", "m", "yes")
-    [counted] = state.anonymous_contacts()
+    [counted] = state.pathways.anonymous_contacts()
     form = PersonForm(first_name="Yanis")
     person_id = state.save_person_with_contact(
         form.person_values(None), form.contact_values(), None
     )
     # The person's own contact of today is not offered: only anonymous ones.
-    assert [r.id for r in state.anonymous_contacts()] == [counted.id]
-    state.link_contact(counted.id, person_id)
+    assert [r.id for r in state.pathways.anonymous_contacts()] == [counted.id]
+    state.pathways.link_contact(counted.id, person_id)
     assert state.notice is not None and "rattaché à Yanis" in state.notice
     linked = state.store.get("contact", counted.id)
     assert linked is not None and linked.data["person_id"] == person_id
     # What was counted stays as counted (age band, event); the pathway shows it.
     assert linked.data["age_band"] == "under_26" and linked.data.get("event_id")
-    pathway = state.pathway(person_id)
+    pathway = state.pathways.pathway(person_id)
     assert pathway is not None and pathway.contact_count == 2
-    assert state.anonymous_contacts() == []
+    assert state.pathways.anonymous_contacts() == []
 
 
 def test_linking_a_contact_already_linked_is_refused_and_changes_nothing(
     state: FieldState,
 ) -> None:
     state.quick_contact("26_49", None, None)
-    [counted] = state.anonymous_contacts()
+    [counted] = state.pathways.anonymous_contacts()
     first = state.save_person_with_contact(
         PersonForm(first_name="Yanis").person_values(None), {}, None
     )
     other = state.save_person_with_contact(
         PersonForm(first_name="Sarah").person_values(None), {}, None
     )
-    state.link_contact(counted.id, first)
+    state.pathways.link_contact(counted.id, first)
     pending = state.store.sync_status().pending
     with pytest.raises(ValueError, match=re.escape("Ce contact est déjà rattaché à Yanis.")):
-        state.link_contact(counted.id, other)
+        state.pathways.link_contact(counted.id, other)
     row = state.store.get("contact", counted.id)
     assert row is not None and row.data["person_id"] == first
     assert state.store.sync_status().pending == pending
@@ -202,7 +202,7 @@ def test_the_pending_counter_counts_the_entries_made(state: FieldState) -> None:
     person_id = state.save_person_with_contact(
         PersonForm(first_name="Inès").person_values(None), {}, None
     )
-    state.update_person(person_id, {"last_name": "Haddad"})
+    state.pathways.update_person(person_id, {"last_name": "Haddad"})
     status = state.store.sync_status()
     assert status.pending == 7
     assert status.pending_entries == {"event": 1, "contact": 3, "person": 1}

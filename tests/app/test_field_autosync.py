@@ -14,6 +14,7 @@ from app.field.state.field_state import FieldState
 from app.field.state.sync_actions import SyncProgressView, progress_fraction, progress_text
 from app.sync.auto import AutoSync
 from app.sync.client import SyncClient, SyncProgress
+from app.sync.errors import DEVICE_WIPED
 from tests.app.fake_server import FakeServer
 from tests.factories import make_field_state, make_local_contact
 
@@ -78,7 +79,7 @@ def test_pending_contacts_leave_by_themselves_once_the_server_answers(
 
 def test_no_automatic_sync_while_locked(state: FieldState, server: FakeServer) -> None:
     state.store.create("contact", make_local_contact())
-    state.lock()
+    state.pin.lock()
     probes: list[str] = []
     auto = AutoSync(state, lambda: state.server_url, interval=0, prober=_recording(probes))
     assert asyncio.run(auto.tick()) is False
@@ -100,9 +101,9 @@ def test_automatic_sync_does_not_hold_the_inactivity_lock_back(
     state: FieldState, server: FakeServer
 ) -> None:
     state.store.create("contact", make_local_contact())
-    state._last_activity = 12.5
+    state.pin._last_activity = 12.5
     assert asyncio.run(_auto(state, server).tick()) is True
-    assert state._last_activity == 12.5
+    assert state.pin._last_activity == 12.5
 
 
 def test_a_manual_sync_says_what_it_did(state: FieldState, server: FakeServer) -> None:
@@ -172,7 +173,7 @@ def test_the_search_typed_survives_syncs_and_is_forgotten_at_lock(
     state.search.set("benyahia")
     asyncio.run(state.sync(quiet=True))  # screens re-render; the search stays
     assert state.search.query == "benyahia"
-    state.lock()  # a name typed must not outlive the lock
+    state.pin.lock()  # a name typed must not outlive the lock
     assert state.search.query == ""
 
 
@@ -186,3 +187,18 @@ def test_the_app_probes_on_the_sync_clients_connection(
     server.down = True
     assert state._probe(state.server_url) is False
     assert server.health_checks == 1
+
+
+def test_a_revoked_phone_sends_what_it_can_then_starts_again_empty(
+    state: FieldState, server: FakeServer
+) -> None:
+    old_store = state.store
+    state.store.create("contact", make_local_contact())
+    server.revoked = True
+    assert asyncio.run(state.sync()) is False
+    assert len(server.rows) == 1  # the contact reached the server before the wipe
+    assert state.store is not old_store and state.store.pending_count() == 0
+    assert state.session is None and not state.locked  # the login screen, not the PIN
+    assert state.error == DEVICE_WIPED
+    assert not state.syncing and not state.sync_progress.running
+    state.store.close()

@@ -31,7 +31,7 @@ def _data(state: FieldState, contact_id: str) -> dict[str, object]:
 
 
 def _latest_entry(state: FieldState, person_id: str) -> str:
-    pathway = state.pathway(person_id)
+    pathway = state.pathways.pathway(person_id)
     assert pathway is not None
     return pathway.timeline[0].title
 
@@ -84,7 +84,7 @@ def test_a_correction_can_change_the_channel_alone(state: FieldState) -> None:
     contact_id = state.add_contact(person_id, {"need": "Emploi"})  # the old default
     assert _data(state, contact_id)["channel"] == "foot_of_building"
 
-    state.fix_contact(contact_id, {"channel": Channel.APPOINTMENT.value})
+    state.pathways.fix_contact(contact_id, {"channel": Channel.APPOINTMENT.value})
 
     assert _last_op_set(state) == {"channel": "appointment"}
     assert _latest_entry(state, person_id) == "Contact · Rendez-vous"

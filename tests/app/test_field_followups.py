@@ -52,29 +52,29 @@ def _names(rows: list[DueFollowup]) -> list[str]:
 
 def test_relances_by_when_mine_and_the_cites(state: FieldState) -> None:
     lea = _person(state, "Léa")
-    state.add_followup(lea, TODAY, "aujourd'hui")
-    state.add_followup(lea, TODAY + dt.timedelta(days=3), "dans 3 jours")
-    state.add_followup(lea, TODAY + dt.timedelta(days=7), "dans 7 jours")
-    state.add_followup(lea, TODAY + dt.timedelta(days=20), "dans 20 jours")
+    state.pathways.add_followup(lea, TODAY, "aujourd'hui")
+    state.pathways.add_followup(lea, TODAY + dt.timedelta(days=3), "dans 3 jours")
+    state.pathways.add_followup(lea, TODAY + dt.timedelta(days=7), "dans 7 jours")
+    state.pathways.add_followup(lea, TODAY + dt.timedelta(days=20), "dans 20 jours")
     _karims_followup(state, lea, TODAY - dt.timedelta(days=1))
     me = state.user["id"]
     mine = [r.data.get("mediator_id") for r in state.store.rows("followup")]
     assert mine.count(me) == 4
 
-    assert _names(state.due_followups()) == ["aujourd'hui"]
-    soon, later = state.upcoming_followups()
+    assert _names(state.pathways.due_followups()) == ["aujourd'hui"]
+    soon, later = state.pathways.upcoming_followups()
     assert _names(soon) == ["dans 3 jours", "dans 7 jours"]
     assert _names(later) == ["dans 20 jours"]
-    assert state.due_count() == 1
+    assert state.pathways.due_count() == 1
 
-    state.set_scope(False)  # the whole cité: Karim's late one too
-    due = state.due_followups()
+    state.pathways.set_scope(False)  # the whole cité: Karim's late one too
+    due = state.pathways.due_followups()
     assert _names(due) == ["x", "aujourd'hui"]
     assert due[0].overdue
-    assert state.due_count() == 1  # the badge counts the mediator's own only
+    assert state.pathways.due_count() == 1  # the badge counts the mediator's own only
 
-    state.mark_followup_done(state.due_followups(mine=True)[0].row.id)
-    assert state.due_count() == 0
+    state.pathways.mark_followup_done(state.pathways.due_followups(mine=True)[0].row.id)
+    assert state.pathways.due_count() == 0
 
 
 # --- référent, « Mes personnes » -------------------------------------------------------
@@ -99,17 +99,17 @@ def test_becoming_a_persons_referent_lists_her_in_my_persons(state: FieldState) 
         },
     )
     state.store.apply_pulled([contact])
-    assert [p.id for p in state.my_persons()] == [lea]
-    pathway = state.pathway(omar)
+    assert [p.id for p in state.pathways.my_persons()] == [lea]
+    pathway = state.pathways.pathway(omar)
     assert pathway is not None and (pathway.referent_id, pathway.referent_chosen) == (KARIM, False)
 
-    state.become_referent(omar)
+    state.pathways.become_referent(omar)
     assert state.notice == "Vous êtes référent·e de Omar."
-    assert {p.id for p in state.my_persons()} == {lea, omar}
-    pathway = state.pathway(omar)
+    assert {p.id for p in state.pathways.my_persons()} == {lea, omar}
+    pathway = state.pathways.pathway(omar)
     assert pathway is not None and (pathway.referent_id, pathway.referent_chosen) == (me, True)
     pending = state.store.sync_status().pending
-    state.become_referent(omar)  # again: nothing written
+    state.pathways.become_referent(omar)  # again: nothing written
     assert state.notice == "Vous êtes déjà référent·e de cette personne."
     assert state.store.sync_status().pending == pending
-    assert {p.id for p in state.cite_persons()} == {lea, omar}
+    assert {p.id for p in state.pathways.cite_persons()} == {lea, omar}

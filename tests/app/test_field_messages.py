@@ -57,7 +57,7 @@ def test_the_tally_undoes_its_last_tap_only(state: FieldState) -> None:
 def test_any_other_entry_ends_the_undo(state: FieldState) -> None:
     state.quick_contact("under_26", None, None)
     person_id = state.save_person_with_contact({"first_name": "Zoé"}, {"need": "Emploi"}, None)
-    state.add_followup(person_id, dt.date.today(), "Rappeler")
+    state.pathways.add_followup(person_id, dt.date.today(), "Rappeler")
     assert state.undo_contact_id is None
     state.undo_last_contact()
     assert len(_live_contacts(state)) == 2

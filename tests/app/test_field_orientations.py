@@ -29,7 +29,7 @@ def _oriented(state: FieldState) -> tuple[str, str]:
     person_id = state.save_person_with_contact(
         PersonForm(first_name="Inès").person_values(None), {}, None
     )
-    return person_id, state.add_orientation(person_id, FT, "emploi", "Inscription")
+    return person_id, state.pathways.add_orientation(person_id, FT, "emploi", "Inscription")
 
 
 def _data(state: FieldState, orientation_id: str) -> dict[str, object]:
@@ -40,7 +40,7 @@ def _data(state: FieldState, orientation_id: str) -> dict[str, object]:
 
 def test_correct_an_orientation(state: FieldState) -> None:
     _, oid = _oriented(state)
-    state.correct_orientation(oid, {"partner_id": ML, "theme": "jeunes"})
+    state.pathways.correct_orientation(oid, {"partner_id": ML, "theme": "jeunes"})
     data = _data(state, oid)
     assert (data["partner_id"], data["theme"], data["reason"]) == (ML, "jeunes", "Inscription")
     assert state.notice == "Orientation corrigée."
@@ -49,13 +49,13 @@ def test_correct_an_orientation(state: FieldState) -> None:
 def test_appointment_then_outcome(state: FieldState) -> None:
     _, oid = _oriented(state)
     day = dt.date.today() + dt.timedelta(days=5)
-    state.set_appointment(oid, day)
+    state.pathways.set_appointment(oid, day)
     data = _data(state, oid)
     assert (data["status"], data["appointment_date"]) == ("appointment", day.isoformat())
-    state.report_outcome(oid, OrientationOutcome.MISSED)
+    state.pathways.report_outcome(oid, OrientationOutcome.MISSED)
     data = _data(state, oid)
     assert (data["outcome"], data["status"]) == ("missed", "appointment")
-    state.report_outcome(oid, OrientationOutcome.TRAINING)
+    state.pathways.report_outcome(oid, OrientationOutcome.TRAINING)
     data = _data(state, oid)
     assert (data["outcome"], data["status"]) == ("training", OrientationStatus.ATTENDED.value)
     assert data["feedback_date"] == dt.date.today().isoformat()
@@ -66,34 +66,36 @@ def test_withdraw_then_undo_then_an_outcome_without_orientation_is_refused(
     state: FieldState,
 ) -> None:
     person_id, oid = _oriented(state)
-    state.withdraw_orientation(oid)
+    state.pathways.withdraw_orientation(oid)
     assert _data(state, oid)["deleted"] is True
-    pathway = state.pathway(person_id)
+    pathway = state.pathways.pathway(person_id)
     assert pathway is not None and pathway.orientation_count == 0  # no longer counted
-    assert state.undo_orientation_id == oid
+    assert state.pathways.undo_orientation_id == oid
     pending = state.store.sync_status().pending
     with pytest.raises(ValueError, match="Aucune orientation à compléter"):
-        state.report_outcome(oid, OrientationOutcome.EMPLOYMENT)
+        state.pathways.report_outcome(oid, OrientationOutcome.EMPLOYMENT)
     assert "outcome" not in _data(state, oid)
     assert state.store.sync_status().pending == pending
 
-    state.undo_withdraw_orientation()
+    state.pathways.undo_withdraw_orientation()
     assert _data(state, oid)["deleted"] is False
-    pathway = state.pathway(person_id)
+    pathway = state.pathways.pathway(person_id)
     assert pathway is not None and pathway.orientation_count == 1
-    assert state.notice == "Orientation rétablie." and state.undo_orientation_id is None
+    assert state.notice == "Orientation rétablie." and state.pathways.undo_orientation_id is None
 
 
 def test_undo_never_brings_back_an_orientation_after_another_entry(state: FieldState) -> None:
     person_id, oid = _oriented(state)
-    state.withdraw_orientation(oid)
-    state.add_followup(person_id, dt.date.today(), "Rappeler")
-    assert state.undo_orientation_id is None
-    state.undo_withdraw_orientation()
+    state.pathways.withdraw_orientation(oid)
+    state.pathways.add_followup(person_id, dt.date.today(), "Rappeler")
+    assert state.pathways.undo_orientation_id is None
+    state.pathways.undo_withdraw_orientation()
     assert _data(state, oid)["deleted"] is True
 
 
 def test_an_outcome_for_an_unknown_orientation_is_refused(state: FieldState) -> None:
     with pytest.raises(ValueError, match="Rien n'est enregistré"):
-        state.report_outcome("01900000-0000-7000-8000-0000000000aa", OrientationOutcome.EMPLOYMENT)
+        state.pathways.report_outcome(
+            "01900000-0000-7000-8000-0000000000aa", OrientationOutcome.EMPLOYMENT
+        )
     assert state.store.rows("orientation") == []

@@ -116,7 +116,7 @@ def test_only_the_changed_fields_leave_as_one_op(state: FieldState) -> None:
     base = _edit_form(state, person_id)
     edited = replace(base, phone="07 11 22 33 44", family_situation="single_parent")
 
-    assert state.update_person(person_id, edited.changes(base)) is True
+    assert state.pathways.update_person(person_id, edited.changes(base)) is True
 
     [op] = state.store.pending_ops(10)
     assert (op.entity, op.row_id) == ("person", person_id)
@@ -136,7 +136,7 @@ def test_a_colleagues_edit_pulled_meanwhile_is_not_overwritten(state: FieldState
     _pulled_person(state, version=2, email="ines.haddad@exemple.fr")  # ...a sync lands
     edited = replace(base, phone="07 11 22 33 44")
 
-    state.update_person(person_id, edited.changes(base))
+    state.pathways.update_person(person_id, edited.changes(base))
 
     data = _person(state, person_id)
     assert (data["phone"], data["email"]) == ("07 11 22 33 44", "ines.haddad@exemple.fr")
@@ -147,7 +147,7 @@ def test_a_colleagues_edit_pulled_meanwhile_is_not_overwritten(state: FieldState
 def test_nothing_changed_writes_nothing(state: FieldState) -> None:
     person_id = _pulled_person(state)
     base = _edit_form(state, person_id)
-    assert state.update_person(person_id, replace(base, phone=" ").changes(base)) is False
+    assert state.pathways.update_person(person_id, replace(base, phone=" ").changes(base)) is False
     assert state.store.pending_ops(10) == []
     assert state.notice == "Aucune modification : la fiche est inchangée."
 
@@ -158,7 +158,7 @@ def test_clearing_answers_and_the_qpv_pair(state: FieldState) -> None:
     edited = replace(base.with_qpv("no"), birth_name="", gender="")
     assert edited.qpv_code == ""  # which QPV goes with the "yes"
 
-    state.update_person(person_id, edited.changes(base))
+    state.pathways.update_person(person_id, edited.changes(base))
 
     [op] = state.store.pending_ops(10)
     # The answer and the QPV travel together; emptied fields are cleared, not kept.

@@ -111,15 +111,15 @@ def test_a_store_is_found_again_after_an_app_update(tmp_path: Path) -> None:
 def test_the_app_locks_when_it_goes_to_the_background(tmp_path: Path) -> None:
     state = make_field_state(tmp_path)
     state.store.create("person", make_local_person())
-    state.on_lifecycle(ft.AppLifecycleState.INACTIVE)  # a call banner: still open
+    state.pin.on_lifecycle(ft.AppLifecycleState.INACTIVE)  # a call banner: still open
     assert not state.locked and state.readable
-    state.on_lifecycle(ft.AppLifecycleState.HIDE)  # the home button
+    state.pin.on_lifecycle(ft.AppLifecycleState.HIDE)  # the home button
     assert state.locked and state.store.locked and state.session is None
-    state.on_lifecycle(ft.AppLifecycleState.SHOW)  # back: the PIN screen, not the data
+    state.pin.on_lifecycle(ft.AppLifecycleState.SHOW)  # back: the PIN screen, not the data
     assert state.locked and not state.readable
-    assert asyncio.run(state.unlock(TEST_PIN))
+    assert asyncio.run(state.pin.unlock(TEST_PIN))
     assert state.readable and len(state.store.rows("person")) == 1
-    state.on_lifecycle(ft.AppLifecycleState.PAUSE)
+    state.pin.on_lifecycle(ft.AppLifecycleState.PAUSE)
     assert state.locked
     state.store.close()
 
@@ -154,4 +154,26 @@ def test_a_phone_never_enrolled_has_no_server(tmp_path: Path) -> None:
 
     state = FieldState.open(config)
     assert state.server_url is None and state.enrolled_server is None
+    state.store.close()
+
+
+def test_screens_watching_the_state_hear_the_lock_and_the_scope(tmp_path: Path) -> None:
+    # Screens subscribe to the state only: a change in one of its parts must reach them,
+    # or the unlock screen would not replace the data on a lock.
+    state = make_field_state(tmp_path)
+    heard: list[object] = []
+
+    def screen(sender: object, _field: str | None) -> None:
+        heard.append(sender)
+
+    state.subscribe(screen)
+    state.pathways.set_scope(False)
+    assert heard == [state]
+    state.sync_job.online = False  # the server stopped answering: the sync bar says so
+    assert len(heard) == 2
+    state.pin.on_lifecycle(ft.AppLifecycleState.HIDE)
+    assert state.locked and heard[-1] is state
+    locked_at = len(heard)
+    state.sync_progress.text = "Envoi 2/5…"  # the sync bar's own observable only
+    assert len(heard) == locked_at
     state.store.close()

@@ -40,7 +40,7 @@ def test_a_partner_qpv_and_colleague_added_reach_the_phone_at_its_next_sync(
         assert "Garage solidaire du Plateau" not in names
         # The demo's partners come with their thématiques.
         ft_creil = next(p for p in state.referentials.partners if p.name == "France Travail Creil")
-        assert state.partner_themes(ft_creil.id) == ["emploi", "inscription"]
+        assert state.pathways.partner_themes(ft_creil.id) == ["emploi", "inscription"]
 
         _admin(
             live_server,
@@ -65,7 +65,7 @@ def test_a_partner_qpv_and_colleague_added_reach_the_phone_at_its_next_sync(
         refs = state.referentials
         assert refs is not None
         garage = next(p for p in refs.partners if p.name == "Garage solidaire du Plateau")
-        assert state.partner_themes(garage.id) == ["mobilité"]
+        assert state.pathways.partner_themes(garage.id) == ["mobilité"]
         assert ("QN0609999", "Les Tilleuls") in {(q.code, q.name) for q in refs.qpvs}
         assert "Nadia Ferhat" in {m.display_name for m in refs.members}
         # Kept on the phone for the next start offline.

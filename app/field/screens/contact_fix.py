@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import flet as ft
@@ -11,8 +12,16 @@ from app.field.widgets.flash import leave_to
 from app.field.widgets.frame import screen
 from app.field.widgets.nav import field_nav
 from app.store import StoreError
-from app.ui.form_state import use_form
-from app.ui.widgets import banner, big_button, choice_chips, section, text_field, warning_for
+from app.ui.form_state import Form, use_form
+from app.ui.widgets import (
+    banner,
+    choice_chips,
+    go_button,
+    section,
+    text_field,
+    warning_for,
+    wide_button,
+)
 from domain.entities import FieldsError
 from domain.minimisation import sensitivity_warning
 from domain.vocabulary import Channel, Frein
@@ -44,29 +53,18 @@ def ContactFixScreen() -> ft.Control:
         form.set("freins", freins - {v} if v in freins else freins | {v})
 
     def save(_: ft.Event) -> None:
-        changes: dict[str, Any] = {
-            "channel": form["channel"] or None,
-            "need": form["need"].strip() or None,
-            "note": form["note"].strip() or None,
-            "freins": sorted(form["freins"]),
-        }
-        changes = {
-            k: v
-            for k, v in changes.items()
-            if v != data.get(k) and not (v is None and k not in data)
-        }
+        changes = _changes(form, data)
         if not changes:
             set_error("Rien n'a changé : modifiez le contact selon le commentaire.")
             return
         try:
-            state.fix_contact(contact_id, changes)
+            state.pathways.fix_contact(contact_id, changes)
         except (StoreError, FieldsError) as exc:
             set_error(f"Non enregistré : {exc}")
             return
         leave_to(state, back)
 
     person = state.person_name(data.get("person_id")) or "contact anonyme"
-    need, note = form["need"], form["note"]
     body: list[ft.Control] = []
     if data.get("review_state") == "to_fix":
         body.append(
@@ -77,6 +75,29 @@ def ContactFixScreen() -> ft.Control:
         )
     body += [
         ft.Text(person, size=17, weight=ft.FontWeight.BOLD),
+        *_fix_fields(form, toggle),
+        *([banner(error, error=True)] if error else []),
+        *_save_buttons(save, back),
+    ]
+    return screen("Corriger le contact", body, bottom=field_nav("nav-today"))
+
+
+def _changes(form: Form, data: dict[str, Any]) -> dict[str, Any]:
+    """What the correction changes in the contact as the phone holds it."""
+    changes: dict[str, Any] = {
+        "channel": form["channel"] or None,
+        "need": form["need"].strip() or None,
+        "note": form["note"].strip() or None,
+        "freins": sorted(form["freins"]),
+    }
+    return {
+        k: v for k, v in changes.items() if v != data.get(k) and not (v is None and k not in data)
+    }
+
+
+def _fix_fields(form: Form, toggle: Callable[[str], None]) -> list[ft.Control]:
+    need, note = form["need"], form["note"]
+    return [
         section(
             "Canal",
             choice_chips(
@@ -93,18 +114,12 @@ def ContactFixScreen() -> ft.Control:
             "Freins",
             choice_chips(Frein.choices(), set(form["freins"]), toggle, key_prefix="fix-frein"),
         ),
-        *([banner(error, error=True)] if error else []),
-        # Stacked: side by side on a phone, "Enregistrer la correction" would wrap and be cut off.
-        ft.Row([big_button("Enregistrer la correction", key="fix-save", on_click=save)]),
-        ft.Row(
-            [
-                big_button(
-                    "Annuler",
-                    key="fix-cancel",
-                    filled=False,
-                    on_click=lambda _: ft.context.page.navigate(back),
-                )
-            ]
-        ),
     ]
-    return screen("Corriger le contact", body, bottom=field_nav("nav-today"))
+
+
+def _save_buttons(save: Callable[[ft.Event], None], back: str) -> list[ft.Control]:
+    # Stacked: side by side on a phone, "Enregistrer la correction" would wrap and be cut off.
+    return [
+        wide_button("Enregistrer la correction", key="fix-save", on_click=save),
+        go_button("Annuler", back, key="fix-cancel", icon=None, filled=False),
+    ]

@@ -10,7 +10,7 @@ import flet as ft
 from app.field.context import use_field
 from app.field.widgets.frame import screen
 from app.field.widgets.nav import field_nav
-from app.ui.widgets import banner, big_button, tappable
+from app.ui.widgets import banner, go_button, tappable
 from domain.vocabulary import EventType
 
 
@@ -56,15 +56,11 @@ def EventsScreen() -> ft.Control:
         "Mes actions",
         [
             *messages,
-            ft.Row(
-                [
-                    big_button(
-                        "Saisir une action passée",
-                        key="event-past",
-                        icon=ft.Icons.HISTORY,
-                        on_click=lambda _: ft.context.page.navigate("/action/passee"),
-                    )
-                ]
+            go_button(
+                "Saisir une action passée",
+                "/action/passee",
+                key="event-past",
+                icon=ft.Icons.HISTORY,
             ),
             *(lines or [ft.Text("Aucune action de terrain pour l'instant.", size=15)]),
         ],

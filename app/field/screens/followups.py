@@ -30,7 +30,7 @@ def followup_line(state: FieldState, due: DueFollowup) -> ft.Control:
         late = "aujourd'hui · "
     owner = data.get("mediator_id")
     # In the whole cité's list, whose relance it is.
-    whose = "" if owner == state.user.get("id") else f" · {state.member_name(owner)}"
+    whose = "" if owner == state.user.get("id") else f" · {state.pathways.member_name(owner)}"
     person_id = data.get("person_id")
     return ft.Row(
         [
@@ -61,12 +61,12 @@ def followup_line(state: FieldState, due: DueFollowup) -> ft.Control:
                 label=f"Fait : {due.person_name}, {when}",
                 button=True,
                 exclude_semantics=True,
-                on_tap=lambda _: state.mark_followup_done(due.row.id),
+                on_tap=lambda _: state.pathways.mark_followup_done(due.row.id),
                 content=ft.OutlinedButton(
                     "Fait",
                     key=f"fu-done-{due.row.id}",
                     height=TAP,
-                    on_click=lambda _: state.mark_followup_done(due.row.id),
+                    on_click=lambda _: state.pathways.mark_followup_done(due.row.id),
                 ),
             ),
         ],
@@ -78,12 +78,12 @@ def followup_line(state: FieldState, due: DueFollowup) -> ft.Control:
 def FollowupsScreen() -> ft.Control:
     state = use_field()
     _ = state.revision
-    due = state.due_followups()
-    soon, later = state.upcoming_followups()
-    whose = "Mes relances" if state.scope_mine else "Relances de la cité"
+    due = state.pathways.due_followups()
+    soon, later = state.pathways.upcoming_followups()
+    whose = "Mes relances" if state.pathways.scope_mine else "Relances de la cité"
     body: list[ft.Control] = [
         Flash("/relances"),
-        scope_switch(state.scope_mine, state.set_scope, key="followups-scope"),
+        scope_switch(state.pathways.scope_mine, state.pathways.set_scope, key="followups-scope"),
         ft.Text(
             f"{whose} : {len(due)} à faire aujourd'hui ou en retard",
             size=16,

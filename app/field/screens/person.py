@@ -71,7 +71,7 @@ def PersonScreen() -> ft.Control:
     panel, set_panel = ft.use_state("")
     scroll = ft.use_memo(lambda: ft.Ref[ft.Column](), [])
     row = state.view.get("person", person_id)
-    pathway = state.pathway(person_id) if row else None
+    pathway = state.pathways.pathway(person_id) if row else None
     if row is None or pathway is None:
         return screen(
             "Personne",
@@ -98,14 +98,14 @@ def PersonScreen() -> ft.Control:
         status += f" · {exit_type.label}{' (positive)' if exit_type.positive else ''}"
     referents = (
         ", ".join(
-            referent_label(state.member_name(r.mediator_id), r.since, r.until)
+            referent_label(state.pathways.member_name(r.mediator_id), r.since, r.until)
             for r in pathway.referent_periods
         )
         or "—"
     )
     me = state.user.get("id")
     referent = (
-        f"{state.member_name(pathway.referent_id)}"
+        f"{state.pathways.member_name(pathway.referent_id)}"
         f"{' (choisi·e)' if pathway.referent_chosen else ' (dernier contact)'}"
         if pathway.referent_id
         else "—"
@@ -145,12 +145,12 @@ def PersonScreen() -> ft.Control:
                         key="become-referent",
                         icon=ft.Icons.HOW_TO_REG,
                         filled=False,
-                        on_click=lambda _: state.become_referent(person_id),
+                        on_click=lambda _: state.pathways.become_referent(person_id),
                     )
                 ]
             )
         )
-    for c in state.contacts_to_fix(person_id):
+    for c in state.pathways.contacts_to_fix(person_id):
         body.append(
             tappable(
                 ft.Text(
@@ -183,7 +183,9 @@ def PersonScreen() -> ft.Control:
                                 "Fait",
                                 key=f"done-{f.row_id}",
                                 height=48,
-                                on_click=lambda _, fid=f.row_id: state.mark_followup_done(fid),
+                                on_click=lambda _, fid=f.row_id: state.pathways.mark_followup_done(
+                                    fid
+                                ),
                             ),
                         ]
                     )
@@ -222,7 +224,7 @@ def PersonScreen() -> ft.Control:
                 spacing=8,
             )
         )
-    if state.notice and state.undo_orientation_id:
+    if state.notice and state.pathways.undo_orientation_id:
         # Where the orientation was, not above the fold the tap scrolled away from.
         body.append(
             banner(
@@ -231,7 +233,7 @@ def PersonScreen() -> ft.Control:
                     ft.TextButton(
                         "Annuler",
                         key="undo-orientation",
-                        on_click=lambda _: state.undo_withdraw_orientation(),
+                        on_click=lambda _: state.pathways.undo_withdraw_orientation(),
                         style=ft.ButtonStyle(color=ft.Colors.WHITE),
                         height=48,
                     )
@@ -305,7 +307,7 @@ def _entry(entry: TimelineEntry) -> ft.Control:
     if entry.detail:
         lines.append(ft.Text(entry.detail, size=14))
     if entry.author_id:
-        lines.append(ft.Text(f"par {state.member_name(entry.author_id)}", size=13))
+        lines.append(ft.Text(f"par {state.pathways.member_name(entry.author_id)}", size=13))
     panel, set_panel = ft.use_state("")
     if entry.kind in ("orientation", "followup", "contact"):
         synced = state.view.get(entry.kind, entry.row_id)
@@ -325,7 +327,9 @@ def _entry(entry: TimelineEntry) -> ft.Control:
                             s.label,
                             key=f"os-{entry.row_id}-{s.value}",
                             height=48,
-                            on_click=lambda _, st=s: state.set_orientation_status(entry.row_id, st),
+                            on_click=lambda _, st=s: state.pathways.set_orientation_status(
+                                entry.row_id, st
+                            ),
                         )
                         for s in nexts
                     ],

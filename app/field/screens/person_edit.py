@@ -95,7 +95,7 @@ def PersonEditScreen() -> ft.Control:
             fields.set("error", problem)
             return
         try:
-            state.update_person(person_id, now.changes(base))
+            state.pathways.update_person(person_id, now.changes(base))
         except (StoreError, FieldsError) as exc:
             fields.set("error", f"Non enregistré : {exc}")
             return

@@ -213,7 +213,7 @@ def OrientationForm(
             return
         try:
             if orientation_id:
-                state.correct_orientation(
+                state.pathways.correct_orientation(
                     orientation_id,
                     {
                         "partner_id": form["partner"],
@@ -222,18 +222,20 @@ def OrientationForm(
                     },
                 )
             else:
-                state.add_orientation(person_id, form["partner"], form["theme"], form["reason"])
+                state.pathways.add_orientation(
+                    person_id, form["partner"], form["theme"], form["reason"]
+                )
         except (StoreError, FieldsError, ValueError) as exc:
             set_error(f"Non enregistrée : {exc}")
             return
         on_close()
 
     theme, reason = form["theme"], form["reason"]
-    themes = state.partner_themes(form["partner"])
+    themes = state.pathways.partner_themes(form["partner"])
 
     def choose_partner(partner_id: str) -> None:
         form.set("partner", partner_id)
-        if form["theme"] not in state.partner_themes(partner_id):
+        if form["theme"] not in state.pathways.partner_themes(partner_id):
             form.set("theme", "")
 
     # The partner's own thématiques when it lists some; typed otherwise.
@@ -261,7 +263,7 @@ def OrientationForm(
         [
             ft.Text("Vers quelle structure ?", size=15),
             choice_chips(
-                state.partner_choices(),
+                state.pathways.partner_choices(),
                 form["partner"],
                 choose_partner,
                 key_prefix="o-partner",
@@ -300,7 +302,7 @@ def FollowupForm(
             set_error("Indiquez l'objet de la relance.")
             return
         try:
-            state.add_followup(person_id, due, form["what"])
+            state.pathways.add_followup(person_id, due, form["what"])
         except (StoreError, FieldsError) as exc:
             set_error(f"Non enregistrée : {exc}")
             return
@@ -357,7 +359,7 @@ def ExitForm(
             set_error("Date invalide : tapez JJ/MM/AAAA.")
             return
         try:
-            state.record_exit(person_id, form["kind"], when)
+            state.pathways.record_exit(person_id, form["kind"], when)
         except (StoreError, FieldsError) as exc:
             set_error(f"Non enregistrée : {exc}")
             return
@@ -398,11 +400,11 @@ def LinkContactForm(
     state = use_field()
     error, set_error = ft.use_state("")
     use_reveal(scroll, "form-error", error)
-    anonymous = state.anonymous_contacts()
+    anonymous = state.pathways.anonymous_contacts()
 
     def link(contact_id: str) -> None:
         try:
-            state.link_contact(contact_id, person_id)
+            state.pathways.link_contact(contact_id, person_id)
         except (ValueError, StoreError, FieldsError) as exc:
             set_error(str(exc))
             return
@@ -470,7 +472,7 @@ def AppointmentForm(orientation_id: str, on_close: Callable[[], None]) -> ft.Con
             set_error("Date invalide : tapez JJ/MM/AAAA.")
             return
         try:
-            state.set_appointment(orientation_id, day)
+            state.pathways.set_appointment(orientation_id, day)
         except (ValueError, StoreError, FieldsError) as exc:
             set_error(str(exc))
             return
@@ -496,7 +498,7 @@ def OutcomeForm(orientation_id: str, on_close: Callable[[], None]) -> ft.Control
 
     def pick(value: str) -> None:
         try:
-            state.report_outcome(orientation_id, OrientationOutcome(value))
+            state.pathways.report_outcome(orientation_id, OrientationOutcome(value))
         except (ValueError, StoreError, FieldsError) as exc:
             set_error(str(exc))
             return
@@ -520,7 +522,7 @@ def WithdrawForm(orientation_id: str, on_close: Callable[[], None]) -> ft.Contro
     state = use_field()
 
     def withdraw(_: ft.Event) -> None:
-        state.withdraw_orientation(orientation_id)
+        state.pathways.withdraw_orientation(orientation_id)
         on_close()
 
     return _frame(

@@ -7,12 +7,13 @@ import datetime as dt
 import flet as ft
 
 from app.field.context import use_field
+from app.field.state.pathway_actions import PathwayActions
 from app.field.state.person_search import PersonSearch
 from app.field.widgets.frame import screen
 from app.field.widgets.nav import field_nav, scope_switch
 from app.store import LocalRow
 from app.ui.format import age_on, day
-from app.ui.widgets import big_button, sync_marker, tappable
+from app.ui.widgets import go_button, sync_marker, tappable
 from domain.entities import person_display_name
 
 SEARCH_LABEL = "Rechercher (nom, prénom ou téléphone)"
@@ -53,6 +54,26 @@ def _result(row: LocalRow, last_contact: str | None, qpv_names: dict[str, str]) 
     )
 
 
+def _listed(
+    pathways: PathwayActions,
+    listed: list[LocalRow],
+    last: dict[str, str],
+    qpv_names: dict[str, str],
+) -> list[ft.Control]:
+    """Without a search: the mediator's own persons, or the cité's met lately. A search
+    always looks through the whole cité (a person not found is a duplicate created)."""
+    mine = pathways.scope_mine
+    title = "Mes personnes" if mine else "Personnes de la cité vues récemment"
+    return [
+        scope_switch(mine, pathways.set_scope, key="persons-scope"),
+        ft.Text(
+            f"{title} ({len(listed)})", size=15, weight=ft.FontWeight.BOLD, key="persons-title"
+        ),
+        *[_result(r, last.get(r.id), qpv_names) for r in listed],
+        ft.Text("Tapez quelques lettres du nom ou des chiffres du téléphone.", size=15),
+    ]
+
+
 @ft.component
 def PersonsScreen() -> ft.Control:
     return PersonsView(use_field().search)
@@ -63,6 +84,7 @@ def PersonsView(search: PersonSearch) -> ft.Control:
     # The search is an observable of its own, given as a prop so that typing
     # re-renders this screen (see app/field/state/person_search.py for why it is not use_state).
     state = use_field()
+    pathways = state.pathways
     query = search.query
     revision = state.revision
 
@@ -71,25 +93,14 @@ def PersonsView(search: PersonSearch) -> ft.Control:
     found = state.view.search_persons(query, limit=40) if query.strip() else []
     # Read once per local write (a hook: called on every render, whatever is typed).
     listed = ft.use_memo(
-        lambda: state.my_persons() if state.scope_mine else state.cite_persons(),
-        [revision, state.scope_mine],
+        lambda: pathways.my_persons() if pathways.scope_mine else pathways.cite_persons(),
+        [revision, pathways.scope_mine],
     )
     refs = state.referentials
     qpv_names = {q.code: f"QPV {q.name}" for q in refs.qpvs} if refs else {}
 
     if not query.strip():
-        # Without a search: the mediator's own persons, or the cité's met lately. A
-        # search always looks through the whole cité (a person not found is a duplicate
-        # created).
-        title = "Mes personnes" if state.scope_mine else "Personnes de la cité vues récemment"
-        results: list[ft.Control] = [
-            scope_switch(state.scope_mine, state.set_scope, key="persons-scope"),
-            ft.Text(
-                f"{title} ({len(listed)})", size=15, weight=ft.FontWeight.BOLD, key="persons-title"
-            ),
-            *[_result(r, last.get(r.id), qpv_names) for r in listed],
-            ft.Text("Tapez quelques lettres du nom ou des chiffres du téléphone.", size=15),
-        ]
+        results = _listed(pathways, listed, last, qpv_names)
     elif not found:
         results = [ft.Text("Personne ne correspond sur ce téléphone.", size=15, key="no-result")]
     else:
@@ -109,16 +120,12 @@ def PersonsView(search: PersonSearch) -> ft.Control:
                 on_change=lambda e: search.set(e.control.value or ""),
             ),
             *results,
-            ft.Row(
-                [
-                    big_button(
-                        "Nouvelle personne",
-                        key="persons-new",
-                        icon=ft.Icons.PERSON_ADD,
-                        filled=False,
-                        on_click=lambda _: ft.context.page.navigate("/personne/nouvelle"),
-                    )
-                ]
+            go_button(
+                "Nouvelle personne",
+                "/personne/nouvelle",
+                key="persons-new",
+                icon=ft.Icons.PERSON_ADD,
+                filled=False,
             ),
         ],
         bottom=field_nav("nav-persons"),

@@ -11,7 +11,7 @@ from app.field.context import use_field
 from app.store.crypto import MIN_PIN_DIGITS
 from app.ui.form_state import use_form
 from app.ui.secret_field import SecretField
-from app.ui.widgets import PRIMARY, banner, big_button
+from app.ui.widgets import PRIMARY, banner, busy_button, narrow_frame
 
 
 def pin_field(
@@ -30,53 +30,40 @@ def PinSetupScreen() -> ft.Control:
     confirm, set_confirm = form["confirm"], form.setter("confirm")
 
     async def submit(_: ft.Event | None = None) -> None:
-        await state.choose_pin(form["pin"], form["confirm"])
+        await state.pin.choose_pin(form["pin"], form["confirm"])
 
-    return ft.Container(
-        content=ft.Column(
-            [
-                ft.Text(
-                    "Choisissez un code PIN", size=26, weight=ft.FontWeight.BOLD, color=PRIMARY
-                ),
-                ft.Text(_why_a_pin(state.config.lock_seconds), size=15),
-                pin_field(
-                    f"Code PIN ({MIN_PIN_DIGITS} chiffres minimum)",
-                    "pin-new",
-                    pin,
-                    lambda e: set_pin(e.control.value),
-                    autofocus=True,
-                ),
-                pin_field(
-                    "Confirmez le code PIN",
-                    "pin-confirm",
-                    confirm,
-                    lambda e: set_confirm(e.control.value),
-                    on_submit=submit,
-                ),
-                *([banner(state.pin_error, error=True)] if state.pin_error else []),
-                ft.Row(
-                    [
-                        big_button(
-                            "Chiffrement en cours…" if state.busy else "Enregistrer le code PIN",
-                            key="pin-save",
-                            on_click=submit,
-                            disabled=state.busy,
-                        )
-                    ]
-                ),
-                ft.Text(
-                    "Retenez-le : il n'est stocké nulle part et personne ne peut le retrouver.",
-                    size=13,
-                    color=ft.Colors.GREY_800,
-                ),
-            ],
-            spacing=16,
-            horizontal_alignment=ft.CrossAxisAlignment.STRETCH,
-            width=420,
-        ),
-        padding=24,
-        alignment=ft.Alignment.TOP_CENTER,
-        expand=True,
+    return narrow_frame(
+        [
+            ft.Text("Choisissez un code PIN", size=26, weight=ft.FontWeight.BOLD, color=PRIMARY),
+            ft.Text(_why_a_pin(state.config.lock_seconds), size=15),
+            pin_field(
+                f"Code PIN ({MIN_PIN_DIGITS} chiffres minimum)",
+                "pin-new",
+                pin,
+                lambda e: set_pin(e.control.value),
+                autofocus=True,
+            ),
+            pin_field(
+                "Confirmez le code PIN",
+                "pin-confirm",
+                confirm,
+                lambda e: set_confirm(e.control.value),
+                on_submit=submit,
+            ),
+            *([banner(state.pin.pin_error, error=True)] if state.pin.pin_error else []),
+            busy_button(
+                "Enregistrer le code PIN",
+                "Chiffrement en cours…",
+                busy=state.pin.busy,
+                key="pin-save",
+                on_click=submit,
+            ),
+            ft.Text(
+                "Retenez-le : il n'est stocké nulle part et personne ne peut le retrouver.",
+                size=13,
+                color=ft.Colors.GREY_800,
+            ),
+        ]
     )
 
 

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 import flet as ft
 
 from app.field.context import use_field
+from app.field.state.sync_actions import SyncProgressView
 from app.field.widgets.flash import Flash
 from app.field.widgets.frame import screen
 from app.field.widgets.nav import field_nav
 from app.field.widgets.sync_bar import NETWORK, SyncHeadline, SyncProgressBar, headline_text
+from app.store import SyncStatus
 from app.ui.format import day, time_of_day
 from app.ui.widgets import PRIMARY, banner, big_button, section
 from domain.field_labels import FIELD_LABELS
@@ -63,6 +66,42 @@ DROP_HINT = (
 )
 
 
+Button = tuple[str, str, Any, bool, Callable[..., Any]]
+"""A button of a row: label, key, icon, filled, on_click."""
+
+
+def _button_row(*buttons: Button) -> ft.Control:
+    return ft.Row(
+        [
+            big_button(label, key=key, icon=icon, filled=filled, on_click=on_click)
+            for label, key, icon, filled, on_click in buttons
+        ]
+    )
+
+
+def _confirm_drop(
+    index: int, cancel: Callable[[], None], drop: Callable[[], None]
+) -> list[ft.Control]:
+    return [
+        ft.Text(DROP_HINT, size=14, color=ft.Colors.RED_900),
+        _button_row(
+            ("Garder", f"rejected-keep-{index}", None, False, lambda _: cancel()),
+            ("Oui, retirer", f"rejected-drop-{index}", None, True, lambda _: drop()),
+        ),
+    ]
+
+
+def _item_actions(
+    index: int, retry: Callable[[], None], ask: Callable[[], None]
+) -> list[ft.Control]:
+    return [
+        _button_row(
+            ("Renvoyer", f"rejected-retry-{index}", ft.Icons.REFRESH, False, lambda _: retry()),
+            ("Retirer", f"rejected-ask-{index}", ft.Icons.DELETE_OUTLINE, False, lambda _: ask()),
+        )
+    ]
+
+
 def _rejected_item(
     summary: str,
     reason: str,
@@ -74,47 +113,7 @@ def _rejected_item(
     drop: Callable[[], None],
     retry: Callable[[], None],
 ) -> ft.Control:
-    actions: list[ft.Control] = (
-        [
-            ft.Text(DROP_HINT, size=14, color=ft.Colors.RED_900),
-            ft.Row(
-                [
-                    big_button(
-                        "Garder",
-                        key=f"rejected-keep-{index}",
-                        filled=False,
-                        on_click=lambda _: cancel(),
-                    ),
-                    big_button(
-                        "Oui, retirer",
-                        key=f"rejected-drop-{index}",
-                        on_click=lambda _: drop(),
-                    ),
-                ]
-            ),
-        ]
-        if confirming
-        else [
-            ft.Row(
-                [
-                    big_button(
-                        "Renvoyer",
-                        key=f"rejected-retry-{index}",
-                        icon=ft.Icons.REFRESH,
-                        filled=False,
-                        on_click=lambda _: retry(),
-                    ),
-                    big_button(
-                        "Retirer",
-                        key=f"rejected-ask-{index}",
-                        icon=ft.Icons.DELETE_OUTLINE,
-                        filled=False,
-                        on_click=lambda _: ask(),
-                    ),
-                ]
-            )
-        ]
-    )
+    actions = _confirm_drop(index, cancel, drop) if confirming else _item_actions(index, retry, ask)
     return ft.Container(
         content=ft.Column(
             [
@@ -134,7 +133,6 @@ def _rejected_item(
 def SyncDetailsScreen() -> ft.Control:
     state = use_field()
     status = state.status
-    pending = status.pending if status else 0
     rejected = status.rejected if status else []
     op_ids = status.rejected_op_ids if status else []
     confirming, set_confirming = ft.use_state("")  # the op whose « Retirer » was tapped
@@ -146,28 +144,7 @@ def SyncDetailsScreen() -> ft.Control:
     async def sync(_: ft.Event) -> None:
         await state.sync()
 
-    card: list[ft.Control] = [
-        SyncHeadline(
-            state.sync_progress,
-            headline_text(status),
-            size=18,
-            text_key="sync-details-headline",
-            color=PRIMARY,
-        )
-    ]
-    card.append(SyncProgressBar(state.sync_progress))
-    card += [
-        _line("Réseau", NETWORK[state.online], key="sync-network"),
-        _line("En attente d'envoi", f"{pending} saisie(s)", key="sync-pending"),
-        _line(
-            "Dernière synchronisation réussie",
-            _last_sync(status.last_sync_at if status else None),
-            key="sync-last",
-        ),
-    ]
-    if status and status.last_error:
-        card.append(_line("Dernier essai", status.last_error, key="sync-error", alert=True))
-
+    card = _status_card(state.sync_progress, status, state.online)
     # Only what this screen did: the last error is in the card; the message of an
     # action taken here shows (and fades) through Flash.
     messages: list[ft.Control] = []
@@ -195,35 +172,64 @@ def SyncDetailsScreen() -> ft.Control:
     body: list[ft.Control] = [
         ft.Container(
             content=ft.Column(card, spacing=10),
-            bgcolor=ft.Colors.AMBER_100
-            if pending
-            else ft.Colors.RED_50
-            if rejected or (status and status.last_error)
-            else ft.Colors.GREEN_50,
+            bgcolor=_card_color(status),
             padding=ft.Padding.symmetric(horizontal=14, vertical=12),
             border_radius=10,
         ),
         *messages,
-        ft.Row(
-            [
-                big_button(
-                    "Retour",
-                    key="sync-details-back",
-                    filled=False,
-                    on_click=lambda _: ft.context.page.navigate("/"),
-                ),
-                big_button(
-                    "Synchroniser",
-                    key="sync-details-now",
-                    icon=ft.Icons.SYNC,
-                    on_click=sync,
-                ),
-            ]
-        ),
+        _buttons(sync),
         ft.Text(AUTO_HINT, size=14),
         section(f"Refusées par le serveur ({len(rejected)})", *refused),
     ]
     return screen("Synchronisation", body, bottom=field_nav("nav-today"))
+
+
+def _status_card(
+    progress: SyncProgressView, status: SyncStatus | None, online: bool | None
+) -> list[ft.Control]:
+    """Where the sync stands: what runs, the network, what waits, the last success
+    and the last failed attempt."""
+    card: list[ft.Control] = [
+        SyncHeadline(
+            progress,
+            headline_text(status),
+            size=18,
+            text_key="sync-details-headline",
+            color=PRIMARY,
+        ),
+        SyncProgressBar(progress),
+        _line("Réseau", NETWORK[online], key="sync-network"),
+        _line(
+            "En attente d'envoi", f"{status.pending if status else 0} saisie(s)", key="sync-pending"
+        ),
+        _line(
+            "Dernière synchronisation réussie",
+            _last_sync(status.last_sync_at if status else None),
+            key="sync-last",
+        ),
+    ]
+    if status and status.last_error:
+        card.append(_line("Dernier essai", status.last_error, key="sync-error", alert=True))
+    return card
+
+
+def _card_color(status: SyncStatus | None) -> str:
+    """Amber while saisies wait, red after a refusal or a failure, green when all is sent."""
+    if status and status.pending:
+        return ft.Colors.AMBER_100
+    if status and (status.rejected or status.last_error):
+        return ft.Colors.RED_50
+    return ft.Colors.GREEN_50
+
+
+def _buttons(sync: Callable[[ft.Event], Awaitable[None]]) -> ft.Control:
+    def back(_: ft.Event) -> None:
+        ft.context.page.navigate("/")
+
+    return _button_row(
+        ("Retour", "sync-details-back", None, False, back),
+        ("Synchroniser", "sync-details-now", ft.Icons.SYNC, True, sync),
+    )
 
 
 def _last_sync(at: dt.datetime | None) -> str:

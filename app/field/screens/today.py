@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import flet as ft
 
 from app.field.context import use_field
@@ -13,7 +15,17 @@ from app.field.widgets.nav import field_nav, scope_switch
 from app.field.widgets.sync_bar import SyncBar
 from app.store import LocalRow
 from app.ui.format import day_month, time_of_day
-from app.ui.widgets import PRIMARY, TAP, banner, big_button, choice_chips, section, tappable
+from app.ui.widgets import (
+    PRIMARY,
+    TAP,
+    banner,
+    choice_chips,
+    go_button,
+    section,
+    tappable,
+    title_icon,
+    wide_button,
+)
 from domain.vocabulary import AgeBand, EventType, Gender, TriState
 
 
@@ -87,20 +99,7 @@ def QuickContact() -> ft.Control:
                     lambda v: set_qpv("" if v == qpv else v),
                     key_prefix="qc-qpv",
                 ),
-                # One full-width button per band: three side by side wrapped their labels.
-                *[
-                    ft.Row(
-                        [
-                            big_button(
-                                band.label,
-                                key=f"qc-band-{band.value}",
-                                icon=ft.Icons.ADD,
-                                on_click=lambda _, b=band: count(b),
-                            )
-                        ]
-                    )
-                    for band in AgeBand
-                ],
+                *_band_buttons(count),
                 _tally_count(state),
             ],
             spacing=6,
@@ -110,6 +109,19 @@ def QuickContact() -> ft.Control:
         padding=ft.Padding.only(left=16, right=16, top=8),
         border=ft.Border.only(top=ft.BorderSide(1, ft.Colors.GREY_400)),
     )
+
+
+def _band_buttons(count: Callable[[AgeBand], None]) -> list[ft.Control]:
+    # One full-width button per band: three side by side wrapped their labels.
+    return [
+        wide_button(
+            band.label,
+            key=f"qc-band-{band.value}",
+            icon=ft.Icons.ADD,
+            on_click=lambda _, b=band: count(b),
+        )
+        for band in AgeBand
+    ]
 
 
 def _tally_count(state: FieldState) -> ft.Control:
@@ -165,63 +177,12 @@ def TodayScreen() -> ft.Control:
     live = [c for c in contacts if not c.deleted]
     event_count = sum(1 for c in live if event and c.data.get("event_id") == event.id)
 
-    if event is not None:
-        data = event.data
-        place = data.get("place") or "lieu non précisé"
-        me = state.user.get("id")
-        others = [state.member_name(m) for m in data.get("mediator_ids") or [] if m != me]
-        event_card: ft.Control = ft.Container(
-            content=ft.Column(
-                [
-                    ft.Text("Action en cours", size=13),
-                    ft.Text(
-                        f"{EventType(data['type']).label} · {place}",
-                        size=18,
-                        weight=ft.FontWeight.BOLD,
-                    ),
-                    ft.Text(
-                        f"Démarrée à {time_of_day(data['starts_at'])} · {event_count} contact(s)",
-                        size=15,
-                        key="event-tally",
-                    ),
-                    *(
-                        [ft.Text(f"Avec {', '.join(others)}", size=15, key="event-colleagues")]
-                        if others
-                        else []
-                    ),
-                    ft.Row(
-                        [
-                            big_button(
-                                "Terminer l'action",
-                                key="event-end",
-                                icon=ft.Icons.STOP_CIRCLE_OUTLINED,
-                                filled=False,
-                                on_click=lambda _, eid=event.id: state.end_event(eid),
-                            )
-                        ]
-                    ),
-                ],
-                spacing=2,
-            ),
-            bgcolor=ft.Colors.INDIGO_50,
-            padding=12,
-            border_radius=10,
-        )
-    else:
-        event_card = ft.Row(
-            [
-                big_button(
-                    "Démarrer une action de terrain",
-                    key="event-start",
-                    icon=ft.Icons.FLAG,
-                    on_click=lambda _: ft.context.page.navigate("/action/nouvelle"),
-                )
-            ]
-        )
+    event_card = (
+        _event_card(state, event, event_count) if event is not None else _start_event_button()
+    )
 
     messages: list[ft.Control] = [banner(state.error, error=True)] if state.error else []
 
-    name = state.user.get("display_name", "")
     return screen(
         "Aujourd'hui",
         [
@@ -231,43 +192,82 @@ def TodayScreen() -> ft.Control:
             event_card,
             *_to_fix_section(state),
             *_due_section(state),
-            ft.Row(
-                [
-                    big_button(
-                        "Nouvelle personne",
-                        key="person-new",
-                        icon=ft.Icons.PERSON_ADD,
-                        on_click=lambda _: ft.context.page.navigate("/personne/nouvelle"),
-                    )
-                ]
+            go_button(
+                "Nouvelle personne",
+                "/personne/nouvelle",
+                key="person-new",
+                icon=ft.Icons.PERSON_ADD,
             ),
             section(
                 f"Contacts du jour ({len(live)})",
                 *[_contact_line(c, state.person_name(c.data.get("person_id"))) for c in live],
             ),
         ],
-        top=[
-            ft.Text(name, color=ft.Colors.WHITE, size=14),
-            # In the title bar: the list of actions never pushes the tally down.
-            ft.Semantics(
-                label="Mes actions",
-                button=True,
-                exclude_semantics=True,
-                on_tap=lambda _: _open_events(state),
-                content=ft.IconButton(
-                    ft.Icons.HISTORY,
-                    key="events-list",
-                    icon_color=ft.Colors.WHITE,
-                    icon_size=26,
-                    width=48,
-                    height=48,
-                    on_click=lambda _: _open_events(state),
-                ),
-            ),
-        ],
+        top=_title_bar(state),
         pinned=QuickContact(),
         bottom=field_nav("nav-today"),
     )
+
+
+def _event_card(state: FieldState, event: LocalRow, event_count: int) -> ft.Control:
+    """The action running now: its type and place, its tally, « Terminer l'action »."""
+    data = event.data
+    place = data.get("place") or "lieu non précisé"
+    me = state.user.get("id")
+    others = [state.pathways.member_name(m) for m in data.get("mediator_ids") or [] if m != me]
+    return ft.Container(
+        content=ft.Column(
+            [
+                ft.Text("Action en cours", size=13),
+                ft.Text(
+                    f"{EventType(data['type']).label} · {place}",
+                    size=18,
+                    weight=ft.FontWeight.BOLD,
+                ),
+                ft.Text(
+                    f"Démarrée à {time_of_day(data['starts_at'])} · {event_count} contact(s)",
+                    size=15,
+                    key="event-tally",
+                ),
+                *(
+                    [ft.Text(f"Avec {', '.join(others)}", size=15, key="event-colleagues")]
+                    if others
+                    else []
+                ),
+                wide_button(
+                    "Terminer l'action",
+                    key="event-end",
+                    icon=ft.Icons.STOP_CIRCLE_OUTLINED,
+                    filled=False,
+                    on_click=lambda _, eid=event.id: state.end_event(eid),
+                ),
+            ],
+            spacing=2,
+        ),
+        bgcolor=ft.Colors.INDIGO_50,
+        padding=12,
+        border_radius=10,
+    )
+
+
+def _start_event_button() -> ft.Control:
+    return go_button(
+        "Démarrer une action de terrain", "/action/nouvelle", key="event-start", icon=ft.Icons.FLAG
+    )
+
+
+def _title_bar(state: FieldState) -> list[ft.Control]:
+    """The mediator's name, and « Mes actions » in the title bar: the list of actions
+    never pushes the tally down."""
+    return [
+        ft.Text(state.user.get("display_name", ""), color=ft.Colors.WHITE, size=14),
+        title_icon(
+            ft.Icons.HISTORY,
+            "Mes actions",
+            key="events-list",
+            on_click=lambda _: _open_events(state),
+        ),
+    ]
 
 
 def _open_events(state: FieldState) -> None:
@@ -277,7 +277,7 @@ def _open_events(state: FieldState) -> None:
 
 def _to_fix_section(state: FieldState) -> list[ft.Control]:
     """Contacts a supervisor sent back: first thing the mediator sees."""
-    rows = state.contacts_to_fix()
+    rows = state.pathways.contacts_to_fix()
     if not rows:
         return []
     items = []
@@ -306,14 +306,14 @@ def _to_fix_section(state: FieldState) -> list[ft.Control]:
 
 
 def _due_section(state: FieldState) -> list[ft.Control]:
-    due = state.due_followups()
-    if not due and not state.due_followups(mine=not state.scope_mine):
+    due = state.pathways.due_followups()
+    if not due and not state.pathways.due_followups(mine=not state.pathways.scope_mine):
         return []
-    title = "Relances du jour" if state.scope_mine else "Relances du jour (toute la cité)"
+    title = "Relances du jour" if state.pathways.scope_mine else "Relances du jour (toute la cité)"
     return [
         section(
             f"{title} ({len(due)})",
-            scope_switch(state.scope_mine, state.set_scope, key="today-scope"),
+            scope_switch(state.pathways.scope_mine, state.pathways.set_scope, key="today-scope"),
             *[followup_line(state, d) for d in due],
         )
     ]

@@ -10,7 +10,7 @@ from app.field.context import use_field
 from app.field.screens.pin_setup import pin_field
 from app.field.state.field_state import FieldState
 from app.ui.form_state import use_form
-from app.ui.widgets import PRIMARY, banner, big_button
+from app.ui.widgets import PRIMARY, banner, big_button, busy_button, narrow_frame
 
 
 @ft.component
@@ -21,11 +21,11 @@ def UnlockScreen() -> ft.Control:
     confirm_wipe, set_confirm_wipe = ft.use_state(False)
 
     async def submit(_: ft.Event | None = None) -> None:
-        if await state.unlock(form["pin"]):
+        if await state.pin.unlock(form["pin"]):
             return
         set_pin("")
 
-    if state.pin_blocked:
+    if state.pin.pin_blocked:
         actions = _wipe_actions(state, confirm_wipe, lambda: set_confirm_wipe(True))
     else:
         actions = [
@@ -37,17 +37,14 @@ def UnlockScreen() -> ft.Control:
                 autofocus=True,
                 on_submit=submit,
             ),
-            *([banner(state.pin_error, error=True)] if state.pin_error else []),
-            ft.Row(
-                [
-                    big_button(
-                        "Vérification…" if state.busy else "Déverrouiller",
-                        key="pin-unlock-submit",
-                        icon=ft.Icons.LOCK_OPEN,
-                        on_click=submit,
-                        disabled=state.busy,
-                    )
-                ]
+            *([banner(state.pin.pin_error, error=True)] if state.pin.pin_error else []),
+            busy_button(
+                "Déverrouiller",
+                "Vérification…",
+                busy=state.pin.busy,
+                key="pin-unlock-submit",
+                icon=ft.Icons.LOCK_OPEN,
+                on_click=submit,
             ),
         ]
     return _locked_frame(actions)
@@ -57,14 +54,14 @@ def _wipe_actions(
     state: FieldState, confirm_wipe: bool, ask_confirmation: Callable[[], None]
 ) -> list[ft.Control]:
     """After too many wrong PINs: what will be lost, then a wipe in two taps."""
-    pending = state.pending_before_wipe()
+    pending = state.pin.pending_before_wipe()
     lost = (
         f"{pending} saisie(s) non synchronisée(s) seront perdues."
         if pending
         else "Toutes les saisies avaient été synchronisées."
     )
     return [
-        banner(state.pin_error or "", error=True),
+        banner(state.pin.pin_error or "", error=True),
         ft.Text(lost, size=15),
         ft.Row(
             [
@@ -73,7 +70,7 @@ def _wipe_actions(
                     if confirm_wipe
                     else "Effacer les données de ce téléphone",
                     key="wipe-confirm" if confirm_wipe else "wipe-ask",
-                    on_click=(lambda _: state.wipe_blocked_phone())
+                    on_click=(lambda _: state.pin.wipe_blocked_phone())
                     if confirm_wipe
                     else (lambda _: ask_confirmation()),
                 )
@@ -83,24 +80,16 @@ def _wipe_actions(
 
 
 def _locked_frame(actions: list[ft.Control]) -> ft.Control:
-    return ft.Container(
-        content=ft.Column(
-            [
-                ft.Text("Relais", size=40, weight=ft.FontWeight.BOLD, color=PRIMARY),
-                ft.Row(
-                    [
-                        ft.Icon(ft.Icons.LOCK, color=PRIMARY),
-                        ft.Text("Application verrouillée", size=17),
-                    ]
-                ),
-                ft.Text("Saisissez votre code PIN pour accéder aux données.", size=15),
-                *actions,
-            ],
-            spacing=16,
-            horizontal_alignment=ft.CrossAxisAlignment.STRETCH,
-            width=420,
-        ),
-        padding=24,
-        alignment=ft.Alignment.TOP_CENTER,
-        expand=True,
+    return narrow_frame(
+        [
+            ft.Text("Relais", size=40, weight=ft.FontWeight.BOLD, color=PRIMARY),
+            ft.Row(
+                [
+                    ft.Icon(ft.Icons.LOCK, color=PRIMARY),
+                    ft.Text("Application verrouillée", size=17),
+                ]
+            ),
+            ft.Text("Saisissez votre code PIN pour accéder aux données.", size=15),
+            *actions,
+        ]
     )

@@ -1,4 +1,5 @@
-"""The field app's state: one observable object per session, methods that change it.
+"""The field app's state: one observable object per session, made of parts that own
+their fields (the lock, the running sync, the pathway actions, the search).
 
 Network calls (sign-in, referentials, the sync client) and the PIN's key derivation
 run in a worker thread (`asyncio.to_thread`) so the UI loop never waits on them; the
@@ -24,12 +25,19 @@ from app.field.state.pathway_actions import PathwayActions
 from app.field.state.person_record import parse_day
 from app.field.state.person_search import PersonSearch
 from app.field.state.pin_lock import PinLock
-from app.field.state.sync_actions import SyncActions, SyncProgressView
+from app.field.state.store_view import LOCKED_VIEW, LockedView, person_name
+from app.field.state.sync_actions import (
+    DROPPED,
+    SyncActions,
+    SyncOutcome,
+    SyncProgressView,
+    sync_summary,
+)
 from app.store import DeviceSession, LocalRow, LocalStore, SyncStatus
+from app.sync.auto import PROBE_TIMEOUT, AutoSync, probe
 from app.sync.client import SyncClient
 from app.sync.errors import AuthError, ServerUnreachable, SyncError
 from domain.enrol import BadServerAddress, enrol_code_of, enrol_server_of, server_address_of
-from domain.entities import person_display_name
 from domain.field_actions import (
     BAD_DAY,
     BAD_TIME,
@@ -112,22 +120,23 @@ def is_today(iso: str | None) -> bool:
     return dt.datetime.fromisoformat(iso).astimezone().date() == dt.date.today()
 
 
-@ft.observable
 @dataclass
-class FieldState(PinLock, PathwayActions, SyncActions):
+class FieldState(ft.Observable):
+    """The session's state. Its parts own their fields: `pin` the phone's lock,
+    `sync_job` the running sync, `pathways` the pathway actions, `search` the
+    Personnes search. Screens subscribe to this object only (`use_field`): a change in
+    `pin`, `sync_job` or `pathways` is passed on to them, while `search` and
+    `sync_job.progress` re-render only the widgets given those objects."""
+
     config: AppConfig
     store: LocalStore
     session: DeviceSession | None = None
     status: SyncStatus | None = None
     referentials: ReferentialsOut | None = None
-    syncing: bool = False
-    online: bool | None = None
-    sync_progress: SyncProgressView = field(default_factory=SyncProgressView)
-    """What a running sync is doing, e.g. "Envoi 500/5000…" (its own observable)."""
     search: PersonSearch = field(default_factory=PersonSearch)
     """The Personnes search text (app/field/state/person_search.py)."""
     notice: str | None = None
-    """The last action's message, shown on `notice_where` only (app/ui/flash.py)."""
+    """The last action's message, shown on `notice_where` only (app/field/widgets/flash.py)."""
     notice_where: str | None = None
     """The route of the screen the action was taken on (None: unknown, any screen)."""
     notice_serial: int = 0
@@ -135,36 +144,49 @@ class FieldState(PinLock, PathwayActions, SyncActions):
     undo_contact_id: str | None = None
     """The last entry, when it is a contact: what « Annuler » deletes. Any other
     entry replaces or clears it, so « Annuler » never reaches further back."""
-    undo_orientation_id: str | None = None
-    """The orientation « Annuler » brings back after « Retirer »."""
-    scope_mine: bool = True
-    """Relances, Aujourd'hui and Personnes show the mediator's own by default; off: the
-    whole cité's."""
     event_notice: str | None = None
     """What « Mes actions » confirms (an action corrected or logged after the fact)."""
     error: str | None = None
     revision: int = 0
     """Bumped after every local write so that screens reading the store re-render."""
     busy: bool = False
+    """A sign-in or an enrolment is talking to the server."""
+    pin: PinLock = field(init=False)
+    sync_job: SyncActions = field(init=False)
+    pathways: PathwayActions = field(init=False)
     _client: SyncClient | None = field(default=None, repr=False)
-    _sync_quiet: bool = field(default=True, repr=False)
-    _retry_after: float | None = field(default=None, repr=False)
-    """The `Retry-After` of the last failed sync's refusal (AutoSync waits that long)."""
-    """The running sync is an automatic one nobody asked for (no banner)."""
-    # Phone security (app/field/state/pin_lock.py).
-    locked: bool = False
-    """A PIN exists and has not been typed since start or the last lock."""
-    pin_error: str | None = None
-    pin_blocked: bool = False
-    """Too many wrong PINs: only an acknowledged wipe is left."""
-    _last_activity: float = field(default=0.0, repr=False)
+    _watching: list[Callable[[], None]] = field(default_factory=list, init=False, repr=False)
+    """The parts' subscriptions (their listeners live as long as these)."""
+
+    def __post_init__(self) -> None:
+        self.pin = PinLock(
+            lambda: self.store,
+            self.config.lock_seconds,
+            on_unlock=self._load_unlocked,
+            on_lock=self._forget_session,
+            on_wipe=self._fresh_store,
+        )
+        self.sync_job = SyncActions()
+        self.pathways = PathwayActions(
+            store_of=lambda: self.store,
+            view_of=lambda: self.view,
+            user_of=lambda: self.user,
+            referentials_of=lambda: self.referentials,
+            on_write=self._done,
+        )
+
+        def pass_on(_sender: object, _field: str | None) -> None:
+            self.notify()
+
+        self._watching = [
+            part.subscribe(pass_on) for part in (self.pin, self.sync_job, self.pathways)
+        ]
 
     @classmethod
     def open(cls, config: AppConfig) -> FieldState:
         config.db_path.parent.mkdir(parents=True, exist_ok=True)
-        store = LocalStore(config.db_path)
-        state = cls(config=config, store=store, locked=store.locked)
-        if not store.locked:
+        state = cls(config=config, store=LocalStore(config.db_path))
+        if not state.store.locked:
             state._load_unlocked()
         return state
 
@@ -186,10 +208,79 @@ class FieldState(PinLock, PathwayActions, SyncActions):
     def user(self) -> dict[str, Any]:
         return self.session.user if self.session else {}
 
+    # --- what the parts hold, read as before -----------------------------------------
+    @property
+    def locked(self) -> bool:
+        return self.pin.locked
+
+    @property
+    def syncing(self) -> bool:
+        return self.sync_job.syncing
+
+    @property
+    def online(self) -> bool | None:
+        return self.sync_job.online
+
+    @online.setter
+    def online(self, value: bool | None) -> None:
+        self.sync_job.online = value
+
+    @property
+    def sync_progress(self) -> SyncProgressView:
+        return self.sync_job.progress
+
+    # --- reading what the store holds once the key is there ---------------------------
+    def _load_unlocked(self) -> None:
+        self.session = self.store.session()
+        self.referentials = self.store.referentials()
+        self.status = self.store.sync_status()
+
+    @property
+    def readable(self) -> bool:
+        """The store can be read: signed in, unlocked, past the PIN setup.
+
+        Screens re-render on their own when the state changes (locking included): they
+        check this before reading the store, which refuses reads while locked.
+        """
+        return self.session is not None and not self.locked and not self.needs_pin
+
+    @property
+    def view(self) -> LocalStore | LockedView:
+        """Where screens read: the store, or nothing while it cannot be read."""
+        return self.store if self.readable else LOCKED_VIEW
+
+    @property
+    def needs_pin(self) -> bool:
+        """Signed in on a store without a PIN yet: the PIN screen comes before anything."""
+        return self.session is not None and not self.locked and not self.store.has_pin
+
+    def _forget_session(self) -> None:
+        """The app locked: what the state held from the store is dropped with its key."""
+        self.search.clear()
+        self.session = None
+        self.referentials = None
+        self.status = None
+        self._client = None
+
+    def _fresh_store(self, message: str) -> None:
+        """The file is gone (wiped): start again on a new empty one, at the login screen."""
+        self.store = LocalStore(self.config.db_path)
+        self.search.clear()
+        self.session = None
+        self.referentials = None
+        self.status = self.store.sync_status()
+        self._client = None
+        self.pin.reset()
+        self.error = message
+
     def _changed(self) -> None:
-        self.touch()
+        self.pin.touch()
         self.status = self.store.sync_status()
         self.revision += 1
+
+    def _done(self, message: str) -> None:
+        self._say(message)
+        self._changed()
 
     # --- session -------------------------------------------------------------
     async def login(self, username: str, password: str, server: str = "") -> bool:
@@ -440,22 +531,133 @@ class FieldState(PinLock, PathwayActions, SyncActions):
         self._changed()
         return person_id
 
+    def add_contact(
+        self, person_id: str, values: dict[str, Any], channel: Channel | None = None
+    ) -> str:
+        """Log a contact with a person; `channel` as the mediator chose it (default:
+        the running action's)."""
+        contact_id = self.store.create(
+            "contact", {**self._contact_base(channel), **values, "person_id": person_id}
+        )
+        self.pathways.undo_orientation_id = None  # « Annuler » now undoes this contact
+        self._say("Contact enregistré.", undo_contact_id=contact_id)
+        self._changed()
+        return contact_id
+
     def today_contacts(self) -> list[LocalRow]:
         rows = self.view.rows("contact", order_by="occurred_at", descending=True, limit=200)
         return [r for r in rows if is_today(r.data.get("occurred_at"))]
 
     def person_name(self, person_id: str | None) -> str | None:
-        if not person_id:
-            return None
-        row = self.view.get("person", person_id)
-        if row is None:
-            return None
-        return person_display_name(row.data)
+        return person_name(self.view, person_id)
 
     def last_contact_is_anonymous(self) -> bool:
         """The last entry is a contact without a person (a tap on the quick tally)."""
         row = self.view.get("contact", self.undo_contact_id) if self.undo_contact_id else None
         return row is not None and not row.deleted and not row.data.get("person_id")
+
+    # --- sync ---------------------------------------------------------------------------
+    @property
+    def server_url(self) -> str | None:
+        """The session's server, else the one this phone was enrolled on, else the one
+        the environment names (development); None on a phone never enrolled."""
+        if self.session is not None:
+            return self.session.server_url
+        enrolled = None if self.store.locked else self.store.server_url()
+        return enrolled or self.config.server_url
+
+    def retry_after(self) -> float | None:
+        return self.sync_job.retry_after()
+
+    def can_sync(self) -> bool:
+        """Signed in, unlocked, past the PIN setup, no sync running."""
+        return self.readable and not self.sync_progress.running
+
+    def pending_count(self) -> int:
+        return self.store.pending_count() if self.readable else 0
+
+    async def run_auto_sync(self, auto: AutoSync | None = None) -> None:
+        """Runs for the life of the page."""
+        auto = auto or AutoSync(self, lambda: self.server_url, prober=self._probe)
+        await auto.run(asyncio.Event())
+
+    def _probe(self, url: str) -> bool:
+        """The health check on the sync client's connection when it talks to `url`
+        (the sync that follows reuses it), else on a connection of its own."""
+        client = self.client if self.readable else None
+        if client is not None and client.base_url == url.rstrip("/"):
+            return client.probe(PROBE_TIMEOUT)
+        return probe(url)
+
+    def retry_rejected(self, op_id: str) -> None:
+        """« Renvoyer »: a refused edit is sent again at the next sync."""
+        if self.sync_progress.running:
+            self.error = "Attendez la fin de la synchronisation pour renvoyer une saisie."
+            return
+        self.error = None
+        if self.store.retry_rejected(op_id):
+            self._say("Saisie remise en attente : elle repart à la prochaine synchronisation.")
+        self._changed()
+
+    def drop_rejected(self, op_id: str) -> None:
+        """« Retirer »: the mediator gives up an edit the server refused."""
+        if self.sync_progress.running:
+            self.error = "Attendez la fin de la synchronisation pour retirer une saisie."
+            return
+        self.error = None
+        outcome = self.store.drop_rejected(op_id)
+        if outcome is not None:
+            self._say(DROPPED[outcome])
+        self._changed()
+
+    async def sync(self, *, quiet: bool = False) -> bool:
+        """Push then pull; True when it went through. `quiet` (automatic sync): no
+        banner; the sync bar and the Synchronisation screen show the outcome and any
+        error."""
+        if self.session is None or self.locked or not self.sync_job.begin(quiet):
+            return False
+        # The count shown during the sync is the one at its start (the store stays
+        # busy under the sync's worker until the end).
+        self.status = self.store.sync_status()
+        asked_on = current_route()  # where the outcome is shown
+        # The banner of an earlier failed sync, which a success makes obsolete.
+        stale_error = self.status.last_error
+        if not quiet:
+            self.error = None
+        outcome = SyncOutcome()
+        try:
+            outcome = await self.sync_job.run(lambda: self.client)
+            self._apply_sync(outcome, asked_on, stale_error)
+        finally:
+            self._end_sync(outcome.changed)
+        return outcome.report is not None
+
+    def _apply_sync(self, outcome: SyncOutcome, asked_on: str | None, stale: str | None) -> None:
+        report, quiet = outcome.report, self.sync_job.quiet
+        if report is not None:
+            if outcome.referentials != self.referentials:
+                self.referentials = outcome.referentials
+            if self.error is not None and self.error == stale:
+                self.error = None
+            if not quiet:
+                self._say(sync_summary(report), where=asked_on)
+        elif outcome.revoked is not None:
+            self._fresh_store(outcome.revoked)  # the client pushed what it could, then wiped
+        elif outcome.store_locked:
+            self.pin.on_store_locked()
+        elif not quiet:
+            self.error = outcome.error
+
+    def _end_sync(self, changed: bool) -> None:
+        self.sync_job.end()
+        if not self.locked and self.sync_job.quiet:
+            # Not the mediator's doing: refresh (only if something moved, not to
+            # disturb a form being typed), and keep the inactivity lock running.
+            self.status = self.store.sync_status()  # notifies only if it differs
+            if changed:
+                self.revision += 1
+        elif not self.locked:
+            self._changed()
 
     # --- messages -------------------------------------------------------------------------
     def _say(

@@ -1,17 +1,23 @@
-"""FieldState's pathway actions: contacts, orientations, relances, sorties, corrections.
+"""The pathway actions: orientations, relances, sorties, corrections, links.
 
-A mixin so that `app/field/state/field_state.py` stays small; every method writes through the local
-store (row + outbox op in one transaction) and then bumps `revision`.
+A part of `FieldState` owning the relances' scope and the orientation « Annuler »
+brings back. Every write goes through the local store (row + outbox op in one
+transaction) and then reports through `done`, which shows the message and makes the
+screens reading the store re-render.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+import flet as ft
+
+from app.field.state.store_view import person_name
 from domain.pathway import Pathway, referent_of
-from domain.vocabulary import Channel, OrientationOutcome, OrientationStatus, ReviewState
+from domain.vocabulary import OrientationOutcome, OrientationStatus, ReviewState
 
 if TYPE_CHECKING:
     from app.field.state.store_view import LockedView
@@ -31,29 +37,41 @@ class DueFollowup:
     overdue: bool
 
 
-class PathwayActions:
-    if TYPE_CHECKING:
-        store: LocalStore
-        referentials: ReferentialsOut | None
-        notice: str | None
-        scope_mine: bool
-        undo_orientation_id: str | None
+@dataclass(eq=False, kw_only=True)
+class PathwayActions(ft.Observable):
+    """`store_of` gives the store written to, `view_of` the one read from (empty while
+    locked); `user_of` the signed-in mediator, `referentials_of` what the server lists;
+    `on_write` shows a message and refreshes the screens after a write."""
 
-        @property
-        def user(self) -> dict[str, Any]: ...
+    store_of: Callable[[], LocalStore] = field(repr=False)
+    view_of: Callable[[], LocalStore | LockedView] = field(repr=False)
+    user_of: Callable[[], dict[str, Any]] = field(repr=False)
+    referentials_of: Callable[[], ReferentialsOut | None] = field(repr=False)
+    on_write: Callable[[str], None] = field(repr=False)
+    scope_mine: bool = True
+    """Relances, Aujourd'hui and Personnes show the mediator's own by default; off: the
+    whole cité's."""
+    undo_orientation_id: str | None = None
+    """The orientation « Annuler » brings back after « Retirer »."""
 
-        @property
-        def view(self) -> LocalStore | LockedView: ...
+    @property
+    def store(self) -> LocalStore:
+        return self.store_of()
 
-        def _changed(self) -> None: ...
+    @property
+    def view(self) -> LocalStore | LockedView:
+        return self.view_of()
 
-        def _contact_base(self, channel: Channel | None = None) -> dict[str, Any]: ...
+    @property
+    def user(self) -> dict[str, Any]:
+        return self.user_of()
 
-        def person_name(self, person_id: str | None) -> str | None: ...
+    @property
+    def referentials(self) -> ReferentialsOut | None:
+        return self.referentials_of()
 
-        def _say(
-            self, text: str, *, where: str | None = None, undo_contact_id: str | None = None
-        ) -> None: ...
+    def person_name(self, person_id: str | None) -> str | None:
+        return person_name(self.view, person_id)
 
     # --- reads -------------------------------------------------------------------------
     def pathway(self, person_id: str) -> Pathway | None:
@@ -212,17 +230,6 @@ class PathwayActions:
         name = self.person_name(person_id) or "la personne"
         self._done(f"Contact du {when:%d/%m à %H:%M} rattaché à {name}.")
 
-    def add_contact(
-        self, person_id: str, values: dict[str, Any], channel: Channel | None = None
-    ) -> str:
-        """Log a contact with a person; `channel` as the mediator chose it (default:
-        the running action's)."""
-        contact_id = self.store.create(
-            "contact", {**self._contact_base(channel), **values, "person_id": person_id}
-        )
-        self._done("Contact enregistré.", undo_contact_id=contact_id)
-        return contact_id
-
     def add_orientation(self, person_id: str, partner_id: str, theme: str, reason: str) -> str:
         values: dict[str, Any] = {
             "person_id": person_id,
@@ -335,14 +342,7 @@ class PathwayActions:
             self.store.save_draft(FIXED_REVIEWS, answered)
         self._done("Correction enregistrée : elle partira à la prochaine synchronisation.")
 
-    def _done(
-        self,
-        message: str,
-        *,
-        undo_contact_id: str | None = None,
-        undo_orientation: str | None = None,
-    ) -> None:
+    def _done(self, message: str, *, undo_orientation: str | None = None) -> None:
         # « Annuler » undoes the entry the message is about, never an earlier one.
         self.undo_orientation_id = undo_orientation
-        self._say(message, undo_contact_id=undo_contact_id)
-        self._changed()
+        self.on_write(message)

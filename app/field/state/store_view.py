@@ -9,7 +9,12 @@ view otherwise.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from domain.entities import person_display_name
+
+if TYPE_CHECKING:
+    from app.store import LocalStore
 
 
 class LockedView:
@@ -36,3 +41,13 @@ class LockedView:
 
 
 LOCKED_VIEW = LockedView()
+
+
+def person_name(view: LocalStore | LockedView, person_id: str | None) -> str | None:
+    """The display name of a person the phone holds (None: unknown or not given)."""
+    if not person_id:
+        return None
+    row = view.get("person", person_id)
+    if row is None:
+        return None
+    return person_display_name(row.data)

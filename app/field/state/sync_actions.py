@@ -1,30 +1,28 @@
-"""Sync from the field app's state: on demand, and automatically in the background.
+"""The running sync, a part of `FieldState` owning the sync's own fields.
 
-Mixed into `FieldState`. `sync()` runs the sync client in a worker thread and
-reports its progress on the loop; `run_auto_sync()` runs for the life of the page
-(started next to `watch_inactivity`): it probes the server every few seconds
-(RELAIS_AUTOSYNC_SECONDS) and syncs when the server answers and ops are waiting.
-Nothing syncs while the app is locked, on the PIN screen or signed out.
+`SyncActions.run` runs the sync client in a worker thread, reports its progress on
+the loop and returns what came of it (`SyncOutcome`); the state applies that outcome
+to what the screens show (`FieldState.sync`). `FieldState.run_auto_sync` runs for
+the life of the page (started next to `watch_inactivity`): it probes the server every
+few seconds (RELAIS_AUTOSYNC_SECONDS) and syncs when the server answers and ops are
+waiting. Nothing syncs while the app is locked, on the PIN screen or signed out.
 """
 
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import flet as ft
 
-from app.field.context import current_route
 from app.store import StoreLocked
-from app.sync.auto import PROBE_TIMEOUT, AutoSync, probe
-from app.sync.client import SyncProgress, SyncReport
+from app.sync.client import SyncProgress
 from app.sync.errors import DeviceRevoked, ServerError, ServerUnreachable, SyncError
 
 if TYPE_CHECKING:
-    from app.config import AppConfig
-    from app.store import DeviceSession, LocalStore, SyncStatus
-    from app.sync.client import SyncClient
+    from app.sync.client import SyncClient, SyncReport
     from domain.sync import ReferentialsOut
 
 
@@ -85,171 +83,86 @@ class SyncProgressView:
         self.fraction = progress_fraction(p) if p else None
 
 
-class SyncActions:
-    if TYPE_CHECKING:
-        # Fields declared by FieldState (observable dataclass).
-        config: AppConfig
-        store: LocalStore
-        session: DeviceSession | None
-        status: SyncStatus | None
-        referentials: ReferentialsOut | None
-        syncing: bool
-        online: bool | None
-        sync_progress: SyncProgressView
-        notice: str | None
-        error: str | None
-        locked: bool
-        revision: int
-        _sync_quiet: bool
-        _retry_after: float | None
+@dataclass(frozen=True)
+class SyncOutcome:
+    """What came of one sync: a report (it went through), or why not."""
 
-        # Provided by FieldState and PinLock.
-        @property
-        def client(self) -> SyncClient: ...
+    report: SyncReport | None = None
+    referentials: ReferentialsOut | None = None
+    """Partners, QPV, colleagues and thématiques as the server has them now."""
+    error: str | None = None
+    """The refusal or failure, in French."""
+    revoked: str | None = None
+    """The device was revoked: the client pushed what it could, then wiped the store."""
+    store_locked: bool = False
+    """The app locked during the sync: nothing was half-written."""
 
-        @property
-        def readable(self) -> bool: ...
-
-        def _changed(self) -> None: ...
-
-        def _fresh_store(self, message: str) -> None: ...
-
-        def _say(
-            self, text: str, *, where: str | None = None, undo_contact_id: str | None = None
-        ) -> None: ...
-
-        def on_store_locked(self, exc: StoreLocked) -> None: ...
-
-    # --- what AutoSync asks -----------------------------------------------------------
     @property
-    def server_url(self) -> str | None:
-        """The session's server, else the one this phone was enrolled on, else the one
-        the environment names (development); None on a phone never enrolled."""
-        if self.session is not None:
-            return self.session.server_url
-        enrolled = None if self.store.locked else self.store.server_url()
-        return enrolled or self.config.server_url
+    def changed(self) -> bool:
+        """Something was sent or received (unknown after a failure: assume so)."""
+        return self.report is None or bool(self.report.pushed or self.report.pulled)
+
+
+@dataclass
+class SyncActions(ft.Observable):
+    """The sync's own state: whether one runs, whether the server answers."""
+
+    syncing: bool = False
+    """A sync the mediator asked for runs (`progress.running`: any sync)."""
+    online: bool | None = None
+    progress: SyncProgressView = field(default_factory=SyncProgressView)
+    """What a running sync is doing, e.g. "Envoi 500/5000…" (its own observable)."""
+    _quiet: bool = field(default=True, repr=False)
+    """The running (or last) sync is an automatic one nobody asked for (no banner)."""
+    _retry_after: float | None = field(default=None, repr=False)
+    """The `Retry-After` of the last failed sync's refusal (AutoSync waits that long)."""
+
+    @property
+    def quiet(self) -> bool:
+        return self._quiet
 
     def retry_after(self) -> float | None:
         return self._retry_after
 
-    def can_sync(self) -> bool:
-        """Signed in, unlocked, past the PIN setup, no sync running."""
-        return self.readable and not self.sync_progress.running
-
-    def pending_count(self) -> int:
-        return self.store.pending_count() if self.readable else 0
-
-    async def run_auto_sync(self, auto: AutoSync | None = None) -> None:
-        """Runs for the life of the page."""
-        auto = auto or AutoSync(self, lambda: self.server_url, prober=self._probe)
-        await auto.run(asyncio.Event())
-
-    def _probe(self, url: str) -> bool:
-        """The health check on the sync client's connection when it talks to `url`
-        (the sync that follows reuses it), else on a connection of its own."""
-        client = self.client if self.readable else None
-        if client is not None and client.base_url == url.rstrip("/"):
-            return client.probe(PROBE_TIMEOUT)
-        return probe(url)
-
-    def retry_rejected(self, op_id: str) -> None:
-        """« Renvoyer »: a refused edit is sent again at the next sync."""
-        if self.sync_progress.running:
-            self.error = "Attendez la fin de la synchronisation pour renvoyer une saisie."
-            return
-        self.error = None
-        if self.store.retry_rejected(op_id):
-            self._say("Saisie remise en attente : elle repart à la prochaine synchronisation.")
-        self._changed()
-
-    def drop_rejected(self, op_id: str) -> None:
-        """« Retirer »: the mediator gives up an edit the server refused."""
-        if self.sync_progress.running:
-            self.error = "Attendez la fin de la synchronisation pour retirer une saisie."
-            return
-        self.error = None
-        outcome = self.store.drop_rejected(op_id)
-        if outcome is not None:
-            self._say(DROPPED[outcome])
-        self._changed()
-
-    # --- the sync itself ----------------------------------------------------------------
-    async def sync(self, *, quiet: bool = False) -> bool:
-        """Push then pull; True when it went through. `quiet` (automatic sync): no
-        banner; the sync bar and the Synchronisation screen show the outcome and any
-        error."""
-        if not self._begin_sync(quiet):
+    def begin(self, quiet: bool) -> bool:
+        """Mark a sync as running; False when one already runs."""
+        if self.progress.running:
+            if not quiet:
+                # A tap during an automatic sync: that sync then reports as if tapped.
+                self._quiet = False
+                self.syncing = True
             return False
-        asked_on = current_route()  # where the outcome is shown
-        changed = True
-        ok = False
-        # The banner of an earlier failed sync, which a success makes obsolete.
-        stale_error = self.status.last_error if self.status else None
-        if not quiet:
-            self.error = None
+        self.progress.running = True
+        self.syncing = not quiet
+        self._quiet = quiet
+        return True
+
+    async def run(self, client: Callable[[], SyncClient]) -> SyncOutcome:
+        """Push then pull in a worker thread, then fetch the referentials (an admin
+        may have changed them since sign-in: one small request with every sync)."""
         loop = asyncio.get_running_loop()
 
         def on_progress(p: SyncProgress) -> None:  # called in the worker thread
-            loop.call_soon_threadsafe(self.sync_progress.show, p)
+            loop.call_soon_threadsafe(self.progress.show, p)
 
         self._retry_after = None
         try:
-            report = await asyncio.to_thread(self.client.sync, on_progress)
-            # Partners, QPV, colleagues and thématiques an admin changed since sign-in
-            # arrive with every sync (one small request).
-            refreshed = await asyncio.to_thread(self.client.fetch_referentials)
-            if refreshed != self.referentials:
-                self.referentials = refreshed
-            self.online = True
-            changed = bool(report.pushed or report.pulled)
-            if self.error is not None and self.error == stale_error:
-                self.error = None
-            if not self._sync_quiet:
-                self._say(sync_summary(report), where=asked_on)
-            ok = True
+            report = await asyncio.to_thread(client().sync, on_progress)
+            referentials = await asyncio.to_thread(client().fetch_referentials)
         except DeviceRevoked as exc:
-            self._fresh_store(str(exc))  # the client pushed what it could, then wiped
-        except StoreLocked as exc:
-            self.on_store_locked(exc)
+            return SyncOutcome(revoked=str(exc))
+        except StoreLocked:
+            return SyncOutcome(store_locked=True)
         except SyncError as exc:
-            if not self._sync_quiet:
-                self.error = str(exc)
             if isinstance(exc, ServerUnreachable):
                 self.online = False
             if isinstance(exc, ServerError):
                 self._retry_after = exc.retry_after
-        finally:
-            self._end_sync(changed)
-        return ok
+            return SyncOutcome(error=str(exc))
+        self.online = True
+        return SyncOutcome(report=report, referentials=referentials)
 
-    def _begin_sync(self, quiet: bool) -> bool:
-        """Mark a sync as running; False when none may start now."""
-        if self.session is None or self.locked:
-            return False
-        if self.sync_progress.running:
-            if not quiet:
-                # A tap during an automatic sync: that sync then reports as if tapped.
-                self._sync_quiet = False
-                self.syncing = True
-            return False
-        # The count shown during the sync is the one at its start (the store stays
-        # busy under the sync's worker until the end).
-        self.status = self.store.sync_status()
-        self.sync_progress.running = True
-        self.syncing = not quiet
-        self._sync_quiet = quiet
-        return True
-
-    def _end_sync(self, changed: bool) -> None:
+    def end(self) -> None:
         self.syncing = False
-        self.sync_progress.show(None)
-        self.sync_progress.running = False
-        if not self.locked and self._sync_quiet:
-            # Not the mediator's doing: refresh (only if something moved, not to
-            # disturb a form being typed), and keep the inactivity lock running.
-            self.status = self.store.sync_status()  # notifies only if it differs
-            if changed:
-                self.revision += 1
-        elif not self.locked:
-            self._changed()
+        self.progress.show(None)
+        self.progress.running = False

@@ -18,7 +18,7 @@ def LockAction() -> ft.Control:
         label="Verrouiller",
         button=True,
         exclude_semantics=True,
-        on_tap=lambda _: state.lock(),
+        on_tap=lambda _: state.pin.lock(),
         content=ft.IconButton(
             ft.Icons.LOCK_OUTLINE,
             key="app-lock",
@@ -26,6 +26,6 @@ def LockAction() -> ft.Control:
             icon_size=26,
             width=48,
             height=48,
-            on_click=lambda _: state.lock(),
+            on_click=lambda _: state.pin.lock(),
         ),
     )

@@ -44,7 +44,7 @@ def FieldNav(current: str) -> ft.Control:
 
     state = use_field()
     _ = state.revision
-    due = state.due_count() if state.readable else 0
+    due = state.pathways.due_count() if state.readable else 0
     index = next((i for i, d in enumerate(DESTINATIONS) if d.key == current), 0)
 
     def go(e: ft.Event[ft.NavigationBar]) -> None:
