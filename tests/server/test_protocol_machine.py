@@ -51,7 +51,7 @@ from domain.sync import Op
 from domain.vocabulary import Role
 from sync_server.core.db import make_engine, migrate
 from sync_server.core.settings import Settings
-from sync_server.crud.persons import merge_person, unmerge_person
+from sync_server.crud.merges import merge_with_choices, unmerge_and_restore
 from sync_server.crud.rights import erase_person, find_person
 from sync_server.crud.users import revoke_device
 from sync_server.models import Device, Record, SyncOp
@@ -311,15 +311,20 @@ class SyncProtocol(RuleBasedStateMachine):
         if len(candidates) < 2:
             return
         person, into = data.draw(st.permutations(candidates))[:2]
-        self._as_supervisor(merge_person, person_id=person, into=into)
+        # The supervisor keeps either record, each field as the plan proposes.
+        survivor = data.draw(st.sampled_from(["a", "b"]))
+        self._as_supervisor(
+            merge_with_choices, a_id=person, b_id=into, survivor=survivor, choices={}
+        )
 
     @rule(data=st.data())
     def unmerge(self, data: st.DataObject) -> None:
         candidates = self._server_persons(merged=True)
         if candidates:
-            self._as_supervisor(unmerge_person, person_id=data.draw(st.sampled_from(candidates)))
+            person = data.draw(st.sampled_from(candidates))
+            self._as_supervisor(unmerge_and_restore, person_id=person)
 
-    def _as_supervisor(self, action: Callable[..., None], **kwargs: str) -> None:
+    def _as_supervisor(self, action: Callable[..., object], **kwargs: object) -> None:
         login = self.supervisor
         try:
             action(self.session, user=login.user, device=login.device, clock=self.clock, **kwargs)
