@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Response, status
@@ -11,9 +9,9 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Response, status
 from domain.vocabulary import Role
 from sync_server.api.deps import CurrentUser, SessionDep, SettingsDep, refuse_partner
 from sync_server.api.guards import JournalDep
+from sync_server.api.routes.review import refusals
 from sync_server.crud import admin as crud_admin
 from sync_server.crud import users as crud_users
-from sync_server.crud.admin import AdminError
 from sync_server.models import AppUser
 from sync_server.schemas.console import Page
 from sync_server.schemas.insight import (
@@ -42,14 +40,6 @@ AdminUser = Annotated[AppUser, Depends(get_admin)]
 router = APIRouter(prefix="/admin", tags=["admin"])
 
 
-@contextmanager
-def _refusals() -> Iterator[None]:
-    try:
-        yield
-    except AdminError as exc:
-        raise HTTPException(exc.status_code, detail=str(exc)) from exc
-
-
 @router.get("/users", response_model=Page[AdminUserOut])
 def users(
     session: SessionDep,
@@ -70,7 +60,7 @@ def users(
 def create_user(
     session: SessionDep, admin: AdminUser, journal: JournalDep, body: AdminUserCreate
 ) -> AdminUserOut:
-    with _refusals():
+    with refusals(session):
         user = crud_admin.create_user(session, cite_id=admin.cite_id, body=body)
     journal.record("user.create", entity="user", row_id=user.id, detail={"role": user.role})
     session.commit()
@@ -81,7 +71,7 @@ def create_user(
 def deactivate_user(
     session: SessionDep, admin: AdminUser, journal: JournalDep, user_id: str
 ) -> AdminUserOut:
-    with _refusals():
+    with refusals(session):
         user = crud_admin.get_user(session, cite_id=admin.cite_id, user_id=user_id)
         crud_admin.deactivate_user(session, user=user, by=admin)
     journal.record("user.deactivate", entity="user", row_id=user.id)
@@ -93,7 +83,7 @@ def deactivate_user(
 def reset_password(
     session: SessionDep, admin: AdminUser, journal: JournalDep, user_id: str, body: PasswordReset
 ) -> Response:
-    with _refusals():
+    with refusals(session):
         user = crud_admin.get_user(session, cite_id=admin.cite_id, user_id=user_id)
     revoked = crud_admin.reset_password(
         session, user=user, password=body.password, keep_device_id=journal.actor.device_id
@@ -107,7 +97,7 @@ def reset_password(
 def devices(
     session: SessionDep, admin: AdminUser, journal: JournalDep, user_id: str
 ) -> list[AdminDeviceOut]:
-    with _refusals():
+    with refusals(session):
         user = crud_admin.get_user(session, cite_id=admin.cite_id, user_id=user_id)
     found = crud_admin.list_devices(session, user=user)
     journal.read("devices.list", entity="user", row_id=user.id, detail={"count": len(found)})
@@ -118,7 +108,7 @@ def devices(
 def revoke_device(
     session: SessionDep, admin: AdminUser, journal: JournalDep, device_id: str
 ) -> AdminDeviceOut:
-    with _refusals():
+    with refusals(session):
         device = crud_admin.get_device(session, cite_id=admin.cite_id, device_id=device_id)
     crud_users.revoke_device(session, device=device)
     journal.record(
@@ -137,7 +127,7 @@ def revoke_device(
 def create_enrol_code(
     session: SessionDep, admin: AdminUser, journal: JournalDep, user_id: str
 ) -> EnrolCodeOut:
-    with _refusals():
+    with refusals(session):
         user = crud_admin.get_user(session, cite_id=admin.cite_id, user_id=user_id)
         code, row = crud_admin.create_enrol_code(session, user=user, by=admin)
     # The code itself is a credential: never journaled.
@@ -156,7 +146,7 @@ def qpvs(session: SessionDep, admin: AdminUser) -> list[QpvAdminOut]:
 def save_qpv(
     session: SessionDep, admin: AdminUser, journal: JournalDep, body: QpvIn
 ) -> QpvAdminOut:
-    with _refusals():
+    with refusals(session):
         qpv = crud_admin.save_qpv(session, cite_id=admin.cite_id, body=body)
     journal.record("qpv.save", entity="qpv", row_id=qpv.code)
     session.commit()
@@ -184,7 +174,7 @@ def create_partner(
 def update_partner(
     session: SessionDep, admin: AdminUser, journal: JournalDep, partner_id: str, body: PartnerIn
 ) -> PartnerAdminOut:
-    with _refusals():
+    with refusals(session):
         partner = crud_admin.save_partner(
             session, cite_id=admin.cite_id, body=body, partner_id=partner_id
         )

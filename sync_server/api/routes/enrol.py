@@ -8,9 +8,9 @@ from fastapi import APIRouter, HTTPException, Request, status
 
 from domain.sync import LoginResponse, UserPublic
 from sync_server.api.deps import SessionDep, SettingsDep
+from sync_server.api.routes.review import refusals
 from sync_server.crud import admin as crud_admin
 from sync_server.crud import login_throttle
-from sync_server.crud.admin import AdminError
 from sync_server.crud.audit import Actor, record_audit
 from sync_server.models import utcnow
 from sync_server.schemas.insight import EnrolRequest
@@ -42,13 +42,10 @@ def enrol(
             detail="Trop de codes d'enrôlement essayés : réessayez plus tard.",
             headers={"Retry-After": str(wait)},
         )
-    try:
+    with refusals(session):
         user, device, token = crud_admin.redeem_enrol_code(
             session, code=body.code, device_name=body.device_name.strip()
         )
-    except AdminError as exc:
-        session.rollback()
-        raise HTTPException(exc.status_code, detail=str(exc)) from exc
     login_throttle.forgive(session, counted)
     record_audit(
         session,

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query
 
 from sync_server.api.deps import ClockDep, CurrentDevice, SessionDep, SupervisorUser
 from sync_server.api.guards import JournalDep
-from sync_server.api.routes.review import ERRORS, http_error
+from sync_server.api.routes.review import ERRORS, refusals
 from sync_server.crud import persons as crud_persons
 from sync_server.schemas.console import Page
 from sync_server.schemas.review import (
@@ -21,7 +21,6 @@ from sync_server.schemas.review import (
     PersonSummary,
     ReferentRequest,
 )
-from sync_server.sync.supervisor_ops import Invalid, NotFound, Refused
 
 router = APIRouter(prefix="/console", tags=["console"])
 
@@ -55,12 +54,10 @@ def pathway(
     person_id: str, session: SessionDep, user: SupervisorUser, journal: JournalDep
 ) -> PathwayOut:
     """The person's pathway, including persons merged into it, with names."""
-    try:
+    with refusals(session):
         result = crud_persons.read_person_pathway(
             session, cite_id=user.cite_id, person_id=person_id, today=_today()
         )
-    except NotFound as exc:
-        raise http_error(exc) from None
     journal.read("person.read", entity="person", row_id=person_id)
     return result
 
@@ -80,13 +77,10 @@ def dismiss(
     body: DismissRequest, session: SessionDep, user: SupervisorUser, journal: JournalDep
 ) -> None:
     """ "Ce n'est pas la même personne": the pair is not proposed again."""
-    try:
+    with refusals(session):
         crud_persons.dismiss_pair(
             session, user=user, person_a=body.person_a, person_b=body.person_b
         )
-    except (NotFound, Refused) as exc:
-        session.rollback()
-        raise http_error(exc) from None
     journal.record(
         "duplicate.dismiss", entity="person", row_id=body.person_a, detail={"with": body.person_b}
     )
@@ -112,13 +106,10 @@ def merge(
     journal: JournalDep,
 ) -> None:
     """Merge `person_id` into `into` (sets `merged_into` by an op; reaches every device)."""
-    try:
+    with refusals(session):
         crud_persons.merge_person(
             session, user=user, device=device, clock=clock, person_id=person_id, into=body.into
         )
-    except (NotFound, Refused, Invalid) as exc:
-        session.rollback()
-        raise http_error(exc) from None
     journal.record("duplicate.merge", entity="person", row_id=person_id, detail={"into": body.into})
     session.commit()
 
@@ -134,7 +125,7 @@ def name_referent(
     journal: JournalDep,
 ) -> None:
     """Name a mediator of the cité the person's référent (sets `referent_id` by an op)."""
-    try:
+    with refusals(session):
         crud_persons.name_referent(
             session,
             user=user,
@@ -143,9 +134,6 @@ def name_referent(
             person_id=person_id,
             mediator_id=body.mediator_id,
         )
-    except (NotFound, Refused, Invalid) as exc:
-        session.rollback()
-        raise http_error(exc) from None
     journal.record(
         "person.referent",
         entity="person",
@@ -165,12 +153,9 @@ def unmerge(
     journal: JournalDep,
 ) -> None:
     """Undo a merge: clears `merged_into` by an op."""
-    try:
+    with refusals(session):
         crud_persons.unmerge_person(
             session, user=user, device=device, clock=clock, person_id=person_id
         )
-    except (NotFound, Refused, Invalid) as exc:
-        session.rollback()
-        raise http_error(exc) from None
     journal.record("duplicate.unmerge", entity="person", row_id=person_id)
     session.commit()
