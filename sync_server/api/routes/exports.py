@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from fastapi import APIRouter, Response
 
 from domain.periods import Period
-from domain.report import ReportTable, report_tables
+from domain.report import report_tables
 from sync_server.api.deps import SessionDep, SupervisorUser
 from sync_server.api.guards import JournalDep
-from sync_server.api.routes.indicators import DateFrom, DateTo, QpvParam, period_or_400
+from sync_server.api.routes.indicators import PeriodDep, QpvParam
 from sync_server.core.reports import CSV_TYPE, XLSX_TYPE, report_csv, report_xlsx
 from sync_server.crud import exports as crud_exports
 from sync_server.crud import indicators as crud_indicators
@@ -29,17 +31,20 @@ def _report(
     session: SessionDep,
     user: AppUser,
     journal: JournalDep,
-    action: str,
     period: Period,
     qpv: str | None,
-) -> tuple[str, str, list[ReportTable]]:
+    extension: Literal["xlsx", "csv"],
+) -> Response:
+    """The quarterly report as a file: aggregates only, small counts suppressed."""
     ind = crud_indicators.cite_indicators(session, cite_id=user.cite_id, period=period, qpv=qpv)
     cite = session.get(Cite, user.cite_id)
     title = f"{cite.name if cite else 'Cité'} · {period.label}" + (f" · QPV {qpv}" if qpv else "")
     slug = f"relais-rapport-{period.slug}" + (f"-{qpv}" if qpv else "")
     tables = report_tables(ind)
-    journal.read(action, detail={"period": period.slug, "qpv": qpv})
-    return title, slug, tables
+    journal.read(f"export.report_{extension}", detail={"period": period.slug, "qpv": qpv})
+    if extension == "xlsx":
+        return _file(report_xlsx(title, tables), XLSX_TYPE, f"{slug}.xlsx")
+    return _file(report_csv(title, tables), CSV_TYPE, f"{slug}.csv")
 
 
 _DOC = 'Aggregates only; every count under 5 shows as "<5" (with secondary suppression).'
@@ -55,13 +60,10 @@ def quarterly_xlsx(
     session: SessionDep,
     user: SupervisorUser,
     journal: JournalDep,
-    date_from: DateFrom = None,
-    date_to: DateTo = None,
+    period: PeriodDep,
     qpv: QpvParam = None,
 ) -> Response:
-    period = period_or_400(date_from, date_to)
-    title, slug, tables = _report(session, user, journal, "export.report_xlsx", period, qpv)
-    return _file(report_xlsx(title, tables), XLSX_TYPE, f"{slug}.xlsx")
+    return _report(session, user, journal, period, qpv, "xlsx")
 
 
 @router.get(
@@ -74,13 +76,10 @@ def quarterly_csv(
     session: SessionDep,
     user: SupervisorUser,
     journal: JournalDep,
-    date_from: DateFrom = None,
-    date_to: DateTo = None,
+    period: PeriodDep,
     qpv: QpvParam = None,
 ) -> Response:
-    period = period_or_400(date_from, date_to)
-    title, slug, tables = _report(session, user, journal, "export.report_csv", period, qpv)
-    return _file(report_csv(title, tables), CSV_TYPE, f"{slug}.csv")
+    return _report(session, user, journal, period, qpv, "csv")
 
 
 @router.get(
@@ -90,13 +89,8 @@ def quarterly_csv(
     responses={200: {"content": {"text/csv": {}}}},
 )
 def contacts_csv(
-    session: SessionDep,
-    user: SupervisorUser,
-    journal: JournalDep,
-    date_from: DateFrom = None,
-    date_to: DateTo = None,
+    session: SessionDep, user: SupervisorUser, journal: JournalDep, period: PeriodDep
 ) -> Response:
-    period = period_or_400(date_from, date_to)
     content, count = crud_exports.contacts_csv(session, cite_id=user.cite_id, period=period)
     journal.read("export.contacts_csv", detail={"period": period.slug, "rows": count})
     return _file(content, CSV_TYPE, f"relais-contacts-{period.slug}.csv")
