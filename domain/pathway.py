@@ -128,13 +128,6 @@ def _fell_through(orientation: dict[str, Any]) -> bool:
         return False
 
 
-def _label(enum: type[DeclineReason] | type[OrientationOutcome], value: Any) -> str | None:
-    try:
-        return enum(value).label if value else None
-    except ValueError:
-        return None
-
-
 def orientation_detail(data: dict[str, Any]) -> str:
     """« Rendez-vous pris · RDV le 12/12/2026 · Rendez-vous honoré · motif » : the
     status and what the partner structure answered, as the mediator reads it."""
@@ -144,8 +137,8 @@ def orientation_detail(data: dict[str, Any]) -> str:
     parts += [
         t
         for t in (
-            _label(DeclineReason, data.get("decline_reason")),
-            _label(OrientationOutcome, data.get("outcome")),
+            DeclineReason.label_of(data.get("decline_reason")),
+            OrientationOutcome.label_of(data.get("outcome")),
             data.get("reason"),
         )
         if t

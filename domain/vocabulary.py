@@ -26,6 +26,17 @@ class Labelled(StrEnum):
     def choices(cls) -> list[tuple[str, str]]:
         return [(m.value, m.label) for m in cls]
 
+    @classmethod
+    def label_of(cls, value: object) -> str | None:
+        """The label of a stored value; None when it is empty or not (or no longer) in
+        the list."""
+        if not value:
+            return None
+        try:
+            return cls(str(value)).label
+        except ValueError:
+            return None
+
 
 class Role(Labelled):
     MEDIATOR = "mediator", "Médiateur"

@@ -3,13 +3,21 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 from sqlmodel import Session, col, select
 
 from domain.entities import person_display_name
 from domain.periods import as_utc
-from domain.vocabulary import AgeBand, Channel, EventType, Frein, Gender, ReviewState, TriState
+from domain.vocabulary import (
+    AgeBand,
+    Channel,
+    EventType,
+    Frein,
+    Gender,
+    Labelled,
+    ReviewState,
+    TriState,
+)
 from sync_server.models import AppUser, Record
 from sync_server.schemas.console import (
     ConsoleContact,
@@ -19,13 +27,9 @@ from sync_server.schemas.console import (
 )
 
 
-def _label(enum: Any, value: str | None) -> str | None:
-    if value is None:
-        return None
-    try:
-        return str(enum(value).label)
-    except ValueError:
-        return value
+def _label(enum: type[Labelled], value: str | None) -> str | None:
+    """The value's label; a value the list does not know is shown as it is."""
+    return enum.label_of(value) or value
 
 
 def _when(value: str | None) -> dt.datetime:

@@ -58,13 +58,6 @@ def _orientations(session: Session, *, partner: Partner) -> list[Record]:
     return [r for r in rows if r.data.get("partner_id") == partner.id]
 
 
-def _label(enum: Any, value: Any) -> str | None:
-    try:
-        return str(enum(value).label) if value else None
-    except ValueError:
-        return None
-
-
 @dataclass(frozen=True)
 class _People:
     """The persons the orientations are about, each as its merge group is kept."""
@@ -135,9 +128,9 @@ def _orientation_out(
         status_label=OrientationStatus(d["status"]).label,
         appointment_date=d.get("appointment_date"),
         decline_reason=d.get("decline_reason"),
-        decline_reason_label=_label(DeclineReason, d.get("decline_reason")),
+        decline_reason_label=DeclineReason.label_of(d.get("decline_reason")),
         outcome=d.get("outcome"),
-        outcome_label=_label(OrientationOutcome, d.get("outcome")),
+        outcome_label=OrientationOutcome.label_of(d.get("outcome")),
         feedback_date=d.get("feedback_date"),
         mediator_name=mediator_name,
         person=person,
