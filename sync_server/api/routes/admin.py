@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Response, status
+from fastapi import APIRouter, Depends, HTTPException, Response, status
 
 from domain.vocabulary import Role
 from sync_server.api.deps import CurrentUser, SessionDep, SettingsDep, refuse_partner
 from sync_server.api.guards import JournalDep
-from sync_server.api.routes.review import refusals
+from sync_server.api.routes.shared import PageNumber, PageSize, refusals
 from sync_server.crud import admin as crud_admin
 from sync_server.crud import users as crud_users
 from sync_server.models import AppUser
@@ -45,8 +45,8 @@ def users(
     session: SessionDep,
     admin: AdminUser,
     journal: JournalDep,
-    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
-    page_size: Annotated[int, Query(ge=1, le=200)] = 50,
+    page: PageNumber = 1,
+    page_size: PageSize = 50,
 ) -> Page[AdminUserOut]:
     items, total = crud_admin.list_users(
         session, cite_id=admin.cite_id, page=page, page_size=page_size

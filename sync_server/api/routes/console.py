@@ -1,12 +1,12 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter
 
 from sync_server.api.deps import SessionDep, SupervisorUser
 from sync_server.api.guards import JournalDep
+from sync_server.api.routes.shared import PageNumber, PageSize
 from sync_server.crud import console as crud_console
 from sync_server.crud import review as crud_review
 from sync_server.schemas.console import ConsoleContact, Page
@@ -20,8 +20,8 @@ def contacts(
     session: SessionDep,
     user: SupervisorUser,
     journal: JournalDep,
-    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
-    page_size: Annotated[int, Query(ge=1, le=200)] = 50,
+    page: PageNumber = 1,
+    page_size: PageSize = 50,
     mediator_id: str | None = None,
     event_id: str | None = None,
     qpv: str | None = None,

@@ -8,7 +8,7 @@ from fastapi import APIRouter, HTTPException, Request, status
 
 from domain.sync import LoginResponse, UserPublic
 from sync_server.api.deps import SessionDep, SettingsDep
-from sync_server.api.routes.review import refusals
+from sync_server.api.routes.shared import refusals
 from sync_server.crud import admin as crud_admin
 from sync_server.crud import login_throttle
 from sync_server.crud.audit import Actor, record_audit

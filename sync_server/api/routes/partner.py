@@ -3,13 +3,12 @@ their structure (role `partner` only; 404 for anything else of the cité)."""
 
 from __future__ import annotations
 
-import datetime as dt
-
 from fastapi import APIRouter
 
+from domain.periods import utc_today
 from sync_server.api.deps import ClockDep, CurrentDevice, PartnerUser, SessionDep
 from sync_server.api.guards import JournalDep
-from sync_server.api.routes.review import ERRORS, refusals
+from sync_server.api.routes.shared import ERRORS, refusals
 from sync_server.core.db import begin_write
 from sync_server.crud import partner as crud_partner
 from sync_server.schemas.partner import (
@@ -19,10 +18,6 @@ from sync_server.schemas.partner import (
 )
 
 router = APIRouter(prefix="/partner", tags=["partner"])
-
-
-def _today() -> dt.date:
-    return dt.datetime.now(dt.UTC).date()
 
 
 @router.get("/orientations", response_model=PartnerOrientationsOut, responses=ERRORS)
@@ -87,7 +82,7 @@ def answer(
             clock=clock,
             orientation_id=orientation_id,
             answer=body,
-            today=_today(),
+            today=utc_today(),
         )
     code = body.decline_reason or body.outcome
     journal.record(

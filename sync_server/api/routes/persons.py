@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated
 
 from fastapi import APIRouter, Query
 
+from domain.periods import utc_today
 from sync_server.api.deps import ClockDep, CurrentDevice, SessionDep, SupervisorUser
 from sync_server.api.guards import JournalDep
-from sync_server.api.routes.review import ERRORS, refusals
+from sync_server.api.routes.shared import ERRORS, PageNumber, PageSize, refusals
 from sync_server.crud import persons as crud_persons
 from sync_server.schemas.console import Page
 from sync_server.schemas.review import (
@@ -25,22 +25,18 @@ from sync_server.schemas.review import (
 router = APIRouter(prefix="/console", tags=["console"])
 
 
-def _today() -> dt.date:
-    return dt.datetime.now(dt.UTC).date()
-
-
 @router.get("/persons", response_model=Page[PersonSummary], responses=ERRORS)
 def persons(
     session: SessionDep,
     user: SupervisorUser,
     journal: JournalDep,
     q: Annotated[str, Query(max_length=80)] = "",
-    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
-    page_size: Annotated[int, Query(ge=1, le=200)] = 50,
+    page: PageNumber = 1,
+    page_size: PageSize = 50,
 ) -> Page[PersonSummary]:
     """Persons of the cité (merged ones excluded), searched by folded name or phone digits."""
     result = crud_persons.read_persons_page(
-        session, cite_id=user.cite_id, q=q, page=page, page_size=page_size, today=_today()
+        session, cite_id=user.cite_id, q=q, page=page, page_size=page_size, today=utc_today()
     )
     # Whether a search was typed, never what: it is a name or a phone number.
     journal.read(
@@ -56,7 +52,7 @@ def pathway(
     """The person's pathway, including persons merged into it, with names."""
     with refusals(session):
         result = crud_persons.read_person_pathway(
-            session, cite_id=user.cite_id, person_id=person_id, today=_today()
+            session, cite_id=user.cite_id, person_id=person_id, today=utc_today()
         )
     journal.read("person.read", entity="person", row_id=person_id)
     return result
@@ -67,7 +63,7 @@ def duplicates(
     session: SessionDep, user: SupervisorUser, journal: JournalDep
 ) -> list[DuplicatePair]:
     """Candidate pairs with their evidence; nothing is merged without a supervisor."""
-    result = crud_persons.read_duplicate_pairs(session, cite_id=user.cite_id, today=_today())
+    result = crud_persons.read_duplicate_pairs(session, cite_id=user.cite_id, today=utc_today())
     journal.read("duplicates.list", detail={"count": len(result)})
     return result
 
@@ -90,7 +86,7 @@ def dismiss(
 @router.get("/merges", response_model=list[MergeOut], responses=ERRORS)
 def merges(session: SessionDep, user: SupervisorUser, journal: JournalDep) -> list[MergeOut]:
     """Persons currently merged into another, most recent first (to undo a merge)."""
-    result = crud_persons.read_recent_merges(session, cite_id=user.cite_id, today=_today())
+    result = crud_persons.read_recent_merges(session, cite_id=user.cite_id, today=utc_today())
     journal.read("merges.list", detail={"count": len(result)})
     return result
 

@@ -2,20 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Literal
 
-from fastapi import APIRouter, HTTPException
+from fastapi import APIRouter
 from sqlmodel import Session
 
 from domain.hlc import HlcClock
-from domain.sync import ErrorOut
 from sync_server.api.deps import ClockDep, CurrentDevice, SessionDep, SupervisorUser
 from sync_server.api.guards import Journal, JournalDep
+from sync_server.api.routes.shared import ERRORS, refusals
 from sync_server.core.db import begin_write
 from sync_server.crud import review as crud_review
-from sync_server.crud.admin import AdminError
 from sync_server.models import AppUser
 from sync_server.schemas.review import (
     BulkUndoOut,
@@ -34,44 +31,8 @@ from sync_server.schemas.review import (
     ReviewRequest,
 )
 from sync_server.sync import held_ops as crud_held
-from sync_server.sync.held_ops import HeldDecided, HeldNotFound
-from sync_server.sync.supervisor_ops import Invalid, NotFound, Refused
 
 router = APIRouter(prefix="/console", tags=["console"])
-
-ERRORS: dict[int | str, dict[str, object]] = {
-    403: {"model": ErrorOut, "description": "Réservé aux superviseurs et administrateurs."},
-    404: {"model": ErrorOut, "description": "Inconnu dans la cité de l'appelant."},
-    409: {"model": ErrorOut, "description": "L'état actuel de la fiche ne le permet pas."},
-    422: {"model": ErrorOut, "description": "Valeur invalide (message lisible)."},
-}
-
-
-# The persistence layer's readable refusals, by HTTP status; their message is French.
-_STATUSES: dict[type[Exception], int] = {
-    NotFound: 404,
-    HeldNotFound: 404,
-    Refused: 409,
-    HeldDecided: 409,
-    Invalid: 422,
-}
-
-
-def http_error(exc: Exception) -> HTTPException:
-    """Map the persistence layer's readable errors to HTTP statuses."""
-    status = exc.status_code if isinstance(exc, AdminError) else _STATUSES.get(type(exc), 400)
-    return HTTPException(status, detail=str(exc))
-
-
-@contextmanager
-def refusals(session: Session) -> Iterator[None]:
-    """A refusal of the persistence layer becomes its HTTP error, and whatever the
-    request wrote before it is rolled back (nothing half-done is journaled)."""
-    try:
-        yield
-    except (NotFound, HeldNotFound, Refused, HeldDecided, Invalid, AdminError) as exc:
-        session.rollback()
-        raise http_error(exc) from None
 
 
 @router.post("/contacts/{contact_id}/review", response_model=ReviewOut, responses=ERRORS)
