@@ -37,6 +37,15 @@ def get_admin(user: CurrentUser) -> AppUser:
 
 
 AdminUser = Annotated[AppUser, Depends(get_admin)]
+
+
+def get_staff_member(user_id: str, session: SessionDep, admin: AdminUser) -> AppUser:
+    """The user of the path, if of the admin's cité (404 otherwise)."""
+    with refusals(session):
+        return crud_admin.get_user(session, cite_id=admin.cite_id, user_id=user_id)
+
+
+StaffMember = Annotated[AppUser, Depends(get_staff_member)]
 router = APIRouter(prefix="/admin", tags=["admin"])
 
 
@@ -69,10 +78,9 @@ def create_user(
 
 @router.post("/users/{user_id}/deactivate", response_model=AdminUserOut)
 def deactivate_user(
-    session: SessionDep, admin: AdminUser, journal: JournalDep, user_id: str
+    session: SessionDep, admin: AdminUser, journal: JournalDep, user: StaffMember
 ) -> AdminUserOut:
     with refusals(session):
-        user = crud_admin.get_user(session, cite_id=admin.cite_id, user_id=user_id)
         crud_admin.deactivate_user(session, user=user, by=admin)
     journal.record("user.deactivate", entity="user", row_id=user.id)
     session.commit()
@@ -81,10 +89,8 @@ def deactivate_user(
 
 @router.post("/users/{user_id}/password", status_code=status.HTTP_204_NO_CONTENT)
 def reset_password(
-    session: SessionDep, admin: AdminUser, journal: JournalDep, user_id: str, body: PasswordReset
+    session: SessionDep, journal: JournalDep, user: StaffMember, body: PasswordReset
 ) -> Response:
-    with refusals(session):
-        user = crud_admin.get_user(session, cite_id=admin.cite_id, user_id=user_id)
     revoked = crud_admin.reset_password(
         session, user=user, password=body.password, keep_device_id=journal.actor.device_id
     )
@@ -94,11 +100,7 @@ def reset_password(
 
 
 @router.get("/users/{user_id}/devices", response_model=list[AdminDeviceOut])
-def devices(
-    session: SessionDep, admin: AdminUser, journal: JournalDep, user_id: str
-) -> list[AdminDeviceOut]:
-    with refusals(session):
-        user = crud_admin.get_user(session, cite_id=admin.cite_id, user_id=user_id)
+def devices(session: SessionDep, journal: JournalDep, user: StaffMember) -> list[AdminDeviceOut]:
     found = crud_admin.list_devices(session, user=user)
     journal.read("devices.list", entity="user", row_id=user.id, detail={"count": len(found)})
     return found
@@ -125,10 +127,9 @@ def revoke_device(
     description="A single-use code, valid 15 minutes, that a phone exchanges at /auth/enrol.",
 )
 def create_enrol_code(
-    session: SessionDep, admin: AdminUser, journal: JournalDep, user_id: str
+    session: SessionDep, admin: AdminUser, journal: JournalDep, user: StaffMember
 ) -> EnrolCodeOut:
     with refusals(session):
-        user = crud_admin.get_user(session, cite_id=admin.cite_id, user_id=user_id)
         code, row = crud_admin.create_enrol_code(session, user=user, by=admin)
     # The code itself is a credential: never journaled.
     journal.record("enrol.code_issued", entity="user", row_id=user.id)
