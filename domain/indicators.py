@@ -150,24 +150,6 @@ def _canonical(persons: Mapping[str, Row]) -> dict[str, str]:
     return {pid: root_of(merged_into, pid) for pid in persons}
 
 
-def _frein_people(scope: _Scope, activity: _Activity) -> Counter[str]:
-    """For each frein, how many people it concerns: a person's own freins and those of
-    their contacts in the period, counted once per person; each anonymous contact's."""
-    people: Counter[str] = Counter()
-    freins_of: dict[str, set[str]] = {
-        pid: set(scope.person_by_id.get(pid, {}).get("freins") or []) for pid in activity.met
-    }
-    for c in activity.contacts:
-        pid = scope.person_of(c)
-        if pid in freins_of:
-            freins_of[pid] |= set(c.get("freins") or [])
-    for freins in freins_of.values():
-        people.update(freins)
-    for c in activity.anonymous:
-        people.update(set(c.get("freins") or []))
-    return people
-
-
 def _of_action(event: Row | None, field: str) -> str:
     """A contact's action type or axe: its action de terrain's, or "hors action"."""
     if event is None:
@@ -336,6 +318,24 @@ def _persons(scope: _Scope, period: Period, history: _History, activity: _Activi
         exit_types=[str(p["exit_type"]) for p in exited],
         delays=delays,
     )
+
+
+def _frein_people(scope: _Scope, activity: _Activity) -> Counter[str]:
+    """For each frein, how many people it concerns: a person's own freins and those of
+    their contacts in the period, counted once per person; each anonymous contact's."""
+    people: Counter[str] = Counter()
+    freins_of: dict[str, set[str]] = {
+        pid: set(scope.person_by_id.get(pid, {}).get("freins") or []) for pid in activity.met
+    }
+    for c in activity.contacts:
+        pid = scope.person_of(c)
+        if pid in freins_of:
+            freins_of[pid] |= set(c.get("freins") or [])
+    for freins in freins_of.values():
+        people.update(freins)
+    for c in activity.anonymous:
+        people.update(set(c.get("freins") or []))
+    return people
 
 
 @dataclass(frozen=True)
