@@ -204,10 +204,7 @@ class _History:
 
     contact_days: Mapping[str, list[dt.date]]
     orientation_days: Mapping[str, list[dt.date]]
-
-    def first_contact(self, pid: str) -> dt.date | None:
-        days = self.contact_days.get(pid)
-        return min(days) if days else None
+    first_contact: Mapping[str, dt.date]
 
     def followed_by(self, pid: str, end: dt.date) -> bool:
         """At least two contacts or one orientation by `end`."""
@@ -228,7 +225,8 @@ def _history(
         pid, day = scope.person_of(o), parse_day(o.get("date"))
         if pid is not None and day is not None:
             orientation_days.setdefault(pid, []).append(day)
-    return _History(contact_days, orientation_days)
+    first_contact = {pid: min(days) for pid, days in contact_days.items()}
+    return _History(contact_days, orientation_days, first_contact)
 
 
 @dataclass(frozen=True)
@@ -295,7 +293,7 @@ def _persons(scope: _Scope, period: Period, history: _History, activity: _Activi
     spotted = {
         pid
         for c, d in activity.contact_days
-        if (pid := scope.person_of(c)) is not None and history.first_contact(pid) == d
+        if (pid := scope.person_of(c)) is not None and history.first_contact.get(pid) == d
     }
     exited = [
         p
@@ -309,7 +307,7 @@ def _persons(scope: _Scope, period: Period, history: _History, activity: _Activi
         max(0, (first - first_contact).days)
         for pid, days in history.orientation_days.items()
         if (first := min(days)) in period
-        and (first_contact := history.first_contact(pid)) is not None
+        and (first_contact := history.first_contact.get(pid)) is not None
         and _in_scope(scope, activity.met, pid)
     ]
     return _Persons(
