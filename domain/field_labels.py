@@ -116,10 +116,7 @@ def _one(enum: type[Labelled] | None, value: Any) -> str:
     if isinstance(value, bool):
         return "oui" if value else "non"
     if enum is not None:
-        try:
-            return enum(value).label
-        except ValueError:
-            return str(value)
+        return enum.label_of(value) or str(value)
     if isinstance(value, str) and len(value) >= 10 and value[4] == "-" and value[7] == "-":
         try:
             moment = dt.datetime.fromisoformat(value)

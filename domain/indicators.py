@@ -486,10 +486,8 @@ def _answered(orientation: Row) -> bool:
 def _attended(orientation: Row) -> bool:
     if orientation.get("status") == OrientationStatus.ATTENDED.value:
         return True
-    try:
-        return OrientationOutcome(orientation.get("outcome") or "").attended
-    except ValueError:
-        return False
+    outcome = OrientationOutcome.of(orientation.get("outcome"))
+    return outcome is not None and outcome.attended
 
 
 def _monday(day: dt.date | None) -> dt.date | None:
@@ -497,10 +495,8 @@ def _monday(day: dt.date | None) -> dt.date | None:
 
 
 def _positive(exit_type: str) -> bool:
-    try:
-        return ExitType(exit_type).positive
-    except ValueError:
-        return False
+    member = ExitType.of(exit_type)
+    return member is not None and member.positive
 
 
 _TRI_STATES = frozenset(t.value for t in TriState)

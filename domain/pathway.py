@@ -122,10 +122,8 @@ def derive_status(
 
 def _fell_through(orientation: dict[str, Any]) -> bool:
     """An appointment the person missed, or that led nowhere: not an accompaniment."""
-    try:
-        return OrientationOutcome(orientation.get("outcome") or "").needs_action
-    except ValueError:
-        return False
+    outcome = OrientationOutcome.of(orientation.get("outcome"))
+    return outcome is not None and outcome.needs_action
 
 
 def orientation_detail(data: dict[str, Any]) -> str:
