@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Mapping
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -190,10 +191,11 @@ SELF_ONLY_FIELDS: dict[str, frozenset[str]] = {"person": frozenset({"referent_id
 
 
 class FieldsError(ValueError):
-    """An op's fields do not fit its entity; the message is readable by a person.
+    """An op's fields do not fit its entity.
 
     `field`, `kind` (pydantic's error type), `value` and `context` say what was wrong,
-    for a French sentence (`domain.field_labels.french_error`)."""
+    for the sentence a person reads (`domain.field_labels.french_error`); the message
+    itself is the short reason after the field's path."""
 
     def __init__(
         self,
@@ -207,6 +209,17 @@ class FieldsError(ValueError):
         super().__init__(message)
         self.field, self.kind, self.value = field, kind, value
         self.context = context or {}
+
+    @classmethod
+    def of(cls, error: Mapping[str, Any], *, where: str, field: str) -> FieldsError:
+        """One of pydantic's errors, found at `where` (a path, for the message)."""
+        return cls(
+            f"{where}: {_reason(error)}",
+            field=field,
+            kind=error["type"],
+            value=error.get("input"),
+            context=dict(error.get("ctx") or {}),
+        )
 
 
 # NUL cannot be stored by PostgreSQL (text nor JSONB) and a lone UTF-16 surrogate
@@ -257,8 +270,8 @@ _REASONS_BY_FAMILY = (
 )
 
 
-def french_error(error: Any) -> str:
-    """A pydantic error as a person reads it, in French."""
+def _reason(error: Mapping[str, Any]) -> str:
+    """Why a pydantic error refused a value, in a few French words."""
     kind, ctx = error["type"], error.get("ctx") or {}
     if kind in ("value_error", "assertion_error"):  # our own validators: already French
         return str(error["msg"]).split(", ", 1)[-1]
@@ -295,13 +308,8 @@ def normalise_fields(entity: str, values: dict[str, Any]) -> dict[str, Any]:
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"]) or entity
-        raise FieldsError(
-            f"{entity}.{where}: {french_error(first)}",
-            field=str(first["loc"][0]) if first["loc"] else "",
-            kind=first["type"],
-            value=first.get("input"),
-            context=dict(first.get("ctx") or {}),
-        ) from None
+        field = str(first["loc"][0]) if first["loc"] else ""
+        raise FieldsError.of(first, where=f"{entity}.{where}", field=field) from None
     # The fields the op set (extra fields are refused above), in JSON form: the same
     # as `model_dump(mode="json", include=set(values))`, without its per-call setup.
     out: dict[str, Any] = model.__pydantic_serializer__.to_python(

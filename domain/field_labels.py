@@ -74,6 +74,14 @@ def field_label(field: str) -> str:
     return FIELD_LABELS.get(field, field)
 
 
+def field_noun(field: str) -> str:
+    """The field's name inside a sentence or as a key of a document: « nom d'usage »,
+    « inscrit à France Travail », « QPV » (an acronym keeps its capitals)."""
+    label = field_label(field)
+    first_word = label.split(" ", 1)[0]
+    return label if first_word.isupper() else label[:1].lower() + label[1:]
+
+
 ENTITY_LABELS = {
     "person": "Personne",
     "contact": "Contact",
@@ -108,10 +116,7 @@ def _one(enum: type[Labelled] | None, value: Any) -> str:
     if isinstance(value, bool):
         return "oui" if value else "non"
     if enum is not None:
-        try:
-            return enum(value).label
-        except ValueError:
-            return str(value)
+        return enum.label_of(value) or str(value)
     if isinstance(value, str) and len(value) >= 10 and value[4] == "-" and value[7] == "-":
         try:
             moment = dt.datetime.fromisoformat(value)
@@ -156,35 +161,57 @@ def _shown(value: Any) -> str:
 
 def french_error(entity: str, error: FieldsError) -> str:
     """An invalid value as a person reads it: « maybe » n'est pas une valeur possible
-    pour « Inscrit à France Travail » (Oui, Non, Ne sait pas)."""
+    pour « Inscrit à France Travail » (Oui, Non, Ne sait pas). `entity` is empty for
+    a request's own fields (the field is then named by its path)."""
     name = f"« {field_label(error.field)} »" if error.field else "la fiche"
-    kind, ctx, value = error.kind, error.context, error.value
-    if kind == "extra_forbidden":
-        return f"Champ inconnu : {error.field}."
+    kind, ctx, shown = error.kind, error.context, _shown(error.value)
+    if kind in _WHOLE_SENTENCES:
+        return _WHOLE_SENTENCES[kind].format(name=name, field=error.field, value=shown)
     if kind in ("enum", "literal_error"):
         choices = field_choices(entity, error.field)
-        allowed = ", ".join(label for _, label in choices[0]) if choices else ""
-        return f"« {_shown(value)} » n'est pas une valeur possible pour {name} ({allowed})."
-    if kind.startswith("bool"):
-        return f"{name} attend oui ou non (reçu « {_shown(value)} »)."
-    if kind == "string_pattern_mismatch":
-        return f"« {_shown(value)} » n'a pas le format attendu pour {name}."
+        allowed = (
+            ", ".join(label for _, label in choices[0])
+            if choices
+            else str(ctx.get("expected", "")).replace(" or ", " ou ")
+        )
+        return f"« {shown} » n'est pas une valeur possible pour {name} ({allowed})."
+    if kind in ("value_error", "assertion_error"):  # our own validators: already French
+        return f"{name[0].upper()}{name[1:]} : {ctx.get('error', 'valeur impossible')}."
     if kind == "string_too_long":
         return f"{name} : {ctx.get('max_length')} caractères au plus."
-    if kind == "string_too_short":
-        return f"{name} ne peut pas être vide."
-    if kind.startswith("datetime"):
-        return f"{name} attend une date et une heure (reçu « {_shown(value)} »)."
-    if kind.startswith("date"):
-        return f"{name} attend une date (reçu « {_shown(value)} »)."
-    if kind in ("greater_than_equal", "less_than_equal"):
-        bound = ctx.get("ge", ctx.get("le"))
-        word = "au moins" if kind == "greater_than_equal" else "au plus"
-        return f"{name} : {word} {bound}."
-    if kind.startswith("int"):
-        return f"{name} attend un nombre entier (reçu « {_shown(value)} »)."
-    if kind == "list_type":
-        return f"{name} attend une liste de valeurs."
-    if kind == "string_type":
-        return f"{name} attend du texte."
+    if kind in _BOUNDS:
+        word, key = _BOUNDS[kind]
+        return f"{name} : {word} {ctx.get(key)}."
+    for prefixes, expected in _EXPECTED_BY_FAMILY:
+        if kind.startswith(prefixes):
+            return f"{name} attend {expected} (reçu « {shown} »)."
     return f"Valeur impossible pour {name}."
+
+
+# By pydantic's error type: sentences that need only the field's name and the value.
+_WHOLE_SENTENCES = {
+    "extra_forbidden": "Champ inconnu : {field}.",
+    "missing": "{name} est obligatoire.",
+    "json_invalid": "Le corps de la requête n'est pas du JSON lisible.",
+    "string_pattern_mismatch": "« {value} » n'a pas le format attendu pour {name}.",
+    "string_too_short": "{name} ne peut pas être vide.",
+    "list_type": "{name} attend une liste de valeurs.",
+    "string_type": "{name} attend du texte.",
+    "dict_type": "{name} attend un objet JSON.",
+    "model_type": "{name} attend un objet JSON.",
+}
+_BOUNDS = {
+    "greater_than_equal": ("au moins", "ge"),
+    "greater_than": ("plus de", "gt"),
+    "less_than_equal": ("au plus", "le"),
+    "less_than": ("moins de", "lt"),
+}
+# By the start of the error type, in this order ("datetime" before "date").
+_EXPECTED_BY_FAMILY = (
+    (("bool",), "oui ou non"),
+    (("datetime",), "une date et une heure"),
+    (("date",), "une date"),
+    (("int",), "un nombre entier"),
+    (("float", "decimal"), "un nombre"),
+    (("uuid",), "un identifiant"),
+)

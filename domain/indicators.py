@@ -29,7 +29,7 @@ from __future__ import annotations
 import datetime as dt
 import statistics
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -150,35 +150,273 @@ def _canonical(persons: Mapping[str, Row]) -> dict[str, str]:
     return {pid: root_of(merged_into, pid) for pid in persons}
 
 
-def _frein_people(
-    met: set[str],
-    anonymous: Sequence[Row],
-    in_period: Sequence[Row],
-    person_by_id: Mapping[str, Row],
-    person_of: Callable[[Row], str | None],
-) -> Counter[str]:
-    """For each frein, how many people it concerns: a person's own freins and those of
-    their contacts in the period, counted once per person; each anonymous contact's."""
-    people: Counter[str] = Counter()
-    freins_of: dict[str, set[str]] = {
-        pid: set(person_by_id.get(pid, {}).get("freins") or []) for pid in met
-    }
-    for c in in_period:
-        pid = person_of(c)
-        if pid in freins_of:
-            freins_of[pid] |= set(c.get("freins") or [])
-    for freins in freins_of.values():
-        people.update(freins)
-    for c in anonymous:
-        people.update(set(c.get("freins") or []))
-    return people
-
-
 def _of_action(event: Row | None, field: str) -> str:
     """A contact's action type or axe: its action de terrain's, or "hors action"."""
     if event is None:
         return NO_ACTION
     return str(event.get(field) or UNKNOWN)
+
+
+@dataclass(frozen=True)
+class _Scope:
+    """What the indicators may count: merge groups resolved, and the QPV filter."""
+
+    qpv: str | None
+    person_by_id: Mapping[str, Row]
+    canonical: Mapping[str, str]
+    event_by_id: Mapping[str, Row]
+
+    def person_of(self, row: Row) -> str | None:
+        """The person a row is about, as its merge group is kept."""
+        pid = row.get("person_id")
+        return self.canonical.get(pid, pid) if pid else None
+
+    def event_of(self, contact: Row) -> Row | None:
+        return self.event_by_id.get(contact.get("event_id") or "")
+
+    def event_in_scope(self, event: Row) -> bool:
+        return self.qpv is None or event.get("qpv_code") == self.qpv
+
+    def contact_in_scope(self, contact: Row) -> bool:
+        if self.qpv is None:
+            return True
+        person = self.person_by_id.get(self.person_of(contact) or "")
+        return any(
+            r is not None and r.get("qpv_code") == self.qpv
+            for r in (self.event_of(contact), person)
+        )
+
+
+def _scope(events: Sequence[Row], persons: Sequence[Row], qpv: str | None) -> _Scope:
+    person_by_id = {p["id"]: p for p in persons}
+    return _Scope(
+        qpv=qpv,
+        person_by_id=person_by_id,
+        canonical=_canonical(person_by_id),
+        event_by_id={e["id"]: e for e in events},
+    )
+
+
+@dataclass(frozen=True)
+class _History:
+    """Every person's contact and orientation days, whatever the period: what "first"
+    and "at least two" are judged on."""
+
+    contact_days: Mapping[str, list[dt.date]]
+    orientation_days: Mapping[str, list[dt.date]]
+    first_contact: Mapping[str, dt.date]
+
+    def followed_by(self, pid: str, end: dt.date) -> bool:
+        """At least two contacts or one orientation by `end`."""
+        return sum(d <= end for d in self.contact_days.get(pid, [])) >= 2 or any(
+            d <= end for d in self.orientation_days.get(pid, [])
+        )
+
+
+def _history(
+    scope: _Scope, dated: Sequence[tuple[Row, dt.date]], orientations: Sequence[Row]
+) -> _History:
+    contact_days: dict[str, list[dt.date]] = {}
+    for c, d in dated:
+        if (pid := scope.person_of(c)) is not None:
+            contact_days.setdefault(pid, []).append(d)
+    orientation_days: dict[str, list[dt.date]] = {}
+    for o in orientations:
+        pid, day = scope.person_of(o), parse_day(o.get("date"))
+        if pid is not None and day is not None:
+            orientation_days.setdefault(pid, []).append(day)
+    first_contact = {pid: min(days) for pid, days in contact_days.items()}
+    return _History(contact_days, orientation_days, first_contact)
+
+
+@dataclass(frozen=True)
+class _Activity:
+    """What happened in the period and in scope."""
+
+    contact_days: list[tuple[Row, dt.date]]
+    """The period's contacts, each with its day."""
+    events: list[Row]
+    orientations: list[Row]
+    met: frozenset[str]
+    """Persons with a contact in the period."""
+    anonymous: list[Row]
+    """The period's contacts without a person: each stands for one person."""
+
+    @property
+    def contacts(self) -> list[Row]:
+        return [c for c, _ in self.contact_days]
+
+
+def _in_scope(scope: _Scope, met: frozenset[str], pid: str) -> bool:
+    """A person counts under the QPV filter when they live in it or were met in it."""
+    person = scope.person_by_id.get(pid, {})
+    return scope.qpv is None or person.get("qpv_code") == scope.qpv or pid in met
+
+
+def _activity(
+    scope: _Scope,
+    period: Period,
+    dated: Sequence[tuple[Row, dt.date]],
+    events: Sequence[Row],
+    orientations: Sequence[Row],
+) -> _Activity:
+    contact_days = [(c, d) for c, d in dated if d in period and scope.contact_in_scope(c)]
+    met = frozenset(pid for c, _ in contact_days if (pid := scope.person_of(c)) is not None)
+    return _Activity(
+        contact_days=contact_days,
+        events=[
+            e for e in events if parse_day(e.get("starts_at")) in period and scope.event_in_scope(e)
+        ],
+        orientations=[
+            o
+            for o in orientations
+            if parse_day(o.get("date")) in period
+            and (pid := scope.person_of(o))
+            and _in_scope(scope, met, pid)
+        ],
+        met=met,
+        anonymous=[c for c, _ in contact_days if scope.person_of(c) is None],
+    )
+
+
+@dataclass(frozen=True)
+class _Persons:
+    spotted: int
+    followed: int
+    exit_types: list[str]
+    delays: list[int]
+    """Days from first contact to first orientation, for first orientations in the period."""
+
+
+def _persons(scope: _Scope, period: Period, history: _History, activity: _Activity) -> _Persons:
+    active = activity.met | {pid for o in activity.orientations if (pid := scope.person_of(o))}
+    spotted = {
+        pid
+        for c, d in activity.contact_days
+        if (pid := scope.person_of(c)) is not None and history.first_contact.get(pid) == d
+    }
+    exited = [
+        p
+        for pid, p in scope.person_by_id.items()
+        if scope.canonical[pid] == pid
+        and _in_scope(scope, activity.met, pid)
+        and parse_day(p.get("exit_date")) in period
+        and p.get("exit_type")
+    ]
+    delays = [
+        max(0, (first - first_contact).days)
+        for pid, days in history.orientation_days.items()
+        if (first := min(days)) in period
+        and (first_contact := history.first_contact.get(pid)) is not None
+        and _in_scope(scope, activity.met, pid)
+    ]
+    return _Persons(
+        spotted=len(spotted),
+        followed=sum(history.followed_by(pid, period.end) for pid in active),
+        exit_types=[str(p["exit_type"]) for p in exited],
+        delays=delays,
+    )
+
+
+def _frein_people(scope: _Scope, activity: _Activity) -> Counter[str]:
+    """For each frein, how many people it concerns: a person's own freins and those of
+    their contacts in the period, counted once per person; each anonymous contact's."""
+    people: Counter[str] = Counter()
+    freins_of: dict[str, set[str]] = {
+        pid: set(scope.person_by_id.get(pid, {}).get("freins") or []) for pid in activity.met
+    }
+    for c in activity.contacts:
+        pid = scope.person_of(c)
+        if pid in freins_of:
+            freins_of[pid] |= set(c.get("freins") or [])
+    for freins in freins_of.values():
+        people.update(freins)
+    for c in activity.anonymous:
+        people.update(set(c.get("freins") or []))
+    return people
+
+
+@dataclass(frozen=True)
+class _Publics:
+    """The people met, counted once each, by who they are."""
+
+    age_bands: list[Count]
+    genders: list[Count]
+    qpv_residence: list[Count]
+    single_parent: list[Count]
+    ft_registration: list[Count]
+
+
+def _publics(scope: _Scope, activity: _Activity, on: dt.date) -> _Publics:
+    persons = [scope.person_by_id.get(pid, {}) for pid in sorted(activity.met)]
+    anonymous = activity.anonymous
+
+    def counts(
+        of_person: Callable[[Row], str], of_anonymous: Callable[[Row], str], enum: type[Labelled]
+    ) -> list[Count]:
+        return _counts([of_person(p) for p in persons] + [of_anonymous(c) for c in anonymous], enum)
+
+    return _Publics(
+        age_bands=counts(lambda p: age_band_on(p, on), _field("age_band"), AgeBand),
+        genders=counts(_field("gender"), _field("gender"), Gender),
+        qpv_residence=counts(person_qpv_answer, _field("qpv_resident"), TriState),
+        single_parent=counts(_single_parent, _unknown, TriState),
+        ft_registration=counts(_field("ft_registration"), _unknown, TriState),
+    )
+
+
+def _field(name: str) -> Callable[[Row], str]:
+    return lambda row: str(row.get(name) or UNKNOWN)
+
+
+def _unknown(_row: Row) -> str:
+    return UNKNOWN
+
+
+@dataclass(frozen=True)
+class _Answers:
+    """How partners answered the period's orientations."""
+
+    answered: int
+    by_outcome: list[Count]
+    appointment_delays: list[int]
+    attended: int
+
+
+def _answers(orientations: Sequence[Row]) -> _Answers:
+    return _Answers(
+        answered=sum(_answered(o) for o in orientations),
+        by_outcome=_counts((o.get("outcome") or UNKNOWN for o in orientations), OrientationOutcome),
+        appointment_delays=[
+            max(0, (a - d).days)
+            for o in orientations
+            if (a := parse_day(o.get("appointment_date"))) is not None
+            and (d := parse_day(o.get("date"))) is not None
+        ],
+        attended=sum(_attended(o) for o in orientations),
+    )
+
+
+def _weeks(period: Period, activity: _Activity) -> list[WeekActivity]:
+    contacts = Counter(_monday(d) for _, d in activity.contact_days)
+    actions = Counter(_monday(parse_day(e.get("starts_at"))) for e in activity.events)
+    return [WeekActivity(w, contacts.get(w, 0), actions.get(w, 0)) for w in week_starts(period)]
+
+
+def _by_action(
+    scope: _Scope, contacts: Sequence[Row], field: str, enum: type[Labelled]
+) -> list[Count]:
+    """The period's contacts under the action de terrain each was logged in."""
+    keys = (_of_action(scope.event_of(c), field) for c in contacts)
+    return _counts(keys, enum, {NO_ACTION: NO_ACTION_LABEL})
+
+
+def _values(rows: Iterable[Row], field: str) -> Iterator[str]:
+    return (str(r.get(field) or UNKNOWN) for r in rows)
+
+
+def _median(values: Sequence[int]) -> float | None:
+    return float(statistics.median(values)) if values else None
 
 
 def compute_indicators(
@@ -191,165 +429,50 @@ def compute_indicators(
     partner_names: Mapping[str, str],
     qpv: str | None = None,
 ) -> Indicators:
-    person_by_id = {p["id"]: p for p in persons}
-    canonical = _canonical(person_by_id)
-    event_by_id = {e["id"]: e for e in events}
-
-    def person_of(row: Row) -> str | None:
-        pid = row.get("person_id")
-        return canonical.get(pid, pid) if pid else None
-
-    def contact_in_scope(c: Row) -> bool:
-        if qpv is None:
-            return True
-        event = event_by_id.get(c.get("event_id") or "")
-        person = person_by_id.get(person_of(c) or "")
-        return any(r is not None and r.get("qpv_code") == qpv for r in (event, person))
-
+    scope = _scope(events, persons, qpv)
     dated = [(c, d) for c in contacts if (d := parse_day(c.get("occurred_at"))) is not None]
-    scoped = [(c, d) for c, d in dated if contact_in_scope(c)]
-    in_period = [c for c, d in scoped if d in period]
-    period_events = [
-        e
-        for e in events
-        if parse_day(e.get("starts_at")) in period and (qpv is None or e.get("qpv_code") == qpv)
-    ]
-
-    # Every person's contact days and orientations, whatever the period (for "first" and "≥ 2").
-    contact_days: dict[str, list[dt.date]] = {}
-    for c, d in dated:
-        if (pid := person_of(c)) is not None:
-            contact_days.setdefault(pid, []).append(d)
-    orientation_days: dict[str, list[dt.date]] = {}
-    for o in orientations:
-        if (pid := person_of(o)) is not None and (d := parse_day(o.get("date"))) is not None:
-            orientation_days.setdefault(pid, []).append(d)
-
-    met = {pid for c in in_period if (pid := person_of(c)) is not None}
-
-    def person_in_scope(pid: str) -> bool:
-        p = person_by_id.get(pid, {})
-        return qpv is None or p.get("qpv_code") == qpv or pid in met
-
-    period_orientations = [
-        o
-        for o in orientations
-        if parse_day(o.get("date")) in period and (pid := person_of(o)) and person_in_scope(pid)
-    ]
-    active = met | {pid for o in period_orientations if (pid := person_of(o))}
-    followed = {
-        pid
-        for pid in active
-        if sum(d <= period.end for d in contact_days.get(pid, [])) >= 2
-        or any(d <= period.end for d in orientation_days.get(pid, []))
-    }
-    first_contact = {pid: min(days) for pid, days in contact_days.items()}
-    spotted = {
-        pid
-        for c, d in scoped
-        if (pid := person_of(c)) is not None and d in period and first_contact[pid] == d
-    }
-
-    exited = [
-        person_by_id[pid]
-        for pid in person_by_id
-        if canonical[pid] == pid
-        and person_in_scope(pid)
-        and parse_day(person_by_id[pid].get("exit_date")) in period
-        and person_by_id[pid].get("exit_type")
-    ]
-    exit_types = [str(p["exit_type"]) for p in exited]
-
-    anonymous = [c for c in in_period if person_of(c) is None]
-    met_persons = [person_by_id.get(pid, {}) for pid in sorted(met)]
-    frein_people = _frein_people(met, anonymous, in_period, person_by_id, person_of)
-    delays = [
-        max(0, (first - first_contact[pid]).days)
-        for pid, days in orientation_days.items()
-        if (first := min(days)) in period and pid in first_contact and person_in_scope(pid)
-    ]
-
-    answered = [o for o in period_orientations if _answered(o)]
-    appointment_delays = [
-        max(0, (a - d).days)
-        for o in period_orientations
-        if (a := parse_day(o.get("appointment_date"))) is not None
-        and (d := parse_day(o.get("date"))) is not None
-    ]
-
-    def of_action(c: Row, field: str) -> str:
-        return _of_action(event_by_id.get(c.get("event_id") or ""), field)
-
-    weeks = week_starts(period)
-    contacts_per_week = Counter(_monday(d) for c, d in scoped if d in period)
-    actions_per_week = Counter(_monday(parse_day(e.get("starts_at"))) for e in period_events)
-
+    history = _history(scope, dated, orientations)
+    activity = _activity(scope, period, dated, events, orientations)
+    people = _persons(scope, period, history, activity)
+    publics = _publics(scope, activity, period.end)
+    answers = _answers(activity.orientations)
+    freins = _frein_people(scope, activity)
     return Indicators(
         period=period,
         qpv=qpv,
-        actions=len(period_events),
-        actions_by_type=_counts((e.get("type") or UNKNOWN for e in period_events), EventType),
-        actions_by_axis=_counts((e.get("axis") or UNKNOWN for e in period_events), Axis),
-        contacts_by_action_type=_counts(
-            (of_action(c, "type") for c in in_period), EventType, {NO_ACTION: NO_ACTION_LABEL}
-        ),
-        contacts_by_axis=_counts(
-            (of_action(c, "axis") for c in in_period), Axis, {NO_ACTION: NO_ACTION_LABEL}
-        ),
-        contacts=len(in_period),
-        anonymous_contacts=len(anonymous),
-        persons_spotted=len(spotted),
-        persons_followed=len(followed),
-        people_met=len(met) + len(anonymous),
-        orientations=len(period_orientations),
+        actions=len(activity.events),
+        actions_by_type=_counts(_values(activity.events, "type"), EventType),
+        actions_by_axis=_counts(_values(activity.events, "axis"), Axis),
+        contacts_by_action_type=_by_action(scope, activity.contacts, "type", EventType),
+        contacts_by_axis=_by_action(scope, activity.contacts, "axis", Axis),
+        contacts=len(activity.contact_days),
+        anonymous_contacts=len(activity.anonymous),
+        persons_spotted=people.spotted,
+        persons_followed=people.followed,
+        people_met=len(activity.met) + len(activity.anonymous),
+        orientations=len(activity.orientations),
         orientations_by_partner=_counts(
-            (o.get("partner_id") or UNKNOWN for o in period_orientations), None, partner_names
+            _values(activity.orientations, "partner_id"), None, partner_names
         ),
-        orientations_by_status=_counts(
-            (o.get("status") or UNKNOWN for o in period_orientations), OrientationStatus
-        ),
-        freins=[c for c in _counts(frein_people.elements(), Frein) if c.key != UNKNOWN],
-        exits=len(exited),
-        positive_exits=sum(_positive(t) for t in exit_types),
-        exits_by_type=_counts(exit_types, ExitType),
-        age_bands=_counts(
-            [age_band_on(p, period.end) for p in met_persons]
-            + [c.get("age_band") or UNKNOWN for c in anonymous],
-            AgeBand,
-        ),
-        genders=_counts(
-            [p.get("gender") or UNKNOWN for p in met_persons]
-            + [c.get("gender") or UNKNOWN for c in anonymous],
-            Gender,
-        ),
-        qpv_residence=_counts(
-            [person_qpv_answer(p) for p in met_persons]
-            + [c.get("qpv_resident") or UNKNOWN for c in anonymous],
-            TriState,
-        ),
-        single_parent=_counts(
-            [_single_parent(p) for p in met_persons] + [UNKNOWN for _ in anonymous], TriState
-        ),
-        ft_registration=_counts(
-            [p.get("ft_registration") or UNKNOWN for p in met_persons]
-            + [UNKNOWN for _ in anonymous],
-            TriState,
-        ),
-        delay_persons=len(delays),
-        delay_median_days=float(statistics.median(delays)) if delays else None,
-        delay_mean_days=round(statistics.fmean(delays), 1) if delays else None,
-        weeks=[
-            WeekActivity(w, contacts_per_week.get(w, 0), actions_per_week.get(w, 0)) for w in weeks
-        ],
-        orientations_answered=len(answered),
-        orientations_by_outcome=_counts(
-            (o.get("outcome") or UNKNOWN for o in period_orientations), OrientationOutcome
-        ),
-        appointment_delay_orientations=len(appointment_delays),
-        appointment_delay_median_days=float(statistics.median(appointment_delays))
-        if appointment_delays
-        else None,
-        appointments_attended=sum(_attended(o) for o in period_orientations),
+        orientations_by_status=_counts(_values(activity.orientations, "status"), OrientationStatus),
+        freins=[c for c in _counts(freins.elements(), Frein) if c.key != UNKNOWN],
+        exits=len(people.exit_types),
+        positive_exits=sum(_positive(t) for t in people.exit_types),
+        exits_by_type=_counts(people.exit_types, ExitType),
+        age_bands=publics.age_bands,
+        genders=publics.genders,
+        qpv_residence=publics.qpv_residence,
+        single_parent=publics.single_parent,
+        ft_registration=publics.ft_registration,
+        delay_persons=len(people.delays),
+        delay_median_days=_median(people.delays),
+        delay_mean_days=round(statistics.fmean(people.delays), 1) if people.delays else None,
+        weeks=_weeks(period, activity),
+        orientations_answered=answers.answered,
+        orientations_by_outcome=answers.by_outcome,
+        appointment_delay_orientations=len(answers.appointment_delays),
+        appointment_delay_median_days=_median(answers.appointment_delays),
+        appointments_attended=answers.attended,
     )
 
 
@@ -363,10 +486,8 @@ def _answered(orientation: Row) -> bool:
 def _attended(orientation: Row) -> bool:
     if orientation.get("status") == OrientationStatus.ATTENDED.value:
         return True
-    try:
-        return OrientationOutcome(orientation.get("outcome") or "").attended
-    except ValueError:
-        return False
+    outcome = OrientationOutcome.of(orientation.get("outcome"))
+    return outcome is not None and outcome.attended
 
 
 def _monday(day: dt.date | None) -> dt.date | None:
@@ -374,10 +495,8 @@ def _monday(day: dt.date | None) -> dt.date | None:
 
 
 def _positive(exit_type: str) -> bool:
-    try:
-        return ExitType(exit_type).positive
-    except ValueError:
-        return False
+    member = ExitType.of(exit_type)
+    return member is not None and member.positive
 
 
 _TRI_STATES = frozenset(t.value for t in TriState)

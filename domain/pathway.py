@@ -122,17 +122,8 @@ def derive_status(
 
 def _fell_through(orientation: dict[str, Any]) -> bool:
     """An appointment the person missed, or that led nowhere: not an accompaniment."""
-    try:
-        return OrientationOutcome(orientation.get("outcome") or "").needs_action
-    except ValueError:
-        return False
-
-
-def _label(enum: type[DeclineReason] | type[OrientationOutcome], value: Any) -> str | None:
-    try:
-        return enum(value).label if value else None
-    except ValueError:
-        return None
+    outcome = OrientationOutcome.of(orientation.get("outcome"))
+    return outcome is not None and outcome.needs_action
 
 
 def orientation_detail(data: dict[str, Any]) -> str:
@@ -144,13 +135,142 @@ def orientation_detail(data: dict[str, Any]) -> str:
     parts += [
         t
         for t in (
-            _label(DeclineReason, data.get("decline_reason")),
-            _label(OrientationOutcome, data.get("outcome")),
+            DeclineReason.label_of(data.get("decline_reason")),
+            OrientationOutcome.label_of(data.get("outcome")),
             data.get("reason"),
         )
         if t
     ]
     return " · ".join(parts)
+
+
+@dataclass(frozen=True)
+class _Live:
+    """The rows still standing (tombstones left out), contacts and orientations by date."""
+
+    contacts: list[Row]
+    orientations: list[Row]
+    followups: list[Row]
+
+
+def _live(contacts: Iterable[Row], orientations: Iterable[Row], followups: Iterable[Row]) -> _Live:
+    return _Live(
+        contacts=sorted(
+            (c for c in contacts if not c.deleted), key=lambda c: c.data["occurred_at"]
+        ),
+        orientations=sorted(
+            (o for o in orientations if not o.deleted), key=lambda o: o.data["date"]
+        ),
+        followups=[f for f in followups if not f.deleted],
+    )
+
+
+def _contact_entry(contact: Row) -> TimelineEntry:
+    data = contact.data
+    channel = Channel(data["channel"]).label if data.get("channel") else "Contact"
+    return TimelineEntry(
+        "contact",
+        contact.id,
+        data["occurred_at"],
+        f"Contact · {channel}",
+        # The need expressed and the mediator's note: both, when both were typed.
+        " — ".join(t for t in (data.get("need"), data.get("note")) if t),
+        data.get("mediator_id"),
+    )
+
+
+def _orientation_entry(orientation: Row, partner_names: dict[str, str]) -> TimelineEntry:
+    partner = partner_names.get(orientation.data.get("partner_id", ""), "partenaire")
+    return TimelineEntry(
+        "orientation",
+        orientation.id,
+        orientation.data["date"],
+        f"Orientation vers {partner}",
+        orientation_detail(orientation.data),
+    )
+
+
+def _followup_entry(followup: Row) -> TimelineEntry:
+    done = "faite" if followup.data.get("done") else "à faire"
+    return TimelineEntry(
+        "followup",
+        followup.id,
+        followup.data["due_date"],
+        f"Relance ({done})",
+        followup.data.get("what", ""),
+    )
+
+
+def _exit_entry(person: Row, contacts: list[Row]) -> TimelineEntry:
+    """The exit, dated by its own date, else by the last contact."""
+    label = ExitType(person.data["exit_type"]).label
+    last_contact = contacts[-1].data["occurred_at"] if contacts else ""
+    when = person.data.get("exit_date") or last_contact
+    return TimelineEntry("exit", person.id, when, f"Sortie · {label}")
+
+
+def _timeline(person: Row, live: _Live, partner_names: dict[str, str]) -> tuple[TimelineEntry, ...]:
+    """Everything that happened, most recent first."""
+    entries = [_contact_entry(c) for c in live.contacts]
+    entries += [_orientation_entry(o, partner_names) for o in live.orientations]
+    entries += [_followup_entry(f) for f in live.followups]
+    if person.data.get("exit_type"):
+        entries.append(_exit_entry(person, live.contacts))
+    entries.sort(key=lambda e: (_day(e.when), e.when, e.kind), reverse=True)
+    return tuple(entries)
+
+
+@dataclass(frozen=True)
+class _Referents:
+    ids: tuple[str, ...]
+    """Mediators who logged contacts, most recent first."""
+    periods: tuple[ReferentPeriod, ...]
+
+
+def _referents(contacts: list[Row]) -> _Referents:
+    """Each mediator's span, from their first contact to their last; the most recent
+    one's is still open."""
+    referents: list[str] = []
+    spans: dict[str, tuple[str, str]] = {}
+    for c in reversed(contacts):
+        mid = c.data.get("mediator_id")
+        if not mid:
+            continue
+        if mid not in referents:
+            referents.append(mid)
+        day = _day(c.data["occurred_at"])
+        spans[mid] = (day, spans.get(mid, (day, day))[1])
+    return _Referents(
+        ids=tuple(referents),
+        periods=tuple(
+            ReferentPeriod(mid, spans[mid][0], None if i == 0 else spans[mid][1])
+            for i, mid in enumerate(referents)
+        ),
+    )
+
+
+def _open_followups(followups: list[Row], today: dt.date) -> tuple[TimelineEntry, ...]:
+    """The relances still to do, soonest first, those past due marked late."""
+    today_iso = today.isoformat()
+    entries = (
+        TimelineEntry(
+            "followup",
+            f.id,
+            f.data["due_date"],
+            f.data.get("what", "Relance"),
+            "en retard" if f.data["due_date"] < today_iso else "",
+        )
+        for f in followups
+        if not f.data.get("done")
+    )
+    return tuple(sorted(entries, key=lambda e: e.when))
+
+
+def _freins(person: Row, contacts: list[Row]) -> tuple[str, ...]:
+    noted = set(person.data.get("freins") or [])
+    for c in contacts:
+        noted.update(c.data.get("freins") or [])
+    return tuple(f.value for f in Frein if f.value in noted)
 
 
 def assemble(
@@ -162,99 +282,21 @@ def assemble(
     partner_names: dict[str, str] | None = None,
     today: dt.date | None = None,
 ) -> Pathway:
-    partner_names = partner_names or {}
-    live_contacts = sorted(
-        (c for c in contacts if not c.deleted), key=lambda c: c.data["occurred_at"]
-    )
-    live_orients = sorted((o for o in orientations if not o.deleted), key=lambda o: o.data["date"])
-    live_follow = [f for f in followups if not f.deleted]
-
-    entries: list[TimelineEntry] = []
-    for c in live_contacts:
-        channel = Channel(c.data["channel"]).label if c.data.get("channel") else "Contact"
-        entries.append(
-            TimelineEntry(
-                "contact",
-                c.id,
-                c.data["occurred_at"],
-                f"Contact · {channel}",
-                # The need expressed and the mediator's note: both, when both were typed.
-                " — ".join(t for t in (c.data.get("need"), c.data.get("note")) if t),
-                c.data.get("mediator_id"),
-            )
-        )
-    for o in live_orients:
-        partner = partner_names.get(o.data.get("partner_id", ""), "partenaire")
-        entries.append(
-            TimelineEntry(
-                "orientation",
-                o.id,
-                o.data["date"],
-                f"Orientation vers {partner}",
-                orientation_detail(o.data),
-            )
-        )
-    for f in live_follow:
-        done = "faite" if f.data.get("done") else "à faire"
-        entries.append(
-            TimelineEntry(
-                "followup", f.id, f.data["due_date"], f"Relance ({done})", f.data.get("what", "")
-            )
-        )
-    if person.data.get("exit_type"):
-        label = ExitType(person.data["exit_type"]).label
-        when = person.data.get("exit_date") or (
-            live_contacts[-1].data["occurred_at"] if live_contacts else ""
-        )
-        entries.append(TimelineEntry("exit", person.id, when, f"Sortie · {label}"))
-    entries.sort(key=lambda e: (_day(e.when), e.when, e.kind), reverse=True)
-
-    referents: list[str] = []
-    spans: dict[str, tuple[str, str]] = {}
-    for c in reversed(live_contacts):
-        mid = c.data.get("mediator_id")
-        if not mid:
-            continue
-        if mid not in referents:
-            referents.append(mid)
-        day = _day(c.data["occurred_at"])
-        spans[mid] = (day, spans.get(mid, (day, day))[1])
-    periods = tuple(
-        ReferentPeriod(mid, spans[mid][0], None if i == 0 else spans[mid][1])
-        for i, mid in enumerate(referents)
-    )
-    today_iso = (today or dt.date.today()).isoformat()
-    open_followups = tuple(
-        sorted(
-            (
-                TimelineEntry(
-                    "followup",
-                    f.id,
-                    f.data["due_date"],
-                    f.data.get("what", "Relance"),
-                    "en retard" if f.data["due_date"] < today_iso else "",
-                )
-                for f in live_follow
-                if not f.data.get("done")
-            ),
-            key=lambda e: e.when,
-        )
-    )
-    noted = set(person.data.get("freins") or [])
-    for c in live_contacts:
-        noted.update(c.data.get("freins") or [])
+    live = _live(contacts, orientations, followups)
+    referents = _referents(live.contacts)
+    chosen = person.data.get("referent_id")
     return Pathway(
         person_id=person.id,
-        status=derive_status(person.data, len(live_contacts), [o.data for o in live_orients]),
-        first_contact=live_contacts[0].data["occurred_at"] if live_contacts else None,
-        last_contact=live_contacts[-1].data["occurred_at"] if live_contacts else None,
-        contact_count=len(live_contacts),
-        orientation_count=len(live_orients),
-        referents=tuple(referents),
-        referent_periods=periods,
-        referent_id=person.data.get("referent_id") or (referents[0] if referents else None),
-        referent_chosen=bool(person.data.get("referent_id")),
-        timeline=tuple(entries),
-        open_followups=open_followups,
-        freins=tuple(f.value for f in Frein if f.value in noted),
+        status=derive_status(person.data, len(live.contacts), [o.data for o in live.orientations]),
+        first_contact=live.contacts[0].data["occurred_at"] if live.contacts else None,
+        last_contact=live.contacts[-1].data["occurred_at"] if live.contacts else None,
+        contact_count=len(live.contacts),
+        orientation_count=len(live.orientations),
+        referents=referents.ids,
+        referent_periods=referents.periods,
+        referent_id=chosen or (referents.ids[0] if referents.ids else None),
+        referent_chosen=bool(chosen),
+        timeline=_timeline(person, live, partner_names or {}),
+        open_followups=_open_followups(live.followups, today or dt.date.today()),
+        freins=_freins(person, live.contacts),
     )

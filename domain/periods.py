@@ -70,6 +70,11 @@ def week_starts(period: Period) -> list[dt.date]:
     return weeks
 
 
+def utc_today() -> dt.date:
+    """The server's today: the day in UTC, whatever the machine's time zone."""
+    return dt.datetime.now(dt.UTC).date()
+
+
 def as_utc(moment: dt.datetime) -> dt.datetime:
     """The same instant with its zone: stored times are UTC, and SQLite gives them back
     without a zone (PostgreSQL keeps it)."""

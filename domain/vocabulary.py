@@ -7,6 +7,7 @@ Enum values are ASCII slugs (stored, synced); `.label` is what a person reads.
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Self
 
 
 class Labelled(StrEnum):
@@ -25,6 +26,23 @@ class Labelled(StrEnum):
     @classmethod
     def choices(cls) -> list[tuple[str, str]]:
         return [(m.value, m.label) for m in cls]
+
+    @classmethod
+    def of(cls, value: object) -> Self | None:
+        """The member of a stored value; None when it is empty or not (or no longer) in
+        the list."""
+        if not value:
+            return None
+        try:
+            return cls(str(value))
+        except ValueError:
+            return None
+
+    @classmethod
+    def label_of(cls, value: object) -> str | None:
+        """The label of a stored value; None when it is empty or not in the list."""
+        member = cls.of(value)
+        return None if member is None else member.label
 
 
 class Role(Labelled):

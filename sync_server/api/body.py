@@ -14,7 +14,8 @@ from fastapi import HTTPException, Request, status
 from fastapi.concurrency import run_in_threadpool
 from pydantic import ValidationError
 
-from domain.entities import french_error
+from domain.entities import FieldsError
+from domain.field_labels import french_error
 from domain.sync import MIN_SCHEMA_VERSION, PushRequest, normalised_push
 from sync_server.api.deps import SchemaTooOld, SettingsDep
 
@@ -57,12 +58,14 @@ def _decompress(raw: bytes, encoding: str, limit: int) -> bytes:
 
 
 def readable_errors(exc: ValidationError | Any) -> str:
+    """A request's invalid fields (three at most), each named by its path in the body
+    or the query."""
     parts = []
     for err in exc.errors()[:3]:
-        where = ".".join(str(p) for p in err["loc"])
-        reason = french_error(err)
-        parts.append(f"{where} : {reason}" if where else reason)
-    return "Requête invalide — " + " ; ".join(parts)
+        path = [str(p) for p in err["loc"]]
+        where = ".".join(path[1:] if path[:1] in (["body"], ["query"], ["path"]) else path)
+        parts.append(french_error("", FieldsError.of(err, where=where, field=where)))
+    return "Requête invalide — " + " ".join(parts)
 
 
 @dataclass(frozen=True, slots=True)

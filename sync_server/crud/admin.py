@@ -247,10 +247,7 @@ def save_qpv(session: Session, *, cite_id: str, body: QpvIn) -> Qpv:
 
 
 def partner_out(p: Partner) -> PartnerAdminOut:
-    try:
-        label = PartnerType(p.type).label
-    except ValueError:
-        label = p.type
+    label = PartnerType.label_of(p.type) or p.type
     return PartnerAdminOut(id=p.id, name=p.name, type=p.type, type_label=label, themes=p.themes)
 
 

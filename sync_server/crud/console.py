@@ -3,29 +3,34 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 from sqlmodel import Session, col, select
 
 from domain.entities import person_display_name
 from domain.periods import as_utc
-from domain.vocabulary import AgeBand, Channel, EventType, Frein, Gender, ReviewState, TriState
+from domain.vocabulary import (
+    AgeBand,
+    Channel,
+    EventType,
+    Frein,
+    Gender,
+    Labelled,
+    ReviewState,
+    TriState,
+)
 from sync_server.models import AppUser, Record
 from sync_server.schemas.console import (
     ConsoleContact,
+    ContactFilters,
     EventBrief,
     Page,
     PersonBrief,
 )
 
 
-def _label(enum: Any, value: str | None) -> str | None:
-    if value is None:
-        return None
-    try:
-        return str(enum(value).label)
-    except ValueError:
-        return value
+def _label(enum: type[Labelled], value: str | None) -> str | None:
+    """The value's label; a value the list does not know is shown as it is."""
+    return enum.label_of(value) or value
 
 
 def _when(value: str | None) -> dt.datetime:
@@ -49,12 +54,7 @@ def list_contacts(
     cite_id: str,
     page: int,
     page_size: int,
-    mediator_id: str | None = None,
-    event_id: str | None = None,
-    qpv: str | None = None,
-    review_state: str | None = None,
-    date_from: dt.date | None = None,
-    date_to: dt.date | None = None,
+    filters: ContactFilters,
 ) -> Page[ConsoleContact]:
     """Live contacts of the cité, newest first, filtered and paged.
 
@@ -76,30 +76,31 @@ def list_contacts(
         for u in session.exec(select(AppUser).where(AppUser.cite_id == cite_id)).all()
     }
 
-    def keep(c: Record) -> bool:
-        d = c.data
-        event, person = linked.get(d.get("event_id") or ""), linked.get(d.get("person_id") or "")
-        day = _when(d.get("occurred_at")).date()
-        return (
-            (mediator_id is None or d.get("mediator_id") == mediator_id)
-            and (event_id is None or d.get("event_id") == event_id)
-            and (review_state is None or d.get("review_state") == review_state)
-            and (date_from is None or day >= date_from)
-            and (date_to is None or day <= date_to)
-            and (
-                qpv is None
-                or any(r is not None and r.data.get("qpv_code") == qpv for r in (event, person))
-            )
-        )
-
     selected = sorted(
-        (c for c in contacts if keep(c)),
+        (c for c in contacts if _kept(c, filters, linked)),
         key=lambda c: (_when(c.data.get("occurred_at")), c.id),
         reverse=True,
     )
     window = selected[(page - 1) * page_size : page * page_size]
     items = [_contact_out(c, linked=linked, members=members) for c in window]
     return Page(items=items, total=len(selected), page=page, page_size=page_size)
+
+
+def _kept(c: Record, f: ContactFilters, linked: dict[str, Record]) -> bool:
+    d = c.data
+    event, person = linked.get(d.get("event_id") or ""), linked.get(d.get("person_id") or "")
+    day = _when(d.get("occurred_at")).date()
+    return (
+        (f.mediator_id is None or d.get("mediator_id") == f.mediator_id)
+        and (f.event_id is None or d.get("event_id") == f.event_id)
+        and (f.review_state is None or d.get("review_state") == f.review_state)
+        and (f.date_from is None or day >= f.date_from)
+        and (f.date_to is None or day <= f.date_to)
+        and (
+            f.qpv is None
+            or any(r is not None and r.data.get("qpv_code") == f.qpv for r in (event, person))
+        )
+    )
 
 
 def _contact_out(

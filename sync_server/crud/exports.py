@@ -16,7 +16,16 @@ from sqlmodel import Session, select
 
 from domain.indicators import age_band_on, parse_day
 from domain.periods import Period
-from domain.vocabulary import AgeBand, Channel, EventType, Frein, Gender, ReviewState, TriState
+from domain.vocabulary import (
+    AgeBand,
+    Channel,
+    EventType,
+    Frein,
+    Gender,
+    Labelled,
+    ReviewState,
+    TriState,
+)
 from sync_server.crud.indicators import cite_rows
 from sync_server.models import AppUser
 
@@ -36,13 +45,9 @@ CONTACT_COLUMNS = [
 ]
 
 
-def _label(enum: Any, value: Any) -> str:
-    if not value:
-        return ""
-    try:
-        return str(enum(value).label)
-    except ValueError:
-        return str(value)
+def _label(enum: type[Labelled], value: Any) -> str:
+    """The value's label; a value the list does not know is written as it is."""
+    return enum.label_of(value) or str(value or "")
 
 
 def contacts_csv(session: Session, *, cite_id: str, period: Period) -> tuple[bytes, int]:

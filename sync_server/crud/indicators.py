@@ -8,7 +8,7 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from domain.indicators import Indicators, compute_indicators
-from domain.periods import Period, quarter_of
+from domain.periods import Period, quarter_of, utc_today
 from sync_server.models import Partner, Record
 
 _ENTITIES = ("event", "person", "contact", "orientation")
@@ -26,7 +26,7 @@ def resolve_period(date_from: dt.date | None, date_to: dt.date | None) -> Period
 
     Dates outside 2000 – next year are refused (ValueError, in French): nothing was
     recorded then, and a year near 9999 overflows the date arithmetic of a report."""
-    today = dt.datetime.now(dt.UTC).date()
+    today = utc_today()
     if date_from is not None and date_to is not None:
         Period(date_from, date_to)  # its own checks first: order, at most three years
     last = dt.date(today.year + 1, 12, 31)

@@ -11,7 +11,7 @@ from domain.field_labels import field_label, value_label
 from domain.hlc import HlcClock
 from domain.merge_choice import MergeChoiceError, differing_fields, plan_merge, same_value
 from sync_server.core.db import begin_write
-from sync_server.crud.persons import _contact_counts, _qpv_names, _summary
+from sync_server.crud.persons import _summaries
 from sync_server.models import AppUser, Device, MergeUndo, Record
 from sync_server.schemas.review import FieldDifferenceOut, MergeCompareOut
 from sync_server.sync.supervisor_ops import (
@@ -39,11 +39,11 @@ def read_merge_comparison(
     """Both persons and every field the supervisor may choose where they differ."""
     a, b = _pair(session, cite_id=cite_id, a_id=a_id, b_id=b_id)
     names = member_names(session, cite_id=cite_id)
-    counts, qpvs = _contact_counts(session, cite_id=cite_id), _qpv_names(session, cite_id=cite_id)
-    names |= qpvs
+    summary = _summaries(session, cite_id=cite_id, today=today)
+    names |= summary.qpvs
     return MergeCompareOut(
-        a=_summary(a, counts=counts, qpvs=qpvs, today=today),
-        b=_summary(b, counts=counts, qpvs=qpvs, today=today),
+        a=summary.of(a),
+        b=summary.of(b),
         a_version=a.version,
         b_version=b.version,
         differences=[

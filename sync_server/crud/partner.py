@@ -6,6 +6,7 @@ orienting mediator's phone on its next pull, and the indicators)."""
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import func
@@ -57,15 +58,17 @@ def _orientations(session: Session, *, partner: Partner) -> list[Record]:
     return [r for r in rows if r.data.get("partner_id") == partner.id]
 
 
-def _label(enum: Any, value: Any) -> str | None:
-    try:
-        return str(enum(value).label) if value else None
-    except ValueError:
-        return None
+@dataclass(frozen=True)
+class _People:
+    """The persons the orientations are about, each as its merge group is kept."""
+
+    person_of: dict[str, Record]
+    """Orientation id → the person kept (absent when erased or unknown)."""
+    contact_freins: dict[str, set[str]]
+    """Person kept → the freins noted on the contacts of its whole group."""
 
 
-def _view(session: Session, *, partner: Partner, rows: list[Record]) -> list[PartnerOrientationOut]:
-    """Each live orientation with its person (the person kept, when merged since)."""
+def _people(session: Session, *, partner: Partner, rows: list[Record]) -> _People:
     merged_into = merge_map(session, cite_id=partner.cite_id)
     roots = {
         r.id: root_of(merged_into, pid)
@@ -78,7 +81,7 @@ def _view(session: Session, *, partner: Partner, rows: list[Record]) -> list[Par
         if not p.deleted
     }
     contact_freins: dict[str, set[str]] = {}
-    group = [pid for pid, _ in merged_into.items() if root_of(merged_into, pid) in persons]
+    group = [pid for pid in merged_into if root_of(merged_into, pid) in persons]
     if group:
         for c in session.exec(
             select(Record).where(
@@ -90,45 +93,68 @@ def _view(session: Session, *, partner: Partner, rows: list[Record]) -> list[Par
         ).all():
             root = root_of(merged_into, c.person_id or "")
             contact_freins.setdefault(root, set()).update(c.data.get("freins") or [])
+    return _People(
+        person_of={o: persons[root] for o, root in roots.items() if root in persons},
+        contact_freins=contact_freins,
+    )
+
+
+def _person_out(person: Record, *, contact_freins: set[str], partner: Partner) -> PartnerPersonOut:
+    """The minimum of the person a partner needs, and only the freins its type may read."""
+    p = person.data
+    freins = freins_for_partner(sorted(set(p.get("freins") or []) | contact_freins), partner.type)
+    return PartnerPersonOut(
+        first_name=p.get("first_name"),
+        last_name=p.get("last_name"),
+        phone=p.get("phone"),
+        email=p.get("email"),
+        need=p.get("need"),
+        freins=freins,
+        freins_labels=[Frein(f).label for f in freins],
+    )
+
+
+def _orientation_out(
+    row: Record, *, person: PartnerPersonOut, mediator_name: str
+) -> PartnerOrientationOut:
+    d = row.data
+    return PartnerOrientationOut(
+        id=row.id,
+        version=row.version,
+        date=d["date"],
+        theme=d.get("theme"),
+        reason=d.get("reason"),
+        status=d["status"],
+        status_label=OrientationStatus(d["status"]).label,
+        appointment_date=d.get("appointment_date"),
+        decline_reason=d.get("decline_reason"),
+        decline_reason_label=DeclineReason.label_of(d.get("decline_reason")),
+        outcome=d.get("outcome"),
+        outcome_label=OrientationOutcome.label_of(d.get("outcome")),
+        feedback_date=d.get("feedback_date"),
+        mediator_name=mediator_name,
+        person=person,
+    )
+
+
+def _view(session: Session, *, partner: Partner, rows: list[Record]) -> list[PartnerOrientationOut]:
+    """Each live orientation with its person (the person kept, when merged since); one
+    whose person is erased or unknown has nothing to show."""
+    people = _people(session, partner=partner, rows=rows)
     names = member_names(session, cite_id=partner.cite_id)
-    out = []
-    for r in rows:
-        person = persons.get(roots.get(r.id, ""))
-        if person is None:  # erased or unknown: nothing to show of it
-            continue
-        p = person.data
-        freins = freins_for_partner(
-            sorted(set(p.get("freins") or []) | contact_freins.get(person.id, set())),
-            partner.type,
+    out = [
+        _orientation_out(
+            r,
+            person=_person_out(
+                person,
+                contact_freins=people.contact_freins.get(person.id, set()),
+                partner=partner,
+            ),
+            mediator_name=names.get(r.created_by, "Médiateur"),
         )
-        d = r.data
-        out.append(
-            PartnerOrientationOut(
-                id=r.id,
-                version=r.version,
-                date=d["date"],
-                theme=d.get("theme"),
-                reason=d.get("reason"),
-                status=d["status"],
-                status_label=OrientationStatus(d["status"]).label,
-                appointment_date=d.get("appointment_date"),
-                decline_reason=d.get("decline_reason"),
-                decline_reason_label=_label(DeclineReason, d.get("decline_reason")),
-                outcome=d.get("outcome"),
-                outcome_label=_label(OrientationOutcome, d.get("outcome")),
-                feedback_date=d.get("feedback_date"),
-                mediator_name=names.get(r.created_by, "Médiateur"),
-                person=PartnerPersonOut(
-                    first_name=p.get("first_name"),
-                    last_name=p.get("last_name"),
-                    phone=p.get("phone"),
-                    email=p.get("email"),
-                    need=p.get("need"),
-                    freins=freins,
-                    freins_labels=[Frein(f).label for f in freins],
-                ),
-            )
-        )
+        for r in rows
+        if (person := people.person_of.get(r.id)) is not None
+    ]
     # Awaiting an answer first, then the most recent.
     out.sort(key=lambda o: (o.feedback_date is not None, -o.date.toordinal(), o.id))
     return out

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections import defaultdict
+from dataclasses import dataclass
 from itertools import combinations
 from typing import Any
 
@@ -88,29 +89,38 @@ def mask_phone(phone: str | None) -> str | None:
     return "•• •• •• •• " + digits[-2:]
 
 
-def _summary(
-    row: Record,
-    *,
-    counts: dict[str, int],
-    qpvs: dict[str, str],
-    today: dt.date,
-    derived: PathwayStatus | None = None,
-) -> PersonSummary:
-    d = row.data
-    year = matching.birth_year(d, today)
-    status = derived.value if derived is not None else d.get("status")
-    return PersonSummary(
-        id=row.id,
-        display_name=person_display_name(d),
-        birth_year=year,
-        age=None if year is None else today.year - year,
-        phone_masked=mask_phone(d.get("phone")),
-        qpv_code=d.get("qpv_code"),
-        qpv_name=qpvs.get(d.get("qpv_code") or ""),
-        contact_count=counts.get(row.id, 0),
-        status=status,
-        status_label=PathwayStatus(status).label if status else None,
-        merged_into=d.get("merged_into"),
+@dataclass(frozen=True)
+class _Summaries:
+    """What a person's summary line needs beyond the person: read once per request."""
+
+    counts: dict[str, int]
+    qpvs: dict[str, str]
+    today: dt.date
+
+    def of(self, row: Record, derived: PathwayStatus | None = None) -> PersonSummary:
+        d = row.data
+        year = matching.birth_year(d, self.today)
+        status = derived.value if derived is not None else d.get("status")
+        return PersonSummary(
+            id=row.id,
+            display_name=person_display_name(d),
+            birth_year=year,
+            age=None if year is None else self.today.year - year,
+            phone_masked=mask_phone(d.get("phone")),
+            qpv_code=d.get("qpv_code"),
+            qpv_name=self.qpvs.get(d.get("qpv_code") or ""),
+            contact_count=self.counts.get(row.id, 0),
+            status=status,
+            status_label=PathwayStatus(status).label if status else None,
+            merged_into=d.get("merged_into"),
+        )
+
+
+def _summaries(session: Session, *, cite_id: str, today: dt.date) -> _Summaries:
+    return _Summaries(
+        counts=_contact_counts(session, cite_id=cite_id),
+        qpvs=_qpv_names(session, cite_id=cite_id),
+        today=today,
     )
 
 
@@ -142,12 +152,10 @@ def read_persons_page(
             p.id,
         )
     )
-    counts, qpvs = _contact_counts(session, cite_id=cite_id), _qpv_names(session, cite_id=cite_id)
+    summary = _summaries(session, cite_id=cite_id, today=today)
     window = persons[(page - 1) * page_size : page * page_size]
-    statuses = _derived_statuses(session, cite_id=cite_id, persons=window, counts=counts)
-    items = [
-        _summary(p, counts=counts, qpvs=qpvs, today=today, derived=statuses[p.id]) for p in window
-    ]
+    statuses = _derived_statuses(session, cite_id=cite_id, persons=window, counts=summary.counts)
+    items = [summary.of(p, statuses[p.id]) for p in window]
     return Page(items=items, total=len(persons), page=page, page_size=page_size)
 
 
@@ -219,12 +227,12 @@ def read_duplicate_pairs(session: Session, *, cite_id: str, today: dt.date) -> l
             evidence = matching.compare(keys[a], keys[b])
             if evidence.score >= matching.CANDIDATE_THRESHOLD:
                 pairs[(a, b)] = evidence
-    counts, qpvs = _contact_counts(session, cite_id=cite_id), _qpv_names(session, cite_id=cite_id)
+    summary = _summaries(session, cite_id=cite_id, today=today)
     ranked = sorted(pairs.items(), key=lambda kv: (-kv[1].score, kv[0]))[:MAX_PAIRS]
     return [
         DuplicatePair(
-            a=_summary(persons[a], counts=counts, qpvs=qpvs, today=today),
-            b=_summary(persons[b], counts=counts, qpvs=qpvs, today=today),
+            a=summary.of(persons[a]),
+            b=summary.of(persons[b]),
             score=ev.score,
             reasons=list(ev.reasons),
         )
@@ -297,17 +305,15 @@ def read_recent_merges(
     )
     last_merge = {o.row_id: o for o in ledger if o.set_values.get("merged_into")}
     names = member_names(session, cite_id=cite_id)
-    counts, qpvs = _contact_counts(session, cite_id=cite_id), _qpv_names(session, cite_id=cite_id)
+    summary = _summaries(session, cite_id=cite_id, today=today)
     out = []
     for p in merged:
         op = last_merge.get(p.id)
         target = persons.get(p.data["merged_into"])
         out.append(
             MergeOut(
-                person=_summary(p, counts=counts, qpvs=qpvs, today=today),
-                into=None
-                if target is None
-                else _summary(target, counts=counts, qpvs=qpvs, today=today),
+                person=summary.of(p),
+                into=None if target is None else summary.of(target),
                 merged_at=op.received_at if op else None,
                 merged_by_name=names.get(op.user_id) if op else None,
             )
@@ -317,10 +323,18 @@ def read_recent_merges(
     return out[:limit]
 
 
-def read_person_pathway(
-    session: Session, *, cite_id: str, person_id: str, today: dt.date
-) -> PathwayOut:
-    """The pathway of a person and of every person merged into it (following `merged_into`)."""
+@dataclass(frozen=True)
+class _Group:
+    """A person kept, the persons merged into it, and their pathway built together."""
+
+    root: Record
+    merged: list[Record]
+    built: pathway.Pathway
+    owner: dict[str, str | None]
+    """Each related row → the person of the group it was logged for."""
+
+
+def _group(session: Session, *, cite_id: str, person_id: str, today: dt.date) -> _Group:
     persons = {p.id: p for p in _persons(session, cite_id=cite_id)}
     if person_id not in persons:
         raise NotFound("Personne introuvable dans votre cité.")
@@ -338,8 +352,6 @@ def read_person_pathway(
         kind: [pathway.Row(r.id, r.data, r.deleted) for r in related if r.entity == kind]
         for kind in ("contact", "orientation", "followup")
     }
-    owner = {r.id: r.person_id for r in related}
-    members = member_names(session, cite_id=cite_id)
     built = pathway.assemble(
         pathway.Row(root, persons[root].data),
         rows["contact"],
@@ -348,37 +360,52 @@ def read_person_pathway(
         partner_names=partner_names(session, cite_id=cite_id),
         today=today,
     )
-    counts, qpvs = _contact_counts(session, cite_id=cite_id), _qpv_names(session, cite_id=cite_id)
+    return _Group(
+        root=persons[root],
+        merged=[persons[p] for p in sorted(group - {root})],
+        built=built,
+        owner={r.id: r.person_id for r in related},
+    )
 
-    def entry(e: pathway.TimelineEntry) -> TimelineEntryOut:
-        return TimelineEntryOut(
-            kind=e.kind,
-            kind_label=KIND_LABELS.get(e.kind, e.kind),
-            row_id=e.row_id,
-            when=e.when,
-            title=e.title,
-            detail=e.detail,
-            author_name=members.get(e.author_id or ""),
-            person_id=owner.get(e.row_id, root),
-        )
 
-    exit_type = persons[root].data.get("exit_type")
+def _entry_out(
+    entry: pathway.TimelineEntry, *, group: _Group, members: dict[str, str]
+) -> TimelineEntryOut:
+    return TimelineEntryOut(
+        kind=entry.kind,
+        kind_label=KIND_LABELS.get(entry.kind, entry.kind),
+        row_id=entry.row_id,
+        when=entry.when,
+        title=entry.title,
+        detail=entry.detail,
+        author_name=members.get(entry.author_id or ""),
+        person_id=group.owner.get(entry.row_id, group.root.id),
+    )
+
+
+def read_person_pathway(
+    session: Session, *, cite_id: str, person_id: str, today: dt.date
+) -> PathwayOut:
+    """The pathway of a person and of every person merged into it (following `merged_into`)."""
+    group = _group(session, cite_id=cite_id, person_id=person_id, today=today)
+    built, root = group.built, group.root.data
+    members = member_names(session, cite_id=cite_id)
+    summary = _summaries(session, cite_id=cite_id, today=today)
+    unknown = "médiateur inconnu"
+    exit_type = root.get("exit_type")
     return PathwayOut(
-        person=_summary(persons[root], counts=counts, qpvs=qpvs, today=today),
-        merged_persons=[
-            _summary(persons[p], counts=counts, qpvs=qpvs, today=today)
-            for p in sorted(group - {root})
-        ],
+        person=summary.of(group.root),
+        merged_persons=[summary.of(p) for p in group.merged],
         status=built.status.value,
         status_label=built.status.label,
         first_contact=built.first_contact,
         last_contact=built.last_contact,
         contact_count=built.contact_count,
         orientation_count=built.orientation_count,
-        referents=[members.get(m, "médiateur inconnu") for m in built.referents],
+        referents=[members.get(m, unknown) for m in built.referents],
         referent_periods=[
             ReferentPeriodOut(
-                name=members.get(r.mediator_id, "médiateur inconnu"), since=r.since, until=r.until
+                name=members.get(r.mediator_id, unknown), since=r.since, until=r.until
             )
             for r in built.referent_periods
         ],
@@ -386,7 +413,7 @@ def read_person_pathway(
         referent_name=members.get(built.referent_id) if built.referent_id else None,
         referent_chosen=built.referent_chosen,
         exit_label=ExitType(exit_type).label if exit_type else None,
-        exit_date=persons[root].data.get("exit_date"),
-        timeline=[entry(e) for e in built.timeline],
-        open_followups=[entry(e) for e in built.open_followups],
+        exit_date=root.get("exit_date"),
+        timeline=[_entry_out(e, group=group, members=members) for e in built.timeline],
+        open_followups=[_entry_out(e, group=group, members=members) for e in built.open_followups],
     )

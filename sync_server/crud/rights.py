@@ -11,6 +11,7 @@ from sqlalchemy import text
 from sqlmodel import Session, col, select
 
 from domain.audit_actions import action_label
+from domain.field_labels import field_noun
 from domain.hlc import HlcClock
 from sync_server.core.db import begin_write, is_postgres
 from sync_server.models import AppUser, AuditEvent, ErasedRow, Partner, Record, SyncOp
@@ -28,58 +29,11 @@ _SECTION = {
     "orientation": "orientations",
     "followup": "relances",
 }
-# French keys for the export, so the person can read their file.
-FIELD_LABELS: dict[str, str] = {
-    "first_name": "prénom",
-    "last_name": "nom",
-    "birth_name": "nom de naissance",
-    "birth_date": "date de naissance",
-    "declared_age": "âge déclaré",
-    "phone": "téléphone",
-    "email": "courriel",
-    "commune": "commune",
-    "qpv_code": "QPV",
-    "gender": "genre",
-    "ft_registration": "inscription France Travail",
-    "mission_locale": "suivi Mission locale",
-    "family_situation": "situation familiale",
-    "info_notice_given": "notice d'information remise",
-    "info_notice_at": "notice remise le",
-    "freins": "freins",
-    "need": "besoin",
-    "status": "statut",
-    "exit_type": "type de sortie",
-    "exit_date": "date de sortie",
-    "merged_into": "fusionnée dans",
-    "event_id": "action de terrain",
-    "person_id": "personne",
-    "mediator_id": "médiateur",
-    "occurred_at": "date",
-    "channel": "canal",
-    "age_band": "tranche d'âge",
-    "qpv_resident": "réside en QPV",
-    "note": "note",
-    "review_state": "état de relecture",
-    "review_comment": "commentaire de relecture",
-    "partner_id": "structure partenaire",
-    "theme": "thème",
-    "reason": "motif",
-    "date": "date",
-    "feedback_date": "date de retour",
-    "appointment_date": "date du rendez-vous",
-    "decline_reason": "motif du refus",
-    "outcome": "suite donnée",
-    "due_date": "échéance",
-    "what": "objet",
-    "done": "fait",
-    "ends_at": "fin",
-    "referent_id": "référent·e",
-    "deleted": "supprimé",
-}
 
 
 def _french(data: dict[str, Any]) -> dict[str, Any]:
-    return {FIELD_LABELS.get(k, k): v for k, v in sorted(data.items())}
+    """French keys for the export, so the person can read their file."""
+    return {field_noun(k): v for k, v in sorted(data.items())}
 
 
 def find_person(session: Session, *, person_id: str, cite_id: str) -> Record | None:

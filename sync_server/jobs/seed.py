@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+from dataclasses import dataclass
 from typing import Any
 
 from sqlmodel import Session, select
@@ -116,12 +117,23 @@ class _Writer:
             self.put(user, "person", values, row_id=row_id, accept=("applied", "conflict"))
 
 
-def seed_demo(session: Session) -> bool:
-    """Create the demo cité; returns False (and does nothing) if it already exists."""
-    if session.exec(select(Cite).where(Cite.name == CITE_NAME)).first() is not None:
-        return False
-    rng = random.Random(42)
-    today = dt.datetime.now(dt.UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+@dataclass(frozen=True)
+class _Demo:
+    """The demo cité's fixed parts, and what writes its field work."""
+
+    partners: list[Partner]
+    users: dict[str, AppUser]
+    writer: _Writer
+    today: dt.datetime
+    rng: random.Random
+
+    @property
+    def mediators(self) -> list[AppUser]:
+        return [self.users["amina"], self.users["karim"], self.users["julie"]]
+
+
+def _create_cite(session: Session) -> _Demo:
+    """The cité, its QPVs, partner structures and users."""
     cite = Cite(
         name=CITE_NAME, communes=["Creil", "Nogent-sur-Oise", "Montataire", "Villers-Saint-Paul"]
     )
@@ -145,117 +157,150 @@ def seed_demo(session: Session) -> bool:
         for username, name, role, structure in USERS
     }
     session.flush()
-    mediators = [users["amina"], users["karim"], users["julie"]]
-    w = _Writer(session, HlcClock(node="seed"))
+    return _Demo(
+        partners=partners,
+        users=users,
+        writer=_Writer(session, HlcClock(node="seed")),
+        today=dt.datetime.now(dt.UTC).replace(hour=0, minute=0, second=0, microsecond=0),
+        rng=random.Random(42),
+    )
 
+
+def _seed_events(demo: _Demo) -> list[str]:
     events = []
     for i, (etype, place, qpv, axis) in enumerate(EVENTS):
-        starts = today - dt.timedelta(days=35 - 9 * i, hours=-14)
-        events.append(
-            w.put(
-                mediators[i % 3],
-                "event",
-                {
-                    "type": etype,
-                    "starts_at": starts.isoformat(),
-                    "ends_at": (starts + dt.timedelta(hours=3)).isoformat(),
-                    "place": place,
-                    "qpv_code": qpv,
-                    "axis": axis,
-                    "partner_ids": [partners[i % 2].id],
-                    "mediator_ids": [m.id for m in mediators[: 1 + i % 3]],
-                },
-            )
-        )
-
-    persons = []
-    for i, (first, last, birth, commune, qpv, gender, freins) in enumerate(PERSONS):
-        values: dict[str, Any] = {
-            "first_name": first,
-            "last_name": last,
-            "commune": commune,
-            "qpv_code": qpv,
-            "gender": gender,
-            "freins": freins,
-            "ft_registration": rng.choice(["yes", "no", "unknown"]),
-            "info_notice_given": True,
-        }
-        if birth:
-            values["birth_date"] = birth
-        else:
-            values["declared_age"] = 34
-        if i % 3 == 0:
-            values["phone"] = f"06 {rng.randint(10, 99)} {rng.randint(10, 99)} 4{i:01d} 2{i:01d}"
-        if i in (1, 2):  # the Benyahia duplicate gave the same phone, written two ways
-            values["phone"] = ("06 51 23 45 67", "+33 6 51 23 45 67")[i - 1]
-        if i == 5:
-            values["family_situation"] = "single_parent"
-        persons.append(w.put(mediators[i % 3], "person", values))
-
-    contacts = []
-    channels = ["foot_of_building", "drop_in", "phone", "appointment", "escort"]
-    for i in range(30):
-        mediator = mediators[i % 3]
-        anonymous = i % 3 == 2
-        event = events[i % 4] if i % 2 == 0 else None
-        when = today - dt.timedelta(days=40 - i, hours=-(9 + i % 8))
+        starts = demo.today - dt.timedelta(days=35 - 9 * i, hours=-14)
         values = {
-            "mediator_id": mediator.id,
-            "occurred_at": when.isoformat(),
-            "channel": "foot_of_building" if event else channels[i % 5],
-            "freins": rng.sample(["mobility", "french", "digital", "childcare", "project"], 2),
-            "need": rng.choice(["Trouver un emploi", "Une formation", "Faire un CV", "Garde"]),
-            "info_notice_given": not anonymous,
+            "type": etype,
+            "starts_at": starts.isoformat(),
+            "ends_at": (starts + dt.timedelta(hours=3)).isoformat(),
+            "place": place,
+            "qpv_code": qpv,
+            "axis": axis,
+            "partner_ids": [demo.partners[i % 2].id],
+            "mediator_ids": [m.id for m in demo.mediators[: 1 + i % 3]],
         }
-        if event:
-            values["event_id"] = event
-        if anonymous:
-            values |= {
-                "age_band": rng.choice(["under_26", "26_49", "50_plus"]),
-                "gender": rng.choice(["f", "m", "unknown"]),
-                "qpv_resident": rng.choice(["yes", "no", "unknown"]),
-            }
-        else:
-            values["person_id"] = persons[i % len(persons)]
-            values["note"] = "Intéressé·e par l'atelier CV de jeudi."
-        contacts.append(w.put(mediator, "contact", values))
+        events.append(demo.writer.put(demo.mediators[i % 3], "event", values))
+    return events
 
-    sophie = users["sophie"]
+
+def _person_values(i: int, rng: random.Random) -> dict[str, Any]:
+    first, last, birth, commune, qpv, gender, freins = PERSONS[i]
+    values: dict[str, Any] = {
+        "first_name": first,
+        "last_name": last,
+        "commune": commune,
+        "qpv_code": qpv,
+        "gender": gender,
+        "freins": freins,
+        "ft_registration": rng.choice(["yes", "no", "unknown"]),
+        "info_notice_given": True,
+    }
+    if birth:
+        values["birth_date"] = birth
+    else:
+        values["declared_age"] = 34
+    if i % 3 == 0:
+        values["phone"] = f"06 {rng.randint(10, 99)} {rng.randint(10, 99)} 4{i:01d} 2{i:01d}"
+    if i in (1, 2):  # the Benyahia duplicate gave the same phone, written two ways
+        values["phone"] = ("06 51 23 45 67", "+33 6 51 23 45 67")[i - 1]
+    if i == 5:
+        values["family_situation"] = "single_parent"
+    return values
+
+
+def _seed_persons(demo: _Demo) -> list[str]:
+    return [
+        demo.writer.put(demo.mediators[i % 3], "person", _person_values(i, demo.rng))
+        for i in range(len(PERSONS))
+    ]
+
+
+def _contact_values(
+    demo: _Demo, i: int, *, event: str | None, person: str | None
+) -> dict[str, Any]:
+    """The i-th contact: under an action de terrain or not, anonymous or about `person`."""
+    channels = ["foot_of_building", "drop_in", "phone", "appointment", "escort"]
+    when = demo.today - dt.timedelta(days=40 - i, hours=-(9 + i % 8))
+    rng = demo.rng
+    values: dict[str, Any] = {
+        "mediator_id": demo.mediators[i % 3].id,
+        "occurred_at": when.isoformat(),
+        "channel": "foot_of_building" if event else channels[i % 5],
+        "freins": rng.sample(["mobility", "french", "digital", "childcare", "project"], 2),
+        "need": rng.choice(["Trouver un emploi", "Une formation", "Faire un CV", "Garde"]),
+        "info_notice_given": person is not None,
+    }
+    if event:
+        values["event_id"] = event
+    if person is None:
+        values |= {
+            "age_band": rng.choice(["under_26", "26_49", "50_plus"]),
+            "gender": rng.choice(["f", "m", "unknown"]),
+            "qpv_resident": rng.choice(["yes", "no", "unknown"]),
+        }
+    else:
+        values["person_id"] = person
+        values["note"] = "Intéressé·e par l'atelier CV de jeudi."
+    return values
+
+
+def _seed_contacts(demo: _Demo, *, events: list[str], persons: list[str]) -> list[str]:
+    """Thirty contacts, one in three anonymous, one in two under an action de terrain;
+    the supervisor reviewed the first twelve."""
+    contacts = []
+    for i in range(30):
+        event = events[i % 4] if i % 2 == 0 else None
+        person = None if i % 3 == 2 else persons[i % len(persons)]
+        values = _contact_values(demo, i, event=event, person=person)
+        contacts.append(demo.writer.put(demo.mediators[i % 3], "contact", values))
     for i, contact in enumerate(contacts[:12]):
         review: dict[str, Any] = {"review_state": "validated"}
         if i % 5 == 4:
             review = {"review_state": "to_fix", "review_comment": "Préciser le besoin exprimé."}
-        w.put(sophie, "contact", review, row_id=contact)
+        demo.writer.put(demo.users["sophie"], "contact", review, row_id=contact)
+    return contacts
 
+
+def _seed_orientations_and_followups(demo: _Demo, persons: list[str]) -> None:
     statuses = ["proposed", "accepted", "appointment", "attended", "refused"]
+    mediators = demo.mediators
     for i in range(5):
-        w.put(
-            mediators[i % 3],
-            "orientation",
-            {
-                "person_id": persons[i * 2],
-                "partner_id": partners[i % len(partners)].id,
-                "theme": "emploi",
-                "reason": "Inscription et premier rendez-vous",
-                "date": (today - dt.timedelta(days=20 - i)).date().isoformat(),
-                "status": statuses[i],
-            },
-        )
+        values: dict[str, Any] = {
+            "person_id": persons[i * 2],
+            "partner_id": demo.partners[i % len(demo.partners)].id,
+            "theme": "emploi",
+            "reason": "Inscription et premier rendez-vous",
+            "date": (demo.today - dt.timedelta(days=20 - i)).date().isoformat(),
+            "status": statuses[i],
+        }
+        demo.writer.put(mediators[i % 3], "orientation", values)
     for i in range(4):
-        w.put(
-            mediators[i % 3],
-            "followup",
-            {
-                "person_id": persons[i * 3],
-                "mediator_id": mediators[i % 3].id,
-                "due_date": (today + dt.timedelta(days=3 + i)).date().isoformat(),
-                "what": "Rappeler pour le rendez-vous France Travail",
-                "done": i == 0,
-            },
-        )
+        values = {
+            "person_id": persons[i * 3],
+            "mediator_id": mediators[i % 3].id,
+            "due_date": (demo.today + dt.timedelta(days=3 + i)).date().isoformat(),
+            "what": "Rappeler pour le rendez-vous France Travail",
+            "done": i == 0,
+        }
+        demo.writer.put(mediators[i % 3], "followup", values)
+
+
+def seed_demo(session: Session) -> bool:
+    """Create the demo cité; returns False (and does nothing) if it already exists."""
+    if session.exec(select(Cite).where(Cite.name == CITE_NAME)).first() is not None:
+        return False
+    demo = _create_cite(session)
+    events = _seed_events(demo)
+    persons = _seed_persons(demo)
+    _seed_contacts(demo, events=events, persons=persons)
+    _seed_orientations_and_followups(demo, persons)
     # Amina and Karim both updated Aïcha's France Travail registration offline.
-    w.concurrent(
-        [(users["amina"], {"ft_registration": "yes"}), (users["karim"], {"ft_registration": "no"})],
+    demo.writer.concurrent(
+        [
+            (demo.users["amina"], {"ft_registration": "yes"}),
+            (demo.users["karim"], {"ft_registration": "no"}),
+        ],
         persons[0],
     )
     session.commit()

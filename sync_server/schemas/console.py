@@ -17,6 +17,21 @@ class Page(BaseModel, Generic[T]):
     page_size: int
 
 
+class ContactFilters(BaseModel):
+    """What the console's contact list may be filtered on (query parameters)."""
+
+    mediator_id: str | None = None
+    event_id: str | None = None
+    qpv: str | None = None
+    review_state: str | None = None
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+
+    def used(self) -> list[str]:
+        """The filters set, by name."""
+        return sorted(k for k, v in self.model_dump().items() if v)
+
+
 class EventBrief(BaseModel):
     id: str
     type: str | None

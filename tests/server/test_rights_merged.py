@@ -71,9 +71,9 @@ def test_export_of_the_person_kept_holds_the_duplicate_s_records(
         assert res.status_code == 200, res.text
         doc = res.json()
         assert doc["identifiant"] == kept["person"]
-        assert doc["personne"]["nom"] == "Quatrebarbes"
+        assert doc["personne"]["nom d'usage"] == "Quatrebarbes"
         assert [d["identifiant"] for d in doc["fiches fusionnées"]] == [duplicate["person"]]
-        assert doc["fiches fusionnées"][0]["nom"] == "Quatrebarbe"
+        assert doc["fiches fusionnées"][0]["nom d'usage"] == "Quatrebarbe"
         assert {c["identifiant"] for c in doc["contacts"]} == {
             kept["contact"],
             duplicate["contact"],

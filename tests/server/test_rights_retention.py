@@ -83,7 +83,7 @@ def test_export_holds_everything_and_is_audited(
     assert res.status_code == 200, res.text
     assert res.headers["content-disposition"].startswith("attachment;")
     doc = res.json()
-    assert doc["personne"]["prénom"] == NAME and doc["personne"]["nom"] == SURNAME
+    assert doc["personne"]["prénom"] == NAME and doc["personne"]["nom d'usage"] == SURNAME
     assert doc["contacts"][0]["note"] == f"{NAME} cherche un CAP cuisine"
     assert doc["orientations"][0]["motif"] == f"inscription de {NAME}"
     assert doc["relances"][0]["objet"] == f"rappeler {NAME}"

@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Response, status
+from fastapi import APIRouter, Depends, HTTPException, Response, status
 
 from domain.vocabulary import Role
 from sync_server.api.deps import CurrentUser, SessionDep, SettingsDep, refuse_partner
 from sync_server.api.guards import JournalDep
+from sync_server.api.routes.shared import PageNumber, PageSize, refusals
 from sync_server.crud import admin as crud_admin
 from sync_server.crud import users as crud_users
-from sync_server.crud.admin import AdminError
 from sync_server.models import AppUser
 from sync_server.schemas.console import Page
 from sync_server.schemas.insight import (
@@ -39,15 +37,16 @@ def get_admin(user: CurrentUser) -> AppUser:
 
 
 AdminUser = Annotated[AppUser, Depends(get_admin)]
+
+
+def get_staff_member(user_id: str, session: SessionDep, admin: AdminUser) -> AppUser:
+    """The user of the path, if of the admin's cité (404 otherwise)."""
+    with refusals(session):
+        return crud_admin.get_user(session, cite_id=admin.cite_id, user_id=user_id)
+
+
+StaffMember = Annotated[AppUser, Depends(get_staff_member)]
 router = APIRouter(prefix="/admin", tags=["admin"])
-
-
-@contextmanager
-def _refusals() -> Iterator[None]:
-    try:
-        yield
-    except AdminError as exc:
-        raise HTTPException(exc.status_code, detail=str(exc)) from exc
 
 
 @router.get("/users", response_model=Page[AdminUserOut])
@@ -55,8 +54,8 @@ def users(
     session: SessionDep,
     admin: AdminUser,
     journal: JournalDep,
-    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
-    page_size: Annotated[int, Query(ge=1, le=200)] = 50,
+    page: PageNumber = 1,
+    page_size: PageSize = 50,
 ) -> Page[AdminUserOut]:
     items, total = crud_admin.list_users(
         session, cite_id=admin.cite_id, page=page, page_size=page_size
@@ -70,7 +69,7 @@ def users(
 def create_user(
     session: SessionDep, admin: AdminUser, journal: JournalDep, body: AdminUserCreate
 ) -> AdminUserOut:
-    with _refusals():
+    with refusals(session):
         user = crud_admin.create_user(session, cite_id=admin.cite_id, body=body)
     journal.record("user.create", entity="user", row_id=user.id, detail={"role": user.role})
     session.commit()
@@ -79,10 +78,9 @@ def create_user(
 
 @router.post("/users/{user_id}/deactivate", response_model=AdminUserOut)
 def deactivate_user(
-    session: SessionDep, admin: AdminUser, journal: JournalDep, user_id: str
+    session: SessionDep, admin: AdminUser, journal: JournalDep, user: StaffMember
 ) -> AdminUserOut:
-    with _refusals():
-        user = crud_admin.get_user(session, cite_id=admin.cite_id, user_id=user_id)
+    with refusals(session):
         crud_admin.deactivate_user(session, user=user, by=admin)
     journal.record("user.deactivate", entity="user", row_id=user.id)
     session.commit()
@@ -91,10 +89,8 @@ def deactivate_user(
 
 @router.post("/users/{user_id}/password", status_code=status.HTTP_204_NO_CONTENT)
 def reset_password(
-    session: SessionDep, admin: AdminUser, journal: JournalDep, user_id: str, body: PasswordReset
+    session: SessionDep, journal: JournalDep, user: StaffMember, body: PasswordReset
 ) -> Response:
-    with _refusals():
-        user = crud_admin.get_user(session, cite_id=admin.cite_id, user_id=user_id)
     revoked = crud_admin.reset_password(
         session, user=user, password=body.password, keep_device_id=journal.actor.device_id
     )
@@ -104,11 +100,7 @@ def reset_password(
 
 
 @router.get("/users/{user_id}/devices", response_model=list[AdminDeviceOut])
-def devices(
-    session: SessionDep, admin: AdminUser, journal: JournalDep, user_id: str
-) -> list[AdminDeviceOut]:
-    with _refusals():
-        user = crud_admin.get_user(session, cite_id=admin.cite_id, user_id=user_id)
+def devices(session: SessionDep, journal: JournalDep, user: StaffMember) -> list[AdminDeviceOut]:
     found = crud_admin.list_devices(session, user=user)
     journal.read("devices.list", entity="user", row_id=user.id, detail={"count": len(found)})
     return found
@@ -118,7 +110,7 @@ def devices(
 def revoke_device(
     session: SessionDep, admin: AdminUser, journal: JournalDep, device_id: str
 ) -> AdminDeviceOut:
-    with _refusals():
+    with refusals(session):
         device = crud_admin.get_device(session, cite_id=admin.cite_id, device_id=device_id)
     crud_users.revoke_device(session, device=device)
     journal.record(
@@ -135,10 +127,9 @@ def revoke_device(
     description="A single-use code, valid 15 minutes, that a phone exchanges at /auth/enrol.",
 )
 def create_enrol_code(
-    session: SessionDep, admin: AdminUser, journal: JournalDep, user_id: str
+    session: SessionDep, admin: AdminUser, journal: JournalDep, user: StaffMember
 ) -> EnrolCodeOut:
-    with _refusals():
-        user = crud_admin.get_user(session, cite_id=admin.cite_id, user_id=user_id)
+    with refusals(session):
         code, row = crud_admin.create_enrol_code(session, user=user, by=admin)
     # The code itself is a credential: never journaled.
     journal.record("enrol.code_issued", entity="user", row_id=user.id)
@@ -156,7 +147,7 @@ def qpvs(session: SessionDep, admin: AdminUser) -> list[QpvAdminOut]:
 def save_qpv(
     session: SessionDep, admin: AdminUser, journal: JournalDep, body: QpvIn
 ) -> QpvAdminOut:
-    with _refusals():
+    with refusals(session):
         qpv = crud_admin.save_qpv(session, cite_id=admin.cite_id, body=body)
     journal.record("qpv.save", entity="qpv", row_id=qpv.code)
     session.commit()
@@ -184,7 +175,7 @@ def create_partner(
 def update_partner(
     session: SessionDep, admin: AdminUser, journal: JournalDep, partner_id: str, body: PartnerIn
 ) -> PartnerAdminOut:
-    with _refusals():
+    with refusals(session):
         partner = crud_admin.save_partner(
             session, cite_id=admin.cite_id, body=body, partner_id=partner_id
         )

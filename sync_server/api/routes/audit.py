@@ -16,6 +16,7 @@ from domain.audit_actions import (
 )
 from sync_server.api.deps import SessionDep
 from sync_server.api.guards import AdminActor
+from sync_server.api.routes.shared import PageNumber, PageSize
 from sync_server.crud.audit import list_audit, record_audit
 from sync_server.models import AppUser
 from sync_server.schemas.console import Page
@@ -30,8 +31,8 @@ _FAMILY_PATTERN = "^(" + "|".join(_KEYS) + ")$"
 def audit_log(
     session: SessionDep,
     actor: AdminActor,
-    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
-    page_size: Annotated[int, Query(ge=1, le=200)] = 50,
+    page: PageNumber = 1,
+    page_size: PageSize = 50,
     actor_id: Annotated[str | None, Query(alias="actor", max_length=36)] = None,
     action: Annotated[str | None, Query(max_length=64)] = None,
     family: Annotated[

@@ -1,15 +1,15 @@
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated
 
 from fastapi import APIRouter, Query
 
 from sync_server.api.deps import SessionDep, SupervisorUser
 from sync_server.api.guards import JournalDep
+from sync_server.api.routes.shared import PageNumber, PageSize
 from sync_server.crud import console as crud_console
 from sync_server.crud import review as crud_review
-from sync_server.schemas.console import ConsoleContact, Page
+from sync_server.schemas.console import ConsoleContact, ContactFilters, Page
 from sync_server.schemas.review import ReadableConflict
 
 router = APIRouter(prefix="/console", tags=["console"])
@@ -20,39 +20,18 @@ def contacts(
     session: SessionDep,
     user: SupervisorUser,
     journal: JournalDep,
-    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
-    page_size: Annotated[int, Query(ge=1, le=200)] = 50,
-    mediator_id: str | None = None,
-    event_id: str | None = None,
-    qpv: str | None = None,
-    review_state: str | None = None,
-    date_from: dt.date | None = None,
-    date_to: dt.date | None = None,
+    filters: Annotated[ContactFilters, Query()],
+    page: PageNumber = 1,
+    page_size: PageSize = 50,
 ) -> Page[ConsoleContact]:
     result = crud_console.list_contacts(
-        session,
-        cite_id=user.cite_id,
-        page=page,
-        page_size=page_size,
-        mediator_id=mediator_id,
-        event_id=event_id,
-        qpv=qpv,
-        review_state=review_state,
-        date_from=date_from,
-        date_to=date_to,
+        session, cite_id=user.cite_id, page=page, page_size=page_size, filters=filters
     )
     # Contact lists show person names: a person-record read for the journal. The
     # filters are named, never their values (a mediator or a QPV could identify).
-    filters = {
-        "mediator_id": mediator_id,
-        "event_id": event_id,
-        "qpv": qpv,
-        "review_state": review_state,
-        "date_from": date_from,
-        "date_to": date_to,
-    }
-    used = sorted(k for k, v in filters.items() if v)
-    journal.read("contacts.list", detail={"page": page, "count": result.total, "filters": used})
+    journal.read(
+        "contacts.list", detail={"page": page, "count": result.total, "filters": filters.used()}
+    )
     return result
 
 

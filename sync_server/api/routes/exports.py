@@ -7,12 +7,12 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, HTTPException, Query, Response, status
 
-from domain.periods import Period, quarter_of
+from domain.periods import Period, quarter_of, utc_today
 from domain.quarterly_report import quarterly_sections
-from domain.report import ReportTable, report_tables
+from domain.report import report_tables
 from sync_server.api.deps import SessionDep, SupervisorUser
 from sync_server.api.guards import JournalDep
-from sync_server.api.routes.indicators import DateFrom, DateTo, QpvParam, period_or_400
+from sync_server.api.routes.indicators import PeriodDep, QpvParam
 from sync_server.core.report_pdf import PDF_TYPE, report_pdf
 from sync_server.core.reports import CSV_TYPE, XLSX_TYPE, report_csv, report_xlsx, sections_xlsx
 from sync_server.crud import exports as crud_exports
@@ -35,17 +35,20 @@ def _report(
     session: SessionDep,
     user: AppUser,
     journal: JournalDep,
-    action: str,
     period: Period,
     qpv: str | None,
-) -> tuple[str, str, list[ReportTable]]:
+    extension: Literal["xlsx", "csv"],
+) -> Response:
+    """The quarterly report as a file: aggregates only, small counts suppressed."""
     ind = crud_indicators.cite_indicators(session, cite_id=user.cite_id, period=period, qpv=qpv)
     cite = session.get(Cite, user.cite_id)
     title = f"{cite.name if cite else 'Cité'} · {period.label}" + (f" · QPV {qpv}" if qpv else "")
     slug = f"relais-rapport-{period.slug}" + (f"-{qpv}" if qpv else "")
-    tables = report_tables(ind, today=dt.datetime.now(dt.UTC).date())
-    journal.read(action, detail={"period": period.slug, "qpv": qpv})
-    return title, slug, tables
+    tables = report_tables(ind, today=utc_today())
+    journal.read(f"export.report_{extension}", detail={"period": period.slug, "qpv": qpv})
+    if extension == "xlsx":
+        return _file(report_xlsx(title, tables), XLSX_TYPE, f"{slug}.xlsx")
+    return _file(report_csv(title, tables), CSV_TYPE, f"{slug}.csv")
 
 
 _DOC = (
@@ -64,13 +67,10 @@ def quarterly_xlsx(
     session: SessionDep,
     user: SupervisorUser,
     journal: JournalDep,
-    date_from: DateFrom = None,
-    date_to: DateTo = None,
+    period: PeriodDep,
     qpv: QpvParam = None,
 ) -> Response:
-    period = period_or_400(date_from, date_to)
-    title, slug, tables = _report(session, user, journal, "export.report_xlsx", period, qpv)
-    return _file(report_xlsx(title, tables), XLSX_TYPE, f"{slug}.xlsx")
+    return _report(session, user, journal, period, qpv, "xlsx")
 
 
 @router.get(
@@ -83,13 +83,10 @@ def quarterly_csv(
     session: SessionDep,
     user: SupervisorUser,
     journal: JournalDep,
-    date_from: DateFrom = None,
-    date_to: DateTo = None,
+    period: PeriodDep,
     qpv: QpvParam = None,
 ) -> Response:
-    period = period_or_400(date_from, date_to)
-    title, slug, tables = _report(session, user, journal, "export.report_csv", period, qpv)
-    return _file(report_csv(title, tables), CSV_TYPE, f"{slug}.csv")
+    return _report(session, user, journal, period, qpv, "csv")
 
 
 @router.get(
@@ -99,13 +96,8 @@ def quarterly_csv(
     responses={200: {"content": {"text/csv": {}}}},
 )
 def contacts_csv(
-    session: SessionDep,
-    user: SupervisorUser,
-    journal: JournalDep,
-    date_from: DateFrom = None,
-    date_to: DateTo = None,
+    session: SessionDep, user: SupervisorUser, journal: JournalDep, period: PeriodDep
 ) -> Response:
-    period = period_or_400(date_from, date_to)
     content, count = crud_exports.contacts_csv(session, cite_id=user.cite_id, period=period)
     journal.read("export.contacts_csv", detail={"period": period.slug, "rows": count})
     return _file(content, CSV_TYPE, f"relais-contacts-{period.slug}.csv")
@@ -142,7 +134,7 @@ def programme_report(
     quarter: Quarter,
     format: ReportFormat = "xlsx",
 ) -> Response:
-    today = dt.datetime.now(dt.UTC).date()
+    today = utc_today()
     period = _quarter_or_400(year, quarter, today)
     report = crud_quarterly.cite_quarterly(
         session, cite_id=user.cite_id, period=period, today=today

@@ -3,13 +3,12 @@ their structure (role `partner` only; 404 for anything else of the cité)."""
 
 from __future__ import annotations
 
-import datetime as dt
-
 from fastapi import APIRouter
 
+from domain.periods import utc_today
 from sync_server.api.deps import ClockDep, CurrentDevice, PartnerUser, SessionDep
 from sync_server.api.guards import JournalDep
-from sync_server.api.routes.review import ERRORS, http_error
+from sync_server.api.routes.shared import ERRORS, refusals
 from sync_server.core.db import begin_write
 from sync_server.crud import partner as crud_partner
 from sync_server.schemas.partner import (
@@ -17,13 +16,8 @@ from sync_server.schemas.partner import (
     PartnerOrientationOut,
     PartnerOrientationsOut,
 )
-from sync_server.sync.supervisor_ops import Invalid, NotFound, Refused
 
 router = APIRouter(prefix="/partner", tags=["partner"])
-
-
-def _today() -> dt.date:
-    return dt.datetime.now(dt.UTC).date()
 
 
 @router.get("/orientations", response_model=PartnerOrientationsOut, responses=ERRORS)
@@ -31,10 +25,8 @@ def orientations(
     session: SessionDep, user: PartnerUser, journal: JournalDep
 ) -> PartnerOrientationsOut:
     """The orientations addressed to the caller's structure, awaiting an answer first."""
-    try:
+    with refusals(session):
         result = crud_partner.read_orientations(session, user=user)
-    except NotFound as exc:
-        raise http_error(exc) from None
     # The ids shown: a person's data-rights export lists which structure read them.
     journal.read(
         "partner.orientations",
@@ -53,10 +45,8 @@ def orientations(
 def orientation(
     orientation_id: str, session: SessionDep, user: PartnerUser, journal: JournalDep
 ) -> PartnerOrientationOut:
-    try:
+    with refusals(session):
         result = crud_partner.read_orientation(session, user=user, orientation_id=orientation_id)
-    except NotFound as exc:
-        raise http_error(exc) from None
     journal.read(
         "partner.orientation",
         entity="orientation",
@@ -84,7 +74,7 @@ def answer(
     Written as an op: the orienting mediator's phone gets it on its next sync, with a
     relance when they have to act (declined, appointment missed, no follow-up)."""
     begin_write(session)
-    try:
+    with refusals(session):
         out, relance_id = crud_partner.answer_orientation(
             session,
             user=user,
@@ -92,11 +82,8 @@ def answer(
             clock=clock,
             orientation_id=orientation_id,
             answer=body,
-            today=_today(),
+            today=utc_today(),
         )
-    except (NotFound, Refused, Invalid) as exc:
-        session.rollback()
-        raise http_error(exc) from None
     code = body.decline_reason or body.outcome
     journal.record(
         "partner.answer",

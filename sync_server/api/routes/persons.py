@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated
 
 from fastapi import APIRouter, Query
 
+from domain.periods import utc_today
 from sync_server.api.deps import ClockDep, CurrentDevice, SessionDep, SupervisorUser
 from sync_server.api.guards import JournalDep
-from sync_server.api.routes.review import ERRORS, http_error
+from sync_server.api.routes.shared import ERRORS, PageNumber, PageSize, refusals
 from sync_server.crud import merges as crud_merges
 from sync_server.crud import persons as crud_persons
 from sync_server.schemas.console import Page
@@ -23,13 +23,8 @@ from sync_server.schemas.review import (
     PersonSummary,
     ReferentRequest,
 )
-from sync_server.sync.supervisor_ops import Invalid, NotFound, Refused
 
 router = APIRouter(prefix="/console", tags=["console"])
-
-
-def _today() -> dt.date:
-    return dt.datetime.now(dt.UTC).date()
 
 
 @router.get("/persons", response_model=Page[PersonSummary], responses=ERRORS)
@@ -38,12 +33,12 @@ def persons(
     user: SupervisorUser,
     journal: JournalDep,
     q: Annotated[str, Query(max_length=80)] = "",
-    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
-    page_size: Annotated[int, Query(ge=1, le=200)] = 50,
+    page: PageNumber = 1,
+    page_size: PageSize = 50,
 ) -> Page[PersonSummary]:
     """Persons of the cité (merged ones excluded), searched by folded name or phone digits."""
     result = crud_persons.read_persons_page(
-        session, cite_id=user.cite_id, q=q, page=page, page_size=page_size, today=_today()
+        session, cite_id=user.cite_id, q=q, page=page, page_size=page_size, today=utc_today()
     )
     # Whether a search was typed, never what: it is a name or a phone number.
     journal.read(
@@ -57,12 +52,10 @@ def pathway(
     person_id: str, session: SessionDep, user: SupervisorUser, journal: JournalDep
 ) -> PathwayOut:
     """The person's pathway, including persons merged into it, with names."""
-    try:
+    with refusals(session):
         result = crud_persons.read_person_pathway(
-            session, cite_id=user.cite_id, person_id=person_id, today=_today()
+            session, cite_id=user.cite_id, person_id=person_id, today=utc_today()
         )
-    except NotFound as exc:
-        raise http_error(exc) from None
     journal.read("person.read", entity="person", row_id=person_id)
     return result
 
@@ -72,7 +65,7 @@ def duplicates(
     session: SessionDep, user: SupervisorUser, journal: JournalDep
 ) -> list[DuplicatePair]:
     """Candidate pairs with their evidence; nothing is merged without a supervisor."""
-    result = crud_persons.read_duplicate_pairs(session, cite_id=user.cite_id, today=_today())
+    result = crud_persons.read_duplicate_pairs(session, cite_id=user.cite_id, today=utc_today())
     journal.read("duplicates.list", detail={"count": len(result)})
     return result
 
@@ -82,13 +75,10 @@ def dismiss(
     body: DismissRequest, session: SessionDep, user: SupervisorUser, journal: JournalDep
 ) -> None:
     """ "Ce n'est pas la même personne": the pair is not proposed again."""
-    try:
+    with refusals(session):
         crud_persons.dismiss_pair(
             session, user=user, person_a=body.person_a, person_b=body.person_b
         )
-    except (NotFound, Refused) as exc:
-        session.rollback()
-        raise http_error(exc) from None
     journal.record(
         "duplicate.dismiss", entity="person", row_id=body.person_a, detail={"with": body.person_b}
     )
@@ -98,7 +88,7 @@ def dismiss(
 @router.get("/merges", response_model=list[MergeOut], responses=ERRORS)
 def merges(session: SessionDep, user: SupervisorUser, journal: JournalDep) -> list[MergeOut]:
     """Persons currently merged into another, most recent first (to undo a merge)."""
-    result = crud_persons.read_recent_merges(session, cite_id=user.cite_id, today=_today())
+    result = crud_persons.read_recent_merges(session, cite_id=user.cite_id, today=utc_today())
     journal.read("merges.list", detail={"count": len(result)})
     return result
 
@@ -116,7 +106,7 @@ def merge(
     """Merge `person_id` (« a ») and `into` (« b »): the survivor (« b » unless said)
     takes the values chosen field by field, the other points at it (`merged_into`);
     written as supervisor ops, they reach every device."""
-    try:
+    with refusals(session):
         absorbed, survivor, fields = crud_merges.merge_with_choices(
             session,
             user=user,
@@ -128,9 +118,6 @@ def merge(
             choices=body.choices,
             versions=(body.a_version, body.b_version),
         )
-    except (NotFound, Refused, Invalid) as exc:
-        session.rollback()
-        raise http_error(exc) from None
     detail: dict[str, object] = {"into": survivor}
     if fields:
         detail["fields"] = fields
@@ -145,12 +132,10 @@ def compare(
     person_id: str, other_id: str, session: SessionDep, user: SupervisorUser, journal: JournalDep
 ) -> MergeCompareOut:
     """Two persons side by side, and the fields where they differ (before a merge)."""
-    try:
+    with refusals(session):
         result = crud_merges.read_merge_comparison(
-            session, cite_id=user.cite_id, a_id=person_id, b_id=other_id, today=_today()
+            session, cite_id=user.cite_id, a_id=person_id, b_id=other_id, today=utc_today()
         )
-    except (NotFound, Refused) as exc:
-        raise http_error(exc) from None
     journal.read("duplicate.compare", entity="person", row_id=person_id, detail={"with": other_id})
     return result
 
@@ -166,7 +151,7 @@ def name_referent(
     journal: JournalDep,
 ) -> None:
     """Name a mediator of the cité the person's référent (sets `referent_id` by an op)."""
-    try:
+    with refusals(session):
         crud_persons.name_referent(
             session,
             user=user,
@@ -175,9 +160,6 @@ def name_referent(
             person_id=person_id,
             mediator_id=body.mediator_id,
         )
-    except (NotFound, Refused, Invalid) as exc:
-        session.rollback()
-        raise http_error(exc) from None
     journal.record(
         "person.referent",
         entity="person",
@@ -198,13 +180,10 @@ def unmerge(
 ) -> None:
     """Undo a merge: clears `merged_into` by an op, and gives the person it was merged
     into back the values a field-by-field merge took from this one (where unchanged)."""
-    try:
+    with refusals(session):
         restored = crud_merges.unmerge_and_restore(
             session, user=user, device=device, clock=clock, person_id=person_id
         )
-    except (NotFound, Refused, Invalid) as exc:
-        session.rollback()
-        raise http_error(exc) from None
     detail = {"fields": restored} if restored else None
     journal.record("duplicate.unmerge", entity="person", row_id=person_id, detail=detail)
     session.commit()

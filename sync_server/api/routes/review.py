@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Literal
 
-from fastapi import APIRouter, HTTPException
+from fastapi import APIRouter
 from sqlmodel import Session
 
 from domain.hlc import HlcClock
-from domain.sync import ErrorOut
 from sync_server.api.deps import ClockDep, CurrentDevice, SessionDep, SupervisorUser
 from sync_server.api.guards import Journal, JournalDep
+from sync_server.api.routes.shared import ERRORS, refusals
 from sync_server.core.db import begin_write
 from sync_server.crud import review as crud_review
 from sync_server.models import AppUser
@@ -31,22 +31,8 @@ from sync_server.schemas.review import (
     ReviewRequest,
 )
 from sync_server.sync import held_ops as crud_held
-from sync_server.sync.supervisor_ops import Invalid, NotFound, Refused
 
 router = APIRouter(prefix="/console", tags=["console"])
-
-ERRORS: dict[int | str, dict[str, object]] = {
-    403: {"model": ErrorOut, "description": "Réservé aux superviseurs et administrateurs."},
-    404: {"model": ErrorOut, "description": "Inconnu dans la cité de l'appelant."},
-    409: {"model": ErrorOut, "description": "L'état actuel de la fiche ne le permet pas."},
-    422: {"model": ErrorOut, "description": "Valeur invalide (message lisible)."},
-}
-
-
-def http_error(exc: Exception) -> HTTPException:
-    """Map the persistence layer's readable errors to HTTP statuses."""
-    status = {NotFound: 404, Refused: 409, Invalid: 422}.get(type(exc), 400)
-    return HTTPException(status, detail=str(exc))
 
 
 @router.post("/contacts/{contact_id}/review", response_model=ReviewOut, responses=ERRORS)
@@ -60,7 +46,7 @@ def review_contact(
     journal: JournalDep,
 ) -> ReviewOut:
     """Validate, reject or send back a contact; the decision syncs to the mediator's phone."""
-    try:
+    with refusals(session):
         out = crud_review.review_contact(
             session,
             user=user,
@@ -71,9 +57,6 @@ def review_contact(
             comment=body.comment,
             expected_version=body.version,
         )
-    except (NotFound, Refused, Invalid) as exc:
-        session.rollback()
-        raise http_error(exc) from None
     # The comment is the supervisor's free text: not journaled.
     journal.record(f"review.{body.state}", entity="contact", row_id=contact_id)
     session.commit()
@@ -91,7 +74,7 @@ def validate_contacts(
 ) -> BulkValidateOut:
     """Validate in one step the contacts ticked, or all contacts of one action de
     terrain (those still « Reçu »); the answer carries what « Annuler » sends back."""
-    try:
+    with refusals(session):
         out = crud_review.validate_many(
             session,
             user=user,
@@ -100,9 +83,6 @@ def validate_contacts(
             contact_ids=body.contact_ids,
             event_id=body.event_id,
         )
-    except (NotFound, Refused, Invalid) as exc:
-        session.rollback()
-        raise http_error(exc) from None
     journal.record(
         "review.bulk_validated",
         entity="event" if body.event_id else None,
@@ -124,13 +104,10 @@ def undo_validation(
 ) -> BulkUndoOut:
     """Undo a bulk validation: each contact gets back its earlier state, unless it
     changed since."""
-    try:
+    with refusals(session):
         out = crud_review.undo_validation(
             session, user=user, device=device, clock=clock, entries=body.undo
         )
-    except (NotFound, Refused, Invalid) as exc:
-        session.rollback()
-        raise http_error(exc) from None
     journal.record("review.bulk_undone", detail={"count": out.restored})
     session.commit()
     return out
@@ -148,7 +125,7 @@ def correct_record(
 ) -> CorrectOut:
     """Correct a person (a phone number, a name…), a contact or an orientation (its
     status among others), as an op that reaches every phone at its next sync."""
-    try:
+    with refusals(session):
         out = crud_review.correct_record(
             session,
             user=user,
@@ -158,9 +135,6 @@ def correct_record(
             values=body.values,
             expected_version=body.version,
         )
-    except (NotFound, Refused, Invalid) as exc:
-        session.rollback()
-        raise http_error(exc) from None
     # Which fields, never their values.
     journal.record(
         "record.correct", entity=out.entity, row_id=row_id, detail={"fields": out.changed}
@@ -174,10 +148,8 @@ def contact_history(
     contact_id: str, session: SessionDep, user: SupervisorUser, journal: JournalDep
 ) -> ContactHistory:
     """The contact's versions from the ledger: who, when, which fields, outcome."""
-    try:
+    with refusals(session):
         result = crud_review.contact_history(session, cite_id=user.cite_id, contact_id=contact_id)
-    except NotFound as exc:
-        raise http_error(exc) from None
     journal.read("contact.history", entity="contact", row_id=contact_id)
     return result
 
@@ -193,7 +165,7 @@ def resolve_conflict(
     journal: JournalDep,
 ) -> ReadableConflict:
     """Keep one side (or a corrected value) as a new op that wins and syncs."""
-    try:
+    with refusals(session):
         out = crud_review.resolve_conflict(
             session,
             user=user,
@@ -203,9 +175,6 @@ def resolve_conflict(
             choice=body.choice,
             value=body.value,
         )
-    except (NotFound, Refused, Invalid) as exc:
-        session.rollback()
-        raise http_error(exc) from None
     # Which side was kept and on which field; never the value itself.
     journal.record(
         "conflict.resolve",
@@ -246,14 +215,10 @@ def _decide(
     op_id: str, accept: bool, session: Session, user: AppUser, clock: HlcClock, journal: Journal
 ) -> HeldDecisionOut:
     begin_write(session)
-    try:
+    with refusals(session):
         held, result = crud_held.decide(
             session, op_id=op_id, supervisor=user, accept=accept, clock=clock
         )
-    except (crud_held.HeldNotFound, crud_held.HeldDecided) as exc:
-        session.rollback()
-        code = 404 if isinstance(exc, crud_held.HeldNotFound) else 409
-        raise HTTPException(code, detail=str(exc)) from None
     decision: Literal["accepted", "discarded"] = "accepted" if accept else "discarded"
     journal.record(
         f"held_op.{'accept' if accept else 'discard'}",

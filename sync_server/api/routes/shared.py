@@ -1,0 +1,54 @@
+"""What the console's routes share: their documented errors, the refusals of the
+persistence layer turned into those errors, and the paging of a list."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Annotated
+
+from fastapi import HTTPException, Query
+from sqlmodel import Session
+
+from domain.sync import ErrorOut
+from sync_server.crud.admin import AdminError
+from sync_server.sync.held_ops import HeldDecided, HeldNotFound
+from sync_server.sync.supervisor_ops import Invalid, NotFound, Refused
+
+ERRORS: dict[int | str, dict[str, object]] = {
+    403: {"model": ErrorOut, "description": "Réservé aux superviseurs et administrateurs."},
+    404: {"model": ErrorOut, "description": "Inconnu dans la cité de l'appelant."},
+    409: {"model": ErrorOut, "description": "L'état actuel de la fiche ne le permet pas."},
+    422: {"model": ErrorOut, "description": "Valeur invalide (message lisible)."},
+}
+
+
+# The persistence layer's readable refusals, by HTTP status; their message is French.
+_STATUSES: dict[type[Exception], int] = {
+    NotFound: 404,
+    HeldNotFound: 404,
+    Refused: 409,
+    HeldDecided: 409,
+    Invalid: 422,
+}
+
+
+def http_error(exc: Exception) -> HTTPException:
+    """Map the persistence layer's readable errors to HTTP statuses."""
+    status = exc.status_code if isinstance(exc, AdminError) else _STATUSES.get(type(exc), 400)
+    return HTTPException(status, detail=str(exc))
+
+
+@contextmanager
+def refusals(session: Session) -> Iterator[None]:
+    """A refusal of the persistence layer becomes its HTTP error, and whatever the
+    request wrote before it is rolled back (nothing half-done is journaled)."""
+    try:
+        yield
+    except (NotFound, HeldNotFound, Refused, HeldDecided, Invalid, AdminError) as exc:
+        session.rollback()
+        raise http_error(exc) from None
+
+
+PageNumber = Annotated[int, Query(ge=1, le=100_000)]
+PageSize = Annotated[int, Query(ge=1, le=200)]
