@@ -80,9 +80,18 @@ def test_an_edit_made_before_the_review_was_seen_is_no_correction() -> None:
 
 def test_an_op_that_changes_nothing_is_no_correction() -> None:
     assert _apply(_to_fix(), {"need": "Un travail"}) == ({}, {"need": T_FIX})
-    # Stamped before the stored value: superseded, nothing changes.
+    # The same value stamped before the stored one: superseded, nothing changes.
     old = Hlc(1_600_000_000_000, 0, "dev-a").encode()
-    assert _apply(_to_fix(), {"need": "Autre"}, hlc=old) == ({}, {})
+    assert _apply(_to_fix(), {"need": "Un travail"}, hlc=old) == ({}, {})
+
+
+def test_a_correction_from_a_clock_behind_is_still_the_correction() -> None:
+    # Made after the phone saw « à corriger » (base 7), on a clock behind every stamp:
+    # causality wins (domain/merge.py), and the review state is stamped after the review.
+    behind = Hlc(1_600_000_000_000, 0, "dev-a").encode()
+    changes, hlcs = _apply(_to_fix(), {"need": "Autre"}, hlc=behind)
+    assert changes == {"need": "Autre", "review_state": "received"}
+    assert hlcs["need"] > T_CREATED and hlcs["review_state"] > T_REVIEW
 
 
 def test_deleting_a_contact_is_no_correction() -> None:
