@@ -129,12 +129,15 @@ class Mediator:
 
 @dataclass(frozen=True)
 class PhoneSpec:
-    """What a worker process needs to open a phone: its file and its server."""
+    """What a worker process needs to open a phone: its file, its server and its
+    session (a store without a PIN keeps the session in memory only, so a worker
+    that opens the file again is given it)."""
 
     name: str
     path: str
     url: str
     device_id: str
+    session: DeviceSession
 
 
 @dataclass
@@ -234,10 +237,9 @@ def open_phone(work: Path, name: str, url: str, who: Mediator) -> Phone:
         "role": "mediator",
         "cite_id": who.cite_id,
     }
-    store.save_session(
-        DeviceSession(server_url=url, token=who.token, device_id=who.device_id, user=user)
-    )
-    return Phone(PhoneSpec(name, str(path), url, who.device_id), store)
+    session = DeviceSession(server_url=url, token=who.token, device_id=who.device_id, user=user)
+    store.save_session(session)
+    return Phone(PhoneSpec(name, str(path), url, who.device_id, session), store)
 
 
 def write_payload(
@@ -352,6 +354,8 @@ def phone_worker(
     `results`: (outcomes as dicts, process CPU seconds during the burst).
     """
     phones = [Phone(s, LocalStore(s.path)) for s in specs]
+    for phone in phones:
+        phone.store.save_session(phone.spec.session)
     outcomes = [Outcome(s.name) for s in specs]
     clients = [make_client(p, o) for p, o in zip(phones, outcomes, strict=True)]
     released = threading.Event()

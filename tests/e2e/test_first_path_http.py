@@ -13,6 +13,7 @@ import pytest
 from app.store import LocalStore
 from app.sync.client import ServerUnreachable, SyncClient
 from scripts.processes import free_port, seed_server, start_server
+from tests.factories import FAST_KDF, TEST_PIN
 
 pytestmark = pytest.mark.processes
 
@@ -41,6 +42,7 @@ def test_offline_contacts_reach_the_supervisor_exactly_once(out_dir: Path) -> No
     client = SyncClient(store, server.url)
     try:
         session = client.login("amina", "relais-demo", "téléphone de test")
+        store.setup_pin(TEST_PIN, FAST_KDF)  # as the app asks right after the login
         me = session.user["id"]
         server.stop()
 
@@ -108,6 +110,7 @@ def test_offline_contacts_reach_the_supervisor_exactly_once(out_dir: Path) -> No
         server.stop()
         server = start_server(db_url, out_dir, port)
         store = LocalStore(out_dir / "phone.sqlite3")
+        store.unlock(TEST_PIN)
         with SyncClient(store, server.url) as client:
             again = client.sync()
         assert again.acked == 0
