@@ -25,9 +25,22 @@ from sync_server.core.fast_json import dumps
 Processor = Callable[[Any], Any] | None
 
 
+class JsonText(str):
+    """A JSON column's value already serialised, as `fast_json.dumps` writes it: sent
+    as is (a push serialises each op's values once, to check their text)."""
+
+    __slots__ = ()
+
+
+def _json(value: Any) -> Any:
+    if value is None or value.__class__ is JsonText:
+        return value
+    return dumps(value)
+
+
 def _processor(column_type: Any, dialect: Dialect) -> Processor:
     if isinstance(column_type, JSON):
-        return lambda v: None if v is None else dumps(v)
+        return _json
     if dialect.name == "sqlite" and isinstance(column_type, DateTime | Boolean):
         # SQLAlchemy's own text form for SQLite (naive UTC text, 0/1): read back as before.
         processor = column_type.dialect_impl(dialect).bind_processor(dialect)

@@ -26,8 +26,8 @@ from domain.review_loop import REVIEW_FIELD, review_state_on_create
 from domain.sync import Op, OpResult
 from sync_server.core.db import is_postgres
 from sync_server.models import Conflict, utcnow
-from sync_server.sync.bulk_write import insert_many, update_many
-from sync_server.sync.checks import OpRejected, check_op, stamp, validate_op
+from sync_server.sync.bulk_write import JsonText, insert_many, update_many
+from sync_server.sync.checks import OpRejected, check_op, clean_json, stamp, validate_op
 from sync_server.sync.merge import merge_reviewed
 from sync_server.sync.own_versions import own_versions_in_ledger
 from sync_server.sync.push_log import Answer, conflict_rows, fast_result, record_ledger
@@ -54,6 +54,7 @@ class BulkBatch:
     versions: VersionAllocator
     txid: int | None
     now: dt.datetime  # one time for the batch: it is written in one transaction
+    today: dt.date
 
 
 def apply_in_memory(
@@ -74,6 +75,9 @@ def _update(
     batch: BulkBatch, row: BatchRow, *, op: Op, values: dict[str, Any], hlc: str
 ) -> tuple[str, int | None]:
     v = row.values
+    if v["field_hlc"] is None:  # created by this batch, untouched since (`_create`)
+        v["field_hlc"] = dict.fromkeys(v["data"], v["updated_hlc"])
+        v["field_version"] = dict.fromkeys(v["data"], v["version"])
     stored = StoredRow(v["data"], v["field_hlc"], v["field_version"], v["version"])
     if not (row.new or row.ledger_read) and not sees_every_change(
         stored, base_version=op.base_version, own_versions=row.own
@@ -116,7 +120,8 @@ def _change_row(
 def _create(batch: BulkBatch, *, op: Op, values: dict[str, Any], hlc: str) -> tuple[str, int]:
     """A row the op creates, as `merge_op` and `review_loop` make it with no stored
     row (every field at the op's stamp and version, a new contact filed for review),
-    without building their intermediate maps: most rows of a large push are new."""
+    without building their intermediate maps: most rows of a large push are new.
+    Its stamp maps are left out (None) until another op of the batch reads them."""
     version = batch.versions.next()
     pusher, now = batch.pusher, batch.now
     data = dict(values)
@@ -130,8 +135,8 @@ def _create(batch: BulkBatch, *, op: Op, values: dict[str, Any], hlc: str) -> tu
             "cite_id": pusher.cite_id,
             "person_id": record_person_id(op.entity, op.row_id, data),
             "data": data,
-            "field_hlc": dict.fromkeys(data, hlc),
-            "field_version": dict.fromkeys(data, version),
+            "field_hlc": None,
+            "field_version": None,
             "version": version,
             "txid": batch.txid,
             "deleted": bool(data.get("deleted")),
@@ -153,6 +158,10 @@ _RECORD_UPDATE = ("person_id", "data", "field_hlc", "field_version", "version", 
                   "deleted", "device_id", "updated_hlc", "updated_at")  # fmt: skip
 
 
+# An empty stamp map as stored, serialised once.
+_NO_STAMPS = JsonText("{}")
+
+
 def _compact_stamps(row: BatchRow) -> None:
     """The row's stamp maps in their stored form (`domain.field_stamps`).
 
@@ -160,7 +169,7 @@ def _compact_stamps(row: BatchRow) -> None:
     so this runs before they are resolved: only the few stamps left are resolved."""
     v = row.values
     if row.uniform:  # what `compact` gives when every field has the row's own stamps
-        v["field_hlc"], v["field_version"] = {}, {}
+        v["field_hlc"], v["field_version"] = _NO_STAMPS, _NO_STAMPS
         return
     v["field_hlc"] = compact_hlc(v["data"], v["field_hlc"], v["updated_hlc"])
     v["field_version"] = compact_version(v["data"], v["field_version"], v["version"])
@@ -187,13 +196,15 @@ def flush_state(session: Session, state: BulkState) -> None:
 def push_bulk(session: Session, *, pusher: Pusher, ops: list[Op]) -> list[OpResult]:
     """Apply `ops` in memory and write them in bulk; database errors propagate."""
     pg = is_postgres(session)
+    now = utcnow()
     batch = BulkBatch(
         session,
         load_state(session, ops, pg, pusher),
         pusher,
         VersionAllocator(),
         TXID_PENDING if pg else None,
-        utcnow(),
+        now,
+        now.date(),
     )
     answers = [_merge_one(batch, op) for op in ops]
     _resolve_versions(batch, pg)
@@ -211,18 +222,29 @@ def _merge_one(batch: BulkBatch, op: Op) -> Answer:
     if known is not None and known.outcome != "rejected":
         return op.op_id, "duplicate", known.version, known.clock_flagged, None
     pusher = batch.pusher
+    # Serialised once: checks the op's text in one C pass, and is its ledger's `set`.
+    set_json = clean_json(op.set)
     try:
         values, claimed = validate_op(
-            op, pusher.role, normalised=pusher.normalised, user_id=pusher.user_id
+            op,
+            pusher.role,
+            normalised=pusher.normalised,
+            user_id=pusher.user_id,
+            text_clean=set_json is not None,
+            today=batch.today,
         )
         hlc, flagged = stamp(pusher.clock, claimed, pusher.now_ms())
-        outcome, version = apply_in_memory(batch, op=op, values=values, hlc=hlc.encode())
+        # Unflagged, the op keeps its stamp, already in its canonical text.
+        text = hlc.encode() if flagged else op.hlc
+        outcome, version = apply_in_memory(batch, op=op, values=values, hlc=text)
         reason = None
     except OpRejected as exc:
         outcome, version, reason, flagged = "rejected", None, str(exc), False
     # Versions are placeholders until `_resolve_versions`.
     answer = (op.op_id, outcome, version, flagged, reason)
     record_ledger(batch.state, op=op, pusher=pusher, answer=answer, now=batch.now)
+    if reason is None and set_json is not None:
+        batch.state.ledger_writes[op.op_id]["set"] = JsonText(set_json)
     return answer
 
 
@@ -238,6 +260,7 @@ def _resolve_versions(batch: BulkBatch, pg: bool) -> None:
             if v["txid"] == TXID_PENDING:
                 v["txid"] = versions.txid
             v["version"] = real(v["version"])
-            v["field_version"] = versions.real_all(v["field_version"])
+            if not row.uniform:  # else no stamp is left to resolve (`_compact_stamps`)
+                v["field_version"] = versions.real_all(v["field_version"])
     for entry in batch.state.ledger_writes.values():
         entry["version"] = real(entry["version"])
