@@ -28,12 +28,12 @@ from domain.entities import REFERENCE_FIELDS
 from domain.hlc import Hlc, HlcClock, wall_ms
 from domain.sync import CLOCK_TOLERANCE_MS, Op, OpResult
 from sync_server.core.db import begin_write, is_postgres
-from sync_server.models import AppUser, Device, ErasedRow, Record, SyncOp, utcnow
+from sync_server.models import AppUser, Device, Record, SyncOp, utcnow
 from sync_server.sync.checks import OpRejected, TransientDbError
 from sync_server.sync.push_bulk import push_bulk
 from sync_server.sync.push_log import ledger_fields
 from sync_server.sync.push_one import push_one
-from sync_server.sync.push_state import Pusher
+from sync_server.sync.push_state import Pusher, erased_among
 
 __all__ = [
     "BEFORE_DEVICE_OP",
@@ -82,9 +82,7 @@ def refuse_erased(
     named: set[str] = set()
     for op in ops:
         named |= named_rows(op.entity, op.row_id, op.set)
-    erased = set(
-        session.exec(select(ErasedRow.row_id).where(col(ErasedRow.row_id).in_(sorted(named)))).all()
-    )
+    erased = erased_among(session, named)
     if not erased:
         return ops, {}
     hit = [op for op in ops if not erased.isdisjoint(named_rows(op.entity, op.row_id, op.set))]

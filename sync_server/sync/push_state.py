@@ -18,12 +18,14 @@ from domain.entities import REFERENCE_FIELDS
 from domain.field_stamps import expand_hlc, expand_version
 from domain.hlc import HlcClock
 from domain.sync import Op
-from sync_server.models import AppUser, Device, Partner, Record, SyncOp
+from sync_server.core.db import is_postgres
+from sync_server.models import AppUser, Device, ErasedRow, Partner, Record, SyncOp
 
 RECORD = Record.__table__  # type: ignore[attr-defined]
 LEDGER = SyncOp.__table__  # type: ignore[attr-defined]
 PARTNER = Partner.__table__  # type: ignore[attr-defined]
 MEMBER = AppUser.__table__  # type: ignore[attr-defined]
+ERASED = ErasedRow.__table__  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True)
@@ -118,6 +120,7 @@ def _statements(pg: bool) -> dict[str, Any]:
         "refs": select(RECORD.c.id, RECORD.c.entity, RECORD.c.cite_id).where(among(RECORD.c.id)),
         "partners": select(PARTNER.c.id, PARTNER.c.cite_id).where(among(PARTNER.c.id)),
         "members": select(MEMBER.c.id, MEMBER.c.cite_id).where(among(MEMBER.c.id)),
+        "erased": select(ERASED.c.row_id).where(among(ERASED.c.row_id)),
     }
 
 
@@ -132,6 +135,13 @@ def _among(conn: Connection, stmt: Any, ids: Iterable[str], pg: bool) -> Iterabl
     if not wanted:
         return []
     return conn.execute(stmt, {"ids": wanted if pg else orjson.dumps(wanted).decode()})
+
+
+def erased_among(session: Session, ids: Iterable[str]) -> set[str]:
+    """Which of `ids` are erased rows (one statement, whatever the number of ids)."""
+    pg = is_postgres(session)
+    conn = session.connection()
+    return {row_id for (row_id,) in _among(conn, _STATEMENTS[pg]["erased"], ids, pg)}
 
 
 def _ids(value: object) -> list[str]:
