@@ -241,7 +241,11 @@ async def run_rate(load: Load, rate: float, seconds: float, server_pid: int) -> 
     if tasks:
         await asyncio.wait(tasks)
     elapsed = time.monotonic() - t0
-    cpu = cpu_seconds(server_pid) - cpu0
+    return rate_figures(rate, samples, elapsed, cpu_seconds(server_pid) - cpu0)
+
+
+def rate_figures(rate: float, samples: list[Sample], elapsed: float, cpu: float) -> dict[str, Any]:
+    """One rate's figures: syncs done, server-side and client-side times, server CPU."""
     server = [s for sample in samples for s in sample.server_s]
     done = [s for s in samples if s.ok]
     errors: dict[str, int] = {}

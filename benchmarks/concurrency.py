@@ -456,46 +456,34 @@ def tree_cpu(pid: int) -> float:
 # -- checks -----------------------------------------------------------------------------------
 
 
-def verify(db_url: str, phones: list[PhoneSpec], crowd_names: set[str]) -> dict[str, Any]:
-    """What a careful operator would check after the crowd: nothing lost, nothing twice."""
-    written = {p.name: written_ops(Path(p.path)) for p in phones}
-    devices = {p.device_id for p in phones}
-    expected = Counter(op["op_id"] for ops in written.values() for op in ops)
+def _server_side(db_url: str, devices: set[str]) -> dict[str, Any]:
+    """What the server holds of the phones' ops, and its records."""
     engine = create_engine(db_url)
     try:
         with Session(engine) as session:
-            ledger = Counter(
-                session.exec(select(SyncOp.op_id).where(SyncOp.device_id.in_(devices)))  # type: ignore[attr-defined]
-            )
-            outcomes = Counter(
-                session.exec(
-                    select(SyncOp.outcome).where(SyncOp.device_id.in_(devices))  # type: ignore[attr-defined]
-                )
-            )
-            contact_ids = Counter(session.exec(select(Record.id).where(Record.entity == "contact")))
-            record_count = session.exec(select(func.count()).select_from(Record)).one()
-            record_ids = session.exec(select(func.count(func.distinct(Record.id)))).one()
-            persons = {
-                r.id: r.data for r in session.exec(select(Record).where(Record.entity == "person"))
+            of_phones = SyncOp.device_id.in_(devices)  # type: ignore[attr-defined]
+            return {
+                "ledger": Counter(session.exec(select(SyncOp.op_id).where(of_phones))),
+                "outcomes": Counter(session.exec(select(SyncOp.outcome).where(of_phones))),
+                "contact_ids": Counter(
+                    session.exec(select(Record.id).where(Record.entity == "contact"))
+                ),
+                "record_count": session.exec(select(func.count()).select_from(Record)).one(),
+                "record_ids": session.exec(select(func.count(func.distinct(Record.id)))).one(),
+                "persons": {
+                    r.id: r.data
+                    for r in session.exec(select(Record).where(Record.entity == "person"))
+                },
             }
     finally:
         engine.dispose()
-    lost = sorted(set(expected) - set(ledger))
-    doubled = sorted(
-        [op for op, n in ledger.items() if n > 1] + [op for op, n in expected.items() if n > 1]
-    )
-    unexpected = sorted(set(ledger) - set(expected))
-    written_contacts = {
-        op["row_id"] for ops in written.values() for op in ops if op["entity"] == "contact"
-    }
-    crowd_contacts = {
-        op["row_id"]
-        for name, ops in written.items()
-        if name in crowd_names
-        for op in ops
-        if op["entity"] == "contact"
-    }
-    # The latest edit (greatest HLC) of each shared field must be the value kept.
+
+
+def _stale_shared_fields(
+    written: dict[str, list[dict[str, Any]]], persons: dict[str, dict[str, Any]]
+) -> tuple[int, list[str]]:
+    """The shared fields checked, and those whose kept value is not the latest edit's
+    (greatest HLC)."""
     latest: dict[tuple[str, str], tuple[str, Any]] = {}
     for ops in written.values():
         for op in ops:
@@ -510,7 +498,11 @@ def verify(db_url: str, phones: list[PhoneSpec], crowd_names: set[str]) -> dict[
         for (row_id, name), (_hlc, value) in latest.items()
         if persons.get(row_id, {}).get(name) != value
     )
-    not_acked = sum(op["state"] != "acked" for ops in written.values() for op in ops)
+    return len(latest), stale
+
+
+def _phones_status(phones: list[PhoneSpec]) -> tuple[int, int]:
+    """Ops still pending and ops rejected, over every phone."""
     pending = rejected = 0
     for p in phones:
         store = LocalStore(p.path)
@@ -520,13 +512,34 @@ def verify(db_url: str, phones: list[PhoneSpec], crowd_names: set[str]) -> dict[
             store.close()
         pending += status.pending
         rejected += len(status.rejected)
+    return pending, rejected
+
+
+def verify(db_url: str, phones: list[PhoneSpec], crowd_names: set[str]) -> dict[str, Any]:
+    """What a careful operator would check after the crowd: nothing lost, nothing twice."""
+    written = {p.name: written_ops(Path(p.path)) for p in phones}
+    expected = Counter(op["op_id"] for ops in written.values() for op in ops)
+    server = _server_side(db_url, {p.device_id for p in phones})
+    ledger, contact_ids = server["ledger"], server["contact_ids"]
+    lost = sorted(set(expected) - set(ledger))
+    doubled = sorted(
+        [op for op, n in ledger.items() if n > 1] + [op for op, n in expected.items() if n > 1]
+    )
+    contacts = {
+        name: {op["row_id"] for op in ops if op["entity"] == "contact"}
+        for name, ops in written.items()
+    }
+    written_contacts = set().union(*contacts.values())
+    crowd_contacts = set().union(*(c for name, c in contacts.items() if name in crowd_names))
+    checked, stale = _stale_shared_fields(written, server["persons"])
+    pending, rejected = _phones_status(phones)
     return {
         "ops_written": sum(expected.values()),
         "ops_in_ledger": sum(ledger.values()),
-        "ledger_outcomes": dict(outcomes),
+        "ledger_outcomes": dict(server["outcomes"]),
         "lost": len(lost),
         "doubled": len(doubled),
-        "unexpected_in_ledger": len(unexpected),
+        "unexpected_in_ledger": len(set(ledger) - set(expected)),
         "lost_op_ids": lost[:20],
         "doubled_op_ids": doubled[:20],
         "crowd_contacts_written": len(crowd_contacts),
@@ -535,10 +548,12 @@ def verify(db_url: str, phones: list[PhoneSpec], crowd_names: set[str]) -> dict[
         "contact_records": sum(contact_ids.values()),
         "contact_records_match": set(contact_ids) == written_contacts
         and all(n == 1 for n in contact_ids.values()),
-        "duplicate_records": int(record_count) - int(record_ids),
-        "shared_fields_checked": len(latest),
+        "duplicate_records": int(server["record_count"]) - int(server["record_ids"]),
+        "shared_fields_checked": checked,
         "stale_shared_fields": len(stale),
-        "ops_not_acked_on_phones": not_acked,
+        "ops_not_acked_on_phones": sum(
+            op["state"] != "acked" for ops in written.values() for op in ops
+        ),
         "pending_on_phones": pending,
         "rejected_on_phones": rejected,
     }
@@ -583,6 +598,55 @@ def request_figures(outcomes: list[Outcome]) -> dict[str, Any]:
     return out
 
 
+def _scenario(
+    scenario: str, phones: int, per_cite: int | None, shared: int | None, edits: int | None
+) -> Scenario:
+    """The named scenario with the sizes asked instead of its own."""
+    base = SCENARIOS[scenario]
+    size = per_cite if per_cite is not None else (base.per_cite or phones)
+    return Scenario(
+        per_cite=max(1, min(size, phones)),
+        shared=base.shared if shared is None else shared,
+        edits=base.edits if edits is None else edits,
+        label=base.label,
+    )
+
+
+def _start_servers(
+    sdb: ServerDb, work: Path, instances: int, server_args: list[str], server_cpu: str | None
+) -> list[Proc]:
+    servers: list[Proc] = []
+    try:
+        for n in range(instances):
+            servers.append(
+                start_server(
+                    sdb.url,
+                    work / "logs" / f"server-{n}",
+                    extra_args=server_args,
+                    env={"RELAIS_SERVER_TIMING": "1"},
+                )
+            )
+            if server_cpu is not None:
+                pin(servers[-1].popen.pid, server_cpu)
+    except BaseException:
+        for server in servers:
+            server.stop()
+        raise
+    return servers
+
+
+def _logged_errors(work: Path, instances: int) -> dict[str, int]:
+    """The servers' unhandled errors, as logged: "unhandled <type> on <route>" (no data)."""
+    return dict(
+        Counter(
+            line.split(" (request")[0][line.index("unhandled") :]
+            for n in range(instances)
+            for line in (work / "logs" / f"server-{n}" / "server.log").read_text().splitlines()
+            if "unhandled" in line
+        )
+    )
+
+
 def measure(
     db: str,
     instances: int,
@@ -600,14 +664,7 @@ def measure(
     max_attempts: int = 5,
     server_cpu: str | None = None,
 ) -> dict[str, Any]:
-    base = SCENARIOS[scenario]
-    size = per_cite if per_cite is not None else (base.per_cite or phones)
-    setup = Scenario(
-        per_cite=max(1, min(size, phones)),
-        shared=base.shared if shared is None else shared,
-        edits=base.edits if edits is None else edits,
-        label=base.label,
-    )
+    setup = _scenario(scenario, phones, per_cite, shared, edits)
     server_args = ["--workers", str(server_workers)] if server_workers > 1 else []
     if keep_alive_s is not None:
         server_args += ["--timeout-keep-alive", str(keep_alive_s)]
@@ -618,20 +675,9 @@ def measure(
             for i in range(phones * contacts)
         ]
         with server_db(db, work) as sdb:
-            servers: list[Proc] = []
+            servers = _start_servers(sdb, work, instances, server_args, server_cpu)
             open_phones: list[Phone] = []
             try:
-                for n in range(instances):
-                    servers.append(
-                        start_server(
-                            sdb.url,
-                            work / "logs" / f"server-{n}",
-                            extra_args=server_args,
-                            env={"RELAIS_SERVER_TIMING": "1"},
-                        )
-                    )
-                    if server_cpu is not None:
-                        pin(servers[-1].popen.pid, server_cpu)
                 figures = _run(
                     sdb, servers, work, open_phones, phones, contacts, setup, phone_procs,
                     lone_runs, max_attempts,
@@ -641,14 +687,7 @@ def measure(
                     server.stop()
                 for phone in open_phones:
                     phone.store.close()
-            # The server logs an unhandled error as "unhandled <type> on <route>" (no data).
-            logged = Counter(
-                line.split(" (request")[0][line.index("unhandled") :]
-                for n in range(instances)
-                for line in (work / "logs" / f"server-{n}" / "server.log").read_text().splitlines()
-                if "unhandled" in line
-            )
-            figures["server_errors_logged"] = dict(logged)
+            figures["server_errors_logged"] = _logged_errors(work, instances)
         figures["floor_s"] = floor_median(sample, work)
     figures["p99_vs_floor"] = figures["latency_s"]["p99"] / figures["floor_s"]
     return {
@@ -659,6 +698,82 @@ def measure(
         "server_keep_alive_s": keep_alive_s,
         **figures,
     }
+
+
+@dataclass
+class _Bench:
+    """What one measurement set up: the server database and processes, its phones."""
+
+    sdb: ServerDb
+    servers: list[Proc]
+    work: Path
+    open_phones: list[Phone]
+
+    def url(self, index: int) -> str:
+        return self.servers[index % len(self.servers)].url
+
+    def opened(self, name: str, index: int, who: Mediator) -> Phone:
+        phone = open_phone(self.work, name, self.url(index), who)
+        self.open_phones.append(phone)
+        return phone
+
+
+def _shared_persons(authors: list[Phone], shared: int) -> list[list[str]]:
+    """The shared persons of each cité, created by its author and synced before timing."""
+    persons: list[list[str]] = []
+    for author in authors:
+        persons.append(
+            [author.store.create("person", {"first_name": f"Partagée {n}"}) for n in range(shared)]
+        )
+        with SyncClient(author.store, author.spec.url, timeout=HTTP_TIMEOUT_S) as client:
+            client.sync()
+    return persons
+
+
+def _lone_phones(
+    bench: _Bench,
+    page: PullPage,
+    who: list[Mediator],
+    persons: list[str],
+    count: int,
+    contacts: int,
+    edits: int,
+) -> list[Phone]:
+    """Phones of cité 0 up to date, each holding the crowd's payload, to sync alone."""
+    lone = []
+    for i in range(count):
+        phone = bench.opened(f"alone-{i}", i, who[i])
+        phone.store.apply_pull_page(page.rows, page.cursor)
+        write_payload(phone, i, who[i].user_id, persons, contacts, edits)
+        lone.append(phone)
+    return lone
+
+
+def _crowd_phones(
+    bench: _Bench,
+    authors: list[Phone],
+    members: list[list[Mediator]],
+    sizes: list[int],
+    persons: list[list[str]],
+    done_alone: set[str],
+    contacts: int,
+    edits: int,
+) -> list[PhoneSpec]:
+    """Every crowd phone up to date with its cité, then holding its payload (closed)."""
+    crowd: list[PhoneSpec] = []
+    index = 0
+    for c, size in enumerate(sizes):
+        expected = set(persons[c]) | (done_alone if c == 0 else set())
+        page = wait_for_rows(authors[c], expected)
+        for m in range(size):
+            who = members[c][m]
+            phone = open_phone(bench.work, f"phone-{index:03d}", bench.url(index), who)
+            phone.store.apply_pull_page(page.rows, page.cursor)
+            write_payload(phone, index, who.user_id, persons[c], contacts, edits)
+            phone.store.close()
+            crowd.append(phone.spec)
+            index += 1
+    return crowd
 
 
 def _run(
@@ -673,6 +788,7 @@ def _run(
     lone_runs: int,
     max_attempts: int,
 ) -> dict[str, Any]:
+    bench = _Bench(sdb, servers, work, open_phones)
     setup_start = time.perf_counter()
     cites = -(-phones // setup.per_cite)
     sizes = [min(setup.per_cite, phones - c * setup.per_cite) for c in range(cites)]
@@ -680,57 +796,18 @@ def _run(
     # also has the lone phones of the baseline.
     extra = [1 + (lone_runs + 1 if c == 0 else 0) for c in range(cites)]
     members = make_mediators(sdb, cites, [s + e for s, e in zip(sizes, extra, strict=True)])
-
-    def url(index: int) -> str:
-        return servers[index % len(servers)].url
-
-    def opened(name: str, index: int, who: Mediator) -> Phone:
-        phone = open_phone(work, name, url(index), who)
-        open_phones.append(phone)
-        return phone
-
-    # The shared persons of each cité, created by its author and synced before timing.
-    authors = [opened(f"author-{c}", 0, members[c][-1]) for c in range(cites)]
-    persons: list[list[str]] = []
-    for author in authors:
-        persons.append(
-            [
-                author.store.create("person", {"first_name": f"Partagée {n}"})
-                for n in range(setup.shared)
-            ]
-        )
-        with SyncClient(author.store, author.spec.url, timeout=HTTP_TIMEOUT_S) as client:
-            client.sync()
-
+    authors = [bench.opened(f"author-{c}", 0, members[c][-1]) for c in range(cites)]
+    persons = _shared_persons(authors, setup.shared)
     # Baseline, same run, same payload: a phone of cité 0 syncing with nobody around.
     page = wait_for_rows(authors[0], set(persons[0]))
-    lone = []
-    lone_contacts: set[str] = set()
-    for i in range(lone_runs + 1):
-        who = members[0][sizes[0] + i]
-        phone = opened(f"alone-{i}", i, who)
-        phone.store.apply_pull_page(page.rows, page.cursor)
-        lone_contacts |= set(
-            write_payload(phone, i, who.user_id, persons[0], contacts, setup.edits)
-        )
-        lone.append(phone)
+    lone = _lone_phones(
+        bench, page, members[0][sizes[0] :], persons[0], lone_runs + 1, contacts, setup.edits
+    )
     alone_runs = [lone_sync(p, max_attempts) for p in lone[:lone_runs]]
     done_alone = {c for p in lone[:lone_runs] for c in _contacts_of(p)}
-
-    # Every crowd phone up to date with its cité, then holding its payload.
-    crowd: list[PhoneSpec] = []
-    index = 0
-    for c in range(cites):
-        expected = set(persons[c]) | (done_alone if c == 0 else set())
-        page = wait_for_rows(authors[c], expected)
-        for m in range(sizes[c]):
-            who = members[c][m]
-            phone = open_phone(work, f"phone-{index:03d}", url(index), who)
-            phone.store.apply_pull_page(page.rows, page.cursor)
-            write_payload(phone, index, who.user_id, persons[c], contacts, setup.edits)
-            phone.store.close()
-            crowd.append(phone.spec)
-            index += 1
+    crowd = _crowd_phones(
+        bench, authors, members, sizes, persons, done_alone, contacts, setup.edits
+    )
     setup_s = time.perf_counter() - setup_start
 
     server_cpu0 = sum(tree_cpu(s.popen.pid) for s in servers)
@@ -741,13 +818,6 @@ def _run(
     alone_after = lone_sync(lone[-1], max_attempts)
 
     specs = [a.spec for a in authors] + [p.spec for p in lone] + crowd
-    checks = verify(sdb.url, specs, {s.name for s in crowd})
-    ok = [o for o in outcomes if o.ok]
-    latencies = [o.latency_s for o in ok]
-    errors = Counter(e for o in outcomes for e in o.errors)
-    alone = statistics.median(alone_runs)
-    lat = {**spread(latencies), "mean": statistics.fmean(latencies) if latencies else float("nan")}
-    ops = sum(o.pushed for o in outcomes)
     return {
         "phones": phones,
         "cites": cites,
@@ -756,8 +826,40 @@ def _run(
         "shared_persons_per_cite": setup.shared,
         "edits_per_phone": setup.edits,
         "setup_s": setup_s,
+        **_burst_figures(outcomes, wall, proc_cpu),
+        "server_cpu_s": server_cpu,
+        "loadavg_1m_before_burst": load_before,
+        **_alone_figures(alone_runs, alone_after, outcomes),
+        **verify(sdb.url, specs, {s.name for s in crowd}),
+    }
+
+
+def _alone_figures(
+    alone_runs: list[float], alone_after: float, outcomes: list[Outcome]
+) -> dict[str, Any]:
+    alone = statistics.median(alone_runs)
+    p99 = quantile([o.latency_s for o in outcomes if o.ok], 0.99)
+    return {
+        "alone_s": alone,
+        "alone_runs_s": alone_runs,
+        "alone_after_crowd_s": alone_after,
+        "p99_vs_alone": p99 / alone,
+        "target_p99_s": TARGET_P99_S,
+        "p99_within_target": p99 <= TARGET_P99_S,
+    }
+
+
+def _burst_figures(outcomes: list[Outcome], wall: float, proc_cpu: list[float]) -> dict[str, Any]:
+    ok = [o for o in outcomes if o.ok]
+    latencies = [o.latency_s for o in ok]
+    errors = Counter(e for o in outcomes for e in o.errors)
+    ops = sum(o.pushed for o in outcomes)
+    return {
         "wall_s": wall,
-        "latency_s": lat,
+        "latency_s": {
+            **spread(latencies),
+            "mean": statistics.fmean(latencies) if latencies else float("nan"),
+        },
         "push_latency_s": spread([o.push_s for o in ok]),
         "pull_latency_s": spread([o.latency_s - o.push_s for o in ok]),
         "requests": request_figures(outcomes),
@@ -769,14 +871,6 @@ def _run(
             "processes_total": sum(proc_cpu),
             "per_process": proc_cpu,
         },
-        "server_cpu_s": server_cpu,
-        "loadavg_1m_before_burst": load_before,
-        "alone_s": alone,
-        "alone_runs_s": alone_runs,
-        "alone_after_crowd_s": alone_after,
-        "p99_vs_alone": lat["p99"] / alone,
-        "target_p99_s": TARGET_P99_S,
-        "p99_within_target": lat["p99"] <= TARGET_P99_S,
         "syncs_per_s": len(latencies) / wall,
         "ops_pushed": ops,
         "ops_per_s": ops / wall,
@@ -787,7 +881,6 @@ def _run(
         "phones_retried": sum(o.attempts > 1 for o in outcomes),
         "errors": dict(errors),
         "refused": sum(n for e, n in errors.items() if e in ("http 429", "http 503")),
-        **checks,
     }
 
 

@@ -60,7 +60,7 @@ from benchmarks.common import (
     written_ops,
 )
 from benchmarks.concurrency import Mediator, make_mediators
-from benchmarks.link import PROFILES, LinkProcess
+from benchmarks.link import PROFILES, LinkProcess, Profile
 from domain.ids import uuid7
 from domain.runtime import settle_heap
 from scripts.processes import ROOT, Proc, free_port, start_server, wait_http
@@ -512,36 +512,9 @@ class PeerSide:
                     proc.stdin.write(b"go\n")
                     proc.stdin.flush()
                     continue
-                ended = time.time()
                 if "error" in msg:
                     raise RuntimeError(f"peer client failed: {msg['error']}")
-                stats = self.link.stats()
-                results = msg["results"]
-                ops = [step["op"] for step in steps]
-                timed = len(ops) - ops.index("mark") - 1 if "mark" in ops else 0
-                replications = [r for r in results if "op" in r][len(results) - 1 - timed :]
-                out: dict[str, Any] = {
-                    "wall_s": ended - started,
-                    "replication_s": sum(r["wall_s"] for r in replications),
-                    **_link_figures(stats),
-                    "replications": replications,
-                    "docs_on_phone": results[-1]["local_docs"],
-                    "stray_errors": results[-1]["stray_errors"],
-                }
-                if cut_after_down is not None:
-                    restored = stats["cuts"][0].get("restored_at") if stats["cuts"] else None
-                    last = replications[-1]
-                    done = all(r["ok"] for r in replications)
-                    out.update(
-                        {
-                            "cut_happened": bool(stats["cuts"]),
-                            "finished_by_itself": done,
-                            "finished_after_link_back_s": (
-                                last["ended_at"] - restored if done and restored else None
-                            ),
-                        }
-                    )
-                return out
+                return self._answer(msg["results"], steps, time.time() - started, cut_after_down)
             raise RuntimeError("peer client ended without an answer")
         finally:
             timer.cancel()
@@ -550,6 +523,36 @@ class PeerSide:
             proc.stdout.close()
             proc.stdin.close()
             spec.unlink()
+
+    def _answer(
+        self,
+        results: list[dict[str, Any]],
+        steps: list[dict[str, Any]],
+        wall_s: float,
+        cut_after_down: int | None,
+    ) -> dict[str, Any]:
+        """The figures of the replications after the client's `mark`."""
+        stats = self.link.stats()
+        ops = [step["op"] for step in steps]
+        timed = len(ops) - ops.index("mark") - 1 if "mark" in ops else 0
+        replications = [r for r in results if "op" in r][len(results) - 1 - timed :]
+        out: dict[str, Any] = {
+            "wall_s": wall_s,
+            "replication_s": sum(r["wall_s"] for r in replications),
+            **_link_figures(stats),
+            "replications": replications,
+            "docs_on_phone": results[-1]["local_docs"],
+            "stray_errors": results[-1]["stray_errors"],
+        }
+        if cut_after_down is not None:
+            restored = stats["cuts"][0].get("restored_at") if stats["cuts"] else None
+            done = all(r["ok"] for r in replications)
+            out["cut_happened"] = bool(stats["cuts"])
+            out["finished_by_itself"] = done
+            out["finished_after_link_back_s"] = (
+                replications[-1]["ended_at"] - restored if done and restored else None
+            )
+        return out
 
     def _replicate(self, op: str, db: str, timeout_s: float) -> dict[str, Any]:
         return {
@@ -646,13 +649,7 @@ def main(argv: list[str] | None = None) -> None:
     install = (args.install_persons, args.install_contacts)
     profile = PROFILES[args.profile]
     figures: dict[str, Any] = {
-        "profile": {
-            "name": profile.name,
-            "rtt_ms": profile.rtt_s * 1000,
-            "down_kbit_s": profile.down_bps / 1000,
-            "up_kbit_s": profile.up_bps / 1000,
-            "cut_s": profile.cut_s,
-        },
+        "profile": _profile_figures(profile),
         "db": args.db,
         "morning_rows": {"per_mediator": MORNING, "colleagues": COLLEAGUES},
         "install_rows": {"persons": install[0], "contacts": install[1]},
@@ -665,18 +662,9 @@ def main(argv: list[str] | None = None) -> None:
         finally:
             relais.close()
         if not args.no_peer:
-            scaled = (
-                round(install[0] * args.peer_install_scale),
-                round(install[1] * args.peer_install_scale),
+            _run_peer(
+                figures, work, args.profile, install, args.peer_install_scale, not args.no_install
             )
-            figures["peer_install_rows"] = {"persons": scaled[0], "contacts": scaled[1]}
-            peer = PeerSide(work, args.profile, scaled)
-            try:
-                figures["peer"] = run_side(peer, args.profile, not args.no_install)
-            except RuntimeError as exc:  # the Relais figures are kept
-                figures["peer"] = {"error": str(exc)}
-            finally:
-                peer.close()
     if not args.no_peer and "error" not in figures["peer"]:
         figures["peer_vs_relais"] = ratios(figures, args.profile)
     size = "" if args.no_install else f"-{install[0]}-{install[1]}"
@@ -686,6 +674,36 @@ def main(argv: list[str] | None = None) -> None:
         args.out
         or str(Path(__file__).parent / "results" / f"mobile_link-{args.profile}{size}.json"),
     )
+
+
+def _profile_figures(profile: Profile) -> dict[str, Any]:
+    return {
+        "name": profile.name,
+        "rtt_ms": profile.rtt_s * 1000,
+        "down_kbit_s": profile.down_bps / 1000,
+        "up_kbit_s": profile.up_bps / 1000,
+        "cut_s": profile.cut_s,
+    }
+
+
+def _run_peer(
+    figures: dict[str, Any],
+    work: Path,
+    profile: str,
+    install: tuple[int, int],
+    scale: float,
+    with_install: bool,
+) -> None:
+    """The peer's side into `figures`, its first install at `scale` of the sizes."""
+    scaled = (round(install[0] * scale), round(install[1] * scale))
+    figures["peer_install_rows"] = {"persons": scaled[0], "contacts": scaled[1]}
+    peer = PeerSide(work, profile, scaled)
+    try:
+        figures["peer"] = run_side(peer, profile, with_install)
+    except RuntimeError as exc:  # the Relais figures are kept
+        figures["peer"] = {"error": str(exc)}
+    finally:
+        peer.close()
 
 
 def ratios(figures: dict[str, Any], profile: str) -> dict[str, Any]:

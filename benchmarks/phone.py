@@ -116,6 +116,37 @@ def first_screens(path: Path, pin: str | None = None) -> None:
     store.close()
 
 
+def cached_store(persons: int, contacts: int, rebuild: bool) -> tuple[Path, str, float | None]:
+    """The phone file of that size (built once, then cached), its star person, and the
+    seconds building it took (None: it was cached)."""
+    cached = BENCH_VAR / f"phone-{persons}-{contacts}.sqlite3"
+    star_file = cached.with_suffix(".star")
+    build_s = None
+    if rebuild or not cached.exists():
+        for p in (cached, star_file):
+            p.unlink(missing_ok=True)
+        BENCH_VAR.mkdir(parents=True, exist_ok=True)
+        start = time.perf_counter()
+        star_file.write_text(build(cached, persons, contacts))
+        build_s = time.perf_counter() - start
+    # A file cached by an older version is upgraded here, once: the cold starts below
+    # time opening the store, not its one-off schema migration.
+    LocalStore(cached).close()
+    return cached, star_file.read_text(), build_s
+
+
+def cold_starts(work: Path, source: Path, runs_: int, name: str, pin: str | None) -> list[float]:
+    """Seconds to the first screens from a fresh copy of `source`, `runs_` times."""
+    out = []
+    for k in range(runs_):
+        copy = work / f"{name}-{k}.sqlite3"
+        shutil.copy(source, copy)
+        start = time.perf_counter()
+        first_screens(copy, pin)
+        out.append(time.perf_counter() - start)
+    return out
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--persons", type=int, default=20_000)
@@ -124,45 +155,18 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--rebuild", action="store_true", help="ignore the cached store file")
     parser.add_argument("--out", help="JSON output file")
     args = parser.parse_args(argv)
-
-    cached = BENCH_VAR / f"phone-{args.persons}-{args.contacts}.sqlite3"
-    star_file = cached.with_suffix(".star")
-    build_s = None
-    if args.rebuild or not cached.exists():
-        for p in (cached, star_file):
-            p.unlink(missing_ok=True)
-        BENCH_VAR.mkdir(parents=True, exist_ok=True)
-        start = time.perf_counter()
-        star_file.write_text(build(cached, args.persons, args.contacts))
-        build_s = time.perf_counter() - start
-    star = star_file.read_text()
-    # A file cached by an older version is upgraded here, once: the cold starts below
-    # time opening the store, not its one-off schema migration.
-    LocalStore(cached).close()
-
+    cached, star, build_s = cached_store(args.persons, args.contacts, args.rebuild)
     with workdir() as tmp:
         work = Path(tmp)
         floor = floor_median([contact_values(MEDIATOR, i) for i in range(5000)], work)
-        cold = []
-        for k in range(args.runs):
-            copy = work / f"cold-{k}.sqlite3"
-            shutil.copy(cached, copy)
-            start = time.perf_counter()
-            first_screens(copy)
-            cold.append(time.perf_counter() - start)
+        cold = cold_starts(work, cached, args.runs, "cold", None)
         # The same file encrypted under a PIN, as on a real phone (made once per run).
         sealed = work / "sealed.sqlite3"
         shutil.copy(cached, sealed)
         setup = LocalStore(sealed)
         setup.setup_pin(PIN)
         setup.close()
-        cold_pin = []
-        for k in range(args.runs):
-            copy = work / f"cold-pin-{k}.sqlite3"
-            shutil.copy(sealed, copy)
-            start = time.perf_counter()
-            first_screens(copy, PIN)
-            cold_pin.append(time.perf_counter() - start)
+        cold_pin = cold_starts(work, sealed, args.runs, "cold-pin", PIN)
         store = LocalStore(sealed)
         store.unlock(PIN)
         queries = ["ben", "aicha martin", "06000123", "Traoré", "zzz"]

@@ -12,8 +12,9 @@ indexes the pull and the merge need.
 Two what-ifs, on the same statements: the record rows without their per-field
 clock and version maps (what a leaner record would write at best), and the
 tables without their secondary indexes (what the pull cursor, the person lookup
-and the ledger lookups cost on writes). SQLite only: on PostgreSQL the bulk rows
-go through COPY, which no cursor event sees.
+and the ledger lookups cost on writes). On PostgreSQL the large bulk inserts go
+through COPY, which no cursor event sees: the recorder takes them where the
+server sends them (`bulk_write.copy_rows`) and the replay sends them by COPY too.
 """
 
 from __future__ import annotations
@@ -25,11 +26,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, event
+from sqlalchemy import Connection, Engine, event
 
 from benchmarks.common import server_db
 from sync_server.core.db import make_engine
 from sync_server.core.settings import Settings
+from sync_server.sync import bulk_write
 
 Statement = tuple[str, list[tuple[Any, ...]]]
 _MAPS = ("field_hlc", "field_version")
@@ -48,10 +50,21 @@ class Recorder:
             if many and sql.startswith(("INSERT", "UPDATE")):
                 self._open.append((sql, list(params)))
 
+        copy_rows = bulk_write.copy_rows
+
+        def copied(
+            conn: Connection, table: str, columns: Any, values: Any
+        ) -> None:  # the same COPY, kept
+            names = ", ".join(f'"{c}"' for c in columns)
+            self._open.append((f'COPY "{table}" ({names}) FROM STDIN', list(values)))
+            copy_rows(conn, table, columns, values)
+
         event.listen(engine, "before_cursor_execute", seen)
+        bulk_write.copy_rows = copied
         try:
             yield self
         finally:
+            bulk_write.copy_rows = copy_rows
             event.remove(engine, "before_cursor_execute", seen)
 
     def commit(self) -> None:
@@ -71,7 +84,7 @@ def _columns(sql: str) -> list[str]:
 
 def without_field_maps(sql: str, params: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
     """The record rows with empty per-field maps (every other statement as is)."""
-    if not sql.startswith('INSERT INTO "record"'):
+    if not sql.startswith(('INSERT INTO "record"', 'COPY "record"')):
         return params
     at = [i for i, name in enumerate(_columns(sql)) if name in _MAPS]
     return [tuple("{}" if i in at else v for i, v in enumerate(row)) for row in params]
@@ -85,14 +98,27 @@ def replay(
     transactions: list[list[Statement]],
     workdir: Path,
     *,
+    db: str = "sqlite",
     rows: Callable[[str, list[tuple[Any, ...]]], list[tuple[Any, ...]]] = _as_is,
     drop_secondary_indexes: bool = False,
 ) -> float:
-    """Seconds to send `transactions` again into a fresh migrated SQLite server database."""
-    with server_db("sqlite", workdir) as sdb:
+    """Seconds to send `transactions` again into a fresh migrated server database."""
+    with server_db(db, workdir) as sdb:
         return replay_into(
             sdb.url, transactions, rows=rows, drop_secondary_indexes=drop_secondary_indexes
         )
+
+
+# Indexes that back no constraint (primary key, unique): what the reads need.
+_PG_SECONDARY = """
+SELECT i.indexname FROM pg_indexes i
+WHERE i.schemaname = current_schema() AND i.tablename IN ('record', 'sync_op')
+  AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conname = i.indexname)
+"""
+_SQLITE_SECONDARY = (
+    "SELECT name FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL"
+    " AND tbl_name IN ('record', 'sync_op')"
+)
 
 
 def replay_into(
@@ -102,36 +128,60 @@ def replay_into(
     rows: Callable[[str, list[tuple[Any, ...]]], list[tuple[Any, ...]]] = _as_is,
     drop_secondary_indexes: bool = False,
 ) -> float:
-    """`replay` into the migrated SQLite server database at `url`."""
+    """`replay` into the migrated server database at `url` (SQLite or PostgreSQL)."""
     engine = make_engine(Settings(database_url=url))
-    raw = engine.raw_connection()  # the server's pragmas, set on connect
+    raw = engine.raw_connection()  # the server's connection settings, set on connect
+    pg = engine.dialect.name == "postgresql"
     try:
-        conn = raw.driver_connection
+        conn: Any = raw.driver_connection
         assert conn is not None
-        conn.execute("PRAGMA foreign_keys=OFF")  # the pushing user's rows are not copied
+        # The pushing user's rows are not copied: foreign keys are not checked.
+        if pg:
+            conn.execute("SET session_replication_role = replica")
+        else:
+            conn.execute("PRAGMA foreign_keys=OFF")
         if drop_secondary_indexes:
-            for (name,) in conn.execute(
-                "SELECT name FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL"
-                " AND tbl_name IN ('record', 'sync_op')"
-            ).fetchall():
+            for (name,) in conn.execute(_PG_SECONDARY if pg else _SQLITE_SECONDARY).fetchall():
                 conn.execute(f'DROP INDEX "{name}"')
+        if pg:
+            conn.commit()
         batches = [[(sql, rows(sql, params)) for sql, params in tx] for tx in transactions]
         start = time.perf_counter()
         for tx in batches:
-            conn.execute("BEGIN IMMEDIATE")
-            for sql, params in tx:
-                conn.executemany(sql, params)
-            conn.execute("COMMIT")
+            (_send_pg if pg else _send_sqlite)(conn, tx)
         return time.perf_counter() - start
     finally:
         raw.close()
         engine.dispose()
 
 
-def replay_figures(transactions: list[list[Statement]], workdir: Path) -> dict[str, float]:
+def _send_sqlite(conn: Any, tx: list[Statement]) -> None:
+    conn.execute("BEGIN IMMEDIATE")
+    for sql, params in tx:
+        conn.executemany(sql, params)
+    conn.execute("COMMIT")
+
+
+def _send_pg(conn: Any, tx: list[Statement]) -> None:
+    with conn.cursor() as cur:
+        for sql, params in tx:
+            if sql.startswith("COPY"):
+                with cur.copy(sql) as copy:
+                    for row in params:
+                        copy.write_row(row)
+            else:
+                cur.executemany(sql, params)
+    conn.commit()
+
+
+def replay_figures(
+    transactions: list[list[Statement]], workdir: Path, db: str = "sqlite"
+) -> dict[str, float]:
     """The push's writes replayed: as stored, and the two what-ifs."""
     return {
-        "as_stored": replay(transactions, workdir),
-        "without_field_maps": replay(transactions, workdir, rows=without_field_maps),
-        "without_secondary_indexes": replay(transactions, workdir, drop_secondary_indexes=True),
+        "as_stored": replay(transactions, workdir, db=db),
+        "without_field_maps": replay(transactions, workdir, db=db, rows=without_field_maps),
+        "without_secondary_indexes": replay(
+            transactions, workdir, db=db, drop_secondary_indexes=True
+        ),
     }

@@ -16,7 +16,7 @@ from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import JSON, Boolean, DateTime, Table
-from sqlalchemy.engine import Dialect
+from sqlalchemy.engine import Connection, Dialect
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session
 
@@ -25,9 +25,22 @@ from sync_server.core.fast_json import dumps
 Processor = Callable[[Any], Any] | None
 
 
+class JsonText(str):
+    """A JSON column's value already serialised, as `fast_json.dumps` writes it: sent
+    as is (a push serialises each op's values once, to check their text)."""
+
+    __slots__ = ()
+
+
+def _json(value: Any) -> Any:
+    if value is None or value.__class__ is JsonText:
+        return value
+    return dumps(value)
+
+
 def _processor(column_type: Any, dialect: Dialect) -> Processor:
     if isinstance(column_type, JSON):
-        return lambda v: None if v is None else dumps(v)
+        return _json
     if dialect.name == "sqlite" and isinstance(column_type, DateTime | Boolean):
         # SQLAlchemy's own text form for SQLite (naive UTC text, 0/1): read back as before.
         processor = column_type.dialect_impl(dialect).bind_processor(dialect)
@@ -115,10 +128,17 @@ def insert_many(session: Session, table: Table, rows: Sequence[dict[str, Any]]) 
     if not plan.pg or len(values) < COPY_FROM_ROWS:
         conn.exec_driver_sql(plan.insert_head + plan.row_marks, values)
         return
-    # COPY: the fastest bulk load PostgreSQL has, and it runs inside our transaction
-    # and SAVEPOINT like any statement (a duplicate key still fails the batch).
-    names = ", ".join(f'"{c}"' for c in plan.columns)
-    sql = f'COPY "{table.name}" ({names}) FROM STDIN'
+    copy_rows(conn, table.name, plan.columns, values)
+
+
+def copy_rows(
+    conn: Connection, table: str, columns: Sequence[str], values: Sequence[tuple[Any, ...]]
+) -> None:
+    """`COPY table (columns) FROM STDIN` with `values` (PostgreSQL): the fastest bulk
+    load it has, and it runs inside our transaction and SAVEPOINT like any statement
+    (a duplicate key still fails the batch)."""
+    names = ", ".join(f'"{c}"' for c in columns)
+    sql = f'COPY "{table}" ({names}) FROM STDIN'
     cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
     try:
         with cursor.copy(sql) as copy:

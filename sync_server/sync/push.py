@@ -19,7 +19,6 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Callable
-from functools import partial
 
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
@@ -29,10 +28,12 @@ from domain.entities import REFERENCE_FIELDS
 from domain.hlc import Hlc, HlcClock, wall_ms
 from domain.sync import CLOCK_TOLERANCE_MS, Op, OpResult
 from sync_server.core.db import begin_write, is_postgres
-from sync_server.models import AppUser, Device, ErasedRow, Record, SyncOp, utcnow
-from sync_server.sync.checks import OpRejected, TransientDbError, storable, validate_op
+from sync_server.models import AppUser, Device, Record, SyncOp, utcnow
+from sync_server.sync.checks import OpRejected, TransientDbError
 from sync_server.sync.push_bulk import push_bulk
+from sync_server.sync.push_log import ledger_fields
 from sync_server.sync.push_one import push_one
+from sync_server.sync.push_state import Pusher, erased_among
 
 __all__ = [
     "BEFORE_DEVICE_OP",
@@ -81,9 +82,7 @@ def refuse_erased(
     named: set[str] = set()
     for op in ops:
         named |= named_rows(op.entity, op.row_id, op.set)
-    erased = set(
-        session.exec(select(ErasedRow.row_id).where(col(ErasedRow.row_id).in_(sorted(named)))).all()
-    )
+    erased = erased_among(session, named)
     if not erased:
         return ops, {}
     hit = [op for op in ops if not erased.isdisjoint(named_rows(op.entity, op.row_id, op.set))]
@@ -98,22 +97,13 @@ def refuse_erased(
         entry = ledger.get(op.op_id)
         if entry is not None and entry.outcome != "rejected":
             continue  # taken before the erasure: answered `duplicate` by the merge
-        hlc, values = storable(op)
-        scrubbed = dict.fromkeys(values)
+        answer = (op.op_id, "rejected", None, False, ERASED_REASON)
+        fields = ledger_fields(
+            op, device_id=device.id, user_id=user.id, answer=answer, now=utcnow()
+        )
+        scrubbed = dict.fromkeys(fields.pop("set"))
         if entry is None:
-            entry = SyncOp(
-                op_id=op.op_id,
-                device_id=device.id,
-                user_id=user.id,
-                entity=op.entity,
-                row_id=op.row_id,
-                device_seq=op.device_seq,
-                hlc=hlc,
-                base_version=op.base_version,
-                set_values=scrubbed,
-                outcome="rejected",
-                reason=ERASED_REASON,
-            )
+            entry = SyncOp(**fields, set_values=scrubbed)
         else:
             entry.set_values, entry.reason, entry.received_at = scrubbed, ERASED_REASON, utcnow()
         session.add(entry)
@@ -173,35 +163,19 @@ def push_ops(
     bulk path does not validate the fields again. The op-by-op path below, taken
     only after a database error, still does: normalising twice changes nothing."""
     begin_write(session)
-    everything = ops
-    ops, refused = refuse_erased(session, user=user, device=device, ops=ops)
-    if refused:
-        rest = iter(
-            push_ops(
-                session,
-                user=user,
-                device=device,
-                ops=ops,
-                clock=clock,
-                now_ms=now_ms,
-                normalised=normalised,
-            )
-            if ops
-            else ()
-        )
-        return [refused[op.op_id] if op.op_id in refused else next(rest) for op in everything]
+    pusher = Pusher.of(user, device, clock, now_ms, normalised)
+    rest, refused = refuse_erased(session, user=user, device=device, ops=ops)
+    if not refused:
+        return _merge(session, pusher=pusher, ops=ops)
+    merged = iter(_merge(session, pusher=pusher, ops=rest) if rest else ())
+    return [refused[op.op_id] if op.op_id in refused else next(merged) for op in ops]
+
+
+def _merge(session: Session, *, pusher: Pusher, ops: list[Op]) -> list[OpResult]:
+    """The batch in bulk, or op by op if the database failed the bulk attempt."""
     try:
         with session.begin_nested():
-            results = push_bulk(
-                session,
-                user=user,
-                device=device,
-                ops=ops,
-                clock=clock,
-                now_ms=now_ms,
-                validate=partial(validate_op, normalised=normalised, user_id=user.id),
-                rejected=OpRejected,
-            )
+            results = push_bulk(session, pusher=pusher, ops=ops)
         # The bulk path writes with Core statements behind the ORM's back: objects
         # already loaded in this session (records, ledger rows) would read stale.
         session.expire_all()
@@ -216,7 +190,4 @@ def push_ops(
         select(Record.id).where(col(Record.id).in_(row_ids)).order_by(Record.id).with_for_update()
     ).all()
     own: dict[str, set[int]] = {}  # per row, the versions this batch produced
-    return [
-        push_one(session, op=op, user=user, device=device, clock=clock, now_ms=now_ms(), own=own)
-        for op in ops
-    ]
+    return [push_one(session, op=op, pusher=pusher, own=own) for op in ops]

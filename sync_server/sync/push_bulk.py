@@ -13,23 +13,24 @@ SAVEPOINT and replays the batch op by op, where the failing op is isolated.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import insert
 from sqlmodel import Session
 
-from domain.entities import REFERENCE_FIELDS, REQUIRED_ON_CREATE, record_person_id
+from domain.entities import record_person_id
 from domain.field_stamps import compact_hlc, compact_version
-from domain.hlc import HlcClock, is_ahead
-from domain.merge import StoredRow, merge_op, sees_every_change
-from domain.review_loop import REVIEW_FIELD, review_loop, review_state_on_create
-from domain.sync import CLOCK_TOLERANCE_MS, Op, OpResult
+from domain.merge import StoredRow, sees_every_change
+from domain.review_loop import REVIEW_FIELD, review_state_on_create
+from domain.sync import Op, OpResult
 from sync_server.core.db import is_postgres
-from sync_server.models import AppUser, Conflict, Device, utcnow
-from sync_server.sync.bulk_write import insert_many, update_many
+from sync_server.models import Conflict, utcnow
+from sync_server.sync.bulk_write import JsonText, insert_many, update_many
+from sync_server.sync.checks import OpRejected, check_op, clean_json, stamp, validate_op
+from sync_server.sync.merge import merge_reviewed
 from sync_server.sync.own_versions import own_versions_in_ledger
-from sync_server.sync.push_log import fast_result, log_conflicts, record_ledger
+from sync_server.sync.push_log import Answer, conflict_rows, fast_result, record_ledger
 from sync_server.sync.push_state import (
     LEDGER,
     RECORD,
@@ -43,152 +44,101 @@ from sync_server.sync.push_versions import TXID_PENDING, VersionAllocator
 CONFLICT = Conflict.__table__  # type: ignore[attr-defined]
 
 
-class BulkRejected(Exception):
-    """An op rejected by a check; the message is its readable reason."""
+@dataclass
+class BulkBatch:
+    """A batch being merged in memory: what it read, who pushes, its versions."""
 
-
-def _check(
-    state: BulkState, *, op: Op, values: dict[str, Any], cite_id: str, row: BatchRow | None
-) -> None:
-    if row is not None and (row.values["entity"] != op.entity or row.values["cite_id"] != cite_id):
-        raise BulkRejected(f"ligne {op.row_id} inconnue pour ce type dans votre cité")
-    if row is None:
-        missing = sorted(f for f in REQUIRED_ON_CREATE[op.entity] if values.get(f) is None)
-        if missing:
-            raise BulkRejected(f"champs obligatoires manquants : {', '.join(missing)}")
-    for name, target in REFERENCE_FIELDS.get(op.entity, {}).items():
-        ref = values.get(name)
-        if ref is None:
-            continue
-        if op.entity == "person" and ref == op.row_id:
-            raise BulkRejected(f"{name} : une personne ne peut pas pointer vers elle-même")
-        batch_row = state.rows.get(ref)
-        found = (
-            (batch_row.values["entity"], batch_row.values["cite_id"])
-            if batch_row is not None
-            else state.refs.get(ref)
-        )
-        if found != (target, cite_id):
-            raise BulkRejected(f"{name} : référence inconnue dans votre cité ({ref})")
-    partner_id = values.get("partner_id") if op.entity == "orientation" else None
-    if partner_id is not None and state.partners.get(partner_id) != cite_id:
-        raise BulkRejected(f"partner_id : structure partenaire inconnue ({partner_id})")
-    mediator_id = values.get("mediator_id") if op.entity == "contact" else None
-    if mediator_id is not None and state.members.get(mediator_id) != cite_id:
-        raise BulkRejected(f"mediator_id : médiateur inconnu dans votre cité ({mediator_id})")
-    if op.entity == "event":
-        for pid in values.get("partner_ids") or ():
-            if state.partners.get(pid) != cite_id:
-                raise BulkRejected(f"partner_ids : structure partenaire inconnue ({pid})")
-        for mid in values.get("mediator_ids") or ():
-            if state.members.get(mid) != cite_id:
-                raise BulkRejected(f"mediator_ids : médiateur inconnu dans votre cité ({mid})")
+    session: Session
+    state: BulkState
+    pusher: Pusher
+    versions: VersionAllocator
+    txid: int | None
+    now: dt.datetime  # one time for the batch: it is written in one transaction
+    today: dt.date
 
 
 def apply_in_memory(
-    session: Session,
-    state: BulkState,
-    *,
-    op: Op,
-    values: dict[str, Any],
-    effective_hlc: str,
-    pusher: Pusher,
-    versions: VersionAllocator,
-    txid: int | None,
-    now: dt.datetime,
+    batch: BulkBatch, *, op: Op, values: dict[str, Any], hlc: str
 ) -> tuple[str, int | None]:
-    """Merge one validated op into the batch state; raises BulkRejected before any change.
+    """Merge one validated op into the batch state; raises OpRejected before any change.
 
     Returns the op's outcome and version (a placeholder until `versions.resolve`)."""
-    row = state.rows.get(op.row_id)
-    _check(state, op=op, values=values, cite_id=pusher.cite_id, row=row)
+    row = batch.state.rows.get(op.row_id)
+    stored = None if row is None else (row.values["entity"], row.values["cite_id"])
+    check_op(op, values, cite_id=batch.pusher.cite_id, stored=stored, refs=batch.state)
     if row is None:
-        version = versions.next()
-        return _create(
-            state,
-            op=op,
-            values=values,
-            hlc=effective_hlc,
-            pusher=pusher,
-            version=version,
-            txid=txid,
-            now=now,
-        )
+        return _create(batch, op=op, values=values, hlc=hlc)
+    return _update(batch, row, op=op, values=values, hlc=hlc)
+
+
+def _update(
+    batch: BulkBatch, row: BatchRow, *, op: Op, values: dict[str, Any], hlc: str
+) -> tuple[str, int | None]:
     v = row.values
+    if v["field_hlc"] is None:  # created by this batch, untouched since (`_create`)
+        v["field_hlc"] = dict.fromkeys(v["data"], v["updated_hlc"])
+        v["field_version"] = dict.fromkeys(v["data"], v["version"])
     stored = StoredRow(v["data"], v["field_hlc"], v["field_version"], v["version"])
     if not (row.new or row.ledger_read) and not sees_every_change(
         stored, base_version=op.base_version, own_versions=row.own
     ):
         row.own |= own_versions_in_ledger(
-            session.connection(), row_id=op.row_id, device_id=pusher.device_id
+            batch.session.connection(), row_id=op.row_id, device_id=batch.pusher.device_id
         )
         row.ledger_read = True
-    merged = merge_op(
-        stored,
-        values=values,
-        hlc=effective_hlc,
-        base_version=op.base_version,
-        own_versions=row.own,
+    merged, changes, hlcs = merge_reviewed(op, stored, values=values, hlc=hlc, own=row.own)
+    _change_row(batch, row, changes=changes, hlcs=hlcs)
+    batch.state.conflicts += conflict_rows(
+        op=op, cite_id=v["cite_id"], merged=merged, values=values, now=batch.now
     )
-    changes, hlcs = review_loop(
-        op.entity,
-        stored,
-        values=values,
-        changes=merged.changes,
-        hlcs=merged.field_hlc,
-        base_version=op.base_version,
-        hlc=effective_hlc,
-    )
+    return merged.outcome, v["version"]
+
+
+def _change_row(
+    batch: BulkBatch, row: BatchRow, *, changes: dict[str, Any], hlcs: dict[str, str]
+) -> None:
+    v = row.values
     if changes:
-        version = versions.next()
+        version = batch.versions.next()
         row.own.add(version)
         v["data"] = {**v["data"], **changes}
         v["field_version"] = {**v["field_version"], **dict.fromkeys(changes, version)}
         v["version"] = version
-        v["txid"] = txid
+        v["txid"] = batch.txid
         v["deleted"] = bool(v["data"].get("deleted"))
         v["person_id"] = record_person_id(v["entity"], v["id"], v["data"])
-        v["device_id"] = pusher.device_id
-        v["updated_at"] = now
+        v["device_id"] = batch.pusher.device_id
+        v["updated_at"] = batch.now
     if hlcs:
         v["field_hlc"] = {**v["field_hlc"], **hlcs}
         v["updated_hlc"] = max(v["updated_hlc"], *hlcs.values())
     if changes or hlcs:
         row.dirty = True
         row.uniform = False
-    log_conflicts(state, op=op, cite_id=v["cite_id"], merged=merged, values=values, now=now)
-    return merged.outcome, v["version"]
 
 
-def _create(
-    state: BulkState,
-    *,
-    op: Op,
-    values: dict[str, Any],
-    hlc: str,
-    pusher: Pusher,
-    version: int,
-    txid: int | None,
-    now: dt.datetime,
-) -> tuple[str, int]:
+def _create(batch: BulkBatch, *, op: Op, values: dict[str, Any], hlc: str) -> tuple[str, int]:
     """A row the op creates, as `merge_op` and `review_loop` make it with no stored
     row (every field at the op's stamp and version, a new contact filed for review),
-    without building their intermediate maps: most rows of a large push are new."""
+    without building their intermediate maps: most rows of a large push are new.
+    Its stamp maps are left out (None) until another op of the batch reads them."""
+    version = batch.versions.next()
+    pusher, now = batch.pusher, batch.now
     data = dict(values)
     review = review_state_on_create(op.entity, values)
     if review is not None:
         data[REVIEW_FIELD] = review
-    state.rows[op.row_id] = BatchRow(
+    batch.state.rows[op.row_id] = BatchRow(
         {
             "id": op.row_id,
             "entity": op.entity,
             "cite_id": pusher.cite_id,
             "person_id": record_person_id(op.entity, op.row_id, data),
             "data": data,
-            "field_hlc": dict.fromkeys(data, hlc),
-            "field_version": dict.fromkeys(data, version),
+            "field_hlc": None,
+            "field_version": None,
             "version": version,
-            "txid": txid,
+            "txid": batch.txid,
             "deleted": bool(data.get("deleted")),
             "created_by": pusher.user_id,
             "device_id": pusher.device_id,
@@ -208,6 +158,10 @@ _RECORD_UPDATE = ("person_id", "data", "field_hlc", "field_version", "version", 
                   "deleted", "device_id", "updated_hlc", "updated_at")  # fmt: skip
 
 
+# An empty stamp map as stored, serialised once.
+_NO_STAMPS = JsonText("{}")
+
+
 def _compact_stamps(row: BatchRow) -> None:
     """The row's stamp maps in their stored form (`domain.field_stamps`).
 
@@ -215,7 +169,7 @@ def _compact_stamps(row: BatchRow) -> None:
     so this runs before they are resolved: only the few stamps left are resolved."""
     v = row.values
     if row.uniform:  # what `compact` gives when every field has the row's own stamps
-        v["field_hlc"], v["field_version"] = {}, {}
+        v["field_hlc"], v["field_version"] = _NO_STAMPS, _NO_STAMPS
         return
     v["field_hlc"] = compact_hlc(v["data"], v["field_hlc"], v["updated_hlc"])
     v["field_version"] = compact_version(v["data"], v["field_version"], v["version"])
@@ -239,79 +193,74 @@ def flush_state(session: Session, state: BulkState) -> None:
     update_many(session, LEDGER, "op_id", again)
 
 
-def push_bulk(
-    session: Session,
-    *,
-    user: AppUser,
-    device: Device,
-    ops: list[Op],
-    clock: HlcClock,
-    now_ms: Callable[[], int],
-    validate: Callable[[Op, str], tuple[dict[str, Any], Any]],
-    rejected: type[Exception],
-) -> list[OpResult]:
+def push_bulk(session: Session, *, pusher: Pusher, ops: list[Op]) -> list[OpResult]:
     """Apply `ops` in memory and write them in bulk; database errors propagate."""
     pg = is_postgres(session)
-    pusher = Pusher(user.id, user.cite_id, device.id, user.role)
-    state = load_state(session, ops, pg, pusher)
-    versions = VersionAllocator()
-    txid = TXID_PENDING if pg else None
-    # One time for the batch: it is written in one transaction.
     now = utcnow()
-    answers: list[tuple[str, str, int | None, bool, str | None]] = []
-    for op in ops:
-        known = state.ledger.get(op.op_id)
-        if known is not None and known.outcome != "rejected":
-            answers.append((op.op_id, "duplicate", known.version, known.clock_flagged, None))
-            continue
-        flagged = False
-        try:
-            values, hlc = validate(op, pusher.role)
-            flagged = is_ahead(hlc, now_ms(), CLOCK_TOLERANCE_MS)
-            if flagged:
-                effective = clock.now()
-            else:
-                clock.observe(hlc)
-                effective = hlc
-            outcome, version = apply_in_memory(
-                session,
-                state,
-                op=op,
-                values=values,
-                effective_hlc=effective.encode(),
-                pusher=pusher,
-                versions=versions,
-                txid=txid,
-                now=now,
-            )
-            reason = None
-        except (BulkRejected, rejected) as exc:
-            outcome, version, reason, flagged = "rejected", None, str(exc), False
-        record_ledger(
-            state,
-            op=op,
-            pusher=pusher,
-            outcome=outcome,
-            version=version,
-            reason=reason,
-            clock_flagged=flagged,
-            now=now,
+    batch = BulkBatch(
+        session,
+        load_state(session, ops, pg, pusher),
+        pusher,
+        VersionAllocator(),
+        TXID_PENDING if pg else None,
+        now,
+        now.date(),
+    )
+    answers = [_merge_one(batch, op) for op in ops]
+    _resolve_versions(batch, pg)
+    flush_state(session, batch.state)
+    real = batch.versions.real
+    return [
+        fast_result(op_id, outcome, real(version), flagged, reason)
+        for op_id, outcome, version, flagged, reason in answers
+    ]
+
+
+def _merge_one(batch: BulkBatch, op: Op) -> Answer:
+    """One op's answer; a rejected op changes nothing but its ledger entry."""
+    known = batch.state.ledger.get(op.op_id)
+    if known is not None and known.outcome != "rejected":
+        return op.op_id, "duplicate", known.version, known.clock_flagged, None
+    pusher = batch.pusher
+    # Serialised once: checks the op's text in one C pass, and is its ledger's `set`.
+    set_json = clean_json(op.set)
+    try:
+        values, claimed = validate_op(
+            op,
+            pusher.role,
+            normalised=pusher.normalised,
+            user_id=pusher.user_id,
+            text_clean=set_json is not None,
+            today=batch.today,
         )
-        answers.append((op.op_id, outcome, version, flagged, reason))
-    versions.resolve(session, pg)
+        hlc, flagged = stamp(pusher.clock, claimed, pusher.now_ms())
+        # Unflagged, the op keeps its stamp, already in its canonical text.
+        text = hlc.encode() if flagged else op.hlc
+        outcome, version = apply_in_memory(batch, op=op, values=values, hlc=text)
+        reason = None
+    except OpRejected as exc:
+        outcome, version, reason, flagged = "rejected", None, str(exc), False
+    # Versions are placeholders until `_resolve_versions`.
+    answer = (op.op_id, outcome, version, flagged, reason)
+    record_ledger(batch.state, op=op, pusher=pusher, answer=answer, now=batch.now)
+    if reason is None and set_json is not None:
+        batch.state.ledger_writes[op.op_id]["set"] = JsonText(set_json)
+    return answer
+
+
+def _resolve_versions(batch: BulkBatch, pg: bool) -> None:
+    """Swap the placeholder versions (and transaction id) for real ones, in place."""
+    versions = batch.versions
+    versions.resolve(batch.session, pg)
     real = versions.real
-    for row in state.rows.values():
+    for row in batch.state.rows.values():
         if row.dirty:
             _compact_stamps(row)
             v = row.values
             if v["txid"] == TXID_PENDING:
                 v["txid"] = versions.txid
             v["version"] = real(v["version"])
-            v["field_version"] = versions.real_all(v["field_version"])
-    for entry in state.ledger_writes.values():
+            if not row.uniform:  # else no stamp is left to resolve (`_compact_stamps`)
+                v["field_version"] = versions.real_all(v["field_version"])
+    for entry in batch.state.ledger_writes.values():
         entry["version"] = real(entry["version"])
-    flush_state(session, state)
-    return [
-        fast_result(op_id, outcome, real(version), flagged, reason)
-        for op_id, outcome, version, flagged, reason in answers
-    ]

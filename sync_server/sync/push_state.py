@@ -4,7 +4,7 @@ in one query per kind, then merged in memory (`push_bulk`) and written (`flush_s
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -16,23 +16,42 @@ from sqlmodel import Session
 
 from domain.entities import REFERENCE_FIELDS
 from domain.field_stamps import expand_hlc, expand_version
+from domain.hlc import HlcClock
 from domain.sync import Op
-from sync_server.models import AppUser, Partner, Record, SyncOp
+from sync_server.core.db import is_postgres
+from sync_server.models import AppUser, Device, ErasedRow, Partner, Record, SyncOp
 
 RECORD = Record.__table__  # type: ignore[attr-defined]
 LEDGER = SyncOp.__table__  # type: ignore[attr-defined]
 PARTNER = Partner.__table__  # type: ignore[attr-defined]
 MEMBER = AppUser.__table__  # type: ignore[attr-defined]
+ERASED = ErasedRow.__table__  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True)
 class Pusher:
-    """Who pushes, read once per batch (an ORM attribute read costs ~1 µs, per op)."""
+    """Who pushes and with which clock, read once per batch (an ORM attribute read
+    costs ~1 µs, per op). `normalised`: every op's `set` is already as
+    `normalise_fields` returns it (`domain.sync.normalised_push`)."""
 
     user_id: str
     cite_id: str
     device_id: str
     role: str
+    clock: HlcClock
+    now_ms: Callable[[], int]
+    normalised: bool = False
+
+    @classmethod
+    def of(
+        cls,
+        user: AppUser,
+        device: Device,
+        clock: HlcClock,
+        now_ms: Callable[[], int],
+        normalised: bool = False,
+    ) -> Pusher:
+        return cls(user.id, user.cite_id, device.id, user.role, clock, now_ms, normalised)
 
 
 @dataclass
@@ -67,6 +86,19 @@ class BulkState:
     partners: dict[str, str] = field(default_factory=dict)  # id -> cite
     members: dict[str, str] = field(default_factory=dict)  # user id -> cite
 
+    # `checks.References`, from what `load_state` read and the batch's own rows.
+    def row(self, row_id: str) -> tuple[str, str] | None:
+        found = self.rows.get(row_id)
+        if found is None:
+            return self.refs.get(row_id)
+        return found.values["entity"], found.values["cite_id"]
+
+    def partner_cite(self, partner_id: str) -> str | None:
+        return self.partners.get(partner_id)
+
+    def member_cite(self, user_id: str) -> str | None:
+        return self.members.get(user_id)
+
 
 # Built once (statement construction is a good part of a small push's CPU). The id
 # list is one parameter, a JSON array on SQLite (json_each) and an array on
@@ -88,6 +120,7 @@ def _statements(pg: bool) -> dict[str, Any]:
         "refs": select(RECORD.c.id, RECORD.c.entity, RECORD.c.cite_id).where(among(RECORD.c.id)),
         "partners": select(PARTNER.c.id, PARTNER.c.cite_id).where(among(PARTNER.c.id)),
         "members": select(MEMBER.c.id, MEMBER.c.cite_id).where(among(MEMBER.c.id)),
+        "erased": select(ERASED.c.row_id).where(among(ERASED.c.row_id)),
     }
 
 
@@ -102,6 +135,13 @@ def _among(conn: Connection, stmt: Any, ids: Iterable[str], pg: bool) -> Iterabl
     if not wanted:
         return []
     return conn.execute(stmt, {"ids": wanted if pg else orjson.dumps(wanted).decode()})
+
+
+def erased_among(session: Session, ids: Iterable[str]) -> set[str]:
+    """Which of `ids` are erased rows (one statement, whatever the number of ids)."""
+    pg = is_postgres(session)
+    conn = session.connection()
+    return {row_id for (row_id,) in _among(conn, _STATEMENTS[pg]["erased"], ids, pg)}
 
 
 def _ids(value: object) -> list[str]:

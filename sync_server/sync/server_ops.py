@@ -8,6 +8,7 @@ server clock after the row's latest HLC (so they win last-writer-wins) with
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterable
 from typing import Any
 
@@ -53,22 +54,29 @@ def _system(cite_id: str) -> tuple[AppUser, Device]:
     return user, device
 
 
-def write_server_ops(
+def write_ops(
     session: Session,
     *,
-    cite_id: str,
-    edits: Iterable[tuple[Record, dict[str, Any]]],
+    user: AppUser,
+    device: Device,
     clock: HlcClock,
+    edits: Iterable[tuple[Record, dict[str, Any]]],
+    first_seq: int | None,
 ) -> list[OpResult]:
-    """Apply `(row, values)` edits to rows of `cite_id` as server ops; the caller commits."""
+    """Write each `(row, values)` edit as an op of `device` through `push_ops`, the
+    server clock moved past every stamp the row carries first, so that the op wins
+    the merge; `base_version` is the stored version (what is decided on is what is
+    stored now: not a concurrent edit). The ops are numbered from `first_seq` (None:
+    all 0, the server's own device keeps no sequence). The caller commits."""
     ops: list[Op] = []
-    for row, values in edits:
-        if row.updated_hlc:
-            clock.observe(Hlc.parse(row.updated_hlc))
+    for seq, (row, values) in enumerate(edits, start=first_seq or 0):
+        if row.updated_hlc:  # the row's latest stamp: every field's is at most this
+            with contextlib.suppress(ValueError):
+                clock.observe(Hlc.parse(row.updated_hlc))
         ops.append(
             Op(
                 op_id=uuid7(),
-                device_seq=0,
+                device_seq=0 if first_seq is None else seq,
                 entity=row.entity,  # type: ignore[arg-type]
                 row_id=row.id,
                 hlc=clock.now().encode(),
@@ -78,8 +86,19 @@ def write_server_ops(
         )
     if not ops:
         return []
-    user, device = _system(cite_id)
     return push_ops(session, user=user, device=device, ops=ops, clock=clock)
+
+
+def write_server_ops(
+    session: Session,
+    *,
+    cite_id: str,
+    edits: Iterable[tuple[Record, dict[str, Any]]],
+    clock: HlcClock,
+) -> list[OpResult]:
+    """Apply `(row, values)` edits to rows of `cite_id` as server ops; the caller commits."""
+    user, device = _system(cite_id)
+    return write_ops(session, user=user, device=device, clock=clock, edits=edits, first_seq=None)
 
 
 def merge_map(session: Session, *, cite_id: str) -> dict[str, str | None]:

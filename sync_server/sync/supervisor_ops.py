@@ -12,11 +12,10 @@ from typing import Any
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from domain.hlc import Hlc, HlcClock
-from domain.ids import uuid7
-from domain.sync import Op, OpResult
+from domain.hlc import HlcClock
+from domain.sync import OpResult
 from sync_server.models import AppUser, Device, Partner, Record, SyncOp
-from sync_server.sync.push import push_ops
+from sync_server.sync.server_ops import write_ops
 
 
 class NotFound(LookupError):
@@ -58,29 +57,22 @@ def write_as_supervisor(
     row: Record,
     values: dict[str, Any],
 ) -> OpResult:
-    """Write `values` on `row` as an op of `device`; the caller commits.
+    """Write `values` on `row` as an op of `device` (`server_ops.write_ops`), numbered
+    after the device's last op; the caller commits.
 
     The caller should have opened the transaction with `begin_write`.
     """
-    for stamp in row.hlc_by_field().values():
-        try:
-            clock.observe(Hlc.parse(stamp))
-        except ValueError:
-            continue
     last_seq = session.exec(
         select(func.max(SyncOp.device_seq)).where(SyncOp.device_id == device.id)
     ).one()
-    op = Op(
-        op_id=uuid7(),
-        device_seq=int(last_seq or 0) + 1,
-        entity=row.entity,  # type: ignore[arg-type]
-        row_id=row.id,
-        hlc=clock.now().encode(),
-        # The supervisor decides on what is stored now: not a concurrent edit.
-        base_version=row.version,
-        set=values,
+    [result] = write_ops(
+        session,
+        user=user,
+        device=device,
+        clock=clock,
+        edits=[(row, values)],
+        first_seq=int(last_seq or 0) + 1,
     )
-    [result] = push_ops(session, user=user, device=device, ops=[op], clock=clock)
     if result.outcome == "rejected":
         raise Invalid(result.reason or "modification refusée")
     session.refresh(row)

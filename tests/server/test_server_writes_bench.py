@@ -8,9 +8,12 @@ asserted (see benchmarks/README.md).
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import pytest
 from sqlalchemy import Engine, create_engine
 from sqlmodel import Session, select
 
@@ -19,8 +22,10 @@ from sync_server.core.db import make_engine, migrate
 from sync_server.core.settings import Settings
 from sync_server.models import Record, SyncOp
 from tests.factories import contact_values, make_cite, make_device, make_user, op, push
+from tests.server.conftest import fresh_pg_database
 
-CONTACTS = 80  # above COPY_FROM_ROWS: the bulk path with its executemany
+# Two pushes: one above COPY_FROM_ROWS (COPY on PostgreSQL), one below (INSERTs).
+SIZES = (80, 50)
 
 
 def _written(engine: Engine) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -30,41 +35,53 @@ def _written(engine: Engine) -> tuple[dict[str, Any], dict[str, Any]]:
     return records, ledger
 
 
-def test_the_replay_writes_what_the_push_wrote(tmp_path: Path) -> None:
-    engine = make_engine(Settings(database_url=f"sqlite:///{tmp_path / 'server.sqlite3'}"))
-    migrate(engine)
+def test_the_replay_writes_what_the_push_wrote(
+    engine: Engine, request: pytest.FixtureRequest, tmp_path: Path
+) -> None:
     with Session(engine, expire_on_commit=False) as session:
         cite = make_cite(session)
         user = make_user(session, cite=cite)
         login = make_device(session, user=user)
         session.commit()
-        ops = [op("contact", contact_values(user.id, note=f"n°{i}")) for i in range(CONTACTS)]
         recorder = Recorder()
+        results = []
         with recorder.on(engine):
-            results = push(session, login=login, ops=ops[:50])
-            recorder.commit()
-            results += push(session, login=login, ops=ops[50:])
-            recorder.commit()
+            for size in SIZES:
+                ops = [op("contact", contact_values(user.id, note=f"n°{i}")) for i in range(size)]
+                results += push(session, login=login, ops=ops)
+                recorder.commit()
     assert {r.outcome for r in results} == {"applied"}
     assert len(recorder.transactions) == 2  # one per push, as committed
-    assert recorder.rows == 2 * CONTACTS  # a record and a ledger entry per contact
+    assert recorder.rows == 2 * sum(SIZES)  # a record and a ledger entry per contact
     pushed = _written(engine)
 
-    as_stored = _fresh(tmp_path / "as-stored.sqlite3")
-    replay_into(as_stored, recorder.transactions)
     # A new contact's stamp maps are empty already: the what-if writes the same rows.
-    no_maps = _fresh(tmp_path / "without-field-maps.sqlite3")
-    replay_into(no_maps, recorder.transactions, rows=without_field_maps)
-    for url in (as_stored, no_maps):
-        replayed = create_engine(url)
-        assert _written(replayed) == pushed
-        replayed.dispose()
-    engine.dispose()
+    for rows in (None, without_field_maps):
+        with _fresh(engine, request, tmp_path / "replayed.sqlite3") as url:
+            if rows is None:
+                replay_into(url, recorder.transactions)
+            else:
+                replay_into(url, recorder.transactions, rows=rows)
+            replayed = create_engine(url)
+            assert _written(replayed) == pushed
+            replayed.dispose()
+        (tmp_path / "replayed.sqlite3").unlink(missing_ok=True)
 
 
-def _fresh(path: Path) -> str:
+@contextmanager
+def _fresh(pushed_to: Engine, request: pytest.FixtureRequest, path: Path) -> Iterator[str]:
+    """A fresh migrated database of the same kind as the one pushed to."""
+    if pushed_to.dialect.name == "postgresql":
+        with fresh_pg_database(request.getfixturevalue("pg_admin")) as url:
+            _migrate(url)
+            yield url
+        return
     url = f"sqlite:///{path}"
+    _migrate(url)
+    yield url
+
+
+def _migrate(url: str) -> None:
     engine = make_engine(Settings(database_url=url))
     migrate(engine)
     engine.dispose()
-    return url

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
@@ -45,6 +46,24 @@ _PUSH_BODY_DOC = {
 }
 
 
+@dataclass(frozen=True)
+class PullWindow:
+    """Where a pull page starts and how many rows it may hold (capped)."""
+
+    cursor: str | None
+    limit: int
+
+
+def pull_window(
+    cursor: Annotated[str | None, Query(max_length=200)] = None,
+    limit: Annotated[int, Query(ge=1)] = DEFAULT_PULL_LIMIT,
+) -> PullWindow:
+    return PullWindow(cursor, min(limit, MAX_PULL_LIMIT))
+
+
+PullWindowDep = Annotated[PullWindow, Depends(pull_window)]
+
+
 @router.post("/push", response_model=PushResponse, openapi_extra=_PUSH_BODY_DOC)
 def push(
     request: Request,
@@ -54,9 +73,8 @@ def push(
     clock: ClockDep,
     _schema: SchemaHeader,
     body: Annotated[DecodedPush, Depends(read_push_request)],
+    window: PullWindowDep,
     then_pull: Annotated[bool, Query(description="Answer with the first pull page too")] = False,
-    cursor: Annotated[str | None, Query(max_length=200)] = None,
-    limit: Annotated[int, Query(ge=1)] = DEFAULT_PULL_LIMIT,
 ) -> PushResponse:
     """Apply ops. A device revoked within 30 days gets `device_revoked: true` (it must
     wipe); its ops dated between its enrolment and its revocation are held for a
@@ -94,18 +112,7 @@ def push(
     )
     page = None
     if then_pull and revoked_at is None:
-        try:
-            page = pull_page(
-                session, cite_id=cite_id, cursor=cursor, limit=min(limit, MAX_PULL_LIMIT)
-            )
-            session.commit()  # end the read in this worker thread
-        except CursorError:
-            session.rollback()
-        except SQLAlchemyError as exc:
-            # The ops are committed: their answers matter more than the page, which
-            # the phone's own pull will ask for again.
-            logger.warning("pull page after a push failed (%s)", type(exc).__name__)
-            session.rollback()
+        page = _page_after_push(session, cite_id=cite_id, window=window)
     # Serialised once by pydantic's core: FastAPI would validate the model again. The
     # pull page's rows go out as stored, spliced in (see `pull`).
     out = encode_reply(reply)
@@ -114,16 +121,31 @@ def push(
     return json_reply(request, out)  # type: ignore[return-value]
 
 
+def _page_after_push(session: Session, *, cite_id: str, window: PullWindow) -> PullPage | None:
+    """The pull page a push's reply carries, or None: a cursor the server cannot read
+    leaves it out, and so does a failed read, as the ops are committed and their
+    answers matter more than the page, which the phone's own pull asks for again."""
+    try:
+        page = pull_page(session, cite_id=cite_id, cursor=window.cursor, limit=window.limit)
+        session.commit()  # end the read in this worker thread
+        return page
+    except CursorError:
+        session.rollback()
+    except SQLAlchemyError as exc:
+        logger.warning("pull page after a push failed (%s)", type(exc).__name__)
+        session.rollback()
+    return None
+
+
 @router.get("/pull", response_model=PullResponse)
 def pull(
     request: Request,
     session: SessionDep,
     user: MemberUser,
     _schema: SchemaHeader,
-    cursor: Annotated[str | None, Query(max_length=200)] = None,
-    limit: Annotated[int, Query(ge=1)] = DEFAULT_PULL_LIMIT,
+    window: PullWindowDep,
 ) -> PullResponse:
-    page = _page_or_400(session, cite_id=user.cite_id, cursor=cursor, limit=limit)
+    page = _page_or_400(session, cite_id=user.cite_id, window=window)
     # The rows' data go out as stored: never parsed, validated or re-serialised here.
     return json_reply(request, page.to_json())  # type: ignore[return-value]
 
@@ -138,25 +160,23 @@ def pull_stream(
     session: SessionDep,
     user: MemberUser,
     _schema: SchemaHeader,
-    cursor: Annotated[str | None, Query(max_length=200)] = None,
-    limit: Annotated[int, Query(ge=1)] = DEFAULT_PULL_LIMIT,
+    window: PullWindowDep,
     pages: Annotated[int, Query(ge=1, le=MAX_STREAM_PAGES)] = MAX_STREAM_PAGES,
 ) -> Response:
     """Up to `pages` pull pages, one `PullResponse` JSON per line, each what
     `GET /sync/pull` would answer from the previous line's cursor. The first page is
     read before answering: a bad cursor gets a 400 as on `/sync/pull`."""
-    limit = min(limit, MAX_PULL_LIMIT)
     cite_id = user.cite_id
-    first = _page_or_400(session, cite_id=cite_id, cursor=cursor, limit=limit)
-    return stream_reply(request, first, cite_id=cite_id, limit=limit, pages=pages)
+    first = _page_or_400(session, cite_id=cite_id, window=window)
+    return stream_reply(request, first, cite_id=cite_id, limit=window.limit, pages=pages)
 
 
-def _page_or_400(session: Session, *, cite_id: str, cursor: str | None, limit: int) -> PullPage:
+def _page_or_400(session: Session, *, cite_id: str, window: PullWindow) -> PullPage:
     """The pull page after `cursor` (at most `limit` rows, capped), its read ended here
     in the worker thread so that the session then closes without I/O; a cursor this
     server did not issue is a 400."""
     try:
-        page = pull_page(session, cite_id=cite_id, cursor=cursor, limit=min(limit, MAX_PULL_LIMIT))
+        page = pull_page(session, cite_id=cite_id, cursor=window.cursor, limit=window.limit)
     except CursorError as exc:
         raise HTTPException(400, detail=f"{exc} : repartez d'un curseur vide.") from None
     session.commit()
