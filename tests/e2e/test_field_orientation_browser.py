@@ -16,14 +16,6 @@ from tests.e2e.ui import PHONE, Ui
 pytestmark = [pytest.mark.browser, pytest.mark.processes]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "Known defect since the two halves of the week's work were merged: after "
-        "« Orientation enregistrée », tapping « Résultat » leaves the pathway scrolled to "
-        "the top and the outcome choices are not on screen."
-    ),
-)
 def test_outcome_withdraw_and_undo(browser: Browser, out_dir: Path) -> None:
     db_url = f"sqlite:///{out_dir / 'server.sqlite3'}"
     seed_server(db_url)

@@ -84,7 +84,14 @@ class Ui:
         """Click once the control has stopped moving. Focusing a field makes Flutter
         scroll it into view with an animation; a click aimed at where a button was a
         moment before lands on whatever slid under it (seen: a chip ticked instead
-        of « Enregistrer »). A person's eye waits for the screen to settle too."""
+        of « Enregistrer »). A person's eye waits for the screen to settle too.
+
+        A control below the fold is scrolled to first, as a thumb does before tapping:
+        left to the click, the browser scrolls the semantics tree and clicks at once,
+        while Flutter web applies that scroll (and moves its semantics nodes and text
+        inputs) a frame later, so the tap lands on the layout of before: lost, or a
+        text field focused then blurred as its input moves."""
+        target.scroll_into_view_if_needed()
         last = None
         for _ in range(30):
             box = target.bounding_box()
