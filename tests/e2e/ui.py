@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from playwright.sync_api import Browser, Locator, Page, expect
+from playwright.sync_api import Browser, Locator, Page, ViewportSize, expect
 
 from app.console.screens.shell import SECTIONS
 from app.console.widgets.review_widgets import LOADING
@@ -190,6 +190,19 @@ class Ui:
 
     def absent(self, text: str | re.Pattern[str], timeout: float = 10_000) -> None:
         expect(self.page.get_by_text(text)).to_have_count(0, timeout=timeout)
+
+    def whole_screen_small_or_unnamed(self) -> list[str]:
+        """`small_or_unnamed_controls` over the whole of a phone screen: judged on a
+        viewport tall enough that nothing is cut by the scroll view's edge (a 52 px chip
+        showing 44 px above the navigation bar is half hidden, not small), then back to
+        the phone's size."""
+        size = self.page.viewport_size or ViewportSize(width=PHONE["width"], height=PHONE["height"])
+        self.page.set_viewport_size(ViewportSize(width=size["width"], height=2600))
+        try:
+            return self.small_or_unnamed_controls()
+        finally:
+            self.page.set_viewport_size(size)
+            self.page.wait_for_timeout(300)
 
     def small_or_unnamed_controls(self, min_px: int = 48) -> list[str]:
         """Controls on screen a thumb or a screen reader would struggle with: smaller
