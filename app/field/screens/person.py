@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import flet as ft
 
@@ -22,11 +22,15 @@ from app.field.state.person_record import person_facts
 from app.field.widgets.flash import Flash
 from app.field.widgets.frame import screen
 from app.field.widgets.nav import field_nav
+from app.store import LocalRow
 from app.ui.format import day
 from app.ui.widgets import PRIMARY, banner, big_button, section, sync_marker, tappable
 from domain.entities import person_display_name
-from domain.pathway import TimelineEntry, referent_label
+from domain.pathway import Pathway, TimelineEntry, referent_label
 from domain.vocabulary import ExitType, Frein, OrientationOutcome, OrientationStatus
+
+if TYPE_CHECKING:
+    from app.field.state.field_state import FieldState
 
 DASH = "—"
 
@@ -90,6 +94,67 @@ def PersonScreen() -> ft.Control:
         else:
             set_panel(kind)
 
+    body: list[ft.Control] = [*_survivor_link(data), Flash(f"/personne/{person_id}")]
+    body.append(_facts(state, row, pathway))
+    if not (pathway.referent_chosen and pathway.referent_id == state.user.get("id")):
+        body.append(_become_referent(state, person_id))
+    body += [_to_fix(c) for c in state.contacts_to_fix(person_id)]
+    if pathway.open_followups:
+        body.append(_open_followups(state, pathway))
+    forms: dict[str, Callable[..., ft.Control]] = {
+        "contact": ContactForm,
+        "orientation": OrientationForm,
+        "followup": FollowupForm,
+        "exit": ExitForm,
+        "link": LinkContactForm,
+    }
+    if panel in forms:
+        body.append(forms[panel](person_id, close, scroll=scroll))
+    else:
+        body.append(_actions(data, open_action))
+    if state.notice and state.undo_orientation_id:
+        # Where the orientation was, not above the fold the tap scrolled away from.
+        body.append(_undo_withdraw(state, state.notice))
+    body.append(
+        section(
+            f"Parcours ({pathway.contact_count} contact(s), "
+            f"{pathway.orientation_count} orientation(s))",
+            *[_entry(e) for e in pathway.timeline],
+        )
+    )
+    return screen(name, body, bottom=field_nav("nav-persons"), scroll=scroll)
+
+
+def _survivor_link(data: dict[str, Any]) -> list[ft.Control]:
+    """A duplicate merged into another record leads to it."""
+    if not data.get("merged_into"):
+        return []
+    return [
+        big_button(
+            "Fiche fusionnée : ouvrir la fiche principale",
+            key="open-survivor",
+            on_click=lambda _: ft.context.page.navigate(f"/personne/{data['merged_into']}"),
+        )
+    ]
+
+
+def _become_referent(state: FieldState, person_id: str) -> ft.Control:
+    return ft.Row(
+        [
+            big_button(
+                "Devenir référent·e",
+                key="become-referent",
+                icon=ft.Icons.HOW_TO_REG,
+                filled=False,
+                on_click=lambda _: state.become_referent(person_id),
+            )
+        ]
+    )
+
+
+def _facts(state: FieldState, row: LocalRow, pathway: Pathway) -> ft.Control:
+    """Status, freins, référents and the record's facts, as the pathway tells them."""
+    data = row.data
     # Freins are identified contact after contact: the person's and every contact's.
     freins = ", ".join(Frein(f).label for f in pathway.freins) or "aucun noté"
     status = pathway.status.label
@@ -103,7 +168,6 @@ def PersonScreen() -> ft.Control:
         )
         or "—"
     )
-    me = state.user.get("id")
     referent = (
         f"{state.member_name(pathway.referent_id)}"
         f"{' (choisi·e)' if pathway.referent_chosen else ' (dernier contact)'}"
@@ -111,141 +175,97 @@ def PersonScreen() -> ft.Control:
         else "—"
     )
     qpvs = {q.code: q.name for q in state.referentials.qpvs} if state.referentials else {}
-    body: list[ft.Control] = []
-    if data.get("merged_into"):
-        body.append(
-            big_button(
-                "Fiche fusionnée : ouvrir la fiche principale",
-                key="open-survivor",
-                on_click=lambda _: ft.context.page.navigate(f"/personne/{data['merged_into']}"),
-            )
-        )
-    body.append(Flash(f"/personne/{person_id}"))
-    body.append(
-        ft.Column(
-            [
-                *sync_marker(row.pending, row.error, key="person-sync"),
-                _fact("Statut", status, "pw-status"),
-                _fact("Freins", freins, "pw-freins"),
-                _fact("1er contact", day(pathway.first_contact, empty=DASH), "pw-first"),
-                _fact("Dernier contact", day(pathway.last_contact, empty=DASH), "pw-last"),
-                _fact("Référent·e", referent, "pw-referent"),
-                _fact("Référents", referents, "pw-referents"),
-                *[_fact(label, value, key) for label, value, key in person_facts(data, qpvs)],
-            ],
-            spacing=6,
-        )
+    return ft.Column(
+        [
+            *sync_marker(row.pending, row.error, key="person-sync"),
+            _fact("Statut", status, "pw-status"),
+            _fact("Freins", freins, "pw-freins"),
+            _fact("1er contact", day(pathway.first_contact, empty=DASH), "pw-first"),
+            _fact("Dernier contact", day(pathway.last_contact, empty=DASH), "pw-last"),
+            _fact("Référent·e", referent, "pw-referent"),
+            _fact("Référents", referents, "pw-referents"),
+            *[_fact(label, value, key) for label, value, key in person_facts(data, qpvs)],
+        ],
+        spacing=6,
     )
-    if not (pathway.referent_chosen and pathway.referent_id == me):
-        body.append(
+
+
+def _to_fix(contact: LocalRow) -> ft.Control:
+    when = day(contact.data.get("occurred_at"), empty="—")
+    return tappable(
+        ft.Text(
+            f"À corriger ({when}) : {contact.data.get('review_comment') or 'voir le contact'}",
+            size=15,
+            color=ft.Colors.RED_900,
+            weight=ft.FontWeight.BOLD,
+        ),
+        label=f"Corriger le contact du {when}",
+        key=f"fix-{contact.id}",
+        on_click=lambda _, cid=contact.id: ft.context.page.navigate(f"/contact/{cid}"),
+    )
+
+
+def _open_followups(state: FieldState, pathway: Pathway) -> ft.Control:
+    return section(
+        "Relances à faire",
+        *[
+            ft.Row(
+                [
+                    ft.Text(
+                        f"{day(f.when, empty='—')} · {f.title}"
+                        + (f" ({f.detail})" if f.detail else ""),
+                        size=15,
+                        expand=True,
+                        color=ft.Colors.RED_900 if f.detail else None,
+                    ),
+                    ft.OutlinedButton(
+                        "Fait",
+                        key=f"done-{f.row_id}",
+                        height=48,
+                        on_click=lambda _, fid=f.row_id: state.mark_followup_done(fid),
+                    ),
+                ]
+            )
+            for f in pathway.open_followups
+        ],
+    )
+
+
+def _actions(data: dict[str, Any], open_action: Callable[[str], None]) -> ft.Control:
+    return ft.Column(
+        [
             ft.Row(
                 [
                     big_button(
-                        "Devenir référent·e",
-                        key="become-referent",
-                        icon=ft.Icons.HOW_TO_REG,
-                        filled=False,
-                        on_click=lambda _: state.become_referent(person_id),
+                        label,
+                        key=f"act-{kind}",
+                        icon=icon,
+                        filled=kind == "contact",
+                        on_click=lambda _, k=kind: open_action(k),
                     )
                 ]
             )
-        )
-    for c in state.contacts_to_fix(person_id):
-        body.append(
-            tappable(
-                ft.Text(
-                    f"À corriger ({day(c.data.get('occurred_at'), empty='—')}) : "
-                    f"{c.data.get('review_comment') or 'voir le contact'}",
-                    size=15,
-                    color=ft.Colors.RED_900,
-                    weight=ft.FontWeight.BOLD,
-                ),
-                label=f"Corriger le contact du {day(c.data.get('occurred_at'), empty='—')}",
-                key=f"fix-{c.id}",
-                on_click=lambda _, cid=c.id: ft.context.page.navigate(f"/contact/{cid}"),
-            )
-        )
-    if pathway.open_followups:
-        body.append(
-            section(
-                "Relances à faire",
-                *[
-                    ft.Row(
-                        [
-                            ft.Text(
-                                f"{day(f.when, empty='—')} · {f.title}"
-                                + (f" ({f.detail})" if f.detail else ""),
-                                size=15,
-                                expand=True,
-                                color=ft.Colors.RED_900 if f.detail else None,
-                            ),
-                            ft.OutlinedButton(
-                                "Fait",
-                                key=f"done-{f.row_id}",
-                                height=48,
-                                on_click=lambda _, fid=f.row_id: state.mark_followup_done(fid),
-                            ),
-                        ]
-                    )
-                    for f in pathway.open_followups
-                ],
-            )
-        )
-    forms: dict[str, Callable[..., ft.Control]] = {
-        "contact": ContactForm,
-        "orientation": OrientationForm,
-        "followup": FollowupForm,
-        "exit": ExitForm,
-        "link": LinkContactForm,
-    }
-    if panel in forms:
-        body.append(forms[panel](person_id, close, scroll=scroll))
-    else:
-        body.append(
-            ft.Column(
-                [
-                    ft.Row(
-                        [
-                            big_button(
-                                label,
-                                key=f"act-{kind}",
-                                icon=icon,
-                                filled=kind == "contact",
-                                on_click=lambda _, k=kind: open_action(k),
-                            )
-                        ]
-                    )
-                    for kind, label, icon in ACTIONS
-                    # A duplicate merged into another record is rectified there.
-                    if not (kind == "edit" and data.get("merged_into"))
-                ],
-                spacing=8,
-            )
-        )
-    if state.notice and state.undo_orientation_id:
-        # Where the orientation was, not above the fold the tap scrolled away from.
-        body.append(
-            banner(
-                state.notice,
-                actions=[
-                    ft.TextButton(
-                        "Annuler",
-                        key="undo-orientation",
-                        on_click=lambda _: state.undo_withdraw_orientation(),
-                        style=ft.ButtonStyle(color=ft.Colors.WHITE),
-                        height=48,
-                    )
-                ],
-            )
-        )
-    body.append(
-        section(
-            f"Parcours ({pathway.contact_count} contact(s), "
-            f"{pathway.orientation_count} orientation(s))",
-            *[_entry(e) for e in pathway.timeline],
-        )
+            for kind, label, icon in ACTIONS
+            # A duplicate merged into another record is rectified there.
+            if not (kind == "edit" and data.get("merged_into"))
+        ],
+        spacing=8,
     )
-    return screen(name, body, bottom=field_nav("nav-persons"), scroll=scroll)
+
+
+def _undo_withdraw(state: FieldState, text: str) -> ft.Control:
+    return banner(
+        text,
+        actions=[
+            ft.TextButton(
+                "Annuler",
+                key="undo-orientation",
+                on_click=lambda _: state.undo_withdraw_orientation(),
+                style=ft.ButtonStyle(color=ft.Colors.WHITE),
+                height=48,
+            )
+        ],
+    )
 
 
 def _orientation_details(data: dict[str, object]) -> list[ft.Control]:
