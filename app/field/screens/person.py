@@ -24,7 +24,16 @@ from app.field.widgets.frame import screen
 from app.field.widgets.nav import field_nav
 from app.store import LocalRow
 from app.ui.format import day
-from app.ui.widgets import PRIMARY, banner, big_button, section, sync_marker, tappable
+from app.ui.widgets import (
+    PRIMARY,
+    banner,
+    big_button,
+    named_button,
+    section,
+    sync_marker,
+    tappable,
+    use_reveal,
+)
 from domain.entities import person_display_name
 from domain.pathway import Pathway, TimelineEntry, referent_label
 from domain.vocabulary import ExitType, Frein, OrientationOutcome, OrientationStatus
@@ -119,7 +128,7 @@ def PersonScreen() -> ft.Control:
         section(
             f"Parcours ({pathway.contact_count} contact(s), "
             f"{pathway.orientation_count} orientation(s))",
-            *[_entry(e) for e in pathway.timeline],
+            *[_entry(e, scroll) for e in pathway.timeline],
         )
     )
     return screen(name, body, bottom=field_nav("nav-persons"), scroll=scroll)
@@ -218,10 +227,11 @@ def _open_followups(state: FieldState, pathway: Pathway) -> ft.Control:
                         expand=True,
                         color=ft.Colors.RED_900 if f.detail else None,
                     ),
-                    ft.OutlinedButton(
+                    named_button(
                         "Fait",
+                        f"Fait : {f.title}, {day(f.when, empty='—')}",
                         key=f"done-{f.row_id}",
-                        height=48,
+                        outlined=True,
                         on_click=lambda _, fid=f.row_id: state.mark_followup_done(fid),
                     ),
                 ]
@@ -283,9 +293,14 @@ def _orientation_details(data: dict[str, object]) -> list[ft.Control]:
     return out
 
 
+def _about(entry: TimelineEntry) -> str:
+    """« vers <partner> »: what an orientation's buttons are named after."""
+    return entry.title.replace("Orientation vers ", "vers ")
+
+
 def _orientation_actions(entry: TimelineEntry, set_panel: Any) -> ft.Control:
     """Correct, date, report, withdraw; each named after the orientation it acts on."""
-    about = entry.title.replace("Orientation vers ", "vers ")
+    about = _about(entry)
     actions = (
         ("fix", "Corriger", f"Corriger l'orientation {about}"),
         ("appointment", "Rendez-vous", f"Rendez-vous de l'orientation {about}"),
@@ -294,17 +309,11 @@ def _orientation_actions(entry: TimelineEntry, set_panel: Any) -> ft.Control:
     )
     return ft.Row(
         [
-            ft.Semantics(
-                label=name,
-                button=True,
-                exclude_semantics=True,
-                on_tap=lambda _, k=kind: set_panel(k),
-                content=ft.TextButton(
-                    text,
-                    key=f"or-{kind}-{entry.row_id}",
-                    height=48,
-                    on_click=lambda _, k=kind: set_panel(k),
-                ),
+            named_button(
+                text,
+                name,
+                key=f"or-{kind}-{entry.row_id}",
+                on_click=lambda _, k=kind: set_panel(k),
             )
             for kind, text, name in actions
         ],
@@ -315,7 +324,7 @@ def _orientation_actions(entry: TimelineEntry, set_panel: Any) -> ft.Control:
 
 
 @ft.component
-def _entry(entry: TimelineEntry) -> ft.Control:
+def _entry(entry: TimelineEntry, scroll: ft.Ref[ft.Column] | None = None) -> ft.Control:
     state = use_field()
     lines: list[ft.Control] = [
         ft.Text(
@@ -327,6 +336,9 @@ def _entry(entry: TimelineEntry) -> ft.Control:
     if entry.author_id:
         lines.append(ft.Text(f"par {state.member_name(entry.author_id)}", size=13))
     panel, set_panel = ft.use_state("")
+    # A form opened under an orientation low on the screen is brought up with it,
+    # not left under the fold (« Résultat » tapped, its choices out of sight).
+    use_reveal(scroll, f"entry-{entry.row_id}", panel)
     if entry.kind in ("orientation", "followup", "contact"):
         synced = state.view.get(entry.kind, entry.row_id)
         if synced is not None:
@@ -341,10 +353,11 @@ def _entry(entry: TimelineEntry) -> ft.Control:
             lines.append(
                 ft.Row(
                     [
-                        ft.OutlinedButton(
+                        named_button(
                             s.label,
+                            f"{s.label} : orientation {_about(entry)}",
                             key=f"os-{entry.row_id}-{s.value}",
-                            height=48,
+                            outlined=True,
                             on_click=lambda _, st=s: state.set_orientation_status(entry.row_id, st),
                         )
                         for s in nexts
@@ -366,6 +379,7 @@ def _entry(entry: TimelineEntry) -> ft.Control:
             if panel in forms:
                 lines.append(forms[panel]())
     return ft.Container(
+        key=ft.ScrollKey(f"entry-{entry.row_id}"),  # type: ignore[call-arg]
         content=ft.Column(lines, spacing=2),
         padding=ft.Padding.only(left=10, top=6, bottom=6),
         border=ft.Border.only(left=ft.BorderSide(4, PRIMARY)),

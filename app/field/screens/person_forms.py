@@ -21,6 +21,7 @@ from app.ui.widgets import (
     big_button,
     choice_chips,
     date_field,
+    named_button,
     section,
     text_field,
     use_reveal,
@@ -367,18 +368,12 @@ def _anonymous_line(row: LocalRow, link: Callable[[str], None]) -> ft.Control:
     return ft.Row(
         [
             ft.Text(text, size=15, expand=True),
-            # One accessible name per contact (not several « Rattacher »).
-            ft.Semantics(
-                label=f"Rattacher le contact du {when:%d/%m à %H:%M}",
-                button=True,
-                exclude_semantics=True,
-                on_tap=lambda _: link(row.id),
-                content=ft.OutlinedButton(
-                    "Rattacher",
-                    key=f"link-{row.id}",
-                    height=48,
-                    on_click=lambda _: link(row.id),
-                ),
+            named_button(
+                "Rattacher",
+                f"Rattacher le contact du {when:%d/%m à %H:%M}",
+                key=f"link-{row.id}",
+                outlined=True,
+                on_click=lambda _: link(row.id),
             ),
         ],
         vertical_alignment=ft.CrossAxisAlignment.CENTER,
