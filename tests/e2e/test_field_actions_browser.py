@@ -86,7 +86,10 @@ def test_two_actions_in_one_day_each_with_its_own_contacts(browser: Browser, out
         ui.fill("Début (HH:MM)", "17:00")
         ui.fill("Fin (HH:MM)", "19:30")
         ui.tap("Enregistrer l'action")
-        ui.see(re.compile("Le début est dans le futur"))
+        # The error is scrolled into view, not left under the fold.
+        refused = ui.see(re.compile("Le début est dans le futur")).bounding_box()
+        assert refused is not None
+        assert 0 <= refused["y"] <= PHONE["height"] - refused["height"], refused
         ui.shot("past-action-future-refused")
         ui.fill("Date (JJ/MM/AAAA)", f"{yesterday:%d/%m/%Y}")
         ui.tap("Enregistrer l'action")

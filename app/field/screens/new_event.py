@@ -13,7 +13,15 @@ from app.field.widgets.flash import leave_to
 from app.field.widgets.frame import screen
 from app.store import LocalRow
 from app.ui.form_state import Form, use_form
-from app.ui.widgets import banner, big_button, choice_chips, date_field, section, text_field
+from app.ui.widgets import (
+    banner,
+    big_button,
+    choice_chips,
+    date_field,
+    section,
+    text_field,
+    use_reveal,
+)
 from domain.entities import FieldsError
 from domain.sync import ReferentialsOut
 from domain.vocabulary import Axis, EventType, Role
@@ -201,6 +209,8 @@ def EventFormScreen(mode: str = "new") -> ft.Control:
     row = state.view.get("event", event_id) if event_id else None
     form = use_form(**_initial(row, mode == "past"))
     error, set_error = ft.use_state("")
+    scroll = ft.use_memo(lambda: ft.Ref[ft.Column](), [])
+    use_reveal(scroll, "ev-error", error)
     if mode == "edit" and row is None:
         return screen("Action", [banner("Action introuvable sur ce téléphone.", error=True)])
     # Times are typed for an action logged afterwards, or corrected once it ended.
@@ -223,9 +233,8 @@ def EventFormScreen(mode: str = "new") -> ft.Control:
         ft.context.page.navigate("/" if mode == "new" else "/actions")
 
     times = _times(form) if with_times else []
-    title, submit_label = TITLES[mode]
     return screen(
-        title,
+        TITLES[mode][0],
         [
             section(
                 "Type d'action",
@@ -242,15 +251,16 @@ def EventFormScreen(mode: str = "new") -> ft.Control:
                 max_length=120,
             ),
             *_choices(form, *_options(state.referentials, me)),
-            *([banner(error, error=True)] if error else []),
+            *([banner(error, error=True, reveal_key="ev-error")] if error else []),
             ft.Row(
                 [
                     big_button("Annuler", key="ev-cancel", filled=False, on_click=cancel),
-                    big_button(submit_label, key="ev-submit", on_click=submit),
+                    big_button(TITLES[mode][1], key="ev-submit", on_click=submit),
                 ],
                 spacing=12,
             ),
         ],
+        scroll=scroll,
     )
 
 
