@@ -16,6 +16,7 @@ import flet as ft
 
 from app.ui.format import parse_day
 from app.ui.handlers import handler
+from domain.vocabulary import FamilySituation, Gender
 
 TAP = 52  # minimum height of a tap target, in logical pixels
 PRIMARY = ft.Colors.INDIGO_900
@@ -110,6 +111,14 @@ FT_ANSWERS = [
     ("yes", "Oui, inscrit·e"),
     ("no", "Non inscrit·e"),
     ("unknown", "France Travail : ne sait pas"),
+]
+# Two closed lists on one form both end with « Non renseigné »: each says which.
+GENDER_ANSWERS = [
+    (g.value, "Genre non renseigné" if g is Gender.UNKNOWN else g.label) for g in Gender
+]
+FAMILY_ANSWERS = [
+    (f.value, "Situation non renseignée" if f is FamilySituation.UNKNOWN else f.label)
+    for f in FamilySituation
 ]
 ML_ANSWERS = [
     ("yes", "Oui, suivi·e"),

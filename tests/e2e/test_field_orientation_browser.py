@@ -38,6 +38,7 @@ def test_outcome_withdraw_and_undo(browser: Browser, out_dir: Path) -> None:
         ui.see("Résultat : Rendez-vous honoré")
         ui.shot("orientation-outcome")
         assert ui.small_or_unnamed_controls() == []
+        assert ui.repeated_names() == []
 
         ui.tap("Retirer l'orientation vers Cap emploi Oise")
         ui.see("Retirer cette orientation ?")
@@ -46,7 +47,7 @@ def test_outcome_withdraw_and_undo(browser: Browser, out_dir: Path) -> None:
         ui.see("Orientation retirée.")
         ui.absent("Orientation vers Cap emploi Oise")
         ui.shot("orientation-withdrawn")
-        ui.tap("Annuler")
+        ui.tap("Annuler le retrait")
         ui.see("Orientation rétablie.")
         ui.see(re.compile("Orientation vers Cap emploi Oise"))
     finally:

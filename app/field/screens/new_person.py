@@ -15,6 +15,7 @@ from app.store import LocalRow
 from app.ui.form_state import use_form
 from app.ui.widgets import (
     FT_ANSWERS,
+    GENDER_ANSWERS,
     QPV_ANSWERS,
     banner,
     big_button,
@@ -26,7 +27,7 @@ from app.ui.widgets import (
 from domain.entities import FieldsError, person_display_name
 from domain.matching import MatchEvidence
 from domain.minimisation import sensitivity_warning
-from domain.vocabulary import Channel, Frein, Gender, TriState
+from domain.vocabulary import Channel, Frein, TriState
 
 if TYPE_CHECKING:
     from app.field.state.field_state import FieldState
@@ -179,7 +180,7 @@ def _answers(form: PersonForm, edit: Edit, latest: Callable[[], PersonForm]) -> 
         section(
             "Genre",
             choice_chips(
-                Gender.choices(),
+                GENDER_ANSWERS,
                 form.gender,
                 lambda v: edit(gender="" if v == latest().gender else v),
                 key_prefix="p-gender",

@@ -267,12 +267,19 @@ def _undo_withdraw(state: FieldState, text: str) -> ft.Control:
     return banner(
         text,
         actions=[
-            ft.TextButton(
-                "Annuler",
-                key="undo-orientation",
-                on_click=lambda _: state.undo_withdraw_orientation(),
-                style=ft.ButtonStyle(color=ft.Colors.WHITE),
-                height=48,
+            # Named after what it undoes: a form's own « Annuler » may be on the screen.
+            ft.Semantics(
+                label="Annuler le retrait",
+                button=True,
+                exclude_semantics=True,
+                on_tap=lambda _: state.undo_withdraw_orientation(),
+                content=ft.TextButton(
+                    "Annuler",
+                    key="undo-orientation",
+                    on_click=lambda _: state.undo_withdraw_orientation(),
+                    style=ft.ButtonStyle(color=ft.Colors.WHITE),
+                    height=48,
+                ),
             )
         ],
     )

@@ -17,7 +17,9 @@ from app.field.widgets.nav import field_nav
 from app.store import StoreError
 from app.ui.form_state import use_form
 from app.ui.widgets import (
+    FAMILY_ANSWERS,
     FT_ANSWERS,
+    GENDER_ANSWERS,
     ML_ANSWERS,
     QPV_ANSWERS,
     banner,
@@ -28,7 +30,7 @@ from app.ui.widgets import (
     text_field,
 )
 from domain.entities import FieldsError, person_display_name
-from domain.vocabulary import FamilySituation, Gender, TriState
+from domain.vocabulary import TriState
 
 if TYPE_CHECKING:
     from app.field.state.field_state import FieldState
@@ -92,7 +94,7 @@ def _situation(form: PersonEdit, toggle: Callable[[str], Any]) -> list[ft.Contro
     return [
         section(
             "Genre",
-            choice_chips(Gender.choices(), form.gender, toggle("gender"), key_prefix="pe-gender"),
+            choice_chips(GENDER_ANSWERS, form.gender, toggle("gender"), key_prefix="pe-gender"),
         ),
         section(
             "Inscrit à France Travail",
@@ -115,7 +117,7 @@ def _situation(form: PersonEdit, toggle: Callable[[str], Any]) -> list[ft.Contro
         section(
             "Situation familiale",
             choice_chips(
-                FamilySituation.choices(),
+                FAMILY_ANSWERS,
                 form.family_situation,
                 toggle("family_situation"),
                 key_prefix="pe-family",
