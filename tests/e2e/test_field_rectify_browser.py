@@ -58,6 +58,8 @@ def test_phone_call_then_rectified_record_reach_the_server(
     ui.fill("Nom", "Rectifiée")
     ui.fill("Téléphone (facultatif)", "06 10 20 30 40")
     ui.chip("Non, hors QPV").click()
+    # Every control of the form has a name of its own (no three « Oui »).
+    assert ui.repeated_names() == []
     ui.tap("Enregistrer")
     ui.see("Contact enregistré.")
 
@@ -70,6 +72,7 @@ def test_phone_call_then_rectified_record_reach_the_server(
     ui.fill("Note", "Rappel : disponible lundi")
     ui.shot("contact-form-channel")
     assert ui.whole_screen_small_or_unnamed() == []
+    assert ui.repeated_names() == []
     ui.tap("Enregistrer")
     ui.see("Contact enregistré.")
     ui.see("Contact · Téléphone")
@@ -85,6 +88,7 @@ def test_phone_call_then_rectified_record_reach_the_server(
     expect(ui.chip("Non, hors QPV")).to_be_checked()
     ui.shot("edit-form-top")
     assert ui.whole_screen_small_or_unnamed() == []
+    assert ui.repeated_names() == []
     ui.fill("Téléphone", "07 11 22 33 44")
     ui.fill("E-mail", "capucine.exemple.fr")
     ui.chip("Parent isolé").click()

@@ -86,20 +86,40 @@ class Ui:
         moment before lands on whatever slid under it (seen: a chip ticked instead
         of « Enregistrer »). A person's eye waits for the screen to settle too.
 
-        A control below the fold is scrolled to first, as a thumb does before tapping:
-        left to the click, the browser scrolls the semantics tree and clicks at once,
-        while Flutter web applies that scroll (and moves its semantics nodes and text
-        inputs) a frame later, so the tap lands on the layout of before: lost, or a
-        text field focused then blurred as its input moves."""
-        target.scroll_into_view_if_needed()
-        last = None
-        for _ in range(30):
+        A control out of sight is first brought into view with the wheel, as a thumb
+        swipes before tapping. Left to the click, the browser scrolls the semantics tree
+        only: Flutter web does not follow that scroll, so the DOM nodes stand where the
+        screen is not, and the tap lands on whatever Flutter draws there (seen: a tap on
+        « Note » focusing « Besoin exprimé » above it, a tap on « Résultat » lost)."""
+        self._wheel_into_view(target)
+        last, same = None, 0
+        for _ in range(40):
             box = target.bounding_box()
-            if box is not None and box == last:
+            same = same + 1 if box is not None and box == last else 0
+            if same >= 2:
                 break
             last = box
             self.page.wait_for_timeout(80)
         target.click()
+
+    def _wheel_into_view(self, target: Locator) -> None:
+        """One wheel turn over the scrolling view bringing `target` to its middle, if
+        it is not wholly inside that view (Flutter scrolls, and its semantics follow)."""
+        box = target.bounding_box()
+        if box is None:
+            return
+        top, bottom = target.evaluate(_SCROLL_VIEW_JS)
+        if top <= box["y"] and box["y"] + box["height"] <= bottom:
+            return
+        view = self.page.viewport_size or PHONE
+        self.page.mouse.move(view["width"] / 2, (top + bottom) / 2)
+        self.page.mouse.wheel(0, box["y"] + box["height"] / 2 - (top + bottom) / 2)
+        # The semantics tree follows Flutter's scroll a frame or more later: wait for
+        # the control to leave where it was before judging it still.
+        for _ in range(40):
+            self.page.wait_for_timeout(50)
+            if target.bounding_box() != box:
+                return
 
     def tap(self, name: str, exact: bool = True) -> None:
         try:
@@ -204,6 +224,13 @@ class Ui:
             self.page.set_viewport_size(size)
             self.page.wait_for_timeout(300)
 
+    def repeated_names(self) -> list[str]:
+        """Names that two controls of the screen share (a screen reader lists the
+        controls by name: three « Oui » told nothing apart)."""
+        found: list[list[Any]] = self.page.evaluate(_CONTROLS_JS)
+        names = [str(name).strip() for _, name, *_ in found if str(name).strip()]
+        return sorted({n for n in names if names.count(n) > 1})
+
     def small_or_unnamed_controls(self, min_px: int = 48) -> list[str]:
         """Controls on screen a thumb or a screen reader would struggle with: smaller
         than `min_px` either way, or with no accessible name. Controls cut by the
@@ -224,6 +251,14 @@ class Ui:
                 out.append(f"{role} without a name: {w}×{h} px")
         return out
 
+
+_SCROLL_VIEW_JS = """e => {
+  // The visible band of the scroll view holding `e` (the window if none).
+  for (let a = e.parentElement; a; a = a.parentElement) {
+    const o = getComputedStyle(a).overflowY;
+    if (o === 'scroll' || o === 'auto') { const r = a.getBoundingClientRect();
+      return [Math.max(r.top, 0), Math.min(r.bottom, innerHeight)]; } }
+  return [0, innerHeight]; }"""
 
 _CONTROLS_JS = """() => {
   // Flutter clips a node to its scroll view: one touching the view's edge is cut.
