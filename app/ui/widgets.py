@@ -8,12 +8,15 @@ Tap targets are at least 48 px high: mediators use the app standing, one-handed.
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 from collections.abc import Callable, Sequence
 from typing import Any
 
 import flet as ft
 
+from app.ui.format import parse_day
 from app.ui.handlers import handler
+from domain.vocabulary import FamilySituation, Gender
 
 TAP = 52  # minimum height of a tap target, in logical pixels
 PRIMARY = ft.Colors.INDIGO_900
@@ -97,11 +100,37 @@ def narrow_frame(controls: list[ft.Control], *, spacing: int = 16) -> ft.Control
 
 
 def icon_action(icon: Any, label: str, *, key: str, on_click: Callable[..., Any]) -> ft.Control:
-    # An icon alone has no accessible name: Semantics gives it one.
+    # An icon alone has no accessible name: Semantics gives it one, and replaces the
+    # icon button's own (unnamed) node instead of nesting it. Sized to a thumb: an
+    # icon button is 44 px by itself.
     return ft.Semantics(
         label=label,
         button=True,
-        content=ft.IconButton(icon, key=key, on_click=on_click, icon_size=28),
+        exclude_semantics=True,
+        on_tap=on_click,
+        content=ft.IconButton(
+            icon, key=key, on_click=on_click, icon_size=28, width=TAP, height=TAP
+        ),
+    )
+
+
+def named_button(
+    text: str,
+    name: str,
+    *,
+    key: str,
+    on_click: Callable[..., Any],
+    outlined: bool = False,
+) -> ft.Control:
+    """A short button whose accessible name says what it acts on: a screen reader lists
+    a screen's controls by name, and several « Fait » or « Acceptée » told nothing apart."""
+    kind = ft.OutlinedButton if outlined else ft.TextButton
+    return ft.Semantics(
+        label=name,
+        button=True,
+        exclude_semantics=True,
+        on_tap=on_click,
+        content=kind(text, key=key, height=48, on_click=on_click),
     )
 
 
@@ -151,6 +180,14 @@ FT_ANSWERS = [
     ("yes", "Oui, inscrit·e"),
     ("no", "Non inscrit·e"),
     ("unknown", "France Travail : ne sait pas"),
+]
+# Two closed lists on one form both end with « Non renseigné »: each says which.
+GENDER_ANSWERS = [
+    (g.value, "Genre non renseigné" if g is Gender.UNKNOWN else g.label) for g in Gender
+]
+FAMILY_ANSWERS = [
+    (f.value, "Situation non renseignée" if f is FamilySituation.UNKNOWN else f.label)
+    for f in FamilySituation
 ]
 ML_ANSWERS = [
     ("yes", "Oui, suivi·e"),
@@ -245,6 +282,61 @@ def text_field(
         max_length=max_length,
         on_change=lambda e: on_change(e.control.value or ""),
         **extra,
+    )
+
+
+def date_field(
+    label: str,
+    value: str,
+    on_change: Callable[[str], Any],
+    *,
+    key: str,
+    first: dt.date,
+    last: dt.date,
+    opens_on: dt.date | None = None,
+) -> ft.Control:
+    """A date typed as JJ/MM/AAAA, or picked in Flutter's calendar (in French: the page's
+    locale), whichever is handier. The calendar opens on the date typed, else on
+    `opens_on` (default: today, or `last` if earlier)."""
+
+    def picked(e: ft.Event[ft.DatePicker]) -> None:
+        chosen = e.control.value
+        if isinstance(chosen, dt.datetime | dt.date):
+            on_change(f"{chosen:%d/%m/%Y}")
+
+    def open_calendar(_: ft.Event) -> None:
+        shown = parse_day(value)
+        fallback = opens_on or min(dt.date.today(), last)
+        start = shown if shown is not None and first <= shown <= last else fallback
+        ft.context.page.show_dialog(
+            ft.DatePicker(
+                value=dt.datetime.combine(start, dt.time()),
+                first_date=dt.datetime.combine(first, dt.time()),
+                last_date=dt.datetime.combine(last, dt.time()),
+                help_text=label.split(" (")[0],
+                on_change=picked,
+            )
+        )
+
+    return ft.Row(
+        [
+            text_field(
+                label,
+                value,
+                on_change,
+                key=key,
+                keyboard_type=ft.KeyboardType.DATETIME,
+                expand=True,
+            ),
+            icon_action(
+                ft.Icons.CALENDAR_MONTH,
+                f"Calendrier : {label.split(' (')[0]}",
+                key=f"{key}-calendar",
+                on_click=open_calendar,
+            ),
+        ],
+        spacing=4,
+        vertical_alignment=ft.CrossAxisAlignment.START,
     )
 
 

@@ -112,7 +112,8 @@ def test_pathway_actions_relances_and_drafts(
     ui.see("Orientation enregistrée.")
     ui.see("Orienté")
     for status in ("Acceptée", "Rendez-vous pris", "Honorée"):
-        ui.tap(status)
+        # Named after the orientation it moves on (one screen may list several).
+        ui.tap(f"{status} : orientation vers Mission Locale de la Vallée de l'Oise")
         ui.see(f"Orientation : {status}.")
     ui.see("Honorée · Garantie jeunes")
     ui.see("Accompagné")

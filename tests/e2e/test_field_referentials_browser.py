@@ -38,14 +38,6 @@ def _admin_adds_partner(server_url: str) -> None:
         assert reply.status_code == 201, reply.text
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "Known defect: a partner chip of the orientation form measures 44 px high at "
-        "412×915 (under the 48 px a thumb needs), seen once the field app's screen frame "
-        "and messages changed the layout."
-    ),
-)
 def test_a_partner_added_in_the_console_reaches_a_signed_in_phone(
     browser: Browser, out_dir: Path
 ) -> None:
@@ -66,7 +58,7 @@ def test_a_partner_added_in_the_console_reaches_a_signed_in_phone(
         ui.chip(GARAGE).click()
         # The partner's own thématiques, to choose from.
         ui.chip("permis B").click()
-        assert ui.small_or_unnamed_controls() == []
+        assert ui.whole_screen_small_or_unnamed() == []
         ui.page.mouse.move(200, 500)
         ui.page.mouse.wheel(0, 600)
         ui.shot("orientation-to-the-new-partner")

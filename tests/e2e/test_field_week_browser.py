@@ -92,7 +92,7 @@ def test_tally_undo_new_person_and_search(browser: Browser, out_dir: Path) -> No
         ui.tap("Enregistrer")
         ui.see("Contact enregistré.")
         ui.see(re.compile(r"Parcours \(2 contact\(s\), 1 orientation\(s\)\)"))
-        ui.tap("Annuler")
+        ui.tap("Annuler le contact")
         ui.see("Contact annulé.")
         ui.see(re.compile(r"Parcours \(1 contact\(s\), 1 orientation\(s\)\)"))
 

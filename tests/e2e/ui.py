@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from playwright.sync_api import Browser, Locator, Page, expect
+from playwright.sync_api import Browser, Locator, Page, ViewportSize, expect
 
 from app.console.screens.shell import SECTIONS
 from app.console.widgets.review_widgets import LOADING
@@ -84,15 +84,42 @@ class Ui:
         """Click once the control has stopped moving. Focusing a field makes Flutter
         scroll it into view with an animation; a click aimed at where a button was a
         moment before lands on whatever slid under it (seen: a chip ticked instead
-        of « Enregistrer »). A person's eye waits for the screen to settle too."""
-        last = None
-        for _ in range(30):
+        of « Enregistrer »). A person's eye waits for the screen to settle too.
+
+        A control out of sight is first brought into view with the wheel, as a thumb
+        swipes before tapping. Left to the click, the browser scrolls the semantics tree
+        only: Flutter web does not follow that scroll, so the DOM nodes stand where the
+        screen is not, and the tap lands on whatever Flutter draws there (seen: a tap on
+        « Note » focusing « Besoin exprimé » above it, a tap on « Résultat » lost)."""
+        self._wheel_into_view(target)
+        last, same = None, 0
+        for _ in range(40):
             box = target.bounding_box()
-            if box is not None and box == last:
+            same = same + 1 if box is not None and box == last else 0
+            if same >= 2:
                 break
             last = box
             self.page.wait_for_timeout(80)
         target.click()
+
+    def _wheel_into_view(self, target: Locator) -> None:
+        """One wheel turn over the scrolling view bringing `target` to its middle, if
+        it is not wholly inside that view (Flutter scrolls, and its semantics follow)."""
+        box = target.bounding_box()
+        if box is None:
+            return
+        top, bottom = target.evaluate(_SCROLL_VIEW_JS)
+        if top <= box["y"] and box["y"] + box["height"] <= bottom:
+            return
+        view = self.page.viewport_size or PHONE
+        self.page.mouse.move(view["width"] / 2, (top + bottom) / 2)
+        self.page.mouse.wheel(0, box["y"] + box["height"] / 2 - (top + bottom) / 2)
+        # The semantics tree follows Flutter's scroll a frame or more later: wait for
+        # the control to leave where it was before judging it still.
+        for _ in range(40):
+            self.page.wait_for_timeout(50)
+            if target.bounding_box() != box:
+                return
 
     def tap(self, name: str, exact: bool = True) -> None:
         try:
@@ -184,6 +211,26 @@ class Ui:
     def absent(self, text: str | re.Pattern[str], timeout: float = 10_000) -> None:
         expect(self.page.get_by_text(text)).to_have_count(0, timeout=timeout)
 
+    def whole_screen_small_or_unnamed(self) -> list[str]:
+        """`small_or_unnamed_controls` over the whole of a phone screen: judged on a
+        viewport tall enough that nothing is cut by the scroll view's edge (a 52 px chip
+        showing 44 px above the navigation bar is half hidden, not small), then back to
+        the phone's size."""
+        size = self.page.viewport_size or ViewportSize(width=PHONE["width"], height=PHONE["height"])
+        self.page.set_viewport_size(ViewportSize(width=size["width"], height=2600))
+        try:
+            return self.small_or_unnamed_controls()
+        finally:
+            self.page.set_viewport_size(size)
+            self.page.wait_for_timeout(300)
+
+    def repeated_names(self) -> list[str]:
+        """Names that two controls of the screen share (a screen reader lists the
+        controls by name: three « Oui » told nothing apart)."""
+        found: list[list[Any]] = self.page.evaluate(_CONTROLS_JS)
+        names = [str(name).strip() for _, name, *_ in found if str(name).strip()]
+        return sorted({n for n in names if names.count(n) > 1})
+
     def small_or_unnamed_controls(self, min_px: int = 48) -> list[str]:
         """Controls on screen a thumb or a screen reader would struggle with: smaller
         than `min_px` either way, or with no accessible name. Controls cut by the
@@ -204,6 +251,14 @@ class Ui:
                 out.append(f"{role} without a name: {w}×{h} px")
         return out
 
+
+_SCROLL_VIEW_JS = """e => {
+  // The visible band of the scroll view holding `e` (the window if none).
+  for (let a = e.parentElement; a; a = a.parentElement) {
+    const o = getComputedStyle(a).overflowY;
+    if (o === 'scroll' || o === 'auto') { const r = a.getBoundingClientRect();
+      return [Math.max(r.top, 0), Math.min(r.bottom, innerHeight)]; } }
+  return [0, innerHeight]; }"""
 
 _CONTROLS_JS = """() => {
   // Flutter clips a node to its scroll view: one touching the view's edge is cut.

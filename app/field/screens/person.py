@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import flet as ft
 
@@ -22,11 +22,24 @@ from app.field.state.person_record import person_facts
 from app.field.widgets.flash import Flash
 from app.field.widgets.frame import screen
 from app.field.widgets.nav import field_nav
+from app.store import LocalRow
 from app.ui.format import day
-from app.ui.widgets import PRIMARY, banner, big_button, section, sync_marker, tappable
+from app.ui.widgets import (
+    PRIMARY,
+    banner,
+    big_button,
+    named_button,
+    section,
+    sync_marker,
+    tappable,
+    use_reveal,
+)
 from domain.entities import person_display_name
-from domain.pathway import TimelineEntry, referent_label
+from domain.pathway import Pathway, TimelineEntry, referent_label
 from domain.vocabulary import ExitType, Frein, OrientationOutcome, OrientationStatus
+
+if TYPE_CHECKING:
+    from app.field.state.field_state import FieldState
 
 DASH = "—"
 
@@ -90,6 +103,67 @@ def PersonScreen() -> ft.Control:
         else:
             set_panel(kind)
 
+    body: list[ft.Control] = [*_survivor_link(data), Flash(f"/personne/{person_id}")]
+    body.append(_facts(state, row, pathway))
+    if not (pathway.referent_chosen and pathway.referent_id == state.user.get("id")):
+        body.append(_become_referent(state, person_id))
+    body += [_to_fix(c) for c in state.pathways.contacts_to_fix(person_id)]
+    if pathway.open_followups:
+        body.append(_open_followups(state, pathway))
+    forms: dict[str, Callable[..., ft.Control]] = {
+        "contact": ContactForm,
+        "orientation": OrientationForm,
+        "followup": FollowupForm,
+        "exit": ExitForm,
+        "link": LinkContactForm,
+    }
+    if panel in forms:
+        body.append(forms[panel](person_id, close, scroll=scroll))
+    else:
+        body.append(_actions(data, open_action))
+    if state.notice and state.pathways.undo_orientation_id:
+        # Where the orientation was, not above the fold the tap scrolled away from.
+        body.append(_undo_withdraw(state, state.notice))
+    body.append(
+        section(
+            f"Parcours ({pathway.contact_count} contact(s), "
+            f"{pathway.orientation_count} orientation(s))",
+            *[_entry(e, scroll) for e in pathway.timeline],
+        )
+    )
+    return screen(name, body, bottom=field_nav("nav-persons"), scroll=scroll)
+
+
+def _survivor_link(data: dict[str, Any]) -> list[ft.Control]:
+    """A duplicate merged into another record leads to it."""
+    if not data.get("merged_into"):
+        return []
+    return [
+        big_button(
+            "Fiche fusionnée : ouvrir la fiche principale",
+            key="open-survivor",
+            on_click=lambda _: ft.context.page.navigate(f"/personne/{data['merged_into']}"),
+        )
+    ]
+
+
+def _become_referent(state: FieldState, person_id: str) -> ft.Control:
+    return ft.Row(
+        [
+            big_button(
+                "Devenir référent·e",
+                key="become-referent",
+                icon=ft.Icons.HOW_TO_REG,
+                filled=False,
+                on_click=lambda _: state.pathways.become_referent(person_id),
+            )
+        ]
+    )
+
+
+def _facts(state: FieldState, row: LocalRow, pathway: Pathway) -> ft.Control:
+    """Status, freins, référents and the record's facts, as the pathway tells them."""
+    data = row.data
     # Freins are identified contact after contact: the person's and every contact's.
     freins = ", ".join(Frein(f).label for f in pathway.freins) or "aucun noté"
     status = pathway.status.label
@@ -103,7 +177,6 @@ def PersonScreen() -> ft.Control:
         )
         or "—"
     )
-    me = state.user.get("id")
     referent = (
         f"{state.pathways.member_name(pathway.referent_id)}"
         f"{' (choisi·e)' if pathway.referent_chosen else ' (dernier contact)'}"
@@ -111,143 +184,105 @@ def PersonScreen() -> ft.Control:
         else "—"
     )
     qpvs = {q.code: q.name for q in state.referentials.qpvs} if state.referentials else {}
-    body: list[ft.Control] = []
-    if data.get("merged_into"):
-        body.append(
-            big_button(
-                "Fiche fusionnée : ouvrir la fiche principale",
-                key="open-survivor",
-                on_click=lambda _: ft.context.page.navigate(f"/personne/{data['merged_into']}"),
-            )
-        )
-    body.append(Flash(f"/personne/{person_id}"))
-    body.append(
-        ft.Column(
-            [
-                *sync_marker(row.pending, row.error, key="person-sync"),
-                _fact("Statut", status, "pw-status"),
-                _fact("Freins", freins, "pw-freins"),
-                _fact("1er contact", day(pathway.first_contact, empty=DASH), "pw-first"),
-                _fact("Dernier contact", day(pathway.last_contact, empty=DASH), "pw-last"),
-                _fact("Référent·e", referent, "pw-referent"),
-                _fact("Référents", referents, "pw-referents"),
-                *[_fact(label, value, key) for label, value, key in person_facts(data, qpvs)],
-            ],
-            spacing=6,
-        )
+    return ft.Column(
+        [
+            *sync_marker(row.pending, row.error, key="person-sync"),
+            _fact("Statut", status, "pw-status"),
+            _fact("Freins", freins, "pw-freins"),
+            _fact("1er contact", day(pathway.first_contact, empty=DASH), "pw-first"),
+            _fact("Dernier contact", day(pathway.last_contact, empty=DASH), "pw-last"),
+            _fact("Référent·e", referent, "pw-referent"),
+            _fact("Référents", referents, "pw-referents"),
+            *[_fact(label, value, key) for label, value, key in person_facts(data, qpvs)],
+        ],
+        spacing=6,
     )
-    if not (pathway.referent_chosen and pathway.referent_id == me):
-        body.append(
+
+
+def _to_fix(contact: LocalRow) -> ft.Control:
+    when = day(contact.data.get("occurred_at"), empty="—")
+    return tappable(
+        ft.Text(
+            f"À corriger ({when}) : {contact.data.get('review_comment') or 'voir le contact'}",
+            size=15,
+            color=ft.Colors.RED_900,
+            weight=ft.FontWeight.BOLD,
+        ),
+        label=f"Corriger le contact du {when}",
+        key=f"fix-{contact.id}",
+        on_click=lambda _, cid=contact.id: ft.context.page.navigate(f"/contact/{cid}"),
+    )
+
+
+def _open_followups(state: FieldState, pathway: Pathway) -> ft.Control:
+    return section(
+        "Relances à faire",
+        *[
+            ft.Row(
+                [
+                    ft.Text(
+                        f"{day(f.when, empty='—')} · {f.title}"
+                        + (f" ({f.detail})" if f.detail else ""),
+                        size=15,
+                        expand=True,
+                        color=ft.Colors.RED_900 if f.detail else None,
+                    ),
+                    named_button(
+                        "Fait",
+                        f"Fait : {f.title}, {day(f.when, empty='—')}",
+                        key=f"done-{f.row_id}",
+                        outlined=True,
+                        on_click=lambda _, fid=f.row_id: state.pathways.mark_followup_done(fid),
+                    ),
+                ]
+            )
+            for f in pathway.open_followups
+        ],
+    )
+
+
+def _actions(data: dict[str, Any], open_action: Callable[[str], None]) -> ft.Control:
+    return ft.Column(
+        [
             ft.Row(
                 [
                     big_button(
-                        "Devenir référent·e",
-                        key="become-referent",
-                        icon=ft.Icons.HOW_TO_REG,
-                        filled=False,
-                        on_click=lambda _: state.pathways.become_referent(person_id),
+                        label,
+                        key=f"act-{kind}",
+                        icon=icon,
+                        filled=kind == "contact",
+                        on_click=lambda _, k=kind: open_action(k),
                     )
                 ]
             )
-        )
-    for c in state.pathways.contacts_to_fix(person_id):
-        body.append(
-            tappable(
-                ft.Text(
-                    f"À corriger ({day(c.data.get('occurred_at'), empty='—')}) : "
-                    f"{c.data.get('review_comment') or 'voir le contact'}",
-                    size=15,
-                    color=ft.Colors.RED_900,
-                    weight=ft.FontWeight.BOLD,
-                ),
-                label=f"Corriger le contact du {day(c.data.get('occurred_at'), empty='—')}",
-                key=f"fix-{c.id}",
-                on_click=lambda _, cid=c.id: ft.context.page.navigate(f"/contact/{cid}"),
-            )
-        )
-    if pathway.open_followups:
-        body.append(
-            section(
-                "Relances à faire",
-                *[
-                    ft.Row(
-                        [
-                            ft.Text(
-                                f"{day(f.when, empty='—')} · {f.title}"
-                                + (f" ({f.detail})" if f.detail else ""),
-                                size=15,
-                                expand=True,
-                                color=ft.Colors.RED_900 if f.detail else None,
-                            ),
-                            ft.OutlinedButton(
-                                "Fait",
-                                key=f"done-{f.row_id}",
-                                height=48,
-                                on_click=lambda _, fid=f.row_id: state.pathways.mark_followup_done(
-                                    fid
-                                ),
-                            ),
-                        ]
-                    )
-                    for f in pathway.open_followups
-                ],
-            )
-        )
-    forms: dict[str, Callable[..., ft.Control]] = {
-        "contact": ContactForm,
-        "orientation": OrientationForm,
-        "followup": FollowupForm,
-        "exit": ExitForm,
-        "link": LinkContactForm,
-    }
-    if panel in forms:
-        body.append(forms[panel](person_id, close, scroll=scroll))
-    else:
-        body.append(
-            ft.Column(
-                [
-                    ft.Row(
-                        [
-                            big_button(
-                                label,
-                                key=f"act-{kind}",
-                                icon=icon,
-                                filled=kind == "contact",
-                                on_click=lambda _, k=kind: open_action(k),
-                            )
-                        ]
-                    )
-                    for kind, label, icon in ACTIONS
-                    # A duplicate merged into another record is rectified there.
-                    if not (kind == "edit" and data.get("merged_into"))
-                ],
-                spacing=8,
-            )
-        )
-    if state.notice and state.pathways.undo_orientation_id:
-        # Where the orientation was, not above the fold the tap scrolled away from.
-        body.append(
-            banner(
-                state.notice,
-                actions=[
-                    ft.TextButton(
-                        "Annuler",
-                        key="undo-orientation",
-                        on_click=lambda _: state.pathways.undo_withdraw_orientation(),
-                        style=ft.ButtonStyle(color=ft.Colors.WHITE),
-                        height=48,
-                    )
-                ],
-            )
-        )
-    body.append(
-        section(
-            f"Parcours ({pathway.contact_count} contact(s), "
-            f"{pathway.orientation_count} orientation(s))",
-            *[_entry(e) for e in pathway.timeline],
-        )
+            for kind, label, icon in ACTIONS
+            # A duplicate merged into another record is rectified there.
+            if not (kind == "edit" and data.get("merged_into"))
+        ],
+        spacing=8,
     )
-    return screen(name, body, bottom=field_nav("nav-persons"), scroll=scroll)
+
+
+def _undo_withdraw(state: FieldState, text: str) -> ft.Control:
+    return banner(
+        text,
+        actions=[
+            # Named after what it undoes: a form's own « Annuler » may be on the screen.
+            ft.Semantics(
+                label="Annuler le retrait",
+                button=True,
+                exclude_semantics=True,
+                on_tap=lambda _: state.pathways.undo_withdraw_orientation(),
+                content=ft.TextButton(
+                    "Annuler",
+                    key="undo-orientation",
+                    on_click=lambda _: state.pathways.undo_withdraw_orientation(),
+                    style=ft.ButtonStyle(color=ft.Colors.WHITE),
+                    height=48,
+                ),
+            )
+        ],
+    )
 
 
 def _orientation_details(data: dict[str, object]) -> list[ft.Control]:
@@ -265,9 +300,14 @@ def _orientation_details(data: dict[str, object]) -> list[ft.Control]:
     return out
 
 
+def _about(entry: TimelineEntry) -> str:
+    """« vers <partner> »: what an orientation's buttons are named after."""
+    return entry.title.replace("Orientation vers ", "vers ")
+
+
 def _orientation_actions(entry: TimelineEntry, set_panel: Any) -> ft.Control:
     """Correct, date, report, withdraw; each named after the orientation it acts on."""
-    about = entry.title.replace("Orientation vers ", "vers ")
+    about = _about(entry)
     actions = (
         ("fix", "Corriger", f"Corriger l'orientation {about}"),
         ("appointment", "Rendez-vous", f"Rendez-vous de l'orientation {about}"),
@@ -276,17 +316,11 @@ def _orientation_actions(entry: TimelineEntry, set_panel: Any) -> ft.Control:
     )
     return ft.Row(
         [
-            ft.Semantics(
-                label=name,
-                button=True,
-                exclude_semantics=True,
-                on_tap=lambda _, k=kind: set_panel(k),
-                content=ft.TextButton(
-                    text,
-                    key=f"or-{kind}-{entry.row_id}",
-                    height=48,
-                    on_click=lambda _, k=kind: set_panel(k),
-                ),
+            named_button(
+                text,
+                name,
+                key=f"or-{kind}-{entry.row_id}",
+                on_click=lambda _, k=kind: set_panel(k),
             )
             for kind, text, name in actions
         ],
@@ -297,7 +331,7 @@ def _orientation_actions(entry: TimelineEntry, set_panel: Any) -> ft.Control:
 
 
 @ft.component
-def _entry(entry: TimelineEntry) -> ft.Control:
+def _entry(entry: TimelineEntry, scroll: ft.Ref[ft.Column] | None = None) -> ft.Control:
     state = use_field()
     lines: list[ft.Control] = [
         ft.Text(
@@ -309,6 +343,9 @@ def _entry(entry: TimelineEntry) -> ft.Control:
     if entry.author_id:
         lines.append(ft.Text(f"par {state.pathways.member_name(entry.author_id)}", size=13))
     panel, set_panel = ft.use_state("")
+    # A form opened under an orientation low on the screen is brought up with it,
+    # not left under the fold (« Résultat » tapped, its choices out of sight).
+    use_reveal(scroll, f"entry-{entry.row_id}", panel)
     if entry.kind in ("orientation", "followup", "contact"):
         synced = state.view.get(entry.kind, entry.row_id)
         if synced is not None:
@@ -323,10 +360,11 @@ def _entry(entry: TimelineEntry) -> ft.Control:
             lines.append(
                 ft.Row(
                     [
-                        ft.OutlinedButton(
+                        named_button(
                             s.label,
+                            f"{s.label} : orientation {_about(entry)}",
                             key=f"os-{entry.row_id}-{s.value}",
-                            height=48,
+                            outlined=True,
                             on_click=lambda _, st=s: state.pathways.set_orientation_status(
                                 entry.row_id, st
                             ),
@@ -350,6 +388,7 @@ def _entry(entry: TimelineEntry) -> ft.Control:
             if panel in forms:
                 lines.append(forms[panel]())
     return ft.Container(
+        key=ft.ScrollKey(f"entry-{entry.row_id}"),  # type: ignore[call-arg]
         content=ft.Column(lines, spacing=2),
         padding=ft.Padding.only(left=10, top=6, bottom=6),
         border=ft.Border.only(left=ft.BorderSide(4, PRIMARY)),

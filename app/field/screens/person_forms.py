@@ -8,19 +8,20 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import flet as ft
 
 from app.field.context import use_field
-from app.store import StoreError
-from app.ui.form_state import use_form
+from app.store import LocalRow, StoreError
+from app.ui.form_state import Form, use_form
 from app.ui.format import parse_day
 from app.ui.widgets import (
     banner,
     big_button,
     choice_chips,
-    icon_action,
+    date_field,
+    named_button,
     section,
     text_field,
     use_reveal,
@@ -29,6 +30,9 @@ from app.ui.widgets import (
 from domain.entities import FieldsError
 from domain.minimisation import sensitivity_warning
 from domain.vocabulary import AgeBand, Channel, ExitType, Frein, Gender, OrientationOutcome
+
+if TYPE_CHECKING:
+    from app.field.state.field_state import FieldState
 
 DUE_CHOICES = (("1", "Demain"), ("7", "Dans 1 semaine"), ("30", "Dans 1 mois"))
 
@@ -45,6 +49,19 @@ def _buttons(on_close: Callable[[], None], submit: Callable[..., Any], prefix: s
     )
 
 
+def _use_error(scroll: ft.Ref[ft.Column] | None) -> tuple[str, Callable[[str], None]]:
+    """Hook: the form's error message, scrolled into view when it shows (a message
+    under the fold is never read)."""
+    error, set_error = ft.use_state("")
+    use_reveal(scroll, "form-error", error)
+    return error, set_error
+
+
+def _ending(error: str, *controls: ft.Control) -> list[ft.Control]:
+    """The form's error, if any, right above its buttons."""
+    return [*([banner(error, error=True, reveal_key="form-error")] if error else []), *controls]
+
+
 def _frame(title: str, controls: list[ft.Control]) -> ft.Control:
     return ft.Container(
         content=section(title, *controls),
@@ -55,58 +72,34 @@ def _frame(title: str, controls: list[ft.Control]) -> ft.Control:
     )
 
 
-def _date_field(
-    label: str,
-    value: str,
-    on_change: Callable[[str], Any],
-    *,
-    key: str,
-    first: dt.date,
-    last: dt.date,
-) -> ft.Control:
-    """A date typed as JJ/MM/AAAA, or picked in Flutter's calendar (in French: the page's
-    locale), whichever is handier."""
-
-    def picked(e: ft.Event[ft.DatePicker]) -> None:
-        chosen = e.control.value
-        if isinstance(chosen, dt.datetime | dt.date):
-            on_change(f"{chosen:%d/%m/%Y}")
-
-    def open_calendar(_: ft.Event) -> None:
-        shown = parse_day(value)
-        start = (
-            shown if shown is not None and first <= shown <= last else min(dt.date.today(), last)
-        )
-        ft.context.page.show_dialog(
-            ft.DatePicker(
-                value=dt.datetime.combine(start, dt.time()),
-                first_date=dt.datetime.combine(first, dt.time()),
-                last_date=dt.datetime.combine(last, dt.time()),
-                help_text=label.split(" (")[0],
-                on_change=picked,
-            )
-        )
-
-    return ft.Row(
-        [
-            text_field(
-                label,
-                value,
-                on_change,
-                key=key,
-                keyboard_type=ft.KeyboardType.DATETIME,
-                expand=True,
-            ),
-            icon_action(
-                ft.Icons.CALENDAR_MONTH,
-                f"Calendrier : {label.split(' (')[0]}",
-                key=f"{key}-calendar",
-                on_click=open_calendar,
-            ),
-        ],
-        spacing=4,
-        vertical_alignment=ft.CrossAxisAlignment.START,
-    )
+def _contact_fields(
+    form: Form, keep: Callable[[str, Any], None], toggle: Callable[[str], None]
+) -> list[ft.Control]:
+    """Channel, need, note (with the minimisation warning as typed) and freins."""
+    need, note = form["need"], form["note"]
+    return [
+        ft.Text("Canal", size=15, weight=ft.FontWeight.BOLD),
+        # One answer, always set: tapping the chosen chip again keeps it.
+        choice_chips(
+            Channel.choices(),
+            form["channel"],
+            lambda v: keep("channel", v),
+            key_prefix="c-channel",
+        ),
+        text_field("Besoin exprimé", need, lambda v: keep("need", v), key="c-need", max_length=280),
+        *warning_for(need, sensitivity_warning(need)),
+        text_field(
+            "Note",
+            note,
+            lambda v: keep("note", v),
+            key="c-note",
+            multiline=True,
+            max_length=500,
+        ),
+        *warning_for(note, sensitivity_warning(note)),
+        ft.Text("Freins", size=15, weight=ft.FontWeight.BOLD),
+        choice_chips(Frein.choices(), set(form["freins"]), toggle, key_prefix="c-frein"),
+    ]
 
 
 @ft.component
@@ -125,8 +118,7 @@ def ContactForm(
         note=str(saved.get("note", "")),
         freins=frozenset(saved.get("freins", [])),
     )
-    error, set_error = ft.use_state("")
-    use_reveal(scroll, "form-error", error)
+    error, set_error = _use_error(scroll)
 
     def keep(name: str, value: Any) -> None:
         form.set(name, value)
@@ -155,37 +147,46 @@ def ContactForm(
         state.store.clear_draft(draft_key)
         on_close()
 
-    need, note = form["need"], form["note"]
     return _frame(
         "Nouveau contact",
-        [
-            ft.Text("Canal", size=15, weight=ft.FontWeight.BOLD),
-            # One answer, always set: tapping the chosen chip again keeps it.
-            choice_chips(
-                Channel.choices(),
-                form["channel"],
-                lambda v: keep("channel", v),
-                key_prefix="c-channel",
-            ),
-            text_field(
-                "Besoin exprimé", need, lambda v: keep("need", v), key="c-need", max_length=280
-            ),
-            *warning_for(need, sensitivity_warning(need)),
-            text_field(
-                "Note",
-                note,
-                lambda v: keep("note", v),
-                key="c-note",
-                multiline=True,
-                max_length=500,
-            ),
-            *warning_for(note, sensitivity_warning(note)),
-            ft.Text("Freins", size=15, weight=ft.FontWeight.BOLD),
-            choice_chips(Frein.choices(), set(form["freins"]), toggle, key_prefix="c-frein"),
-            *([banner(error, error=True, reveal_key="form-error")] if error else []),
-            _buttons(cancel, save, "c"),
-        ],
+        [*_contact_fields(form, keep, toggle), *_ending(error, _buttons(cancel, save, "c"))],
     )
+
+
+def _theme_field(form: Form, themes: list[str]) -> ft.Control:
+    """The partner's own thématiques when it lists some; typed otherwise."""
+    if themes:
+        return section(
+            "Thématique",
+            choice_chips(
+                [(t, t) for t in themes],
+                form["theme"],
+                lambda t: form.set("theme", "" if t == form["theme"] else t),
+                key_prefix="o-theme",
+            ),
+        )
+    return text_field(
+        "Thématique (ex. : emploi, formation)",
+        form["theme"],
+        form.setter("theme"),
+        key="o-theme",
+        max_length=280,
+    )
+
+
+def _keep_orientation(state: FieldState, person_id: str, orientation_id: str, form: Form) -> None:
+    """Store the orientation: a new one, or the corrections of `orientation_id`."""
+    if orientation_id:
+        state.pathways.correct_orientation(
+            orientation_id,
+            {
+                "partner_id": form["partner"],
+                "theme": form["theme"].strip() or None,
+                "reason": form["reason"].strip() or None,
+            },
+        )
+    else:
+        state.pathways.add_orientation(person_id, form["partner"], form["theme"], form["reason"])
 
 
 @ft.component
@@ -204,27 +205,14 @@ def OrientationForm(
         theme=str(was.get("theme") or ""),
         reason=str(was.get("reason") or ""),
     )
-    error, set_error = ft.use_state("")
-    use_reveal(scroll, "form-error", error)
+    error, set_error = _use_error(scroll)
 
     def save(_: ft.Event) -> None:
         if not form["partner"]:
             set_error("Choisissez la structure partenaire.")
             return
         try:
-            if orientation_id:
-                state.pathways.correct_orientation(
-                    orientation_id,
-                    {
-                        "partner_id": form["partner"],
-                        "theme": form["theme"].strip() or None,
-                        "reason": form["reason"].strip() or None,
-                    },
-                )
-            else:
-                state.pathways.add_orientation(
-                    person_id, form["partner"], form["theme"], form["reason"]
-                )
+            _keep_orientation(state, person_id, orientation_id, form)
         except (StoreError, FieldsError, ValueError) as exc:
             set_error(f"Non enregistrée : {exc}")
             return
@@ -238,26 +226,6 @@ def OrientationForm(
         if form["theme"] not in state.pathways.partner_themes(partner_id):
             form.set("theme", "")
 
-    # The partner's own thématiques when it lists some; typed otherwise.
-    theme_field: ft.Control = (
-        section(
-            "Thématique",
-            choice_chips(
-                [(t, t) for t in themes],
-                theme,
-                lambda t: form.set("theme", "" if t == form["theme"] else t),
-                key_prefix="o-theme",
-            ),
-        )
-        if themes
-        else text_field(
-            "Thématique (ex. : emploi, formation)",
-            theme,
-            form.setter("theme"),
-            key="o-theme",
-            max_length=280,
-        )
-    )
     return _frame(
         "Corriger l'orientation" if orientation_id else "Nouvelle orientation",
         [
@@ -268,12 +236,11 @@ def OrientationForm(
                 choose_partner,
                 key_prefix="o-partner",
             ),
-            theme_field,
+            _theme_field(form, themes),
             text_field("Motif", reason, form.setter("reason"), key="o-reason", max_length=280),
             *warning_for(reason, sensitivity_warning(reason)),
             *warning_for(theme, sensitivity_warning(theme)),
-            *([banner(error, error=True, reveal_key="form-error")] if error else []),
-            _buttons(on_close, save, "o"),
+            *_ending(error, _buttons(on_close, save, "o")),
         ],
     )
 
@@ -284,8 +251,7 @@ def FollowupForm(
 ) -> ft.Control:
     state = use_field()
     form = use_form(day="", what="")
-    error, set_error = ft.use_state("")
-    use_reveal(scroll, "form-error", error)
+    error, set_error = _use_error(scroll)
 
     def pick(days: str) -> None:
         form.set("day", f"{dt.date.today() + dt.timedelta(days=int(days)):%d/%m/%Y}")
@@ -321,7 +287,7 @@ def FollowupForm(
         "Nouvelle relance",
         [
             choice_chips(DUE_CHOICES, chosen, pick, key_prefix="f-due"),
-            _date_field(
+            date_field(
                 "Échéance (JJ/MM/AAAA)",
                 day,
                 form.setter("day"),
@@ -333,8 +299,7 @@ def FollowupForm(
                 "Objet de la relance", what, form.setter("what"), key="f-what", max_length=280
             ),
             *warning_for(what, sensitivity_warning(what)),
-            *([banner(error, error=True, reveal_key="form-error")] if error else []),
-            _buttons(on_close, save, "f"),
+            *_ending(error, _buttons(on_close, save, "f")),
         ],
     )
 
@@ -345,8 +310,7 @@ def ExitForm(
 ) -> ft.Control:
     state = use_field()
     form = use_form(kind="", day=f"{dt.date.today():%d/%m/%Y}")
-    error, set_error = ft.use_state("")
-    use_reveal(scroll, "form-error", error)
+    error, set_error = _use_error(scroll)
     positive = [(e.value, e.label) for e in ExitType if e.positive]
     others = [(e.value, e.label) for e in ExitType if not e.positive]
 
@@ -378,7 +342,7 @@ def ExitForm(
             choice_chips(positive, kind, form.setter("kind"), key_prefix="x-type"),
             ft.Text("Autres sorties", size=15, weight=ft.FontWeight.BOLD),
             choice_chips(others, kind, form.setter("kind"), key_prefix="x-type"),
-            _date_field(
+            date_field(
                 "Date de sortie (JJ/MM/AAAA)",
                 form["day"],
                 form.setter("day"),
@@ -386,9 +350,33 @@ def ExitForm(
                 first=dt.date.today() - dt.timedelta(days=5 * 366),
                 last=dt.date.today(),
             ),
-            *([banner(error, error=True, reveal_key="form-error")] if error else []),
-            _buttons(on_close, save, "x"),
+            *_ending(error, _buttons(on_close, save, "x")),
         ],
+    )
+
+
+def _anonymous_line(row: LocalRow, link: Callable[[str], None]) -> ft.Control:
+    """An anonymous contact: when, age band, gender, channel, and « Rattacher »."""
+    d = row.data
+    when = dt.datetime.fromisoformat(str(d["occurred_at"])).astimezone()
+    facts = [
+        AgeBand(d["age_band"]).label if d.get("age_band") else "âge non renseigné",
+        *([Gender(d["gender"]).label] if d.get("gender") else []),
+        Channel(d["channel"]).label if d.get("channel") else "",
+    ]
+    text = f"{when:%d/%m à %H:%M} · {' · '.join(f for f in facts if f)}"
+    return ft.Row(
+        [
+            ft.Text(text, size=15, expand=True),
+            named_button(
+                "Rattacher",
+                f"Rattacher le contact du {when:%d/%m à %H:%M}",
+                key=f"link-{row.id}",
+                outlined=True,
+                on_click=lambda _: link(row.id),
+            ),
+        ],
+        vertical_alignment=ft.CrossAxisAlignment.CENTER,
     )
 
 
@@ -398,8 +386,7 @@ def LinkContactForm(
 ) -> ft.Control:
     """Pick the anonymous contact this person was (counted at the building, met again)."""
     state = use_field()
-    error, set_error = ft.use_state("")
-    use_reveal(scroll, "form-error", error)
+    error, set_error = _use_error(scroll)
     anonymous = state.pathways.anonymous_contacts()
 
     def link(contact_id: str) -> None:
@@ -410,37 +397,7 @@ def LinkContactForm(
             return
         on_close()
 
-    lines: list[ft.Control] = []
-    for row in anonymous:
-        d = row.data
-        when = dt.datetime.fromisoformat(str(d["occurred_at"])).astimezone()
-        facts = [
-            AgeBand(d["age_band"]).label if d.get("age_band") else "âge non renseigné",
-            *([Gender(d["gender"]).label] if d.get("gender") else []),
-            Channel(d["channel"]).label if d.get("channel") else "",
-        ]
-        text = f"{when:%d/%m à %H:%M} · {' · '.join(f for f in facts if f)}"
-        lines.append(
-            ft.Row(
-                [
-                    ft.Text(text, size=15, expand=True),
-                    # One accessible name per contact (not several « Rattacher »).
-                    ft.Semantics(
-                        label=f"Rattacher le contact du {when:%d/%m à %H:%M}",
-                        button=True,
-                        exclude_semantics=True,
-                        on_tap=lambda _, cid=row.id: link(cid),
-                        content=ft.OutlinedButton(
-                            "Rattacher",
-                            key=f"link-{row.id}",
-                            height=48,
-                            on_click=lambda _, cid=row.id: link(cid),
-                        ),
-                    ),
-                ],
-                vertical_alignment=ft.CrossAxisAlignment.CENTER,
-            )
-        )
+    lines = [_anonymous_line(row, link) for row in anonymous]
     if not lines:
         lines.append(ft.Text("Aucun contact anonyme ces 60 derniers jours.", size=15))
     return _frame(
@@ -448,13 +405,15 @@ def LinkContactForm(
         [
             ft.Text("Quel contact compté sans nom était cette personne ?", size=15),
             *lines,
-            *([banner(error, error=True, reveal_key="form-error")] if error else []),
-            ft.Row(
-                [
-                    big_button(
-                        "Fermer", key="link-cancel", filled=False, on_click=lambda _: on_close()
-                    )
-                ]
+            *_ending(
+                error,
+                ft.Row(
+                    [
+                        big_button(
+                            "Fermer", key="link-cancel", filled=False, on_click=lambda _: on_close()
+                        )
+                    ]
+                ),
             ),
         ],
     )

@@ -43,12 +43,19 @@ def Flash(route: str) -> ft.Control:
     ft.use_effect(fade, [serial, text is None])
     undo = (
         [
-            ft.TextButton(
-                "Annuler",
-                key="undo-contact",
-                on_click=lambda _: state.undo_last_contact(),
-                style=ft.ButtonStyle(color=ft.Colors.WHITE),
-                height=TAP,
+            # Named after what it undoes: a form's own « Annuler » may be beside it.
+            ft.Semantics(
+                label="Annuler le contact",
+                button=True,
+                exclude_semantics=True,
+                on_tap=lambda _: state.undo_last_contact(),
+                content=ft.TextButton(
+                    "Annuler",
+                    key="undo-contact",
+                    on_click=lambda _: state.undo_last_contact(),
+                    style=ft.ButtonStyle(color=ft.Colors.WHITE),
+                    height=TAP,
+                ),
             )
         ]
         if text is not None and state.undo_contact_id
