@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 import flet as ft
@@ -330,6 +330,27 @@ def _orientation_actions(entry: TimelineEntry, set_panel: Any) -> ft.Control:
     )
 
 
+def _status_buttons(
+    state: FieldState, entry: TimelineEntry, nexts: Iterable[OrientationStatus]
+) -> ft.Control:
+    """The statuses an orientation may move to, each named after the orientation."""
+    return ft.Row(
+        [
+            named_button(
+                s.label,
+                f"{s.label} : orientation {_about(entry)}",
+                key=f"os-{entry.row_id}-{s.value}",
+                outlined=True,
+                on_click=lambda _, st=s: state.pathways.set_orientation_status(entry.row_id, st),
+            )
+            for s in nexts
+        ],
+        wrap=True,
+        spacing=8,
+        run_spacing=8,
+    )
+
+
 @ft.component
 def _entry(entry: TimelineEntry, scroll: ft.Ref[ft.Column] | None = None) -> ft.Control:
     state = use_field()
@@ -357,25 +378,7 @@ def _entry(entry: TimelineEntry, scroll: ft.Ref[ft.Column] | None = None) -> ft.
             lines.extend(_orientation_details(row.data))
         nexts = NEXT_STATUSES.get(current, ()) if current else ()
         if nexts:
-            lines.append(
-                ft.Row(
-                    [
-                        named_button(
-                            s.label,
-                            f"{s.label} : orientation {_about(entry)}",
-                            key=f"os-{entry.row_id}-{s.value}",
-                            outlined=True,
-                            on_click=lambda _, st=s: state.pathways.set_orientation_status(
-                                entry.row_id, st
-                            ),
-                        )
-                        for s in nexts
-                    ],
-                    wrap=True,
-                    spacing=8,
-                    run_spacing=8,
-                )
-            )
+            lines.append(_status_buttons(state, entry, nexts))
         if row is not None:
             lines.append(_orientation_actions(entry, set_panel))
             close = lambda: set_panel("")  # noqa: E731
