@@ -61,12 +61,15 @@ def test_an_edit_keeps_the_older_stamps_of_the_other_fields(
         **dict.fromkeys(person["set"], created.version),
         "phone": edited.version,
     }
-    # An op older than the first name's stamp loses on it, a newer one wins.
-    seen = {"row_id": person["row_id"], "base_version": edited.version}
-    late = op("person", {"first_name": "Ancien"}, hlc=hlc_at(T0 - 1), **seen)
-    fresh = op("person", {"first_name": "Aïcha-Lou"}, hlc=hlc_at(T0 + 1), **seen)
-    outcomes = [r.outcome for r in push(session, login=world.amina, ops=[late, fresh])]
-    assert outcomes[0] == "superseded"
+    # A colleague's edit that had not seen the record (concurrent) is judged by the
+    # first name's stamp: older, it loses; newer, it wins.
+    unseen = {"row_id": person["row_id"], "base_version": None}
+    late = op("person", {"first_name": "Ancien"}, hlc=hlc_at(T0 - 1, node="karim"), **unseen)
+    [lost] = push(session, login=world.karim, ops=[late])
+    assert lost.outcome == "conflict"
+    assert _stored(session, person["row_id"]).data["first_name"] == person["set"]["first_name"]
+    fresh = op("person", {"first_name": "Aïcha-Lou"}, hlc=hlc_at(T0 + 1, node="karim"), **unseen)
+    push(session, login=world.karim, ops=[fresh])
     assert _stored(session, person["row_id"]).data["first_name"] == "Aïcha-Lou"
 
 
@@ -87,11 +90,12 @@ def test_a_record_stored_with_whole_maps_merges_the_same(
         )
     )
     session.commit()
-    seen = {"row_id": person["row_id"], "base_version": created.version}
-    older = op("person", {"first_name": "Ancien"}, hlc=hlc_at(T0 + 10), **seen)
-    newer = op("person", {"last_name": "Diallo"}, hlc=hlc_at(T0 + 10), **seen)
-    results = push(session, login=world.amina, ops=[older, newer])
-    assert [r.outcome for r in results] == ["superseded", "applied"]
+    # A colleague's edits that had not seen the record: judged by each field's stamp.
+    unseen = {"row_id": person["row_id"], "base_version": None}
+    older = op("person", {"first_name": "Ancien"}, hlc=hlc_at(T0 + 10), **unseen)
+    newer = op("person", {"last_name": "Diallo"}, hlc=hlc_at(T0 + 10), **unseen)
+    results = push(session, login=world.karim, ops=[older, newer])
+    assert [r.outcome for r in results] == ["conflict", "conflict"]
     row = _stored(session, person["row_id"])
     assert (row.data["first_name"], row.data["last_name"]) == ("Aïcha", "Diallo")
     assert row.hlc_by_field() == {"first_name": hlc_at(T0 + 5000), "last_name": hlc_at(T0 + 10)}
