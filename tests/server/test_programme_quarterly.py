@@ -4,19 +4,23 @@ to the figures of /programme/indicators for the same quarter."""
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 from typing import Any
 
 from fastapi.testclient import TestClient
 from sqlmodel import Session, col, select
 
+from app.console.state.console_state import ConsoleApi
+from app.console.state.insight_state import parse_custom_period
+from app.console.state.programme_state import ProgrammeState
 from domain.disclosure import SUPPRESSED
 from sync_server.core.report_pdf import text
 from sync_server.models import AuditEvent, Cite
 from tests.factories import make_cite, make_followed_person, make_partner, make_record
 from tests.server.conftest import World
 from tests.server.test_programme import Q1_2025, _programme, _row, _table
-from tests.server.test_quarterly_report import _pdf_grid, _pdf_pages, _xlsx_grids
+from tests.server.test_quarterly_report import _pdf_grid, _pdf_pages, _Through, _xlsx_grids
 
 REPORT = {"year": "2025", "quarter": "1"}
 PLACE = "Gymnase Marcel-Cerdan"
@@ -134,3 +138,25 @@ def test_the_quarterly_report_refuses_in_french(
         client.get("/programme/quarterly", params=REPORT, headers=world.sophie.headers).status_code
         == 403
     )
+
+
+def test_the_console_downloads_the_quarter_its_period_starts_in(
+    client: TestClient, session: Session, world: World
+) -> None:
+    prefecture = _programme(session, _seed(session, world))
+    api = ConsoleApi("http://testserver", prefecture.token, _Through(client))
+    state = ProgrammeState(api=api)
+    state.period = parse_custom_period("10/02/2025", "20/05/2025")
+    saved: dict[str, bytes] = {}
+
+    async def save(name: str, content: bytes) -> bool:
+        saved[name] = content
+        return True
+
+    asyncio.run(state.download_report(save, "xlsx"))
+
+    assert state.error is None, state.error
+    assert list(saved) == ["relais-programme-rapport-2025-T1.xlsx"]  # February: T1
+    assert state.notice == "« relais-programme-rapport-2025-T1.xlsx » prêt."
+    contacts = _xlsx_grids(saved["relais-programme-rapport-2025-T1.xlsx"])["Contacts"]
+    assert contacts["T1 2025"] == [SUPPRESSED, 0, SUPPRESSED, 8]
