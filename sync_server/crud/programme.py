@@ -80,7 +80,8 @@ def _cites_rows(
 ) -> tuple[list[tuple[Rows, dict[str, str]]], Rows, dict[str, str]]:
     """Each cité's rows with its partners' kinds, and all of them together."""
     per_cite: list[tuple[Rows, dict[str, str]]] = []
-    together: Rows = {}
+    # Every entity present even with no cité attached: the figures are then zeros.
+    together: Rows = {entity: [] for entity in ("event", "person", "contact", "orientation")}
     all_kinds: dict[str, str] = {}
     for cite in cites:
         rows = cite_rows(session, cite_id=cite.id)

@@ -15,9 +15,17 @@ from app.console.state.console_state import ConsoleApi
 from app.console.state.insight_state import parse_custom_period
 from app.console.state.programme_state import ProgrammeState
 from domain.disclosure import SUPPRESSED
+from domain.vocabulary import Role
 from sync_server.core.report_pdf import text
 from sync_server.models import AuditEvent, Cite
-from tests.factories import make_cite, make_followed_person, make_partner, make_record
+from tests.factories import (
+    make_cite,
+    make_device,
+    make_followed_person,
+    make_partner,
+    make_record,
+    make_user,
+)
 from tests.server.conftest import World
 from tests.server.test_programme import Q1_2025, _programme, _row, _table
 from tests.server.test_quarterly_report import _pdf_grid, _pdf_pages, _Through, _xlsx_grids
@@ -160,3 +168,22 @@ def test_the_console_downloads_the_quarter_its_period_starts_in(
     assert state.notice == "« relais-programme-rapport-2025-T1.xlsx » prêt."
     contacts = _xlsx_grids(saved["relais-programme-rapport-2025-T1.xlsx"])["Contacts"]
     assert contacts["T1 2025"] == [SUPPRESSED, 0, SUPPRESSED, 8]
+
+
+def test_an_account_with_no_cite_attached_gets_an_empty_report(
+    client: TestClient, session: Session, world: World, tmp_path: Path
+) -> None:
+    creil = session.get(Cite, world.cite_id)
+    assert creil is not None
+    lonely = make_device(
+        session, user=make_user(session, cite=creil, role=Role.PROGRAMME), name="console"
+    )
+    for fmt in ("xlsx", "pdf"):
+        res = client.get(
+            "/programme/quarterly", params={**REPORT, "format": fmt}, headers=lonely.headers
+        )
+        assert res.status_code == 200, res.text
+    assert "0 cité(s) · T1 2025" in _pdf_pages(res.content, tmp_path)[0]
+    screen = client.get("/programme/indicators", params=Q1_2025, headers=lonely.headers)
+    assert screen.status_code == 200, screen.text
+    assert screen.json()["cites"] == []
