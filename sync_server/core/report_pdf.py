@@ -73,6 +73,7 @@ def _styles() -> dict[str, ParagraphStyle]:
     return {
         "body": base,
         "cell": ParagraphStyle("cell", parent=base, fontSize=8, leading=10),
+        "head": ParagraphStyle("head", parent=base, fontName=BOLD, fontSize=8, leading=10),
         "title": ParagraphStyle(
             "title", parent=base, fontName=BOLD, fontSize=18, leading=23, textColor=PRIMARY
         ),
@@ -110,7 +111,12 @@ def _table(grid: Grid, styles: dict[str, ParagraphStyle]) -> Table:
 
     heights = [ROW] * (len(grid.rows) + 1) if len(grid.columns) == 2 else None
     # A cité's name over its column is longer than the column: wrapped.
-    body = [[cell(c, 1) if i else text(c) for i, c in enumerate(grid.columns)]]
+    body = [
+        [
+            Paragraph(_escape(text(c)), styles["head"]) if i and len(c) > 14 else text(c)
+            for i, c in enumerate(grid.columns)
+        ]
+    ]
     body += [
         [cell(label, 0), *[cell(v, i + 1) for i, v in enumerate(values)]]
         for label, values in grid.rows
