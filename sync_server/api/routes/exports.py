@@ -116,7 +116,7 @@ Quarter = Annotated[int, Query(ge=1, le=4, description="1 to 4")]
 ReportFormat = Annotated[Literal["xlsx", "pdf"], Query(description="xlsx or pdf")]
 
 
-def quarter_or_400(year: int, quarter: int, today: dt.date) -> Period:
+def _quarter_or_400(year: int, quarter: int, today: dt.date) -> Period:
     period = quarter_of(dt.date(year, 3 * quarter - 2, 1))
     if period.start > today:
         raise HTTPException(
@@ -143,7 +143,7 @@ def programme_report(
     format: ReportFormat = "xlsx",
 ) -> Response:
     today = dt.datetime.now(dt.UTC).date()
-    period = quarter_or_400(year, quarter, today)
+    period = _quarter_or_400(year, quarter, today)
     report = crud_quarterly.cite_quarterly(
         session, cite_id=user.cite_id, period=period, today=today
     )

@@ -14,7 +14,8 @@ from domain.programme import ProgrammeTable
 from domain.programme_quarterly import programme_quarterly_sections
 from domain.vocabulary import Role
 from sync_server.api.deps import CurrentDevice, CurrentUser, SessionDep
-from sync_server.api.routes.exports import Quarter, ReportFormat, Year, quarter_or_400
+from sync_server.api.routes.exports import Quarter, ReportFormat, Year
+from sync_server.api.routes.exports import _quarter_or_400 as quarter_or_400
 from sync_server.api.routes.indicators import DateFrom, DateTo, period_or_400
 from sync_server.core.db import begin_write
 from sync_server.core.programme_report import XLSX_TYPE, programme_xlsx
@@ -137,6 +138,7 @@ def quarterly(
     quarter's figures, the year's trend, the partners' answers, the actions de terrain
     (no place: it is typed freely). Aggregated only, protected as the indicators."""
     today = dt.datetime.now(dt.UTC).date()
+    # The cité report's refusal of a quarter not begun, in the same words.
     period = quarter_or_400(year, quarter, today)
     cites = programme_cites(session, user_id=user.id)
     tables, reports = programme_quarterly(session, cites=cites, period=period, today=today)
