@@ -187,3 +187,18 @@ def test_an_account_with_no_cite_attached_gets_an_empty_report(
     screen = client.get("/programme/indicators", params=Q1_2025, headers=lonely.headers)
     assert screen.status_code == 200, screen.text
     assert screen.json()["cites"] == []
+
+
+def test_only_the_attached_cites_are_in_the_report(
+    client: TestClient, session: Session, world: World
+) -> None:
+    _creil, beauvais, _compiegne = _seed(session, world)
+    anct = _programme(session, [beauvais], username="anct")
+
+    res = client.get("/programme/quarterly", params=REPORT, headers=anct.headers)
+
+    assert res.status_code == 200, res.text
+    grids = _xlsx_grids(res.content)
+    assert grids["Contacts"]["T1 2025"] == [SUPPRESSED, SUPPRESSED]  # Beauvais's 2, « Ensemble »
+    assert "Cité de l'emploi de Beauvais : actions de terrain (0)" in grids
+    assert "Creil" not in str(grids) and "Compiègne" not in str(grids)
