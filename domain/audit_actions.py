@@ -57,6 +57,8 @@ ACTIONS: dict[str, tuple[str, str]] = {
     "indicators.read": ("Consultation des indicateurs", "export"),
     "programme.indicators": ("Consultation des indicateurs par un compte programme", "export"),
     "programme.export_xlsx": ("Tableau d'un compte programme (Excel)", "export"),
+    "programme.report_xlsx": ("Rapport trimestriel d'un compte programme (Excel)", "export"),
+    "programme.report_pdf": ("Rapport trimestriel d'un compte programme (PDF)", "export"),
     # Supervision: review, conflicts, duplicates.
     "review.validated": ("Validation d'un contact", "supervision"),
     "review.to_fix": ("Demande de correction d'un contact", "supervision"),

@@ -7,8 +7,10 @@ could be recomputed as total − the other cells; so when exactly one cell is hi
 smallest other non-zero cell is hidden too (hiding a zero would protect nothing: the
 hidden cell would still be total − the rest). A total under the threshold is itself
 hidden. Tables without a total (freins: one person may have several) only need the
-primary rule. A figure not known yet (a week or a quarter still to come) is `None`:
-an empty cell, never "<5" nor 0.
+primary rule. A grid whose rows and columns both add up (cités side by side with their
+« Ensemble », a breakdown with its « Total » row) repeats the secondary rule on every
+line until no line has exactly one hidden cell (`protect_grid`). A figure not known
+yet (a week or a quarter still to come) is `None`: an empty cell, never "<5" nor 0.
 """
 
 from __future__ import annotations
@@ -36,13 +38,44 @@ def protect_count(value: int) -> Cell:
     return SUPPRESSED if hidden(value) else value
 
 
+def protect_grid(values: Sequence[Sequence[int]], *, with_total_row: bool) -> list[list[Cell]]:
+    """`values`: rows × columns. Returns each row with its sum as a last cell, plus a
+    last row of column sums when `with_total_row`, every cell protected: 1–4 hidden, a
+    zero kept, and in every line that adds up (a row with its sum, a column with its
+    total) holding exactly one hidden cell, the smallest other non-zero cell hidden too,
+    repeated until no such line is left. The margin (a line's last cell) is hidden only
+    when nothing else of its line can be."""
+    grid = [[*row, sum(row)] for row in values]
+    if with_total_row:
+        width = len(grid[0]) if grid else 1
+        grid.append([sum(row[c] for row in grid) for c in range(width)])
+    masked = {(r, c) for r, row in enumerate(grid) for c, v in enumerate(row) if hidden(v)}
+    lines = [[(r, c) for c in range(len(row))] for r, row in enumerate(grid)]
+    if with_total_row and grid:
+        lines += [[(r, c) for r in range(len(grid))] for c in range(len(grid[0]))]
+    changed = True
+    while changed:
+        changed = False
+        for line in lines:
+            if sum(cell in masked for cell in line) != 1:
+                continue
+            candidates = [
+                cell for cell in line[:-1] if cell not in masked and grid[cell[0]][cell[1]]
+            ]
+            if not candidates and line[-1] not in masked:
+                candidates = [line[-1]]
+            if candidates:
+                masked.add(min(candidates, key=lambda cell: (grid[cell[0]][cell[1]], cell)))
+                changed = True
+    return [
+        [SUPPRESSED if (r, c) in masked else v for c, v in enumerate(row)]
+        for r, row in enumerate(grid)
+    ]
+
+
 def protect_table(values: Sequence[int], *, with_total: bool) -> ProtectedTable:
-    masked = {i for i, v in enumerate(values) if hidden(v)}
-    total = sum(values)
-    if with_total and len(masked) == 1:
-        others = [i for i, v in enumerate(values) if i not in masked and v > 0]
-        if others:
-            masked.add(min(others, key=lambda i: (values[i], i)))
-    cells: list[Cell] = [SUPPRESSED if i in masked else v for i, v in enumerate(values)]
-    shown_total: Cell | None = protect_count(total) if with_total else None
-    return ProtectedTable(cells=cells, total=shown_total)
+    """One column of counts, with its total when `with_total` (a line that adds up)."""
+    if not with_total:
+        return ProtectedTable(cells=[protect_count(v) for v in values], total=None)
+    [row] = protect_grid([values], with_total_row=False)
+    return ProtectedTable(cells=row[:-1], total=row[-1])

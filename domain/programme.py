@@ -3,7 +3,7 @@ aggregated only, under statistical secrecy (docs/architecture.md §5).
 
 Each table has one column per cité and a last column « Ensemble » (the sum of the
 cités' columns); a breakdown table also has a « Total » row (the sum of its rows).
-Secrecy, as for the quarterly report:
+Secrecy, as for the quarterly report (`domain.disclosure.protect_grid`):
 
 - primary: a count from 1 to 4 is shown as "<5"; a true zero is shown as 0 (nothing
   to protect: no one is described by it);
@@ -21,7 +21,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from domain.disclosure import SUPPRESSED, THRESHOLD, Cell
+from domain.disclosure import SUPPRESSED, THRESHOLD, Cell, protect_grid
 from domain.indicators import Count, Indicators
 
 TOTAL_LABEL = "Ensemble"
@@ -45,42 +45,6 @@ class ProgrammeTable:
     title: str
     rows: list[ProgrammeRow]
     total: ProgrammeRow | None = None
-
-
-def _hidden_primary(value: int) -> bool:
-    return 0 < value < THRESHOLD
-
-
-def protect_grid(values: Sequence[Sequence[int]], *, with_total_row: bool) -> list[list[Cell]]:
-    """`values`: rows × cités. Returns rows × (cités + « Ensemble »), plus a last
-    « Total » row when `with_total_row`, every cell protected as the module says."""
-    grid = [[*row, sum(row)] for row in values]
-    if with_total_row:
-        width = len(grid[0]) if grid else 1
-        grid.append([sum(row[c] for row in grid) for c in range(width)])
-    hidden = {(r, c) for r, row in enumerate(grid) for c, v in enumerate(row) if _hidden_primary(v)}
-    lines = [[(r, c) for c in range(len(row))] for r, row in enumerate(grid)]
-    if with_total_row and grid:
-        lines += [[(r, c) for r in range(len(grid))] for c in range(len(grid[0]))]
-    changed = True
-    while changed:
-        changed = False
-        for line in lines:
-            if sum(cell in hidden for cell in line) != 1:
-                continue
-            # The margin (last cell of a line) is hidden only when nothing else can be.
-            candidates = [
-                cell for cell in line[:-1] if cell not in hidden and grid[cell[0]][cell[1]]
-            ]
-            if not candidates and line[-1] not in hidden:
-                candidates = [line[-1]]
-            if candidates:
-                hidden.add(min(candidates, key=lambda cell: (grid[cell[0]][cell[1]], cell)))
-                changed = True
-    return [
-        [SUPPRESSED if (r, c) in hidden else v for c, v in enumerate(row)]
-        for r, row in enumerate(grid)
-    ]
 
 
 def _delay(value: float | None, persons: int) -> Cell:

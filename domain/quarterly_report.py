@@ -156,7 +156,7 @@ def areas_section(report: QuarterlyReport) -> Section:
 ACTION_COLUMNS = ["Date", "Type", "Lieu", "QPV", "Partenaires présents", "Contacts"]
 
 
-def _action_contacts(report: QuarterlyReport) -> list[Cell]:
+def action_contacts(report: QuarterlyReport) -> list[Cell]:
     """Each action's contacts, protected within the actions of its type: the dashboard
     shows each type's total, from which a lone hidden action could be recomputed."""
     cells: list[Cell] = [0] * len(report.actions)
@@ -173,7 +173,7 @@ def _action_contacts(report: QuarterlyReport) -> list[Cell]:
 def actions_section(report: QuarterlyReport) -> Section:
     rows: list[tuple[str, list[Value]]] = [
         (f"{a.day:%d/%m/%Y}", [a.type_label, a.place, a.qpv, ", ".join(a.partners), contacts])
-        for a, contacts in zip(report.actions, _action_contacts(report), strict=True)
+        for a, contacts in zip(report.actions, action_contacts(report), strict=True)
     ]
     title = f"Actions de terrain du trimestre ({len(rows)})"
     return Section(

@@ -73,6 +73,7 @@ def _styles() -> dict[str, ParagraphStyle]:
     return {
         "body": base,
         "cell": ParagraphStyle("cell", parent=base, fontSize=8, leading=10),
+        "head": ParagraphStyle("head", parent=base, fontName=BOLD, fontSize=8, leading=10),
         "title": ParagraphStyle(
             "title", parent=base, fontName=BOLD, fontSize=18, leading=23, textColor=PRIMARY
         ),
@@ -87,11 +88,15 @@ def _escape(value: str) -> str:
     return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
+# Column shares of a list of actions: with the place (a cité's report) or without.
+_LISTING_WIDTHS = {6: [0.11, 0.16, 0.2, 0.15, 0.28, 0.1], 5: [0.12, 0.2, 0.22, 0.34, 0.12]}
+
+
 def _table(grid: Grid, styles: dict[str, ParagraphStyle]) -> Table:
     figures = len(grid.columns) - 1
     label_width = TABLE_WIDTH - 60 if figures == 1 else max(WIDTH * 0.34, WIDTH - 60 * figures)
     if grid.listing:  # the actions: a short date, text columns, the contacts last
-        widths = [0.11, 0.16, 0.2, 0.15, 0.28, 0.1]
+        widths = _LISTING_WIDTHS.get(len(grid.columns), [1 / len(grid.columns)] * len(grid.columns))
         col_widths = [WIDTH * w for w in widths]
     else:
         rest = (WIDTH - label_width) / max(1, len(grid.columns) - 1)
@@ -105,7 +110,13 @@ def _table(grid: Grid, styles: dict[str, ParagraphStyle]) -> Table:
         return text(value)
 
     heights = [ROW] * (len(grid.rows) + 1) if len(grid.columns) == 2 else None
-    body = [[text(c) for c in grid.columns]]
+    # A cité's name over its column is longer than the column: wrapped.
+    body = [
+        [
+            Paragraph(_escape(text(c)), styles["head"]) if i and len(c) > 14 else text(c)
+            for i, c in enumerate(grid.columns)
+        ]
+    ]
     body += [
         [cell(label, 0), *[cell(v, i + 1) for i, v in enumerate(values)]]
         for label, values in grid.rows

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from sqlmodel import Session, col, select
@@ -9,9 +10,13 @@ from sqlmodel import Session, col, select
 from domain.indicators import Indicators, compute_indicators
 from domain.periods import Period
 from domain.programme import ProgrammeTable, programme_tables
+from domain.quarterly import QuarterlyReport, compute_quarterly
 from domain.vocabulary import PartnerType
 from sync_server.crud.indicators import cite_rows
+from sync_server.crud.quarterly import qpv_names
 from sync_server.models import Cite, Partner, ProgrammeCite
+
+Rows = dict[str, list[dict[str, Any]]]
 
 
 def programme_cites(session: Session, *, user_id: str) -> list[Cite]:
@@ -59,9 +64,7 @@ def _partner_kinds(session: Session, *, cite_id: str) -> dict[str, str]:
     return {p.id: labels.get(p.type, p.type) for p in partners}
 
 
-def _indicators(
-    rows: dict[str, list[dict[str, Any]]], kinds: dict[str, str], period: Period
-) -> Indicators:
+def _indicators(rows: Rows, kinds: dict[str, str], period: Period) -> Indicators:
     return compute_indicators(
         period=period,
         events=rows["event"],
@@ -72,19 +75,51 @@ def _indicators(
     )
 
 
-def programme_indicators(
-    session: Session, *, cites: list[Cite], period: Period
-) -> list[ProgrammeTable]:
-    """Each cité's indicators side by side, and all of them together."""
-    per_cite: list[Indicators] = []
-    together: dict[str, list[dict[str, Any]]] = {}
+def _cites_rows(
+    session: Session, cites: list[Cite]
+) -> tuple[list[tuple[Rows, dict[str, str]]], Rows, dict[str, str]]:
+    """Each cité's rows with its partners' kinds, and all of them together."""
+    per_cite: list[tuple[Rows, dict[str, str]]] = []
+    # Every entity present even with no cité attached: the figures are then zeros.
+    together: Rows = {entity: [] for entity in ("event", "person", "contact", "orientation")}
     all_kinds: dict[str, str] = {}
     for cite in cites:
         rows = cite_rows(session, cite_id=cite.id)
         kinds = _partner_kinds(session, cite_id=cite.id)
-        per_cite.append(_indicators(rows, kinds, period))
+        per_cite.append((rows, kinds))
         for entity, found in rows.items():
             together.setdefault(entity, []).extend(found)
         all_kinds |= kinds
+    return per_cite, together, all_kinds
+
+
+def programme_indicators(
+    session: Session, *, cites: list[Cite], period: Period
+) -> list[ProgrammeTable]:
+    """Each cité's indicators side by side, and all of them together."""
+    per_cite, together, all_kinds = _cites_rows(session, cites)
     overall = _indicators(together, all_kinds, period)
-    return programme_tables(per_cite, overall)
+    return programme_tables([_indicators(r, k, period) for r, k in per_cite], overall)
+
+
+def programme_quarterly(
+    session: Session, *, cites: list[Cite], period: Period, today: dt.date
+) -> tuple[list[ProgrammeTable], list[QuarterlyReport]]:
+    """The quarter's tables side by side, and each cité's quarterly report (partners
+    by kind, as in the tables)."""
+    per_cite, together, all_kinds = _cites_rows(session, cites)
+    reports = [
+        compute_quarterly(
+            period=period,
+            today=today,
+            events=rows["event"],
+            persons=rows["person"],
+            contacts=rows["contact"],
+            orientations=rows["orientation"],
+            partner_names=kinds,
+            qpv_names=qpv_names(session, cite_id=cite.id),
+        )
+        for cite, (rows, kinds) in zip(cites, per_cite, strict=True)
+    ]
+    overall = _indicators(together, all_kinds, period)
+    return programme_tables([r.cite for r in reports], overall), reports

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from domain.disclosure import SUPPRESSED
-from domain.programme import protect_grid
+from domain.disclosure import SUPPRESSED, protect_grid
 
 
 def test_a_true_zero_is_shown_and_counts_of_one_to_four_are_hidden() -> None:

@@ -92,6 +92,11 @@ def test_a_prefecture_reads_two_cites_side_by_side(
     as_cells = [int(c) if c.isdigit() else c for c in (creil, nogent, total)]
     assert ["Contacts", *as_cells] in lines
     desk.see(re.compile(r"« relais-programme-.*\.xlsx » prêt\."))
+    with desk.page.expect_download(timeout=60_000) as report:
+        desk.tap("Rapport trimestriel (PDF)")
+    assert re.fullmatch(r"relais-programme-rapport-\d{4}-T\d\.pdf", report.value.suggested_filename)
+    assert Path(report.value.path()).read_bytes().startswith(b"%PDF")
+    desk.see(re.compile(r"« relais-programme-rapport-.*\.pdf » prêt\."))
     row = desk.page.get_by_role("row", name=re.compile(r"^Contacts \d"))
     expect(row).to_have_accessible_name(f"Contacts {creil} {nogent} {total}")
     # Aggregated only: no sections of a cité's team, nobody's name.

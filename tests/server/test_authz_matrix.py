@@ -157,6 +157,7 @@ ROUTES: dict[tuple[str, str], Spec] = {
     # Programme accounts: the aggregated indicators of the cités they are attached to.
     ("GET", "/programme/indicators"): Spec("programme", params=YEAR_2025),
     ("GET", "/programme/indicators.xlsx"): Spec("programme", params=YEAR_2025),
+    ("GET", "/programme/quarterly"): Spec("programme", params={"year": "2025", "quarter": "1"}),
     # A phone redeems a one-time code: public, a wrong code is refused.
     ("POST", "/auth/enrol"): Spec("public", body={"code": "ABCD-1234", "device_name": "x"}),
 }

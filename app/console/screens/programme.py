@@ -93,11 +93,37 @@ def _header(name: str, on_sign_out: Any) -> ft.Control:
     )
 
 
-def _download(state: ProgrammeState) -> Any:
+def _download(state: ProgrammeState, fmt: str = "") -> Any:
     async def download(_: Any) -> None:
-        await state.download(save_download)
+        if fmt:
+            await state.download_report(save_download, fmt)
+        else:
+            await state.download(save_download)
 
     return download
+
+
+def _buttons(state: ProgrammeState) -> ft.Control:
+    """The side-by-side workbook, and the quarterly report of the quarter the period
+    starts in."""
+    buttons = [("Télécharger le tableau (Excel)", "programme-xlsx", "")]
+    buttons += [
+        ("Rapport trimestriel (PDF)", "programme-report-pdf", "pdf"),
+        ("Rapport trimestriel (Excel)", "programme-report-xlsx", "xlsx"),
+    ]
+    return ft.Row(
+        [
+            ft.FilledButton(
+                label,
+                icon=ft.Icons.DOWNLOAD,
+                key=key,
+                disabled=state.busy,
+                on_click=_download(state, fmt),
+            )
+            for label, key, fmt in buttons
+        ],
+        wrap=True,
+    )
 
 
 def _body(state: ProgrammeState) -> list[ft.Control]:
@@ -119,19 +145,7 @@ def _body(state: ProgrammeState) -> list[ft.Control]:
         ),
     ]
     if data and data["cites"]:
-        body.append(
-            ft.Row(
-                [
-                    ft.FilledButton(
-                        "Télécharger le tableau (Excel)",
-                        icon=ft.Icons.DOWNLOAD,
-                        key="programme-xlsx",
-                        disabled=state.busy,
-                        on_click=_download(state),
-                    )
-                ]
-            )
-        )
+        body.append(_buttons(state))
     if state.error:
         body.append(banner(state.error, error=True))
     if state.notice:

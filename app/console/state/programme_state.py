@@ -12,7 +12,7 @@ import flet as ft
 
 from app.console.state.console_state import ConsoleApi, ConsoleError
 from app.console.state.insight_state import api_call, filename_of, parse_custom_period
-from domain.periods import Period, recent_quarters
+from domain.periods import Period, quarter_of, recent_quarters
 
 
 def _quarters() -> list[Period]:
@@ -67,12 +67,30 @@ class ProgrammeState:
 
     async def download(self, save: Callable[[str, bytes], Awaitable[Any]]) -> None:
         """The same tables as a workbook, handed to `save(name, bytes)`."""
+        await self._fetch(save, "/programme/indicators.xlsx", self._params(), "xlsx")
+
+    async def download_report(self, save: Callable[[str, bytes], Awaitable[Any]], fmt: str) -> None:
+        """The quarterly report (`fmt`: pdf or xlsx) of the quarter the period starts in:
+        the report covers a calendar quarter."""
+        quarter = quarter_of(self.current.start)
+        params = {
+            "year": str(quarter.start.year),
+            "quarter": str((quarter.start.month - 1) // 3 + 1),
+            "format": fmt,
+        }
+        await self._fetch(save, "/programme/quarterly", params, fmt)
+
+    async def _fetch(
+        self,
+        save: Callable[[str, bytes], Awaitable[Any]],
+        path: str,
+        params: dict[str, str],
+        fmt: str,
+    ) -> None:
         self.busy, self.error, self.notice = True, None, None
         try:
-            res = await asyncio.to_thread(
-                api_call, self.api, "GET", "/programme/indicators.xlsx", params=self._params()
-            )
-            name = filename_of(res, "relais-programme.xlsx")
+            res = await asyncio.to_thread(api_call, self.api, "GET", path, params=params)
+            name = filename_of(res, f"relais-programme.{fmt}")
             await save(name, res.content)
             self.notice = f"« {name} » prêt."
         except ConsoleError as exc:

@@ -3,6 +3,7 @@ indicators of the cités its account is attached to (role `programme` only)."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Response, status
@@ -10,13 +11,22 @@ from sqlmodel import Session
 
 from domain.periods import Period
 from domain.programme import ProgrammeTable
+from domain.programme_quarterly import programme_quarterly_sections
 from domain.vocabulary import Role
 from sync_server.api.deps import CurrentDevice, CurrentUser, SessionDep
+from sync_server.api.routes.exports import Quarter, ReportFormat, Year
+from sync_server.api.routes.exports import _quarter_or_400 as quarter_or_400
 from sync_server.api.routes.indicators import DateFrom, DateTo, period_or_400
 from sync_server.core.db import begin_write
 from sync_server.core.programme_report import XLSX_TYPE, programme_xlsx
+from sync_server.core.report_pdf import PDF_TYPE, report_pdf
+from sync_server.core.reports import sections_xlsx
 from sync_server.crud.audit import Actor, record_audit
-from sync_server.crud.programme import programme_cites, programme_indicators
+from sync_server.crud.programme import (
+    programme_cites,
+    programme_indicators,
+    programme_quarterly,
+)
 from sync_server.models import AppUser, Cite, Device
 from sync_server.schemas.programme import ProgrammeCiteOut, ProgrammeOut
 
@@ -38,12 +48,10 @@ async def get_programme(user: CurrentUser) -> AppUser:
 ProgrammeUser = Annotated[AppUser, Depends(get_programme)]
 
 
-def _read(
-    session: Session, user: AppUser, device: Device, period: Period, action: str
-) -> tuple[list[Cite], list[ProgrammeTable]]:
-    cites = programme_cites(session, user_id=user.id)
-    tables = programme_indicators(session, cites=cites, period=period)
-    # Journaled in each cité read: its administrators see who read its figures.
+def _journal(
+    session: Session, user: AppUser, device: Device, cites: list[Cite], period: Period, action: str
+) -> None:
+    """Journaled in each cité read: its administrators see who read its figures."""
     session.commit()
     begin_write(session)
     actor = Actor.of(user, device)
@@ -56,6 +64,14 @@ def _read(
             cite_id=cite_id,
         )
     session.commit()
+
+
+def _read(
+    session: Session, user: AppUser, device: Device, period: Period, action: str
+) -> tuple[list[Cite], list[ProgrammeTable]]:
+    cites = programme_cites(session, user_id=user.id)
+    tables = programme_indicators(session, cites=cites, period=period)
+    _journal(session, user, device, cites, period, action)
     return cites, tables
 
 
@@ -102,4 +118,43 @@ def indicators_xlsx(
         headers={
             "Content-Disposition": f'attachment; filename="relais-programme-{period.slug}.xlsx"'
         },
+    )
+
+
+@router.get(
+    "/quarterly",
+    response_class=Response,
+    responses={200: {"content": {XLSX_TYPE: {}, PDF_TYPE: {}}}},
+)
+def quarterly(
+    session: SessionDep,
+    user: ProgrammeUser,
+    device: CurrentDevice,
+    year: Year,
+    quarter: Quarter,
+    format: ReportFormat = "xlsx",
+) -> Response:
+    """The quarterly report of the attached cités side by side and together: the
+    quarter's figures, the year's trend, the partners' answers, the actions de terrain
+    (no place: it is typed freely). Aggregated only, protected as the indicators."""
+    today = dt.datetime.now(dt.UTC).date()
+    # The cité report's refusal of a quarter not begun, in the same words.
+    period = quarter_or_400(year, quarter, today)
+    cites = programme_cites(session, user_id=user.id)
+    tables, reports = programme_quarterly(session, cites=cites, period=period, today=today)
+    _journal(session, user, device, cites, period, f"programme.report_{format}")
+    names = [c.name for c in cites]
+    sections = programme_quarterly_sections(names, tables, reports)
+    label = f"{len(cites)} cité(s)"
+    name = f"relais-programme-rapport-{period.slug}.{format}"
+    if format == "pdf":
+        content = report_pdf(cite=label, period_label=period.label, sections=sections, today=today)
+        media_type = PDF_TYPE
+    else:
+        content = sections_xlsx(f"Programme · {label} · {period.label}", sections)
+        media_type = XLSX_TYPE
+    return Response(
+        content,
+        media_type=media_type,
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
     )
