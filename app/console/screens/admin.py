@@ -7,10 +7,9 @@ from typing import Any
 
 import flet as ft
 
-from app.console.context import use_console
+from app.console.context import use_console, use_section
 from app.console.screens.admin_referentials import ReferentialsPanel
 from app.console.state.admin_state import AdminState
-from app.console.state.insight_state import kept_state
 from app.ui.format import day_time
 from app.ui.handlers import handler
 from app.ui.widgets import PRIMARY, banner, choice_chips
@@ -270,11 +269,13 @@ TABS = [("users", "Utilisateurs et appareils"), ("referentials", "Référentiels
 
 @ft.component
 def ConsoleAdminScreen() -> ft.Control:
+    state = use_section(AdminState)
+    tab = state.tab
+
+    def set_tab(value: str) -> None:
+        state.tab = value
+
     console = use_console()
-    state: AdminState = ft.use_state(
-        kept_state(console, "admin", lambda: AdminState(api=console.api))
-    )[0]
-    tab, set_tab = ft.use_state("users")
     is_admin = console.login is not None and console.login.user.role == Role.ADMIN.value
 
     async def first_load() -> None:

@@ -10,9 +10,8 @@ from typing import Any
 
 import flet as ft
 
-from app.console.context import use_console
+from app.console.context import use_console, use_section
 from app.console.state.audit_state import AuditState
-from app.console.state.insight_state import kept_state
 from app.console.widgets.review_widgets import pager, status_lines, title, when
 from app.ui.handlers import handler
 from app.ui.widgets import banner, choice_chips
@@ -45,10 +44,8 @@ def _row(item: dict[str, Any]) -> ft.DataRow:
 
 @ft.component
 def ConsoleAuditScreen() -> ft.Control:
+    state = use_section(AuditState)
     console = use_console()
-    state: AuditState = ft.use_state(
-        kept_state(console, "audit", lambda: AuditState(api=console.api))
-    )[0]
     is_admin = console.login is not None and console.login.user.role == Role.ADMIN.value
 
     async def first_load() -> None:

@@ -6,8 +6,8 @@ from typing import Any
 
 import flet as ft
 
-from app.console.context import use_console
-from app.console.state.insight_state import IndicatorsState, kept_state
+from app.console.context import use_section
+from app.console.state.insight_state import IndicatorsState
 from app.console.widgets.charts import PALETTE, bar_chart, horizontal_bars, pie_chart, weekly_chart
 from app.console.widgets.period_picker import PeriodPicker
 from app.ui.widgets import PRIMARY, banner
@@ -179,10 +179,7 @@ def _partner_answers(d: dict[str, Any]) -> ft.Control:
 
 @ft.component
 def ConsoleIndicatorsScreen() -> ft.Control:
-    console = use_console()
-    state: IndicatorsState = ft.use_state(
-        kept_state(console, "indicators", lambda: IndicatorsState(api=console.api))
-    )[0]
+    state = use_section(IndicatorsState)
     ft.on_mounted(state.load)
 
     title = "Indicateurs"
@@ -201,6 +198,8 @@ def ConsoleIndicatorsScreen() -> ft.Control:
             state.current,
             on_quarter=lambda q: state.choose(period=q),
             on_custom=state.choose_custom,
+            typed=state.typed,
+            on_typed=state.set_typed,
             qpvs=state.qpvs,
             qpv=state.qpv,
             on_qpv=lambda c: state.choose(qpv=c),

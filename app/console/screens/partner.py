@@ -10,8 +10,7 @@ from typing import Any
 
 import flet as ft
 
-from app.console.context import use_console
-from app.console.state.insight_state import kept_state
+from app.console.context import use_console, use_section
 from app.console.state.partner_state import PartnerState, summary
 from app.console.widgets.review_widgets import status_lines
 from app.ui.form_state import use_form
@@ -141,9 +140,7 @@ def OrientationCard(state: PartnerState, item: dict[str, Any]) -> ft.Control:
 def PartnerHome() -> ft.Control:
     console = use_console()
     login = console.login
-    state: PartnerState = ft.use_state(
-        kept_state(console, "partner", lambda: PartnerState(api=console.api))
-    )[0]
+    state = use_section(PartnerState)
 
     async def first_load() -> None:
         if not state.loaded and console.login is not None:

@@ -13,8 +13,8 @@ from urllib.parse import urlencode
 import flet as ft
 import segno
 
-from app.console.state.console_state import ConsoleApi, ConsoleError
-from app.console.state.insight_state import api_call
+from app.console.state.api import ConsoleError
+from app.console.state.section import SectionState
 
 
 def enrol_qr_png(server_url: str, code: str) -> bytes:
@@ -35,8 +35,7 @@ class EnrolCode:
 
 @ft.observable
 @dataclass
-class AdminState:
-    api: ConsoleApi
+class AdminState(SectionState):
     users: list[dict[str, Any]] = field(default_factory=list)
     total: int = 0
     page: int = 1
@@ -47,15 +46,15 @@ class AdminState:
     qpvs: list[dict[str, Any]] = field(default_factory=list)
     partners: list[dict[str, Any]] = field(default_factory=list)
     retention_months: int = 24
-    busy: bool = False
     message: str | None = None
-    error: str | None = None
+    tab: str = "users"
+    """The tab shown: users, or the referentials."""
 
     async def _call(self, method: str, path: str, **kwargs: Any) -> Any:
-        res = await asyncio.to_thread(api_call, self.api, method, path, **kwargs)
+        res = await asyncio.to_thread(self.api.send, method, path, **kwargs)
         return None if res.status_code == 204 else res.json()
 
-    async def _run(self, action: Callable[[], Awaitable[str | None]]) -> bool:
+    async def _act(self, action: Callable[[], Awaitable[str | None]]) -> bool:
         """Run one admin action: busy flag, French error or success message."""
         self.busy, self.error, self.message = True, None, None
         try:
@@ -78,7 +77,7 @@ class AdminState:
             self.partners = await self._call("GET", "/admin/partners")
             self.retention_months = (await self._call("GET", "/admin/settings"))["retention_months"]
 
-        await self._run(action)
+        await self._act(action)
 
     async def create_user(self, form: dict[str, str]) -> bool:
         # No structure chosen (any account but a partner's): the field is left out.
@@ -89,14 +88,14 @@ class AdminState:
             await self.load()
             return f"Compte « {user['username']} » créé ({user['role_label']})."
 
-        return await self._run(action)
+        return await self._act(action)
 
     async def select(self, user: dict[str, Any]) -> None:
         async def action() -> None:
             self.devices = await self._call("GET", f"/admin/users/{user['id']}/devices")
             self.selected, self.enrol = user, None
 
-        await self._run(action)
+        await self._act(action)
 
     async def deactivate(self, user: dict[str, Any]) -> None:
         async def action() -> str:
@@ -104,7 +103,7 @@ class AdminState:
             await self.load()
             return f"Compte de {user['display_name']} désactivé."
 
-        await self._run(action)
+        await self._act(action)
 
     async def reset_password(self, password: str) -> bool:
         user = self.selected
@@ -116,7 +115,7 @@ class AdminState:
             )
             return f"Mot de passe de {user['display_name']} réinitialisé."
 
-        return await self._run(action)
+        return await self._act(action)
 
     async def revoke(self, device: dict[str, Any]) -> None:
         user = self.selected
@@ -127,7 +126,7 @@ class AdminState:
             self.devices = await self._call("GET", f"/admin/users/{user['id']}/devices")
             return f"Appareil « {device['name']} » révoqué."
 
-        await self._run(action)
+        await self._act(action)
 
     async def new_enrol_code(self) -> None:
         user = self.selected
@@ -140,7 +139,7 @@ class AdminState:
             self.enrol = EnrolCode(user["display_name"], out["code"], expires, png)
             return "Code d'enrôlement créé : valable 15 minutes, une seule fois."
 
-        await self._run(action)
+        await self._act(action)
 
     async def save_qpv(self, code: str, name: str) -> bool:
         async def action() -> str:
@@ -148,7 +147,7 @@ class AdminState:
             self.qpvs = await self._call("GET", "/admin/qpvs")
             return f"QPV {code.strip()} enregistré."
 
-        return await self._run(action)
+        return await self._act(action)
 
     async def add_partner(self, name: str, kind: str, themes: str) -> bool:
         body = {"name": name, "type": kind, "themes": [t for t in themes.split(",") if t.strip()]}
@@ -158,7 +157,7 @@ class AdminState:
             self.partners = await self._call("GET", "/admin/partners")
             return f"Partenaire « {name.strip()} » ajouté."
 
-        return await self._run(action)
+        return await self._act(action)
 
     async def save_retention(self, months: str) -> None:
         async def action() -> str:
@@ -170,4 +169,4 @@ class AdminState:
             self.retention_months = out["retention_months"]
             return f"Conservation réglée à {self.retention_months} mois après le dernier contact."
 
-        await self._run(action)
+        await self._act(action)

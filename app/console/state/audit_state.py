@@ -8,14 +8,13 @@ from typing import Any
 
 import flet as ft
 
-from app.console.state.console_state import ConsoleApi, ConsoleError
-from app.console.state.insight_state import api_call
+from app.console.state.api import ConsoleError
+from app.console.state.section import SectionState
 
 
 @ft.observable
 @dataclass
-class AuditState:
-    api: ConsoleApi
+class AuditState(SectionState):
     items: list[dict[str, Any]] = field(default_factory=list)
     total: int = 0
     page: int = 1
@@ -23,11 +22,9 @@ class AuditState:
     family: str = ""
     actor: str = ""
     users: list[dict[str, Any]] = field(default_factory=list)
-    busy: bool = False
-    error: str | None = None
 
     async def _get(self, path: str, params: dict[str, Any]) -> Any:
-        res = await asyncio.to_thread(api_call, self.api, "GET", path, params=params)
+        res = await asyncio.to_thread(self.api.send, "GET", path, params=params)
         return res.json()
 
     async def load(self, page: int | None = None) -> None:

@@ -10,7 +10,8 @@ from typing import Any
 
 import flet as ft
 
-from app.console.state.console_state import ConsoleApi, ConsoleError
+from app.console.state.api import ConsoleError
+from app.console.state.section import SectionState
 
 _FRENCH_DATE = re.compile(r"^\s*(\d{1,2})/(\d{1,2})/(\d{4})\s*$")
 
@@ -28,19 +29,17 @@ def parse_french_date(text: str) -> dt.date:
 
 @ft.observable
 @dataclass
-class PartnerState:
-    api: ConsoleApi
+class PartnerState(SectionState):
     partner_name: str = ""
     items: list[dict[str, Any]] = field(default_factory=list)
     loaded: bool = False
-    busy: bool = False
-    error: str | None = None
-    notice: str | None = None
 
     async def load(self) -> None:
         self.busy, self.error = True, None
         try:
-            result = await asyncio.to_thread(self.api.partner_orientations)
+            result = (await asyncio.to_thread(self.api.partner_orientations)).model_dump(
+                mode="json"
+            )
             self.partner_name, self.items = result["partner_name"], list(result["items"])
             self.loaded = True
         except ConsoleError as exc:
@@ -53,7 +52,8 @@ class PartnerState:
         self.busy, self.error, self.notice = True, None, None
         try:
             body = {**answer, "version": item["version"]}
-            out = await asyncio.to_thread(self.api.partner_answer, item["id"], body)
+            answered = await asyncio.to_thread(self.api.partner_answer, item["id"], body)
+            out = answered.model_dump(mode="json")
         except ConsoleError as exc:
             self.error = str(exc)
             if exc.status == 409:  # changed meanwhile: show what it now reads

@@ -7,6 +7,7 @@ from typing import Any
 
 import flet as ft
 
+from app.ui.date_input import date_input
 from app.ui.handlers import handler
 from domain.periods import Period
 
@@ -17,15 +18,14 @@ def PeriodPicker(
     current: Period,
     on_quarter: Callable[[Period], Any],
     on_custom: Callable[[str, str], Any],
+    typed: tuple[str, str] | None,
+    on_typed: Callable[[tuple[str, str]], Any],
     qpvs: Sequence[dict[str, str]] = (),
     qpv: str = "",
     on_qpv: Callable[[str], Any] | None = None,
 ) -> ft.Control:
-    typed, set_typed = ft.use_state((current.slug, f"{current.start:%d/%m/%Y}", ""))
-    if typed[0] != current.slug:  # another period was chosen: show its dates
-        typed = (current.slug, f"{current.start:%d/%m/%Y}", f"{current.end:%d/%m/%Y}")
-    start = typed[1]
-    end = typed[2] or f"{current.end:%d/%m/%Y}"
+    # The dates typed (kept by the section's state), else the period's own.
+    start, end = typed or (f"{current.start:%d/%m/%Y}", f"{current.end:%d/%m/%Y}")
     custom = current not in quarters
     rows: list[ft.Control] = [
         ft.Row(
@@ -41,22 +41,8 @@ def PeriodPicker(
                     for q in quarters
                 ],
                 ft.VerticalDivider(width=16),
-                ft.TextField(
-                    label="Du",
-                    value=start,
-                    width=140,
-                    dense=True,
-                    key="period-from",
-                    on_change=lambda e: set_typed((current.slug, e.control.value, end)),
-                ),
-                ft.TextField(
-                    label="Au",
-                    value=end,
-                    width=140,
-                    dense=True,
-                    key="period-to",
-                    on_change=lambda e: set_typed((current.slug, start, e.control.value)),
-                ),
+                date_input("Du", start, lambda v: on_typed((v, end)), key="period-from", width=140),
+                date_input("Au", end, lambda v: on_typed((start, v)), key="period-to", width=140),
                 ft.OutlinedButton(
                     "Dates personnalisées" if not custom else "Dates personnalisées ✓",
                     key="period-custom",

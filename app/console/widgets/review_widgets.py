@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -9,6 +10,7 @@ import flet as ft
 
 from app.ui.format import day, day_time
 from app.ui.widgets import PRIMARY, banner
+from domain.api.console import ConsoleContact
 
 
 def act(fn: Callable[..., Awaitable[Any]], *args: Any) -> Callable[[Any], Awaitable[None]]:
@@ -30,7 +32,7 @@ def toggler(fn: Callable[..., Awaitable[Any]], *args: Any) -> Callable[[str], No
     return toggle
 
 
-def when(iso: str | None, *, with_time: bool = True) -> str:
+def when(iso: str | dt.date | None, *, with_time: bool = True) -> str:
     return day_time(iso) if with_time else day(iso)
 
 
@@ -101,3 +103,63 @@ def label_value(label: str, value: str) -> ft.Control:
         ],
         vertical_alignment=ft.CrossAxisAlignment.START,
     )
+
+
+def contact_person(item: ConsoleContact) -> str:
+    """Who the contact was with: the person's name, or « Anonyme · <âge> »."""
+    if item.person is not None:
+        return item.person.display_name
+    return f"Anonyme · {item.age_band_label or 'âge non renseigné'}"
+
+
+def contact_event(item: ConsoleContact, limit: int = 34) -> str:
+    """« Pied d'immeuble · Les Tilleuls », cut to `limit` characters; « — » without one."""
+    event = item.event
+    if event is None:
+        return "—"
+    text = f"{event.type_label or ''} · {event.place or ''}".strip(" ·")
+    return text if len(text) <= limit else text[: limit - 1].rstrip(" ,") + "…"
+
+
+def open_link(text: str, *, name: str, key: str, on_click: Callable[..., Any]) -> ft.Control:
+    """A text link whose accessible name says what it opens (`name`): a table of
+    « Ouvrir » links reads as many different buttons, not the same one many times."""
+    return ft.Semantics(
+        label=name,
+        button=True,
+        content=ft.Container(
+            content=ft.Text(text, color=PRIMARY, weight=ft.FontWeight.W_600),
+            key=key,
+            on_click=on_click,
+            ink=True,
+            padding=ft.Padding.symmetric(horizontal=12, vertical=12),
+            border_radius=20,
+        ),
+    )
+
+
+def distinct(names: list[str]) -> list[str]:
+    """The names, a repeated one numbered (« …, 2 ») so that no two are the same."""
+    seen: dict[str, int] = {}
+    out = []
+    for name in names:
+        seen[name] = seen.get(name, 0) + 1
+        out.append(name if seen[name] == 1 else f"{name}, {seen[name]}")
+    return out
+
+
+def section_head(
+    heading: str,
+    intro: str,
+    *,
+    refresh: Callable[[], Awaitable[Any]],
+    key: str,
+    busy: bool,
+    error: str | None,
+    notice: str | None,
+) -> list[ft.Control]:
+    """A section's top: its title with « Actualiser », what it is for, then its status."""
+    button = ft.OutlinedButton(
+        "Actualiser", icon=ft.Icons.REFRESH, key=f"{key}-refresh", on_click=act(refresh)
+    )
+    return [title(heading, button), ft.Text(intro, size=14), *status_lines(busy, error, notice)]
