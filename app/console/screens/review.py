@@ -185,7 +185,7 @@ def _panel(queue: ReviewQueue, item: ConsoleContact) -> ft.Control:
                 ft.TextButton("Fermer", key="review-close", on_click=lambda _: queue.close()),
             ]
         ),
-        label_value("Date", when(item.occurred_at)),
+        ft.Text(f"Contact du {when(item.occurred_at)}", size=15),
         label_value("Médiateur", item.mediator_name or ""),
         label_value("Canal", item.channel_label or ""),
         label_value("Action de terrain", contact_event(item)),

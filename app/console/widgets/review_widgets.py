@@ -127,6 +127,8 @@ def open_link(text: str, *, name: str, key: str, on_click: Callable[..., Any]) -
     return ft.Semantics(
         label=name,
         button=True,
+        # Its own node: inside a table cell it would be merged into the cell's.
+        container=True,
         content=ft.Container(
             content=ft.Text(text, color=PRIMARY, weight=ft.FontWeight.W_600),
             key=key,
