@@ -69,7 +69,7 @@ def _export_card(state: ExportsState, kind: ExportKind) -> ft.Control:
 def ConsoleExportsScreen() -> ft.Control:
     state = use_section(ExportsState)
     ft.on_mounted(state.load_qpvs)
-    qpv_name = next((q["name"] for q in state.qpvs if q["code"] == state.qpv), state.qpv)
+    qpv_name = next((q.name for q in state.qpvs if q.code == state.qpv), state.qpv)
     title = f"Exports · {state.current.label}" + (f" · QPV {qpv_name}" if state.qpv else "")
     body: list[ft.Control] = [
         ft.Text(title, size=22, weight=ft.FontWeight.BOLD),

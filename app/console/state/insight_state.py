@@ -13,7 +13,9 @@ import flet as ft
 from app.console.state.api import ConsoleError, period_params
 from app.console.state.section import SectionState
 from app.ui.format import require_day
+from domain.api.insight import IndicatorsOut
 from domain.periods import Period, recent_quarters
+from domain.sync import QpvOut
 
 
 def _quarters() -> list[Period]:
@@ -31,10 +33,10 @@ class IndicatorsState(SectionState):
     quarters: list[Period] = field(default_factory=_quarters)
     period: Period | None = None
     qpv: str = ""
-    qpvs: list[dict[str, str]] = field(default_factory=list)
+    qpvs: list[QpvOut] = field(default_factory=list)
     typed: tuple[str, str] | None = None
     """The custom dates being typed (JJ/MM/AAAA), while they differ from the period's."""
-    data: dict[str, Any] | None = None
+    data: IndicatorsOut | None = None
 
     @property
     def current(self) -> Period:
@@ -43,13 +45,10 @@ class IndicatorsState(SectionState):
     async def load(self) -> None:
         try:
             if not self.qpvs:
-                refs = await self._run(self.api.referentials)
-                self.qpvs = [{"code": q.code, "name": q.name} for q in refs.qpvs]
-            data = await self._run(self.api.indicators, self.current, self.qpv)
+                self.qpvs = (await self._run(self.api.referentials)).qpvs
+            self.data = await self._run(self.api.indicators, self.current, self.qpv)
         except ConsoleError:
             return
-        # The charts read the figures by name (app/console/widgets/charts.py).
-        self.data = data.model_dump(mode="json")
 
     async def choose(self, period: Period | None = None, qpv: str | None = None) -> None:
         if period is not None:
@@ -106,7 +105,7 @@ class ExportsState(SectionState):
     quarters: list[Period] = field(default_factory=_quarters)
     period: Period | None = None
     qpv: str = ""
-    qpvs: list[dict[str, str]] = field(default_factory=list)
+    qpvs: list[QpvOut] = field(default_factory=list)
     typed: tuple[str, str] | None = None
     """The custom dates being typed (JJ/MM/AAAA), while they differ from the period's."""
     running: str = ""  # the key of the export being generated, if any
@@ -123,7 +122,7 @@ class ExportsState(SectionState):
             refs = await self._run(self.api.referentials)
         except ConsoleError:
             return
-        self.qpvs = [{"code": q.code, "name": q.name} for q in refs.qpvs]
+        self.qpvs = refs.qpvs
 
     async def export(self, kind: ExportKind, save: Callable[[str, bytes], Any]) -> None:
         """Fetch the file, then hand it to `save(name, bytes)` (the FilePicker)."""

@@ -10,6 +10,7 @@ import flet as ft
 from app.ui.date_input import date_input
 from app.ui.handlers import handler
 from domain.periods import Period
+from domain.sync import QpvOut
 
 
 @ft.component
@@ -20,7 +21,7 @@ def PeriodPicker(
     on_custom: Callable[[str, str], Any],
     typed: tuple[str, str] | None,
     on_typed: Callable[[tuple[str, str]], Any],
-    qpvs: Sequence[dict[str, str]] = (),
+    qpvs: Sequence[QpvOut] = (),
     qpv: str = "",
     on_qpv: Callable[[str], Any] | None = None,
 ) -> ft.Control:
@@ -59,7 +60,7 @@ def PeriodPicker(
     return ft.Column(rows, spacing=8)
 
 
-def _qpv_row(qpvs: Sequence[dict[str, str]], qpv: str, on_qpv: Callable[[str], Any]) -> ft.Control:
+def _qpv_row(qpvs: Sequence[QpvOut], qpv: str, on_qpv: Callable[[str], Any]) -> ft.Control:
     return ft.Row(
         [
             ft.Text("QPV :", weight=ft.FontWeight.W_600, width=70),
@@ -71,10 +72,10 @@ def _qpv_row(qpvs: Sequence[dict[str, str]], qpv: str, on_qpv: Callable[[str], A
             ),
             *[
                 ft.Chip(
-                    label=ft.Text(q["name"], size=14),
-                    selected=q["code"] == qpv,
-                    on_select=handler(on_qpv, q["code"]),
-                    key=f"qpv-{q['code']}",
+                    label=ft.Text(q.name, size=14),
+                    selected=q.code == qpv,
+                    on_select=handler(on_qpv, q.code),
+                    key=f"qpv-{q.code}",
                 )
                 for q in qpvs
             ],
