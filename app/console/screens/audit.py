@@ -6,8 +6,6 @@ by account. The journal holds ids and counts, never a person's name.
 
 from __future__ import annotations
 
-from typing import Any
-
 import flet as ft
 
 from app.console.context import use_console, use_section
@@ -15,16 +13,17 @@ from app.console.state.audit_state import AuditState
 from app.console.widgets.review_widgets import pager, status_lines, title, when
 from app.ui.handlers import handler
 from app.ui.widgets import banner, choice_chips
+from domain.api.security import AuditEventOut
 from domain.audit_actions import FAMILIES
 from domain.vocabulary import Role
 
 COLUMNS = ["Date et heure", "Qui", "Action", "Objet"]
 
 
-def _who(item: dict[str, Any]) -> str:
-    if item["action"] == "auth.login_failed":
+def _who(item: AuditEventOut) -> str:
+    if item.action == "auth.login_failed":
         return "Inconnu"
-    return str(item.get("actor_name") or "Compte supprimé")
+    return item.actor_name or "Compte supprimé"
 
 
 def _label(text: str) -> ft.Control:
@@ -32,12 +31,12 @@ def _label(text: str) -> ft.Control:
     return ft.Container(ft.Text(text, size=15), width=80, padding=ft.Padding.only(top=13))
 
 
-def _row(item: dict[str, Any]) -> ft.DataRow:
+def _row(item: AuditEventOut) -> ft.DataRow:
     cells = [
-        ft.Text(when(item["at"]), size=14),
+        ft.Text(when(item.at), size=14),
         ft.Text(_who(item), size=14, weight=ft.FontWeight.W_600),
-        ft.Text(item["action_label"], size=14),
-        ft.Text(item["object_label"], size=13, color=ft.Colors.ON_SURFACE_VARIANT),
+        ft.Text(item.action_label, size=14),
+        ft.Text(item.object_label, size=13, color=ft.Colors.ON_SURFACE_VARIANT),
     ]
     return ft.DataRow(cells=[ft.DataCell(c) for c in cells])
 
@@ -93,7 +92,7 @@ def ConsoleAuditScreen() -> ft.Control:
 
 def _filters(state: AuditState) -> ft.Control:
     families = [(f.key, f.label) for f in FAMILIES]
-    people = [(u["id"], u["display_name"]) for u in state.users]
+    people = [(u.id, u.display_name) for u in state.users]
     return ft.Column(
         [
             ft.Row(

@@ -7,7 +7,9 @@ from dataclasses import dataclass
 import flet as ft
 
 from app.console.context import use_console
+from app.console.state.console_state import ConsoleState
 from app.ui.widgets import PRIMARY
+from domain.sync import UserPublic
 from domain.vocabulary import Role
 
 
@@ -37,19 +39,8 @@ def _visible(role: str) -> list[Section]:
     return [s for s in SECTIONS if not s.admin_only or role == Role.ADMIN.value]
 
 
-@ft.component
-def ConsoleShell() -> ft.Control:
-    state = use_console()
-    login = state.login
-    if login is None:  # signed out: ConsoleHome shows the login screen instead
-        return ft.Container()
-    sections = _visible(login.user.role)
-    location = ft.use_route_location() or "/"
-    selected = next(
-        (i for i, s in enumerate(sections) if s.path != "/" and location.startswith(s.path)), 0
-    )
-
-    header = ft.Container(
+def _header(state: ConsoleState, user: UserPublic) -> ft.Control:
+    return ft.Container(
         content=ft.Row(
             [
                 ft.Text(
@@ -61,8 +52,7 @@ def ConsoleShell() -> ft.Control:
                 ft.Row(
                     [
                         ft.Text(
-                            f"{login.user.display_name} · {Role(login.user.role).label}",
-                            color=ft.Colors.WHITE,
+                            f"{user.display_name} · {Role(user.role).label}", color=ft.Colors.WHITE
                         ),
                         ft.TextButton(
                             "Se déconnecter",
@@ -78,7 +68,13 @@ def ConsoleShell() -> ft.Control:
         bgcolor=PRIMARY,
         padding=ft.Padding.symmetric(horizontal=24, vertical=14),
     )
-    rail = ft.NavigationRail(
+
+
+def _rail(sections: list[Section], location: str) -> ft.Control:
+    selected = next(
+        (i for i, s in enumerate(sections) if s.path != "/" and location.startswith(s.path)), 0
+    )
+    return ft.NavigationRail(
         selected_index=selected,
         label_type=ft.NavigationRailLabelType.ALL,
         destinations=[
@@ -88,9 +84,18 @@ def ConsoleShell() -> ft.Control:
         on_change=lambda e: ft.context.page.navigate(sections[int(e.control.selected_index)].path),
         min_width=110,
     )
+
+
+@ft.component
+def ConsoleShell() -> ft.Control:
+    state = use_console()
+    login = state.login
+    if login is None:  # signed out: ConsoleHome shows the login screen instead
+        return ft.Container()
+    rail = _rail(_visible(login.user.role), ft.use_route_location() or "/")
     return ft.Column(
         [
-            header,
+            _header(state, login.user),
             ft.Row(
                 [
                     rail,
