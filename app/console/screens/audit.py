@@ -90,30 +90,24 @@ def ConsoleAuditScreen() -> ft.Control:
     return ft.Column(body, spacing=14, scroll=ft.ScrollMode.AUTO, expand=True)
 
 
+def _filter_row(label: str, chips: ft.Control) -> ft.Control:
+    return ft.Row(
+        [_label(label), ft.Container(chips, expand=True)],
+        vertical_alignment=ft.CrossAxisAlignment.START,
+    )
+
+
 def _filters(state: AuditState) -> ft.Control:
     families = [(f.key, f.label) for f in FAMILIES]
     people = [(u.id, u.display_name) for u in state.users]
     return ft.Column(
         [
-            ft.Row(
-                [
-                    _label("Actions :"),
-                    ft.Container(
-                        choice_chips(families, state.family, state.set_family, key_prefix="family"),
-                        expand=True,
-                    ),
-                ],
-                vertical_alignment=ft.CrossAxisAlignment.START,
+            _filter_row(
+                "Actions :",
+                choice_chips(families, state.family, state.set_family, key_prefix="family"),
             ),
-            ft.Row(
-                [
-                    _label("Qui :"),
-                    ft.Container(
-                        choice_chips(people, state.actor, state.set_actor, key_prefix="actor"),
-                        expand=True,
-                    ),
-                ],
-                vertical_alignment=ft.CrossAxisAlignment.START,
+            _filter_row(
+                "Qui :", choice_chips(people, state.actor, state.set_actor, key_prefix="actor")
             ),
         ],
         spacing=8,

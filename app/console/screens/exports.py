@@ -15,7 +15,7 @@ from app.console.state.insight_state import (
     ExportsState,
 )
 from app.console.widgets.download import save_download
-from app.console.widgets.period_picker import PeriodPicker
+from app.console.widgets.period_picker import period_picker
 from app.ui.widgets import PRIMARY, banner
 from domain.report import SUPPRESSION_NOTE
 
@@ -73,17 +73,7 @@ def ConsoleExportsScreen() -> ft.Control:
     title = f"Exports · {state.current.label}" + (f" · QPV {qpv_name}" if state.qpv else "")
     body: list[ft.Control] = [
         ft.Text(title, size=22, weight=ft.FontWeight.BOLD),
-        PeriodPicker(
-            state.quarters,
-            state.current,
-            on_quarter=lambda q: state.choose(period=q),
-            on_custom=state.choose_custom,
-            typed=state.typed,
-            on_typed=state.set_typed,
-            qpvs=state.qpvs,
-            qpv=state.qpv,
-            on_qpv=lambda c: state.choose(qpv=c),
-        ),
+        period_picker(state),
     ]
     if state.error:
         body.append(banner(state.error, error=True))

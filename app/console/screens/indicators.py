@@ -9,7 +9,7 @@ import flet as ft
 from app.console.context import use_section
 from app.console.state.insight_state import IndicatorsState
 from app.console.widgets.charts import PALETTE, bar_chart, horizontal_bars, pie_chart, weekly_chart
-from app.console.widgets.period_picker import PeriodPicker
+from app.console.widgets.period_picker import period_picker
 from app.ui.widgets import PRIMARY, banner
 from domain.api.insight import CountOut, IndicatorsOut
 
@@ -185,7 +185,7 @@ def _partner_answers(d: IndicatorsOut) -> ft.Control:
 @ft.component
 def ConsoleIndicatorsScreen() -> ft.Control:
     state = use_section(IndicatorsState)
-    ft.on_mounted(state.load)
+    ft.on_mounted(state.reload)
 
     title = "Indicateurs"
     if state.data:
@@ -198,17 +198,7 @@ def ConsoleIndicatorsScreen() -> ft.Control:
             ],
             spacing=12,
         ),
-        PeriodPicker(
-            state.quarters,
-            state.current,
-            on_quarter=lambda q: state.choose(period=q),
-            on_custom=state.choose_custom,
-            typed=state.typed,
-            on_typed=state.set_typed,
-            qpvs=state.qpvs,
-            qpv=state.qpv,
-            on_qpv=lambda c: state.choose(qpv=c),
-        ),
+        period_picker(state),
     ]
     if state.error:
         body.append(banner(state.error, error=True))

@@ -11,13 +11,11 @@ from typing import Any
 import flet as ft
 
 from app.console.context import use_console, use_section
-from app.console.state.console_state import ConsoleState
 from app.console.state.partner_state import PartnerState, summary
-from app.console.widgets.review_widgets import act, status_lines
+from app.console.widgets.review_widgets import act, status_lines, title_bar
 from app.ui.date_input import date_input
 from app.ui.widgets import PRIMARY, TAP, choice_chips
 from domain.api.partner import PartnerOrientationOut
-from domain.sync import UserPublic
 from domain.vocabulary import DeclineReason, OrientationOutcome, OrientationStatus
 
 # What each answer opens under the card; accepting needs nothing more.
@@ -126,37 +124,6 @@ def _card(state: PartnerState, item: PartnerOrientationOut) -> ft.Control:
     )
 
 
-def _header(console: ConsoleState, user: UserPublic) -> ft.Control:
-    return ft.Container(
-        content=ft.Row(
-            [
-                ft.Text(
-                    "Relais · Orientations reçues",
-                    size=20,
-                    weight=ft.FontWeight.BOLD,
-                    color=ft.Colors.WHITE,
-                ),
-                ft.Row(
-                    [
-                        ft.Text(f"{user.display_name} · Partenaire", color=ft.Colors.WHITE),
-                        ft.TextButton(
-                            "Se déconnecter",
-                            key="console-logout",
-                            on_click=lambda _: console.sign_out(),
-                            style=ft.ButtonStyle(color=ft.Colors.WHITE),
-                        ),
-                    ],
-                    wrap=True,
-                ),
-            ],
-            alignment=ft.MainAxisAlignment.SPACE_BETWEEN,
-            wrap=True,
-        ),
-        bgcolor=PRIMARY,
-        padding=ft.Padding.symmetric(horizontal=16, vertical=12),
-    )
-
-
 def _orientations(state: PartnerState) -> list[ft.Control]:
     waiting = sum(1 for i in state.items if i.status == OrientationStatus.PROPOSED)
     body: list[ft.Control] = [
@@ -210,7 +177,15 @@ def PartnerHome() -> ft.Control:
         alignment=ft.MainAxisAlignment.CENTER,
     )
     return ft.Column(
-        [_header(console, login.user), ft.Container(content=content, padding=16)],
+        [
+            title_bar(
+                "Relais · Orientations reçues",
+                f"{login.user.display_name} · Partenaire",
+                console.sign_out,
+                wrap=True,
+            ),
+            ft.Container(content=content, padding=16),
+        ],
         spacing=0,
         expand=True,
         scroll=ft.ScrollMode.AUTO,

@@ -7,9 +7,7 @@ from dataclasses import dataclass
 import flet as ft
 
 from app.console.context import use_console
-from app.console.state.console_state import ConsoleState
-from app.ui.widgets import PRIMARY
-from domain.sync import UserPublic
+from app.console.widgets.review_widgets import title_bar
 from domain.vocabulary import Role
 
 
@@ -39,37 +37,6 @@ def _visible(role: str) -> list[Section]:
     return [s for s in SECTIONS if not s.admin_only or role == Role.ADMIN.value]
 
 
-def _header(state: ConsoleState, user: UserPublic) -> ft.Control:
-    return ft.Container(
-        content=ft.Row(
-            [
-                ft.Text(
-                    "Relais · Console de supervision",
-                    size=22,
-                    weight=ft.FontWeight.BOLD,
-                    color=ft.Colors.WHITE,
-                ),
-                ft.Row(
-                    [
-                        ft.Text(
-                            f"{user.display_name} · {Role(user.role).label}", color=ft.Colors.WHITE
-                        ),
-                        ft.TextButton(
-                            "Se déconnecter",
-                            key="console-logout",
-                            on_click=lambda _: state.sign_out(),
-                            style=ft.ButtonStyle(color=ft.Colors.WHITE),
-                        ),
-                    ]
-                ),
-            ],
-            alignment=ft.MainAxisAlignment.SPACE_BETWEEN,
-        ),
-        bgcolor=PRIMARY,
-        padding=ft.Padding.symmetric(horizontal=24, vertical=14),
-    )
-
-
 def _rail(sections: list[Section], location: str) -> ft.Control:
     selected = next(
         (i for i, s in enumerate(sections) if s.path != "/" and location.startswith(s.path)), 0
@@ -95,7 +62,12 @@ def ConsoleShell() -> ft.Control:
     rail = _rail(_visible(login.user.role), ft.use_route_location() or "/")
     return ft.Column(
         [
-            _header(state, login.user),
+            title_bar(
+                "Relais · Console de supervision",
+                f"{login.user.display_name} · {Role(login.user.role).label}",
+                state.sign_out,
+                wrap=False,
+            ),
             ft.Row(
                 [
                     rail,

@@ -27,35 +27,39 @@ def parse_custom_period(start: str, end: str) -> Period:
     return Period(require_day(start), require_day(end))
 
 
-@ft.observable
 @dataclass
-class IndicatorsState(SectionState):
+class PeriodState(SectionState):
+    """A section showing one period (a recent quarter or dates typed), maybe one QPV."""
+
     quarters: list[Period] = field(default_factory=_quarters)
     period: Period | None = None
     qpv: str = ""
     qpvs: list[QpvOut] = field(default_factory=list)
     typed: tuple[str, str] | None = None
     """The custom dates being typed (JJ/MM/AAAA), while they differ from the period's."""
-    data: IndicatorsOut | None = None
 
     @property
     def current(self) -> Period:
         return self.period or self.quarters[0]
 
-    async def load(self) -> None:
+    async def load_qpvs(self) -> None:
+        """The cité's QPVs, for the filter chips."""
+        if self.qpvs:
+            return
         try:
-            if not self.qpvs:
-                self.qpvs = (await self._run(self.api.referentials)).qpvs
-            self.data = await self._run(self.api.indicators, self.current, self.qpv)
+            self.qpvs = (await self._run(self.api.referentials)).qpvs
         except ConsoleError:
             return
+
+    async def reload(self) -> None:
+        """Read again what depends on the period (nothing by default)."""
 
     async def choose(self, period: Period | None = None, qpv: str | None = None) -> None:
         if period is not None:
             self.period, self.typed = period, None
         if qpv is not None:
             self.qpv = "" if qpv == self.qpv else qpv
-        await self.load()
+        await self.reload()
 
     async def choose_custom(self, start: str, end: str) -> None:
         try:
@@ -63,10 +67,24 @@ class IndicatorsState(SectionState):
         except ValueError as exc:
             self.error = str(exc)
             return
+        self.error = None
         await self.choose(period=period)
 
     def set_typed(self, typed: tuple[str, str]) -> None:
         self.typed = typed
+
+
+@ft.observable
+@dataclass
+class IndicatorsState(PeriodState):
+    data: IndicatorsOut | None = None
+
+    async def reload(self) -> None:
+        await self.load_qpvs()
+        try:
+            self.data = await self._run(self.api.indicators, self.current, self.qpv)
+        except ConsoleError:
+            return
 
 
 @dataclass(frozen=True)
@@ -101,28 +119,8 @@ EXPORTS = (
 
 @ft.observable
 @dataclass
-class ExportsState(SectionState):
-    quarters: list[Period] = field(default_factory=_quarters)
-    period: Period | None = None
-    qpv: str = ""
-    qpvs: list[QpvOut] = field(default_factory=list)
-    typed: tuple[str, str] | None = None
-    """The custom dates being typed (JJ/MM/AAAA), while they differ from the period's."""
+class ExportsState(PeriodState):
     running: str = ""  # the key of the export being generated, if any
-
-    @property
-    def current(self) -> Period:
-        return self.period or self.quarters[0]
-
-    async def load_qpvs(self) -> None:
-        """The cité's QPVs, for the filter chips (the detailed list is not filtered)."""
-        if self.qpvs:
-            return
-        try:
-            refs = await self._run(self.api.referentials)
-        except ConsoleError:
-            return
-        self.qpvs = refs.qpvs
 
     async def export(self, kind: ExportKind, save: Callable[[str, bytes], Any]) -> None:
         """Fetch the file, then hand it to `save(name, bytes)` (the FilePicker)."""
@@ -140,19 +138,3 @@ class ExportsState(SectionState):
             if saved is not False
             else "Enregistrement annulé."
         )
-
-    def choose_custom(self, start: str, end: str) -> None:
-        try:
-            self.choose(period=parse_custom_period(start, end))
-            self.error = None
-        except ValueError as exc:
-            self.error = str(exc)
-
-    def set_typed(self, typed: tuple[str, str]) -> None:
-        self.typed = typed
-
-    def choose(self, period: Period | None = None, qpv: str | None = None) -> None:
-        if period is not None:
-            self.period, self.typed = period, None
-        if qpv is not None:
-            self.qpv = "" if qpv == self.qpv else qpv

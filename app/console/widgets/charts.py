@@ -57,6 +57,12 @@ def _grid(top: float) -> fch.ChartGridLines:
     return fch.ChartGridLines(interval=_nice_step(top * 5 / 6), color=ft.Colors.GREY_300, width=1)
 
 
+def _rod(value: int, color: str, tooltip: str, *, width: float) -> fch.BarChartRod:
+    return fch.BarChartRod(
+        to_y=value, width=width, color=color, tooltip=tooltip, border_radius=2 if width < 20 else 3
+    )
+
+
 def legend(items: Sequence[tuple[str, Any]], *, colors: Sequence[str] = ()) -> ft.Control:
     return ft.Row(
         [
@@ -85,20 +91,8 @@ def weekly_chart(weeks: Sequence[WeekOut], *, height: float = 240) -> ft.Control
         fch.BarChartGroup(
             x=i,
             rods=[
-                fch.BarChartRod(
-                    to_y=w.contacts,
-                    width=10,
-                    color=CONTACTS_COLOR,
-                    tooltip=f"{w.contacts} contact(s)",
-                    border_radius=2,
-                ),
-                fch.BarChartRod(
-                    to_y=w.actions,
-                    width=10,
-                    color=ACTIONS_COLOR,
-                    tooltip=f"{w.actions} action(s)",
-                    border_radius=2,
-                ),
+                _rod(w.contacts, CONTACTS_COLOR, f"{w.contacts} contact(s)", width=10),
+                _rod(w.actions, ACTIONS_COLOR, f"{w.actions} action(s)", width=10),
             ],
             spacing=2,
         )
@@ -149,15 +143,7 @@ def bar_chart(counts: Sequence[CountOut], *, height: float = 220) -> ft.Control:
         groups=[
             fch.BarChartGroup(
                 x=i,
-                rods=[
-                    fch.BarChartRod(
-                        to_y=c.value,
-                        width=28,
-                        border_radius=3,
-                        color=PALETTE[i % len(PALETTE)],
-                        tooltip=str(c.value),
-                    )
-                ],
+                rods=[_rod(c.value, PALETTE[i % len(PALETTE)], str(c.value), width=28)],
             )
             for i, c in enumerate(shown)
         ],

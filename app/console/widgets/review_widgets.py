@@ -165,3 +165,36 @@ def section_head(
         "Actualiser", icon=ft.Icons.REFRESH, key=f"{key}-refresh", on_click=act(refresh)
     )
     return [title(heading, button), ft.Text(intro, size=14), *status_lines(busy, error, notice)]
+
+
+def title_bar(title_text: str, who: str, sign_out: Callable[[], Any], *, wrap: bool) -> ft.Control:
+    """The console's top bar: its title, who is signed in, « Se déconnecter ». `wrap`: at
+    phone width (a partner's console) the parts go onto two lines rather than overflow."""
+    return ft.Container(
+        content=ft.Row(
+            [
+                ft.Text(
+                    title_text,
+                    size=20 if wrap else 22,
+                    weight=ft.FontWeight.BOLD,
+                    color=ft.Colors.WHITE,
+                ),
+                ft.Row(
+                    [
+                        ft.Text(who, color=ft.Colors.WHITE),
+                        ft.TextButton(
+                            "Se déconnecter",
+                            key="console-logout",
+                            on_click=lambda _: sign_out(),
+                            style=ft.ButtonStyle(color=ft.Colors.WHITE),
+                        ),
+                    ],
+                    wrap=wrap,
+                ),
+            ],
+            alignment=ft.MainAxisAlignment.SPACE_BETWEEN,
+            wrap=wrap,
+        ),
+        bgcolor=PRIMARY,
+        padding=ft.Padding.symmetric(horizontal=16 if wrap else 24, vertical=12 if wrap else 14),
+    )
