@@ -10,7 +10,7 @@ import flet as ft
 from app.console.context import use_console, use_section
 from app.console.screens.admin_referentials import referentials_panel
 from app.console.state.admin_state import AdminState, EnrolCode
-from app.console.widgets.review_widgets import act, pager
+from app.console.widgets.review_widgets import act, dense_field, pager
 from app.ui.format import day_time
 from app.ui.widgets import PRIMARY, banner, choice_chips
 from domain.api.insight import AdminDeviceOut, AdminUserOut
@@ -200,14 +200,13 @@ def _devices_panel(state: AdminState, user: AdminUserOut) -> ft.Control:
                 key="enrol-code",
                 on_click=act(state.new_enrol_code),
             ),
-            ft.TextField(
-                label="Nouveau mot de passe",
-                value=state.password,
-                password=True,
-                width=260,
-                dense=True,
+            dense_field(
+                "Nouveau mot de passe",
+                state.password,
+                typed,
                 key="reset-password",
-                on_change=typed,
+                width=260,
+                password=True,
             ),
             ft.OutlinedButton(
                 "Réinitialiser le mot de passe",

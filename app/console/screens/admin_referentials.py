@@ -8,7 +8,7 @@ from typing import Any
 import flet as ft
 
 from app.console.state.admin_state import AdminState
-from app.console.widgets.review_widgets import act
+from app.console.widgets.review_widgets import act, dense_field
 from app.ui.widgets import PRIMARY, choice_chips
 from domain.vocabulary import PartnerType
 
@@ -52,21 +52,15 @@ def _qpv_box(state: AdminState) -> ft.Control:
         *[ft.Text(f"{q.code} · {q.name}", size=14) for q in state.qpvs],
         ft.Row(
             [
-                ft.TextField(
-                    label="Code QPV (QN…)",
-                    value=qpv["code"],
-                    width=170,
-                    dense=True,
+                dense_field(
+                    "Code QPV (QN…)",
+                    qpv["code"],
+                    _edit(state, "new_qpv", "code"),
                     key="qpv-code",
-                    on_change=_edit(state, "new_qpv", "code"),
+                    width=170,
                 ),
-                ft.TextField(
-                    label="Nom du quartier",
-                    value=qpv["name"],
-                    expand=True,
-                    dense=True,
-                    key="qpv-name",
-                    on_change=_edit(state, "new_qpv", "name"),
+                dense_field(
+                    "Nom du quartier", qpv["name"], _edit(state, "new_qpv", "name"), key="qpv-name"
                 ),
             ]
         ),
@@ -90,13 +84,12 @@ def _partners_box(state: AdminState) -> ft.Control:
             ],
             spacing=4,
         ),
-        ft.TextField(
-            label="Nom de la structure",
-            width=560,
-            value=partner["name"],
-            dense=True,
+        dense_field(
+            "Nom de la structure",
+            partner["name"],
+            _edit(state, "new_partner", "name"),
             key="partner-name",
-            on_change=_edit(state, "new_partner", "name"),
+            width=560,
         ),
         choice_chips(
             PartnerType.choices(),
@@ -104,13 +97,12 @@ def _partners_box(state: AdminState) -> ft.Control:
             _edit(state, "new_partner", "type"),
             key_prefix="partner-type",
         ),
-        ft.TextField(
-            label="Thématiques (séparées par des virgules)",
-            width=560,
-            value=partner["themes"],
-            dense=True,
+        dense_field(
+            "Thématiques (séparées par des virgules)",
+            partner["themes"],
+            _edit(state, "new_partner", "themes"),
             key="partner-themes",
-            on_change=_edit(state, "new_partner", "themes"),
+            width=560,
         ),
         ft.FilledButton(
             "Ajouter le partenaire", key="partner-add", on_click=act(state.add_partner)
@@ -133,13 +125,8 @@ def _retention_box(state: AdminState) -> ft.Control:
         ),
         ft.Row(
             [
-                ft.TextField(
-                    label="Durée (mois, 1 à 36)",
-                    value=months,
-                    width=180,
-                    dense=True,
-                    key="retention-months",
-                    on_change=typed,
+                dense_field(
+                    "Durée (mois, 1 à 36)", months, typed, key="retention-months", width=180
                 ),
                 ft.FilledButton(
                     "Enregistrer", key="retention-save", on_click=act(state.save_retention)

@@ -172,17 +172,14 @@ def ConsoleConflictsScreen() -> ft.Control:
     state = use_section(ConflictsState)
     ft.on_mounted(state.load)
     body = section_head(
+        state,
         f"Conflits à arbitrer ({len(state.items)})",
         "Deux médiateurs ont modifié le même champ sans voir la modification de l'autre. "
         "Choisissez la valeur à garder : elle sera envoyée à tous les téléphones.",
         refresh=state.load,
         key="conflicts",
-        busy=state.busy,
-        error=state.error,
-        notice=state.notice,
+        empty="Aucun conflit en attente." if state.loaded and not state.items else None,
     )
-    if state.loaded and not state.items:
-        body.append(ft.Text("Aucun conflit en attente.", size=16))
     body += [_conflict(state, c) for c in state.items]
     if state.held:
         body += [

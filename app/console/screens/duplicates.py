@@ -82,17 +82,14 @@ def ConsoleDuplicatesScreen() -> ft.Control:
     state = use_section(DuplicatesState)
     ft.on_mounted(state.load)
     body = section_head(
+        state,
         f"Doublons possibles ({len(state.pairs)})",
         "Relais ne fusionne jamais seul : vérifiez les indices, puis décidez. "
         "Une fusion se propage à tous les téléphones et peut être annulée.",
         refresh=state.load,
         key="duplicates",
-        busy=state.busy,
-        error=state.error,
-        notice=state.notice,
+        empty="Aucun doublon proposé." if state.loaded and not state.pairs else None,
     )
-    if state.loaded and not state.pairs:
-        body.append(ft.Text("Aucun doublon proposé.", size=16))
     body += [_pair(state, p) for p in state.pairs]
     body += [ft.Divider(), ft.Text("Fusions récentes", size=18, weight=ft.FontWeight.BOLD)]
     body.append(_merges(state) if state.merges else ft.Text("Aucune fusion.", size=14))

@@ -8,6 +8,7 @@ from typing import Any
 
 import flet as ft
 
+from app.console.state.section import SectionState
 from app.ui.format import day, day_time
 from app.ui.widgets import PRIMARY, banner
 from domain.api.console import ConsoleContact
@@ -151,20 +152,25 @@ def distinct(names: list[str]) -> list[str]:
 
 
 def section_head(
+    state: SectionState,
     heading: str,
     intro: str,
     *,
     refresh: Callable[[], Awaitable[Any]],
     key: str,
-    busy: bool,
-    error: str | None,
-    notice: str | None,
+    empty: str | None,
 ) -> list[ft.Control]:
-    """A section's top: its title with « Actualiser », what it is for, then its status."""
+    """A section's top: its title with « Actualiser », what it is for, its status, and
+    `empty` (« Aucun … ») when there is nothing to show."""
     button = ft.OutlinedButton(
         "Actualiser", icon=ft.Icons.REFRESH, key=f"{key}-refresh", on_click=act(refresh)
     )
-    return [title(heading, button), ft.Text(intro, size=14), *status_lines(busy, error, notice)]
+    return [
+        title(heading, button),
+        ft.Text(intro, size=14),
+        *status_lines(state.busy, state.error, state.notice),
+        *([ft.Text(empty, size=16)] if empty else []),
+    ]
 
 
 def title_bar(title_text: str, who: str, sign_out: Callable[[], Any], *, wrap: bool) -> ft.Control:
@@ -197,4 +203,26 @@ def title_bar(title_text: str, who: str, sign_out: Callable[[], Any], *, wrap: b
         ),
         bgcolor=PRIMARY,
         padding=ft.Padding.symmetric(horizontal=16 if wrap else 24, vertical=12 if wrap else 14),
+    )
+
+
+def dense_field(
+    label: str,
+    value: str,
+    on_change: Callable[[Any], None],
+    *,
+    key: str,
+    width: float | None = None,
+    password: bool = False,
+) -> ft.Control:
+    """A compact text field of a console form (no width: it takes the room left)."""
+    return ft.TextField(
+        label=label,
+        value=value,
+        key=key,
+        width=width,
+        expand=width is None,
+        dense=True,
+        password=password,
+        on_change=on_change,
     )
