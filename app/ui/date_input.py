@@ -37,7 +37,7 @@ def date_input(
                 value=dt.datetime.combine(min(max(shown, FIRST_DAY), last), dt.time()),
                 first_date=dt.datetime.combine(FIRST_DAY, dt.time()),
                 last_date=dt.datetime.combine(last, dt.time()),
-                help_text=label,
+                help_text=label.split(" (")[0],
                 on_change=picked,
             )
         )
