@@ -5,7 +5,7 @@ renamed on one side is a type error on the other, not a KeyError on screen."""
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import httpx
@@ -102,19 +102,19 @@ class ConsoleApi:
     base_url: str
     token: str | None = None
     transport: httpx.BaseTransport | None = None
-    _http: httpx.Client | None = field(default=None, init=False, repr=False)
 
     # --- Transport -------------------------------------------------------------------
 
     def send(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
-        """One authenticated request; a `ConsoleError` on any failure."""
-        if self._http is None:
-            self._http = httpx.Client(
-                base_url=self.base_url, timeout=TIMEOUT, transport=self.transport
-            )
+        """One authenticated request; a `ConsoleError` on any failure. A client per
+        request: calls run in worker threads and the console makes few of them, so
+        nothing is left open when a thread or the console stops."""
         headers = {"Authorization": f"Bearer {self.token}"} if self.token else {}
         try:
-            response = self._http.request(method, path, headers=headers, **kwargs)
+            with httpx.Client(
+                base_url=self.base_url, timeout=TIMEOUT, transport=self.transport
+            ) as http:
+                response = http.request(method, path, headers=headers, **kwargs)
         except httpx.TransportError as exc:
             raise ConsoleError(UNREACHABLE) from exc
         if response.status_code >= 400:
@@ -135,10 +135,8 @@ class ConsoleApi:
         match = re.search(r'filename="([^"]+)"', disposition)
         return Download(match.group(1) if match else fallback, response.content)
 
-    def close(self) -> None:
-        if self._http is not None:
-            self._http.close()
-            self._http = None
+    def forget_token(self) -> None:
+        """Signed out: later calls are anonymous until the next sign-in."""
         self.token = None
 
     # --- Session and referentials ----------------------------------------------------

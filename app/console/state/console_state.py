@@ -54,12 +54,12 @@ class ConsoleState:
             self.busy = False
         if result.user.role == Role.MEDIATOR:
             self.error = "La console est réservée aux superviseurs et administrateurs."
-            self.api.token = None
+            self.api.forget_token()
             return False
         self.login = result
         return True
 
     def sign_out(self) -> None:
         self.login = None
-        self.api.close()
+        self.api.forget_token()
         self.sections = {}
