@@ -61,6 +61,10 @@ def test_a_day_picked_in_the_calendar_filters_the_queue(browser: Browser, out_di
         ui.section("Revue")
         ui.see(re.compile(r"Revue des contacts \(\d+\)"))
         ui.settled()
+        # Each row's link and tick box say whose contact they open or select.
+        links = ui.page.get_by_role("button", name=re.compile(r"^Ouvrir le contact du "))
+        names = [links.nth(n).aria_snapshot() for n in range(links.count())]
+        assert len(names) >= 2 and len(set(names)) == len(names), names
         # The day of the queue's first contact, as a supervisor reads it.
         first = DAY.search(ui.page.get_by_role("row").nth(1).aria_snapshot())
         assert first is not None

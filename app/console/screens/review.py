@@ -46,7 +46,7 @@ def _table(queue: ReviewQueue) -> ft.Control:
             ft.Checkbox(
                 value=item.id in queue.checked,
                 key=f"check-{item.id}",
-                semantics_label=f"Sélectionner le contact du {when(item.occurred_at)}",
+                semantics_label=name.replace("Ouvrir", "Sélectionner", 1),
                 on_change=lambda _, cid=item.id: queue.toggle_check(cid),
             ),
             open_link("Ouvrir", name=name, key=f"open-{item.id}", on_click=act(queue.open, item)),
