@@ -52,9 +52,12 @@ def date_input(
                 key=key,
                 on_change=lambda e: on_change(e.control.value),
             ),
+            # One node, named: the icon button's own (nameless) node is left out.
             ft.Semantics(
                 label=f"Calendrier : {label}",
                 button=True,
+                exclude_semantics=True,
+                on_tap=open_calendar,
                 content=ft.IconButton(
                     ft.Icons.CALENDAR_MONTH, key=f"{key}-calendar", on_click=open_calendar
                 ),

@@ -65,6 +65,8 @@ def test_a_day_picked_in_the_calendar_filters_the_queue(browser: Browser, out_di
         links = ui.page.get_by_role("button", name=re.compile(r"^Ouvrir le contact du "))
         names = [links.nth(n).aria_snapshot() for n in range(links.count())]
         assert len(names) >= 2 and len(set(names)) == len(names), names
+        # A desktop's pointer targets: 24 px at least (WCAG 2.2), every one named.
+        assert ui.small_or_unnamed_controls(min_px=24) == []
         # The day of the queue's first contact, as a supervisor reads it.
         first = DAY.search(ui.page.get_by_role("row").nth(1).aria_snapshot())
         assert first is not None
