@@ -105,7 +105,7 @@ class ConsoleApi:
 
     # --- Transport -------------------------------------------------------------------
 
-    def send(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+    def _send(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
         """One authenticated request; a `ConsoleError` on any failure. A client per
         request: calls run in worker threads and the console makes few of them, so
         nothing is left open when a thread or the console stops."""
@@ -122,7 +122,7 @@ class ConsoleApi:
         return response
 
     def _read(self, kind: type[T], method: str, path: str, **kwargs: Any) -> T:
-        response = self.send(method, path, **kwargs)
+        response = self._send(method, path, **kwargs)
         try:
             value: T = _adapter(kind).validate_python(response.json())
         except (ValueError, ValidationError) as exc:
@@ -130,7 +130,7 @@ class ConsoleApi:
         return value
 
     def _download(self, path: str, fallback: str, **kwargs: Any) -> Download:
-        response = self.send("GET", path, **kwargs)
+        response = self._send("GET", path, **kwargs)
         disposition = response.headers.get("content-disposition", "")
         match = re.search(r'filename="([^"]+)"', disposition)
         return Download(match.group(1) if match else fallback, response.content)
@@ -204,20 +204,20 @@ class ConsoleApi:
 
     def dismiss_pair(self, person_a: str, person_b: str) -> None:
         body = {"person_a": person_a, "person_b": person_b}
-        self.send("POST", "/console/duplicates/dismiss", json=body)
+        self._send("POST", "/console/duplicates/dismiss", json=body)
 
     def merges(self) -> list[MergeOut]:
         return self._read(list[MergeOut], "GET", "/console/merges")
 
     def merge(self, person_id: str, into: str) -> None:
-        self.send("POST", f"/console/persons/{person_id}/merge", json={"into": into})
+        self._send("POST", f"/console/persons/{person_id}/merge", json={"into": into})
 
     def unmerge(self, person_id: str) -> None:
-        self.send("POST", f"/console/persons/{person_id}/unmerge")
+        self._send("POST", f"/console/persons/{person_id}/unmerge")
 
     def name_referent(self, person_id: str, mediator_id: str) -> None:
         body = {"mediator_id": mediator_id}
-        self.send("POST", f"/console/persons/{person_id}/referent", json=body)
+        self._send("POST", f"/console/persons/{person_id}/referent", json=body)
 
     def persons(self, *, q: str = "", page: int = 1, page_size: int = 25) -> Page[PersonSummary]:
         params = {"q": q, "page": page, "page_size": page_size}
@@ -261,7 +261,7 @@ class ConsoleApi:
         return self._read(AdminUserOut, "POST", f"/admin/users/{user_id}/deactivate")
 
     def reset_password(self, user_id: str, password: str) -> None:
-        self.send("POST", f"/admin/users/{user_id}/password", json={"password": password})
+        self._send("POST", f"/admin/users/{user_id}/password", json={"password": password})
 
     def devices(self, user_id: str) -> list[AdminDeviceOut]:
         return self._read(list[AdminDeviceOut], "GET", f"/admin/users/{user_id}/devices")
