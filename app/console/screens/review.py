@@ -31,6 +31,7 @@ from domain.vocabulary import ReviewState
 # row below).
 COLUMNS = ["", "", "Date", "Médiateur", "Personne", "Canal", "Action de terrain", "État"]
 PANEL_WIDTH = 460
+TITLE_HEIGHT = 56
 
 
 def _open_name(item: ConsoleContact) -> str:
@@ -271,6 +272,7 @@ def ConsoleReviewScreen() -> ft.Control:
     layers: list[ft.Control] = [_queue(queue)]
     if queue.selected is not None:
         # Over the queue rather than beside it: the queue keeps its width and layout.
+        # Below the title, whose « Actualiser » stays within reach.
         layers.append(
             ft.Container(
                 content=ft.Column([_panel(queue, queue.selected)], scroll=ft.ScrollMode.AUTO),
@@ -279,7 +281,7 @@ def ConsoleReviewScreen() -> ft.Control:
                 border_radius=10,
                 width=PANEL_WIDTH,
                 right=0,
-                top=0,
+                top=TITLE_HEIGHT,
                 bottom=0,
             )
         )
