@@ -75,8 +75,17 @@ def _typed(state: AdminState, key: str) -> Callable[[ft.Event[ft.TextField]], No
     return put
 
 
-def _partner_choice(state: AdminState) -> list[ft.Control]:
-    """A partner account's structure, among the cité's partners."""
+PROGRAMME_HINT = (
+    "Un compte programme (préfecture, ANCT) voit les indicateurs agrégés de votre cité, "
+    "jamais une personne. D'autres cités lui sont rattachées par l'exploitant."
+)
+
+
+def _role_details(state: AdminState) -> list[ft.Control]:
+    """Under the role's chips: a partner account's structure, among the cité's
+    partners; what a programme account sees."""
+    if state.new_user["role"] == Role.PROGRAMME:
+        return [ft.Text(PROGRAMME_HINT, size=13, color=ft.Colors.ON_SURFACE_VARIANT)]
     if state.new_user["role"] != Role.PARTNER:
         return []
 
@@ -123,7 +132,7 @@ def _new_user_form(state: AdminState) -> ft.Control:
                 on_change=_typed(state, "structure"),
             ),
             choice_chips(Role.choices(), form["role"], role, key_prefix="new-role"),
-            *_partner_choice(state),
+            *_role_details(state),
             ft.TextField(
                 label="Mot de passe initial",
                 value=form["password"],

@@ -22,6 +22,7 @@ from domain.api.insight import (
     SettingsOut,
 )
 from domain.api.partner import PartnerOrientationOut, PartnerOrientationsOut
+from domain.api.programme import ProgrammeOut
 from domain.api.review import (
     BulkUndoOut,
     BulkValidateOut,
@@ -31,7 +32,9 @@ from domain.api.review import (
     HeldDecisionOut,
     HeldOpOut,
     HistoryEntry,
+    MergeCompareOut,
     MergeOut,
+    MergeRequest,
     PathwayOut,
     PersonSummary,
     ReadableConflict,
@@ -209,8 +212,33 @@ class ConsoleApi:
     def merges(self) -> list[MergeOut]:
         return self._read(list[MergeOut], "GET", "/console/merges")
 
-    def merge(self, person_id: str, into: str) -> None:
-        self._send("POST", f"/console/persons/{person_id}/merge", json={"into": into})
+    def compare(self, person_id: str, other_id: str) -> MergeCompareOut:
+        """Two persons side by side and the fields where they differ."""
+        path = f"/console/persons/{person_id}/compare/{other_id}"
+        return self._read(MergeCompareOut, "GET", path)
+
+    def merge(
+        self,
+        person_id: str,
+        into: str,
+        *,
+        survivor: str = "b",
+        choices: dict[str, str] | None = None,
+        a_version: int | None = None,
+        b_version: int | None = None,
+    ) -> None:
+        """Merge `person_id` (« a ») and `into` (« b »): the record `survivor` is kept,
+        each field in `choices` is taken from the side named; with the versions read
+        by `compare`, a record changed since is refused (409) rather than merged blind."""
+        body = MergeRequest(
+            into=into,
+            survivor=survivor,
+            choices=choices or {},
+            a_version=a_version,
+            b_version=b_version,
+        )
+        path = f"/console/persons/{person_id}/merge"
+        self._send("POST", path, json=body.model_dump(exclude_none=True))
 
     def unmerge(self, person_id: str) -> None:
         self._send("POST", f"/console/persons/{person_id}/unmerge")
@@ -247,6 +275,12 @@ class ConsoleApi:
 
     def export(self, path: str, fallback: str, params: dict[str, str]) -> Download:
         return self._download(path, fallback, params=params)
+
+    def quarterly_report(self, year: int, quarter: int, format: str) -> Download:
+        """The programme's report of one calendar quarter, `format` « pdf » or « xlsx »."""
+        params = {"year": str(year), "quarter": str(quarter), "format": format}
+        fallback = f"rapport-programme.{format}"
+        return self._download("/console/exports/quarterly", fallback, params=params)
 
     # --- Administration --------------------------------------------------------------
 
@@ -298,6 +332,16 @@ class ConsoleApi:
         params: dict[str, Any] = {"page": page, "page_size": page_size}
         params |= {k: v for k, v in (("family", family), ("actor", actor)) if v}
         return self._read(Page[AuditEventOut], "GET", "/admin/audit", params=params)
+
+    # --- A programme account's view of its cités -------------------------------------
+
+    def programme_indicators(self, period: Period) -> ProgrammeOut:
+        params = period_params(period)
+        return self._read(ProgrammeOut, "GET", "/programme/indicators", params=params)
+
+    def programme_workbook(self, period: Period) -> Download:
+        params = period_params(period)
+        return self._download("/programme/indicators.xlsx", "relais-programme.xlsx", params=params)
 
     # --- A partner structure's orientations ------------------------------------------
 
