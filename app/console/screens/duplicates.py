@@ -6,6 +6,7 @@ import flet as ft
 
 from app.console.context import use_section
 from app.console.state.review_state import DuplicatesState
+from app.console.widgets.merge_chooser import merge_chooser
 from app.console.widgets.review_widgets import act, card, section_head, when
 from domain.api.review import DuplicatePair, PersonSummary
 
@@ -42,13 +43,27 @@ def _pair(state: DuplicatesState, pair: DuplicatePair) -> ft.Control:
                     on_click=act(state.merge, fold, keep),
                 ),
                 ft.OutlinedButton(
+                    "Choisir champ par champ",
+                    key=f"choose-{a.id}-{b.id}",
+                    on_click=act(state.open_choice, pair),
+                ),
+                ft.OutlinedButton(
                     "Ce n'est pas la même personne",
                     key=f"dismiss-{a.id}-{b.id}",
                     on_click=act(state.dismiss, pair),
                 ),
             ]
         ),
+        *_chooser(state, pair),
     )
+
+
+def _chooser(state: DuplicatesState, pair: DuplicatePair) -> list[ft.Control]:
+    """The field-by-field chooser, under the pair it was opened for."""
+    choice = state.choice
+    if choice is None or not choice.is_for(pair.a.id, pair.b.id):
+        return []
+    return [merge_chooser(state, choice)]
 
 
 def _merges(state: DuplicatesState) -> ft.Control:

@@ -16,6 +16,7 @@ from app.console.state.insight_state import (
 )
 from app.console.widgets.download import save_download
 from app.console.widgets.period_picker import period_picker
+from app.console.widgets.programme_report import programme_report_card
 from app.ui.widgets import PRIMARY, banner
 from domain.report import SUPPRESSION_NOTE
 
@@ -80,7 +81,15 @@ def ConsoleExportsScreen() -> ft.Control:
     if state.notice:
         body.append(banner(state.notice))
     body += [
-        ft.Row([_export_card(state, k) for k in EXPORTS], wrap=True, spacing=16, run_spacing=16),
+        ft.Row(
+            [
+                *[_export_card(state, k) for k in EXPORTS],
+                programme_report_card(state, save_download),
+            ],
+            wrap=True,
+            spacing=16,
+            run_spacing=16,
+        ),
         ft.Text(SUPPRESSION_NOTE, size=13, color=ft.Colors.GREY_800, width=1230),
     ]
     return ft.Column(body, spacing=16, scroll=ft.ScrollMode.AUTO, expand=True)

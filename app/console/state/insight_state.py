@@ -10,11 +10,11 @@ from typing import Any
 
 import flet as ft
 
-from app.console.state.api import ConsoleError, period_params
+from app.console.state.api import ConsoleError, Download, period_params
 from app.console.state.section import SectionState
 from app.ui.format import require_day
 from domain.api.insight import IndicatorsOut
-from domain.periods import Period, recent_quarters
+from domain.periods import Period, quarter_of, recent_quarters
 from domain.sync import QpvOut
 
 
@@ -124,10 +124,28 @@ class ExportsState(PeriodState):
 
     async def export(self, kind: ExportKind, save: Callable[[str, bytes], Any]) -> None:
         """Fetch the file, then hand it to `save(name, bytes)` (the FilePicker)."""
-        self.running, self.notice = kind.key, None
+        params = period_params(self.current, self.qpv if kind.with_qpv else "")
+        await self._fetch(kind.key, save, self.api.export, kind.path, kind.fallback_name, params)
+
+    async def programme_report(self, fmt: str, save: Callable[[str, bytes], Any]) -> None:
+        """The programme's report (« pdf » or « xlsx ») of the quarter the period starts
+        in, handed to `save(name, bytes)`."""
+        quarter = report_quarter(self.current)
+        number = (quarter.start.month - 1) // 3 + 1
+        call = self.api.quarterly_report
+        await self._fetch(f"programme-{fmt}", save, call, quarter.start.year, number, fmt)
+
+    async def _fetch(
+        self,
+        key: str,
+        save: Callable[[str, bytes], Any],
+        call: Callable[..., Download],
+        *args: Any,
+    ) -> None:
+        """`call(*args)`'s file handed to `save`; the outcome in the section's banners."""
+        self.running, self.notice = key, None
         try:
-            params = period_params(self.current, self.qpv if kind.with_qpv else "")
-            file = await self._run(self.api.export, kind.path, kind.fallback_name, params)
+            file = await self._run(call, *args)
             saved = await save(file.name, file.content)
         except ConsoleError:
             return
@@ -138,3 +156,9 @@ class ExportsState(PeriodState):
             if saved is not False
             else "Enregistrement annulé."
         )
+
+
+def report_quarter(period: Period) -> Period:
+    """The calendar quarter a programme report covers: the period's, or for dates
+    typed, the quarter they start in."""
+    return quarter_of(period.start)

@@ -3,12 +3,13 @@ duplicates, persons): one `SectionState` each, kept while signed in."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import flet as ft
 
 from app.console.state.api import ConsoleError
+from app.console.state.merge_choice_state import MergeChoice
 from app.console.state.section import SectionState
 from app.ui.format import require_day
 from domain.api.console import ConsoleContact, EventBrief
@@ -263,6 +264,8 @@ class DuplicatesState(SectionState):
     pairs: list[DuplicatePair] = field(default_factory=list)
     merges: list[MergeOut] = field(default_factory=list)
     loaded: bool = False
+    choice: MergeChoice | None = None
+    """The merge being chosen field by field, for one pair at a time."""
 
     async def load(self) -> None:
         try:
@@ -278,6 +281,61 @@ class DuplicatesState(SectionState):
         except ConsoleError:
             return
         self.notice = f"{person.display_name} fusionné·e dans {into.display_name}."
+        await self.load()
+
+    async def open_choice(self, pair: DuplicatePair) -> None:
+        """The field-by-field chooser under `pair`, with the two records as they read."""
+        self.choice = MergeChoice(pair.a.id, pair.b.id)
+        await self._compare()
+
+    async def _compare(self) -> None:
+        choice = self.choice
+        if choice is None:
+            return
+        try:
+            comparison = await self._run(self.api.compare, choice.a_id, choice.b_id)
+        except ConsoleError:
+            return
+        if self.choice is not None and self.choice.is_for(choice.a_id, choice.b_id):
+            self.choice = replace(self.choice, comparison=comparison)
+
+    def close_choice(self) -> None:
+        self.choice = None
+
+    def keep(self, survivor: str) -> None:
+        if self.choice is not None:
+            self.choice = self.choice.keep(survivor)
+
+    def pick(self, field_name: str, side: str) -> None:
+        if self.choice is not None:
+            self.choice = self.choice.choose(field_name, side)
+
+    async def merge_chosen(self) -> None:
+        """Merge with the choices made, on the versions compared: a record changed
+        meanwhile (409) is shown again as it now reads, with the reason."""
+        choice = self.choice
+        if choice is None or choice.comparison is None:
+            return
+        seen = choice.comparison
+        kept = seen.a if choice.survivor == "a" else seen.b
+        try:
+            await self._run(
+                self.api.merge,
+                choice.a_id,
+                choice.b_id,
+                survivor=choice.survivor,
+                choices=choice.choices(),
+                a_version=seen.a_version,
+                b_version=seen.b_version,
+            )
+        except ConsoleError as exc:
+            # Said under the pair the merge was chosen for, not at the top of the page.
+            self.error, self.choice = None, replace(choice, error=str(exc))
+            if exc.status == 409:
+                await self._compare()
+            return
+        self.choice = None
+        self.notice = f"Fiches fusionnées : la fiche de {kept.display_name} est conservée."
         await self.load()
 
     async def dismiss(self, pair: DuplicatePair) -> None:
