@@ -307,3 +307,6 @@ def test_the_consoles_chooser_refuses_a_record_changed_since_it_was_read(
     [phone] = [d for d in choice.comparison.differences if d.field == "phone"]
     side = "a_label" if pair.a.id == a else "b_label"
     assert getattr(phone, side) == "07 98 76 54 32"
+    # Not the same person after all: the chooser goes with the pair.
+    asyncio.run(state.dismiss(pair))
+    assert state.choice is None and state.notice == "Paire écartée : elle ne sera plus proposée."

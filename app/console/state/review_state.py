@@ -274,6 +274,9 @@ class DuplicatesState(SectionState):
         except ConsoleError:
             return
         self.loaded = True
+        # A chooser whose pair is gone (merged, dismissed) is not reopened with it.
+        if self.choice and not any(self.choice.is_for(p.a.id, p.b.id) for p in self.pairs):
+            self.choice = None
 
     async def merge(self, person: PersonSummary, into: PersonSummary) -> None:
         try:
