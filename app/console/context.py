@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import flet as ft
 
+from app.console.state.section import SectionState
+
 if TYPE_CHECKING:
     from app.console.state.console_state import ConsoleState
+
+S = TypeVar("S", bound=SectionState)
 
 ConsoleContext: Any = ft.create_context(None)
 
@@ -15,4 +19,12 @@ ConsoleContext: Any = ft.create_context(None)
 def use_console() -> ConsoleState:
     state = ft.use_context(ConsoleContext)
     assert state is not None, "ConsoleContext not provided"
+    return state
+
+
+def use_section(kind: type[S]) -> S:
+    """The state of the calling section (kept until sign-out; see SectionState), to
+    which the component subscribes: it re-renders when that state changes."""
+    state = use_console().section(kind)
+    ft.use_state(state)
     return state

@@ -1,48 +1,12 @@
-"""Response model of the programme view (aggregated indicators of several cités)."""
+"""API models, defined once in `domain.api.programme` (the console reads them too)."""
 
 from __future__ import annotations
 
-import datetime as dt
+from domain.api.programme import (
+    ProgrammeCiteOut,
+    ProgrammeOut,
+    ProgrammeRowOut,
+    ProgrammeTableOut,
+)
 
-from pydantic import BaseModel, Field
-
-from domain.programme import PROGRAMME_NOTE, TOTAL_LABEL, ProgrammeTable
-
-
-class ProgrammeCiteOut(BaseModel):
-    id: str
-    name: str
-
-
-class ProgrammeRowOut(BaseModel):
-    label: str
-    cells: list[int | float | str] = Field(
-        description="One cell per cité (order of `cites`), then the « Ensemble » cell; "
-        "« <5 » where statistical secrecy hides a count, « — » where there is nothing"
-    )
-
-
-class ProgrammeTableOut(BaseModel):
-    title: str
-    rows: list[ProgrammeRowOut]
-    total: ProgrammeRowOut | None = None
-
-
-class ProgrammeOut(BaseModel):
-    """Aggregated figures only: no name, no person-level row, counts of 1 to 4 hidden."""
-
-    date_from: dt.date
-    date_to: dt.date
-    period_label: str
-    cites: list[ProgrammeCiteOut]
-    total_label: str = TOTAL_LABEL
-    tables: list[ProgrammeTableOut]
-    note: str = PROGRAMME_NOTE
-
-    @staticmethod
-    def table(t: ProgrammeTable) -> ProgrammeTableOut:
-        return ProgrammeTableOut(
-            title=t.title,
-            rows=[ProgrammeRowOut(label=r.label, cells=r.cells) for r in t.rows],
-            total=ProgrammeRowOut(label=t.total.label, cells=t.total.cells) if t.total else None,
-        )
+__all__ = ["ProgrammeCiteOut", "ProgrammeOut", "ProgrammeRowOut", "ProgrammeTableOut"]

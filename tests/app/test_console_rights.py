@@ -12,9 +12,11 @@ from typing import Any
 import httpx
 import pytest
 
-from app.console.state.console_state import UNREACHABLE, ConsoleApi
+from app.console.state.api import UNREACHABLE, ConsoleApi
 from app.console.state.review_state import PersonsState
 from app.console.state.rights_state import RightsState, reason_problem
+from domain.api.review import PathwayOut, PersonSummary
+from domain.api.security import RetentionDue
 
 AICHA = "01900000-0000-7000-8000-00000000a1c4"
 DUPLICATE = "01900000-0000-7000-8000-00000000d0b1"
@@ -27,15 +29,39 @@ DUE = {
 }
 
 
-def _pathway(person_id: str = AICHA, merged: tuple[str, ...] = ()) -> dict[str, Any]:
+def _item(person_id: str, name: str | None = None) -> dict[str, Any]:
+    """A line of the persons list, as the server sends it (`PersonSummary`)."""
     return {
-        "person": {"id": person_id, "display_name": "Aïcha N'DIAYE"},
-        "merged_persons": [{"id": m, "display_name": "Aicha NDIAYE"} for m in merged],
+        "id": person_id,
+        "display_name": name or person_id[-4:],
+        "birth_year": None,
+        "age": None,
+        "phone_masked": None,
+        "qpv_code": None,
+        "qpv_name": None,
+        "contact_count": 1,
+        "status": None,
+        "status_label": None,
+        "merged_into": None,
     }
 
 
-def _item(person_id: str) -> dict[str, Any]:
-    return {"id": person_id, "display_name": person_id[-4:], "contact_count": 1}
+def _pathway(person_id: str = AICHA, merged: tuple[str, ...] = ()) -> PathwayOut:
+    return PathwayOut(
+        person=PersonSummary(**_item(person_id, "Aïcha N'DIAYE")),
+        merged_persons=[PersonSummary(**_item(m, "Aicha NDIAYE")) for m in merged],
+        status="in_contact",
+        status_label="En contact",
+        first_contact=None,
+        last_contact=None,
+        contact_count=1,
+        orientation_count=0,
+        referents=[],
+        exit_label=None,
+        exit_date=None,
+        timeline=[],
+        open_followups=[],
+    )
 
 
 class Server:
@@ -76,7 +102,8 @@ class Server:
                 200, json={"person_id": AICHA, "rows_erased": 5, "detail": detail}
             )
         if path == "/console/persons":
-            return httpx.Response(200, json={"items": self.persons, "total": len(self.persons)})
+            page = {"items": self.persons, "total": len(self.persons), "page": 1, "page_size": 15}
+            return httpx.Response(200, json=page)
         return httpx.Response(404, json={"detail": "Introuvable."})
 
     def paths(self, method: str = "") -> list[str]:
@@ -85,6 +112,12 @@ class Server:
 
 def _api(handler: Callable[[httpx.Request], httpx.Response]) -> ConsoleApi:
     return ConsoleApi("http://relais.test", token="tok", transport=httpx.MockTransport(handler))
+
+
+def _erase(rights: RightsState, reason: str, persons: PersonsState) -> Any:
+    """The reason typed in the dialog, then « Effacer définitivement »."""
+    rights.reason_edited(reason)
+    return rights.erase(persons.forget)
 
 
 def _down(request: httpx.Request) -> httpx.Response:
@@ -106,7 +139,7 @@ def test_the_30_day_list_is_read_with_the_supervisors_token() -> None:
     rights = RightsState(api=_api(server))
     assert not rights.loaded
     asyncio.run(rights.load_upcoming())
-    assert rights.loaded and rights.upcoming == [DUE]
+    assert rights.loaded and rights.upcoming == [RetentionDue.model_validate(DUE)]
     assert rights.due_on(AICHA) == "2026-07-02" and rights.due_on(KEVIN) is None
     assert server.requests[0].headers["authorization"] == "Bearer tok"
     server.upcoming = []
@@ -129,7 +162,7 @@ def test_export_hands_the_servers_file_to_save() -> None:
         return True
 
     rights = RightsState(api=_api(Server()))
-    asyncio.run(rights.export(_pathway()["person"], save))
+    asyncio.run(rights.export(_pathway().person, save))
     [(name, content)] = saved
     assert name == f"relais-personne-{AICHA}.json"
     assert json.loads(content)["contacts"][0]["note"] == "atelier CV"
@@ -156,10 +189,10 @@ def test_export_failures_read_in_french() -> None:
         raise AssertionError("nothing to save")
 
     rights = RightsState(api=_api(Server()))
-    asyncio.run(rights.export({"id": KEVIN, "display_name": "Kévin"}, save))
+    asyncio.run(rights.export(PersonSummary(**_item(KEVIN, "Kévin")), save))
     assert rights.error == "Personne introuvable dans votre cité."
     rights = RightsState(api=_api(_down))
-    asyncio.run(rights.export(_pathway()["person"], save))
+    asyncio.run(rights.export(_pathway().person, save))
     assert (rights.error, rights.notice, rights.exporting) == (UNREACHABLE, None, "")
 
 
@@ -181,18 +214,18 @@ def test_an_erasure_needs_a_short_reason(reason: str, problem: str | None) -> No
 def test_no_erasure_is_sent_without_a_reason() -> None:
     server = Server()
     rights, persons = _shown(server)
-    assert asyncio.run(rights.erase("  ", persons.forget)) is False
+    assert asyncio.run(_erase(rights, "  ", persons)) is False
     assert rights.error is not None and rights.error.startswith("Indiquez le motif")
     assert rights.erasing is not None and persons.pathway is not None  # the dialog stays
     assert "POST" not in {r.method for r in server.requests}
-    rights.reason_edited()  # typing one makes the message out of date
+    rights.reason_edited("d")  # typing one makes the message out of date
     assert rights.error is None and rights.erasing is not None
 
 
 def test_erasure_sends_the_reason_and_the_person_leaves_the_screen() -> None:
     server = Server()
     rights, persons = _shown(server)
-    assert asyncio.run(rights.erase("  demande de la personne ", persons.forget)) is True
+    assert asyncio.run(_erase(rights, "  demande de la personne ", persons)) is True
     [post] = [r for r in server.requests if r.method == "POST"]
     assert post.url.path == f"/console/persons/{AICHA}/erase"
     assert json.loads(post.content) == {"reason": "demande de la personne"}
@@ -200,7 +233,7 @@ def test_erasure_sends_the_reason_and_the_person_leaves_the_screen() -> None:
     assert rights.erasing is None and rights.error is None
     # Nothing of Aïcha (nor of the duplicate merged into her) is left on screen.
     assert persons.pathway is None
-    assert [p["id"] for p in persons.items] == [KEVIN]
+    assert [p.id for p in persons.items] == [KEVIN]
     assert rights.upcoming == []
     assert server.paths("GET")[-2:] == ["/console/persons", "/console/retention/upcoming"]
     rights.cancel_erase()  # the dialog's on_dismiss, after it closed: the message stays
@@ -217,10 +250,10 @@ def test_a_person_already_gone_leaves_the_screen_with_the_servers_words(
     server = Server(erase=httpx.Response(status, json={"detail": detail}))
     rights, persons = _shown(server)
     server.persons = [_item(KEVIN)]  # erased elsewhere in the meantime
-    assert asyncio.run(rights.erase("demande de la personne", persons.forget)) is False
+    assert asyncio.run(_erase(rights, "demande de la personne", persons)) is False
     assert rights.error == detail
     assert rights.erasing is None and persons.pathway is None
-    assert [p["id"] for p in persons.items] == [KEVIN]
+    assert [p.id for p in persons.items] == [KEVIN]
     rights.cancel_erase()
     assert rights.error == detail
 
@@ -229,7 +262,7 @@ def test_an_erasure_that_did_not_reach_the_server_keeps_the_dialog_open() -> Non
     server = Server()
     rights, persons = _shown(server)
     rights.api = _api(_down)
-    assert asyncio.run(rights.erase("demande de la personne", persons.forget)) is False
+    assert asyncio.run(_erase(rights, "demande de la personne", persons)) is False
     assert rights.error == UNREACHABLE
     assert rights.erasing is not None and persons.pathway is not None
     assert not rights.busy
@@ -243,10 +276,12 @@ def test_forgetting_the_last_line_of_a_page_goes_back_one_page() -> None:
 
     def handler(request: httpx.Request) -> httpx.Response:
         page = int(request.url.params["page"])
-        return httpx.Response(200, json={"items": pages[page], "total": 1})
+        body = {"items": pages[page], "total": 1, "page": page, "page_size": 15}
+        return httpx.Response(200, json=body)
 
     persons = PersonsState(api=_api(handler))
-    persons.items, persons.page, persons.pathway = [_item(AICHA)], 2, _pathway()
+    persons.items = [PersonSummary(**_item(AICHA))]
+    persons.page, persons.pathway = 2, _pathway()
     asyncio.run(persons.forget({AICHA}))
-    assert persons.page == 1 and [p["id"] for p in persons.items] == [KEVIN]
+    assert persons.page == 1 and [p.id for p in persons.items] == [KEVIN]
     assert persons.pathway is None

@@ -108,6 +108,9 @@ def test_supervisor_indicators_exports_and_admin_enrolment(browser: Browser, out
         admin.see("Lucie Martin")
         admin.see("Mission Locale de la Vallée de l'Oise")
         admin.shot("admin-users")
+        # A programme account: the form says what it will see.
+        admin.chip("Programme").click()
+        admin.see(re.compile(r"^Un compte programme \(préfecture, ANCT\) voit les indicateurs"))
 
         admin.page.get_by_role("button", name="Appareils").nth(1).click()  # Amina
         admin.see("Appareils de Amina Diallo")

@@ -92,7 +92,7 @@ def test_supervisor_exports_sees_the_30_day_list_and_erases(
         # Back to the 30-day list; open the person due from it.
         ui.tap("Fermer")
         ui.see("Anonymisations dans les 30 prochains jours (1)")
-        ui.tap("Ouvrir le parcours")
+        ui.tap(f"Ouvrir le parcours de {DUE_NAME}", exact=False)
         ui.see(f"Parcours de {DUE_NAME}")
         ui.see(re.compile(r"^Anonymisation prévue le \d\d/\d\d/\d{4} : "))
         ui.absent(re.compile(r"^Données de Aïcha N'DIAYE exportées"))  # about another person

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from app.console.state.console_state import ConsoleApi
+from app.console.state.api import ConsoleApi
 from app.store import LocalStore
 from app.sync.client import SyncClient
 from scripts.processes import seed_server, start_server
@@ -40,8 +40,8 @@ def test_to_fix_with_comment_reaches_the_mediators_phone(out_dir: Path) -> None:
         console = ConsoleApi(server.url)
         console.login("sophie", "relais-demo")
         queued = console.contacts(review_state="received", mediator_id=me, page_size=200)
-        item = next(i for i in queued["items"] if i["id"] == contact)
-        console.review(contact, "to_fix", "Préciser le besoin : quel métier ?", item["version"])
+        item = next(i for i in queued.items if i.id == contact)
+        console.review(contact, "to_fix", "Préciser le besoin : quel métier ?", item.version)
 
         client.sync()
         local = store.get("contact", contact)
@@ -53,15 +53,15 @@ def test_to_fix_with_comment_reaches_the_mediators_phone(out_dir: Path) -> None:
         store.update("contact", contact, {"need": "Cariste en intérim"})
         client.sync()
         history = console.history(contact)
-        assert [h["author_name"] for h in history] == [
+        assert [h.author_name for h in history] == [
             "Amina Diallo",
             "Sophie Lefèvre",
             "Amina Diallo",
         ]
-        assert history[-1]["changes"][0]["value_label"] == "Cariste en intérim"
+        assert history[-1].changes[0].value_label == "Cariste en intérim"
         # The correction puts the contact back in the supervisor's queue.
         queued = console.contacts(review_state="received", mediator_id=me, page_size=200)
-        assert contact in {i["id"] for i in queued["items"]}
+        assert contact in {i.id for i in queued.items}
         client.sync()
         assert store.get("contact", contact).data["review_state"] == "received"  # type: ignore[union-attr]
     finally:

@@ -3,11 +3,15 @@ the record that survives and, where the two differ, the value kept."""
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
+import httpx
 from fastapi.testclient import TestClient
 from sqlmodel import Session, col, select
 
+from app.console.state.api import ConsoleApi
+from app.console.state.review_state import DuplicatesState
 from sync_server.models import AuditEvent, MergeUndo, Record, SyncOp
 from tests.factories import op, push
 from tests.server.conftest import World
@@ -219,3 +223,90 @@ def test_a_record_changed_since_the_comparison_is_not_merged_blind(
     )
     assert res.status_code == 409 and "modifiée entre-temps" in res.json()["detail"]
     assert (_data(session, a), _data(session, b)) == before
+
+
+class _Through(httpx.BaseTransport):
+    """Routes the console's httpx requests, bodies included, into the TestClient."""
+
+    def __init__(self, client: TestClient) -> None:
+        self._client = client
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        reply = self._client.request(
+            request.method,
+            request.url.raw_path.decode(),
+            headers=dict(request.headers),
+            content=request.read(),
+        )
+        return httpx.Response(reply.status_code, headers=reply.headers, content=reply.content)
+
+
+def _console(client: TestClient, world: World) -> DuplicatesState:
+    api = ConsoleApi("http://testserver", world.sophie.token, _Through(client))
+    state = DuplicatesState(api=api)
+    asyncio.run(state.load())
+    return state
+
+
+def test_the_consoles_chooser_merges_with_the_values_picked(
+    client: TestClient, session: Session, world: World
+) -> None:
+    a, b = _twins(session, world)
+    state = _console(client, world)
+    [pair] = [p for p in state.pairs if {p.a.id, p.b.id} == {a, b}]
+    asyncio.run(state.open_choice(pair))
+    assert state.choice is not None and state.choice.comparison is not None
+    fields = {d.field for d in state.choice.comparison.differences}
+    assert fields == {"first_name", "last_name", "phone"}
+    # Keep Amina's record with Karim's spelling of the name; the rest follows the record kept.
+    amina = "a" if pair.a.id == a else "b"
+    karim = "b" if amina == "a" else "a"
+    state.keep(amina)
+    state.pick("last_name", karim)
+
+    asyncio.run(state.merge_chosen())
+
+    assert state.error is None and state.choice is None
+    assert state.notice == "Fiches fusionnées : la fiche de Mohamed BENYAHIA est conservée."
+    kept, folded = _data(session, a), _data(session, b)
+    assert (kept["first_name"], kept["last_name"], kept["phone"]) == (
+        "Mohamed",
+        "Ben Yahia",
+        "06 12 34 56 78",
+    )
+    assert folded["merged_into"] == a
+    assert [m.person.id for m in state.merges] == [b]
+
+
+def test_the_consoles_chooser_refuses_a_record_changed_since_it_was_read(
+    client: TestClient, session: Session, world: World
+) -> None:
+    a, b = _twins(session, world)
+    state = _console(client, world)
+    [pair] = [p for p in state.pairs if {p.a.id, p.b.id} == {a, b}]
+    asyncio.run(state.open_choice(pair))
+    # Amina's phone syncs a new number while the supervisor is choosing.
+    [synced] = push(
+        session,
+        login=world.amina,
+        ops=[
+            op("person", {"phone": "07 98 76 54 32"}, row_id=a, base_version=_version(session, a))
+        ],
+    )
+    assert synced.outcome == "applied", synced
+    state.pick("phone", "a")
+
+    asyncio.run(state.merge_chosen())
+
+    choice = state.choice
+    assert choice is not None and choice.error is not None and state.error is None
+    assert choice.error.startswith("Une des deux fiches a été modifiée entre-temps"), choice.error
+    assert _data(session, b).get("merged_into") is None
+    # Shown again as the records now read, the choice made kept.
+    assert choice.comparison is not None and choice.side_of("phone") == "a"
+    [phone] = [d for d in choice.comparison.differences if d.field == "phone"]
+    side = "a_label" if pair.a.id == a else "b_label"
+    assert getattr(phone, side) == "07 98 76 54 32"
+    # Not the same person after all: the chooser goes with the pair.
+    asyncio.run(state.dismiss(pair))
+    assert state.choice is None and state.notice == "Paire écartée : elle ne sera plus proposée."

@@ -3,6 +3,8 @@ reads its cités' figures side by side and together, aggregated and protected.""
 
 from __future__ import annotations
 
+import asyncio
+import datetime as dt
 import io
 from pathlib import Path
 from typing import Any
@@ -13,10 +15,14 @@ from fastapi.testclient import TestClient
 from openpyxl import load_workbook
 from sqlmodel import Session, select
 
+from app.console.state.api import ConsoleApi
+from app.console.state.programme_state import ProgrammeState
 from app.store import LocalStore
 from app.sync.client import SyncClient
 from app.sync.errors import PARTNER_ON_PHONE, SyncError
+from domain.api.programme import ProgrammeOut
 from domain.disclosure import SUPPRESSED
+from domain.periods import quarter_of
 from domain.vocabulary import Role
 from sync_server.models import AuditEvent, Cite, ProgrammeCite
 from tests.factories import (
@@ -242,3 +248,40 @@ def test_the_workbook_parses_back_to_the_screen_s_figures(
         select(AuditEvent).where(AuditEvent.action == "programme.export_xlsx")
     ).all()
     assert {e.cite_id for e in events} == {creil.id, beauvais.id}
+
+
+def test_the_console_shows_and_saves_what_the_api_answers(
+    client: TestClient, session: Session, world: World
+) -> None:
+    creil, beauvais = session.get(Cite, world.cite_id), session.get(Cite, world.other.user.cite_id)
+    assert creil is not None and beauvais is not None
+    for n in range(6):
+        make_followed_person(
+            session, login=world.amina, partner_id=world.partner_id, first_name=f"Zoé{n}"
+        )
+    prefecture = _programme(session, [creil, beauvais])
+
+    def through_the_app(request: httpx.Request) -> httpx.Response:
+        reply = client.request(
+            request.method, request.url.raw_path.decode(), headers=request.headers
+        )
+        return httpx.Response(reply.status_code, content=reply.content, headers=reply.headers)
+
+    api = ConsoleApi("http://relais.test", prefecture.token, httpx.MockTransport(through_the_app))
+    state = ProgrammeState(api=api)
+    saved: dict[str, bytes] = {}
+
+    async def save(name: str, content: bytes) -> bool:
+        saved[name] = content
+        return True
+
+    asyncio.run(state.choose(period=quarter_of(dt.date(2025, 2, 1))))
+    asyncio.run(state.download(save))
+
+    shown = client.get("/programme/indicators", params=Q1_2025, headers=prefecture.headers)
+    assert state.error is None and state.data == ProgrammeOut.model_validate(shown.json())
+    assert list(saved) == ["relais-programme-2025-T1.xlsx"]
+    assert state.notice == "« relais-programme-2025-T1.xlsx » prêt."
+    # Dates that do not fit are said in French; the figures shown stay.
+    asyncio.run(state.choose_custom("31/03/2025", "01/01/2025"))
+    assert state.error and state.data == ProgrammeOut.model_validate(shown.json())

@@ -23,9 +23,8 @@ from fastapi.testclient import TestClient
 from openpyxl import load_workbook
 from sqlmodel import Session, select
 
-from app.console.state.console_state import ConsoleApi
+from app.console.state.api import ConsoleApi
 from app.console.state.insight_state import ExportsState, parse_custom_period
-from app.console.widgets.programme_report import download_programme_report
 from domain.disclosure import Cell, protect_count, protect_table
 from domain.periods import quarter_of
 from domain.quarterly import year_quarters
@@ -318,24 +317,24 @@ def test_the_console_downloads_the_quarter_its_period_starts_in(
 ) -> None:
     _seed(session, world)
     state = ExportsState(api=ConsoleApi("http://testserver", world.sophie.token, _Through(client)))
-    state.choose(period=parse_custom_period("10/05/2025", "20/06/2025"))
+    asyncio.run(state.choose(period=parse_custom_period("10/05/2025", "20/06/2025")))
     saved: dict[str, bytes] = {}
 
     async def save(name: str, content: bytes) -> bool:
         saved[name] = content
         return True
 
-    asyncio.run(download_programme_report(state, "xlsx", save))
+    asyncio.run(state.programme_report("xlsx", save))
     assert state.error is None
     assert list(saved) == ["relais-rapport-programme-2025-T2.xlsx"]  # May–June: T2
-    assert state.message and state.message.startswith("« relais-rapport-programme-2025-T2.xlsx »")
+    assert state.notice and state.notice.startswith("« relais-rapport-programme-2025-T2.xlsx »")
     grids = _xlsx_grids(saved["relais-rapport-programme-2025-T2.xlsx"])
     assert grids["Ensemble de la cité"]["Contacts"][:2] == [
         protect_count(_api(client, world, q, None)["contacts"]) for q in (0, 1)
     ]
 
     next_year = dt.datetime.now(dt.UTC).date().year + 1
-    state.choose(period=quarter_of(dt.date(next_year, 2, 1)))
-    asyncio.run(download_programme_report(state, "pdf", save))
+    asyncio.run(state.choose(period=quarter_of(dt.date(next_year, 2, 1))))
+    asyncio.run(state.programme_report("pdf", save))
     assert state.error and "n'a pas encore commencé" in state.error
     assert state.running == "" and len(saved) == 1

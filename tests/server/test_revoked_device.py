@@ -13,7 +13,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
-from app.console.state.console_state import ConsoleApi
+from app.console.state.api import ConsoleApi
 from app.console.state.review_state import ConflictsState
 from app.store import LocalStore
 from app.sync import SyncClient
@@ -246,9 +246,9 @@ def test_the_console_lists_held_entries_and_applies_one(
     api = ConsoleApi("http://testserver", world.sophie.token, _Through(client))
     state = ConflictsState(api=api)
     asyncio.run(state.load())
-    assert [h["op_id"] for h in state.held] == [kept["op_id"], dropped["op_id"]]
-    first = {c["field"]: c for c in state.held[0]["changes"]}["first_name"]
-    assert (first["current"], first["proposed"]) == (None, "Gardée")
+    assert [h.op_id for h in state.held] == [kept["op_id"], dropped["op_id"]]
+    first = {c.field: c for c in state.held[0].changes}["first_name"]
+    assert (first.current, first.proposed) == (None, "Gardée")
     asyncio.run(state.decide_held(state.held[0], True))
     assert state.notice and "appliquée" in state.notice
     asyncio.run(state.decide_held(state.held[0], False))

@@ -2,85 +2,77 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 from typing import Any
 
 import flet as ft
 
-from app.console.context import use_console
-from app.console.screens.admin_referentials import ReferentialsPanel
-from app.console.state.admin_state import AdminState
-from app.console.state.insight_state import kept_state
+from app.console.context import use_console, use_section
+from app.console.screens.admin_referentials import referentials_panel
+from app.console.state.admin_state import AdminState, EnrolCode
+from app.console.widgets.review_widgets import act, dense_field, pager
 from app.ui.format import day_time
-from app.ui.handlers import handler
 from app.ui.widgets import PRIMARY, banner, choice_chips
+from domain.api.insight import AdminDeviceOut, AdminUserOut
 from domain.vocabulary import Role
 
 
+def _user_row(state: AdminState, u: AdminUserOut) -> ft.DataRow:
+    async def devices(_: Any) -> None:
+        await state.select(u)
+
+    async def deactivate(_: Any) -> None:
+        await state.deactivate(u)
+
+    actions = ft.Row(
+        [
+            ft.TextButton("Appareils", key=f"user-devices-{u.username}", on_click=devices),
+            ft.TextButton(
+                "Désactiver",
+                key=f"user-off-{u.username}",
+                on_click=deactivate,
+                disabled=not u.active,
+            ),
+        ],
+        spacing=0,
+    )
+    cells = [
+        u.display_name,
+        u.username,
+        u.role_label,
+        u.partner_name or u.structure or "—",
+        "Actif" if u.active else "Désactivé",
+        str(u.active_devices),
+    ]
+    return ft.DataRow(
+        cells=[ft.DataCell(ft.Text(c, size=14)) for c in cells] + [ft.DataCell(actions)],
+        selected=state.selected is not None and state.selected.id == u.id,
+    )
+
+
+USER_COLUMNS = ["Nom", "Identifiant", "Rôle", "Structure", "État", "Appareils actifs", ""]
+
+
 def _users_table(state: AdminState) -> ft.Control:
-    def row(u: dict[str, Any]) -> ft.DataRow:
-        async def devices(_: Any) -> None:
-            await state.select(u)
-
-        async def deactivate(_: Any) -> None:
-            await state.deactivate(u)
-
-        actions = ft.Row(
-            [
-                ft.TextButton("Appareils", key=f"user-devices-{u['username']}", on_click=devices),
-                ft.TextButton(
-                    "Désactiver",
-                    key=f"user-off-{u['username']}",
-                    on_click=deactivate,
-                    disabled=not u["active"],
-                ),
-            ],
-            spacing=0,
-        )
-        cells = [
-            u["display_name"],
-            u["username"],
-            u["role_label"],
-            u.get("partner_name") or u.get("structure") or "—",
-            "Actif" if u["active"] else "Désactivé",
-            str(u["active_devices"]),
-        ]
-        return ft.DataRow(
-            cells=[ft.DataCell(ft.Text(c, size=14)) for c in cells] + [ft.DataCell(actions)],
-            selected=state.selected is not None and state.selected["id"] == u["id"],
-        )
-
-    pages = max(1, math.ceil(state.total / state.page_size))
-    columns = ["Nom", "Identifiant", "Rôle", "Structure", "État", "Appareils actifs", ""]
     return ft.Column(
         [
             ft.DataTable(
                 columns=[
-                    ft.DataColumn(label=ft.Text(c, weight=ft.FontWeight.BOLD)) for c in columns
+                    ft.DataColumn(label=ft.Text(c, weight=ft.FontWeight.BOLD)) for c in USER_COLUMNS
                 ],
-                rows=[row(u) for u in state.users],
+                rows=[_user_row(state, u) for u in state.users],
                 column_spacing=20,
             ),
-            ft.Row(
-                [
-                    ft.TextButton(
-                        "Précédent",
-                        key="users-prev",
-                        disabled=state.page <= 1,
-                        on_click=handler(state.load, state.page - 1),
-                    ),
-                    ft.Text(f"Page {state.page} / {pages} · {state.total} comptes"),
-                    ft.TextButton(
-                        "Suivant",
-                        key="users-next",
-                        disabled=state.page >= pages,
-                        on_click=handler(state.load, state.page + 1),
-                    ),
-                ]
-            ),
+            pager(state.page, state.total, state.page_size, state.load, "users"),
         ]
     )
+
+
+def _typed(state: AdminState, key: str) -> Callable[[ft.Event[ft.TextField]], None]:
+    def put(e: ft.Event[ft.TextField]) -> None:
+        state.new_user = {**state.new_user, key: e.control.value}
+
+    return put
 
 
 PROGRAMME_HINT = (
@@ -89,48 +81,33 @@ PROGRAMME_HINT = (
 )
 
 
-def _role_details(
-    state: AdminState, form: dict[str, str], put: Callable[[str, str], None]
-) -> list[ft.Control]:
-    """Under the role's chips: a partner account's structure, what a programme sees."""
-    if form["role"] == Role.PARTNER:
-        return [
-            ft.Text("Structure partenaire du compte", weight=ft.FontWeight.W_600),
-            choice_chips(
-                [(p["id"], p["name"]) for p in state.partners],
-                form["partner_id"],
-                lambda v: put("partner_id", v),
-                key_prefix="new-partner",
-            ),
-        ]
-    if form["role"] == Role.PROGRAMME:
+def _role_details(state: AdminState) -> list[ft.Control]:
+    """Under the role's chips: a partner account's structure, among the cité's
+    partners; what a programme account sees."""
+    if state.new_user["role"] == Role.PROGRAMME:
         return [ft.Text(PROGRAMME_HINT, size=13, color=ft.Colors.ON_SURFACE_VARIANT)]
-    return []
+    if state.new_user["role"] != Role.PARTNER:
+        return []
+
+    def pick(value: str) -> None:
+        state.new_user = {**state.new_user, "partner_id": value}
+
+    return [
+        ft.Text("Structure partenaire du compte", weight=ft.FontWeight.W_600),
+        choice_chips(
+            [(p.id, p.name) for p in state.partners],
+            state.new_user["partner_id"],
+            pick,
+            key_prefix="new-partner",
+        ),
+    ]
 
 
-@ft.component
-def NewUserForm(state: AdminState) -> ft.Control:
-    form, set_form = ft.use_state(
-        {
-            "username": "",
-            "display_name": "",
-            "role": "mediator",
-            "password": "",
-            "structure": "",
-            "partner_id": "",
-        }
-    )
+def _new_user_form(state: AdminState) -> ft.Control:
+    form = state.new_user
 
-    def put(key: str, value: str) -> None:
-        set_form({**form, key: value})
-
-    async def create(_: Any) -> None:
-        # A partner account is attached to its structure; no other account is.
-        partner = form["partner_id"] if form["role"] == Role.PARTNER else ""
-        if await state.create_user({**form, "partner_id": partner}):
-            set_form({**form, "username": "", "display_name": "", "password": "", "structure": ""})
-
-    partner_choice = _role_details(state, form, put)
+    def role(value: str) -> None:
+        state.new_user = {**state.new_user, "role": value}
 
     return ft.Column(
         [
@@ -139,34 +116,35 @@ def NewUserForm(state: AdminState) -> ft.Control:
                 label="Identifiant",
                 value=form["username"],
                 key="new-username",
-                on_change=lambda e: put("username", e.control.value),
+                on_change=_typed(state, "username"),
             ),
             ft.TextField(
                 label="Nom affiché",
                 value=form["display_name"],
                 key="new-display",
-                on_change=lambda e: put("display_name", e.control.value),
+                on_change=_typed(state, "display_name"),
             ),
             ft.TextField(
                 label="Structure employeuse (facultatif)",
                 value=form["structure"],
                 key="new-structure",
                 max_length=120,
-                on_change=lambda e: put("structure", e.control.value),
+                on_change=_typed(state, "structure"),
             ),
-            choice_chips(
-                Role.choices(), form["role"], lambda v: put("role", v), key_prefix="new-role"
-            ),
-            *partner_choice,
+            choice_chips(Role.choices(), form["role"], role, key_prefix="new-role"),
+            *_role_details(state),
             ft.TextField(
                 label="Mot de passe initial",
                 value=form["password"],
                 password=True,
                 key="new-password",
-                on_change=lambda e: put("password", e.control.value),
+                on_change=_typed(state, "password"),
             ),
             ft.FilledButton(
-                "Créer le compte", key="new-user", on_click=create, disabled=state.busy
+                "Créer le compte",
+                key="new-user",
+                on_click=act(state.create_user),
+                disabled=state.busy,
             ),
         ],
         spacing=10,
@@ -174,104 +152,93 @@ def NewUserForm(state: AdminState) -> ft.Control:
     )
 
 
-@ft.component
-def DevicesPanel(state: AdminState) -> ft.Control:
-    password, set_password = ft.use_state("")
-    user = state.selected
-    assert user is not None
+def _device_row(state: AdminState, d: AdminDeviceOut) -> ft.Control:
+    status = "révoqué le " + day_time(d.revoked_at) if d.revoked_at else "actif"
+    return ft.Row(
+        [
+            ft.Icon(ft.Icons.SMARTPHONE),
+            ft.Text(d.name, weight=ft.FontWeight.W_600, width=160),
+            ft.Text(f"vu {day_time(d.last_seen_at, empty='jamais')} · {status}", expand=True),
+            ft.OutlinedButton(
+                "Révoquer",
+                key=f"revoke-{d.id}",
+                on_click=act(state.revoke, d),
+                disabled=bool(d.revoked_at),
+            ),
+        ]
+    )
 
-    async def reset(_: Any) -> None:
-        if await state.reset_password(password):
-            set_password("")
 
-    def device_row(d: dict[str, Any]) -> ft.Control:
-        async def revoke(_: Any) -> None:
-            await state.revoke(d)
-
-        status = "révoqué le " + day_time(d["revoked_at"]) if d["revoked_at"] else "actif"
-        return ft.Row(
-            [
-                ft.Icon(ft.Icons.SMARTPHONE),
-                ft.Text(d["name"], weight=ft.FontWeight.W_600, width=160),
-                ft.Text(
-                    f"vu {day_time(d['last_seen_at'], empty='jamais')} · {status}", expand=True
-                ),
-                ft.OutlinedButton(
-                    "Révoquer",
-                    key=f"revoke-{d['id']}",
-                    on_click=revoke,
-                    disabled=bool(d["revoked_at"]),
-                ),
-            ]
-        )
-
-    enrol: list[ft.Control] = []
-    if state.enrol is not None:
-        code = state.enrol.code
-        enrol = [
-            ft.Row(
+def _enrol_code(enrol: EnrolCode) -> ft.Control:
+    code = enrol.code
+    return ft.Row(
+        [
+            ft.Image(src=enrol.qr_png, width=180, height=180),
+            ft.Column(
                 [
-                    ft.Image(src=state.enrol.qr_png, width=180, height=180),
-                    ft.Column(
-                        [
-                            ft.Text("Code d'enrôlement", weight=ft.FontWeight.W_600),
-                            ft.Text(
-                                f"{code[:4]}-{code[4:]}",
-                                size=32,
-                                weight=ft.FontWeight.BOLD,
-                                font_family="monospace",
-                                color=PRIMARY,
-                            ),
-                            ft.Text(
-                                f"Valable jusqu'à {state.enrol.expires_at.astimezone():%H:%M}, "
-                                "une seule fois. Scannez-le ou saisissez-le sur le téléphone."
-                            ),
-                        ],
-                        spacing=6,
-                        expand=True,
+                    ft.Text("Code d'enrôlement", weight=ft.FontWeight.W_600),
+                    ft.Text(
+                        f"{code[:4]}-{code[4:]}",
+                        size=32,
+                        weight=ft.FontWeight.BOLD,
+                        font_family="monospace",
+                        color=PRIMARY,
+                    ),
+                    ft.Text(
+                        f"Valable jusqu'à {enrol.expires_at.astimezone():%H:%M}, "
+                        "une seule fois. Scannez-le ou saisissez-le sur le téléphone."
                     ),
                 ],
-                spacing=16,
-            )
-        ]
+                spacing=6,
+                expand=True,
+            ),
+        ],
+        spacing=16,
+    )
+
+
+def _devices_panel(state: AdminState, user: AdminUserOut) -> ft.Control:
+    def typed(e: ft.Event[ft.TextField]) -> None:
+        state.password = e.control.value
+
+    actions = ft.Row(
+        [
+            ft.FilledButton(
+                "Générer un code d'enrôlement",
+                icon=ft.Icons.QR_CODE_2,
+                key="enrol-code",
+                on_click=act(state.new_enrol_code),
+            ),
+            dense_field(
+                "Nouveau mot de passe",
+                state.password,
+                typed,
+                key="reset-password",
+                width=260,
+                password=True,
+            ),
+            ft.OutlinedButton(
+                "Réinitialiser le mot de passe",
+                key="reset-password-go",
+                on_click=act(state.reset_password),
+            ),
+        ],
+        wrap=True,
+        spacing=12,
+    )
+    devices = [_device_row(state, d) for d in state.devices]
     return ft.Container(
         content=ft.Column(
             [
                 ft.Text(
-                    f"Appareils de {user['display_name']}",
+                    f"Appareils de {user.display_name}",
                     size=16,
                     weight=ft.FontWeight.BOLD,
                     color=PRIMARY,
                 ),
-                *(
-                    [device_row(d) for d in state.devices]
-                    or [ft.Text("Aucun appareil enrôlé.", italic=True)]
-                ),
-                ft.Row(
-                    [
-                        ft.FilledButton(
-                            "Générer un code d'enrôlement",
-                            icon=ft.Icons.QR_CODE_2,
-                            key="enrol-code",
-                            on_click=handler(state.new_enrol_code),
-                        ),
-                        ft.TextField(
-                            label="Nouveau mot de passe",
-                            value=password,
-                            password=True,
-                            width=260,
-                            dense=True,
-                            key="reset-password",
-                            on_change=lambda e: set_password(e.control.value),
-                        ),
-                        ft.OutlinedButton(
-                            "Réinitialiser le mot de passe", key="reset-password-go", on_click=reset
-                        ),
-                    ],
-                    wrap=True,
-                    spacing=12,
-                ),
-                *enrol,
+                *(devices or [ft.Text("Aucun appareil enrôlé.", italic=True)]),
+                actions,
+                *([_enrol_code(state.enrol)] if state.enrol is not None else []),
             ],
             spacing=10,
         ),
@@ -286,11 +253,13 @@ TABS = [("users", "Utilisateurs et appareils"), ("referentials", "Référentiels
 
 @ft.component
 def ConsoleAdminScreen() -> ft.Control:
+    state = use_section(AdminState)
+    tab = state.tab
+
+    def set_tab(value: str) -> None:
+        state.tab = value
+
     console = use_console()
-    state: AdminState = ft.use_state(
-        kept_state(console, "admin", lambda: AdminState(api=console.api))
-    )[0]
-    tab, set_tab = ft.use_state("users")
     is_admin = console.login is not None and console.login.user.role == Role.ADMIN.value
 
     async def first_load() -> None:
@@ -318,13 +287,13 @@ def ConsoleAdminScreen() -> ft.Control:
     if tab == "users":
         body.append(
             ft.Row(
-                [ft.Container(_users_table(state), expand=True), NewUserForm(state)],
+                [ft.Container(_users_table(state), expand=True), _new_user_form(state)],
                 vertical_alignment=ft.CrossAxisAlignment.START,
                 spacing=24,
             )
         )
         if state.selected is not None:
-            body.append(DevicesPanel(state))
+            body.append(_devices_panel(state, state.selected))
     else:
-        body.append(ReferentialsPanel(state))
+        body.append(referentials_panel(state))
     return ft.Column(body, spacing=16, scroll=ft.ScrollMode.AUTO, expand=True)

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import flet as ft
 
 from app.console.state.admin_state import AdminState
-from app.ui.handlers import handler
+from app.console.widgets.review_widgets import act, dense_field
 from app.ui.widgets import PRIMARY, choice_chips
 from domain.vocabulary import PartnerType
 
@@ -26,101 +27,94 @@ def _box(title: str, *controls: ft.Control, width: float | None = None) -> ft.Co
     )
 
 
-@ft.component
-def ReferentialsPanel(state: AdminState) -> ft.Control:
+def referentials_panel(state: AdminState) -> ft.Control:
     return ft.Row(
-        [ft.Column([QpvBox(state), RetentionBox(state)], spacing=16), PartnersBox(state)],
+        [ft.Column([_qpv_box(state), _retention_box(state)], spacing=16), _partners_box(state)],
         vertical_alignment=ft.CrossAxisAlignment.START,
         spacing=16,
     )
 
 
-@ft.component
-def QpvBox(state: AdminState) -> ft.Control:
-    qpv, set_qpv = ft.use_state({"code": "", "name": ""})
+def _edit(state: AdminState, form: str, key: str) -> Callable[[Any], None]:
+    """A change handler writing `key` of the form `form` (new_qpv, new_partner)."""
 
-    async def save_qpv(_: Any) -> None:
-        if await state.save_qpv(qpv["code"], qpv["name"]):
-            set_qpv({"code": "", "name": ""})
+    def put(value: Any) -> None:
+        text = value.control.value if isinstance(value, ft.Event) else value
+        setattr(state, form, {**getattr(state, form), key: text})
 
+    return put
+
+
+def _qpv_box(state: AdminState) -> ft.Control:
+    qpv = state.new_qpv
     return _box(
         "Quartiers prioritaires (QPV)",
-        *[ft.Text(f"{q['code']} · {q['name']}", size=14) for q in state.qpvs],
+        *[ft.Text(f"{q.code} · {q.name}", size=14) for q in state.qpvs],
         ft.Row(
             [
-                ft.TextField(
-                    label="Code QPV (QN…)",
-                    value=qpv["code"],
-                    width=170,
-                    dense=True,
+                dense_field(
+                    "Code QPV (QN…)",
+                    qpv["code"],
+                    _edit(state, "new_qpv", "code"),
                     key="qpv-code",
-                    on_change=lambda e: set_qpv({**qpv, "code": e.control.value}),
+                    width=170,
                 ),
-                ft.TextField(
-                    label="Nom du quartier",
-                    value=qpv["name"],
-                    expand=True,
-                    dense=True,
-                    key="qpv-name",
-                    on_change=lambda e: set_qpv({**qpv, "name": e.control.value}),
+                dense_field(
+                    "Nom du quartier", qpv["name"], _edit(state, "new_qpv", "name"), key="qpv-name"
                 ),
             ]
         ),
-        ft.FilledButton("Enregistrer le QPV", key="qpv-save", on_click=save_qpv),
+        ft.FilledButton("Enregistrer le QPV", key="qpv-save", on_click=act(state.save_qpv)),
         width=420,
     )
 
 
-@ft.component
-def PartnersBox(state: AdminState) -> ft.Control:
-    partner, set_partner = ft.use_state({"name": "", "type": "association", "themes": ""})
-
-    async def add_partner(_: Any) -> None:
-        if await state.add_partner(partner["name"], partner["type"], partner["themes"]):
-            set_partner({**partner, "name": "", "themes": ""})
-
+def _partners_box(state: AdminState) -> ft.Control:
+    partner = state.new_partner
     return _box(
         "Structures partenaires",
         ft.Column(
             [
                 ft.Text(
-                    f"{p['name']} · {p['type_label']}"
-                    + (f" · {', '.join(p['themes'])}" if p["themes"] else ""),
+                    f"{p.name} · {p.type_label}"
+                    + (f" · {', '.join(p.themes)}" if p.themes else ""),
                     size=14,
                 )
                 for p in state.partners
             ],
             spacing=4,
         ),
-        ft.TextField(
-            label="Nom de la structure",
-            width=560,
-            value=partner["name"],
-            dense=True,
+        dense_field(
+            "Nom de la structure",
+            partner["name"],
+            _edit(state, "new_partner", "name"),
             key="partner-name",
-            on_change=lambda e: set_partner({**partner, "name": e.control.value}),
+            width=560,
         ),
         choice_chips(
             PartnerType.choices(),
             partner["type"],
-            lambda v: set_partner({**partner, "type": v}),
+            _edit(state, "new_partner", "type"),
             key_prefix="partner-type",
         ),
-        ft.TextField(
-            label="Thématiques (séparées par des virgules)",
-            width=560,
-            value=partner["themes"],
-            dense=True,
+        dense_field(
+            "Thématiques (séparées par des virgules)",
+            partner["themes"],
+            _edit(state, "new_partner", "themes"),
             key="partner-themes",
-            on_change=lambda e: set_partner({**partner, "themes": e.control.value}),
+            width=560,
         ),
-        ft.FilledButton("Ajouter le partenaire", key="partner-add", on_click=add_partner),
+        ft.FilledButton(
+            "Ajouter le partenaire", key="partner-add", on_click=act(state.add_partner)
+        ),
     )
 
 
-@ft.component
-def RetentionBox(state: AdminState) -> ft.Control:
-    months, set_months = ft.use_state(str(state.retention_months))
+def _retention_box(state: AdminState) -> ft.Control:
+    def typed(e: ft.Event[ft.TextField]) -> None:
+        state.months = e.control.value
+
+    months = state.months if state.months is not None else str(state.retention_months)
     return _box(
         "Conservation des données",
         ft.Text(
@@ -131,18 +125,11 @@ def RetentionBox(state: AdminState) -> ft.Control:
         ),
         ft.Row(
             [
-                ft.TextField(
-                    label="Durée (mois, 1 à 36)",
-                    value=months,
-                    width=180,
-                    dense=True,
-                    key="retention-months",
-                    on_change=lambda e: set_months(e.control.value),
+                dense_field(
+                    "Durée (mois, 1 à 36)", months, typed, key="retention-months", width=180
                 ),
                 ft.FilledButton(
-                    "Enregistrer",
-                    key="retention-save",
-                    on_click=handler(state.save_retention, months),
+                    "Enregistrer", key="retention-save", on_click=act(state.save_retention)
                 ),
             ]
         ),

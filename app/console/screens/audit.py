@@ -6,26 +6,24 @@ by account. The journal holds ids and counts, never a person's name.
 
 from __future__ import annotations
 
-from typing import Any
-
 import flet as ft
 
-from app.console.context import use_console
+from app.console.context import use_console, use_section
 from app.console.state.audit_state import AuditState
-from app.console.state.insight_state import kept_state
 from app.console.widgets.review_widgets import pager, status_lines, title, when
 from app.ui.handlers import handler
 from app.ui.widgets import banner, choice_chips
+from domain.api.security import AuditEventOut
 from domain.audit_actions import FAMILIES
 from domain.vocabulary import Role
 
 COLUMNS = ["Date et heure", "Qui", "Action", "Objet"]
 
 
-def _who(item: dict[str, Any]) -> str:
-    if item["action"] == "auth.login_failed":
+def _who(item: AuditEventOut) -> str:
+    if item.action == "auth.login_failed":
         return "Inconnu"
-    return str(item.get("actor_name") or "Compte supprimé")
+    return item.actor_name or "Compte supprimé"
 
 
 def _label(text: str) -> ft.Control:
@@ -33,22 +31,20 @@ def _label(text: str) -> ft.Control:
     return ft.Container(ft.Text(text, size=15), width=80, padding=ft.Padding.only(top=13))
 
 
-def _row(item: dict[str, Any]) -> ft.DataRow:
+def _row(item: AuditEventOut) -> ft.DataRow:
     cells = [
-        ft.Text(when(item["at"]), size=14),
+        ft.Text(when(item.at), size=14),
         ft.Text(_who(item), size=14, weight=ft.FontWeight.W_600),
-        ft.Text(item["action_label"], size=14),
-        ft.Text(item["object_label"], size=13, color=ft.Colors.ON_SURFACE_VARIANT),
+        ft.Text(item.action_label, size=14),
+        ft.Text(item.object_label, size=13, color=ft.Colors.ON_SURFACE_VARIANT),
     ]
     return ft.DataRow(cells=[ft.DataCell(c) for c in cells])
 
 
 @ft.component
 def ConsoleAuditScreen() -> ft.Control:
+    state = use_section(AuditState)
     console = use_console()
-    state: AuditState = ft.use_state(
-        kept_state(console, "audit", lambda: AuditState(api=console.api))
-    )[0]
     is_admin = console.login is not None and console.login.user.role == Role.ADMIN.value
 
     async def first_load() -> None:
@@ -94,30 +90,24 @@ def ConsoleAuditScreen() -> ft.Control:
     return ft.Column(body, spacing=14, scroll=ft.ScrollMode.AUTO, expand=True)
 
 
+def _filter_row(label: str, chips: ft.Control) -> ft.Control:
+    return ft.Row(
+        [_label(label), ft.Container(chips, expand=True)],
+        vertical_alignment=ft.CrossAxisAlignment.START,
+    )
+
+
 def _filters(state: AuditState) -> ft.Control:
     families = [(f.key, f.label) for f in FAMILIES]
-    people = [(u["id"], u["display_name"]) for u in state.users]
+    people = [(u.id, u.display_name) for u in state.users]
     return ft.Column(
         [
-            ft.Row(
-                [
-                    _label("Actions :"),
-                    ft.Container(
-                        choice_chips(families, state.family, state.set_family, key_prefix="family"),
-                        expand=True,
-                    ),
-                ],
-                vertical_alignment=ft.CrossAxisAlignment.START,
+            _filter_row(
+                "Actions :",
+                choice_chips(families, state.family, state.set_family, key_prefix="family"),
             ),
-            ft.Row(
-                [
-                    _label("Qui :"),
-                    ft.Container(
-                        choice_chips(people, state.actor, state.set_actor, key_prefix="actor"),
-                        expand=True,
-                    ),
-                ],
-                vertical_alignment=ft.CrossAxisAlignment.START,
+            _filter_row(
+                "Qui :", choice_chips(people, state.actor, state.set_actor, key_prefix="actor")
             ),
         ],
         spacing=8,

@@ -2,44 +2,52 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import flet as ft
 
-from app.console.context import use_console
+from app.console.context import use_section
 from app.console.state.review_state import ConflictsState
-from app.console.widgets.review_widgets import act, card, status_lines, title, when
+from app.console.widgets.review_widgets import act, card, section_head, title, when
 from app.ui.widgets import PRIMARY, choice_chips
+from domain.api.review import ConflictSide, HeldOpOut, ReadableConflict
 from domain.field_labels import entity_label, field_label, value_label
 
 
-def _side(heading: str, side: dict[str, Any], stored: bool, on_keep: Any, key: str) -> ft.Control:
-    who = side.get("author_name") or "auteur inconnu"
-    at = when(side.get("at")) if side.get("at") else "date inconnue"
+def _side(
+    heading: str, side: ConflictSide | None, stored: bool, on_keep: Any, key: str
+) -> ft.Control:
+    if side is None:
+        return ft.Container(expand=True)
+    who = side.author_name or "auteur inconnu"
+    at = when(side.at) if side.at else "date inconnue"
     return card(
         ft.Text(heading, size=13, color=ft.Colors.ON_SURFACE_VARIANT),
-        ft.Text(side["value_label"], size=20, weight=ft.FontWeight.BOLD, color=PRIMARY),
+        ft.Text(side.value_label, size=20, weight=ft.FontWeight.BOLD, color=PRIMARY),
         ft.Text(f"par {who}, reçu le {at}", size=13),
         ft.Text(
             "Valeur actuellement enregistrée" if stored else "Valeur mise de côté",
             size=13,
             italic=True,
         ),
-        ft.FilledButton(f"Garder « {side['value_label']} »", key=key, on_click=on_keep),
+        ft.FilledButton(f"Garder « {side.value_label} »", key=key, on_click=on_keep),
         expand=True,
     )
 
 
-def _other_value(c: dict[str, Any], custom: Any, set_custom: Any, resolve: Any) -> ft.Control:
+def _other_value(
+    c: ReadableConflict, custom: Any, set_custom: Callable[[Any], None], resolve: Any
+) -> ft.Control:
     """Another value than both sides': picked among a closed field's values (a yes/no,
     a list), typed for a free field."""
-    choices = c.get("choices")
+    choices = c.choices
     if not choices:
         return ft.Row(
             [
                 ft.TextField(
-                    label=f"Autre valeur pour « {c['field_label']} »",
-                    key=f"custom-{c['id']}",
+                    label=f"Autre valeur pour « {c.field_label} »",
+                    key=f"custom-{c.id}",
                     value=custom if isinstance(custom, str) else "",
                     width=420,
                     dense=True,
@@ -47,15 +55,15 @@ def _other_value(c: dict[str, Any], custom: Any, set_custom: Any, resolve: Any) 
                 ),
                 ft.OutlinedButton(
                     "Enregistrer cette valeur",
-                    key=f"keep-custom-{c['id']}",
+                    key=f"keep-custom-{c.id}",
                     on_click=resolve,
                 ),
             ]
         )
     # Chips carry string keys; values map back through their position.
     keys = [str(i) for i in range(len(choices))]
-    values = [ch["value"] for ch in choices]
-    if c.get("multiple"):
+    values = [ch.value for ch in choices]
+    if c.multiple:
         picked = {keys[values.index(v)] for v in (custom or []) if v in values}
 
         def toggle(key: str) -> None:
@@ -70,81 +78,84 @@ def _other_value(c: dict[str, Any], custom: Any, set_custom: Any, resolve: Any) 
 
     return ft.Column(
         [
-            ft.Text(f"Ou choisissez une autre valeur pour « {c['field_label']} » :", size=14),
+            ft.Text(f"Ou choisissez une autre valeur pour « {c.field_label} » :", size=14),
             choice_chips(
-                list(zip(keys, [ch["label"] for ch in choices], strict=True)),
+                list(zip(keys, [ch.label for ch in choices], strict=True)),
                 picked,
                 toggle,
-                key_prefix=f"custom-{c['id']}",
+                key_prefix=f"custom-{c.id}",
             ),
-            ft.OutlinedButton(
-                "Enregistrer ce choix", key=f"keep-custom-{c['id']}", on_click=resolve
-            ),
+            ft.OutlinedButton("Enregistrer ce choix", key=f"keep-custom-{c.id}", on_click=resolve),
         ],
         spacing=8,
     )
 
 
-def _conflict(state: ConflictsState, c: dict[str, Any], custom: Any, set_custom: Any) -> ft.Control:
-    incoming_won = bool(c.get("incoming_won"))
+def _conflict(state: ConflictsState, c: ReadableConflict) -> ft.Control:
+    incoming_won = c.incoming_won
     return card(
-        ft.Text(f"{c['row_summary']} · {c['field_label']}", size=17, weight=ft.FontWeight.BOLD),
+        ft.Text(f"{c.row_summary} · {c.field_label}", size=17, weight=ft.FontWeight.BOLD),
         ft.Text(
-            f"{c['entity_label']} modifié(e) sur deux appareils à partir de la même version.",
+            f"{c.entity_label} modifié(e) sur deux appareils à partir de la même version.",
             size=13,
         ),
         ft.Row(
             [
                 _side(
                     "Première modification",
-                    c["server"],
+                    c.server,
                     not incoming_won,
                     act(state.resolve, c, "server"),
-                    f"keep-server-{c['id']}",
+                    f"keep-server-{c.id}",
                 ),
                 _side(
                     "Modification concurrente",
-                    c["incoming"],
+                    c.incoming,
                     incoming_won,
                     act(state.resolve, c, "incoming"),
-                    f"keep-incoming-{c['id']}",
+                    f"keep-incoming-{c.id}",
                 ),
             ],
             vertical_alignment=ft.CrossAxisAlignment.START,
         ),
-        _other_value(c, custom, set_custom, act(state.resolve, c, "custom", custom)),
+        _other_value(
+            c,
+            state.customs.get(c.id, ""),
+            lambda v: state.set_custom(c.id, v),
+            act(state.resolve, c, "custom"),
+        ),
     )
 
 
-def _held(state: ConflictsState, h: dict[str, Any]) -> ft.Control:
-    entity = h["entity"]
+def _held(state: ConflictsState, h: HeldOpOut) -> ft.Control:
+    entity = h.entity
     lines = [
         ft.Text(
-            f"{field_label(c['field'])} : {_shown(entity, c['field'], c['current'])}"
-            f" deviendrait {_shown(entity, c['field'], c['proposed'])}",
+            f"{field_label(c.field)} : {_shown(entity, c.field, c.current)}"
+            f" deviendrait {_shown(entity, c.field, c.proposed)}",
             size=14,
         )
-        for c in h["changes"]
+        for c in h.changes
     ]
-    what = "nouvelle fiche" if not h["row_exists"] else f"fiche …{h['row_id'][-8:]}"
+    what = "nouvelle fiche" if not h.row_exists else f"fiche …{h.row_id[-8:]}"
     return card(
         ft.Text(
-            f"{entity_label(entity)} · {what} · {h['author']} ({h['device_name']})",
+            f"{entity_label(entity)} · {what} · {h.author} ({h.device_name})",
             size=17,
             weight=ft.FontWeight.BOLD,
         ),
-        ft.Text(f"Reçue le {when(h['received_at'])}, après la révocation de l'appareil.", size=13),
+        ft.Text(f"Reçue le {when(h.received_at)}, après la révocation de l'appareil.", size=13),
         *lines,
         ft.Row(
             [
                 ft.FilledButton(
                     "Appliquer",
-                    key=f"held-accept-{h['op_id']}",
+                    key=f"held-accept-{h.op_id}",
                     on_click=act(state.decide_held, h, True),
                 ),
                 ft.OutlinedButton(
                     "Écarter",
-                    key=f"held-discard-{h['op_id']}",
+                    key=f"held-discard-{h.op_id}",
                     on_click=act(state.decide_held, h, False),
                 ),
             ]
@@ -158,34 +169,18 @@ def _shown(entity: str, name: str, value: Any) -> str:
 
 @ft.component
 def ConsoleConflictsScreen() -> ft.Control:
-    console = use_console()
-    state, _ = ft.use_state(ConflictsState(api=console.api))
-    customs, set_customs = ft.use_state(dict[str, Any]())
+    state = use_section(ConflictsState)
     ft.on_mounted(state.load)
-
-    def setter(cid: str) -> Any:
-        return lambda v: set_customs({**customs, cid: v})
-
-    body: list[ft.Control] = [
-        title(
-            f"Conflits à arbitrer ({len(state.items)})",
-            ft.OutlinedButton(
-                "Actualiser",
-                icon=ft.Icons.REFRESH,
-                key="conflicts-refresh",
-                on_click=act(state.load),
-            ),
-        ),
-        ft.Text(
-            "Deux médiateurs ont modifié le même champ sans voir la modification de l'autre. "
-            "Choisissez la valeur à garder : elle sera envoyée à tous les téléphones.",
-            size=14,
-        ),
-        *status_lines(state.busy, state.error, state.notice),
-    ]
-    if state.loaded and not state.items:
-        body.append(ft.Text("Aucun conflit en attente.", size=16))
-    body += [_conflict(state, c, customs.get(c["id"], ""), setter(c["id"])) for c in state.items]
+    body = section_head(
+        state,
+        f"Conflits à arbitrer ({len(state.items)})",
+        "Deux médiateurs ont modifié le même champ sans voir la modification de l'autre. "
+        "Choisissez la valeur à garder : elle sera envoyée à tous les téléphones.",
+        refresh=state.load,
+        key="conflicts",
+        empty="Aucun conflit en attente." if state.loaded and not state.items else None,
+    )
+    body += [_conflict(state, c) for c in state.items]
     if state.held:
         body += [
             title(f"Saisies d'un appareil révoqué, en attente ({len(state.held)})"),

@@ -2,48 +2,31 @@
 
 from __future__ import annotations
 
-import math
-from collections.abc import Awaitable, Callable
-from typing import Any
-
 import flet as ft
 
-from app.console.context import use_console
+from app.console.context import use_section
+from app.console.state.review_state import ContactsState
+from app.console.widgets.review_widgets import contact_event, contact_person, pager, status_lines
 from app.ui.format import day_time
 from app.ui.handlers import handler
-from app.ui.widgets import banner, choice_chips
+from app.ui.widgets import choice_chips
+from domain.api.console import ConsoleContact
 from domain.vocabulary import ReviewState
-
-
-def _person(item: dict[str, Any]) -> str:
-    person = item.get("person")
-    if person:
-        return str(person.get("display_name", ""))
-    band = item.get("age_band_label") or "âge non renseigné"
-    return f"Anonyme · {band}"
-
-
-def _event(item: dict[str, Any]) -> str:
-    event = item.get("event")
-    if not event:
-        return "—"
-    place = event.get("place") or ""
-    return f"{event.get('type_label', '')} {('· ' + place) if place else ''}".strip()
 
 
 def _short(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip(" ,") + "…"
 
 
-def _row(item: dict[str, Any]) -> ft.DataRow:
+def _row(item: ConsoleContact) -> ft.DataRow:
     cells = [
-        day_time(item.get("occurred_at")),
-        item.get("mediator_name", ""),
-        _short(_event(item), 48),
-        _person(item),
-        item.get("channel_label", ""),
-        _short(", ".join(item.get("freins_labels") or []), 26),
-        item.get("review_state_label", ""),
+        day_time(item.occurred_at),
+        item.mediator_name or "",
+        contact_event(item, 48),
+        contact_person(item),
+        item.channel_label or "",
+        _short(", ".join(item.freins_labels), 26),
+        item.review_state_label or "",
     ]
     return ft.DataRow(cells=[ft.DataCell(ft.Text(str(c), size=14)) for c in cells])
 
@@ -53,18 +36,18 @@ COLUMNS = ["Date", "Médiateur", "Action de terrain", "Personne", "Canal", "Frei
 
 @ft.component
 def ConsoleContactsScreen() -> ft.Control:
-    state = use_console()
-    pages = max(1, math.ceil(state.total / state.page_size))
+    state = use_section(ContactsState)
+    ft.on_mounted(state.load)
 
     async def goto(page: int) -> None:
-        await state.load_contacts(page)
+        await state.load(page)
 
     async def filter_state(value: str) -> None:
-        await state.set_review_filter("" if value == state.review_filter else value)
+        await state.set_review_filter(value)
 
     table = ft.DataTable(
         columns=[ft.DataColumn(label=ft.Text(c, weight=ft.FontWeight.BOLD)) for c in COLUMNS],
-        rows=[_row(i) for i in state.contacts],
+        rows=[_row(i) for i in state.items],
         column_spacing=24,
         expand=True,
     )
@@ -91,32 +74,11 @@ def ConsoleContactsScreen() -> ft.Control:
         ],
         alignment=ft.MainAxisAlignment.SPACE_BETWEEN,
     )
-    pager = _pager(state.page, pages, goto)
-    body: list[ft.Control] = [toolbar]
-    if state.error:
-        body.append(banner(state.error, error=True))
-    if not state.contacts and not state.busy:
+    body: list[ft.Control] = [toolbar, *status_lines(state.busy, state.error, None)]
+    if not state.items and not state.busy:
         body.append(ft.Text("Aucun contact pour ces critères.", size=16))
-    body += [ft.Row([table], scroll=ft.ScrollMode.AUTO), pager]
+    body += [
+        ft.Row([table], scroll=ft.ScrollMode.AUTO),
+        pager(state.page, state.total, state.page_size, state.load, "page"),
+    ]
     return ft.Column(body, spacing=12, scroll=ft.ScrollMode.AUTO, expand=True)
-
-
-def _pager(page: int, pages: int, goto: Callable[[int], Awaitable[None]]) -> ft.Control:
-    return ft.Row(
-        [
-            ft.OutlinedButton(
-                "Précédent",
-                key="page-prev",
-                disabled=page <= 1,
-                on_click=handler(goto, page - 1),
-            ),
-            ft.Text(f"Page {page} / {pages}"),
-            ft.OutlinedButton(
-                "Suivant",
-                key="page-next",
-                disabled=page >= pages,
-                on_click=handler(goto, page + 1),
-            ),
-        ],
-        alignment=ft.MainAxisAlignment.END,
-    )

@@ -8,16 +8,14 @@ from __future__ import annotations
 
 import flet as ft
 
-from app.console.context import use_console
+from app.console.context import use_section
 from app.console.state.insight_state import (
     EXPORTS,
     ExportKind,
     ExportsState,
-    kept_state,
-    parse_custom_period,
 )
 from app.console.widgets.download import save_download
-from app.console.widgets.period_picker import PeriodPicker
+from app.console.widgets.period_picker import period_picker
 from app.console.widgets.programme_report import programme_report_card
 from app.ui.widgets import PRIMARY, banner
 from domain.report import SUPPRESSION_NOTE
@@ -70,29 +68,18 @@ def _export_card(state: ExportsState, kind: ExportKind) -> ft.Control:
 
 @ft.component
 def ConsoleExportsScreen() -> ft.Control:
-    console = use_console()
-    state: ExportsState = ft.use_state(
-        kept_state(console, "exports", lambda: ExportsState(api=console.api))
-    )[0]
+    state = use_section(ExportsState)
     ft.on_mounted(state.load_qpvs)
-    qpv_name = next((q["name"] for q in state.qpvs if q["code"] == state.qpv), state.qpv)
+    qpv_name = next((q.name for q in state.qpvs if q.code == state.qpv), state.qpv)
     title = f"Exports · {state.current.label}" + (f" · QPV {qpv_name}" if state.qpv else "")
     body: list[ft.Control] = [
         ft.Text(title, size=22, weight=ft.FontWeight.BOLD),
-        PeriodPicker(
-            state.quarters,
-            state.current,
-            on_quarter=lambda q: state.choose(period=q),
-            on_custom=lambda a, b: _custom(state, a, b),
-            qpvs=state.qpvs,
-            qpv=state.qpv,
-            on_qpv=lambda c: state.choose(qpv=c),
-        ),
+        period_picker(state),
     ]
     if state.error:
         body.append(banner(state.error, error=True))
-    if state.message:
-        body.append(banner(state.message))
+    if state.notice:
+        body.append(banner(state.notice))
     body += [
         ft.Row(
             [
@@ -106,11 +93,3 @@ def ConsoleExportsScreen() -> ft.Control:
         ft.Text(SUPPRESSION_NOTE, size=13, color=ft.Colors.GREY_800, width=1230),
     ]
     return ft.Column(body, spacing=16, scroll=ft.ScrollMode.AUTO, expand=True)
-
-
-def _custom(state: ExportsState, start: str, end: str) -> None:
-    try:
-        state.choose(period=parse_custom_period(start, end))
-        state.error = None
-    except ValueError as exc:
-        state.error = str(exc)

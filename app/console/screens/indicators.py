@@ -6,11 +6,12 @@ from typing import Any
 
 import flet as ft
 
-from app.console.context import use_console
-from app.console.state.insight_state import IndicatorsState, kept_state
+from app.console.context import use_section
+from app.console.state.insight_state import IndicatorsState
 from app.console.widgets.charts import PALETTE, bar_chart, horizontal_bars, pie_chart, weekly_chart
-from app.console.widgets.period_picker import PeriodPicker
+from app.console.widgets.period_picker import period_picker
 from app.ui.widgets import PRIMARY, banner
+from domain.api.insight import CountOut, IndicatorsOut
 
 
 def _card(label: str, value: Any, hint: str = "") -> ft.Control:
@@ -50,57 +51,64 @@ def _days(value: float | None) -> str:
     return f"{text} j"
 
 
-def _figures(d: dict[str, Any]) -> ft.Control:
+def _figures(d: IndicatorsOut) -> ft.Control:
     delay_hint = (
-        f"moyenne {_days(d['delay_mean_days'])} · {d['delay_persons']} personne(s)"
-        if d["delay_persons"]
+        f"moyenne {_days(d.delay_mean_days)} · {d.delay_persons} personne(s)"
+        if d.delay_persons
         else "aucune première orientation"
     )
     cards = [
-        _card("Actions de terrain", d["actions"]),
-        _card("Contacts", d["contacts"], f"dont {d['anonymous_contacts']} anonymes"),
-        _card("Personnes repérées", d["persons_spotted"], "premier contact sur la période"),
-        _card("Personnes suivies", d["persons_followed"], "≥ 2 contacts ou une orientation"),
-        _card("Orientations", d["orientations"]),
-        _card("Sorties", d["exits"], f"dont {d['positive_exits']} positives"),
-        _card("Délai médian", _days(d["delay_median_days"]), delay_hint),
+        _card("Actions de terrain", d.actions),
+        _card("Contacts", d.contacts, f"dont {d.anonymous_contacts} anonymes"),
+        _card("Personnes repérées", d.persons_spotted, "premier contact sur la période"),
+        _card("Personnes suivies", d.persons_followed, "≥ 2 contacts ou une orientation"),
+        _card("Orientations", d.orientations),
+        _card("Sorties", d.exits, f"dont {d.positive_exits} positives"),
+        _card("Délai médian", _days(d.delay_median_days), delay_hint),
     ]
     return ft.Row(cards, spacing=12)
 
 
-def _dashboard(d: dict[str, Any]) -> list[ft.Control]:
-    publics = ft.Row(
+def _yes(counts: list[CountOut]) -> int:
+    return next((c.value for c in counts if c.key == "yes"), 0)
+
+
+def _publics(d: IndicatorsOut) -> ft.Control:
+    charts = ft.Row(
         [
             ft.Column(
                 [
                     ft.Text("Tranche d'âge", weight=ft.FontWeight.W_600),
-                    bar_chart(d["age_bands"], height=180),
+                    bar_chart(d.age_bands, height=180),
                 ],
                 expand=True,
             ),
             ft.Column(
-                [ft.Text("Genre", weight=ft.FontWeight.W_600), pie_chart(d["genders"])],
+                [ft.Text("Genre", weight=ft.FontWeight.W_600), pie_chart(d.genders)],
                 expand=True,
             ),
         ],
         vertical_alignment=ft.CrossAxisAlignment.START,
         spacing=24,
     )
-    other = ", ".join(
-        f"{title} : {next((c['value'] for c in d[key] if c['key'] == 'yes'), 0)}"
-        for title, key in (
-            ("résident·es QPV", "qpv_residence"),
-            ("parents isolés", "single_parent"),
-            ("inscrit·es France Travail", "ft_registration"),
-        )
+    other = (
+        f"résident·es QPV : {_yes(d.qpv_residence)}, parents isolés : {_yes(d.single_parent)}, "
+        f"inscrit·es France Travail : {_yes(d.ft_registration)}"
     )
-    orientations = d["orientations_by_partner"]
+    return _panel(
+        f"Publics rencontrés ({d.people_met} personnes)",
+        ft.Column([charts, ft.Text(f"Dont {other}.", size=13)], spacing=8),
+    )
+
+
+def _dashboard(d: IndicatorsOut) -> list[ft.Control]:
+    orientations = d.orientations_by_partner
     return [
         _figures(d),
         ft.Row(
             [
                 _panel(
-                    "Contacts et actions de terrain par semaine", weekly_chart(d["weeks"]), expand=3
+                    "Contacts et actions de terrain par semaine", weekly_chart(d.weeks), expand=3
                 ),
                 _panel(
                     "Orientations par partenaire",
@@ -113,11 +121,8 @@ def _dashboard(d: dict[str, Any]) -> list[ft.Control]:
         ),
         ft.Row(
             [
-                _panel("Freins repérés (personnes concernées)", horizontal_bars(d["freins"])),
-                _panel(
-                    f"Publics rencontrés ({d['people_met']} personnes)",
-                    ft.Column([publics, ft.Text(f"Dont {other}.", size=13)], spacing=8),
-                ),
+                _panel("Freins repérés (personnes concernées)", horizontal_bars(d.freins)),
+                _publics(d),
             ],
             vertical_alignment=ft.CrossAxisAlignment.START,
             spacing=16,
@@ -128,9 +133,9 @@ def _dashboard(d: dict[str, Any]) -> list[ft.Control]:
             [
                 _panel(
                     "Contacts par type d'action",
-                    horizontal_bars(d.get("contacts_by_action_type", [])),
+                    horizontal_bars(d.contacts_by_action_type),
                 ),
-                _panel("Contacts par axe", horizontal_bars(d.get("contacts_by_axis", []))),
+                _panel("Contacts par axe", horizontal_bars(d.contacts_by_axis)),
             ],
             vertical_alignment=ft.CrossAxisAlignment.START,
             spacing=16,
@@ -138,29 +143,29 @@ def _dashboard(d: dict[str, Any]) -> list[ft.Control]:
     ]
 
 
-def _partner_answers(d: dict[str, Any]) -> ft.Control:
+def _partner_answers(d: IndicatorsOut) -> ft.Control:
     """What the partner structures answered to the period's orientations."""
     delay = (
-        f"{_days(d['appointment_delay_median_days'])} "
-        f"({d['appointment_delay_orientations']} rendez-vous datés)"
-        if d["appointment_delay_orientations"]
+        f"{_days(d.appointment_delay_median_days)} "
+        f"({d.appointment_delay_orientations} rendez-vous datés)"
+        if d.appointment_delay_orientations
         else "aucun rendez-vous daté"
     )
     figures = ft.Column(
         [
             ft.Text(
-                f"Orientations ayant reçu une réponse : {d['orientations_answered']} "
-                f"sur {d['orientations']}",
+                f"Orientations ayant reçu une réponse : {d.orientations_answered} "
+                f"sur {d.orientations}",
                 size=15,
             ),
             # No arrow: the web font has no « → » glyph (a box on screen).
             ft.Text(f"Délai médian de l'orientation au rendez-vous : {delay}", size=15),
-            ft.Text(f"Rendez-vous honorés : {d['appointments_attended']}", size=15),
+            ft.Text(f"Rendez-vous honorés : {d.appointments_attended}", size=15),
         ],
         spacing=6,
         expand=1,
     )
-    outcomes = [c for c in d["orientations_by_outcome"] if c["key"] != "unknown"]
+    outcomes = [c for c in d.orientations_by_outcome if c.key != "unknown"]
     return _panel(
         "Retours des partenaires",
         ft.Row(
@@ -179,15 +184,12 @@ def _partner_answers(d: dict[str, Any]) -> ft.Control:
 
 @ft.component
 def ConsoleIndicatorsScreen() -> ft.Control:
-    console = use_console()
-    state: IndicatorsState = ft.use_state(
-        kept_state(console, "indicators", lambda: IndicatorsState(api=console.api))
-    )[0]
-    ft.on_mounted(state.load)
+    state = use_section(IndicatorsState)
+    ft.on_mounted(state.reload)
 
     title = "Indicateurs"
     if state.data:
-        title += f" · {state.data['period_label']}"
+        title += f" · {state.data.period_label}"
     body: list[ft.Control] = [
         ft.Row(
             [
@@ -196,15 +198,7 @@ def ConsoleIndicatorsScreen() -> ft.Control:
             ],
             spacing=12,
         ),
-        PeriodPicker(
-            state.quarters,
-            state.current,
-            on_quarter=lambda q: state.choose(period=q),
-            on_custom=state.choose_custom,
-            qpvs=state.qpvs,
-            qpv=state.qpv,
-            on_qpv=lambda c: state.choose(qpv=c),
-        ),
+        period_picker(state),
     ]
     if state.error:
         body.append(banner(state.error, error=True))

@@ -5,21 +5,25 @@ width: one column of cards, buttons that wrap."""
 
 from __future__ import annotations
 
-import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
 import flet as ft
 
-from app.console.context import use_console
-from app.console.state.insight_state import kept_state
+from app.console.context import use_console, use_section
 from app.console.state.partner_state import PartnerState, summary
-from app.console.widgets.review_widgets import status_lines
-from app.ui.form_state import use_form
+from app.console.widgets.review_widgets import act, status_lines, title_bar
+from app.ui.date_input import date_input
 from app.ui.widgets import PRIMARY, TAP, choice_chips
+from domain.api.partner import PartnerOrientationOut
 from domain.vocabulary import DeclineReason, OrientationOutcome, OrientationStatus
 
 # What each answer opens under the card; accepting needs nothing more.
-MODES = ("decline", "appointment", "outcome")
+MODES = (
+    ("decline", "Refuser"),
+    ("appointment", "Date du rendez-vous"),
+    ("outcome", "Suite donnée"),
+)
 
 
 def _line(label: str, value: str | None) -> ft.Control:
@@ -27,161 +31,101 @@ def _line(label: str, value: str | None) -> ft.Control:
     return ft.Text(f"{label} : {value or '—'}", size=15)
 
 
-def _day(iso: str | None) -> str:
-    return f"{dt.date.fromisoformat(iso):%d/%m/%Y}" if iso else ""
-
-
-@ft.component
-def OrientationCard(state: PartnerState, item: dict[str, Any]) -> ft.Control:
-    form = use_form(mode="", reason="", outcome="", day=_day(item.get("appointment_date")))
-    person = item["person"]
-    name = " ".join(p for p in (person["first_name"], (person["last_name"] or "").upper()) if p)
-    oid = item["id"]
-
-    def open_mode(mode: str) -> None:
-        form.set("mode", "" if form["mode"] == mode else mode)
-
-    async def accept(_: Any) -> None:
-        await state.answer(item, {"action": "accept"})
-
-    async def decline(_: Any) -> None:
-        if not form["reason"]:
-            state.error, state.notice = "Choisissez le motif du refus.", None
-            return
-        if await state.answer(item, {"action": "decline", "decline_reason": form["reason"]}):
-            form.set("mode", "")
-
-    async def appointment(_: Any) -> None:
-        if await state.set_appointment(item, form["day"]):
-            form.set("mode", "")
-
-    async def outcome(_: Any) -> None:
-        if not form["outcome"]:
-            state.error, state.notice = "Choisissez la suite donnée.", None
-            return
-        if await state.answer(item, {"action": "outcome", "outcome": form["outcome"]}):
-            form.set("mode", "")
-
-    oriented = f"Orientée le {_day(item['date'])} par {item['mediator_name']}"
-    lines: list[ft.Control] = [
-        ft.Text(name, size=18, weight=ft.FontWeight.BOLD, key=f"orientation-{oid}"),
-        ft.Text(oriented + (f" · {item['theme']}" if item.get("theme") else ""), size=14),
-        _line("Téléphone", person["phone"]),
-        _line("E-mail", person["email"]),
-        _line("Besoin", person["need"]),
-        _line("Motif de l'orientation", item.get("reason")),
-        _line("Freins", ", ".join(person["freins_labels"])),
+def _facts(item: PartnerOrientationOut) -> list[ft.Control]:
+    person = item.person
+    name = " ".join(p for p in (person.first_name, (person.last_name or "").upper()) if p)
+    oriented = f"Orientée le {item.date:%d/%m/%Y} par {item.mediator_name}"
+    return [
+        ft.Text(name, size=18, weight=ft.FontWeight.BOLD, key=f"orientation-{item.id}"),
+        ft.Text(oriented + (f" · {item.theme}" if item.theme else ""), size=14),
+        _line("Téléphone", person.phone),
+        _line("E-mail", person.email),
+        _line("Besoin", person.need),
+        _line("Motif de l'orientation", item.reason),
+        _line("Freins", ", ".join(person.freins_labels)),
         ft.Text(f"Statut : {summary(item)}", size=15, weight=ft.FontWeight.W_600, color=PRIMARY),
     ]
-    can_accept = item["status"] in (OrientationStatus.PROPOSED, OrientationStatus.REFUSED)
-    buttons = [
-        ft.FilledButton("Accepter", key=f"accept-{oid}", on_click=accept, height=TAP)
-        if can_accept
-        else None,
+
+
+def _buttons(state: PartnerState, item: PartnerOrientationOut) -> ft.Control:
+    oid = item.id
+    can_accept = item.status in (OrientationStatus.PROPOSED, OrientationStatus.REFUSED)
+    accept = ft.FilledButton(
+        "Accepter",
+        key=f"accept-{oid}",
+        on_click=act(state.answer, item, {"action": "accept"}),
+        height=TAP,
+    )
+    opens: list[ft.Control] = [
         ft.OutlinedButton(
-            "Refuser", key=f"decline-{oid}", on_click=lambda _: open_mode("decline"), height=TAP
-        ),
-        ft.OutlinedButton(
-            "Date du rendez-vous",
-            key=f"appointment-{oid}",
-            on_click=lambda _: open_mode("appointment"),
+            label,
+            key=f"{mode}-{oid}",
+            on_click=lambda _, m=mode: state.open_mode(item, m),
             height=TAP,
-        ),
-        ft.OutlinedButton(
-            "Suite donnée",
-            key=f"outcome-{oid}",
-            on_click=lambda _: open_mode("outcome"),
-            height=TAP,
-        ),
+        )
+        for mode, label in MODES
     ]
-    lines.append(ft.Row([b for b in buttons if b is not None], wrap=True, spacing=8, run_spacing=8))
-    mode = form["mode"]
-    if mode == "decline":
-        lines += [
+    shown = [accept, *opens] if can_accept else opens
+    return ft.Row(shown, wrap=True, spacing=8, run_spacing=8)
+
+
+def _answer_panel(state: PartnerState, item: PartnerOrientationOut) -> list[ft.Control]:
+    """What the answer chosen opens under the card."""
+    draft, oid = state.draft(item), item.id
+
+    def put(key: str) -> Callable[[str], None]:
+        return lambda value: state.edit(item, key, value)
+
+    if draft["mode"] == "decline":
+        return [
             ft.Text("Motif du refus", weight=ft.FontWeight.W_600),
             choice_chips(
-                DeclineReason.choices(),
-                form["reason"],
-                form.setter("reason"),
-                key_prefix=f"reason-{oid}",
+                DeclineReason.choices(), draft["reason"], put("reason"), key_prefix=f"reason-{oid}"
             ),
-            ft.FilledButton("Confirmer le refus", on_click=decline, height=TAP),
+            ft.FilledButton("Confirmer le refus", on_click=act(state.decline, item), height=TAP),
         ]
-    elif mode == "appointment":
-        lines += [
-            ft.TextField(
-                label="Date du rendez-vous (JJ/MM/AAAA)",
-                value=form["day"],
+    if draft["mode"] == "appointment":
+        return [
+            date_input(
+                "Date du rendez-vous (JJ/MM/AAAA)",
+                draft["day"],
+                put("day"),
                 key=f"day-{oid}",
-                keyboard_type=ft.KeyboardType.DATETIME,
-                on_change=lambda e: form.set("day", e.control.value or ""),
+                width=280,
             ),
-            ft.FilledButton("Enregistrer la date", on_click=appointment, height=TAP),
+            ft.FilledButton(
+                "Enregistrer la date", on_click=act(state.set_appointment, item), height=TAP
+            ),
         ]
-    elif mode == "outcome":
-        lines += [
+    if draft["mode"] == "outcome":
+        return [
             ft.Text("Suite donnée", weight=ft.FontWeight.W_600),
             choice_chips(
                 OrientationOutcome.choices(),
-                form["outcome"],
-                form.setter("outcome"),
+                draft["outcome"],
+                put("outcome"),
                 key_prefix=f"result-{oid}",
             ),
-            ft.FilledButton("Enregistrer la suite", on_click=outcome, height=TAP),
+            ft.FilledButton(
+                "Enregistrer la suite", on_click=act(state.set_outcome, item), height=TAP
+            ),
         ]
+    return []
+
+
+def _card(state: PartnerState, item: PartnerOrientationOut) -> ft.Control:
+    lines = [*_facts(item), _buttons(state, item), *_answer_panel(state, item)]
     return ft.Container(
         content=ft.Column(lines, spacing=8),
         padding=16,
         border=ft.Border.all(1, ft.Colors.OUTLINE_VARIANT),
         border_radius=10,
+        key=item.id,
     )
 
 
-@ft.component
-def PartnerHome() -> ft.Control:
-    console = use_console()
-    login = console.login
-    state: PartnerState = ft.use_state(
-        kept_state(console, "partner", lambda: PartnerState(api=console.api))
-    )[0]
-
-    async def first_load() -> None:
-        if not state.loaded and console.login is not None:
-            await state.load()
-
-    ft.on_mounted(first_load)
-    if login is None:  # signed out: ConsoleHome shows the login screen instead
-        return ft.Container()
-
-    header = ft.Container(
-        content=ft.Row(
-            [
-                ft.Text(
-                    "Relais · Orientations reçues",
-                    size=20,
-                    weight=ft.FontWeight.BOLD,
-                    color=ft.Colors.WHITE,
-                ),
-                ft.Row(
-                    [
-                        ft.Text(f"{login.user.display_name} · Partenaire", color=ft.Colors.WHITE),
-                        ft.TextButton(
-                            "Se déconnecter",
-                            key="console-logout",
-                            on_click=lambda _: console.sign_out(),
-                            style=ft.ButtonStyle(color=ft.Colors.WHITE),
-                        ),
-                    ],
-                    wrap=True,
-                ),
-            ],
-            alignment=ft.MainAxisAlignment.SPACE_BETWEEN,
-            wrap=True,
-        ),
-        bgcolor=PRIMARY,
-        padding=ft.Padding.symmetric(horizontal=16, vertical=12),
-    )
-    waiting = sum(1 for i in state.items if i["status"] == OrientationStatus.PROPOSED)
+def _orientations(state: PartnerState) -> list[ft.Control]:
+    waiting = sum(1 for i in state.items if i.status == OrientationStatus.PROPOSED)
     body: list[ft.Control] = [
         ft.Text(state.partner_name or "Votre structure", size=22, weight=ft.FontWeight.BOLD),
         ft.Text(
@@ -202,15 +146,30 @@ def PartnerHome() -> ft.Control:
     ]
     if state.loaded and not state.items:
         body.append(ft.Text("Aucune orientation reçue pour le moment.", italic=True))
-    # Keyed by orientation: an open answer panel stays with its card when the list
-    # reorders (Flet's component decorator takes `key`; its typing does not say so).
-    body += [OrientationCard(state, item, key=item["id"]) for item in state.items]  # type: ignore[call-arg]
+    return body + [_card(state, item) for item in state.items]
+
+
+@ft.component
+def PartnerHome() -> ft.Control:
+    console = use_console()
+    login = console.login
+    state = use_section(PartnerState)
+
+    async def first_load() -> None:
+        if not state.loaded and console.login is not None:
+            await state.load()
+
+    ft.on_mounted(first_load)
+    if login is None:  # signed out: ConsoleHome shows the login screen instead
+        return ft.Container()
     # One column of cards: the whole width on a phone, centred on a desktop.
     content = ft.ResponsiveRow(
         [
             ft.Container(
                 content=ft.Column(
-                    body, spacing=12, horizontal_alignment=ft.CrossAxisAlignment.STRETCH
+                    _orientations(state),
+                    spacing=12,
+                    horizontal_alignment=ft.CrossAxisAlignment.STRETCH,
                 ),
                 col={"xs": 12, "md": 10, "xl": 8},
             )
@@ -218,7 +177,15 @@ def PartnerHome() -> ft.Control:
         alignment=ft.MainAxisAlignment.CENTER,
     )
     return ft.Column(
-        [header, ft.Container(content=content, padding=16)],
+        [
+            title_bar(
+                "Relais · Orientations reçues",
+                f"{login.user.display_name} · Partenaire",
+                console.sign_out,
+                wrap=True,
+            ),
+            ft.Container(content=content, padding=16),
+        ],
         spacing=0,
         expand=True,
         scroll=ft.ScrollMode.AUTO,

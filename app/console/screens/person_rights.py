@@ -10,19 +10,18 @@ import flet as ft
 
 from app.console.state.rights_state import REASON_MAX, RightsState
 from app.console.widgets.download import save_download
-from app.console.widgets.review_widgets import act, card, when
+from app.console.widgets.review_widgets import act, card, distinct, open_link, when
 from app.ui.widgets import PRIMARY, banner
+from domain.api.review import PathwayOut
 
 EMPTY_RETENTION = "Aucune anonymisation prévue dans les 30 prochains jours."
 DANGER = ft.Colors.RED_900
 
 
-def rights_actions(
-    rights: RightsState, pathway: dict[str, Any], ask_erase: Callable[[], None]
-) -> ft.Control:
+def rights_actions(rights: RightsState, pathway: PathwayOut) -> ft.Control:
     """The two buttons under a pathway's title."""
-    person = pathway["person"]
-    exporting = rights.exporting == person["id"]
+    person = pathway.person
+    exporting = rights.exporting == person.id
 
     async def export(_: Any) -> None:
         await rights.export(person, save_download)
@@ -40,7 +39,7 @@ def rights_actions(
                 "Effacer ses données",
                 icon=ft.Icons.DELETE_FOREVER,
                 key="person-erase",
-                on_click=lambda _: ask_erase(),
+                on_click=lambda _: rights.ask_erase(pathway),
                 style=ft.ButtonStyle(
                     color=DANGER, side=ft.BorderSide(1, DANGER), icon_color=DANGER
                 ),
@@ -95,22 +94,24 @@ def retention_panel(rights: RightsState, show: Callable[[str], Awaitable[None]])
         return card(heading, explain)
     if not rights.upcoming:
         return card(heading, explain, ft.Text(EMPTY_RETENTION, size=15, key="retention-empty"))
+    names = distinct([f"Ouvrir le parcours de {d.display_name}" for d in rights.upcoming])
     rows = [
         ft.DataRow(
             cells=[
-                ft.DataCell(ft.Text(d["display_name"], weight=ft.FontWeight.W_600)),
-                ft.DataCell(ft.Text(when(d["last_contact"], with_time=False))),
-                ft.DataCell(ft.Text(when(d["anonymised_on"]))),
+                ft.DataCell(ft.Text(d.display_name, weight=ft.FontWeight.W_600)),
+                ft.DataCell(ft.Text(when(d.last_contact, with_time=False))),
+                ft.DataCell(ft.Text(when(d.anonymised_on))),
                 ft.DataCell(
-                    ft.TextButton(
+                    open_link(
                         "Ouvrir le parcours",
-                        key=f"retention-open-{d['person_id']}",
-                        on_click=act(show, d["person_id"]),
+                        name=name,
+                        key=f"retention-open-{d.person_id}",
+                        on_click=act(show, d.person_id),
                     )
                 ),
             ]
         )
-        for d in rights.upcoming
+        for d, name in zip(rights.upcoming, names, strict=True)
     ]
     columns = ["Personne", "Dernier contact", "Anonymisation le", ""]
     table = ft.DataTable(
@@ -122,21 +123,15 @@ def retention_panel(rights: RightsState, show: Callable[[str], Awaitable[None]])
     return card(heading, explain, table)
 
 
-def erase_dialog(
-    rights: RightsState, reason: str, set_reason: Callable[[str], None], erase: Any
-) -> ft.AlertDialog | None:
+def erase_dialog(rights: RightsState, erase: Any) -> ft.AlertDialog | None:
     """The confirmation of an erasure, while one is asked for: the consequence in plain
     words, and the reason, required."""
     pathway = rights.erasing
     if pathway is None:
         return None
 
-    def edit(text: str) -> None:
-        set_reason(text)
-        rights.reason_edited()
-
-    name = pathway["person"]["display_name"]
-    merged = [m["display_name"] for m in pathway.get("merged_persons", [])]
+    name = pathway.person.display_name
+    merged = [m.display_name for m in pathway.merged_persons]
     duplicates = (
         f", ainsi que ceux des doublons fusionnés dans sa fiche ({', '.join(merged)}),"
         if merged
@@ -161,11 +156,11 @@ def erase_dialog(
                 ft.TextField(
                     label="Motif de l'effacement (obligatoire)",
                     key="erase-reason",
-                    value=reason,
+                    value=rights.reason,
                     max_length=REASON_MAX,
                     helper="Par exemple : demande de la personne du 3 mars. Pas de nom ici.",
                     helper_max_lines=2,
-                    on_change=lambda e: edit(e.control.value or ""),
+                    on_change=lambda e: rights.reason_edited(e.control.value or ""),
                     on_submit=erase,
                 ),
                 *([banner(rights.error, error=True)] if rights.error else []),

@@ -8,12 +8,14 @@ from typing import Any
 
 import flet as ft
 
-from app.console.context import use_console
-from app.console.state.insight_state import kept_state
+from app.console.context import use_console, use_section
 from app.console.state.programme_state import ProgrammeState
 from app.console.widgets.download import save_download
-from app.console.widgets.period_picker import PeriodPicker
+from app.console.widgets.period_picker import period_picker
+from app.console.widgets.review_widgets import title_bar
+from app.ui.handlers import handler
 from app.ui.widgets import PRIMARY, banner
+from domain.api.programme import ProgrammeRowOut, ProgrammeTableOut
 
 
 def _cell(value: Any) -> str:
@@ -22,24 +24,24 @@ def _cell(value: Any) -> str:
     return str(value)
 
 
-def _table(table: dict[str, Any], cites: list[str], total_label: str) -> ft.Control:
-    rows = list(table["rows"]) + ([table["total"]] if table.get("total") else [])
+def _table(table: ProgrammeTableOut, cites: list[str], total_label: str) -> ft.Control:
+    rows = [*table.rows, *([table.total] if table.total else [])]
     heading = ft.FontWeight.BOLD
 
-    def row(r: dict[str, Any], bold: bool) -> ft.DataRow:
+    def row(r: ProgrammeRowOut, bold: bool) -> ft.DataRow:
         weight = heading if bold else None
         return ft.DataRow(
-            cells=[ft.DataCell(ft.Text(r["label"], weight=weight))]
+            cells=[ft.DataCell(ft.Text(r.label, weight=weight))]
             + [
                 ft.DataCell(ft.Text(_cell(v), weight=heading if i == len(cites) else weight))
-                for i, v in enumerate(r["cells"])
+                for i, v in enumerate(r.cells)
             ]
         )
 
     return ft.Container(
         content=ft.Column(
             [
-                ft.Text(table["title"], size=16, weight=heading, color=PRIMARY),
+                ft.Text(table.title, size=16, weight=heading, color=PRIMARY),
                 # Many cités make a wide table: it scrolls sideways, the page does not.
                 ft.Row(
                     [
@@ -49,7 +51,7 @@ def _table(table: dict[str, Any], cites: list[str], total_label: str) -> ft.Cont
                                 ft.DataColumn(label=ft.Text(name, weight=heading), numeric=True)
                                 for name in [*cites, total_label]
                             ],
-                            rows=[row(r, r is table.get("total")) for r in rows],
+                            rows=[row(r, r is table.total) for r in rows],
                             heading_row_height=40,
                             data_row_min_height=32,
                             data_row_max_height=40,
@@ -67,60 +69,32 @@ def _table(table: dict[str, Any], cites: list[str], total_label: str) -> ft.Cont
     )
 
 
-def _header(name: str, on_sign_out: Any) -> ft.Control:
-    return ft.Container(
-        content=ft.Row(
-            [
-                ft.Text(
-                    "Relais · Programme", size=22, weight=ft.FontWeight.BOLD, color=ft.Colors.WHITE
-                ),
-                ft.Row(
-                    [
-                        ft.Text(f"{name} · Programme", color=ft.Colors.WHITE),
-                        ft.TextButton(
-                            "Se déconnecter",
-                            key="console-logout",
-                            on_click=on_sign_out,
-                            style=ft.ButtonStyle(color=ft.Colors.WHITE),
-                        ),
-                    ]
-                ),
-            ],
-            alignment=ft.MainAxisAlignment.SPACE_BETWEEN,
-        ),
-        bgcolor=PRIMARY,
-        padding=ft.Padding.symmetric(horizontal=24, vertical=14),
-    )
-
-
-def _download(state: ProgrammeState, fmt: str = "") -> Any:
-    async def download(_: Any) -> None:
-        if fmt:
-            await state.download_report(save_download, fmt)
-        else:
-            await state.download(save_download)
-
-    return download
-
-
 def _buttons(state: ProgrammeState) -> ft.Control:
     """The side-by-side workbook, and the quarterly report of the quarter the period
     starts in."""
-    buttons = [("Télécharger le tableau (Excel)", "programme-xlsx", "")]
-    buttons += [
-        ("Rapport trimestriel (PDF)", "programme-report-pdf", "pdf"),
-        ("Rapport trimestriel (Excel)", "programme-report-xlsx", "xlsx"),
+    buttons = [
+        (
+            "Télécharger le tableau (Excel)",
+            "programme-xlsx",
+            handler(state.download, save_download),
+        ),
+        (
+            "Rapport trimestriel (PDF)",
+            "programme-report-pdf",
+            handler(state.download_report, save_download, "pdf"),
+        ),
+        (
+            "Rapport trimestriel (Excel)",
+            "programme-report-xlsx",
+            handler(state.download_report, save_download, "xlsx"),
+        ),
     ]
     return ft.Row(
         [
             ft.FilledButton(
-                label,
-                icon=ft.Icons.DOWNLOAD,
-                key=key,
-                disabled=state.busy,
-                on_click=_download(state, fmt),
+                label, icon=ft.Icons.DOWNLOAD, key=key, disabled=state.busy, on_click=on_click
             )
-            for label, key, fmt in buttons
+            for label, key, on_click in buttons
         ],
         wrap=True,
     )
@@ -128,7 +102,7 @@ def _buttons(state: ProgrammeState) -> ft.Control:
 
 def _body(state: ProgrammeState) -> list[ft.Control]:
     data = state.data
-    title = "Programme" + (f" · {data['period_label']}" if data else "")
+    title = "Programme" + (f" · {data.period_label}" if data else "")
     body: list[ft.Control] = [
         ft.Row(
             [
@@ -137,24 +111,19 @@ def _body(state: ProgrammeState) -> list[ft.Control]:
             ],
             spacing=12,
         ),
-        PeriodPicker(
-            state.quarters,
-            state.current,
-            on_quarter=state.choose,
-            on_custom=state.choose_custom,
-        ),
+        period_picker(state),
     ]
-    if data and data["cites"]:
+    if data and data.cites:
         body.append(_buttons(state))
     if state.error:
         body.append(banner(state.error, error=True))
     if state.notice:
         body.append(banner(state.notice))
     if data:
-        cites = [c["name"] for c in data["cites"]]
+        cites = [c.name for c in data.cites]
         body.append(
             ft.Text(
-                f"{len(cites)} cité(s) côte à côte, puis leur ensemble. {data['note']}",
+                f"{len(cites)} cité(s) côte à côte, puis leur ensemble. {data.note}",
                 size=13,
                 color=ft.Colors.ON_SURFACE_VARIANT,
             )
@@ -164,7 +133,7 @@ def _body(state: ProgrammeState) -> list[ft.Control]:
                 ft.Text("Aucune cité n'est rattachée à ce compte : voyez l'administrateur.")
             )
         else:
-            body += [_table(t, cites, data["total_label"]) for t in data["tables"]]
+            body += [_table(t, cites, data.total_label) for t in data.tables]
     elif state.busy:
         body.append(ft.Text("Calcul des indicateurs…"))
     return body
@@ -174,26 +143,25 @@ def _body(state: ProgrammeState) -> list[ft.Control]:
 def ProgrammeHome() -> ft.Control:
     console = use_console()
     login = console.login
-    state: ProgrammeState = ft.use_state(
-        kept_state(console, "programme", lambda: ProgrammeState(api=console.api))
-    )[0]
+    state = use_section(ProgrammeState)
 
     async def first_load() -> None:
         if state.data is None and console.login is not None:
-            await state.load()
+            await state.reload()
 
     ft.on_mounted(first_load)
     if login is None:  # signed out: ConsoleHome shows the login screen instead
         return ft.Container()
 
-    body = _body(state)
     return ft.Column(
         [
-            _header(login.user.display_name, lambda _: console.sign_out()),
-            ft.Container(
-                content=ft.Column(body, spacing=16),
-                padding=24,
+            title_bar(
+                "Relais · Programme",
+                f"{login.user.display_name} · Programme",
+                console.sign_out,
+                wrap=False,
             ),
+            ft.Container(content=ft.Column(_body(state), spacing=16), padding=24),
         ],
         spacing=0,
         expand=True,

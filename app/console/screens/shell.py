@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import flet as ft
 
 from app.console.context import use_console
-from app.ui.widgets import PRIMARY
+from app.console.widgets.review_widgets import title_bar
 from domain.vocabulary import Role
 
 
@@ -37,48 +37,11 @@ def _visible(role: str) -> list[Section]:
     return [s for s in SECTIONS if not s.admin_only or role == Role.ADMIN.value]
 
 
-@ft.component
-def ConsoleShell() -> ft.Control:
-    state = use_console()
-    login = state.login
-    if login is None:  # signed out: ConsoleHome shows the login screen instead
-        return ft.Container()
-    sections = _visible(login.user.role)
-    location = ft.use_route_location() or "/"
+def _rail(sections: list[Section], location: str) -> ft.Control:
     selected = next(
         (i for i, s in enumerate(sections) if s.path != "/" and location.startswith(s.path)), 0
     )
-
-    header = ft.Container(
-        content=ft.Row(
-            [
-                ft.Text(
-                    "Relais · Console de supervision",
-                    size=22,
-                    weight=ft.FontWeight.BOLD,
-                    color=ft.Colors.WHITE,
-                ),
-                ft.Row(
-                    [
-                        ft.Text(
-                            f"{login.user.display_name} · {Role(login.user.role).label}",
-                            color=ft.Colors.WHITE,
-                        ),
-                        ft.TextButton(
-                            "Se déconnecter",
-                            key="console-logout",
-                            on_click=lambda _: state.sign_out(),
-                            style=ft.ButtonStyle(color=ft.Colors.WHITE),
-                        ),
-                    ]
-                ),
-            ],
-            alignment=ft.MainAxisAlignment.SPACE_BETWEEN,
-        ),
-        bgcolor=PRIMARY,
-        padding=ft.Padding.symmetric(horizontal=24, vertical=14),
-    )
-    rail = ft.NavigationRail(
+    return ft.NavigationRail(
         selected_index=selected,
         label_type=ft.NavigationRailLabelType.ALL,
         destinations=[
@@ -88,9 +51,23 @@ def ConsoleShell() -> ft.Control:
         on_change=lambda e: ft.context.page.navigate(sections[int(e.control.selected_index)].path),
         min_width=110,
     )
+
+
+@ft.component
+def ConsoleShell() -> ft.Control:
+    state = use_console()
+    login = state.login
+    if login is None:  # signed out: ConsoleHome shows the login screen instead
+        return ft.Container()
+    rail = _rail(_visible(login.user.role), ft.use_route_location() or "/")
     return ft.Column(
         [
-            header,
+            title_bar(
+                "Relais · Console de supervision",
+                f"{login.user.display_name} · {Role(login.user.role).label}",
+                state.sign_out,
+                wrap=False,
+            ),
             ft.Row(
                 [
                     rail,

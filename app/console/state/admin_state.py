@@ -7,14 +7,18 @@ import datetime as dt
 import io
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlencode
 
 import flet as ft
 import segno
 
-from app.console.state.console_state import ConsoleApi, ConsoleError
-from app.console.state.insight_state import api_call
+from app.console.state.api import ConsoleError
+from app.console.state.section import SectionState
+from domain.api.insight import AdminDeviceOut, AdminUserOut, PartnerAdminOut, QpvAdminOut
+from domain.vocabulary import Role
+
+T = TypeVar("T")
 
 
 def enrol_qr_png(server_url: str, code: str) -> bytes:
@@ -33,29 +37,43 @@ class EnrolCode:
     qr_png: bytes
 
 
+NEW_USER = {
+    "username": "",
+    "display_name": "",
+    "role": "mediator",
+    "password": "",
+    "structure": "",
+    "partner_id": "",
+}
+NEW_PARTNER = {"name": "", "type": "association", "themes": ""}
+NEW_QPV = {"code": "", "name": ""}
+
+
 @ft.observable
 @dataclass
-class AdminState:
-    api: ConsoleApi
-    users: list[dict[str, Any]] = field(default_factory=list)
+class AdminState(SectionState):
+    users: list[AdminUserOut] = field(default_factory=list)
     total: int = 0
     page: int = 1
     page_size: int = 20
-    selected: dict[str, Any] | None = None
-    devices: list[dict[str, Any]] = field(default_factory=list)
+    selected: AdminUserOut | None = None
+    devices: list[AdminDeviceOut] = field(default_factory=list)
     enrol: EnrolCode | None = None
-    qpvs: list[dict[str, Any]] = field(default_factory=list)
-    partners: list[dict[str, Any]] = field(default_factory=list)
+    qpvs: list[QpvAdminOut] = field(default_factory=list)
+    partners: list[PartnerAdminOut] = field(default_factory=list)
     retention_months: int = 24
-    busy: bool = False
     message: str | None = None
-    error: str | None = None
+    tab: str = "users"
+    """The tab shown: users, or the referentials."""
+    # What is being typed in the section's forms.
+    new_user: dict[str, str] = field(default_factory=lambda: dict(NEW_USER))
+    password: str = ""
+    new_qpv: dict[str, str] = field(default_factory=lambda: dict(NEW_QPV))
+    new_partner: dict[str, str] = field(default_factory=lambda: dict(NEW_PARTNER))
+    months: str | None = None
+    """The retention typed, while it differs from the one saved."""
 
-    async def _call(self, method: str, path: str, **kwargs: Any) -> Any:
-        res = await asyncio.to_thread(api_call, self.api, method, path, **kwargs)
-        return None if res.status_code == 204 else res.json()
-
-    async def _run(self, action: Callable[[], Awaitable[str | None]]) -> bool:
+    async def _act(self, action: Callable[[], Awaitable[str | None]]) -> bool:
         """Run one admin action: busy flag, French error or success message."""
         self.busy, self.error, self.message = True, None, None
         try:
@@ -67,107 +85,116 @@ class AdminState:
         finally:
             self.busy = False
 
+    def _call(self, call: Callable[..., T], *args: Any, **kwargs: Any) -> Awaitable[T]:
+        return asyncio.to_thread(call, *args, **kwargs)
+
     async def load(self, page: int | None = None) -> None:
         async def action() -> None:
             target = page or self.page
-            result = await self._call(
-                "GET", "/admin/users", params={"page": target, "page_size": self.page_size}
-            )
-            self.users, self.total, self.page = result["items"], result["total"], target
-            self.qpvs = await self._call("GET", "/admin/qpvs")
-            self.partners = await self._call("GET", "/admin/partners")
-            self.retention_months = (await self._call("GET", "/admin/settings"))["retention_months"]
+            result = await self._call(self.api.users, page=target, page_size=self.page_size)
+            self.users, self.total, self.page = result.items, result.total, target
+            self.qpvs = await self._call(self.api.qpvs)
+            self.partners = await self._call(self.api.partners)
+            self.retention_months = (await self._call(self.api.settings)).retention_months
 
-        await self._run(action)
+        await self._act(action)
 
-    async def create_user(self, form: dict[str, str]) -> bool:
-        # No structure chosen (any account but a partner's): the field is left out.
-        body = {k: v for k, v in form.items() if k != "partner_id" or v}
+    async def create_user(self) -> bool:
+        form = self.new_user
+        # A partner account is attached to its structure; no other account is.
+        partner = form["partner_id"] if form["role"] == Role.PARTNER else ""
+        body = {k: v for k, v in {**form, "partner_id": partner}.items() if k != "partner_id" or v}
 
         async def action() -> str:
-            user = await self._call("POST", "/admin/users", json=body)
+            user = await self._call(self.api.create_user, body)
             await self.load()
-            return f"Compte « {user['username']} » créé ({user['role_label']})."
+            self.new_user = {**NEW_USER, "role": form["role"], "partner_id": partner}
+            return f"Compte « {user.username} » créé ({user.role_label})."
 
-        return await self._run(action)
+        return await self._act(action)
 
-    async def select(self, user: dict[str, Any]) -> None:
+    async def select(self, user: AdminUserOut) -> None:
         async def action() -> None:
-            self.devices = await self._call("GET", f"/admin/users/{user['id']}/devices")
-            self.selected, self.enrol = user, None
+            self.devices = await self._call(self.api.devices, user.id)
+            self.selected, self.enrol, self.password = user, None, ""
 
-        await self._run(action)
+        await self._act(action)
 
-    async def deactivate(self, user: dict[str, Any]) -> None:
+    async def deactivate(self, user: AdminUserOut) -> None:
         async def action() -> str:
-            await self._call("POST", f"/admin/users/{user['id']}/deactivate")
+            await self._call(self.api.deactivate, user.id)
             await self.load()
-            return f"Compte de {user['display_name']} désactivé."
+            return f"Compte de {user.display_name} désactivé."
 
-        await self._run(action)
+        await self._act(action)
 
-    async def reset_password(self, password: str) -> bool:
+    async def reset_password(self) -> bool:
         user = self.selected
         assert user is not None
 
         async def action() -> str:
-            await self._call(
-                "POST", f"/admin/users/{user['id']}/password", json={"password": password}
-            )
-            return f"Mot de passe de {user['display_name']} réinitialisé."
+            await self._call(self.api.reset_password, user.id, self.password)
+            self.password = ""
+            return f"Mot de passe de {user.display_name} réinitialisé."
 
-        return await self._run(action)
+        return await self._act(action)
 
-    async def revoke(self, device: dict[str, Any]) -> None:
+    async def revoke(self, device: AdminDeviceOut) -> None:
         user = self.selected
         assert user is not None
 
         async def action() -> str:
-            await self._call("POST", f"/admin/devices/{device['id']}/revoke")
-            self.devices = await self._call("GET", f"/admin/users/{user['id']}/devices")
-            return f"Appareil « {device['name']} » révoqué."
+            await self._call(self.api.revoke, device.id)
+            self.devices = await self._call(self.api.devices, user.id)
+            return f"Appareil « {device.name} » révoqué."
 
-        await self._run(action)
+        await self._act(action)
 
     async def new_enrol_code(self) -> None:
         user = self.selected
         assert user is not None
 
         async def action() -> str:
-            out = await self._call("POST", f"/admin/users/{user['id']}/enrol-codes")
-            png = await asyncio.to_thread(enrol_qr_png, self.api.base_url, out["code"])
-            expires = dt.datetime.fromisoformat(out["expires_at"])
-            self.enrol = EnrolCode(user["display_name"], out["code"], expires, png)
+            out = await self._call(self.api.enrol_code, user.id)
+            png = await self._call(enrol_qr_png, self.api.base_url, out.code)
+            self.enrol = EnrolCode(user.display_name, out.code, out.expires_at, png)
             return "Code d'enrôlement créé : valable 15 minutes, une seule fois."
 
-        await self._run(action)
+        await self._act(action)
 
-    async def save_qpv(self, code: str, name: str) -> bool:
-        async def action() -> str:
-            await self._call("PUT", "/admin/qpvs", json={"code": code.strip(), "name": name})
-            self.qpvs = await self._call("GET", "/admin/qpvs")
-            return f"QPV {code.strip()} enregistré."
-
-        return await self._run(action)
-
-    async def add_partner(self, name: str, kind: str, themes: str) -> bool:
-        body = {"name": name, "type": kind, "themes": [t for t in themes.split(",") if t.strip()]}
+    async def save_qpv(self) -> bool:
+        code, name = self.new_qpv["code"].strip(), self.new_qpv["name"]
 
         async def action() -> str:
-            await self._call("POST", "/admin/partners", json=body)
-            self.partners = await self._call("GET", "/admin/partners")
-            return f"Partenaire « {name.strip()} » ajouté."
+            await self._call(self.api.save_qpv, code, name)
+            self.qpvs = await self._call(self.api.qpvs)
+            self.new_qpv = dict(NEW_QPV)
+            return f"QPV {code} enregistré."
 
-        return await self._run(action)
+        return await self._act(action)
 
-    async def save_retention(self, months: str) -> None:
+    async def add_partner(self) -> bool:
+        form = self.new_partner
+        themes = [t for t in form["themes"].split(",") if t.strip()]
+
+        async def action() -> str:
+            await self._call(self.api.add_partner, form["name"], form["type"], themes)
+            self.partners = await self._call(self.api.partners)
+            self.new_partner = {**NEW_PARTNER, "type": form["type"]}
+            return f"Partenaire « {form['name'].strip()} » ajouté."
+
+        return await self._act(action)
+
+    async def save_retention(self) -> None:
+        months = self.months if self.months is not None else str(self.retention_months)
+
         async def action() -> str:
             if not months.strip().isdigit() or not 1 <= int(months) <= 36:
                 raise ConsoleError(
                     "La durée de conservation doit être comprise entre 1 et 36 mois."
                 )
-            out = await self._call("PUT", "/admin/settings", json={"retention_months": int(months)})
-            self.retention_months = out["retention_months"]
+            out = await self._call(self.api.save_settings, int(months))
+            self.retention_months, self.months = out.retention_months, None
             return f"Conservation réglée à {self.retention_months} mois après le dernier contact."
 
-        await self._run(action)
+        await self._act(action)

@@ -2,52 +2,42 @@
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass, field
-from typing import Any
 
 import flet as ft
 
-from app.console.state.console_state import ConsoleApi, ConsoleError
-from app.console.state.insight_state import api_call
+from app.console.state.api import ConsoleError
+from app.console.state.section import SectionState
+from domain.api.insight import AdminUserOut
+from domain.api.security import AuditEventOut
 
 
 @ft.observable
 @dataclass
-class AuditState:
-    api: ConsoleApi
-    items: list[dict[str, Any]] = field(default_factory=list)
+class AuditState(SectionState):
+    items: list[AuditEventOut] = field(default_factory=list)
     total: int = 0
     page: int = 1
     page_size: int = 25
     family: str = ""
     actor: str = ""
-    users: list[dict[str, Any]] = field(default_factory=list)
-    busy: bool = False
-    error: str | None = None
-
-    async def _get(self, path: str, params: dict[str, Any]) -> Any:
-        res = await asyncio.to_thread(api_call, self.api, "GET", path, params=params)
-        return res.json()
+    users: list[AdminUserOut] = field(default_factory=list)
 
     async def load(self, page: int | None = None) -> None:
         target = page or self.page
-        params: dict[str, Any] = {"page": target, "page_size": self.page_size}
-        if self.family:
-            params["family"] = self.family
-        if self.actor:
-            params["actor"] = self.actor
-        self.busy, self.error = True, None
         try:
             if not self.users:
-                users = await self._get("/admin/users", {"page": 1, "page_size": 200})
-                self.users = users["items"]
-            result = await self._get("/admin/audit", params)
-            self.items, self.total, self.page = result["items"], result["total"], target
-        except ConsoleError as exc:
-            self.error = str(exc)
-        finally:
-            self.busy = False
+                self.users = (await self._run(self.api.users, page=1, page_size=200)).items
+            result = await self._run(
+                self.api.audit,
+                page=target,
+                page_size=self.page_size,
+                family=self.family,
+                actor=self.actor,
+            )
+        except ConsoleError:
+            return
+        self.items, self.total, self.page = result.items, result.total, target
 
     async def set_family(self, family: str) -> None:
         """Choose an action family; choosing it again shows every family."""

@@ -1,56 +1,21 @@
-"""Console state for indicators, exports and administration (online, public API only).
-
-Sibling of `console_state`: each screen keeps one of these observables (via
-`ft.use_state`) built on the signed-in `ConsoleApi`; blocking HTTP runs in a thread.
-"""
+"""Console state for indicators and exports (online, public API only): one
+`SectionState` each, kept while signed in; blocking HTTP runs in a worker thread."""
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 import flet as ft
-import httpx
 
-from app.console.state.console_state import UNREACHABLE, ConsoleApi, ConsoleError, _detail
+from app.console.state.api import ConsoleError, Download, period_params
+from app.console.state.section import SectionState
 from app.ui.format import require_day
-from domain.periods import Period, recent_quarters
-
-
-def kept_state(console: Any, name: str, create: Callable[[], Any]) -> Any:
-    """The screen state `name` of this signed-in console, created on first use."""
-    states: dict[str, Any] = console.section_states
-    if name not in states:
-        states[name] = create()
-    return states[name]
-
-
-def api_call(api: ConsoleApi, method: str, path: str, **kwargs: Any) -> httpx.Response:
-    """One authenticated request; a French `ConsoleError` on any failure."""
-    headers = {"Authorization": f"Bearer {api.token}"} if api.token else {}
-    try:
-        # Exports of a whole year can take a while on a busy server: generous timeout.
-        with httpx.Client(base_url=api.base_url, timeout=120, transport=api.transport) as http:
-            response = http.request(method, path, headers=headers, **kwargs)
-    except httpx.TransportError as exc:
-        raise ConsoleError(UNREACHABLE) from exc
-    if response.status_code >= 400:
-        raise ConsoleError(_detail(response), response.status_code)
-    return response
-
-
-def filename_of(response: httpx.Response, fallback: str) -> str:
-    match = re.search(r'filename="([^"]+)"', response.headers.get("content-disposition", ""))
-    return match.group(1) if match else fallback
-
-
-def _period_params(period: Period, qpv: str = "") -> dict[str, str]:
-    params = {"date_from": period.start.isoformat(), "date_to": period.end.isoformat()}
-    return {**params, "qpv": qpv} if qpv else params
+from domain.api.insight import IndicatorsOut
+from domain.periods import Period, quarter_of, recent_quarters
+from domain.sync import QpvOut
 
 
 def _quarters() -> list[Period]:
@@ -62,44 +27,39 @@ def parse_custom_period(start: str, end: str) -> Period:
     return Period(require_day(start), require_day(end))
 
 
-@ft.observable
 @dataclass
-class IndicatorsState:
-    api: ConsoleApi
+class PeriodState(SectionState):
+    """A section showing one period (a recent quarter or dates typed), maybe one QPV."""
+
     quarters: list[Period] = field(default_factory=_quarters)
     period: Period | None = None
     qpv: str = ""
-    qpvs: list[dict[str, str]] = field(default_factory=list)
-    data: dict[str, Any] | None = None
-    busy: bool = False
-    error: str | None = None
+    qpvs: list[QpvOut] = field(default_factory=list)
+    typed: tuple[str, str] | None = None
+    """The custom dates being typed (JJ/MM/AAAA), while they differ from the period's."""
 
     @property
     def current(self) -> Period:
         return self.period or self.quarters[0]
 
-    async def load(self) -> None:
-        self.busy, self.error = True, None
+    async def load_qpvs(self) -> None:
+        """The cité's QPVs, for the filter chips."""
+        if self.qpvs:
+            return
         try:
-            if not self.qpvs:
-                refs = await asyncio.to_thread(api_call, self.api, "GET", "/referentials")
-                self.qpvs = list(refs.json().get("qpvs", []))
-            params = _period_params(self.current, self.qpv)
-            res = await asyncio.to_thread(
-                api_call, self.api, "GET", "/console/indicators", params=params
-            )
-            self.data = res.json()
-        except ConsoleError as exc:
-            self.error = str(exc)
-        finally:
-            self.busy = False
+            self.qpvs = (await self._run(self.api.referentials)).qpvs
+        except ConsoleError:
+            return
+
+    async def reload(self) -> None:
+        """Read again what depends on the period (nothing by default)."""
 
     async def choose(self, period: Period | None = None, qpv: str | None = None) -> None:
         if period is not None:
-            self.period = period
+            self.period, self.typed = period, None
         if qpv is not None:
             self.qpv = "" if qpv == self.qpv else qpv
-        await self.load()
+        await self.reload()
 
     async def choose_custom(self, start: str, end: str) -> None:
         try:
@@ -107,7 +67,24 @@ class IndicatorsState:
         except ValueError as exc:
             self.error = str(exc)
             return
+        self.error = None
         await self.choose(period=period)
+
+    def set_typed(self, typed: tuple[str, str]) -> None:
+        self.typed = typed
+
+
+@ft.observable
+@dataclass
+class IndicatorsState(PeriodState):
+    data: IndicatorsOut | None = None
+
+    async def reload(self) -> None:
+        await self.load_qpvs()
+        try:
+            self.data = await self._run(self.api.indicators, self.current, self.qpv)
+        except ConsoleError:
+            return
 
 
 @dataclass(frozen=True)
@@ -142,49 +119,46 @@ EXPORTS = (
 
 @ft.observable
 @dataclass
-class ExportsState:
-    api: ConsoleApi
-    quarters: list[Period] = field(default_factory=_quarters)
-    period: Period | None = None
-    qpv: str = ""
-    qpvs: list[dict[str, str]] = field(default_factory=list)
+class ExportsState(PeriodState):
     running: str = ""  # the key of the export being generated, if any
-    message: str | None = None
-    error: str | None = None
-
-    @property
-    def current(self) -> Period:
-        return self.period or self.quarters[0]
-
-    async def load_qpvs(self) -> None:
-        """The cité's QPVs, for the filter chips (the detailed list is not filtered)."""
-        if self.qpvs:
-            return
-        try:
-            refs = await asyncio.to_thread(api_call, self.api, "GET", "/referentials")
-            self.qpvs = list(refs.json().get("qpvs", []))
-        except ConsoleError as exc:
-            self.error = str(exc)
 
     async def export(self, kind: ExportKind, save: Callable[[str, bytes], Any]) -> None:
         """Fetch the file, then hand it to `save(name, bytes)` (the FilePicker)."""
-        self.running, self.message, self.error = kind.key, None, None
+        params = period_params(self.current, self.qpv if kind.with_qpv else "")
+        await self._fetch(kind.key, save, self.api.export, kind.path, kind.fallback_name, params)
+
+    async def programme_report(self, fmt: str, save: Callable[[str, bytes], Any]) -> None:
+        """The programme's report (« pdf » or « xlsx ») of the quarter the period starts
+        in, handed to `save(name, bytes)`."""
+        quarter = report_quarter(self.current)
+        number = (quarter.start.month - 1) // 3 + 1
+        call = self.api.quarterly_report
+        await self._fetch(f"programme-{fmt}", save, call, quarter.start.year, number, fmt)
+
+    async def _fetch(
+        self,
+        key: str,
+        save: Callable[[str, bytes], Any],
+        call: Callable[..., Download],
+        *args: Any,
+    ) -> None:
+        """`call(*args)`'s file handed to `save`; the outcome in the section's banners."""
+        self.running, self.notice = key, None
         try:
-            params = _period_params(self.current, self.qpv if kind.with_qpv else "")
-            res = await asyncio.to_thread(api_call, self.api, "GET", kind.path, params=params)
-            name = filename_of(res, kind.fallback_name)
-            saved = await save(name, res.content)
-            size = f"{len(res.content) / 1024:.1f} Ko".replace(".", ",")
-            self.message = (
-                f"« {name} » prêt ({size})." if saved is not False else "Enregistrement annulé."
-            )
-        except ConsoleError as exc:
-            self.error = str(exc)
+            file = await self._run(call, *args)
+            saved = await save(file.name, file.content)
+        except ConsoleError:
+            return
         finally:
             self.running = ""
+        self.notice = (
+            f"« {file.name} » prêt ({file.size})."
+            if saved is not False
+            else "Enregistrement annulé."
+        )
 
-    def choose(self, period: Period | None = None, qpv: str | None = None) -> None:
-        if period is not None:
-            self.period = period
-        if qpv is not None:
-            self.qpv = "" if qpv == self.qpv else qpv
+
+def report_quarter(period: Period) -> Period:
+    """The calendar quarter a programme report covers: the period's, or for dates
+    typed, the quarter they start in."""
+    return quarter_of(period.start)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import re
 from dataclasses import dataclass, field
@@ -10,7 +9,9 @@ from typing import Any
 
 import flet as ft
 
-from app.console.state.console_state import ConsoleApi, ConsoleError
+from app.console.state.api import ConsoleError
+from app.console.state.section import SectionState
+from domain.api.partner import PartnerOrientationOut
 
 _FRENCH_DATE = re.compile(r"^\s*(\d{1,2})/(\d{1,2})/(\d{4})\s*$")
 
@@ -28,59 +29,77 @@ def parse_french_date(text: str) -> dt.date:
 
 @ft.observable
 @dataclass
-class PartnerState:
-    api: ConsoleApi
+class PartnerState(SectionState):
     partner_name: str = ""
-    items: list[dict[str, Any]] = field(default_factory=list)
+    items: list[PartnerOrientationOut] = field(default_factory=list)
     loaded: bool = False
-    busy: bool = False
-    error: str | None = None
-    notice: str | None = None
+    drafts: dict[str, dict[str, str]] = field(default_factory=dict)
+    """Each card's answer being written, by orientation id: the panel open (`mode`:
+    decline, appointment or outcome), the reason, outcome or date chosen."""
+
+    def draft(self, item: PartnerOrientationOut) -> dict[str, str]:
+        day = f"{item.appointment_date:%d/%m/%Y}" if item.appointment_date else ""
+        return self.drafts.get(item.id) or {"mode": "", "reason": "", "outcome": "", "day": day}
+
+    def edit(self, item: PartnerOrientationOut, key: str, value: str) -> None:
+        self.drafts = {**self.drafts, item.id: {**self.draft(item), key: value}}
+
+    def open_mode(self, item: PartnerOrientationOut, mode: str) -> None:
+        """Open an answer's panel under the card; opening it again closes it."""
+        self.edit(item, "mode", "" if self.draft(item)["mode"] == mode else mode)
 
     async def load(self) -> None:
-        self.busy, self.error = True, None
         try:
-            result = await asyncio.to_thread(self.api.partner_orientations)
-            self.partner_name, self.items = result["partner_name"], list(result["items"])
-            self.loaded = True
-        except ConsoleError as exc:
-            self.error = str(exc)
-        finally:
-            self.busy = False
+            result = await self._run(self.api.partner_orientations)
+        except ConsoleError:
+            return
+        self.partner_name, self.items, self.loaded = result.partner_name, result.items, True
 
-    async def answer(self, item: dict[str, Any], answer: dict[str, Any]) -> bool:
+    async def answer(self, item: PartnerOrientationOut, answer: dict[str, Any]) -> bool:
         """Send one answer; the list shows the orientation as the server now holds it."""
-        self.busy, self.error, self.notice = True, None, None
+        self.notice = None
         try:
-            body = {**answer, "version": item["version"]}
-            out = await asyncio.to_thread(self.api.partner_answer, item["id"], body)
+            body = {**answer, "version": item.version}
+            out = await self._run(self.api.partner_answer, item.id, body)
         except ConsoleError as exc:
-            self.error = str(exc)
             if exc.status == 409:  # changed meanwhile: show what it now reads
                 await self.load()
                 self.error = str(exc)
             return False
-        finally:
-            self.busy = False
-        self.items = [out if i["id"] == out["id"] else i for i in self.items]
-        person = out["person"]
-        name = " ".join(p for p in (person["first_name"], person["last_name"]) if p)
+        self.items = [out if i.id == out.id else i for i in self.items]
+        self.drafts = {k: v for k, v in self.drafts.items() if k != item.id}
+        person = out.person
+        name = " ".join(p for p in (person.first_name, person.last_name) if p)
         self.notice = f"Réponse enregistrée pour {name} : {summary(out)}."
         return True
 
-    async def set_appointment(self, item: dict[str, Any], text: str) -> bool:
+    async def decline(self, item: PartnerOrientationOut) -> bool:
+        reason = self.draft(item)["reason"]
+        if not reason:
+            self.error, self.notice = "Choisissez le motif du refus.", None
+            return False
+        return await self.answer(item, {"action": "decline", "decline_reason": reason})
+
+    async def set_outcome(self, item: PartnerOrientationOut) -> bool:
+        outcome = self.draft(item)["outcome"]
+        if not outcome:
+            self.error, self.notice = "Choisissez la suite donnée.", None
+            return False
+        return await self.answer(item, {"action": "outcome", "outcome": outcome})
+
+    async def set_appointment(self, item: PartnerOrientationOut) -> bool:
         try:
-            day = parse_french_date(text)
+            day = parse_french_date(self.draft(item)["day"])
         except ConsoleError as exc:
             self.error, self.notice = str(exc), None
             return False
         return await self.answer(item, {"action": "appointment", "appointment_date": str(day)})
 
 
-def summary(item: dict[str, Any]) -> str:
+def summary(item: PartnerOrientationOut) -> str:
     """« Rendez-vous pris, rendez-vous le 14/12/2026, Rendez-vous honoré »."""
-    parts = [item["status_label"]]
-    if item.get("appointment_date"):
-        parts.append(f"rendez-vous le {dt.date.fromisoformat(item['appointment_date']):%d/%m/%Y}")
-    parts += [t for t in (item.get("decline_reason_label"), item.get("outcome_label")) if t]
+    parts = [item.status_label]
+    if item.appointment_date:
+        parts.append(f"rendez-vous le {item.appointment_date:%d/%m/%Y}")
+    parts += [t for t in (item.decline_reason_label, item.outcome_label) if t]
     return ", ".join(parts)

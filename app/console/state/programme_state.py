@@ -2,98 +2,50 @@
 
 from __future__ import annotations
 
-import asyncio
-import datetime as dt
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import flet as ft
 
-from app.console.state.console_state import ConsoleApi, ConsoleError
-from app.console.state.insight_state import api_call, filename_of, parse_custom_period
-from domain.periods import Period, quarter_of, recent_quarters
-
-
-def _quarters() -> list[Period]:
-    return recent_quarters(dt.date.today(), 4)
+from app.console.state.api import ConsoleError
+from app.console.state.insight_state import PeriodState
+from domain.api.programme import ProgrammeOut
+from domain.periods import quarter_of
 
 
 @ft.observable
 @dataclass
-class ProgrammeState:
-    api: ConsoleApi
-    quarters: list[Period] = field(default_factory=_quarters)
-    period: Period | None = None
-    data: dict[str, Any] | None = None
-    busy: bool = False
-    error: str | None = None
-    notice: str | None = None
+class ProgrammeState(PeriodState):
+    """No QPV filter: a programme account reads whole cités (`qpvs` stays empty)."""
 
-    @property
-    def current(self) -> Period:
-        return self.period or self.quarters[0]
+    data: ProgrammeOut | None = None
 
-    def _params(self) -> dict[str, str]:
-        return {
-            "date_from": self.current.start.isoformat(),
-            "date_to": self.current.end.isoformat(),
-        }
-
-    async def load(self) -> None:
-        self.busy, self.error, self.notice = True, None, None
-        params = self._params()
+    async def reload(self) -> None:
+        self.notice = None
         try:
-            res = await asyncio.to_thread(
-                api_call, self.api, "GET", "/programme/indicators", params=params
-            )
-            self.data = res.json()
-        except ConsoleError as exc:
-            self.error = str(exc)
-        finally:
-            self.busy = False
-
-    async def choose(self, period: Period) -> None:
-        self.period = period
-        await self.load()
-
-    async def choose_custom(self, start: str, end: str) -> None:
-        try:
-            period = parse_custom_period(start, end)
-        except ValueError as exc:
-            self.error = str(exc)
+            self.data = await self._run(self.api.programme_indicators, self.current)
+        except ConsoleError:
             return
-        await self.choose(period)
 
     async def download(self, save: Callable[[str, bytes], Awaitable[Any]]) -> None:
         """The same tables as a workbook, handed to `save(name, bytes)`."""
-        await self._fetch(save, "/programme/indicators.xlsx", self._params(), "xlsx")
+        await self._save(save, self.api.programme_workbook, self.current)
 
     async def download_report(self, save: Callable[[str, bytes], Awaitable[Any]], fmt: str) -> None:
         """The quarterly report (`fmt`: pdf or xlsx) of the quarter the period starts in:
         the report covers a calendar quarter."""
         quarter = quarter_of(self.current.start)
-        params = {
-            "year": str(quarter.start.year),
-            "quarter": str((quarter.start.month - 1) // 3 + 1),
-            "format": fmt,
-        }
-        await self._fetch(save, "/programme/quarterly", params, fmt)
+        number = (quarter.start.month - 1) // 3 + 1
+        await self._save(save, self.api.programme_report, quarter.start.year, number, fmt)
 
-    async def _fetch(
-        self,
-        save: Callable[[str, bytes], Awaitable[Any]],
-        path: str,
-        params: dict[str, str],
-        fmt: str,
+    async def _save(
+        self, save: Callable[[str, bytes], Awaitable[Any]], fetch: Callable[..., Any], *args: Any
     ) -> None:
-        self.busy, self.error, self.notice = True, None, None
+        self.notice = None
         try:
-            res = await asyncio.to_thread(api_call, self.api, "GET", path, params=params)
-            name = filename_of(res, f"relais-programme.{fmt}")
-            await save(name, res.content)
-            self.notice = f"« {name} » prêt."
-        except ConsoleError as exc:
-            self.error = str(exc)
-        finally:
-            self.busy = False
+            file = await self._run(fetch, *args)
+            saved = await save(file.name, file.content)
+        except ConsoleError:
+            return
+        self.notice = f"« {file.name} » prêt." if saved is not False else "Enregistrement annulé."

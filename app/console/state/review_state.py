@@ -1,20 +1,30 @@
-"""State of the console's review sections: one observable per screen.
-
-Each screen creates its own (`ft.use_state`) around the session's ConsoleApi; API
-calls run in a worker thread and failures become a French message on screen.
-"""
+"""State of the console's review sections (contacts, review queue, conflicts,
+duplicates, persons): one `SectionState` each, kept while signed in."""
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import flet as ft
 
-from app.console.state.console_state import ConsoleApi, ConsoleError
+from app.console.state.api import ConsoleError
+from app.console.state.merge_choice_state import MergeChoice
+from app.console.state.section import SectionState
 from app.ui.format import require_day
+from domain.api.console import ConsoleContact, EventBrief
+from domain.api.review import (
+    DuplicatePair,
+    HeldOpOut,
+    HistoryEntry,
+    MergeOut,
+    PathwayOut,
+    PersonSummary,
+    ReadableConflict,
+    UndoEntry,
+)
+from domain.sync import ReferentialsOut
+from domain.vocabulary import Role
 
 
 def parse_day(text: str) -> str | None:
@@ -22,41 +32,59 @@ def parse_day(text: str) -> str | None:
     return require_day(text).isoformat() if text.strip() else None
 
 
-@dataclass
-class _Busy:
-    api: ConsoleApi
-    busy: bool = False
-    error: str | None = None
-    notice: str | None = None
-
-    async def _run(self, call: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-        self.busy, self.error = True, None
-        try:
-            return await asyncio.to_thread(call, *args, **kwargs)
-        except ConsoleError as exc:
-            self.error = str(exc)
-            raise
-        finally:
-            self.busy = False
+def mediators(refs: ReferentialsOut) -> list[tuple[str, str]]:
+    """The cité's mediators as (id, name) choices."""
+    return [(m.id, m.display_name) for m in refs.members if m.role == Role.MEDIATOR]
 
 
 @ft.observable
 @dataclass
-class ReviewQueue(_Busy):
-    items: list[dict[str, Any]] = field(default_factory=list)
+class ContactsState(SectionState):
+    """The « Contacts » section: every synced contact, newest first."""
+
+    items: list[ConsoleContact] = field(default_factory=list)
+    total: int = 0
+    page: int = 1
+    page_size: int = 50
+    review_filter: str = ""
+
+    async def load(self, page: int | None = None) -> None:
+        target = page or self.page
+        try:
+            result = await self._run(
+                self.api.contacts,
+                page=target,
+                page_size=self.page_size,
+                review_state=self.review_filter,
+            )
+        except ConsoleError:
+            return
+        self.items, self.total, self.page = result.items, result.total, target
+
+    async def set_review_filter(self, value: str) -> None:
+        self.review_filter = "" if value == self.review_filter else value
+        await self.load(page=1)
+
+
+@ft.observable
+@dataclass
+class ReviewQueue(SectionState):
+    items: list[ConsoleContact] = field(default_factory=list)
     total: int = 0
     page: int = 1
     page_size: int = 20
     filters: dict[str, str] = field(default_factory=lambda: {"review_state": "received"})
     members: list[tuple[str, str]] = field(default_factory=list)
     qpvs: list[tuple[str, str]] = field(default_factory=list)
-    selected: dict[str, Any] | None = None
-    history: list[dict[str, Any]] = field(default_factory=list)
-    # Kept with the queue across sections: the period typed, the contacts ticked.
+    selected: ConsoleContact | None = None
+    history: list[HistoryEntry] = field(default_factory=list)
     dates: tuple[str, str] = ("", "")
+    """The period typed (JJ/MM/AAAA), applied by « Appliquer la période »."""
     checked: frozenset[str] = frozenset()
-    # What « Annuler » sends back after a bulk validation (None: nothing to undo).
-    undo: list[dict[str, Any]] | None = None
+    comment: str = ""
+    """The comment for the mediator being typed in the open contact's panel."""
+    undo: list[UndoEntry] | None = None
+    """What « Annuler » sends back after a bulk validation (None: nothing to undo)."""
     started: bool = False
 
     async def start(self) -> None:
@@ -67,10 +95,8 @@ class ReviewQueue(_Busy):
             refs = await self._run(self.api.referentials)
         except ConsoleError:
             return
-        self.members = [
-            (m["id"], m["display_name"]) for m in refs["members"] if m["role"] == "mediator"
-        ]
-        self.qpvs = [(q["code"], q["name"]) for q in refs["qpvs"]]
+        self.members = mediators(refs)
+        self.qpvs = [(q.code, q.name) for q in refs.qpvs]
         self.started = True
         await self.load(1)
 
@@ -82,7 +108,7 @@ class ReviewQueue(_Busy):
             )
         except ConsoleError:
             return
-        self.items, self.total, self.page = list(result["items"]), int(result["total"]), target
+        self.items, self.total, self.page = result.items, result.total, target
 
     async def toggle_filter(self, name: str, value: str) -> None:
         current = self.filters.get(name, "")
@@ -98,10 +124,10 @@ class ReviewQueue(_Busy):
         self.filters = {**self.filters, **days}
         await self.load(1)
 
-    async def open(self, item: dict[str, Any]) -> None:
+    async def open(self, item: ConsoleContact) -> None:
         self.selected, self.history, self.notice = item, [], None
         try:
-            self.history = await self._run(self.api.history, item["id"])
+            self.history = await self._run(self.api.history, item.id)
         except ConsoleError:
             return
 
@@ -111,23 +137,23 @@ class ReviewQueue(_Busy):
     def toggle_check(self, contact_id: str) -> None:
         self.checked = self.checked ^ {contact_id}
 
-    async def validate_many(self, event: dict[str, Any] | None = None) -> None:
+    async def validate_many(self, event: EventBrief | None = None) -> None:
         """Validate the contacts ticked, or every contact of `event` still « Reçu »."""
         if event is None and not self.checked:
             self.error, self.notice = "Cochez au moins un contact à valider.", None
             return
         try:
             if event is not None:
-                out = await self._run(self.api.validate_contacts, event_id=event["id"])
+                out = await self._run(self.api.validate_contacts, event_id=event.id)
             else:
-                ids = [i["id"] for i in self.items if i["id"] in self.checked]
+                ids = [i.id for i in self.items if i.id in self.checked]
                 out = await self._run(self.api.validate_contacts, contact_ids=ids)
         except ConsoleError:
             return
-        where = f" de l'action « {event.get('place') or 'de terrain'} »" if event else ""
-        skipped = f" ({out['skipped']} déjà revus, inchangés)" if out["skipped"] else ""
-        self.notice = f"{out['validated']} contact(s){where} validé(s){skipped}."
-        self.undo = out["undo"] or None
+        where = f" de l'action « {event.place or 'de terrain'} »" if event else ""
+        skipped = f" ({out.skipped} déjà revus, inchangés)" if out.skipped else ""
+        self.notice = f"{out.validated} contact(s){where} validé(s){skipped}."
+        self.undo = out.undo or None
         self.checked, self.selected = frozenset(), None
         await self.load()
 
@@ -139,42 +165,43 @@ class ReviewQueue(_Busy):
             out = await self._run(self.api.undo_validation, undo)
         except ConsoleError:
             return
-        changed = f" ; {out['skipped']} modifié(s) depuis, laissé(s) tel(s) quel(s)"
+        changed = f" ; {out.skipped} modifié(s) depuis, laissé(s) tel(s) quel(s)"
         self.notice = (
-            f"Validation annulée : {out['restored']} contact(s) remis dans leur état précédent"
-            + (changed if out["skipped"] else "")
+            f"Validation annulée : {out.restored} contact(s) remis dans leur état précédent"
+            + (changed if out.skipped else "")
             + "."
         )
         self.undo = None
         await self.load()
 
-    async def decide(self, state: str, comment: str) -> bool:
+    async def decide(self, state: str) -> bool:
         item = self.selected
         if item is None:
             return False
-        if state == "to_fix" and not comment.strip():
+        comment = self.comment.strip()
+        if state == "to_fix" and not comment:
             self.error = "Écrivez un commentaire pour le médiateur avant « À corriger »."
             return False
         try:
-            out = await self._run(
-                self.api.review, item["id"], state, comment.strip() or None, item["version"]
-            )
+            out = await self._run(self.api.review, item.id, state, comment or None, item.version)
         except ConsoleError:
             return False
-        name = (item.get("person") or {}).get("display_name") or "contact anonyme"
+        name = item.person.display_name if item.person else "contact anonyme"
         # The supervisor's comment is read by the mediator: the same warning applies.
-        self.notice = f"{out['review_state_label']} : {name}. {out.get('warning') or ''}".strip()
-        self.selected = None
+        self.notice = f"{out.review_state_label} : {name}. {out.warning or ''}".strip()
+        self.selected, self.comment = None, ""
         await self.load()
         return True
 
 
 @ft.observable
 @dataclass
-class ConflictsState(_Busy):
-    items: list[dict[str, Any]] = field(default_factory=list)
-    held: list[dict[str, Any]] = field(default_factory=list)
+class ConflictsState(SectionState):
+    items: list[ReadableConflict] = field(default_factory=list)
+    held: list[HeldOpOut] = field(default_factory=list)
     """A revoked phone's late entries, waiting for a decision (`/console/held-ops`)."""
+    customs: dict[str, Any] = field(default_factory=dict)
+    """The other value typed or picked for each conflict, by conflict id."""
     loaded: bool = False
 
     async def load(self) -> None:
@@ -185,50 +212,60 @@ class ConflictsState(_Busy):
             return
         self.loaded = True
 
-    async def decide_held(self, item: dict[str, Any], accept: bool) -> None:
+    def set_custom(self, conflict_id: str, value: Any) -> None:
+        self.customs = {**self.customs, conflict_id: value}
+
+    async def decide_held(self, item: HeldOpOut, accept: bool) -> None:
         try:
-            out = await self._run(self.api.decide_held, item["op_id"], accept)
+            out = await self._run(self.api.decide_held, item.op_id, accept)
         except ConsoleError:
             return
         if not accept:
-            self.notice = f"Saisie de {item['author']} écartée : elle ne sera jamais appliquée."
-        elif out.get("outcome") == "rejected":
-            self.notice = f"Saisie de {item['author']} refusée à l'application : {out['reason']}"
+            self.notice = f"Saisie de {item.author} écartée : elle ne sera jamais appliquée."
+        elif out.outcome == "rejected":
+            self.notice = f"Saisie de {item.author} refusée à l'application : {out.reason}"
         else:
-            self.notice = f"Saisie de {item['author']} appliquée ; elle part vers les téléphones."
+            self.notice = f"Saisie de {item.author} appliquée ; elle part vers les téléphones."
         await self.load()
 
-    async def resolve(self, conflict: dict[str, Any], choice: str, custom: Any = "") -> None:
-        """Keep one side, or write another value: typed text for a free field, the
-        value(s) picked among a closed field's choices."""
+    async def resolve(self, conflict: ReadableConflict, choice: str) -> None:
+        """Keep one side, or write another value (`customs`): typed text for a free
+        field, the value(s) picked among a closed field's choices."""
         value: Any = None
         if choice == "custom":
+            custom = self.customs.get(conflict.id, "")
             value = custom.strip() if isinstance(custom, str) else custom
-            if conflict.get("choices") and value in ("", None, []):
+            if conflict.choices and value in ("", None, []):
                 self.error, self.notice = "Choisissez la valeur à garder.", None
                 return
         try:
-            out = await self._run(self.api.resolve, conflict["id"], choice, value)
+            out = await self._run(self.api.resolve, conflict.id, choice, value)
         except ConsoleError:
             return
-        sides = {"server": conflict["server"], "incoming": conflict["incoming"]}
-        labels = {repr(c["value"]): c["label"] for c in conflict.get("choices") or []}
-        if choice in sides:
-            kept = sides[choice]["value_label"]
-        elif isinstance(value, list):
-            kept = ", ".join(labels.get(repr(v), str(v)) for v in value) or "(vide)"
-        else:
-            kept = labels.get(repr(value), str(value) if value not in ("", None) else "(vide)")
-        self.notice = f"Conflit résolu : {out['field_label']} = {kept}."
+        self.notice = f"Conflit résolu : {out.field_label} = {_kept(conflict, choice, value)}."
+        self.customs = {k: v for k, v in self.customs.items() if k != conflict.id}
         await self.load()
+
+
+def _kept(conflict: ReadableConflict, choice: str, value: Any) -> str:
+    """The value kept, in French, as the confirmation says it."""
+    side = {"server": conflict.server, "incoming": conflict.incoming}.get(choice)
+    if side is not None:
+        return side.value_label
+    labels = {repr(c.value): c.label for c in conflict.choices or []}
+    if isinstance(value, list):
+        return ", ".join(labels.get(repr(v), str(v)) for v in value) or "(vide)"
+    return labels.get(repr(value), str(value) if value not in ("", None) else "(vide)")
 
 
 @ft.observable
 @dataclass
-class DuplicatesState(_Busy):
-    pairs: list[dict[str, Any]] = field(default_factory=list)
-    merges: list[dict[str, Any]] = field(default_factory=list)
+class DuplicatesState(SectionState):
+    pairs: list[DuplicatePair] = field(default_factory=list)
+    merges: list[MergeOut] = field(default_factory=list)
     loaded: bool = False
+    choice: MergeChoice | None = None
+    """The merge being chosen field by field, for one pair at a time."""
 
     async def load(self) -> None:
         try:
@@ -237,54 +274,114 @@ class DuplicatesState(_Busy):
         except ConsoleError:
             return
         self.loaded = True
+        # A chooser whose pair is gone (merged, dismissed) is not reopened with it.
+        if self.choice and not any(self.choice.is_for(p.a.id, p.b.id) for p in self.pairs):
+            self.choice = None
 
-    async def merge(self, person: dict[str, Any], into: dict[str, Any]) -> None:
+    async def merge(self, person: PersonSummary, into: PersonSummary) -> None:
         try:
-            await self._run(self.api.merge, person["id"], into["id"])
+            await self._run(self.api.merge, person.id, into.id)
         except ConsoleError:
             return
-        self.notice = f"{person['display_name']} fusionné·e dans {into['display_name']}."
+        self.notice = f"{person.display_name} fusionné·e dans {into.display_name}."
         await self.load()
 
-    async def dismiss(self, pair: dict[str, Any]) -> None:
+    async def open_choice(self, pair: DuplicatePair) -> None:
+        """The field-by-field chooser under `pair`, with the two records as they read."""
+        self.choice = MergeChoice(pair.a.id, pair.b.id)
+        await self._compare()
+
+    async def _compare(self) -> None:
+        choice = self.choice
+        if choice is None:
+            return
         try:
-            await self._run(self.api.dismiss_pair, pair["a"]["id"], pair["b"]["id"])
+            comparison = await self._run(self.api.compare, choice.a_id, choice.b_id)
+        except ConsoleError:
+            return
+        if self.choice is not None and self.choice.is_for(choice.a_id, choice.b_id):
+            self.choice = replace(self.choice, comparison=comparison)
+
+    def close_choice(self) -> None:
+        self.choice = None
+
+    def keep(self, survivor: str) -> None:
+        if self.choice is not None:
+            self.choice = self.choice.keep(survivor)
+
+    def pick(self, field_name: str, side: str) -> None:
+        if self.choice is not None:
+            self.choice = self.choice.choose(field_name, side)
+
+    async def merge_chosen(self) -> None:
+        """Merge with the choices made, on the versions compared: a record changed
+        meanwhile (409) is shown again as it now reads, with the reason."""
+        choice = self.choice
+        if choice is None or choice.comparison is None:
+            return
+        seen = choice.comparison
+        kept = seen.a if choice.survivor == "a" else seen.b
+        try:
+            await self._run(
+                self.api.merge,
+                choice.a_id,
+                choice.b_id,
+                survivor=choice.survivor,
+                choices=choice.choices(),
+                a_version=seen.a_version,
+                b_version=seen.b_version,
+            )
+        except ConsoleError as exc:
+            # Said under the pair the merge was chosen for, not at the top of the page.
+            self.error, self.choice = None, replace(choice, error=str(exc))
+            if exc.status == 409:
+                await self._compare()
+            return
+        self.choice = None
+        self.notice = f"Fiches fusionnées : la fiche de {kept.display_name} est conservée."
+        await self.load()
+
+    async def dismiss(self, pair: DuplicatePair) -> None:
+        try:
+            await self._run(self.api.dismiss_pair, pair.a.id, pair.b.id)
         except ConsoleError:
             return
         self.notice = "Paire écartée : elle ne sera plus proposée."
         await self.load()
 
-    async def unmerge(self, merge: dict[str, Any]) -> None:
+    async def unmerge(self, merge: MergeOut) -> None:
         try:
-            await self._run(self.api.unmerge, merge["person"]["id"])
+            await self._run(self.api.unmerge, merge.person.id)
         except ConsoleError:
             return
         self.notice = (
-            f"Fusion annulée : {merge['person']['display_name']} est de nouveau une fiche à part."
+            f"Fusion annulée : {merge.person.display_name} est de nouveau une fiche à part."
         )
         await self.load()
 
 
 @ft.observable
 @dataclass
-class PersonsState(_Busy):
+class PersonsState(SectionState):
     query: str = ""
-    items: list[dict[str, Any]] = field(default_factory=list)
+    """The search as last sent."""
+    typed: str = ""
+    """The search box's text (sent by « Rechercher »)."""
+    draft: dict[str, str] = field(default_factory=dict)
+    """The correction of the shown person's record being typed, by field."""
+    items: list[PersonSummary] = field(default_factory=list)
     total: int = 0
     page: int = 1
     page_size: int = 15
-    pathway: dict[str, Any] | None = None
+    pathway: PathwayOut | None = None
     mediators: list[tuple[str, str]] = field(default_factory=list)
     """The cité's mediators, (id, name): who may be named référent."""
 
     async def load_mediators(self) -> None:
         try:
-            refs = await self._run(self.api.referentials)
+            self.mediators = mediators(await self._run(self.api.referentials))
         except ConsoleError:
             return
-        self.mediators = [
-            (m["id"], m["display_name"]) for m in refs["members"] if m["role"] == "mediator"
-        ]
 
     async def search(self, query: str | None = None, page: int = 1) -> None:
         if query is not None:
@@ -295,7 +392,7 @@ class PersonsState(_Busy):
             )
         except ConsoleError:
             return
-        self.items, self.total, self.page = list(result["items"]), int(result["total"]), page
+        self.items, self.total, self.page = result.items, result.total, page
 
     async def open(self, person_id: str) -> None:
         try:
@@ -317,34 +414,33 @@ class PersonsState(_Busy):
             out = await self._run(self.api.correct, row_id, values)
         except ConsoleError:
             return False
-        warnings = " ".join(out.get("warnings") or [])
+        warnings = " ".join(out.warnings)
         self.notice = f"{what} corrigé(e) : envoyé(e) aux téléphones. {warnings}".strip()
-        person = (self.pathway or {}).get("person", {}).get("id")
-        if person:
+        if self.pathway is not None:
             notice = self.notice
-            await self.open(person)
+            await self.open(self.pathway.person.id)
             await self.search(None, self.page)
             self.notice = notice
         return True
 
     async def name_referent(self, mediator_id: str, name: str) -> None:
         """Name a mediator the shown person's référent; the pathway is read again."""
-        person = (self.pathway or {}).get("person") or {}
-        if not person:
+        if self.pathway is None:
             return
+        person = self.pathway.person
         try:
-            await self._run(self.api.name_referent, person["id"], mediator_id)
+            await self._run(self.api.name_referent, person.id, mediator_id)
         except ConsoleError:
             return
-        self.notice = f"{name} est référent·e de {person['display_name']}."
-        await self.open(person["id"])
+        self.notice = f"{name} est référent·e de {person.display_name}."
+        await self.open(person.id)
 
     async def forget(self, person_ids: set[str]) -> None:
         """Erased persons leave the screen at once (their pathway, their lines), then
         the page is read again from the server."""
-        if (self.pathway or {}).get("person", {}).get("id") in person_ids:
+        if self.pathway is not None and self.pathway.person.id in person_ids:
             self.pathway = None
-        self.items = [p for p in self.items if p["id"] not in person_ids]
+        self.items = [p for p in self.items if p.id not in person_ids]
         await self.search(None, self.page)
         if not self.items and self.page > 1:  # the page erased was the last one's only line
             await self.search(None, self.page - 1)

@@ -3,21 +3,21 @@
 and see whose data is anonymised within 30 days.
 
 Public API only, through the signed-in `ConsoleApi`; blocking HTTP runs in a worker
-thread and failures become a French message on screen (see review_state).
+thread and failures become a French message on screen (see SectionState).
 """
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 import flet as ft
 
-from app.console.state.console_state import ConsoleError
-from app.console.state.insight_state import api_call, filename_of
-from app.console.state.review_state import _Busy
+from app.console.state.api import ConsoleError
+from app.console.state.section import SectionState
+from domain.api.review import PathwayOut, PersonSummary
+from domain.api.security import RetentionDue
 
 # The bounds of the server's EraseRequest.reason, checked here first so that a
 # supervisor reads a sentence rather than the server's validation message.
@@ -36,20 +36,22 @@ def reason_problem(reason: str) -> str | None:
     return None
 
 
-def _ids(pathway: dict[str, Any]) -> set[str]:
+def _ids(pathway: PathwayOut) -> set[str]:
     """The person shown and the duplicates merged into it: what an erasure removes."""
-    return {pathway["person"]["id"], *(m["id"] for m in pathway.get("merged_persons", []))}
+    return {pathway.person.id, *(m.id for m in pathway.merged_persons)}
 
 
 @ft.observable
 @dataclass
-class RightsState(_Busy):
-    upcoming: list[dict[str, Any]] = field(default_factory=list)
+class RightsState(SectionState):
+    upcoming: list[RetentionDue] = field(default_factory=list)
     """Persons anonymised within 30 days (`RetentionDue`), soonest first."""
     loaded: bool = False
     exporting: str = ""  # the id of the person whose export is being fetched, if any
-    erasing: dict[str, Any] | None = None
+    erasing: PathwayOut | None = None
     """The pathway of the person whose erasure is being confirmed (the dialog is open)."""
+    reason: str = ""
+    """The erasure's reason being typed in that dialog."""
 
     async def load_upcoming(self) -> None:
         try:
@@ -61,39 +63,36 @@ class RightsState(_Busy):
     def due_on(self, person_id: str) -> str | None:
         """The anonymisation date (ISO) of a person on the 30-day list, if it is on it."""
         return next(
-            (str(d["anonymised_on"]) for d in self.upcoming if d["person_id"] == person_id), None
+            (d.anonymised_on.isoformat() for d in self.upcoming if d.person_id == person_id), None
         )
 
-    async def export(self, person: dict[str, Any], save: Callable[[str, bytes], Any]) -> None:
+    async def export(self, person: PersonSummary, save: Callable[[str, bytes], Any]) -> None:
         """Fetch everything held on the person, then hand it to `save(name, bytes)`."""
-        self.exporting, self.notice, self.error = person["id"], None, None
+        self.exporting, self.notice = person.id, None
         try:
-            res = await asyncio.to_thread(
-                api_call, self.api, "GET", f"/console/persons/{person['id']}/export"
-            )
-            name = filename_of(res, f"relais-personne-{person['id']}.json")
-            saved = await save(name, res.content)
-            size = f"{len(res.content) / 1024:.1f} Ko".replace(".", ",")
-            self.notice = (
-                f"Données de {person['display_name']} exportées ({size}) : « {name} »."
-                if saved is not False
-                else "Enregistrement annulé."
-            )
-        except ConsoleError as exc:
-            self.error = str(exc)
+            file = await self._run(self.api.export_person, person.id)
+            saved = await save(file.name, file.content)
+        except ConsoleError:
+            return
         finally:
             self.exporting = ""
+        self.notice = (
+            f"Données de {person.display_name} exportées ({file.size}) : « {file.name} »."
+            if saved is not False
+            else "Enregistrement annulé."
+        )
 
     def dismiss(self) -> None:
         """Forget the last message (another person is shown), unless the dialog is open."""
         if self.erasing is None:
             self.notice, self.error = None, None
 
-    def ask_erase(self, pathway: dict[str, Any]) -> None:
-        self.erasing, self.error, self.notice = pathway, None, None
+    def ask_erase(self, pathway: PathwayOut) -> None:
+        self.erasing, self.reason, self.error, self.notice = pathway, "", None, None
 
-    def reason_edited(self) -> None:
+    def reason_edited(self, text: str) -> None:
         """The reason is being typed: a message about the one sent before is out of date."""
+        self.reason = text
         if self.error is not None and not self.busy:
             self.error = None
 
@@ -103,19 +102,20 @@ class RightsState(_Busy):
         if self.erasing is not None:
             self.erasing, self.error = None, None
 
-    async def erase(self, reason: str, forget: Callable[[set[str]], Awaitable[Any]]) -> bool:
+    async def erase(self, forget: Callable[[set[str]], Awaitable[Any]]) -> bool:
         """Erase the person being confirmed; `forget(ids)` then drops them from the
         screen. True once the server erased them; on failure the reason is in `error`."""
         pathway = self.erasing
         if pathway is None:
             return False
+        reason = self.reason
         problem = reason_problem(reason)
         if problem:
             self.error = problem
             return False
         ids = _ids(pathway)
         try:
-            out = await self._run(self.api.erase_person, pathway["person"]["id"], reason.strip())
+            out = await self._run(self.api.erase_person, pathway.person.id, reason.strip())
         except ConsoleError as exc:
             if exc.status not in (404, 409):
                 return False  # nothing erased: the dialog stays open with the message
@@ -124,11 +124,11 @@ class RightsState(_Busy):
             self.error = str(exc)
             return False
         await self._forget(ids, forget)
-        self.notice = str(out["detail"])
+        self.notice = out.detail
         return True
 
     async def _forget(self, ids: set[str], forget: Callable[[set[str]], Awaitable[Any]]) -> None:
         self.erasing = None
-        self.upcoming = [d for d in self.upcoming if d["person_id"] not in ids]
+        self.upcoming = [d for d in self.upcoming if d.person_id not in ids]
         await forget(ids)
         await self.load_upcoming()

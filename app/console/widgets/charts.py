@@ -14,6 +14,7 @@ import flet as ft
 import flet_charts as fch
 
 from app.ui.format import day_month
+from domain.api.insight import CountOut, WeekOut
 
 PALETTE = [
     ft.Colors.INDIGO_600,
@@ -56,6 +57,12 @@ def _grid(top: float) -> fch.ChartGridLines:
     return fch.ChartGridLines(interval=_nice_step(top * 5 / 6), color=ft.Colors.GREY_300, width=1)
 
 
+def _rod(value: int, color: str, tooltip: str, *, width: float) -> fch.BarChartRod:
+    return fch.BarChartRod(
+        to_y=value, width=width, color=color, tooltip=tooltip, border_radius=2 if width < 20 else 3
+    )
+
+
 def legend(items: Sequence[tuple[str, Any]], *, colors: Sequence[str] = ()) -> ft.Control:
     return ft.Row(
         [
@@ -76,28 +83,16 @@ def legend(items: Sequence[tuple[str, Any]], *, colors: Sequence[str] = ()) -> f
     )
 
 
-def weekly_chart(weeks: Sequence[dict[str, Any]], *, height: float = 240) -> ft.Control:
+def weekly_chart(weeks: Sequence[WeekOut], *, height: float = 240) -> ft.Control:
     """Contacts and actions per week: two bars a week, week start dates below."""
-    top = _nice_max(max([w["contacts"] for w in weeks] + [w["actions"] for w in weeks] + [1]))
+    top = _nice_max(max([w.contacts for w in weeks] + [w.actions for w in weeks] + [1]))
     every = max(1, math.ceil(len(weeks) / 7))  # at most ~7 date labels: they stay legible
     groups = [
         fch.BarChartGroup(
             x=i,
             rods=[
-                fch.BarChartRod(
-                    to_y=w["contacts"],
-                    width=10,
-                    color=CONTACTS_COLOR,
-                    tooltip=f"{w['contacts']} contact(s)",
-                    border_radius=2,
-                ),
-                fch.BarChartRod(
-                    to_y=w["actions"],
-                    width=10,
-                    color=ACTIONS_COLOR,
-                    tooltip=f"{w['actions']} action(s)",
-                    border_radius=2,
-                ),
+                _rod(w.contacts, CONTACTS_COLOR, f"{w.contacts} contact(s)", width=10),
+                _rod(w.actions, ACTIONS_COLOR, f"{w.actions} action(s)", width=10),
             ],
             spacing=2,
         )
@@ -107,7 +102,7 @@ def weekly_chart(weeks: Sequence[dict[str, Any]], *, height: float = 240) -> ft.
         labels=[
             fch.ChartAxisLabel(
                 value=i,
-                label=ft.Text(day_month(w["week_start"]), size=12),
+                label=ft.Text(day_month(w.week_start), size=12),
             )
             for i, w in enumerate(weeks)
             if i % every == 0
@@ -124,8 +119,8 @@ def weekly_chart(weeks: Sequence[dict[str, Any]], *, height: float = 240) -> ft.
         height=height,
         expand=True,
     )
-    total_c = sum(w["contacts"] for w in weeks)
-    total_a = sum(w["actions"] for w in weeks)
+    total_c = sum(w.contacts for w in weeks)
+    total_a = sum(w.actions for w in weeks)
     return ft.Column(
         [
             chart,
@@ -138,25 +133,17 @@ def weekly_chart(weeks: Sequence[dict[str, Any]], *, height: float = 240) -> ft.
     )
 
 
-def bar_chart(counts: Sequence[dict[str, Any]], *, height: float = 220) -> ft.Control:
+def bar_chart(counts: Sequence[CountOut], *, height: float = 220) -> ft.Control:
     """Vertical bars, one per category, labels under each bar (short categories)."""
-    shown = [c for c in counts if c["value"]]
+    shown = [c for c in counts if c.value]
     if not shown:
         return ft.Text("Aucune donnée sur la période.", italic=True, color=ft.Colors.GREY_700)
-    top = _nice_max(max([c["value"] for c in shown] + [1]))
+    top = _nice_max(max([c.value for c in shown] + [1]))
     chart = fch.BarChart(
         groups=[
             fch.BarChartGroup(
                 x=i,
-                rods=[
-                    fch.BarChartRod(
-                        to_y=c["value"],
-                        width=28,
-                        border_radius=3,
-                        color=PALETTE[i % len(PALETTE)],
-                        tooltip=str(c["value"]),
-                    )
-                ],
+                rods=[_rod(c.value, PALETTE[i % len(PALETTE)], str(c.value), width=28)],
             )
             for i, c in enumerate(shown)
         ],
@@ -168,7 +155,7 @@ def bar_chart(counts: Sequence[dict[str, Any]], *, height: float = 220) -> ft.Co
                 fch.ChartAxisLabel(
                     value=i,
                     label=ft.Text(
-                        _two_lines(_short(c["label"], 24)),
+                        _two_lines(_short(c.label, 24)),
                         size=12,
                         text_align=ft.TextAlign.CENTER,
                     ),
@@ -186,29 +173,29 @@ def bar_chart(counts: Sequence[dict[str, Any]], *, height: float = 220) -> ft.Co
 
 
 def horizontal_bars(
-    counts: Sequence[dict[str, Any]],
+    counts: Sequence[CountOut],
     *,
     color: str = PALETTE[1],
     label_width: float = 250,
     bar_width: float = 260,
 ) -> ft.Control:
     """Long category names read best left of a horizontal bar (freins)."""
-    shown = sorted((c for c in counts if c["value"]), key=lambda c: -c["value"])
+    shown = sorted((c for c in counts if c.value), key=lambda c: -c.value)
     if not shown:
         return ft.Text("Aucune donnée sur la période.", italic=True, color=ft.Colors.GREY_700)
-    top = max(c["value"] for c in shown)
+    top = max(c.value for c in shown)
     return ft.Column(
         [
             ft.Row(
                 [
-                    ft.Text(c["label"], size=13, width=label_width, text_align=ft.TextAlign.RIGHT),
+                    ft.Text(c.label, size=13, width=label_width, text_align=ft.TextAlign.RIGHT),
                     ft.Container(
-                        width=max(4, bar_width * c["value"] / top),
+                        width=max(4, bar_width * c.value / top),
                         height=18,
                         bgcolor=color,
                         border_radius=3,
                     ),
-                    ft.Text(str(c["value"]), size=13, weight=ft.FontWeight.W_600),
+                    ft.Text(str(c.value), size=13, weight=ft.FontWeight.W_600),
                 ],
                 spacing=10,
             )
@@ -218,18 +205,18 @@ def horizontal_bars(
     )
 
 
-def pie_chart(counts: Sequence[dict[str, Any]], *, size: float = 170) -> ft.Control:
-    shown = [c for c in counts if c["value"]]
-    total = sum(c["value"] for c in shown)
+def pie_chart(counts: Sequence[CountOut], *, size: float = 170) -> ft.Control:
+    shown = [c for c in counts if c.value]
+    total = sum(c.value for c in shown)
     if not total:
         return ft.Text("Aucune donnée sur la période.", italic=True, color=ft.Colors.GREY_700)
     chart = fch.PieChart(
         sections=[
             fch.PieChartSection(
-                value=c["value"],
+                value=c.value,
                 color=PALETTE[i % len(PALETTE)],
                 radius=size / 2 - 20,
-                title=f"{round(100 * c['value'] / total)} %",
+                title=f"{round(100 * c.value / total)} %",
                 title_style=ft.TextStyle(size=12, color=ft.Colors.WHITE, weight=ft.FontWeight.BOLD),
             )
             for i, c in enumerate(shown)
@@ -253,7 +240,7 @@ def pie_chart(counts: Sequence[dict[str, Any]], *, size: float = 170) -> ft.Cont
                                 bgcolor=PALETTE[i % len(PALETTE)],
                             ),
                             # Expanded: a long label wraps instead of being cut.
-                            ft.Text(f"{c['label']} : {c['value']}", size=13, expand=True),
+                            ft.Text(f"{c.label} : {c.value}", size=13, expand=True),
                         ],
                         spacing=6,
                     )

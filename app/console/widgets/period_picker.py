@@ -2,95 +2,70 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from typing import Any
-
 import flet as ft
 
+from app.console.state.insight_state import PeriodState
+from app.ui.date_input import date_input
 from app.ui.handlers import handler
-from domain.periods import Period
 
 
-@ft.component
-def PeriodPicker(
-    quarters: Sequence[Period],
-    current: Period,
-    on_quarter: Callable[[Period], Any],
-    on_custom: Callable[[str, str], Any],
-    qpvs: Sequence[dict[str, str]] = (),
-    qpv: str = "",
-    on_qpv: Callable[[str], Any] | None = None,
-) -> ft.Control:
-    typed, set_typed = ft.use_state((current.slug, f"{current.start:%d/%m/%Y}", ""))
-    if typed[0] != current.slug:  # another period was chosen: show its dates
-        typed = (current.slug, f"{current.start:%d/%m/%Y}", f"{current.end:%d/%m/%Y}")
-    start = typed[1]
-    end = typed[2] or f"{current.end:%d/%m/%Y}"
-    custom = current not in quarters
-    rows: list[ft.Control] = [
-        ft.Row(
-            [
-                ft.Text("Période :", weight=ft.FontWeight.W_600, width=70),
-                *[
-                    ft.Chip(
-                        label=ft.Text(q.label, size=14),
-                        selected=q == current,
-                        on_select=handler(on_quarter, q),
-                        key=f"period-{q.slug}",
-                    )
-                    for q in quarters
-                ],
-                ft.VerticalDivider(width=16),
-                ft.TextField(
-                    label="Du",
-                    value=start,
-                    width=140,
-                    dense=True,
-                    key="period-from",
-                    on_change=lambda e: set_typed((current.slug, e.control.value, end)),
-                ),
-                ft.TextField(
-                    label="Au",
-                    value=end,
-                    width=140,
-                    dense=True,
-                    key="period-to",
-                    on_change=lambda e: set_typed((current.slug, start, e.control.value)),
-                ),
-                ft.OutlinedButton(
-                    "Dates personnalisées" if not custom else "Dates personnalisées ✓",
-                    key="period-custom",
-                    on_click=handler(on_custom, start, end),
-                ),
+def period_picker(state: PeriodState) -> ft.Control:
+    """A recent quarter, or dates typed or picked in a calendar; then a QPV, if any."""
+    current = state.current
+    # The dates typed (kept by the section's state), else the period's own.
+    start, end = state.typed or (f"{current.start:%d/%m/%Y}", f"{current.end:%d/%m/%Y}")
+    custom = current not in state.quarters
+    period = ft.Row(
+        [
+            ft.Text("Période :", weight=ft.FontWeight.W_600, width=70),
+            *[
+                ft.Chip(
+                    label=ft.Text(q.label, size=14),
+                    selected=q == current,
+                    on_select=handler(state.choose, q),
+                    key=f"period-{q.slug}",
+                )
+                for q in state.quarters
             ],
-            wrap=True,
-            spacing=8,
-            vertical_alignment=ft.CrossAxisAlignment.CENTER,
-        )
-    ]
-    if qpvs and on_qpv is not None:
-        rows.append(_qpv_row(qpvs, qpv, on_qpv))
-    return ft.Column(rows, spacing=8)
+            ft.VerticalDivider(width=16),
+            date_input(
+                "Du", start, lambda v: state.set_typed((v, end)), key="period-from", width=140
+            ),
+            date_input(
+                "Au", end, lambda v: state.set_typed((start, v)), key="period-to", width=140
+            ),
+            ft.OutlinedButton(
+                "Dates personnalisées" if not custom else "Dates personnalisées ✓",
+                key="period-custom",
+                on_click=handler(state.choose_custom, start, end),
+            ),
+        ],
+        wrap=True,
+        spacing=8,
+        vertical_alignment=ft.CrossAxisAlignment.CENTER,
+    )
+    return ft.Column([period, *([_qpv_row(state)] if state.qpvs else [])], spacing=8)
 
 
-def _qpv_row(qpvs: Sequence[dict[str, str]], qpv: str, on_qpv: Callable[[str], Any]) -> ft.Control:
+def _qpv_row(state: PeriodState) -> ft.Control:
     return ft.Row(
         [
             ft.Text("QPV :", weight=ft.FontWeight.W_600, width=70),
             ft.Chip(
                 label=ft.Text("Tous", size=14),
-                selected=not qpv,
-                on_select=handler(on_qpv, qpv),  # toggling the current one clears it
+                selected=not state.qpv,
+                # Choosing the current one again clears it.
+                on_select=handler(state.choose, None, state.qpv),
                 key="qpv-all",
             ),
             *[
                 ft.Chip(
-                    label=ft.Text(q["name"], size=14),
-                    selected=q["code"] == qpv,
-                    on_select=handler(on_qpv, q["code"]),
-                    key=f"qpv-{q['code']}",
+                    label=ft.Text(q.name, size=14),
+                    selected=q.code == state.qpv,
+                    on_select=handler(state.choose, None, q.code),
+                    key=f"qpv-{q.code}",
                 )
-                for q in qpvs
+                for q in state.qpvs
             ],
         ],
         wrap=True,

@@ -7,47 +7,14 @@ table per QPV inside), so the QPV filter does not apply.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Callable
 
 import flet as ft
 
-from app.console.state.console_state import ConsoleError
-from app.console.state.insight_state import ExportsState, api_call, filename_of
+from app.console.state.insight_state import ExportsState, report_quarter
 from app.ui.widgets import PRIMARY
-from domain.periods import Period, quarter_of
 
-PATH = "/console/exports/quarterly"
 FORMATS = (("pdf", "PDF"), ("xlsx", "Excel"))
-
-
-def report_quarter(period: Period) -> Period:
-    return quarter_of(period.start)
-
-
-def programme_params(period: Period, fmt: str) -> dict[str, str]:
-    quarter = report_quarter(period)
-    number = (quarter.start.month - 1) // 3 + 1
-    return {"year": str(quarter.start.year), "quarter": str(number), "format": fmt}
-
-
-async def download_programme_report(
-    state: ExportsState, fmt: str, save: Callable[[str, bytes], Awaitable[bool]]
-) -> None:
-    """Fetch the report, hand it to `save(name, bytes)`; the outcome in the state's
-    banners, as the other exports."""
-    state.running, state.message, state.error = f"programme-{fmt}", None, None
-    try:
-        params = programme_params(state.current, fmt)
-        res = await asyncio.to_thread(api_call, state.api, "GET", PATH, params=params)
-        name = filename_of(res, f"rapport-programme.{fmt}")
-        saved = await save(name, res.content)
-        size = f"{len(res.content) / 1024:.1f} Ko".replace(".", ",")
-        state.message = f"« {name} » prêt ({size})." if saved else "Enregistrement annulé."
-    except ConsoleError as exc:
-        state.error = str(exc)
-    finally:
-        state.running = ""
 
 
 def programme_report_card(
@@ -57,7 +24,7 @@ def programme_report_card(
 
     def button(fmt: str, label: str) -> ft.Control:
         async def run(_: ft.Event[ft.Button]) -> None:
-            await download_programme_report(state, fmt, save)
+            await state.programme_report(fmt, save)
 
         running = state.running == f"programme-{fmt}"
         return ft.FilledButton(

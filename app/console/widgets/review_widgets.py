@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 import flet as ft
 
+from app.console.state.section import SectionState
 from app.ui.format import day, day_time
 from app.ui.widgets import PRIMARY, banner
+from domain.api.console import ConsoleContact
 
 
 def act(fn: Callable[..., Awaitable[Any]], *args: Any) -> Callable[[Any], Awaitable[None]]:
@@ -30,7 +33,7 @@ def toggler(fn: Callable[..., Awaitable[Any]], *args: Any) -> Callable[[str], No
     return toggle
 
 
-def when(iso: str | None, *, with_time: bool = True) -> str:
+def when(iso: str | dt.date | None, *, with_time: bool = True) -> str:
     return day_time(iso) if with_time else day(iso)
 
 
@@ -100,4 +103,126 @@ def label_value(label: str, value: str) -> ft.Control:
             ft.Text(value or "—", size=14, expand=True, selectable=True),
         ],
         vertical_alignment=ft.CrossAxisAlignment.START,
+    )
+
+
+def contact_person(item: ConsoleContact) -> str:
+    """Who the contact was with: the person's name, or « Anonyme · <âge> »."""
+    if item.person is not None:
+        return item.person.display_name
+    return f"Anonyme · {item.age_band_label or 'âge non renseigné'}"
+
+
+def contact_event(item: ConsoleContact, limit: int = 34) -> str:
+    """« Pied d'immeuble · Les Tilleuls », cut to `limit` characters; « — » without one."""
+    event = item.event
+    if event is None:
+        return "—"
+    text = f"{event.type_label or ''} · {event.place or ''}".strip(" ·")
+    return text if len(text) <= limit else text[: limit - 1].rstrip(" ,") + "…"
+
+
+def open_link(text: str, *, name: str, key: str, on_click: Callable[..., Any]) -> ft.Control:
+    """A text link whose accessible name says what it opens (`name`): a table of
+    « Ouvrir » links reads as many different buttons, not the same one many times."""
+    return ft.Semantics(
+        label=name,
+        button=True,
+        # Its own node: inside a table cell it would be merged into the cell's.
+        container=True,
+        content=ft.Container(
+            content=ft.Text(text, color=PRIMARY, weight=ft.FontWeight.W_600),
+            key=key,
+            on_click=on_click,
+            ink=True,
+            padding=ft.Padding.symmetric(horizontal=12, vertical=12),
+            border_radius=20,
+        ),
+    )
+
+
+def distinct(names: list[str]) -> list[str]:
+    """The names, a repeated one numbered (« …, 2 ») so that no two are the same."""
+    seen: dict[str, int] = {}
+    out = []
+    for name in names:
+        seen[name] = seen.get(name, 0) + 1
+        out.append(name if seen[name] == 1 else f"{name}, {seen[name]}")
+    return out
+
+
+def section_head(
+    state: SectionState,
+    heading: str,
+    intro: str,
+    *,
+    refresh: Callable[[], Awaitable[Any]],
+    key: str,
+    empty: str | None,
+) -> list[ft.Control]:
+    """A section's top: its title with « Actualiser », what it is for, its status, and
+    `empty` (« Aucun … ») when there is nothing to show."""
+    button = ft.OutlinedButton(
+        "Actualiser", icon=ft.Icons.REFRESH, key=f"{key}-refresh", on_click=act(refresh)
+    )
+    return [
+        title(heading, button),
+        ft.Text(intro, size=14),
+        *status_lines(state.busy, state.error, state.notice),
+        *([ft.Text(empty, size=16)] if empty else []),
+    ]
+
+
+def title_bar(title_text: str, who: str, sign_out: Callable[[], Any], *, wrap: bool) -> ft.Control:
+    """The console's top bar: its title, who is signed in, « Se déconnecter ». `wrap`: at
+    phone width (a partner's console) the parts go onto two lines rather than overflow."""
+    return ft.Container(
+        content=ft.Row(
+            [
+                ft.Text(
+                    title_text,
+                    size=20 if wrap else 22,
+                    weight=ft.FontWeight.BOLD,
+                    color=ft.Colors.WHITE,
+                ),
+                ft.Row(
+                    [
+                        ft.Text(who, color=ft.Colors.WHITE),
+                        ft.TextButton(
+                            "Se déconnecter",
+                            key="console-logout",
+                            on_click=lambda _: sign_out(),
+                            style=ft.ButtonStyle(color=ft.Colors.WHITE),
+                        ),
+                    ],
+                    wrap=wrap,
+                ),
+            ],
+            alignment=ft.MainAxisAlignment.SPACE_BETWEEN,
+            wrap=wrap,
+        ),
+        bgcolor=PRIMARY,
+        padding=ft.Padding.symmetric(horizontal=16 if wrap else 24, vertical=12 if wrap else 14),
+    )
+
+
+def dense_field(
+    label: str,
+    value: str,
+    on_change: Callable[[Any], None],
+    *,
+    key: str,
+    width: float | None = None,
+    password: bool = False,
+) -> ft.Control:
+    """A compact text field of a console form (no width: it takes the room left)."""
+    return ft.TextField(
+        label=label,
+        value=value,
+        key=key,
+        width=width,
+        expand=width is None,
+        dense=True,
+        password=password,
+        on_change=on_change,
     )

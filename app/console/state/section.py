@@ -1,0 +1,37 @@
+"""What every console section's state shares: the signed-in API client, a busy flag, and
+the French error or confirmation shown at the top of the section.
+
+Each section has one such observable, created on the section's first visit and kept by
+`ConsoleState` until sign-out (`app.console.context.use_section`): filters, pages, ticks
+and text being typed survive a trip to another section."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from app.console.state.api import ConsoleApi, ConsoleError
+
+T = TypeVar("T")
+
+
+@dataclass
+class SectionState:
+    api: ConsoleApi
+    busy: bool = False
+    error: str | None = None
+    notice: str | None = None
+
+    async def _run(self, call: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """`call(*args)` in a worker thread (blocking HTTP); a failure's French reason
+        goes to `error` and the `ConsoleError` is raised again for the caller to stop."""
+        self.busy, self.error = True, None
+        try:
+            return await asyncio.to_thread(call, *args, **kwargs)
+        except ConsoleError as exc:
+            self.error = str(exc)
+            raise
+        finally:
+            self.busy = False
