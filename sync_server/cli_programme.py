@@ -7,6 +7,7 @@ The operator attaches cités (a cité's admin can only attach its own, in the co
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
@@ -60,27 +61,27 @@ def cmd_create_programme(settings: Settings, args: argparse.Namespace) -> str:
         )
 
 
-def cmd_attach_programme(settings: Settings, args: argparse.Namespace) -> str:
+def _change_cites(
+    settings: Settings, args: argparse.Namespace, change: Callable[..., object]
+) -> str:
+    """Attach or detach (`change`) the named cités, then say what the account sees."""
     username = args.username.strip()
     with _session(settings) as session:
         user = _programme_or_refuse(session, username)
         cites = [_cite_or_refuse(session, name) for name in args.cite]
-        attach_cites(session, user_id=user.id, cite_ids=[c.id for c in cites])
-        session.commit()
-        names = ", ".join(f"« {c.name} »" for c in programme_cites(session, user_id=user.id))
-        return f"Le compte programme « {username} » voit maintenant : {names}."
-
-
-def cmd_detach_programme(settings: Settings, args: argparse.Namespace) -> str:
-    username = args.username.strip()
-    with _session(settings) as session:
-        user = _programme_or_refuse(session, username)
-        cites = [_cite_or_refuse(session, name) for name in args.cite]
-        detach_cites(session, user_id=user.id, cite_ids=[c.id for c in cites])
+        change(session, user_id=user.id, cite_ids=[c.id for c in cites])
         session.commit()
         left = programme_cites(session, user_id=user.id)
         names = ", ".join(f"« {c.name} »" for c in left) or "plus aucune cité"
         return f"Le compte programme « {username} » voit maintenant : {names}."
+
+
+def cmd_attach_programme(settings: Settings, args: argparse.Namespace) -> str:
+    return _change_cites(settings, args, attach_cites)
+
+
+def cmd_detach_programme(settings: Settings, args: argparse.Namespace) -> str:
+    return _change_cites(settings, args, detach_cites)
 
 
 def add_programme_commands(admin_sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
