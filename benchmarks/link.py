@@ -39,7 +39,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from scripts.processes import ROOT, free_port
+from scripts.processes import ROOT, free_port, terminate
 
 
 @dataclass(frozen=True)
@@ -337,13 +337,7 @@ class LinkProcess:
             self._lines.close()
             self._ctl.close()
             self._ctl = None
-        if self.popen.poll() is None:
-            self.popen.send_signal(signal.SIGTERM)
-            try:
-                self.popen.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.popen.kill()
-                self.popen.wait(timeout=5)
+        terminate(self.popen)
 
     def __enter__(self) -> LinkProcess:
         return self

@@ -38,6 +38,16 @@ def protect_count(value: int) -> Cell:
     return SUPPRESSED if hidden(value) else value
 
 
+def protect_delay(value: float | None, persons: int) -> Cell:
+    """A delay in days, « — » when unknown; computed on fewer than THRESHOLD persons it
+    describes individuals, so it is hidden."""
+    if value is None:
+        return "—"
+    if persons < THRESHOLD:
+        return SUPPRESSED
+    return round(value, 1)
+
+
 def protect_grid(values: Sequence[Sequence[int]], *, with_total_row: bool) -> list[list[Cell]]:
     """`values`: rows × columns. Returns each row with its sum as a last cell, plus a
     last row of column sums when `with_total_row`, every cell protected: 1–4 hidden, a

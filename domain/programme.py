@@ -21,7 +21,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from domain.disclosure import SUPPRESSED, THRESHOLD, Cell, protect_grid
+from domain.disclosure import SUPPRESSED, THRESHOLD, Cell, protect_delay, protect_grid
 from domain.indicators import Count, Indicators
 
 TOTAL_LABEL = "Ensemble"
@@ -45,14 +45,6 @@ class ProgrammeTable:
     title: str
     rows: list[ProgrammeRow]
     total: ProgrammeRow | None = None
-
-
-def _delay(value: float | None, persons: int) -> Cell:
-    if value is None:
-        return "—"
-    if persons < THRESHOLD:
-        return SUPPRESSED
-    return round(value, 1)
 
 
 # Key figures: each adds up across cités (a person belongs to one cité's records).
@@ -81,7 +73,7 @@ def _key_figures(cites: Sequence[Indicators], overall: Indicators) -> ProgrammeT
     rows.append(
         ProgrammeRow(
             first_contact,
-            [_delay(i.delay_median_days, i.delay_persons) for i in [*cites, overall]],
+            [protect_delay(i.delay_median_days, i.delay_persons) for i in [*cites, overall]],
         )
     )
     appointment = "Délai médian de l'orientation au rendez-vous (jours)"
@@ -89,7 +81,7 @@ def _key_figures(cites: Sequence[Indicators], overall: Indicators) -> ProgrammeT
         ProgrammeRow(
             appointment,
             [
-                _delay(i.appointment_delay_median_days, i.appointment_delay_orientations)
+                protect_delay(i.appointment_delay_median_days, i.appointment_delay_orientations)
                 for i in [*cites, overall]
             ],
         )

@@ -10,7 +10,14 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from domain.disclosure import SUPPRESSED, THRESHOLD, Cell, protect_count, protect_table
+from domain.disclosure import (
+    SUPPRESSED,
+    THRESHOLD,
+    Cell,
+    protect_count,
+    protect_delay,
+    protect_table,
+)
 from domain.indicators import Count, Indicators
 
 SUPPRESSION_NOTE = (
@@ -43,15 +50,6 @@ def _table(
     )
 
 
-def _delay(value: float | None, persons: int) -> Cell:
-    # A delay computed on fewer than THRESHOLD persons describes individuals: hide it.
-    if value is None:
-        return "—"
-    if persons < THRESHOLD:
-        return SUPPRESSED
-    return round(value, 1)
-
-
 def report_tables(ind: Indicators, *, today: dt.date | None = None) -> list[ReportTable]:
     """The protected tables; weeks starting after `today` (when given) are left empty."""
     key_figures = ReportTable(
@@ -68,16 +66,18 @@ def report_tables(ind: Indicators, *, today: dt.date | None = None) -> list[Repo
             ("Sorties positives", protect_count(ind.positive_exits)),
             (
                 "Délai médian premier contact → orientation (jours)",
-                _delay(ind.delay_median_days, ind.delay_persons),
+                protect_delay(ind.delay_median_days, ind.delay_persons),
             ),
             (
                 "Délai moyen premier contact → orientation (jours)",
-                _delay(ind.delay_mean_days, ind.delay_persons),
+                protect_delay(ind.delay_mean_days, ind.delay_persons),
             ),
             ("Orientations ayant reçu une réponse", protect_count(ind.orientations_answered)),
             (
                 "Délai médian orientation → rendez-vous (jours)",
-                _delay(ind.appointment_delay_median_days, ind.appointment_delay_orientations),
+                protect_delay(
+                    ind.appointment_delay_median_days, ind.appointment_delay_orientations
+                ),
             ),
             ("Rendez-vous honorés", protect_count(ind.appointments_attended)),
         ],

@@ -27,6 +27,17 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def terminate(popen: subprocess.Popen[bytes]) -> None:
+    """SIGTERM, so the process can shut down cleanly; killed if it has not within 10 s."""
+    if popen.poll() is None:
+        popen.send_signal(signal.SIGTERM)
+        try:
+            popen.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            popen.kill()
+            popen.wait(timeout=5)
+
+
 @dataclass
 class Proc:
     name: str
@@ -35,13 +46,7 @@ class Proc:
     log: Path
 
     def stop(self) -> None:
-        if self.popen.poll() is None:
-            self.popen.send_signal(signal.SIGTERM)
-            try:
-                self.popen.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.popen.kill()
-                self.popen.wait(timeout=5)
+        terminate(self.popen)
 
     def kill(self) -> None:
         """Abrupt death, as when a phone or a server loses power."""

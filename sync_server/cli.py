@@ -173,22 +173,33 @@ def _read_password(username: str) -> str:
     return first
 
 
-def cmd_create_admin(settings: Settings, args: argparse.Namespace) -> str:
-    username = args.username.strip()
+def _username_or_refuse(given: str) -> str:
+    username = given.strip()
     if not re.fullmatch(r"[a-z0-9._-]{2,80}", username):
         raise Refused(
             "Identifiant invalide : de 2 à 80 caractères parmi minuscules, chiffres, « . », "
             "« _ » et « - »."
         )
+    return username
+
+
+def _new_account_password(session: Session, username: str) -> str:
+    """The new account's password, read once the identifier is known to be free."""
+    if session.exec(select(AppUser).where(AppUser.username == username)).first():
+        raise Refused(f"L'identifiant « {username} » est déjà pris : rien n'a été créé.")
+    password = _read_password(username)
+    problem = password_problem(password, username)
+    if problem is not None:
+        raise Refused(f"Mot de passe refusé : {problem}. Aucun compte n'a été créé.")
+    return password
+
+
+def cmd_create_admin(settings: Settings, args: argparse.Namespace) -> str:
+    username = _username_or_refuse(args.username)
     display = (args.display_name or "Administrateur").strip()[:120]
     with _session(settings) as session:
         cite = _cite_or_refuse(session, args.cite)
-        if session.exec(select(AppUser).where(AppUser.username == username)).first():
-            raise Refused(f"L'identifiant « {username} » est déjà pris : rien n'a été créé.")
-        password = _read_password(username)
-        problem = password_problem(password, username)
-        if problem is not None:
-            raise Refused(f"Mot de passe refusé : {problem}. Aucun compte n'a été créé.")
+        password = _new_account_password(session, username)
         from sync_server.crud.users import create_user
 
         try:

@@ -7,43 +7,38 @@ The operator attaches cités (a cité's admin can only attach its own, in the co
 from __future__ import annotations
 
 import argparse
-import re
+from collections.abc import Callable
 
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import select
+from sqlmodel import Session, select
 
 from domain.vocabulary import Role
 from sync_server.cli import (
     Refused,
     _cite_or_refuse,
-    _read_password,
+    _new_account_password,
     _session,
-    password_problem,
+    _username_or_refuse,
 )
 from sync_server.core.settings import Settings
 from sync_server.crud.programme import attach_cites, detach_cites, programme_cites
 from sync_server.crud.users import create_user
 from sync_server.models import AppUser, UserCreate
 
-_USERNAME = re.compile(r"[a-z0-9._-]{2,80}")
+
+def _programme_or_refuse(session: Session, username: str) -> AppUser:
+    user = session.exec(select(AppUser).where(AppUser.username == username)).first()
+    if user is None or user.role != Role.PROGRAMME:
+        raise Refused(f"Aucun compte programme ne s'appelle « {username} » : rien n'a changé.")
+    return user
 
 
 def cmd_create_programme(settings: Settings, args: argparse.Namespace) -> str:
-    username = args.username.strip()
-    if not _USERNAME.fullmatch(username):
-        raise Refused(
-            "Identifiant invalide : de 2 à 80 caractères parmi minuscules, chiffres, « . », "
-            "« _ » et « - »."
-        )
+    username = _username_or_refuse(args.username)
     display = (args.display_name or "Correspondant programme").strip()[:120]
     with _session(settings) as session:
         cites = [_cite_or_refuse(session, name) for name in args.cite]
-        if session.exec(select(AppUser).where(AppUser.username == username)).first():
-            raise Refused(f"L'identifiant « {username} » est déjà pris : rien n'a été créé.")
-        password = _read_password(username)
-        problem = password_problem(password, username)
-        if problem is not None:
-            raise Refused(f"Mot de passe refusé : {problem}. Aucun compte n'a été créé.")
+        password = _new_account_password(session, username)
         try:
             user = create_user(
                 session,
@@ -66,31 +61,27 @@ def cmd_create_programme(settings: Settings, args: argparse.Namespace) -> str:
         )
 
 
-def cmd_attach_programme(settings: Settings, args: argparse.Namespace) -> str:
+def _change_cites(
+    settings: Settings, args: argparse.Namespace, change: Callable[..., object]
+) -> str:
+    """Attach or detach (`change`) the named cités, then say what the account sees."""
     username = args.username.strip()
     with _session(settings) as session:
-        user = session.exec(select(AppUser).where(AppUser.username == username)).first()
-        if user is None or user.role != Role.PROGRAMME:
-            raise Refused(f"Aucun compte programme ne s'appelle « {username} » : rien n'a changé.")
+        user = _programme_or_refuse(session, username)
         cites = [_cite_or_refuse(session, name) for name in args.cite]
-        attach_cites(session, user_id=user.id, cite_ids=[c.id for c in cites])
-        session.commit()
-        names = ", ".join(f"« {c.name} »" for c in programme_cites(session, user_id=user.id))
-        return f"Le compte programme « {username} » voit maintenant : {names}."
-
-
-def cmd_detach_programme(settings: Settings, args: argparse.Namespace) -> str:
-    username = args.username.strip()
-    with _session(settings) as session:
-        user = session.exec(select(AppUser).where(AppUser.username == username)).first()
-        if user is None or user.role != Role.PROGRAMME:
-            raise Refused(f"Aucun compte programme ne s'appelle « {username} » : rien n'a changé.")
-        cites = [_cite_or_refuse(session, name) for name in args.cite]
-        detach_cites(session, user_id=user.id, cite_ids=[c.id for c in cites])
+        change(session, user_id=user.id, cite_ids=[c.id for c in cites])
         session.commit()
         left = programme_cites(session, user_id=user.id)
         names = ", ".join(f"« {c.name} »" for c in left) or "plus aucune cité"
         return f"Le compte programme « {username} » voit maintenant : {names}."
+
+
+def cmd_attach_programme(settings: Settings, args: argparse.Namespace) -> str:
+    return _change_cites(settings, args, attach_cites)
+
+
+def cmd_detach_programme(settings: Settings, args: argparse.Namespace) -> str:
+    return _change_cites(settings, args, detach_cites)
 
 
 def add_programme_commands(admin_sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

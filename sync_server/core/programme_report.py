@@ -3,39 +3,24 @@ and « Ensemble », cells as protected on screen (« <5 » where hidden)."""
 
 from __future__ import annotations
 
-import io
-
-from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
 from domain.programme import PROGRAMME_NOTE, TOTAL_LABEL, ProgrammeTable
-
-XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+from sync_server.core.reports import XLSX_TYPE as XLSX_TYPE
+from sync_server.core.reports import heading_row, titled_sheet, workbook_bytes
 
 
 def programme_xlsx(title: str, cites: list[str], tables: list[ProgrammeTable]) -> bytes:
-    book = Workbook()
-    sheet = book.active
-    assert sheet is not None
-    sheet.title = "Programme"
-    sheet.column_dimensions["A"].width = 58
+    book, sheet = titled_sheet("Programme", title, PROGRAMME_NOTE, 60)
     for column in range(2, len(cites) + 3):
         sheet.column_dimensions[get_column_letter(column)].width = 24
-    sheet.append([title])
-    sheet["A1"].font = Font(bold=True, size=14)
-    sheet.append([PROGRAMME_NOTE])
-    sheet["A2"].alignment = Alignment(wrap_text=True)
-    sheet.row_dimensions[2].height = 60
-    heading = PatternFill("solid", fgColor="DDE3F5")
     row = 2  # counted here: openpyxl's `max_row` scans every cell
     for table in tables:
         sheet.append([])
         sheet.append([table.title, *cites, TOTAL_LABEL])
         row += 2
-        for cell in sheet[row]:
-            cell.font = Font(bold=True)
-            cell.fill = heading
+        heading_row(sheet, row)
         lines = [*table.rows, *([table.total] if table.total else [])]
         for line in lines:
             sheet.append([line.label, *line.cells])
@@ -45,6 +30,4 @@ def programme_xlsx(title: str, cites: list[str], tables: list[ProgrammeTable]) -
             sheet.cell(row, len(line.cells) + 1).font = Font(bold=True)
             if line is table.total:
                 sheet.cell(row, 1).font = Font(bold=True)
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    return workbook_bytes(book)

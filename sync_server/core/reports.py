@@ -7,6 +7,7 @@ import io
 
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.worksheet.worksheet import Worksheet
 
 from domain.disclosure import SUPPRESSED
 from domain.quarterly_report import Grid, Section
@@ -15,6 +16,40 @@ from domain.report import SUPPRESSION_NOTE, ReportTable
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CSV_TYPE = "text/csv; charset=utf-8"
 CSV_HEADER = ["section", "categorie", "valeur"]
+
+
+_HEADING = PatternFill("solid", fgColor="DDE3F5")
+
+
+def titled_sheet(
+    sheet_title: str, title: str, note: str, note_height: int
+) -> tuple[Workbook, Worksheet]:
+    """A workbook of one sheet: the title, then the secrecy note (wrapped, `note_height`
+    points tall), the labels' column wide enough for the longest."""
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = sheet_title
+    sheet.column_dimensions["A"].width = 58
+    sheet.append([title])
+    sheet["A1"].font = Font(bold=True, size=14)
+    sheet.append([note])
+    sheet["A2"].alignment = Alignment(wrap_text=True)
+    sheet.row_dimensions[2].height = note_height
+    return book, sheet
+
+
+def heading_row(sheet: Worksheet, row: int) -> None:
+    """A table's column headings: bold on a tinted band."""
+    for cell in sheet[row]:
+        cell.font = Font(bold=True)
+        cell.fill = _HEADING
+
+
+def workbook_bytes(book: Workbook) -> bytes:
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
 
 
 def report_csv(title: str, tables: list[ReportTable]) -> bytes:
@@ -36,27 +71,15 @@ def report_csv(title: str, tables: list[ReportTable]) -> bytes:
 
 
 def report_xlsx(title: str, tables: list[ReportTable]) -> bytes:
-    book = Workbook()
-    sheet = book.active
-    assert sheet is not None
-    sheet.title = "Rapport"
-    sheet.column_dimensions["A"].width = 58
+    book, sheet = titled_sheet("Rapport", title, SUPPRESSION_NOTE, 48)
     sheet.column_dimensions["B"].width = 14
-    sheet.append([title])
-    sheet["A1"].font = Font(bold=True, size=14)
-    sheet.append([SUPPRESSION_NOTE])
-    sheet["A2"].alignment = Alignment(wrap_text=True)
-    sheet.row_dimensions[2].height = 48
-    heading = PatternFill("solid", fgColor="DDE3F5")
     # Rows counted here: openpyxl's `max_row` scans every cell, once per call.
     row = 2
     for table in tables:
         sheet.append([])
         sheet.append([table.title, "Nombre"])
         row += 2
-        for cell in sheet[row]:
-            cell.font = Font(bold=True)
-            cell.fill = heading
+        heading_row(sheet, row)
         for label, value in table.rows:
             sheet.append([label, value])
             row += 1
@@ -66,9 +89,7 @@ def report_xlsx(title: str, tables: list[ReportTable]) -> bytes:
             row += 1
             sheet.cell(row, 1).font = Font(bold=True)
             sheet.cell(row, 2).alignment = Alignment(horizontal="right")
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    return workbook_bytes(book)
 
 
 def sections_xlsx(title: str, sections: list[Section]) -> bytes:
@@ -77,7 +98,6 @@ def sections_xlsx(title: str, sections: list[Section]) -> bytes:
     first = book.active
     assert first is not None
     book.remove(first)
-    heading = PatternFill("solid", fgColor="DDE3F5")
     for section in sections:
         sheet = book.create_sheet(section.sheet)
         listing = any(isinstance(b, Grid) and b.listing for b in section.blocks)
@@ -95,9 +115,7 @@ def sections_xlsx(title: str, sections: list[Section]) -> bytes:
             sheet.cell(row + 2, 1).font = Font(bold=True, size=12)
             sheet.append(grid.columns)
             row += 3
-            for cell in sheet[row]:
-                cell.font = Font(bold=True)
-                cell.fill = heading
+            heading_row(sheet, row)
             for label, values in grid.rows:
                 sheet.append([label, *values])
                 row += 1
@@ -107,6 +125,4 @@ def sections_xlsx(title: str, sections: list[Section]) -> bytes:
                 if label in grid.emphasis:
                     for cell in sheet[row]:
                         cell.font = Font(bold=True)
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    return workbook_bytes(book)

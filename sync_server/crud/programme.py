@@ -10,10 +10,10 @@ from sqlmodel import Session, col, select
 from domain.indicators import Indicators, compute_indicators
 from domain.periods import Period
 from domain.programme import ProgrammeTable, programme_tables
-from domain.quarterly import QuarterlyReport, compute_quarterly
+from domain.quarterly import QuarterlyReport
 from domain.vocabulary import PartnerType
 from sync_server.crud.indicators import cite_rows
-from sync_server.crud.quarterly import qpv_names
+from sync_server.crud.quarterly import quarterly_of_rows
 from sync_server.models import Cite, Partner, ProgrammeCite
 
 Rows = dict[str, list[dict[str, Any]]]
@@ -109,15 +109,8 @@ def programme_quarterly(
     by kind, as in the tables)."""
     per_cite, together, all_kinds = _cites_rows(session, cites)
     reports = [
-        compute_quarterly(
-            period=period,
-            today=today,
-            events=rows["event"],
-            persons=rows["person"],
-            contacts=rows["contact"],
-            orientations=rows["orientation"],
-            partner_names=kinds,
-            qpv_names=qpv_names(session, cite_id=cite.id),
+        quarterly_of_rows(
+            session, cite_id=cite.id, rows=rows, partners=kinds, period=period, today=today
         )
         for cite, (rows, kinds) in zip(cites, per_cite, strict=True)
     ]

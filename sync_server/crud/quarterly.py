@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from sqlmodel import Session, select
 
@@ -16,10 +17,17 @@ def qpv_names(session: Session, *, cite_id: str) -> dict[str, str]:
     return {q.code: q.name for q in session.exec(select(Qpv).where(Qpv.cite_id == cite_id)).all()}
 
 
-def cite_quarterly(
-    session: Session, *, cite_id: str, period: Period, today: dt.date
+def quarterly_of_rows(
+    session: Session,
+    *,
+    cite_id: str,
+    rows: dict[str, list[dict[str, Any]]],
+    partners: dict[str, str],
+    period: Period,
+    today: dt.date,
 ) -> QuarterlyReport:
-    rows = cite_rows(session, cite_id=cite_id)
+    """The report of a cité's rows already loaded, its partners named as the caller
+    wants them (by structure for the cité, by kind across the programme)."""
     return compute_quarterly(
         period=period,
         today=today,
@@ -27,6 +35,19 @@ def cite_quarterly(
         persons=rows["person"],
         contacts=rows["contact"],
         orientations=rows["orientation"],
-        partner_names=partner_names(session, cite_id=cite_id),
+        partner_names=partners,
         qpv_names=qpv_names(session, cite_id=cite_id),
+    )
+
+
+def cite_quarterly(
+    session: Session, *, cite_id: str, period: Period, today: dt.date
+) -> QuarterlyReport:
+    return quarterly_of_rows(
+        session,
+        cite_id=cite_id,
+        rows=cite_rows(session, cite_id=cite_id),
+        partners=partner_names(session, cite_id=cite_id),
+        period=period,
+        today=today,
     )
