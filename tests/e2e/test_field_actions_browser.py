@@ -15,7 +15,7 @@ from sqlmodel import Session, select
 from scripts.processes import seed_server, start_app, start_server
 from sync_server.core.db import make_engine
 from sync_server.core.settings import Settings
-from sync_server.models import Record
+from sync_server.models import AppUser, Partner, Record
 from tests.e2e.field_steps import login, open_person, pending_on_phone, sync
 from tests.e2e.ui import PHONE, Ui
 
@@ -27,6 +27,24 @@ def _server_rows(database_url: str, entity: str) -> list[Record]:
     try:
         with Session(engine) as session:
             return list(session.exec(select(Record).where(Record.entity == entity)).all())
+    finally:
+        engine.dispose()
+
+
+def _partner_id(database_url: str, name: str) -> str:
+    engine = make_engine(Settings(database_url=database_url))
+    try:
+        with Session(engine) as session:
+            return str(session.exec(select(Partner.id).where(Partner.name == name)).one())
+    finally:
+        engine.dispose()
+
+
+def _user_id(database_url: str, username: str) -> str:
+    engine = make_engine(Settings(database_url=database_url))
+    try:
+        with Session(engine) as session:
+            return str(session.exec(select(AppUser.id).where(AppUser.username == username)).one())
     finally:
         engine.dispose()
 
@@ -62,6 +80,14 @@ def test_two_actions_in_one_day_each_with_its_own_contacts(browser: Browser, out
         ui.shot("second-action-form")
         ui.chip("Permanence").click()
         ui.chip("Recenser et fédérer").click()
+        # Partners and colleagues present: a second tap takes one off again.
+        taken_off = ui.chip("Cap emploi Oise")
+        taken_off.click()
+        expect(taken_off).to_be_checked()
+        taken_off.click()
+        expect(taken_off).not_to_be_checked()
+        ui.chip("France Travail Creil").click()
+        ui.chip("Karim Benali").click()
         ui.tap("Démarrer l'action")
         ui.see(re.compile(r"Permanence · lieu non précisé"))
         ui.see(re.compile(r"· 0 contact\(s\)"))
@@ -128,6 +154,8 @@ def test_two_actions_in_one_day_each_with_its_own_contacts(browser: Browser, out
         assert sum(c.get("event_id") == afternoon for c in contacts) == 1
         assert events[morning].get("ends_at")
         assert events[afternoon]["axis"] == "identify"
+        assert events[afternoon]["partner_ids"] == [_partner_id(db_url, "France Travail Creil")]
+        assert events[afternoon]["mediator_ids"][1:] == [_user_id(db_url, "karim")]
     finally:
         field.stop()
         server.stop()
