@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
 from playwright.sync_api import Browser, expect
@@ -22,31 +24,31 @@ from tests.e2e.ui import PHONE, Ui
 pytestmark = [pytest.mark.browser, pytest.mark.processes]
 
 
-def _server_rows(database_url: str, entity: str) -> list[Record]:
+T = TypeVar("T")
+
+
+def _on_server(database_url: str, read: Callable[[Session], T]) -> T:
     engine = make_engine(Settings(database_url=database_url))
     try:
         with Session(engine) as session:
-            return list(session.exec(select(Record).where(Record.entity == entity)).all())
+            return read(session)
     finally:
         engine.dispose()
+
+
+def _server_rows(database_url: str, entity: str) -> list[Record]:
+    query = select(Record).where(Record.entity == entity)
+    return _on_server(database_url, lambda s: list(s.exec(query).all()))
 
 
 def _partner_id(database_url: str, name: str) -> str:
-    engine = make_engine(Settings(database_url=database_url))
-    try:
-        with Session(engine) as session:
-            return str(session.exec(select(Partner.id).where(Partner.name == name)).one())
-    finally:
-        engine.dispose()
+    query = select(Partner.id).where(Partner.name == name)
+    return _on_server(database_url, lambda s: str(s.exec(query).one()))
 
 
 def _user_id(database_url: str, username: str) -> str:
-    engine = make_engine(Settings(database_url=database_url))
-    try:
-        with Session(engine) as session:
-            return str(session.exec(select(AppUser.id).where(AppUser.username == username)).one())
-    finally:
-        engine.dispose()
+    query = select(AppUser.id).where(AppUser.username == username)
+    return _on_server(database_url, lambda s: str(s.exec(query).one()))
 
 
 def test_two_actions_in_one_day_each_with_its_own_contacts(browser: Browser, out_dir: Path) -> None:
