@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
 from playwright.sync_api import Browser, expect
@@ -15,20 +17,38 @@ from sqlmodel import Session, select
 from scripts.processes import seed_server, start_app, start_server
 from sync_server.core.db import make_engine
 from sync_server.core.settings import Settings
-from sync_server.models import Record
+from sync_server.models import AppUser, Partner, Record
 from tests.e2e.field_steps import login, open_person, pending_on_phone, sync
 from tests.e2e.ui import PHONE, Ui
 
 pytestmark = [pytest.mark.browser, pytest.mark.processes]
 
 
-def _server_rows(database_url: str, entity: str) -> list[Record]:
+T = TypeVar("T")
+
+
+def _on_server(database_url: str, read: Callable[[Session], T]) -> T:
     engine = make_engine(Settings(database_url=database_url))
     try:
         with Session(engine) as session:
-            return list(session.exec(select(Record).where(Record.entity == entity)).all())
+            return read(session)
     finally:
         engine.dispose()
+
+
+def _server_rows(database_url: str, entity: str) -> list[Record]:
+    query = select(Record).where(Record.entity == entity)
+    return _on_server(database_url, lambda s: list(s.exec(query).all()))
+
+
+def _partner_id(database_url: str, name: str) -> str:
+    query = select(Partner.id).where(Partner.name == name)
+    return _on_server(database_url, lambda s: str(s.exec(query).one()))
+
+
+def _user_id(database_url: str, username: str) -> str:
+    query = select(AppUser.id).where(AppUser.username == username)
+    return _on_server(database_url, lambda s: str(s.exec(query).one()))
 
 
 def test_two_actions_in_one_day_each_with_its_own_contacts(browser: Browser, out_dir: Path) -> None:
@@ -62,6 +82,14 @@ def test_two_actions_in_one_day_each_with_its_own_contacts(browser: Browser, out
         ui.shot("second-action-form")
         ui.chip("Permanence").click()
         ui.chip("Recenser et fédérer").click()
+        # Partners and colleagues present: a second tap takes one off again.
+        taken_off = ui.chip("Cap emploi Oise")
+        taken_off.click()
+        expect(taken_off).to_be_checked()
+        taken_off.click()
+        expect(taken_off).not_to_be_checked()
+        ui.chip("France Travail Creil").click()
+        ui.chip("Karim Benali").click()
         ui.tap("Démarrer l'action")
         ui.see(re.compile(r"Permanence · lieu non précisé"))
         ui.see(re.compile(r"· 0 contact\(s\)"))
@@ -128,6 +156,8 @@ def test_two_actions_in_one_day_each_with_its_own_contacts(browser: Browser, out
         assert sum(c.get("event_id") == afternoon for c in contacts) == 1
         assert events[morning].get("ends_at")
         assert events[afternoon]["axis"] == "identify"
+        assert events[afternoon]["partner_ids"] == [_partner_id(db_url, "France Travail Creil")]
+        assert events[afternoon]["mediator_ids"][1:] == [_user_id(db_url, "karim")]
     finally:
         field.stop()
         server.stop()

@@ -9,7 +9,7 @@ import flet as ft
 from app.console.context import use_section
 from app.console.state.insight_state import IndicatorsState
 from app.console.widgets.charts import PALETTE, bar_chart, horizontal_bars, pie_chart, weekly_chart
-from app.console.widgets.period_picker import period_picker
+from app.console.widgets.period_picker import period_header
 from app.ui.widgets import PRIMARY, banner
 from domain.api.insight import CountOut, IndicatorsOut
 
@@ -190,16 +190,7 @@ def ConsoleIndicatorsScreen() -> ft.Control:
     title = "Indicateurs"
     if state.data:
         title += f" · {state.data.period_label}"
-    body: list[ft.Control] = [
-        ft.Row(
-            [
-                ft.Text(title, size=22, weight=ft.FontWeight.BOLD),
-                ft.ProgressRing(width=22, height=22) if state.busy else ft.Container(),
-            ],
-            spacing=12,
-        ),
-        period_picker(state),
-    ]
+    body = period_header(title, state)
     if state.error:
         body.append(banner(state.error, error=True))
     if state.data:

@@ -11,7 +11,7 @@ import flet as ft
 from app.console.context import use_console, use_section
 from app.console.state.programme_state import ProgrammeState
 from app.console.widgets.download import save_download
-from app.console.widgets.period_picker import period_picker
+from app.console.widgets.period_picker import period_header
 from app.console.widgets.review_widgets import title_bar
 from app.ui.handlers import handler
 from app.ui.widgets import PRIMARY, banner
@@ -103,16 +103,7 @@ def _buttons(state: ProgrammeState) -> ft.Control:
 def _body(state: ProgrammeState) -> list[ft.Control]:
     data = state.data
     title = "Programme" + (f" · {data.period_label}" if data else "")
-    body: list[ft.Control] = [
-        ft.Row(
-            [
-                ft.Text(title, size=22, weight=ft.FontWeight.BOLD),
-                ft.ProgressRing(width=22, height=22) if state.busy else ft.Container(),
-            ],
-            spacing=12,
-        ),
-        period_picker(state),
-    ]
+    body = period_header(title, state)
     if data and data.cites:
         body.append(_buttons(state))
     if state.error:

@@ -1,4 +1,4 @@
-"""Period and QPV chips shared by the Indicateurs and Exports screens."""
+"""Period and QPV chips shared by the Indicateurs, Programme and Exports screens."""
 
 from __future__ import annotations
 
@@ -7,6 +7,20 @@ import flet as ft
 from app.console.state.insight_state import PeriodState
 from app.ui.date_input import date_input
 from app.ui.handlers import handler
+
+
+def period_header(title: str, state: PeriodState) -> list[ft.Control]:
+    """The section's title with a spinner while it loads, then its period picker."""
+    return [
+        ft.Row(
+            [
+                ft.Text(title, size=22, weight=ft.FontWeight.BOLD),
+                ft.ProgressRing(width=22, height=22) if state.busy else ft.Container(),
+            ],
+            spacing=12,
+        ),
+        period_picker(state),
+    ]
 
 
 def period_picker(state: PeriodState) -> ft.Control:

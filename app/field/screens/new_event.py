@@ -100,9 +100,14 @@ def _choices(
 ) -> list[ft.Control]:
     """QPV, axe, partners and colleagues present."""
 
-    def toggle(field: str, row_id: str) -> None:
-        now = form[field]
-        form.set(field, now - {row_id} if row_id in now else now | {row_id})
+    def present(title: str, field: str, choices: list[tuple[str, str]], prefix: str) -> ft.Control:
+        """Several may be present: each tap adds or removes one."""
+
+        def toggle(row_id: str) -> None:
+            now = form[field]
+            form.set(field, now - {row_id} if row_id in now else now | {row_id})
+
+        return section(title, choice_chips(choices, set(form[field]), toggle, key_prefix=prefix))
 
     out = [
         section(
@@ -118,28 +123,10 @@ def _choices(
             "Axe",
             choice_chips(Axis.choices(), form["axis"], form.setter("axis"), key_prefix="ev-axis"),
         ),
-        section(
-            "Partenaires présents",
-            choice_chips(
-                partners,
-                set(form["partners"]),
-                lambda pid: toggle("partners", pid),
-                key_prefix="ev-partner",
-            ),
-        ),
+        present("Partenaires présents", "partners", partners, "ev-partner"),
     ]
     if colleagues:
-        out.append(
-            section(
-                "Collègues présents",
-                choice_chips(
-                    colleagues,
-                    set(form["colleagues"]),
-                    lambda mid: toggle("colleagues", mid),
-                    key_prefix="ev-colleague",
-                ),
-            )
-        )
+        out.append(present("Collègues présents", "colleagues", colleagues, "ev-colleague"))
     return out
 
 

@@ -62,6 +62,21 @@ def _ending(error: str, *controls: ft.Control) -> list[ft.Control]:
     return [*([banner(error, error=True, reveal_key="form-error")] if error else []), *controls]
 
 
+def _then_close(
+    act: Callable[[], object],
+    on_close: Callable[[], None],
+    set_error: Callable[[str], None],
+    prefix: str = "",
+) -> None:
+    """Run the form's action and close it; a refusal stays shown in the form instead."""
+    try:
+        act()
+    except (ValueError, StoreError, FieldsError) as exc:
+        set_error(f"{prefix}{exc}")
+        return
+    on_close()
+
+
 def _frame(title: str, controls: list[ft.Control]) -> ft.Control:
     return ft.Container(
         content=section(title, *controls),
@@ -211,12 +226,12 @@ def OrientationForm(
         if not form["partner"]:
             set_error("Choisissez la structure partenaire.")
             return
-        try:
-            _keep_orientation(state, person_id, orientation_id, form)
-        except (StoreError, FieldsError, ValueError) as exc:
-            set_error(f"Non enregistrée : {exc}")
-            return
-        on_close()
+        _then_close(
+            lambda: _keep_orientation(state, person_id, orientation_id, form),
+            on_close,
+            set_error,
+            "Non enregistrée : ",
+        )
 
     theme, reason = form["theme"], form["reason"]
     themes = state.pathways.partner_themes(form["partner"])
@@ -390,12 +405,7 @@ def LinkContactForm(
     anonymous = state.pathways.anonymous_contacts()
 
     def link(contact_id: str) -> None:
-        try:
-            state.pathways.link_contact(contact_id, person_id)
-        except (ValueError, StoreError, FieldsError) as exc:
-            set_error(str(exc))
-            return
-        on_close()
+        _then_close(lambda: state.pathways.link_contact(contact_id, person_id), on_close, set_error)
 
     lines = [_anonymous_line(row, link) for row in anonymous]
     if not lines:
@@ -430,12 +440,9 @@ def AppointmentForm(orientation_id: str, on_close: Callable[[], None]) -> ft.Con
         if day is None:
             set_error("Date invalide : tapez JJ/MM/AAAA.")
             return
-        try:
-            state.pathways.set_appointment(orientation_id, day)
-        except (ValueError, StoreError, FieldsError) as exc:
-            set_error(str(exc))
-            return
-        on_close()
+        _then_close(
+            lambda: state.pathways.set_appointment(orientation_id, day), on_close, set_error
+        )
 
     return _frame(
         "Rendez-vous chez le partenaire",
@@ -456,12 +463,11 @@ def OutcomeForm(orientation_id: str, on_close: Callable[[], None]) -> ft.Control
     error, set_error = ft.use_state("")
 
     def pick(value: str) -> None:
-        try:
-            state.pathways.report_outcome(orientation_id, OrientationOutcome(value))
-        except (ValueError, StoreError, FieldsError) as exc:
-            set_error(str(exc))
-            return
-        on_close()
+        _then_close(
+            lambda: state.pathways.report_outcome(orientation_id, OrientationOutcome(value)),
+            on_close,
+            set_error,
+        )
 
     return _frame(
         "Résultat de l'orientation",
