@@ -36,8 +36,16 @@ def login(ui: Ui, username: str) -> None:
 
 
 def reopen(ui: Ui, url: str) -> None:
-    """Open the app again (a new page on the same app process): it shows today's
-    screen, or the unlock screen if the lock delay has passed meanwhile."""
+    """Close the app and open it again on the same app process: a new tab, so a new
+    Flet session that starts on the unlock screen (or today's screen if the phone has
+    no PIN). Reloading the same tab is not that: Flet hands the tab back its live
+    session (its id stays in the tab's sessionStorage), screen, form and scroll as
+    they were, so nothing would be read back from the phone's store."""
+    closed = ui.page
+    browser, viewport = closed.context.browser, closed.viewport_size
+    assert browser is not None and viewport is not None
+    closed.close()  # its connection ends, as when the app is closed
+    ui.page = browser.new_page(viewport=viewport)
     ui.goto(url)
     today = ui.page.get_by_text("Aujourd'hui").first
     locked = ui.page.get_by_text("Application verrouillée").first
