@@ -82,7 +82,7 @@ def test_supervisor_exports_sees_the_30_day_list_and_erases(
         assert re.fullmatch(r"relais-personne-[0-9a-f-]+\.json", download.value.suggested_filename)
         doc = json.loads(Path(download.value.path()).read_text(encoding="utf-8"))
         assert doc["personne"]["prénom"] == "Aïcha"
-        assert doc["personne"]["nom"] == "N'Diaye"
+        assert doc["personne"]["nom d'usage"] == "N'Diaye"
         assert "Intéressé·e par l'atelier CV de jeudi." in [c.get("note") for c in doc["contacts"]]
         ui.see(
             re.compile(r"^Données de Aïcha N'DIAYE exportées \(\d+,\d Ko\) : « relais-personne-")
