@@ -20,6 +20,12 @@ from dataclasses import dataclass
 
 THRESHOLD = 5
 SUPPRESSED = "<5"
+DELAY_SUPPRESSED = "secret"
+"""A delay hidden because it is computed on too few persons: « <5 » would read as
+« under five days »."""
+DELAY_NOTE = (
+    f"Un délai calculé sur moins de {THRESHOLD} personnes est remplacé par « {DELAY_SUPPRESSED} »."
+)
 
 Cell = int | float | str
 
@@ -44,7 +50,7 @@ def protect_delay(value: float | None, persons: int) -> Cell:
     if value is None:
         return "—"
     if persons < THRESHOLD:
-        return SUPPRESSED
+        return DELAY_SUPPRESSED
     return round(value, 1)
 
 

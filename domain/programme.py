@@ -21,7 +21,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from domain.disclosure import SUPPRESSED, THRESHOLD, Cell, protect_delay, protect_grid
+from domain.disclosure import (
+    DELAY_NOTE,
+    SUPPRESSED,
+    THRESHOLD,
+    Cell,
+    protect_delay,
+    protect_grid,
+)
 from domain.indicators import Count, Indicators
 
 TOTAL_LABEL = "Ensemble"
@@ -29,7 +36,7 @@ PROGRAMME_NOTE = (
     f"Secret statistique : une valeur de 1 à {THRESHOLD - 1} est remplacée par "
     f"« {SUPPRESSED} » (un zéro reste 0) ; quand une seule case d'une ligne ou d'une "
     "colonne qui s'additionne est masquée, la plus petite autre case l'est aussi, pour "
-    "qu'elle ne puisse pas être recalculée depuis le total."
+    "qu'elle ne puisse pas être recalculée depuis le total. " + DELAY_NOTE
 )
 
 

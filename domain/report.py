@@ -11,6 +11,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from domain.disclosure import (
+    DELAY_NOTE,
     SUPPRESSED,
     THRESHOLD,
     Cell,
@@ -24,7 +25,8 @@ SUPPRESSION_NOTE = (
     f"Secret statistique : toute valeur de 1 à {THRESHOLD - 1} est remplacée par "
     f"« {SUPPRESSED} » (un zéro reste 0) ; quand une seule case d'un tableau est masquée, "
     "la plus petite autre case non nulle l'est aussi, pour qu'elle ne puisse pas être "
-    "recalculée depuis le total. Les semaines et trimestres à venir sont laissés vides."
+    "recalculée depuis le total. Les semaines et trimestres à venir sont laissés vides. "
+    + DELAY_NOTE
 )
 
 

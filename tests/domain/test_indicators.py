@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from domain.disclosure import SUPPRESSED, protect_table
+from domain.disclosure import DELAY_SUPPRESSED, SUPPRESSED, protect_table
 from domain.indicators import Indicators, compute_indicators, person_qpv_answer
 from domain.periods import Period, quarter_of, recent_quarters
 from domain.report import report_tables
@@ -264,7 +264,8 @@ def test_no_hidden_cell_can_be_recomputed_from_the_report() -> None:
         assert all(not isinstance(v, int) or v == 0 or v >= 5 for _, v in table.rows)
     key = dict(report_tables(_compute())[0].rows)
     assert key["Contacts"] == SUPPRESSED  # 4 contacts
-    assert key["Délai médian premier contact → orientation (jours)"] == SUPPRESSED  # 2 persons
+    # 2 persons: hidden, and not as « <5 », which would read « under five days ».
+    assert key["Délai médian premier contact → orientation (jours)"] == DELAY_SUPPRESSED
 
 
 def test_contacts_counted_under_the_action_they_were_logged_in() -> None:
