@@ -45,23 +45,23 @@ def _edit(state: AdminState, form: str, key: str) -> Callable[[Any], None]:
     return put
 
 
-def _field(
-    state: AdminState, form: str, name: str, label: str, *, key: str, width: float | None = None
-) -> ft.Control:
-    """One text field of the form `form`, showing and writing its `name` entry."""
-    return dense_field(
-        label, getattr(state, form)[name], _edit(state, form, name), key=key, width=width
-    )
-
-
 def _qpv_box(state: AdminState) -> ft.Control:
+    qpv = state.new_qpv
     return _box(
         "Quartiers prioritaires (QPV)",
         *[ft.Text(f"{q.code} · {q.name}", size=14) for q in state.qpvs],
         ft.Row(
             [
-                _field(state, "new_qpv", "code", "Code QPV (QN…)", key="qpv-code", width=170),
-                _field(state, "new_qpv", "name", "Nom du quartier", key="qpv-name"),
+                dense_field(
+                    "Code QPV (QN…)",
+                    qpv["code"],
+                    _edit(state, "new_qpv", "code"),
+                    key="qpv-code",
+                    width=170,
+                ),
+                dense_field(
+                    "Nom du quartier", qpv["name"], _edit(state, "new_qpv", "name"), key="qpv-name"
+                ),
             ]
         ),
         ft.FilledButton("Enregistrer le QPV", key="qpv-save", on_click=act(state.save_qpv)),
@@ -84,18 +84,23 @@ def _partners_box(state: AdminState) -> ft.Control:
             ],
             spacing=4,
         ),
-        _field(state, "new_partner", "name", "Nom de la structure", key="partner-name", width=560),
+        dense_field(
+            "Nom de la structure",
+            partner["name"],
+            _edit(state, "new_partner", "name"),
+            key="partner-name",
+            width=560,
+        ),
         choice_chips(
             PartnerType.choices(),
             partner["type"],
             _edit(state, "new_partner", "type"),
             key_prefix="partner-type",
         ),
-        _field(
-            state,
-            "new_partner",
-            "themes",
+        dense_field(
             "Thématiques (séparées par des virgules)",
+            partner["themes"],
+            _edit(state, "new_partner", "themes"),
             key="partner-themes",
             width=560,
         ),
