@@ -54,16 +54,24 @@ def _table(body: dict[str, Any], title: str) -> dict[str, Any]:
     return next(t for t in body["tables"] if t["title"] == title)
 
 
-def test_cites_side_by_side_and_together_with_secrecy(
-    client: TestClient, session: Session, world: World
-) -> None:
+def _creil_and_beauvais(
+    session: Session, world: World, *, followed_in_creil: int
+) -> tuple[Cite, Cite]:
+    """The world's two cités, with that many persons followed in Creil."""
     creil, beauvais = session.get(Cite, world.cite_id), session.get(Cite, world.other.user.cite_id)
     assert creil is not None and beauvais is not None
-    compiegne = make_cite(session, name="Cité de l'emploi de Compiègne")
-    for n in range(6):
+    for n in range(followed_in_creil):
         make_followed_person(
             session, login=world.amina, partner_id=world.partner_id, first_name=f"Zoé{n}"
         )
+    return creil, beauvais
+
+
+def test_cites_side_by_side_and_together_with_secrecy(
+    client: TestClient, session: Session, world: World
+) -> None:
+    creil, beauvais = _creil_and_beauvais(session, world, followed_in_creil=6)
+    compiegne = make_cite(session, name="Cité de l'emploi de Compiègne")
     beauvais_partner = make_partner(session, cite=beauvais, name="France Travail Beauvais")
     for n in range(2):
         make_followed_person(
@@ -191,12 +199,7 @@ def test_the_field_app_refuses_a_programme_account_and_keeps_no_session(
 def test_a_cite_s_column_reads_as_its_supervisor_s_figures(
     client: TestClient, session: Session, world: World
 ) -> None:
-    creil, beauvais = session.get(Cite, world.cite_id), session.get(Cite, world.other.user.cite_id)
-    assert creil is not None and beauvais is not None
-    for n in range(7):
-        make_followed_person(
-            session, login=world.amina, partner_id=world.partner_id, first_name=f"Zoé{n}"
-        )
+    creil, beauvais = _creil_and_beauvais(session, world, followed_in_creil=7)
     prefecture = _programme(session, [creil, beauvais])
     own = client.get("/console/indicators", params=Q1_2025, headers=world.sophie.headers).json()
 
@@ -217,12 +220,7 @@ def test_a_cite_s_column_reads_as_its_supervisor_s_figures(
 def test_the_workbook_parses_back_to_the_screen_s_figures(
     client: TestClient, session: Session, world: World
 ) -> None:
-    creil, beauvais = session.get(Cite, world.cite_id), session.get(Cite, world.other.user.cite_id)
-    assert creil is not None and beauvais is not None
-    for n in range(6):
-        make_followed_person(
-            session, login=world.amina, partner_id=world.partner_id, first_name=f"Zoé{n}"
-        )
+    creil, beauvais = _creil_and_beauvais(session, world, followed_in_creil=6)
     beauvais_partner = make_partner(session, cite=beauvais)
     make_followed_person(session, login=world.other, partner_id=beauvais_partner.id)
     prefecture = _programme(session, [creil, beauvais])
@@ -253,12 +251,7 @@ def test_the_workbook_parses_back_to_the_screen_s_figures(
 def test_the_console_shows_and_saves_what_the_api_answers(
     client: TestClient, session: Session, world: World
 ) -> None:
-    creil, beauvais = session.get(Cite, world.cite_id), session.get(Cite, world.other.user.cite_id)
-    assert creil is not None and beauvais is not None
-    for n in range(6):
-        make_followed_person(
-            session, login=world.amina, partner_id=world.partner_id, first_name=f"Zoé{n}"
-        )
+    creil, beauvais = _creil_and_beauvais(session, world, followed_in_creil=6)
     prefecture = _programme(session, [creil, beauvais])
 
     def through_the_app(request: httpx.Request) -> httpx.Response:
