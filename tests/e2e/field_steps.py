@@ -25,11 +25,11 @@ PIN = "246813"
 
 def login(ui: Ui, username: str) -> None:
     """Sign in on a fresh phone: identifiers, then the PIN that encrypts its data."""
-    ui.fill("Identifiant", username)
+    ui.type_at_cursor("Identifiant", username)
     ui.fill("Mot de passe", "relais-demo")
     ui.tap("Se connecter")
     ui.see("Choisissez un code PIN")
-    ui.fill("Code PIN (6 chiffres minimum)", PIN)
+    ui.type_at_cursor("Code PIN (6 chiffres minimum)", PIN)
     ui.fill("Confirmez le code PIN", PIN)
     ui.tap("Enregistrer le code PIN")
     ui.see("Aujourd'hui")
@@ -51,7 +51,7 @@ def reopen(ui: Ui, url: str) -> None:
     locked = ui.page.get_by_text("Application verrouillée").first
     expect(today.or_(locked)).to_be_visible(timeout=15_000)
     if locked.is_visible():
-        ui.fill("Code PIN", PIN)
+        ui.type_at_cursor("Code PIN", PIN)
         ui.tap("Déverrouiller")
     ui.see("Aujourd'hui")
 

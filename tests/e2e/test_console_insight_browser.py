@@ -25,7 +25,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.processes]
 
 
 def _login(ui: Ui, username: str) -> None:
-    ui.fill("Identifiant", username)
+    ui.type_at_cursor("Identifiant", username)
     ui.fill("Mot de passe", "relais-demo")
     ui.page.wait_for_timeout(500)  # let the last keystrokes reach the app on a busy machine
     ui.tap("Se connecter")
@@ -125,7 +125,7 @@ def test_supervisor_indicators_exports_and_admin_enrolment(browser: Browser, out
         try:
             phone = Ui.open(browser, field.url, out_dir / "phone", PHONE)
             phone.tap("J'ai un code d'enrôlement")
-            phone.fill("Code d'enrôlement", "ABCD-234")
+            phone.type_at_cursor("Code d'enrôlement", "ABCD-234")
             phone.tap("Enrôler ce téléphone")
             phone.see("Le code d'enrôlement a 8 caractères, par exemple ABCD-2345.")
             typed = code_text.strip().lower().replace("-", " ")

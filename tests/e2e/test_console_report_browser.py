@@ -38,7 +38,7 @@ def test_supervisor_downloads_the_programme_report_as_pdf(browser: Browser, out_
         quarter = quarter_of(dt.date.fromisoformat(expected["date_from"]))
 
         ui = Ui.open(browser, console.url, out_dir / "supervisor", DESKTOP)
-        ui.fill("Identifiant", "sophie")
+        ui.type_at_cursor("Identifiant", "sophie")
         ui.fill("Mot de passe", "relais-demo")
         ui.page.wait_for_timeout(500)  # let the last keystrokes reach the app on a busy machine
         ui.tap("Se connecter")

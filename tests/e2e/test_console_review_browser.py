@@ -37,7 +37,7 @@ def console(browser: Browser, out_dir: Path) -> Iterator[Console]:
     app = start_app("console", server.url, out_dir / "console.sqlite3", out_dir)
     try:
         ui = Ui.open(browser, app.url, out_dir / "console", DESKTOP)
-        ui.fill("Identifiant", "sophie")
+        ui.type_at_cursor("Identifiant", "sophie")
         ui.fill("Mot de passe", "relais-demo")
         ui.page.wait_for_timeout(500)  # let the last keystrokes reach the app on a busy machine
         ui.tap("Se connecter")

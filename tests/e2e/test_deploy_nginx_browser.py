@@ -197,7 +197,7 @@ def _through_nginx(browser: Browser, out_dir: Path, database_url: str) -> None:
         page = context.new_page()
         ui = Ui(page, out_dir / "console")
         ui.goto(f"https://console.localhost:{https}/")
-        ui.fill("Identifiant", "chef")
+        ui.type_at_cursor("Identifiant", "chef")
         ui.fill("Mot de passe", PASSWORD)
         ui.page.wait_for_timeout(500)  # let the last keystrokes reach the app
         ui.tap("Se connecter")

@@ -21,7 +21,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.processes]
 
 
 def _login(ui: Ui, username: str) -> None:
-    ui.fill("Identifiant", username)
+    ui.type_at_cursor("Identifiant", username)
     ui.fill("Mot de passe", "relais-demo")
     ui.tap("Se connecter")
 
@@ -39,7 +39,7 @@ def test_contact_travels_from_offline_phone_to_supervisor(browser: Browser, out_
         phone.shot("login")
         _login(phone, "amina")
         # First login: the PIN that encrypts the phone's data.
-        phone.fill("Code PIN (6 chiffres minimum)", "135790")
+        phone.type_at_cursor("Code PIN (6 chiffres minimum)", "135790")
         phone.fill("Confirmez le code PIN", "135790")
         phone.tap("Enregistrer le code PIN")
         phone.see("Aujourd'hui")
@@ -108,7 +108,7 @@ def test_contact_travels_from_offline_phone_to_supervisor(browser: Browser, out_
         server = start_server(db_url, out_dir, port)
         field = start_app("field", server.url, out_dir / "phone.sqlite3", out_dir)
         phone.goto(field.url)
-        phone.fill("Code PIN", "135790")
+        phone.type_at_cursor("Code PIN", "135790")
         phone.tap("Déverrouiller")
         phone.see("Aujourd'hui")
         expect(phone.page.get_by_text("Synchronisé", exact=True)).to_have_count(2)

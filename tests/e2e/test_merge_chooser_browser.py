@@ -57,7 +57,7 @@ def _benyahias(db_url: str) -> dict[str, dict[str, object]]:
 
 def test_a_duplicate_merged_field_by_field(setup: Setup, browser: Browser, out_dir: Path) -> None:
     ui = Ui.open(browser, setup.app.url, out_dir / "console", DESKTOP)
-    ui.fill("Identifiant", "sophie")
+    ui.type_at_cursor("Identifiant", "sophie")
     ui.fill("Mot de passe", "relais-demo")
     ui.page.wait_for_timeout(500)  # let the last keystrokes reach the app on a busy machine
     ui.tap("Se connecter")

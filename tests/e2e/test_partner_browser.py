@@ -51,7 +51,7 @@ def setup(out_dir: Path) -> Iterator[Setup]:
 
 
 def _sign_in(ui: Ui, username: str, header: str) -> None:
-    ui.fill("Identifiant", username)
+    ui.type_at_cursor("Identifiant", username)
     ui.fill("Mot de passe", "relais-demo" if username == "admin" else "mot-de-passe-ml")
     ui.page.wait_for_timeout(500)  # let the last keystrokes reach the app on a busy machine
     ui.tap("Se connecter")

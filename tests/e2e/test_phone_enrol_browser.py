@@ -41,7 +41,7 @@ def test_a_new_phone_enrols_with_a_console_code_and_the_address_typed_once(
 
     # The admin generates a one-time code for Amina (Administration › Appareils).
     admin = Ui.open(browser, console.url, out_dir / "console", DESKTOP)
-    admin.fill("Identifiant", "admin")
+    admin.type_at_cursor("Identifiant", "admin")
     admin.fill("Mot de passe", "relais-demo")
     admin.tap("Se connecter")
     admin.section("Administration")
@@ -58,7 +58,7 @@ def test_a_new_phone_enrols_with_a_console_code_and_the_address_typed_once(
     phone.see("Adresse du serveur")
     phone.shot("never-enrolled")
     phone.tap("J'ai un code d'enrôlement")
-    phone.fill("Code d'enrôlement", code)
+    phone.type_at_cursor("Code d'enrôlement", code)
     # An address that would carry people's data unencrypted is refused, in French.
     phone.fill("Adresse du serveur", "http://relais.exemple.fr")
     phone.tap("Enrôler ce téléphone")
@@ -67,7 +67,7 @@ def test_a_new_phone_enrols_with_a_console_code_and_the_address_typed_once(
     phone.fill("Adresse du serveur", server.url)
     phone.tap("Enrôler ce téléphone")
     phone.see("Choisissez un code PIN")
-    phone.fill("Code PIN (6 chiffres minimum)", "135790")
+    phone.type_at_cursor("Code PIN (6 chiffres minimum)", "135790")
     phone.fill("Confirmez le code PIN", "135790")
     phone.tap("Enregistrer le code PIN")
     phone.see("Aujourd'hui")

@@ -24,8 +24,13 @@ TAB_VISIBILITY = """state => {
 }"""
 
 
-def _unlock(phone: Ui, pin: str) -> None:
-    phone.fill("Code PIN", pin)
+def _unlock(phone: Ui, pin: str, *, again: bool = False) -> None:
+    """The unlock screen opens with the cursor in the PIN field; after a wrong PIN
+    the mediator taps the field to type again."""
+    if again:
+        phone.fill("Code PIN", pin)
+    else:
+        phone.type_at_cursor("Code PIN", pin)
     phone.tap("Déverrouiller")
 
 
@@ -40,12 +45,12 @@ def test_pin_setup_autolock_unlock(
     field = start_app("field", server.url, phone_db, out_dir)
     try:
         phone = Ui.open(browser, field.url, out_dir / "phone", PHONE)
-        phone.fill("Identifiant", "amina")
+        phone.type_at_cursor("Identifiant", "amina")
         phone.fill("Mot de passe", "relais-demo")
         phone.tap("Se connecter")
 
         phone.see("Choisissez un code PIN")
-        phone.fill("Code PIN (6 chiffres minimum)", PIN)
+        phone.type_at_cursor("Code PIN (6 chiffres minimum)", PIN)
         phone.fill("Confirmez le code PIN", "246800")
         phone.tap("Enregistrer le code PIN")
         phone.see("Les deux codes PIN ne sont pas identiques.")
@@ -66,7 +71,7 @@ def test_pin_setup_autolock_unlock(
         _unlock(phone, "000000")
         phone.see("Code PIN incorrect. Encore 9 essai(s) avant blocage.")
         phone.shot("wrong-pin")
-        _unlock(phone, PIN)
+        _unlock(phone, PIN, again=True)
         phone.see("Contact anonyme · Moins de 26 ans")
 
         # Sent to the background (another app, the home button, the screen off): the

@@ -70,7 +70,7 @@ def test_a_prefecture_reads_two_cites_side_by_side(
     setup: Setup, browser: Browser, out_dir: Path
 ) -> None:
     desk = Ui.open(browser, setup.app.url, out_dir / "desktop", DESKTOP)
-    desk.fill("Identifiant", "prefecture")
+    desk.type_at_cursor("Identifiant", "prefecture")
     desk.fill("Mot de passe", PASSWORD)
     desk.tap("Se connecter")
     desk.see("Relais · Programme")
