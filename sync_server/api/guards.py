@@ -10,6 +10,7 @@ from sqlmodel import Session
 
 from domain.vocabulary import Role
 from sync_server.api.deps import (
+    ClockDep,
     CurrentDevice,
     CurrentUser,
     PartnerUser,
@@ -20,6 +21,7 @@ from sync_server.api.deps import (
 from sync_server.core.db import begin_write
 from sync_server.crud.audit import Actor, record_audit
 from sync_server.models import AppUser
+from sync_server.sync.supervisor_ops import OpAuthor
 
 
 async def require_admin(user: CurrentUser) -> AppUser:
@@ -47,6 +49,22 @@ async def partner_actor(user: PartnerUser, device: CurrentDevice) -> Actor:
 SupervisorActor = Annotated[Actor, Depends(supervisor_actor)]
 PartnerActor = Annotated[Actor, Depends(partner_actor)]
 AdminActor = Annotated[Actor, Depends(admin_actor)]
+
+
+async def supervisor_author(
+    user: SupervisorUser, device: CurrentDevice, clock: ClockDep
+) -> OpAuthor:
+    return OpAuthor(user, device, clock)
+
+
+async def partner_author(user: PartnerUser, device: CurrentDevice, clock: ClockDep) -> OpAuthor:
+    return OpAuthor(user, device, clock)
+
+
+# Who writes the ops of a console route: the supervisor (or the partner's conseiller),
+# their console device, the server clock.
+SupervisorAuthor = Annotated[OpAuthor, Depends(supervisor_author)]
+PartnerAuthor = Annotated[OpAuthor, Depends(partner_author)]
 
 
 @dataclass(frozen=True)
