@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Annotated, Any, TypedDict, Unpack
 
 from fastapi import Depends, HTTPException, status
 from sqlmodel import Session
@@ -67,6 +67,14 @@ SupervisorAuthor = Annotated[OpAuthor, Depends(supervisor_author)]
 PartnerAuthor = Annotated[OpAuthor, Depends(partner_author)]
 
 
+class _What(TypedDict, total=False):
+    """What a journal entry is about (the keywords of `Journal.record`)."""
+
+    entity: str | None
+    row_id: str | None
+    detail: dict[str, Any] | None
+
+
 @dataclass(frozen=True)
 class Journal:
     """The audit journal bound to a request's session and caller (user and device).
@@ -96,19 +104,12 @@ class Journal:
             detail=detail,
         )
 
-    def read(
-        self,
-        action: str,
-        *,
-        entity: str | None = None,
-        row_id: str | None = None,
-        detail: dict[str, Any] | None = None,
-    ) -> None:
+    def read(self, action: str, **what: Unpack[_What]) -> None:
         """Journal a read that succeeded, and commit: the read transaction ends first
         so that, on SQLite, the append waits its turn as a writer (BEGIN IMMEDIATE)."""
         self.session.commit()
         begin_write(self.session)
-        self.record(action, entity=entity, row_id=row_id, detail=detail)
+        self.record(action, **what)
         self.session.commit()
 
 
