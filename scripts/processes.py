@@ -6,7 +6,6 @@ import datetime as dt
 import hashlib
 import os
 import shutil
-import signal
 import socket
 import sqlite3
 import subprocess
@@ -18,6 +17,8 @@ from pathlib import Path
 
 import httpx
 
+from sync_server.core.processes import terminate
+
 ROOT = Path(__file__).resolve().parent.parent  # the repository
 
 
@@ -25,17 +26,6 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
-
-
-def terminate(popen: subprocess.Popen[bytes]) -> None:
-    """SIGTERM, so the process can shut down cleanly; killed if it has not within 10 s."""
-    if popen.poll() is None:
-        popen.send_signal(signal.SIGTERM)
-        try:
-            popen.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            popen.kill()
-            popen.wait(timeout=5)
 
 
 @dataclass

@@ -40,6 +40,7 @@ from sync_server.core.db import (
     schema_revision,
     sqlite_file,
 )
+from sync_server.core.processes import terminate
 from sync_server.core.settings import Settings
 from sync_server.models import AppUser, Cite, Partner, Qpv, UserCreate, utcnow
 
@@ -194,28 +195,37 @@ def _new_account_password(session: Session, username: str) -> str:
     return password
 
 
+def _create_account(
+    session: Session, *, username: str, display: str, role: Role, cite_id: str
+) -> AppUser:
+    """Create the account once its password is read and checked; the caller commits."""
+    password = _new_account_password(session, username)
+    from sync_server.crud.users import create_user
+
+    try:
+        return create_user(
+            session,
+            user_create=UserCreate(
+                username=username,
+                display_name=display,
+                role=role.value,
+                cite_id=cite_id,
+                password=password,
+            ),
+        )
+    except IntegrityError:
+        raise Refused(f"L'identifiant « {username} » est déjà pris.") from None
+
+
 def cmd_create_admin(settings: Settings, args: argparse.Namespace) -> str:
     username = _username_or_refuse(args.username)
     display = (args.display_name or "Administrateur").strip()[:120]
     with _session(settings) as session:
         cite = _cite_or_refuse(session, args.cite)
-        password = _new_account_password(session, username)
-        from sync_server.crud.users import create_user
-
-        try:
-            create_user(
-                session,
-                user_create=UserCreate(
-                    username=username,
-                    display_name=display,
-                    role=Role.ADMIN.value,
-                    cite_id=cite.id,
-                    password=password,
-                ),
-            )
-            session.commit()
-        except IntegrityError:
-            raise Refused(f"L'identifiant « {username} » est déjà pris.") from None
+        _create_account(
+            session, username=username, display=display, role=Role.ADMIN, cite_id=cite.id
+        )
+        session.commit()
         return (
             f"Administrateur « {username} » créé pour « {cite.name} » : il peut se connecter "
             "à la console."
@@ -625,7 +635,7 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> str:
         if metrics_dir is not None:
             shutil.rmtree(metrics_dir, ignore_errors=True)
         if console is not None:
-            _stop_console(console)
+            terminate(console)
     logging.getLogger("relais.serve").info("Relais arrêté.")
     return ""  # the service's output stays JSON lines
 
@@ -643,15 +653,6 @@ def _start_console(settings: Settings, port: int | None) -> subprocess.Popen[byt
         target=_relay_console_output, args=(console,), name="console-log", daemon=True
     ).start()
     return console
-
-
-def _stop_console(console: subprocess.Popen[bytes]) -> None:
-    if console.poll() is None:
-        console.send_signal(signal.SIGTERM)
-        try:
-            console.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            console.kill()
 
 
 # --- plumbing ---------------------------------------------------------------------

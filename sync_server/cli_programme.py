@@ -9,21 +9,19 @@ from __future__ import annotations
 import argparse
 from collections.abc import Callable
 
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from domain.vocabulary import Role
 from sync_server.cli import (
     Refused,
     _cite_or_refuse,
-    _new_account_password,
+    _create_account,
     _session,
     _username_or_refuse,
 )
 from sync_server.core.settings import Settings
 from sync_server.crud.programme import attach_cites, detach_cites, programme_cites
-from sync_server.crud.users import create_user
-from sync_server.models import AppUser, UserCreate
+from sync_server.models import AppUser
 
 
 def _programme_or_refuse(session: Session, username: str) -> AppUser:
@@ -38,22 +36,11 @@ def cmd_create_programme(settings: Settings, args: argparse.Namespace) -> str:
     display = (args.display_name or "Correspondant programme").strip()[:120]
     with _session(settings) as session:
         cites = [_cite_or_refuse(session, name) for name in args.cite]
-        password = _new_account_password(session, username)
-        try:
-            user = create_user(
-                session,
-                user_create=UserCreate(
-                    username=username,
-                    display_name=display,
-                    role=Role.PROGRAMME.value,
-                    cite_id=cites[0].id,
-                    password=password,
-                ),
-            )
-            attach_cites(session, user_id=user.id, cite_ids=[c.id for c in cites])
-            session.commit()
-        except IntegrityError:
-            raise Refused(f"L'identifiant « {username} » est déjà pris.") from None
+        user = _create_account(
+            session, username=username, display=display, role=Role.PROGRAMME, cite_id=cites[0].id
+        )
+        attach_cites(session, user_id=user.id, cite_ids=[c.id for c in cites])
+        session.commit()
         names = ", ".join(f"« {c.name} »" for c in cites)
         return (
             f"Compte programme « {username} » créé pour {names} : il voit les indicateurs "
@@ -95,19 +82,21 @@ def add_programme_commands(admin_sub: argparse._SubParsersAction[argparse.Argume
     p.add_argument("--username", required=True, help="identifiant de connexion")
     p.add_argument("--display-name", help="nom affiché (par défaut « Correspondant programme »)")
     p.set_defaults(run=cmd_create_programme)
-    p = admin_sub.add_parser(
-        "attach-programme", help="rattache d'autres cités à un compte programme existant"
-    )
-    p.add_argument("--username", required=True, help="identifiant du compte programme")
-    p.add_argument(
-        "--cite", required=True, action="append", help="nom d'une cité (répétez pour plusieurs)"
-    )
-    p.set_defaults(run=cmd_attach_programme)
-    p = admin_sub.add_parser(
-        "detach-programme", help="retire des cités à un compte programme (il n'en voit plus rien)"
-    )
-    p.add_argument("--username", required=True, help="identifiant du compte programme")
-    p.add_argument(
-        "--cite", required=True, action="append", help="nom d'une cité (répétez pour plusieurs)"
-    )
-    p.set_defaults(run=cmd_detach_programme)
+    for command, help_text, run in (
+        (
+            "attach-programme",
+            "rattache d'autres cités à un compte programme existant",
+            cmd_attach_programme,
+        ),
+        (
+            "detach-programme",
+            "retire des cités à un compte programme (il n'en voit plus rien)",
+            cmd_detach_programme,
+        ),
+    ):
+        p = admin_sub.add_parser(command, help=help_text)
+        p.add_argument("--username", required=True, help="identifiant du compte programme")
+        p.add_argument(
+            "--cite", required=True, action="append", help="nom d'une cité (répétez pour plusieurs)"
+        )
+        p.set_defaults(run=run)

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Annotated, Any, TypedDict, Unpack
 
 from fastapi import Depends, HTTPException, status
 from sqlmodel import Session
 
 from domain.vocabulary import Role
 from sync_server.api.deps import (
+    ClockDep,
     CurrentDevice,
     CurrentUser,
     PartnerUser,
@@ -20,6 +21,7 @@ from sync_server.api.deps import (
 from sync_server.core.db import begin_write
 from sync_server.crud.audit import Actor, record_audit
 from sync_server.models import AppUser
+from sync_server.sync.supervisor_ops import OpAuthor
 
 
 async def require_admin(user: CurrentUser) -> AppUser:
@@ -47,6 +49,30 @@ async def partner_actor(user: PartnerUser, device: CurrentDevice) -> Actor:
 SupervisorActor = Annotated[Actor, Depends(supervisor_actor)]
 PartnerActor = Annotated[Actor, Depends(partner_actor)]
 AdminActor = Annotated[Actor, Depends(admin_actor)]
+
+
+async def supervisor_author(
+    user: SupervisorUser, device: CurrentDevice, clock: ClockDep
+) -> OpAuthor:
+    return OpAuthor(user, device, clock)
+
+
+async def partner_author(user: PartnerUser, device: CurrentDevice, clock: ClockDep) -> OpAuthor:
+    return OpAuthor(user, device, clock)
+
+
+# Who writes the ops of a console route: the supervisor (or the partner's conseiller),
+# their console device, the server clock.
+SupervisorAuthor = Annotated[OpAuthor, Depends(supervisor_author)]
+PartnerAuthor = Annotated[OpAuthor, Depends(partner_author)]
+
+
+class _What(TypedDict, total=False):
+    """What a journal entry is about (the keywords of `Journal.record`)."""
+
+    entity: str | None
+    row_id: str | None
+    detail: dict[str, Any] | None
 
 
 @dataclass(frozen=True)
@@ -78,19 +104,12 @@ class Journal:
             detail=detail,
         )
 
-    def read(
-        self,
-        action: str,
-        *,
-        entity: str | None = None,
-        row_id: str | None = None,
-        detail: dict[str, Any] | None = None,
-    ) -> None:
+    def read(self, action: str, **what: Unpack[_What]) -> None:
         """Journal a read that succeeded, and commit: the read transaction ends first
         so that, on SQLite, the append waits its turn as a writer (BEGIN IMMEDIATE)."""
         self.session.commit()
         begin_write(self.session)
-        self.record(action, entity=entity, row_id=row_id, detail=detail)
+        self.record(action, **what)
         self.session.commit()
 
 

@@ -8,14 +8,14 @@ import datetime as dt
 from sqlmodel import Session
 
 from domain.field_labels import field_label, value_label
-from domain.hlc import HlcClock
 from domain.merge_choice import MergeChoiceError, differing_fields, plan_merge, same_value
 from sync_server.core.db import begin_write
 from sync_server.crud.persons import _summaries
-from sync_server.models import AppUser, Device, MergeUndo, Record
+from sync_server.models import MergeUndo, Record
 from sync_server.schemas.review import FieldDifferenceOut, MergeCompareOut
 from sync_server.sync.supervisor_ops import (
     Invalid,
+    OpAuthor,
     Refused,
     get_live_row,
     member_names,
@@ -63,9 +63,7 @@ def read_merge_comparison(
 def merge_with_choices(
     session: Session,
     *,
-    user: AppUser,
-    device: Device,
-    clock: HlcClock,
+    author: OpAuthor,
     a_id: str,
     b_id: str,
     survivor: str,
@@ -77,7 +75,7 @@ def merge_with_choices(
     (absorbed id, survivor id, fields taken from the absorbed); the caller commits.
     A refused choice writes nothing."""
     begin_write(session)
-    a, b = _pair(session, cite_id=user.cite_id, a_id=a_id, b_id=b_id)
+    a, b = _pair(session, cite_id=author.user.cite_id, a_id=a_id, b_id=b_id)
     if any(v is not None and v != row.version for v, row in zip(versions, (a, b), strict=True)):
         raise Refused(
             "Une des deux fiches a été modifiée entre-temps : comparez-les de nouveau "
@@ -91,44 +89,36 @@ def merge_with_choices(
     kept, absorbed = rows[plan.survivor], rows[plan.absorbed]
     if plan.values:
         previous = {f: kept.data.get(f) for f in plan.values}
-        write_as_supervisor(
-            session, user=user, device=device, clock=clock, row=kept, values=plan.values
-        )
+        write_as_supervisor(session, author=author, row=kept, values=plan.values)
         # Kept so that an unmerge gives the kept person its own values back.
         session.merge(
             MergeUndo(
                 absorbed_id=absorbed.id,
                 survivor_id=kept.id,
-                cite_id=user.cite_id,
+                cite_id=author.user.cite_id,
                 previous=previous,
                 written={f: kept.data.get(f) for f in plan.values},
             )
         )
     write_as_supervisor(
         session,
-        user=user,
-        device=device,
-        clock=clock,
+        author=author,
         row=absorbed,
         values={"merged_into": kept.id},
     )
     return absorbed.id, kept.id, sorted(plan.values)
 
 
-def unmerge_and_restore(
-    session: Session, *, user: AppUser, device: Device, clock: HlcClock, person_id: str
-) -> list[str]:
+def unmerge_and_restore(session: Session, *, author: OpAuthor, person_id: str) -> list[str]:
     """Undo a merge: the person is on its own again (`merged_into` cleared) and the
     person it was merged into gets back the values the merge took from it, for each
     field nobody changed since. Returns those fields; the caller commits."""
     begin_write(session)
-    person = get_live_row(session, cite_id=user.cite_id, entity="person", row_id=person_id)
+    person = get_live_row(session, cite_id=author.user.cite_id, entity="person", row_id=person_id)
     survivor_id = person.data.get("merged_into")
     if not survivor_id:
         raise Refused("Cette personne n'est pas fusionnée.")
-    write_as_supervisor(
-        session, user=user, device=device, clock=clock, row=person, values={"merged_into": None}
-    )
+    write_as_supervisor(session, author=author, row=person, values={"merged_into": None})
     undo = session.get(MergeUndo, person.id)
     if undo is None:
         return []
@@ -143,6 +133,6 @@ def unmerge_and_restore(
         if same_value(kept.data.get(f), written)
     }
     if values:
-        write_as_supervisor(session, user=user, device=device, clock=clock, row=kept, values=values)
+        write_as_supervisor(session, author=author, row=kept, values=values)
     session.flush()
     return sorted(values)

@@ -12,13 +12,12 @@ from typing import Any
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from domain.hlc import HlcClock
 from domain.ids import uuid7
 from domain.minimisation import freins_for_partner
 from domain.person_groups import root_of
 from domain.sync import Op
 from domain.vocabulary import DeclineReason, Frein, OrientationOutcome, OrientationStatus
-from sync_server.models import AppUser, Device, Partner, Record, SyncOp
+from sync_server.models import AppUser, Partner, Record, SyncOp
 from sync_server.schemas.partner import (
     PartnerAnswer,
     PartnerOrientationOut,
@@ -30,6 +29,7 @@ from sync_server.sync.server_ops import merge_map
 from sync_server.sync.supervisor_ops import (
     Invalid,
     NotFound,
+    OpAuthor,
     Refused,
     member_names,
     write_as_supervisor,
@@ -256,9 +256,7 @@ def relance_for(partner_name: str, answer: PartnerAnswer) -> str | None:
 def answer_orientation(
     session: Session,
     *,
-    user: AppUser,
-    device: Device,
-    clock: HlcClock,
+    author: OpAuthor,
     orientation_id: str,
     answer: PartnerAnswer,
     today: dt.date,
@@ -266,7 +264,7 @@ def answer_orientation(
     """Apply the answer as an op of the conseiller's device (and, when the mediator
     must act, a relance for the person); returns the orientation as it now reads and
     the relance's id. The caller opened the write transaction and commits."""
-    partner = _structure(session, user)
+    partner = _structure(session, author.user)
     row = _own_row(session, partner=partner, orientation_id=orientation_id)
     if answer.version is not None and answer.version != row.version:
         raise Refused(
@@ -275,9 +273,7 @@ def answer_orientation(
         )
     write_as_supervisor(
         session,
-        user=user,
-        device=device,
-        clock=clock,
+        author=author,
         row=row,
         values=_changes(row, answer, today),
     )
@@ -286,9 +282,7 @@ def answer_orientation(
     if what is not None and row.data.get("person_id"):
         relance_id = _create_relance(
             session,
-            user=user,
-            device=device,
-            clock=clock,
+            author=author,
             values={
                 "person_id": row.data["person_id"],
                 "due_date": today.isoformat(),
@@ -301,22 +295,22 @@ def answer_orientation(
     return shown[0], relance_id
 
 
-def _create_relance(
-    session: Session, *, user: AppUser, device: Device, clock: HlcClock, values: dict[str, Any]
-) -> str:
+def _create_relance(session: Session, *, author: OpAuthor, values: dict[str, Any]) -> str:
     last_seq = session.exec(
-        select(func.max(SyncOp.device_seq)).where(SyncOp.device_id == device.id)
+        select(func.max(SyncOp.device_seq)).where(SyncOp.device_id == author.device.id)
     ).one()
     op = Op(
         op_id=uuid7(),
         device_seq=int(last_seq or 0) + 1,
         entity="followup",
         row_id=uuid7(),
-        hlc=clock.now().encode(),
+        hlc=author.clock.now().encode(),
         base_version=None,
         set=values,
     )
-    [result] = push_ops(session, user=user, device=device, ops=[op], clock=clock)
+    [result] = push_ops(
+        session, user=author.user, device=author.device, ops=[op], clock=author.clock
+    )
     if result.outcome == "rejected":
         raise Invalid(result.reason or "relance refusée")
     return op.row_id

@@ -18,12 +18,11 @@ from sqlmodel import Session, col, select
 
 from domain import matching, pathway
 from domain.entities import person_display_name
-from domain.hlc import HlcClock
 from domain.periods import as_utc
 from domain.person_groups import group_of, root_of
 from domain.vocabulary import ExitType, PathwayStatus, Role
 from sync_server.core.db import begin_write
-from sync_server.models import AppUser, Device, DuplicateDismissal, Qpv, Record, SyncOp
+from sync_server.models import AppUser, DuplicateDismissal, Qpv, Record, SyncOp
 from sync_server.schemas.console import Page
 from sync_server.schemas.review import (
     DuplicatePair,
@@ -36,6 +35,7 @@ from sync_server.schemas.review import (
 from sync_server.sync.supervisor_ops import (
     Invalid,
     NotFound,
+    OpAuthor,
     Refused,
     get_live_row,
     member_names,
@@ -258,20 +258,18 @@ def dismiss_pair(session: Session, *, user: AppUser, person_a: str, person_b: st
 def name_referent(
     session: Session,
     *,
-    user: AppUser,
-    device: Device,
-    clock: HlcClock,
+    author: OpAuthor,
     person_id: str,
     mediator_id: str,
 ) -> None:
     """The supervisor names a mediator of the cité the person's référent (an op that
     reaches every phone); the caller commits."""
     begin_write(session)
-    person = get_live_row(session, cite_id=user.cite_id, entity="person", row_id=person_id)
+    person = get_live_row(session, cite_id=author.user.cite_id, entity="person", row_id=person_id)
     mediator = session.get(AppUser, mediator_id)
     if (
         mediator is None
-        or mediator.cite_id != user.cite_id
+        or mediator.cite_id != author.user.cite_id
         or not mediator.active
         or mediator.role != Role.MEDIATOR
     ):
@@ -280,9 +278,7 @@ def name_referent(
         raise Refused(f"{mediator.display_name} est déjà référent·e de cette personne.")
     write_as_supervisor(
         session,
-        user=user,
-        device=device,
-        clock=clock,
+        author=author,
         row=person,
         values={"referent_id": mediator_id},
     )

@@ -8,12 +8,11 @@ from sqlmodel import Session, col, select
 
 from domain.entities import FieldsError, normalise_fields, person_display_name
 from domain.field_labels import field_choices, field_label, french_error, value_label
-from domain.hlc import HlcClock
 from domain.merge import DELETED
 from domain.minimisation import sensitivity_warning
 from domain.vocabulary import ReviewState
 from sync_server.core.db import begin_write
-from sync_server.models import AppUser, Conflict, Device, Record, SyncOp, utcnow
+from sync_server.models import Conflict, Record, SyncOp, utcnow
 from sync_server.schemas.review import (
     BulkUndoOut,
     BulkValidateOut,
@@ -30,6 +29,7 @@ from sync_server.schemas.review import (
 from sync_server.sync.supervisor_ops import (
     Invalid,
     NotFound,
+    OpAuthor,
     Refused,
     device_names,
     get_live_row,
@@ -57,9 +57,7 @@ ENTITY_LABELS = {
 def review_contact(
     session: Session,
     *,
-    user: AppUser,
-    device: Device,
-    clock: HlcClock,
+    author: OpAuthor,
     contact_id: str,
     state: str,
     comment: str | None,
@@ -67,15 +65,13 @@ def review_contact(
 ) -> ReviewOut:
     """Set the review state (and comment) of a contact; the caller commits."""
     begin_write(session)
-    row = get_live_row(session, cite_id=user.cite_id, entity="contact", row_id=contact_id)
+    row = get_live_row(session, cite_id=author.user.cite_id, entity="contact", row_id=contact_id)
     if expected_version is not None and row.version != expected_version:
         raise Refused("Ce contact a été modifié entre-temps : rechargez-le avant de le revoir.")
     # A validation clears an earlier "à corriger" comment: the phone must not keep it.
     write_as_supervisor(
         session,
-        user=user,
-        device=device,
-        clock=clock,
+        author=author,
         row=row,
         values={"review_state": state, "review_comment": comment},
     )
@@ -92,9 +88,7 @@ def review_contact(
 def validate_many(
     session: Session,
     *,
-    user: AppUser,
-    device: Device,
-    clock: HlcClock,
+    author: OpAuthor,
     contact_ids: list[str],
     event_id: str | None,
 ) -> BulkValidateOut:
@@ -103,12 +97,12 @@ def validate_many(
     Returns what an undo needs."""
     begin_write(session)
     if event_id is not None:
-        get_live_row(session, cite_id=user.cite_id, entity="event", row_id=event_id)
+        get_live_row(session, cite_id=author.user.cite_id, entity="event", row_id=event_id)
         rows = [
             r
             for r in session.exec(
                 select(Record).where(
-                    Record.cite_id == user.cite_id,
+                    Record.cite_id == author.user.cite_id,
                     Record.entity == "contact",
                     col(Record.deleted).is_(False),
                 )
@@ -120,7 +114,7 @@ def validate_many(
             r.id: r
             for r in session.exec(
                 select(Record).where(
-                    Record.cite_id == user.cite_id,
+                    Record.cite_id == author.user.cite_id,
                     Record.entity == "contact",
                     col(Record.id).in_(set(contact_ids)),
                 )
@@ -141,9 +135,7 @@ def validate_many(
         )
         write_as_supervisor(
             session,
-            user=user,
-            device=device,
-            clock=clock,
+            author=author,
             row=row,
             values={"review_state": ReviewState.VALIDATED.value, "review_comment": None},
         )
@@ -154,9 +146,7 @@ def validate_many(
 def undo_validation(
     session: Session,
     *,
-    user: AppUser,
-    device: Device,
-    clock: HlcClock,
+    author: OpAuthor,
     entries: list[UndoEntry],
 ) -> BulkUndoOut:
     """Put back the review state each contact had before a bulk validation, unless it
@@ -166,7 +156,7 @@ def undo_validation(
     unknown = [
         i
         for i, r in rows.items()
-        if r is None or r.cite_id != user.cite_id or r.entity != "contact"
+        if r is None or r.cite_id != author.user.cite_id or r.entity != "contact"
     ]
     if unknown:
         raise NotFound(f"{len(unknown)} contact(s) introuvable(s) dans votre cité.")
@@ -177,9 +167,7 @@ def undo_validation(
             continue
         write_as_supervisor(
             session,
-            user=user,
-            device=device,
-            clock=clock,
+            author=author,
             row=row,
             values={
                 "review_state": entry.review_state.value if entry.review_state else None,
@@ -200,9 +188,7 @@ FREE_TEXT = frozenset({"need", "note", "reason", "theme", "commune", "what"})
 def correct_record(
     session: Session,
     *,
-    user: AppUser,
-    device: Device,
-    clock: HlcClock,
+    author: OpAuthor,
     row_id: str,
     values: dict[str, Any],
     expected_version: int | None,
@@ -211,9 +197,9 @@ def correct_record(
     the ledger and reaches the phones on their next pull); the caller commits."""
     begin_write(session)
     row = session.get(Record, row_id)
-    if row is None or row.cite_id != user.cite_id or row.entity not in CORRECTABLE:
+    if row is None or row.cite_id != author.user.cite_id or row.entity not in CORRECTABLE:
         raise NotFound("Fiche introuvable dans votre cité.")
-    row = get_live_row(session, cite_id=user.cite_id, entity=row.entity, row_id=row_id)
+    row = get_live_row(session, cite_id=author.user.cite_id, entity=row.entity, row_id=row_id)
     refused = sorted(NOT_CORRECTED & values.keys())
     if refused:
         names = ", ".join(f"« {field_label(f)} »" for f in refused)
@@ -227,7 +213,7 @@ def correct_record(
     changed = {k: v for k, v in normalised.items() if row.data.get(k) != v}
     if not changed:
         raise Refused("Aucune modification : la fiche est déjà ainsi.")
-    write_as_supervisor(session, user=user, device=device, clock=clock, row=row, values=changed)
+    write_as_supervisor(session, author=author, row=row, values=changed)
     warnings = [
         w
         for k, v in changed.items()
@@ -399,9 +385,7 @@ def _conflicting_row(session: Session, *, conflict: Conflict, cite_id: str) -> R
 def resolve_conflict(
     session: Session,
     *,
-    user: AppUser,
-    device: Device,
-    clock: HlcClock,
+    author: OpAuthor,
     conflict_id: str,
     choice: str,
     value: Any = None,
@@ -409,12 +393,12 @@ def resolve_conflict(
     """Write the chosen value as a new op and mark the conflict resolved; caller commits."""
     begin_write(session)
     conflict = session.get(Conflict, conflict_id)
-    if conflict is None or conflict.cite_id != user.cite_id or conflict.kind != "hard":
+    if conflict is None or conflict.cite_id != author.user.cite_id or conflict.kind != "hard":
         raise NotFound("Conflit introuvable dans votre cité.")
     if conflict.resolved_at is not None:
         raise Refused("Ce conflit a déjà été résolu : rechargez la liste.")
     field = conflict.field or ""
-    row = _conflicting_row(session, conflict=conflict, cite_id=user.cite_id)
+    row = _conflicting_row(session, conflict=conflict, cite_id=author.user.cite_id)
     chosen = {"server": conflict.server_value, "incoming": conflict.incoming_value}.get(
         choice, value
     )
@@ -422,13 +406,11 @@ def resolve_conflict(
         values = normalise_fields(conflict.entity, {field: chosen})
     except FieldsError as exc:
         raise Invalid(french_error(conflict.entity, exc)) from None
-    result = write_as_supervisor(
-        session, user=user, device=device, clock=clock, row=row, values=values
-    )
+    result = write_as_supervisor(session, author=author, row=row, values=values)
     conflict.resolved_at = utcnow()
-    conflict.resolved_by = user.id
+    conflict.resolved_by = author.user.id
     conflict.resolution = {"choice": choice, "value": values[field], "op_id": result.op_id}
     session.add(conflict)
     session.flush()
-    [readable] = readable_conflicts(session, cite_id=user.cite_id, conflicts=[conflict])
+    [readable] = readable_conflicts(session, cite_id=author.user.cite_id, conflicts=[conflict])
     return readable

@@ -7,6 +7,7 @@ merge, lands in the `sync_op` ledger and reaches the phones on their next pull.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import func
@@ -16,6 +17,16 @@ from domain.hlc import HlcClock
 from domain.sync import OpResult
 from sync_server.models import AppUser, Device, Partner, Record, SyncOp
 from sync_server.sync.server_ops import write_ops
+
+
+@dataclass(frozen=True)
+class OpAuthor:
+    """Who writes an op from the console: the account, its console device (the op's
+    origin, numbered after that device's last op) and the server clock that stamps it."""
+
+    user: AppUser
+    device: Device
+    clock: HlcClock
 
 
 class NotFound(LookupError):
@@ -51,25 +62,23 @@ _ENTITY_NAMES = {
 def write_as_supervisor(
     session: Session,
     *,
-    user: AppUser,
-    device: Device,
-    clock: HlcClock,
+    author: OpAuthor,
     row: Record,
     values: dict[str, Any],
 ) -> OpResult:
-    """Write `values` on `row` as an op of `device` (`server_ops.write_ops`), numbered
-    after the device's last op; the caller commits.
+    """Write `values` on `row` as an op of the author's device (`server_ops.write_ops`),
+    numbered after the device's last op; the caller commits.
 
     The caller should have opened the transaction with `begin_write`.
     """
     last_seq = session.exec(
-        select(func.max(SyncOp.device_seq)).where(SyncOp.device_id == device.id)
+        select(func.max(SyncOp.device_seq)).where(SyncOp.device_id == author.device.id)
     ).one()
     [result] = write_ops(
         session,
-        user=user,
-        device=device,
-        clock=clock,
+        user=author.user,
+        device=author.device,
+        clock=author.clock,
         edits=[(row, values)],
         first_seq=int(last_seq or 0) + 1,
     )

@@ -58,7 +58,7 @@ from sync_server.models import Device, Record, SyncOp
 from sync_server.sync.held_ops import decide, hold_late_ops
 from sync_server.sync.pull import pull_page, purge_tombstones
 from sync_server.sync.push import ERASED_REASON, push_ops, split_before_revocation
-from sync_server.sync.supervisor_ops import NotFound, Refused
+from sync_server.sync.supervisor_ops import NotFound, OpAuthor, Refused
 from tests.factories import (
     DeviceLogin,
     contact_values,
@@ -327,7 +327,7 @@ class SyncProtocol(RuleBasedStateMachine):
     def _as_supervisor(self, action: Callable[..., object], **kwargs: object) -> None:
         login = self.supervisor
         try:
-            action(self.session, user=login.user, device=login.device, clock=self.clock, **kwargs)
+            action(self.session, author=OpAuthor(login.user, login.device, self.clock), **kwargs)
         except (NotFound, Refused):
             self.session.rollback()  # refused as the console would: nothing written
             return

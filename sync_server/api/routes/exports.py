@@ -57,36 +57,29 @@ _DOC = (
 )
 
 
-@router.get(
-    "/quarterly.xlsx",
-    response_class=Response,
-    description=_DOC,
-    responses={200: {"content": {XLSX_TYPE: {}}}},
-)
-def quarterly_xlsx(
-    session: SessionDep,
-    user: SupervisorUser,
-    journal: JournalDep,
-    period: PeriodDep,
-    qpv: QpvParam = None,
-) -> Response:
-    return _report(session, user, journal, period, qpv, "xlsx")
+def _add_quarterly_route(extension: Literal["xlsx", "csv"], media_type: str) -> None:
+    """`/quarterly.xlsx` and `/quarterly.csv`: the same report, one file format each."""
+
+    def quarterly(
+        session: SessionDep,
+        user: SupervisorUser,
+        journal: JournalDep,
+        period: PeriodDep,
+        qpv: QpvParam = None,
+    ) -> Response:
+        return _report(session, user, journal, period, qpv, extension)
+
+    router.get(
+        f"/quarterly.{extension}",
+        response_class=Response,
+        description=_DOC,
+        responses={200: {"content": {media_type: {}}}},
+        name=f"quarterly_{extension}",
+    )(quarterly)
 
 
-@router.get(
-    "/quarterly.csv",
-    response_class=Response,
-    description=_DOC,
-    responses={200: {"content": {"text/csv": {}}}},
-)
-def quarterly_csv(
-    session: SessionDep,
-    user: SupervisorUser,
-    journal: JournalDep,
-    period: PeriodDep,
-    qpv: QpvParam = None,
-) -> Response:
-    return _report(session, user, journal, period, qpv, "csv")
+_add_quarterly_route("xlsx", XLSX_TYPE)
+_add_quarterly_route("csv", "text/csv")
 
 
 @router.get(

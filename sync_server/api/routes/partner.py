@@ -6,8 +6,8 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from domain.periods import utc_today
-from sync_server.api.deps import ClockDep, CurrentDevice, PartnerUser, SessionDep
-from sync_server.api.guards import JournalDep
+from sync_server.api.deps import PartnerUser, SessionDep
+from sync_server.api.guards import JournalDep, PartnerAuthor
 from sync_server.api.routes.shared import ERRORS, refusals
 from sync_server.core.db import begin_write
 from sync_server.crud import partner as crud_partner
@@ -65,9 +65,7 @@ def answer(
     orientation_id: str,
     body: PartnerAnswer,
     session: SessionDep,
-    user: PartnerUser,
-    device: CurrentDevice,
-    clock: ClockDep,
+    author: PartnerAuthor,
     journal: JournalDep,
 ) -> PartnerOrientationOut:
     """Accept, decline (with a reason), set the appointment date or report the outcome.
@@ -77,9 +75,7 @@ def answer(
     with refusals(session):
         out, relance_id = crud_partner.answer_orientation(
             session,
-            user=user,
-            device=device,
-            clock=clock,
+            author=author,
             orientation_id=orientation_id,
             answer=body,
             today=utc_today(),
@@ -90,7 +86,7 @@ def answer(
         entity="orientation",
         row_id=orientation_id,
         detail={
-            "partner_id": user.partner_id,
+            "partner_id": author.user.partner_id,
             "action": body.action,
             **({"value": code.value} if code is not None else {}),
             **({"relance_id": relance_id} if relance_id else {}),

@@ -7,8 +7,8 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from domain.periods import utc_today
-from sync_server.api.deps import ClockDep, CurrentDevice, SessionDep, SupervisorUser
-from sync_server.api.guards import JournalDep
+from sync_server.api.deps import SessionDep, SupervisorUser
+from sync_server.api.guards import JournalDep, SupervisorAuthor
 from sync_server.api.routes.shared import ERRORS, PageNumber, PageSize, refusals
 from sync_server.crud import merges as crud_merges
 from sync_server.crud import persons as crud_persons
@@ -98,9 +98,7 @@ def merge(
     person_id: str,
     body: MergeRequest,
     session: SessionDep,
-    user: SupervisorUser,
-    device: CurrentDevice,
-    clock: ClockDep,
+    author: SupervisorAuthor,
     journal: JournalDep,
 ) -> None:
     """Merge `person_id` (« a ») and `into` (« b »): the survivor (« b » unless said)
@@ -109,9 +107,7 @@ def merge(
     with refusals(session):
         absorbed, survivor, fields = crud_merges.merge_with_choices(
             session,
-            user=user,
-            device=device,
-            clock=clock,
+            author=author,
             a_id=person_id,
             b_id=body.into,
             survivor=body.survivor,
@@ -145,18 +141,14 @@ def name_referent(
     person_id: str,
     body: ReferentRequest,
     session: SessionDep,
-    user: SupervisorUser,
-    device: CurrentDevice,
-    clock: ClockDep,
+    author: SupervisorAuthor,
     journal: JournalDep,
 ) -> None:
     """Name a mediator of the cité the person's référent (sets `referent_id` by an op)."""
     with refusals(session):
         crud_persons.name_referent(
             session,
-            user=user,
-            device=device,
-            clock=clock,
+            author=author,
             person_id=person_id,
             mediator_id=body.mediator_id,
         )
@@ -173,17 +165,13 @@ def name_referent(
 def unmerge(
     person_id: str,
     session: SessionDep,
-    user: SupervisorUser,
-    device: CurrentDevice,
-    clock: ClockDep,
+    author: SupervisorAuthor,
     journal: JournalDep,
 ) -> None:
     """Undo a merge: clears `merged_into` by an op, and gives the person it was merged
     into back the values a field-by-field merge took from this one (where unchanged)."""
     with refusals(session):
-        restored = crud_merges.unmerge_and_restore(
-            session, user=user, device=device, clock=clock, person_id=person_id
-        )
+        restored = crud_merges.unmerge_and_restore(session, author=author, person_id=person_id)
     detail = {"fields": restored} if restored else None
     journal.record("duplicate.unmerge", entity="person", row_id=person_id, detail=detail)
     session.commit()

@@ -4,6 +4,7 @@ indicators of the cités its account is attached to (role `programme` only)."""
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Response, status
@@ -66,27 +67,41 @@ def _journal(
     session.commit()
 
 
-def _read(
-    session: Session, user: AppUser, device: Device, period: Period, action: str
-) -> tuple[list[Cite], list[ProgrammeTable]]:
-    cites = programme_cites(session, user_id=user.id)
-    tables = programme_indicators(session, cites=cites, period=period)
-    _journal(session, user, device, cites, period, action)
-    return cites, tables
+@dataclass(frozen=True)
+class _Reading:
+    """A programme account's read of its cités' indicators over the period it asked."""
+
+    session: Session
+    user: AppUser
+    device: Device
+    period: Period
+
+    def tables(self, action: str) -> tuple[list[Cite], list[ProgrammeTable]]:
+        cites = programme_cites(self.session, user_id=self.user.id)
+        tables = programme_indicators(self.session, cites=cites, period=self.period)
+        _journal(self.session, self.user, self.device, cites, self.period, action)
+        return cites, tables
 
 
-@router.get("/indicators", response_model=ProgrammeOut)
-def indicators(
+async def _reading(
     session: SessionDep,
     user: ProgrammeUser,
     device: CurrentDevice,
     date_from: DateFrom = None,
     date_to: DateTo = None,
-) -> ProgrammeOut:
+) -> _Reading:
+    return _Reading(session, user, device, period_or_400(date_from, date_to))
+
+
+ReadingDep = Annotated[_Reading, Depends(_reading)]
+
+
+@router.get("/indicators", response_model=ProgrammeOut)
+def indicators(reading: ReadingDep) -> ProgrammeOut:
     """The attached cités' indicators side by side and together, aggregated only,
     under statistical secrecy (1 to 4 hidden, secondary suppression, a zero is 0)."""
-    period = period_or_400(date_from, date_to)
-    cites, tables = _read(session, user, device, period, "programme.indicators")
+    period = reading.period
+    cites, tables = reading.tables("programme.indicators")
     return ProgrammeOut(
         date_from=period.start,
         date_to=period.end,
@@ -101,16 +116,10 @@ def indicators(
     response_class=Response,
     responses={200: {"content": {XLSX_TYPE: {}}}},
 )
-def indicators_xlsx(
-    session: SessionDep,
-    user: ProgrammeUser,
-    device: CurrentDevice,
-    date_from: DateFrom = None,
-    date_to: DateTo = None,
-) -> Response:
+def indicators_xlsx(reading: ReadingDep) -> Response:
     """The same tables as a workbook, protected the same way."""
-    period = period_or_400(date_from, date_to)
-    cites, tables = _read(session, user, device, period, "programme.export_xlsx")
+    period = reading.period
+    cites, tables = reading.tables("programme.export_xlsx")
     content = programme_xlsx(f"Programme · {period.label}", [c.name for c in cites], tables)
     return Response(
         content,

@@ -8,8 +8,8 @@ from fastapi import APIRouter
 from sqlmodel import Session
 
 from domain.hlc import HlcClock
-from sync_server.api.deps import ClockDep, CurrentDevice, SessionDep, SupervisorUser
-from sync_server.api.guards import Journal, JournalDep
+from sync_server.api.deps import ClockDep, SessionDep, SupervisorUser
+from sync_server.api.guards import Journal, JournalDep, SupervisorAuthor
 from sync_server.api.routes.shared import ERRORS, refusals
 from sync_server.core.db import begin_write
 from sync_server.crud import review as crud_review
@@ -40,18 +40,14 @@ def review_contact(
     contact_id: str,
     body: ReviewRequest,
     session: SessionDep,
-    user: SupervisorUser,
-    device: CurrentDevice,
-    clock: ClockDep,
+    author: SupervisorAuthor,
     journal: JournalDep,
 ) -> ReviewOut:
     """Validate, reject or send back a contact; the decision syncs to the mediator's phone."""
     with refusals(session):
         out = crud_review.review_contact(
             session,
-            user=user,
-            device=device,
-            clock=clock,
+            author=author,
             contact_id=contact_id,
             state=body.state,
             comment=body.comment,
@@ -67,9 +63,7 @@ def review_contact(
 def validate_contacts(
     body: BulkValidateRequest,
     session: SessionDep,
-    user: SupervisorUser,
-    device: CurrentDevice,
-    clock: ClockDep,
+    author: SupervisorAuthor,
     journal: JournalDep,
 ) -> BulkValidateOut:
     """Validate in one step the contacts ticked, or all contacts of one action de
@@ -77,9 +71,7 @@ def validate_contacts(
     with refusals(session):
         out = crud_review.validate_many(
             session,
-            user=user,
-            device=device,
-            clock=clock,
+            author=author,
             contact_ids=body.contact_ids,
             event_id=body.event_id,
         )
@@ -97,17 +89,13 @@ def validate_contacts(
 def undo_validation(
     body: BulkUndoRequest,
     session: SessionDep,
-    user: SupervisorUser,
-    device: CurrentDevice,
-    clock: ClockDep,
+    author: SupervisorAuthor,
     journal: JournalDep,
 ) -> BulkUndoOut:
     """Undo a bulk validation: each contact gets back its earlier state, unless it
     changed since."""
     with refusals(session):
-        out = crud_review.undo_validation(
-            session, user=user, device=device, clock=clock, entries=body.undo
-        )
+        out = crud_review.undo_validation(session, author=author, entries=body.undo)
     journal.record("review.bulk_undone", detail={"count": out.restored})
     session.commit()
     return out
@@ -118,9 +106,7 @@ def correct_record(
     row_id: str,
     body: CorrectRequest,
     session: SessionDep,
-    user: SupervisorUser,
-    device: CurrentDevice,
-    clock: ClockDep,
+    author: SupervisorAuthor,
     journal: JournalDep,
 ) -> CorrectOut:
     """Correct a person (a phone number, a name…), a contact or an orientation (its
@@ -128,9 +114,7 @@ def correct_record(
     with refusals(session):
         out = crud_review.correct_record(
             session,
-            user=user,
-            device=device,
-            clock=clock,
+            author=author,
             row_id=row_id,
             values=body.values,
             expected_version=body.version,
@@ -159,18 +143,14 @@ def resolve_conflict(
     conflict_id: str,
     body: ResolveRequest,
     session: SessionDep,
-    user: SupervisorUser,
-    device: CurrentDevice,
-    clock: ClockDep,
+    author: SupervisorAuthor,
     journal: JournalDep,
 ) -> ReadableConflict:
     """Keep one side (or a corrected value) as a new op that wins and syncs."""
     with refusals(session):
         out = crud_review.resolve_conflict(
             session,
-            user=user,
-            device=device,
-            clock=clock,
+            author=author,
             conflict_id=conflict_id,
             choice=body.choice,
             value=body.value,
