@@ -10,7 +10,7 @@ import flet as ft
 from app.console.context import use_console, use_section
 from app.console.screens.admin_referentials import referentials_panel
 from app.console.state.admin_state import AdminState, EnrolCode
-from app.console.widgets.review_widgets import act, dense_field, pager
+from app.console.widgets.review_widgets import act, dense_field, pager, panel
 from app.ui.format import day_time
 from app.ui.widgets import PRIMARY, banner, choice_chips
 from domain.api.insight import AdminDeviceOut, AdminUserOut
@@ -227,24 +227,11 @@ def _devices_panel(state: AdminState, user: AdminUserOut) -> ft.Control:
         spacing=12,
     )
     devices = [_device_row(state, d) for d in state.devices]
-    return ft.Container(
-        content=ft.Column(
-            [
-                ft.Text(
-                    f"Appareils de {user.display_name}",
-                    size=16,
-                    weight=ft.FontWeight.BOLD,
-                    color=PRIMARY,
-                ),
-                *(devices or [ft.Text("Aucun appareil enrôlé.", italic=True)]),
-                actions,
-                *([_enrol_code(state.enrol)] if state.enrol is not None else []),
-            ],
-            spacing=10,
-        ),
-        border=ft.Border.all(1, ft.Colors.GREY_300),
-        border_radius=12,
-        padding=16,
+    return panel(
+        f"Appareils de {user.display_name}",
+        *(devices or [ft.Text("Aucun appareil enrôlé.", italic=True)]),
+        actions,
+        *([_enrol_code(state.enrol)] if state.enrol is not None else []),
     )
 
 

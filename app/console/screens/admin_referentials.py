@@ -8,23 +8,13 @@ from typing import Any
 import flet as ft
 
 from app.console.state.admin_state import AdminState
-from app.console.widgets.review_widgets import act, dense_field
-from app.ui.widgets import PRIMARY, choice_chips
+from app.console.widgets.review_widgets import act, dense_field, panel
+from app.ui.widgets import choice_chips
 from domain.vocabulary import PartnerType
 
 
 def _box(title: str, *controls: ft.Control, width: float | None = None) -> ft.Control:
-    return ft.Container(
-        content=ft.Column(
-            [ft.Text(title, size=16, weight=ft.FontWeight.BOLD, color=PRIMARY), *controls],
-            spacing=10,
-        ),
-        border=ft.Border.all(1, ft.Colors.GREY_300),
-        border_radius=12,
-        padding=16,
-        width=width,
-        expand=width is None,
-    )
+    return panel(title, *controls, width=width, expand=width is None)
 
 
 def referentials_panel(state: AdminState) -> ft.Control:

@@ -10,6 +10,7 @@ from app.console.context import use_section
 from app.console.state.insight_state import IndicatorsState
 from app.console.widgets.charts import PALETTE, bar_chart, horizontal_bars, pie_chart, weekly_chart
 from app.console.widgets.period_picker import period_header
+from app.console.widgets.review_widgets import panel
 from app.ui.widgets import PRIMARY, banner
 from domain.api.insight import CountOut, IndicatorsOut
 
@@ -33,15 +34,7 @@ def _card(label: str, value: Any, hint: str = "") -> ft.Control:
 
 
 def _panel(title: str, body: ft.Control, *, expand: int = 1) -> ft.Control:
-    return ft.Container(
-        content=ft.Column(
-            [ft.Text(title, size=16, weight=ft.FontWeight.BOLD, color=PRIMARY), body], spacing=10
-        ),
-        border=ft.Border.all(1, ft.Colors.GREY_300),
-        border_radius=12,
-        padding=16,
-        expand=expand,
-    )
+    return panel(title, body, expand=expand)
 
 
 def _days(value: float | None) -> str:

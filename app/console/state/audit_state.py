@@ -7,37 +7,26 @@ from dataclasses import dataclass, field
 import flet as ft
 
 from app.console.state.api import ConsoleError
-from app.console.state.section import SectionState
+from app.console.state.section import PagedSection
 from domain.api.insight import AdminUserOut
 from domain.api.security import AuditEventOut
 
 
 @ft.observable
 @dataclass
-class AuditState(SectionState):
-    items: list[AuditEventOut] = field(default_factory=list)
-    total: int = 0
-    page: int = 1
+class AuditState(PagedSection[AuditEventOut]):
     page_size: int = 25
     family: str = ""
     actor: str = ""
     users: list[AdminUserOut] = field(default_factory=list)
 
     async def load(self, page: int | None = None) -> None:
-        target = page or self.page
-        try:
-            if not self.users:
+        if not self.users:
+            try:
                 self.users = (await self._run(self.api.users, page=1, page_size=200)).items
-            result = await self._run(
-                self.api.audit,
-                page=target,
-                page_size=self.page_size,
-                family=self.family,
-                actor=self.actor,
-            )
-        except ConsoleError:
-            return
-        self.items, self.total, self.page = result.items, result.total, target
+            except ConsoleError:
+                return
+        await self._load_page(page, self.api.audit, family=self.family, actor=self.actor)
 
     async def set_family(self, family: str) -> None:
         """Choose an action family; choosing it again shows every family."""

@@ -10,7 +10,7 @@ import flet as ft
 
 from app.console.state.api import ConsoleError
 from app.console.state.merge_choice_state import MergeChoice
-from app.console.state.section import SectionState
+from app.console.state.section import PagedSection, SectionState
 from app.ui.format import require_day
 from domain.api.console import ConsoleContact, EventBrief
 from domain.api.review import (
@@ -39,27 +39,14 @@ def mediators(refs: ReferentialsOut) -> list[tuple[str, str]]:
 
 @ft.observable
 @dataclass
-class ContactsState(SectionState):
+class ContactsState(PagedSection[ConsoleContact]):
     """The « Contacts » section: every synced contact, newest first."""
 
-    items: list[ConsoleContact] = field(default_factory=list)
-    total: int = 0
-    page: int = 1
     page_size: int = 50
     review_filter: str = ""
 
     async def load(self, page: int | None = None) -> None:
-        target = page or self.page
-        try:
-            result = await self._run(
-                self.api.contacts,
-                page=target,
-                page_size=self.page_size,
-                review_state=self.review_filter,
-            )
-        except ConsoleError:
-            return
-        self.items, self.total, self.page = result.items, result.total, target
+        await self._load_page(page, self.api.contacts, review_state=self.review_filter)
 
     async def set_review_filter(self, value: str) -> None:
         self.review_filter = "" if value == self.review_filter else value
@@ -68,11 +55,7 @@ class ContactsState(SectionState):
 
 @ft.observable
 @dataclass
-class ReviewQueue(SectionState):
-    items: list[ConsoleContact] = field(default_factory=list)
-    total: int = 0
-    page: int = 1
-    page_size: int = 20
+class ReviewQueue(PagedSection[ConsoleContact]):
     filters: dict[str, str] = field(default_factory=lambda: {"review_state": "received"})
     members: list[tuple[str, str]] = field(default_factory=list)
     qpvs: list[tuple[str, str]] = field(default_factory=list)
@@ -101,14 +84,7 @@ class ReviewQueue(SectionState):
         await self.load(1)
 
     async def load(self, page: int | None = None) -> None:
-        target = page or self.page
-        try:
-            result = await self._run(
-                self.api.contacts, page=target, page_size=self.page_size, **self.filters
-            )
-        except ConsoleError:
-            return
-        self.items, self.total, self.page = result.items, result.total, target
+        await self._load_page(page, self.api.contacts, **self.filters)
 
     async def toggle_filter(self, name: str, value: str) -> None:
         current = self.filters.get(name, "")
@@ -362,16 +338,13 @@ class DuplicatesState(SectionState):
 
 @ft.observable
 @dataclass
-class PersonsState(SectionState):
+class PersonsState(PagedSection[PersonSummary]):
     query: str = ""
     """The search as last sent."""
     typed: str = ""
     """The search box's text (sent by « Rechercher »)."""
     draft: dict[str, str] = field(default_factory=dict)
     """The correction of the shown person's record being typed, by field."""
-    items: list[PersonSummary] = field(default_factory=list)
-    total: int = 0
-    page: int = 1
     page_size: int = 15
     pathway: PathwayOut | None = None
     mediators: list[tuple[str, str]] = field(default_factory=list)
@@ -386,13 +359,7 @@ class PersonsState(SectionState):
     async def search(self, query: str | None = None, page: int = 1) -> None:
         if query is not None:
             self.query = query
-        try:
-            result = await self._run(
-                self.api.persons, q=self.query, page=page, page_size=self.page_size
-            )
-        except ConsoleError:
-            return
-        self.items, self.total, self.page = result.items, result.total, page
+        await self._load_page(page, self.api.persons, q=self.query)
 
     async def open(self, person_id: str) -> None:
         try:

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any, TypeVar
+from dataclasses import dataclass, field
+from typing import Any, Generic, TypeVar
 
 from app.console.state.api import ConsoleApi, ConsoleError
+from domain.api.console import Page
 
 T = TypeVar("T")
 
@@ -35,3 +36,25 @@ class SectionState:
             raise
         finally:
             self.busy = False
+
+
+@dataclass
+class PagedSection(SectionState, Generic[T]):
+    """A section showing one page of a longer list at a time (`page_size` per page)."""
+
+    items: list[T] = field(default_factory=list)
+    total: int = 0
+    page: int = 1
+    page_size: int = 20
+
+    async def _load_page(
+        self, page: int | None, call: Callable[..., Page[T]], **filters: Any
+    ) -> None:
+        """Show page `page` (None: the page shown) of `call(**filters)`; on a failure the
+        page shown stays, the reason in `error`."""
+        target = page or self.page
+        try:
+            result = await self._run(call, page=target, page_size=self.page_size, **filters)
+        except ConsoleError:
+            return
+        self.items, self.total, self.page = result.items, result.total, target
