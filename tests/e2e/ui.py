@@ -33,6 +33,25 @@ _FOCUS_PROBE = """() => {
 }"""
 
 
+# Semantics on (a click on Flutter's placeholder) as soon as the engine adds the
+# placeholder, before the app draws its first screen. When a field got the focus
+# before semantics were on (an autofocus racing the click, about 1 new tab in 8),
+# Flutter web edited that field, and every field of the page after it, through a
+# hidden input of its own: the field's semantics input, which a test finds by its
+# label, stayed empty and unfocused while the screen showed the text (seen in CI: a
+# PIN never focused, a sign-in that never reached the console).
+_SEMANTICS_AT_START_JS = """(() => {
+  const enable = (node) => {
+    if (node.nodeName === 'FLT-SEMANTICS-PLACEHOLDER') {
+      node.dispatchEvent(new MouseEvent('click', {bubbles: true}));
+    }
+  };
+  new MutationObserver((records) => {
+    for (const record of records) record.addedNodes.forEach(enable);
+  }).observe(document, {childList: true, subtree: true});
+})();"""
+
+
 @dataclass
 class Ui:
     page: Page
@@ -47,12 +66,10 @@ class Ui:
         return ui
 
     def goto(self, url: str) -> None:
-        self.page.goto(url)
         # Flutter draws on a canvas; its semantics tree appears once enabled.
-        placeholder = self.page.locator("flt-semantics-placeholder")
-        placeholder.wait_for(state="attached", timeout=60_000)
-        placeholder.dispatch_event("click")
-        self.page.locator("flt-semantics").first.wait_for(state="attached", timeout=30_000)
+        self.page.add_init_script(_SEMANTICS_AT_START_JS)
+        self.page.goto(url)
+        self.page.locator("flt-semantics").first.wait_for(state="attached", timeout=60_000)
 
     def shot(self, name: str) -> Path:
         self._n[0] += 1
@@ -177,13 +194,7 @@ class Ui:
 
     def type_at_cursor(self, label: str, text: str) -> None:
         """Type into the field a screen opens with the cursor in (its autofocus: sign-in,
-        PIN, enrolment code), as a person does: wait for the cursor, type once, no tap.
-
-        A tap there is not harmless in Flutter web while the cursor is on its way: the
-        tap focuses the field's semantics input, then the autofocus lands and Flutter
-        edits through a hidden input of its own, leaving the typed text in the one it no
-        longer reads (seen: 1 new tab in 8 when tapping at once, 0 in 30 when waiting
-        for the cursor; in CI: the PIN never focused, a sign-in with no identifier)."""
+        PIN, enrolment code), as a person does: see the cursor there, type, no tap."""
         box = self.page.get_by_role("textbox", name=label, exact=True)
         try:
             self.ready_to_type(box, timeout=15_000)
