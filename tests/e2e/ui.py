@@ -146,25 +146,18 @@ class Ui:
             raise
 
     def section(self, label: str) -> None:
-        """Go to a console section from its rail (a destination reads as "<label>
-        Onglet i sur n", Flutter's French strings). A click that lands while the shell
-        is still rendering is lost (seen right after signing in): check the address
-        and click again, as a person would."""
+        """Go to a console section from its rail, with one click (a destination reads
+        as "<label> Onglet i sur n", Flutter's French strings), once the section shown
+        has finished loading, as a person waits for the page before moving on."""
         path = next(s.path for s in SECTIONS if s.label == label)
         name = re.compile(f"^{re.escape(label)} Onglet")
         destination = self.page.get_by_role("button", name=name)
-        there = re.compile(re.escape(path) + "$")
         try:
-            for _ in range(3):
-                self.click_when_still(destination)
-                try:
-                    expect(self.page).to_have_url(there, timeout=5_000)
-                    return
-                except AssertionError:
-                    self.shot(f"section-retry-{label}")
-            expect(self.page).to_have_url(there)
+            self.settled()
+            self.click_when_still(destination)
+            expect(self.page).to_have_url(re.compile(re.escape(path) + "$"), timeout=15_000)
         except Exception:
-            self.failed(f"section {label}")  # seen once: no rail 30 s after signing in
+            self.failed(f"section {label}")
             raise
 
     def chip(self, name: str) -> Locator:
