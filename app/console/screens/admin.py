@@ -201,6 +201,9 @@ def _devices_panel(state: AdminState, user: AdminUserOut) -> ft.Control:
     def typed(e: ft.Event[ft.TextField]) -> None:
         state.password = e.control.value
 
+    # One line, not a wrapping row: a secret field inside a wrapping row is drawn as
+    # Flutter's grey error box (seen on the admin's screenshots; it still answered
+    # taps through its semantics, so no browser step had noticed).
     actions = ft.Row(
         [
             ft.FilledButton(
@@ -223,7 +226,6 @@ def _devices_panel(state: AdminState, user: AdminUserOut) -> ft.Control:
                 on_click=act(state.reset_password),
             ),
         ],
-        wrap=True,
         spacing=12,
     )
     devices = [_device_row(state, d) for d in state.devices]
