@@ -174,28 +174,29 @@ class Ui:
         """Tap the field once and type once, as a person does; the field must then
         show it. `shows`: what the field displays when it reformats the text typed
         (default: the text)."""
-        box = self.page.get_by_role("textbox", name=label, exact=True)
-        try:
-            self.click_when_still(box)
-            self.ready_to_type(box)
-            box.fill(text)
-            expect(box).to_have_value(text if shows is None else shows)
-        except Exception:
-            self.failed(f"fill {label}")
-            self.note_focus(f"fill {label}")
-            raise
+        self._type(label, text, shows, tap=True)
 
     def type_at_cursor(self, label: str, text: str) -> None:
         """Type into the field a screen opens with the cursor in (its autofocus: sign-in,
         PIN, enrolment code), as a person does: see the cursor there, type, no tap."""
+        self._type(label, text, None, tap=False)
+
+    def _type(
+        self, label: str, text: str, shows: str | re.Pattern[str] | None, *, tap: bool
+    ) -> None:
         box = self.page.get_by_role("textbox", name=label, exact=True)
+        step = f"{'fill' if tap else 'type'} {label}"
         try:
-            self.ready_to_type(box, timeout=15_000)
+            if tap:
+                self.click_when_still(box)
+            # A tap's cursor follows at once; an autofocus comes with the screen's first
+            # frames, slower on a loaded machine.
+            self.ready_to_type(box, timeout=5_000 if tap else 15_000)
             box.fill(text)
-            expect(box).to_have_value(text)
+            expect(box).to_have_value(text if shows is None else shows)
         except Exception:
-            self.failed(f"type {label}")
-            self.note_focus(f"type {label}")
+            self.failed(step)
+            self.note_focus(step)
             raise
 
     def see(self, text: str | re.Pattern[str], timeout: float = 15_000) -> Locator:
