@@ -11,6 +11,7 @@ import pytest
 from playwright.sync_api import Browser, Locator, expect
 
 from scripts.processes import seed_server, start_app, start_server
+from tests.e2e.console_steps import sign_in
 from tests.e2e.ui import DESKTOP, Ui
 
 pytestmark = [pytest.mark.browser, pytest.mark.processes]
@@ -53,11 +54,7 @@ def test_a_day_picked_in_the_calendar_filters_the_queue(browser: Browser, out_di
     app = start_app("console", server.url, out_dir / "console.sqlite3", out_dir)
     try:
         ui = Ui.open(browser, app.url, out_dir / "console", DESKTOP)
-        ui.type_at_cursor("Identifiant", "sophie")
-        ui.fill("Mot de passe", "relais-demo")
-        ui.page.wait_for_timeout(500)  # let the last keystrokes reach the app on a busy machine
-        ui.tap("Se connecter")
-        ui.see("Relais · Console de supervision")
+        sign_in(ui, "sophie", "relais-demo")
         ui.section("Revue")
         ui.see(re.compile(r"Revue des contacts \(\d+\)"))
         ui.settled()

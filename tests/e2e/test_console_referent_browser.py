@@ -10,7 +10,7 @@ import pytest
 from playwright.sync_api import Browser, expect
 
 from scripts.processes import seed_server, start_app, start_server
-from tests.e2e.test_console_insight_browser import _login
+from tests.e2e.console_steps import sign_in
 from tests.e2e.ui import DESKTOP, Ui
 
 pytestmark = [pytest.mark.browser, pytest.mark.processes]
@@ -23,7 +23,7 @@ def test_supervisor_names_a_referent(browser: Browser, out_dir: Path) -> None:
     console = start_app("console", server.url, out_dir / "console.sqlite3", out_dir)
     try:
         ui = Ui.open(browser, console.url, out_dir / "console", DESKTOP)
-        _login(ui, "sophie")
+        sign_in(ui, "sophie", "relais-demo")
         ui.section("Parcours")
         ui.settled()
         ui.fill("Rechercher (nom, prénom ou téléphone)", "ndiaye")

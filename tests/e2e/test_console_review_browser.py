@@ -18,6 +18,7 @@ from app.sync.client import SyncClient
 from domain.hlc import Hlc, wall_ms
 from domain.ids import uuid7
 from scripts.processes import Proc, seed_server, start_app, start_server
+from tests.e2e.console_steps import sign_in
 from tests.e2e.ui import DESKTOP, Ui
 
 pytestmark = [pytest.mark.browser, pytest.mark.processes]
@@ -37,11 +38,7 @@ def console(browser: Browser, out_dir: Path) -> Iterator[Console]:
     app = start_app("console", server.url, out_dir / "console.sqlite3", out_dir)
     try:
         ui = Ui.open(browser, app.url, out_dir / "console", DESKTOP)
-        ui.type_at_cursor("Identifiant", "sophie")
-        ui.fill("Mot de passe", "relais-demo")
-        ui.page.wait_for_timeout(500)  # let the last keystrokes reach the app on a busy machine
-        ui.tap("Se connecter")
-        ui.see("Relais · Console de supervision")
+        sign_in(ui, "sophie", "relais-demo")
         yield Console(ui, server)
         ui.page.close()
     finally:
