@@ -222,6 +222,28 @@ def test_a_draft_comes_back_and_junk_is_ignored() -> None:
     assert PersonEdit.from_draft(None) is None
 
 
+def test_the_new_person_draft_comes_back_and_junk_is_ignored() -> None:
+    form = PersonForm(first_name="Inès", age="34", freins=frozenset({"mobility"}), notice=True)
+    assert PersonForm.from_draft(form.to_draft()) == form
+    junk = {"first_name": 3, "phone": "07", "freins": "mobility", "x": "y"}
+    assert PersonForm.from_draft(junk) == PersonForm(phone="07")
+    assert PersonForm.from_draft(None) == PersonForm()
+
+
+@pytest.mark.parametrize(
+    ("form", "message"),
+    [
+        (PersonForm(first_name=" ", age="34"), "Le prénom est obligatoire."),
+        (PersonForm(first_name="Inès", age="9"), "L'âge doit être un nombre entre 14 et 100."),
+        (PersonForm(first_name="Inès", age="trente"), "L'âge doit être un nombre entre 14 et 100."),
+        (PersonForm(first_name="Inès", age=" 34 "), None),
+        (PersonForm(first_name="Inès"), None),
+    ],
+)
+def test_the_new_person_checks(form: PersonForm, message: str | None) -> None:
+    assert form.validate() == message
+
+
 def test_the_person_screen_lists_what_the_record_holds() -> None:
     data = {
         "first_name": "Inès",

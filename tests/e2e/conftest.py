@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, sync_playwright
 
-from scripts.processes import stop_all
+from scripts.processes import seed_server, start_app, start_server, stop_all
+from tests.e2e.console_steps import DemoConsole
 from tests.e2e.ui import CHROMIUM_ARGS
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -37,6 +38,20 @@ def out_dir(request: pytest.FixtureRequest) -> Path:
     shutil.rmtree(path, ignore_errors=True)
     path.mkdir(parents=True)
     return path
+
+
+@pytest.fixture
+def demo_console(out_dir: Path) -> Iterator[DemoConsole]:
+    """A server on a fresh copy of the demo data and the console app on it."""
+    db_url = f"sqlite:///{out_dir / 'server.sqlite3'}"
+    seed_server(db_url)
+    server = start_server(db_url, out_dir)
+    app = start_app("console", server.url, out_dir / "console.sqlite3", out_dir)
+    try:
+        yield DemoConsole(server, app, db_url)
+    finally:
+        app.stop()
+        server.stop()
 
 
 @pytest.fixture(autouse=True)

@@ -16,7 +16,8 @@ import pytest
 from playwright.sync_api import Browser, expect
 
 from scripts.processes import free_port, seed_server, start_app, start_server
-from tests.e2e.test_console_insight_browser import _api_token, _login
+from tests.e2e.console_steps import sign_in
+from tests.e2e.test_console_insight_browser import _api_token
 from tests.e2e.ui import DESKTOP, Ui
 
 pytestmark = [pytest.mark.browser, pytest.mark.processes]
@@ -37,7 +38,7 @@ def test_admin_reads_the_audit_journal(browser: Browser, out_dir: Path) -> None:
         assert csv.status_code == 200
 
         desk = Ui.open(browser, console.url, out_dir / "supervisor", DESKTOP)
-        _login(desk, "sophie")
+        sign_in(desk, "sophie", "relais-demo")
         desk.see("Parcours")
         journal_tab = desk.page.get_by_role("button", name=re.compile("^Journal d'audit"))
         expect(journal_tab).to_have_count(0)
@@ -45,7 +46,7 @@ def test_admin_reads_the_audit_journal(browser: Browser, out_dir: Path) -> None:
         desk.page.close()
 
         admin = Ui.open(browser, console.url, out_dir / "admin", DESKTOP)
-        _login(admin, "admin")
+        sign_in(admin, "admin", "relais-demo")
         admin.section("Journal d'audit")
         admin.see("Qui a fait quoi et quand", timeout=20_000)
         admin.see("Lecture d'une fiche personne")

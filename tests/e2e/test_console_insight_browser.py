@@ -19,21 +19,10 @@ from playwright.sync_api import Browser, expect
 
 from domain.periods import recent_quarters
 from scripts.processes import free_port, seed_server, start_app, start_server
+from tests.e2e.console_steps import sign_in
 from tests.e2e.ui import DESKTOP, PHONE, Ui
 
 pytestmark = [pytest.mark.browser, pytest.mark.processes]
-
-
-def _login(ui: Ui, username: str) -> None:
-    ui.type_at_cursor("Identifiant", username)
-    ui.fill("Mot de passe", "relais-demo")
-    ui.page.wait_for_timeout(500)  # let the last keystrokes reach the app on a busy machine
-    ui.tap("Se connecter")
-    try:
-        ui.see("Relais · Console de supervision", timeout=10_000)
-    except AssertionError:
-        ui.tap("Se connecter")  # a click that raced the text field's change event
-        ui.see("Relais · Console de supervision")
 
 
 def _api_token(server_url: str, username: str) -> dict[str, str]:
@@ -55,7 +44,7 @@ def test_supervisor_indicators_exports_and_admin_enrolment(browser: Browser, out
             f"{server.url}/console/indicators", headers=_api_token(server.url, "sophie")
         ).json()
         desk = Ui.open(browser, console.url, out_dir / "supervisor", DESKTOP)
-        _login(desk, "sophie")
+        sign_in(desk, "sophie", "relais-demo")
         expect(desk.page.get_by_role("button", name=re.compile("^Administration"))).to_have_count(0)
         desk.section("Indicateurs")
         desk.see(f"Indicateurs · {expected['period_label']}")
@@ -96,7 +85,7 @@ def test_supervisor_indicators_exports_and_admin_enrolment(browser: Browser, out
         desk.shot("exports-done")
 
         admin = Ui.open(browser, console.url, out_dir / "admin", DESKTOP)
-        _login(admin, "admin")
+        sign_in(admin, "admin", "relais-demo")
         admin.section("Administration")
         admin.see("Nouveau compte")
         admin.fill("Identifiant", "lucie")

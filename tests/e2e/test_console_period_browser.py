@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Locator, expect
 
-from scripts.processes import seed_server, start_app, start_server
+from tests.e2e.console_steps import DemoConsole, sign_in
 from tests.e2e.ui import DESKTOP, Ui
 
 pytestmark = [pytest.mark.browser, pytest.mark.processes]
@@ -46,54 +46,44 @@ def _only_day_listed(ui: Ui, day: str) -> None:
     expect(rows.filter(has_text=day).first).to_be_visible()
 
 
-def test_a_day_picked_in_the_calendar_filters_the_queue(browser: Browser, out_dir: Path) -> None:
-    db_url = f"sqlite:///{out_dir / 'server.sqlite3'}"
-    seed_server(db_url)
-    server = start_server(db_url, out_dir)
-    app = start_app("console", server.url, out_dir / "console.sqlite3", out_dir)
-    try:
-        ui = Ui.open(browser, app.url, out_dir / "console", DESKTOP)
-        ui.type_at_cursor("Identifiant", "sophie")
-        ui.fill("Mot de passe", "relais-demo")
-        ui.page.wait_for_timeout(500)  # let the last keystrokes reach the app on a busy machine
-        ui.tap("Se connecter")
-        ui.see("Relais · Console de supervision")
-        ui.section("Revue")
-        ui.see(re.compile(r"Revue des contacts \(\d+\)"))
-        ui.settled()
-        # Each row's link and tick box say whose contact they open or select.
-        links = ui.page.get_by_role("button", name=re.compile(r"^Ouvrir le contact du "))
-        names = [links.nth(n).aria_snapshot() for n in range(links.count())]
-        assert len(names) >= 2 and len(set(names)) == len(names), names
-        # A desktop's pointer targets: 24 px at least (WCAG 2.2), every one named.
-        assert ui.small_or_unnamed_controls(min_px=24) == []
-        # The day of the queue's first contact, as a supervisor reads it.
-        first = DAY.search(ui.page.get_by_role("row").nth(1).aria_snapshot())
-        assert first is not None
-        day = dt.datetime.strptime(first.group(), "%d/%m/%Y").date()
-        ui.tap("Calendrier : Du (JJ/MM/AAAA)", exact=False)
-        ui.see("Annuler")
-        today = dt.date.today()
-        for _ in range((today.year - day.year) * 12 + today.month - day.month):
-            ui.tap("Mois précédent")
-        ui.shot("calendar")
-        spoken = f"{day.day}, \\w+ {day.day} {MONTHS[day.month - 1]} {day.year}"
-        ui.click_when_still(ui.page.get_by_role("button", name=re.compile(f"^{spoken}")))
-        ui.shot("picked")
-        ui.tap("OK")
-        expect(_box(ui, "Du (JJ/MM/AAAA)")).to_have_value(f"{day:%d/%m/%Y}")
-        ui.fill("Au (JJ/MM/AAAA)", f"{day:%d/%m/%Y}")
-        ui.tap("Appliquer la période")
-        ui.settled()
-        _only_day_listed(ui, f"{day:%d/%m/%Y}")
-        ui.shot("one-day")
+def test_a_day_picked_in_the_calendar_filters_the_queue(
+    demo_console: DemoConsole, browser: Browser, out_dir: Path
+) -> None:
+    ui = Ui.open(browser, demo_console.app.url, out_dir / "console", DESKTOP)
+    sign_in(ui, "sophie", "relais-demo")
+    ui.section("Revue")
+    ui.see(re.compile(r"Revue des contacts \(\d+\)"))
+    ui.settled()
+    # Each row's link and tick box say whose contact they open or select.
+    links = ui.page.get_by_role("button", name=re.compile(r"^Ouvrir le contact du "))
+    names = [links.nth(n).aria_snapshot() for n in range(links.count())]
+    assert len(names) >= 2 and len(set(names)) == len(names), names
+    # A desktop's pointer targets: 24 px at least (WCAG 2.2), every one named.
+    assert ui.small_or_unnamed_controls(min_px=24) == []
+    # The day of the queue's first contact, as a supervisor reads it.
+    first = DAY.search(ui.page.get_by_role("row").nth(1).aria_snapshot())
+    assert first is not None
+    day = dt.datetime.strptime(first.group(), "%d/%m/%Y").date()
+    ui.tap("Calendrier : Du (JJ/MM/AAAA)", exact=False)
+    ui.see("Annuler")
+    today = dt.date.today()
+    for _ in range((today.year - day.year) * 12 + today.month - day.month):
+        ui.tap("Mois précédent")
+    ui.shot("calendar")
+    spoken = f"{day.day}, \\w+ {day.day} {MONTHS[day.month - 1]} {day.year}"
+    ui.click_when_still(ui.page.get_by_role("button", name=re.compile(f"^{spoken}")))
+    ui.shot("picked")
+    ui.tap("OK")
+    expect(_box(ui, "Du (JJ/MM/AAAA)")).to_have_value(f"{day:%d/%m/%Y}")
+    ui.fill("Au (JJ/MM/AAAA)", f"{day:%d/%m/%Y}")
+    ui.tap("Appliquer la période")
+    ui.settled()
+    _only_day_listed(ui, f"{day:%d/%m/%Y}")
+    ui.shot("one-day")
 
-        # The period and the list as they were, back from another section.
-        ui.section("Conflits")
-        ui.section("Revue")
-        expect(_box(ui, "Du (JJ/MM/AAAA)")).to_have_value(f"{day:%d/%m/%Y}")
-        _only_day_listed(ui, f"{day:%d/%m/%Y}")
-        ui.page.close()
-    finally:
-        app.stop()
-        server.stop()
+    # The period and the list as they were, back from another section.
+    ui.section("Conflits")
+    ui.section("Revue")
+    expect(_box(ui, "Du (JJ/MM/AAAA)")).to_have_value(f"{day:%d/%m/%Y}")
+    _only_day_listed(ui, f"{day:%d/%m/%Y}")
+    ui.page.close()

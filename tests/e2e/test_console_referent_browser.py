@@ -9,33 +9,26 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, expect
 
-from scripts.processes import seed_server, start_app, start_server
-from tests.e2e.test_console_insight_browser import _login
+from tests.e2e.console_steps import DemoConsole, sign_in
 from tests.e2e.ui import DESKTOP, Ui
 
 pytestmark = [pytest.mark.browser, pytest.mark.processes]
 
 
-def test_supervisor_names_a_referent(browser: Browser, out_dir: Path) -> None:
-    db_url = f"sqlite:///{out_dir / 'server.sqlite3'}"
-    seed_server(db_url)
-    server = start_server(db_url, out_dir)
-    console = start_app("console", server.url, out_dir / "console.sqlite3", out_dir)
-    try:
-        ui = Ui.open(browser, console.url, out_dir / "console", DESKTOP)
-        _login(ui, "sophie")
-        ui.section("Parcours")
-        ui.settled()
-        ui.fill("Rechercher (nom, prénom ou téléphone)", "ndiaye")
-        ui.tap("Rechercher")
-        ui.settled()
-        ui.click_when_still(ui.page.get_by_role("button", name=re.compile(r"^Aïcha N'DIAYE")))
-        ui.see("Parcours de Aïcha N'DIAYE")
-        expect(ui.chip("Karim Benali")).not_to_be_checked()
-        ui.chip("Karim Benali").click()
-        ui.see("Karim Benali est référent·e de Aïcha N'DIAYE.")
-        expect(ui.chip("Karim Benali")).to_be_checked()
-        ui.shot("referent-named")
-    finally:
-        console.stop()
-        server.stop()
+def test_supervisor_names_a_referent(
+    demo_console: DemoConsole, browser: Browser, out_dir: Path
+) -> None:
+    ui = Ui.open(browser, demo_console.app.url, out_dir / "console", DESKTOP)
+    sign_in(ui, "sophie", "relais-demo")
+    ui.section("Parcours")
+    ui.settled()
+    ui.fill("Rechercher (nom, prénom ou téléphone)", "ndiaye")
+    ui.tap("Rechercher")
+    ui.settled()
+    ui.click_when_still(ui.page.get_by_role("button", name=re.compile(r"^Aïcha N'DIAYE")))
+    ui.see("Parcours de Aïcha N'DIAYE")
+    expect(ui.chip("Karim Benali")).not_to_be_checked()
+    ui.chip("Karim Benali").click()
+    ui.see("Karim Benali est référent·e de Aïcha N'DIAYE.")
+    expect(ui.chip("Karim Benali")).to_be_checked()
+    ui.shot("referent-named")

@@ -16,6 +16,7 @@ from playwright.sync_api import Browser
 from domain.disclosure import protect_count
 from domain.periods import quarter_of
 from scripts.processes import free_port, seed_server, start_app, start_server
+from tests.e2e.console_steps import sign_in
 from tests.e2e.ui import DESKTOP, Ui
 
 pytestmark = [pytest.mark.browser, pytest.mark.processes]
@@ -38,11 +39,7 @@ def test_supervisor_downloads_the_programme_report_as_pdf(browser: Browser, out_
         quarter = quarter_of(dt.date.fromisoformat(expected["date_from"]))
 
         ui = Ui.open(browser, console.url, out_dir / "supervisor", DESKTOP)
-        ui.type_at_cursor("Identifiant", "sophie")
-        ui.fill("Mot de passe", "relais-demo")
-        ui.page.wait_for_timeout(500)  # let the last keystrokes reach the app on a busy machine
-        ui.tap("Se connecter")
-        ui.see("Relais · Console de supervision")
+        sign_in(ui, "sophie", "relais-demo")
         ui.section("Exports")
         ui.see("Rapport du programme")
         ui.see(re.compile(f"^{quarter.label}, toute la cité"))

@@ -17,7 +17,8 @@ from app.store import LocalStore
 from app.sync.client import SyncClient
 from domain.hlc import Hlc, wall_ms
 from domain.ids import uuid7
-from scripts.processes import Proc, seed_server, start_app, start_server
+from scripts.processes import Proc
+from tests.e2e.console_steps import DemoConsole, sign_in
 from tests.e2e.ui import DESKTOP, Ui
 
 pytestmark = [pytest.mark.browser, pytest.mark.processes]
@@ -30,23 +31,11 @@ class Console:
 
 
 @pytest.fixture
-def console(browser: Browser, out_dir: Path) -> Iterator[Console]:
-    db_url = f"sqlite:///{out_dir / 'server.sqlite3'}"
-    seed_server(db_url)
-    server = start_server(db_url, out_dir)
-    app = start_app("console", server.url, out_dir / "console.sqlite3", out_dir)
-    try:
-        ui = Ui.open(browser, app.url, out_dir / "console", DESKTOP)
-        ui.type_at_cursor("Identifiant", "sophie")
-        ui.fill("Mot de passe", "relais-demo")
-        ui.page.wait_for_timeout(500)  # let the last keystrokes reach the app on a busy machine
-        ui.tap("Se connecter")
-        ui.see("Relais · Console de supervision")
-        yield Console(ui, server)
-        ui.page.close()
-    finally:
-        app.stop()
-        server.stop()
+def console(demo_console: DemoConsole, browser: Browser, out_dir: Path) -> Iterator[Console]:
+    ui = Ui.open(browser, demo_console.app.url, out_dir / "console", DESKTOP)
+    sign_in(ui, "sophie", "relais-demo")
+    yield Console(ui, demo_console.server)
+    ui.page.close()
 
 
 def _open_row(ui: Ui, when: str) -> None:

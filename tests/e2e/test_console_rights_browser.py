@@ -17,7 +17,7 @@ from app.store import LocalStore
 from app.sync.client import SyncClient
 from scripts.processes import seed_server, start_app, start_server
 from sync_server.crud.retention import months_before
-from tests.e2e.test_console_insight_browser import _login
+from tests.e2e.console_steps import sign_in
 from tests.e2e.ui import DESKTOP, Ui
 
 pytestmark = [pytest.mark.browser, pytest.mark.processes]
@@ -65,7 +65,7 @@ def test_supervisor_exports_sees_the_30_day_list_and_erases(
     try:
         due_id = _log_a_person_last_met_long_ago(store, phone)
         ui = Ui.open(browser, console.url, out_dir / "console", DESKTOP)
-        _login(ui, "sophie")
+        sign_in(ui, "sophie", "relais-demo")
         ui.section("Parcours")
         ui.see("Anonymisations dans les 30 prochains jours (1)")
         ui.see(DUE_NAME)

@@ -24,6 +24,7 @@ from sqlalchemy import Engine
 from app.store import LocalStore
 from app.sync.client import SyncClient
 from scripts.processes import ROOT, free_port
+from tests.e2e.console_steps import sign_in
 from tests.e2e.ui import DESKTOP, Ui
 from tests.server.conftest import fresh_pg_database, pg_admin
 
@@ -197,11 +198,7 @@ def _through_nginx(browser: Browser, out_dir: Path, database_url: str) -> None:
         page = context.new_page()
         ui = Ui(page, out_dir / "console")
         ui.goto(f"https://console.localhost:{https}/")
-        ui.type_at_cursor("Identifiant", "chef")
-        ui.fill("Mot de passe", PASSWORD)
-        ui.page.wait_for_timeout(500)  # let the last keystrokes reach the app
-        ui.tap("Se connecter")
-        ui.see("Relais · Console de supervision")
+        sign_in(ui, "chef", PASSWORD)
         # The admin's own section: shown only once signed in, as an admin.
         expect(page.get_by_role("button", name=re.compile("^Administration"))).to_be_visible(
             timeout=30_000

@@ -15,15 +15,10 @@ import pytest
 from playwright.sync_api import Browser, expect
 
 from scripts.processes import free_port, seed_server, start_app, start_server
+from tests.e2e.console_steps import sign_in
 from tests.e2e.ui import DESKTOP, PHONE, Ui
 
 pytestmark = [pytest.mark.browser, pytest.mark.processes]
-
-
-def _login(ui: Ui, username: str) -> None:
-    ui.type_at_cursor("Identifiant", username)
-    ui.fill("Mot de passe", "relais-demo")
-    ui.tap("Se connecter")
 
 
 def test_contact_travels_from_offline_phone_to_supervisor(browser: Browser, out_dir: Path) -> None:
@@ -37,7 +32,9 @@ def test_contact_travels_from_offline_phone_to_supervisor(browser: Browser, out_
         phone = Ui.open(browser, field.url, out_dir / "phone", PHONE)
         phone.see("Relais")
         phone.shot("login")
-        _login(phone, "amina")
+        phone.type_at_cursor("Identifiant", "amina")
+        phone.fill("Mot de passe", "relais-demo")
+        phone.tap("Se connecter")
         # First login: the PIN that encrypts the phone's data.
         phone.type_at_cursor("Code PIN (6 chiffres minimum)", "135790")
         phone.fill("Confirmez le code PIN", "135790")
@@ -92,8 +89,7 @@ def test_contact_travels_from_offline_phone_to_supervisor(browser: Browser, out_
 
         console = start_app("console", server.url, out_dir / "console.sqlite3", out_dir)
         desk = Ui.open(browser, console.url, out_dir / "console", DESKTOP)
-        _login(desk, "sophie")
-        desk.see("Relais · Console de supervision")
+        sign_in(desk, "sophie", "relais-demo")
         desk.see("Yasmina HADDAD-TESTEUSE")
         desk.see("Anonyme · Moins de 26 ans")
         expect(desk.page.get_by_text("Pied d'immeuble · Pied de la tour Descartes")).to_have_count(

@@ -5,41 +5,19 @@ Karim's, merges, and the server holds exactly that; undone, each record is his o
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, expect
 from sqlmodel import Session, select
 
-from scripts.processes import Proc, seed_server, start_app, start_server
 from sync_server.core.db import make_engine
 from sync_server.core.settings import Settings
 from sync_server.models import Record
+from tests.e2e.console_steps import DemoConsole, sign_in
 from tests.e2e.ui import DESKTOP, Ui
 
 pytestmark = [pytest.mark.browser, pytest.mark.processes]
-
-
-@dataclass
-class Setup:
-    server: Proc
-    app: Proc
-    db_url: str
-
-
-@pytest.fixture
-def setup(out_dir: Path) -> Iterator[Setup]:
-    db_url = f"sqlite:///{out_dir / 'server.sqlite3'}"
-    seed_server(db_url)
-    server = start_server(db_url, out_dir)
-    app = start_app("console", server.url, out_dir / "console.sqlite3", out_dir)
-    try:
-        yield Setup(server, app, db_url)
-    finally:
-        app.stop()
-        server.stop()
 
 
 def _benyahias(db_url: str) -> dict[str, dict[str, object]]:
@@ -55,13 +33,11 @@ def _benyahias(db_url: str) -> dict[str, dict[str, object]]:
     }
 
 
-def test_a_duplicate_merged_field_by_field(setup: Setup, browser: Browser, out_dir: Path) -> None:
-    ui = Ui.open(browser, setup.app.url, out_dir / "console", DESKTOP)
-    ui.type_at_cursor("Identifiant", "sophie")
-    ui.fill("Mot de passe", "relais-demo")
-    ui.page.wait_for_timeout(500)  # let the last keystrokes reach the app on a busy machine
-    ui.tap("Se connecter")
-    ui.see("Relais · Console de supervision")
+def test_a_duplicate_merged_field_by_field(
+    demo_console: DemoConsole, browser: Browser, out_dir: Path
+) -> None:
+    ui = Ui.open(browser, demo_console.app.url, out_dir / "console", DESKTOP)
+    sign_in(ui, "sophie", "relais-demo")
     ui.section("Doublons")
     ui.see("Mohammed BEN YAHIA")
     ui.tap("Choisir champ par champ")
@@ -82,14 +58,14 @@ def test_a_duplicate_merged_field_by_field(setup: Setup, browser: Browser, out_d
     ui.see("Fiches fusionnées : la fiche de Mohamed BENYAHIA est conservée.")
     ui.shot("merged-with-choices")
 
-    records = _benyahias(setup.db_url)
+    records = _benyahias(demo_console.db_url)
     survivor, other = records["Mohamed"], records["Mohammed"]
     assert survivor["last_name"] == "Ben Yahia" and survivor.get("merged_into") is None
     assert other["merged_into"] == survivor["id"]
 
     ui.tap("Annuler la fusion")
     ui.see(re.compile(r"^Fusion annulée"))
-    records = _benyahias(setup.db_url)
+    records = _benyahias(demo_console.db_url)
     assert records["Mohammed"]["merged_into"] is None
     assert records["Mohamed"]["last_name"] == "Benyahia"  # his own spelling back
     ui.shot("unmerged")

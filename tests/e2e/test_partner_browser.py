@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -19,43 +17,17 @@ from sqlmodel import Session, col, select
 
 from app.store import LocalStore
 from app.sync.client import SyncClient
-from scripts.processes import Proc, seed_server, start_app, start_server
 from sync_server.core.db import make_engine
 from sync_server.core.settings import Settings
 from sync_server.models import Partner, Record
+from tests.e2e.console_steps import DemoConsole, sign_in
 from tests.e2e.ui import DESKTOP, PHONE, Ui
 
 pytestmark = [pytest.mark.browser, pytest.mark.processes]
 
 MISSION_LOCALE = "Mission Locale de la Vallée de l'Oise"
-
-
-@dataclass
-class Setup:
-    server: Proc
-    app: Proc
-    db_url: str
-
-
-@pytest.fixture
-def setup(out_dir: Path) -> Iterator[Setup]:
-    db_url = f"sqlite:///{out_dir / 'server.sqlite3'}"
-    seed_server(db_url)
-    server = start_server(db_url, out_dir)
-    app = start_app("console", server.url, out_dir / "console.sqlite3", out_dir)
-    try:
-        yield Setup(server, app, db_url)
-    finally:
-        app.stop()
-        server.stop()
-
-
-def _sign_in(ui: Ui, username: str, header: str) -> None:
-    ui.type_at_cursor("Identifiant", username)
-    ui.fill("Mot de passe", "relais-demo" if username == "admin" else "mot-de-passe-ml")
-    ui.page.wait_for_timeout(500)  # let the last keystrokes reach the app on a busy machine
-    ui.tap("Se connecter")
-    ui.see(header)
+ML_PASSWORD = "mot-de-passe-ml"
+PARTNER = "Relais · Orientations reçues"  # a partner account's console header
 
 
 def _card_button(ui: Ui, person: str, button: str) -> Locator:
@@ -89,11 +61,11 @@ def _names_oriented(db_url: str) -> tuple[set[str], set[str]]:
 
 
 def test_mission_locale_answers_an_orientation_and_the_phone_gets_it(
-    setup: Setup, browser: Browser, out_dir: Path
+    demo_console: DemoConsole, browser: Browser, out_dir: Path
 ) -> None:
     # The mediator's phone, offline: a new person oriented to Mission Locale.
     store = LocalStore(out_dir / "phone.sqlite3")
-    phone = SyncClient(store, setup.server.url)
+    phone = SyncClient(store, demo_console.server.url)
     try:
         phone.login("amina", "relais-demo", "téléphone d'Amina")
         refs = phone.fetch_referentials()
@@ -122,16 +94,16 @@ def test_mission_locale_answers_an_orientation_and_the_phone_gets_it(
             },
         )
         phone.sync()
-        ours, others = _names_oriented(setup.db_url)
+        ours, others = _names_oriented(demo_console.db_url)
         assert "Ferhat" in ours and others
 
         # The admin creates the conseillère's account, attached to Mission Locale.
-        desk = Ui.open(browser, setup.app.url, out_dir / "desktop", DESKTOP)
-        _sign_in(desk, "admin", "Relais · Console de supervision")
+        desk = Ui.open(browser, demo_console.app.url, out_dir / "desktop", DESKTOP)
+        sign_in(desk, "admin", "relais-demo")
         desk.section("Administration")
         desk.fill("Identifiant", "lea.ml")
         desk.fill("Nom affiché", "Léa Conseillère ML")
-        desk.fill("Mot de passe initial", "mot-de-passe-ml")
+        desk.fill("Mot de passe initial", ML_PASSWORD)
         desk.click_when_still(desk.chip("Partenaire"))
         # The structures' chips appear under the role's: let the form settle first.
         structure = desk.chip(MISSION_LOCALE)
@@ -148,8 +120,8 @@ def test_mission_locale_answers_an_orientation_and_the_phone_gets_it(
         desk.page.close()
 
         # At her desk: exactly the orientations addressed to her structure.
-        desk = Ui.open(browser, setup.app.url, out_dir / "desktop", DESKTOP)
-        _sign_in(desk, "lea.ml", "Relais · Orientations reçues")
+        desk = Ui.open(browser, demo_console.app.url, out_dir / "desktop", DESKTOP)
+        sign_in(desk, "lea.ml", ML_PASSWORD, header=PARTNER)
         desk.see(re.compile(rf"^{len(ours)} orientation\(s\) reçue\(s\)"))
         desk.see("Nadia FERHAT")
         desk.see("06 44 55 66 77")
@@ -176,8 +148,8 @@ def test_mission_locale_answers_an_orientation_and_the_phone_gets_it(
 
         # On her phone, after the appointment: « rendez-vous honoré »; and the other
         # orientation, declined.
-        mobile = Ui.open(browser, setup.app.url, out_dir / "phone", PHONE)
-        _sign_in(mobile, "lea.ml", "Relais · Orientations reçues")
+        mobile = Ui.open(browser, demo_console.app.url, out_dir / "phone", PHONE)
+        sign_in(mobile, "lea.ml", ML_PASSWORD, header=PARTNER)
         mobile.see(f"Statut : Rendez-vous pris, rendez-vous le {appointment:%d/%m/%Y}")
         mobile.shot("partner-phone-list")
         mobile.click_when_still(_card_button(mobile, "Nadia FERHAT", "Suite donnée"))

@@ -15,6 +15,7 @@ from playwright.sync_api import Browser, expect
 from app.store import LocalStore
 from domain.enrol import PLAIN_HTTP
 from scripts.processes import free_port, seed_server, start_app, start_phone_app, start_server
+from tests.e2e.console_steps import sign_in
 from tests.e2e.ui import DESKTOP, PHONE, Ui
 
 pytestmark = [pytest.mark.browser, pytest.mark.processes]
@@ -41,9 +42,7 @@ def test_a_new_phone_enrols_with_a_console_code_and_the_address_typed_once(
 
     # The admin generates a one-time code for Amina (Administration › Appareils).
     admin = Ui.open(browser, console.url, out_dir / "console", DESKTOP)
-    admin.type_at_cursor("Identifiant", "admin")
-    admin.fill("Mot de passe", "relais-demo")
-    admin.tap("Se connecter")
+    sign_in(admin, "admin", "relais-demo")
     admin.section("Administration")
     admin.page.get_by_role("button", name="Appareils").nth(1).click()  # Amina
     admin.see("Appareils de Amina Diallo")

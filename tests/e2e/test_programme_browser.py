@@ -20,6 +20,7 @@ from playwright.sync_api import Browser, expect
 from scripts.processes import Proc, seed_server, start_app, start_server
 from sync_server import cli
 from sync_server.jobs.seed import CITE_NAME
+from tests.e2e.console_steps import sign_in
 from tests.e2e.ui import DESKTOP, Ui
 
 pytestmark = [pytest.mark.browser, pytest.mark.processes]
@@ -70,10 +71,7 @@ def test_a_prefecture_reads_two_cites_side_by_side(
     setup: Setup, browser: Browser, out_dir: Path
 ) -> None:
     desk = Ui.open(browser, setup.app.url, out_dir / "desktop", DESKTOP)
-    desk.type_at_cursor("Identifiant", "prefecture")
-    desk.fill("Mot de passe", PASSWORD)
-    desk.tap("Se connecter")
-    desk.see("Relais · Programme")
+    sign_in(desk, "prefecture", PASSWORD, header="Relais · Programme")
     desk.see(re.compile(r"^Programme · "))
     desk.see(CITE_NAME)
     desk.see(NOGENT)

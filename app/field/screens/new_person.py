@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Collection
-from dataclasses import asdict, dataclass, field, fields, replace
+from dataclasses import asdict, dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Protocol, cast
 
 import flet as ft
 
 from app.field.context import use_field
+from app.field.state.person_record import age_problem, draft_values
 from app.field.widgets.frame import screen
 from app.store import LocalRow
 from app.ui.form_state import use_form
@@ -61,21 +62,15 @@ class PersonForm:
         """A form restored from its saved draft; unknown or odd values are dropped."""
         if not draft:
             return cls()
-        known = {f.name: type(getattr(cls(), f.name)) for f in fields(cls)}
-        values: dict[str, Any] = {}
-        for name, value in draft.items():
-            if name == "freins" and isinstance(value, list):
-                values[name] = frozenset(str(v) for v in value)
-            elif name in known and isinstance(value, known[name]):
-                values[name] = value
+        values = draft_values(cls, draft)
+        if isinstance(draft.get("freins"), list):  # a JSON list in the draft
+            values["freins"] = frozenset(str(v) for v in draft["freins"])
         return cls(**values)
 
     def validate(self) -> str | None:
         if not self.first_name.strip():
             return "Le prénom est obligatoire."
-        if self.age.strip() and (not self.age.strip().isdigit() or not 14 <= int(self.age) <= 100):
-            return "L'âge doit être un nombre entre 14 et 100."
-        return None
+        return age_problem(self.age)
 
     def qpv_code(self, event_qpv: str | None, known: Collection[str]) -> str | None:
         """The person's QPV: the running action's, when they said they live in one."""

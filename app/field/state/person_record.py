@@ -1,9 +1,10 @@
 """A person's record as the phone shows and rectifies it (« Modifier la fiche »).
 
 Pure (no Flet): the edit form's values, their checks with French messages, the
-changes to send, and the facts the person screen lists. Changes are what the
-mediator changed since the form opened, never the whole record: a colleague's edit
-pulled meanwhile to another field is not overwritten (the server merges per field).
+changes to send, and the facts the person screen lists; the draft restore and the
+age check the new-person form shares. Changes are what the mediator changed since
+the form opened, never the whole record: a colleague's edit pulled meanwhile to
+another field is not overwritten (the server merges per field).
 """
 
 from __future__ import annotations
@@ -30,6 +31,21 @@ INVALID: dict[str, str] = {
     "email": "L'adresse e-mail n'est pas valide (par exemple prenom.nom@exemple.fr).",
     "commune": "La commune a 80 caractères au plus.",
 }
+
+
+def draft_values(form: type[Any], draft: Mapping[str, Any]) -> dict[str, Any]:
+    """The values of a saved draft that fit the form dataclass `form`: its fields, each
+    of the type of its default (a draft is JSON kept across app updates)."""
+    known = {f.name: type(getattr(form(), f.name)) for f in fields(form)}
+    return {k: v for k, v in draft.items() if k in known and isinstance(v, known[k])}
+
+
+def age_problem(age: str) -> str | None:
+    """The French reason a declared age as typed is refused, or None (empty is fine)."""
+    age = age.strip()
+    if age and (not age.isdigit() or not 14 <= int(age) <= 100):
+        return "L'âge doit être un nombre entre 14 et 100."
+    return None
 
 
 @dataclass(frozen=True)
@@ -78,9 +94,7 @@ class PersonEdit:
     def from_draft(cls, draft: Any) -> PersonEdit | None:
         if not isinstance(draft, dict):
             return None
-        known = {f.name: type(getattr(cls(), f.name)) for f in fields(cls)}
-        values = {k: v for k, v in draft.items() if k in known and isinstance(v, known[k])}
-        return cls(**values)
+        return cls(**draft_values(cls, draft))
 
     def with_qpv(self, answer: str) -> PersonEdit:
         """Another QPV answer; which QPV is kept only while the answer is yes."""
@@ -105,10 +119,7 @@ class PersonEdit:
                 return "La date de naissance ne peut pas être dans le futur."
             if not 14 <= age_on(birth, today) <= 100:
                 return "La date de naissance donne un âge hors de 14 à 100 ans : vérifiez-la."
-        age = self.age.strip()
-        if age and (not age.isdigit() or not 14 <= int(age) <= 100):
-            return "L'âge doit être un nombre entre 14 et 100."
-        return None
+        return age_problem(self.age)
 
     # -- what is saved --------------------------------------------------------------
     def values(self) -> dict[str, Any]:
