@@ -271,8 +271,8 @@ def ConsoleAdminScreen() -> ft.Control:
     ]
     if state.error:
         body.append(banner(state.error, error=True))
-    if state.message:
-        body.append(banner(state.message))
+    if state.notice:
+        body.append(banner(state.notice))
     if tab == "users":
         body.append(
             ft.Row(

@@ -8,7 +8,7 @@ and text being typed survive a trip to another section."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
@@ -26,11 +26,15 @@ class SectionState:
     notice: str | None = None
 
     async def _run(self, call: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-        """`call(*args)` in a worker thread (blocking HTTP); a failure's French reason
-        goes to `error` and the `ConsoleError` is raised again for the caller to stop."""
+        """`call(*args)` in a worker thread (blocking HTTP), watched as `_watch` says."""
+        return await self._watch(asyncio.to_thread(call, *args, **kwargs))
+
+    async def _watch(self, work: Awaitable[T]) -> T:
+        """Await `work`, busy meanwhile; a failure's French reason goes to `error` and
+        the `ConsoleError` is raised again for the caller to stop."""
         self.busy, self.error = True, None
         try:
-            return await asyncio.to_thread(call, *args, **kwargs)
+            return await work
         except ConsoleError as exc:
             self.error = str(exc)
             raise
