@@ -10,7 +10,7 @@ from typing import Any
 import flet as ft
 
 from app.console.state.api import ConsoleError
-from app.console.state.section import SectionState
+from app.console.state.section import LoadedSection
 from domain.api.partner import PartnerOrientationOut
 
 _FRENCH_DATE = re.compile(r"^\s*(\d{1,2})/(\d{1,2})/(\d{4})\s*$")
@@ -29,10 +29,9 @@ def parse_french_date(text: str) -> dt.date:
 
 @ft.observable
 @dataclass
-class PartnerState(SectionState):
+class PartnerState(LoadedSection):
     partner_name: str = ""
     items: list[PartnerOrientationOut] = field(default_factory=list)
-    loaded: bool = False
     drafts: dict[str, dict[str, str]] = field(default_factory=dict)
     """Each card's answer being written, by orientation id: the panel open (`mode`:
     decline, appointment or outcome), the reason, outcome or date chosen."""
@@ -48,12 +47,9 @@ class PartnerState(SectionState):
         """Open an answer's panel under the card; opening it again closes it."""
         self.edit(item, "mode", "" if self.draft(item)["mode"] == mode else mode)
 
-    async def load(self) -> None:
-        try:
-            result = await self._run(self.api.partner_orientations)
-        except ConsoleError:
-            return
-        self.partner_name, self.items, self.loaded = result.partner_name, result.items, True
+    async def _read(self) -> None:
+        result = await self._run(self.api.partner_orientations)
+        self.partner_name, self.items = result.partner_name, result.items
 
     async def answer(self, item: PartnerOrientationOut, answer: dict[str, Any]) -> bool:
         """Send one answer; the list shows the orientation as the server now holds it."""

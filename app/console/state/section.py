@@ -43,6 +43,26 @@ class SectionState:
 
 
 @dataclass
+class LoadedSection(SectionState):
+    """A section read whole from the server by `load`."""
+
+    loaded: bool = False
+    """Read at least once: until then, « Aucun … » would be said too early."""
+
+    async def load(self) -> None:
+        """Read the section again; on a failure what is shown stays, the reason in `error`."""
+        try:
+            await self._read()
+        except ConsoleError:
+            return
+        self.loaded = True
+
+    async def _read(self) -> None:
+        """Read the section's lists, each with `_run`."""
+        raise NotImplementedError
+
+
+@dataclass
 class PagedSection(SectionState, Generic[T]):
     """A section showing one page of a longer list at a time (`page_size` per page)."""
 

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 import flet as ft
 
-from app.console.state.section import SectionState
+from app.console.state.section import LoadedSection
 from app.ui.format import day, day_time
 from app.ui.widgets import PRIMARY, banner
 from domain.api.console import ConsoleContact
@@ -151,26 +151,30 @@ def distinct(names: list[str]) -> list[str]:
     return out
 
 
-def section_head(
-    state: SectionState,
+def section_page(
+    state: LoadedSection,
     heading: str,
     intro: str,
+    cards: list[ft.Control],
     *,
-    refresh: Callable[[], Awaitable[Any]],
     key: str,
-    empty: str | None,
-) -> list[ft.Control]:
-    """A section's top: its title with « Actualiser », what it is for, its status, and
-    `empty` (« Aucun … ») when there is nothing to show."""
+    empty: str,
+    after: Sequence[ft.Control] = (),
+) -> ft.Control:
+    """A section read whole (`state.load`): its title with « Actualiser », what it is
+    for, its status, its cards or, once read, `empty` (« Aucun … »), then `after`."""
     button = ft.OutlinedButton(
-        "Actualiser", icon=ft.Icons.REFRESH, key=f"{key}-refresh", on_click=act(refresh)
+        "Actualiser", icon=ft.Icons.REFRESH, key=f"{key}-refresh", on_click=act(state.load)
     )
-    return [
+    body = [
         title(heading, button),
         ft.Text(intro, size=14),
         *status_lines(state.busy, state.error, state.notice),
-        *([ft.Text(empty, size=16)] if empty else []),
+        *([ft.Text(empty, size=16)] if state.loaded and not cards else []),
+        *cards,
+        *after,
     ]
+    return ft.Column(body, spacing=12, scroll=ft.ScrollMode.AUTO, expand=True)
 
 
 def title_bar(title_text: str, who: str, sign_out: Callable[[], Any], *, wrap: bool) -> ft.Control:
