@@ -70,26 +70,32 @@ class PartnerState(LoadedSection):
         return True
 
     async def decline(self, item: PartnerOrientationOut) -> bool:
-        reason = self.draft(item)["reason"]
-        if not reason:
-            self.error, self.notice = "Choisissez le motif du refus.", None
-            return False
-        return await self.answer(item, {"action": "decline", "decline_reason": reason})
+        answer = {"action": "decline", "decline_reason": self.draft(item)["reason"]}
+        return await self._answer_picked(item, answer, "Choisissez le motif du refus.")
 
     async def set_outcome(self, item: PartnerOrientationOut) -> bool:
-        outcome = self.draft(item)["outcome"]
-        if not outcome:
-            self.error, self.notice = "Choisissez la suite donnée.", None
-            return False
-        return await self.answer(item, {"action": "outcome", "outcome": outcome})
+        answer = {"action": "outcome", "outcome": self.draft(item)["outcome"]}
+        return await self._answer_picked(item, answer, "Choisissez la suite donnée.")
+
+    async def _answer_picked(
+        self, item: PartnerOrientationOut, answer: dict[str, str], missing: str
+    ) -> bool:
+        """Send `answer` once its value is picked in the card's panel; else say `missing`."""
+        if not all(answer.values()):
+            return self._refuse(missing)
+        return await self.answer(item, answer)
 
     async def set_appointment(self, item: PartnerOrientationOut) -> bool:
         try:
             day = parse_french_date(self.draft(item)["day"])
         except ConsoleError as exc:
-            self.error, self.notice = str(exc), None
-            return False
+            return self._refuse(str(exc))
         return await self.answer(item, {"action": "appointment", "appointment_date": str(day)})
+
+    def _refuse(self, reason: str) -> bool:
+        """An answer not sent: why, in French; False, for the caller to return."""
+        self.error, self.notice = reason, None
+        return False
 
 
 def summary(item: PartnerOrientationOut) -> str:
