@@ -8,10 +8,13 @@ from typing import Any
 
 import flet as ft
 
+from app.console.state.console_state import ConsoleState
 from app.console.state.section import LoadedSection
 from app.ui.format import day, day_time
 from app.ui.widgets import PRIMARY, banner
 from domain.api.console import ConsoleContact
+from domain.sync import LoginResponse
+from domain.vocabulary import Role
 
 
 def act(fn: Callable[..., Awaitable[Any]], *args: Any) -> Callable[[Any], Awaitable[None]]:
@@ -175,6 +178,28 @@ def section_page(
         *after,
     ]
     return ft.Column(body, spacing=12, scroll=ft.ScrollMode.AUTO, expand=True)
+
+
+def signed_in_page(
+    console: ConsoleState,
+    title_text: str,
+    body: Callable[[LoginResponse], ft.Control],
+    *,
+    wrap: bool = False,
+    **column: Any,
+) -> ft.Control:
+    """The console once signed in: the title bar (who, as what, « Se déconnecter »)
+    over `body(login)`; `column`: more of the page's Column settings."""
+    login = console.login
+    if login is None:  # signed out: ConsoleHome shows the login screen instead
+        return ft.Container()
+    who = f"{login.user.display_name} · {Role(login.user.role).label}"
+    return ft.Column(
+        [title_bar(title_text, who, console.sign_out, wrap=wrap), body(login)],
+        spacing=0,
+        expand=True,
+        **column,
+    )
 
 
 def title_bar(title_text: str, who: str, sign_out: Callable[[], Any], *, wrap: bool) -> ft.Control:
