@@ -12,10 +12,14 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
-from app.console.state.api import ConsoleApi, ConsoleError
+from app.console.state.api import ConsoleApi, ConsoleError, Download
 from domain.api.console import Page
 
 T = TypeVar("T")
+Save = Callable[[str, bytes], Awaitable[Any]]
+"""Hands a file (name, bytes) to the browser to save; False when the user cancelled."""
+Said = Callable[[Download], str]
+"""What a file once saved is said to be, in French."""
 
 
 @dataclass
@@ -24,6 +28,8 @@ class SectionState:
     busy: bool = False
     error: str | None = None
     notice: str | None = None
+    fetching: str = ""
+    """The file being fetched for the user to save, by a key of the section's, if any."""
 
     async def _run(self, call: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """`call(*args)` in a worker thread (blocking HTTP), watched as `_watch` says."""
@@ -40,6 +46,26 @@ class SectionState:
             raise
         finally:
             self.busy = False
+
+    async def _download(
+        self,
+        key: str,
+        save: Save,
+        call: Callable[..., Download],
+        *args: Any,
+        said: Said,
+    ) -> None:
+        """`call(*args)`'s file handed to `save`, `fetching` being `key` meanwhile; once
+        saved, `said(file)` in `notice`. A failure's reason goes to `error`."""
+        self.fetching, self.notice = key, None
+        try:
+            file = await self._run(call, *args)
+            saved = await save(file.name, file.content)
+        except ConsoleError:
+            return
+        finally:
+            self.fetching = ""
+        self.notice = said(file) if saved is not False else "Enregistrement annulé."
 
 
 @dataclass
