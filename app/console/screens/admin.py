@@ -198,8 +198,8 @@ def _enrol_code(enrol: EnrolCode) -> ft.Control:
 
 
 def _devices_panel(state: AdminState, user: AdminUserOut) -> ft.Control:
-    def typed(e: ft.Event[ft.TextField]) -> None:
-        state.password = e.control.value
+    def typed(password: str) -> None:
+        state.password = password
 
     # One line, not a wrapping row: a secret field inside a wrapping row is drawn as
     # Flutter's grey error box (seen on the admin's screenshots; it still answered

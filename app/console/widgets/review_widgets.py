@@ -11,7 +11,7 @@ import flet as ft
 from app.console.state.console_state import ConsoleState
 from app.console.state.section import LoadedSection
 from app.ui.format import day, day_time
-from app.ui.widgets import PRIMARY, banner
+from app.ui.widgets import PRIMARY, banner, text_field
 from domain.api.console import ConsoleContact
 from domain.sync import LoginResponse
 from domain.vocabulary import Role
@@ -258,20 +258,21 @@ def panel(
 def dense_field(
     label: str,
     value: str,
-    on_change: Callable[[Any], None],
+    on_change: Callable[[str], Any],
     *,
     key: str,
     width: float | None = None,
     password: bool = False,
 ) -> ft.Control:
     """A compact text field of a console form (no width: it takes the room left)."""
-    return ft.TextField(
-        label=label,
-        value=value,
+    return text_field(
+        label,
+        value,
+        on_change,
         key=key,
+        text_size=None,
+        dense=True,
         width=width,
         expand=width is None,
-        dense=True,
         password=password,
-        on_change=on_change,
     )
