@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import flet as ft
@@ -28,3 +29,15 @@ def use_section(kind: type[S]) -> S:
     state = use_console().section(kind)
     ft.use_state(state)
     return state
+
+
+def use_first_load(load: Callable[[], Awaitable[Any]], *, needed: Callable[[], bool]) -> None:
+    """Hook: once shown, signed in, `load()` if `needed()` (not when back on a page
+    already read)."""
+    console = use_console()
+
+    async def first_load() -> None:
+        if needed() and console.login is not None:
+            await load()
+
+    ft.on_mounted(first_load)

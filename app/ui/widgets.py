@@ -268,18 +268,16 @@ def text_field(
     on_change: Callable[[str], Any],
     *,
     key: str,
-    multiline: bool = False,
-    max_length: int | None = None,
-    text_size: int = 17,
+    text_size: int | None = 17,
     **extra: Any,
 ) -> ft.Control:
+    """A text field handing its text to `on_change`; `text_size` None: the theme's;
+    `extra`: any other setting of `ft.TextField` (`multiline`, `max_length`…)."""
     return ft.TextField(
         label=label,
         key=key,
         value=value,
         text_size=text_size,
-        multiline=multiline,
-        max_length=max_length,
         on_change=lambda e: on_change(e.control.value or ""),
         **extra,
     )

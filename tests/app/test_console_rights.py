@@ -170,7 +170,7 @@ def test_export_hands_the_servers_file_to_save() -> None:
     assert re.fullmatch(
         rf"Données de Aïcha N'DIAYE exportées \(0,\d Ko\) : « {name} »\.", rights.notice
     )
-    assert rights.exporting == "" and rights.error is None
+    assert rights.fetching == "" and rights.error is None
 
 
 def test_the_last_message_goes_when_another_person_is_shown() -> None:
@@ -193,7 +193,7 @@ def test_export_failures_read_in_french() -> None:
     assert rights.error == "Personne introuvable dans votre cité."
     rights = RightsState(api=_api(_down))
     asyncio.run(rights.export(_pathway().person, save))
-    assert (rights.error, rights.notice, rights.exporting) == (UNREACHABLE, None, "")
+    assert (rights.error, rights.notice, rights.fetching) == (UNREACHABLE, None, "")
 
 
 @pytest.mark.parametrize(

@@ -337,4 +337,4 @@ def test_the_console_downloads_the_quarter_its_period_starts_in(
     asyncio.run(state.choose(period=quarter_of(dt.date(next_year, 2, 1))))
     asyncio.run(state.programme_report("pdf", save))
     assert state.error and "n'a pas encore commencé" in state.error
-    assert state.running == "" and len(saved) == 1
+    assert state.fetching == "" and len(saved) == 1

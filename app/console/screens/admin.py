@@ -14,6 +14,7 @@ from app.console.widgets.review_widgets import act, dense_field, pager, panel
 from app.ui.format import day_time
 from app.ui.widgets import PRIMARY, banner, choice_chips
 from domain.api.insight import AdminDeviceOut, AdminUserOut
+from domain.enrol import enrol_code_of
 from domain.vocabulary import Role
 
 
@@ -170,7 +171,6 @@ def _device_row(state: AdminState, d: AdminDeviceOut) -> ft.Control:
 
 
 def _enrol_code(enrol: EnrolCode) -> ft.Control:
-    code = enrol.code
     return ft.Row(
         [
             ft.Image(src=enrol.qr_png, width=180, height=180),
@@ -178,7 +178,7 @@ def _enrol_code(enrol: EnrolCode) -> ft.Control:
                 [
                     ft.Text("Code d'enrôlement", weight=ft.FontWeight.W_600),
                     ft.Text(
-                        f"{code[:4]}-{code[4:]}",
+                        enrol_code_of(enrol.code) or enrol.code,  # ABCD-2345
                         size=32,
                         weight=ft.FontWeight.BOLD,
                         font_family="monospace",
@@ -198,8 +198,8 @@ def _enrol_code(enrol: EnrolCode) -> ft.Control:
 
 
 def _devices_panel(state: AdminState, user: AdminUserOut) -> ft.Control:
-    def typed(e: ft.Event[ft.TextField]) -> None:
-        state.password = e.control.value
+    def typed(password: str) -> None:
+        state.password = password
 
     # One line, not a wrapping row: a secret field inside a wrapping row is drawn as
     # Flutter's grey error box (seen on the admin's screenshots; it still answered
@@ -271,8 +271,8 @@ def ConsoleAdminScreen() -> ft.Control:
     ]
     if state.error:
         body.append(banner(state.error, error=True))
-    if state.message:
-        body.append(banner(state.message))
+    if state.notice:
+        body.append(banner(state.notice))
     if tab == "users":
         body.append(
             ft.Row(

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 import flet as ft
 
 from app.console.state.admin_state import AdminState
 from app.console.widgets.review_widgets import act, dense_field, panel
 from app.ui.widgets import choice_chips
+from domain.api.insight import PartnerAdminOut
 from domain.vocabulary import PartnerType
 
 
@@ -25,33 +25,32 @@ def referentials_panel(state: AdminState) -> ft.Control:
     )
 
 
-def _edit(state: AdminState, form: str, key: str) -> Callable[[Any], None]:
-    """A change handler writing `key` of the form `form` (new_qpv, new_partner)."""
+def _field(
+    state: AdminState, form: str, name: str, label: str, *, key: str, width: float | None = None
+) -> ft.Control:
+    """The field writing `name` of the form `form` (new_qpv, new_partner)."""
+    return dense_field(
+        label, getattr(state, form)[name], _edit(state, form, name), key=key, width=width
+    )
 
-    def put(value: Any) -> None:
-        text = value.control.value if isinstance(value, ft.Event) else value
-        setattr(state, form, {**getattr(state, form), key: text})
+
+def _edit(state: AdminState, form: str, name: str) -> Callable[[str], None]:
+    """A change handler writing `name` of the form `form`."""
+
+    def put(value: str) -> None:
+        setattr(state, form, {**getattr(state, form), name: value})
 
     return put
 
 
 def _qpv_box(state: AdminState) -> ft.Control:
-    qpv = state.new_qpv
     return _box(
         "Quartiers prioritaires (QPV)",
         *[ft.Text(f"{q.code} · {q.name}", size=14) for q in state.qpvs],
         ft.Row(
             [
-                dense_field(
-                    "Code QPV (QN…)",
-                    qpv["code"],
-                    _edit(state, "new_qpv", "code"),
-                    key="qpv-code",
-                    width=170,
-                ),
-                dense_field(
-                    "Nom du quartier", qpv["name"], _edit(state, "new_qpv", "name"), key="qpv-name"
-                ),
+                _field(state, "new_qpv", "code", "Code QPV (QN…)", key="qpv-code", width=170),
+                _field(state, "new_qpv", "name", "Nom du quartier", key="qpv-name"),
             ]
         ),
         ft.FilledButton("Enregistrer le QPV", key="qpv-save", on_click=act(state.save_qpv)),
@@ -59,38 +58,28 @@ def _qpv_box(state: AdminState) -> ft.Control:
     )
 
 
+def _partner_line(p: PartnerAdminOut) -> str:
+    """« Mission Locale de Creil · Mission Locale · emploi, formation »."""
+    themes = f" · {', '.join(p.themes)}" if p.themes else ""
+    return f"{p.name} · {p.type_label}{themes}"
+
+
 def _partners_box(state: AdminState) -> ft.Control:
-    partner = state.new_partner
     return _box(
         "Structures partenaires",
-        ft.Column(
-            [
-                ft.Text(
-                    f"{p.name} · {p.type_label}"
-                    + (f" · {', '.join(p.themes)}" if p.themes else ""),
-                    size=14,
-                )
-                for p in state.partners
-            ],
-            spacing=4,
-        ),
-        dense_field(
-            "Nom de la structure",
-            partner["name"],
-            _edit(state, "new_partner", "name"),
-            key="partner-name",
-            width=560,
-        ),
+        ft.Column([ft.Text(_partner_line(p), size=14) for p in state.partners], spacing=4),
+        _field(state, "new_partner", "name", "Nom de la structure", key="partner-name", width=560),
         choice_chips(
             PartnerType.choices(),
-            partner["type"],
+            state.new_partner["type"],
             _edit(state, "new_partner", "type"),
             key_prefix="partner-type",
         ),
-        dense_field(
+        _field(
+            state,
+            "new_partner",
+            "themes",
             "Thématiques (séparées par des virgules)",
-            partner["themes"],
-            _edit(state, "new_partner", "themes"),
             key="partner-themes",
             width=560,
         ),
@@ -101,8 +90,8 @@ def _partners_box(state: AdminState) -> ft.Control:
 
 
 def _retention_box(state: AdminState) -> ft.Control:
-    def typed(e: ft.Event[ft.TextField]) -> None:
-        state.months = e.control.value
+    def typed(months: str) -> None:
+        state.months = months
 
     months = state.months if state.months is not None else str(state.retention_months)
     return _box(

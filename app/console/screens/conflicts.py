@@ -9,7 +9,7 @@ import flet as ft
 
 from app.console.context import use_section
 from app.console.state.review_state import ConflictsState
-from app.console.widgets.review_widgets import act, card, section_head, title, when
+from app.console.widgets.review_widgets import act, card, section_page, title, when
 from app.ui.widgets import PRIMARY, choice_chips
 from domain.api.review import ConflictSide, HeldOpOut, ReadableConflict
 from domain.field_labels import entity_label, field_label, value_label
@@ -171,24 +171,27 @@ def _shown(entity: str, name: str, value: Any) -> str:
 def ConsoleConflictsScreen() -> ft.Control:
     state = use_section(ConflictsState)
     ft.on_mounted(state.load)
-    body = section_head(
+    return section_page(
         state,
         f"Conflits à arbitrer ({len(state.items)})",
         "Deux médiateurs ont modifié le même champ sans voir la modification de l'autre. "
         "Choisissez la valeur à garder : elle sera envoyée à tous les téléphones.",
-        refresh=state.load,
+        [_conflict(state, c) for c in state.items],
         key="conflicts",
-        empty="Aucun conflit en attente." if state.loaded and not state.items else None,
+        empty="Aucun conflit en attente.",
+        after=_held_ops(state),
     )
-    body += [_conflict(state, c) for c in state.items]
-    if state.held:
-        body += [
-            title(f"Saisies d'un appareil révoqué, en attente ({len(state.held)})"),
-            ft.Text(
-                "Envoyées par un téléphone après sa révocation : aucune ne s'applique seule. "
-                "Vérifiez ce qu'elle changerait, puis appliquez-la ou écartez-la.",
-                size=14,
-            ),
-            *[_held(state, h) for h in state.held],
-        ]
-    return ft.Column(body, spacing=12, scroll=ft.ScrollMode.AUTO, expand=True)
+
+
+def _held_ops(state: ConflictsState) -> list[ft.Control]:
+    if not state.held:
+        return []
+    return [
+        title(f"Saisies d'un appareil révoqué, en attente ({len(state.held)})"),
+        ft.Text(
+            "Envoyées par un téléphone après sa révocation : aucune ne s'applique seule. "
+            "Vérifiez ce qu'elle changerait, puis appliquez-la ou écartez-la.",
+            size=14,
+        ),
+        *[_held(state, h) for h in state.held],
+    ]

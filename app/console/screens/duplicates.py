@@ -7,7 +7,7 @@ import flet as ft
 from app.console.context import use_section
 from app.console.state.review_state import DuplicatesState
 from app.console.widgets.merge_chooser import merge_chooser
-from app.console.widgets.review_widgets import act, card, section_head, when
+from app.console.widgets.review_widgets import act, card, section_page, when
 from domain.api.review import DuplicatePair, PersonSummary
 
 
@@ -96,16 +96,17 @@ def _merges(state: DuplicatesState) -> ft.Control:
 def ConsoleDuplicatesScreen() -> ft.Control:
     state = use_section(DuplicatesState)
     ft.on_mounted(state.load)
-    body = section_head(
+    return section_page(
         state,
         f"Doublons possibles ({len(state.pairs)})",
         "Relais ne fusionne jamais seul : vérifiez les indices, puis décidez. "
         "Une fusion se propage à tous les téléphones et peut être annulée.",
-        refresh=state.load,
+        [_pair(state, p) for p in state.pairs],
         key="duplicates",
-        empty="Aucun doublon proposé." if state.loaded and not state.pairs else None,
+        empty="Aucun doublon proposé.",
+        after=[
+            ft.Divider(),
+            ft.Text("Fusions récentes", size=18, weight=ft.FontWeight.BOLD),
+            _merges(state) if state.merges else ft.Text("Aucune fusion.", size=14),
+        ],
     )
-    body += [_pair(state, p) for p in state.pairs]
-    body += [ft.Divider(), ft.Text("Fusions récentes", size=18, weight=ft.FontWeight.BOLD)]
-    body.append(_merges(state) if state.merges else ft.Text("Aucune fusion.", size=14))
-    return ft.Column(body, spacing=12, scroll=ft.ScrollMode.AUTO, expand=True)

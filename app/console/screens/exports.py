@@ -33,7 +33,7 @@ _DESCRIPTIONS = {
 
 
 def _export_card(state: ExportsState, kind: ExportKind) -> ft.Control:
-    running = state.running == kind.key
+    running = state.fetching == kind.key
 
     async def run(_: ft.Event[ft.Button]) -> None:
         await state.export(kind, save_download)
@@ -49,7 +49,7 @@ def _export_card(state: ExportsState, kind: ExportKind) -> ft.Control:
                             "Génération…" if running else "Télécharger",
                             icon=ft.Icons.DOWNLOAD,
                             key=f"export-{kind.key}",
-                            disabled=bool(state.running),
+                            disabled=bool(state.fetching),
                             on_click=run,
                         ),
                         ft.ProgressRing(width=22, height=22) if running else ft.Container(),

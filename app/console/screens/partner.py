@@ -10,9 +10,9 @@ from typing import Any
 
 import flet as ft
 
-from app.console.context import use_console, use_section
+from app.console.context import use_console, use_first_load, use_section
 from app.console.state.partner_state import PartnerState, summary
-from app.console.widgets.review_widgets import act, status_lines, title_bar
+from app.console.widgets.review_widgets import act, signed_in_page, status_lines
 from app.ui.date_input import date_input
 from app.ui.widgets import PRIMARY, TAP, choice_chips
 from domain.api.partner import PartnerOrientationOut
@@ -151,19 +151,21 @@ def _orientations(state: PartnerState) -> list[ft.Control]:
 
 @ft.component
 def PartnerHome() -> ft.Control:
-    console = use_console()
-    login = console.login
     state = use_section(PartnerState)
+    use_first_load(state.load, needed=lambda: not state.loaded)
+    return signed_in_page(
+        use_console(),
+        "Relais · Orientations reçues",
+        lambda _login: ft.Container(content=_column(state), padding=16),
+        wrap=True,
+        scroll=ft.ScrollMode.AUTO,
+        horizontal_alignment=ft.CrossAxisAlignment.STRETCH,
+    )
 
-    async def first_load() -> None:
-        if not state.loaded and console.login is not None:
-            await state.load()
 
-    ft.on_mounted(first_load)
-    if login is None:  # signed out: ConsoleHome shows the login screen instead
-        return ft.Container()
-    # One column of cards: the whole width on a phone, centred on a desktop.
-    content = ft.ResponsiveRow(
+def _column(state: PartnerState) -> ft.Control:
+    """One column of cards: the whole width on a phone, centred on a desktop."""
+    return ft.ResponsiveRow(
         [
             ft.Container(
                 content=ft.Column(
@@ -175,21 +177,6 @@ def PartnerHome() -> ft.Control:
             )
         ],
         alignment=ft.MainAxisAlignment.CENTER,
-    )
-    return ft.Column(
-        [
-            title_bar(
-                "Relais · Orientations reçues",
-                f"{login.user.display_name} · Partenaire",
-                console.sign_out,
-                wrap=True,
-            ),
-            ft.Container(content=content, padding=16),
-        ],
-        spacing=0,
-        expand=True,
-        scroll=ft.ScrollMode.AUTO,
-        horizontal_alignment=ft.CrossAxisAlignment.STRETCH,
     )
 
 

@@ -21,7 +21,7 @@ DANGER = ft.Colors.RED_900
 def rights_actions(rights: RightsState, pathway: PathwayOut) -> ft.Control:
     """The two buttons under a pathway's title."""
     person = pathway.person
-    exporting = rights.exporting == person.id
+    exporting = rights.fetching == person.id
 
     async def export(_: Any) -> None:
         await rights.export(person, save_download)
@@ -32,7 +32,7 @@ def rights_actions(rights: RightsState, pathway: PathwayOut) -> ft.Control:
                 "Export en cours…" if exporting else "Exporter ses données (RGPD)",
                 icon=ft.Icons.DOWNLOAD,
                 key="person-export",
-                disabled=bool(rights.exporting),
+                disabled=bool(rights.fetching),
                 on_click=export,
             ),
             ft.OutlinedButton(

@@ -8,11 +8,11 @@ from typing import Any
 
 import flet as ft
 
-from app.console.context import use_console, use_section
+from app.console.context import use_console, use_first_load, use_section
 from app.console.state.programme_state import ProgrammeState
 from app.console.widgets.download import save_download
 from app.console.widgets.period_picker import period_header
-from app.console.widgets.review_widgets import title_bar
+from app.console.widgets.review_widgets import signed_in_page
 from app.ui.handlers import handler
 from app.ui.widgets import PRIMARY, banner
 from domain.api.programme import ProgrammeRowOut, ProgrammeTableOut
@@ -132,29 +132,11 @@ def _body(state: ProgrammeState) -> list[ft.Control]:
 
 @ft.component
 def ProgrammeHome() -> ft.Control:
-    console = use_console()
-    login = console.login
     state = use_section(ProgrammeState)
-
-    async def first_load() -> None:
-        if state.data is None and console.login is not None:
-            await state.reload()
-
-    ft.on_mounted(first_load)
-    if login is None:  # signed out: ConsoleHome shows the login screen instead
-        return ft.Container()
-
-    return ft.Column(
-        [
-            title_bar(
-                "Relais · Programme",
-                f"{login.user.display_name} · Programme",
-                console.sign_out,
-                wrap=False,
-            ),
-            ft.Container(content=ft.Column(_body(state), spacing=16), padding=24),
-        ],
-        spacing=0,
-        expand=True,
+    use_first_load(state.reload, needed=lambda: state.data is None)
+    return signed_in_page(
+        use_console(),
+        "Relais · Programme",
+        lambda _login: ft.Container(content=ft.Column(_body(state), spacing=16), padding=24),
         scroll=ft.ScrollMode.AUTO,
     )

@@ -7,7 +7,8 @@ from dataclasses import dataclass
 import flet as ft
 
 from app.console.context import use_console
-from app.console.widgets.review_widgets import title_bar
+from app.console.widgets.review_widgets import signed_in_page
+from domain.sync import LoginResponse
 from domain.vocabulary import Role
 
 
@@ -55,29 +56,18 @@ def _rail(sections: list[Section], location: str) -> ft.Control:
 
 @ft.component
 def ConsoleShell() -> ft.Control:
-    state = use_console()
-    login = state.login
-    if login is None:  # signed out: ConsoleHome shows the login screen instead
-        return ft.Container()
+    return signed_in_page(use_console(), "Relais · Console de supervision", _body)
+
+
+def _body(login: LoginResponse) -> ft.Control:
+    """The navigation rail beside the current section."""
     rail = _rail(_visible(login.user.role), ft.use_route_location() or "/")
-    return ft.Column(
+    return ft.Row(
         [
-            title_bar(
-                "Relais · Console de supervision",
-                f"{login.user.display_name} · {Role(login.user.role).label}",
-                state.sign_out,
-                wrap=False,
-            ),
-            ft.Row(
-                [
-                    rail,
-                    ft.VerticalDivider(width=1),
-                    ft.Container(content=ft.use_route_outlet(), padding=24, expand=True),
-                ],
-                expand=True,
-                vertical_alignment=ft.CrossAxisAlignment.START,
-            ),
+            rail,
+            ft.VerticalDivider(width=1),
+            ft.Container(content=ft.use_route_outlet(), padding=24, expand=True),
         ],
-        spacing=0,
         expand=True,
+        vertical_alignment=ft.CrossAxisAlignment.START,
     )

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import functools
 import io
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any, Concatenate, ParamSpec, TypeVar
 from urllib.parse import urlencode
 
 import flet as ft
@@ -48,6 +49,27 @@ NEW_USER = {
 NEW_PARTNER = {"name": "", "type": "association", "themes": ""}
 NEW_QPV = {"code": "", "name": ""}
 
+P = ParamSpec("P")
+
+
+def _action(
+    method: Callable[Concatenate[AdminState, P], Awaitable[str | None]],
+) -> Callable[Concatenate[AdminState, P], Awaitable[bool]]:
+    """One admin action, made of several calls: busy meanwhile, the French confirmation
+    it returns (if any) in `notice`, or the failure's reason in `error`. The action
+    returns True when it went through."""
+
+    @functools.wraps(method)
+    async def run(state: AdminState, /, *args: P.args, **kwargs: P.kwargs) -> bool:
+        state.notice = None
+        try:
+            state.notice = await state._watch(method(state, *args, **kwargs))
+        except ConsoleError:
+            return False
+        return True
+
+    return run
+
 
 @ft.observable
 @dataclass
@@ -62,7 +84,6 @@ class AdminState(SectionState):
     qpvs: list[QpvAdminOut] = field(default_factory=list)
     partners: list[PartnerAdminOut] = field(default_factory=list)
     retention_months: int = 24
-    message: str | None = None
     tab: str = "users"
     """The tab shown: users, or the referentials."""
     # What is being typed in the section's forms.
@@ -73,128 +94,90 @@ class AdminState(SectionState):
     months: str | None = None
     """The retention typed, while it differs from the one saved."""
 
-    async def _act(self, action: Callable[[], Awaitable[str | None]]) -> bool:
-        """Run one admin action: busy flag, French error or success message."""
-        self.busy, self.error, self.message = True, None, None
-        try:
-            self.message = await action()
-            return True
-        except ConsoleError as exc:
-            self.error = str(exc)
-            return False
-        finally:
-            self.busy = False
-
     def _call(self, call: Callable[..., T], *args: Any, **kwargs: Any) -> Awaitable[T]:
         return asyncio.to_thread(call, *args, **kwargs)
 
+    @_action
     async def load(self, page: int | None = None) -> None:
-        async def action() -> None:
-            target = page or self.page
-            result = await self._call(self.api.users, page=target, page_size=self.page_size)
-            self.users, self.total, self.page = result.items, result.total, target
-            self.qpvs = await self._call(self.api.qpvs)
-            self.partners = await self._call(self.api.partners)
-            self.retention_months = (await self._call(self.api.settings)).retention_months
+        target = page or self.page
+        result = await self._call(self.api.users, page=target, page_size=self.page_size)
+        self.users, self.total, self.page = result.items, result.total, target
+        self.qpvs = await self._call(self.api.qpvs)
+        self.partners = await self._call(self.api.partners)
+        self.retention_months = (await self._call(self.api.settings)).retention_months
 
-        await self._act(action)
-
-    async def create_user(self) -> bool:
+    @_action
+    async def create_user(self) -> str:
         form = self.new_user
         # A partner account is attached to its structure; no other account is.
         partner = form["partner_id"] if form["role"] == Role.PARTNER else ""
         body = {k: v for k, v in {**form, "partner_id": partner}.items() if k != "partner_id" or v}
+        user = await self._call(self.api.create_user, body)
+        await self.load()
+        self.new_user = {**NEW_USER, "role": form["role"], "partner_id": partner}
+        return f"Compte « {user.username} » créé ({user.role_label})."
 
-        async def action() -> str:
-            user = await self._call(self.api.create_user, body)
-            await self.load()
-            self.new_user = {**NEW_USER, "role": form["role"], "partner_id": partner}
-            return f"Compte « {user.username} » créé ({user.role_label})."
-
-        return await self._act(action)
-
+    @_action
     async def select(self, user: AdminUserOut) -> None:
-        async def action() -> None:
-            self.devices = await self._call(self.api.devices, user.id)
-            self.selected, self.enrol, self.password = user, None, ""
+        self.devices = await self._call(self.api.devices, user.id)
+        self.selected, self.enrol, self.password = user, None, ""
 
-        await self._act(action)
+    @_action
+    async def deactivate(self, user: AdminUserOut) -> str:
+        await self._call(self.api.deactivate, user.id)
+        await self.load()
+        return f"Compte de {user.display_name} désactivé."
 
-    async def deactivate(self, user: AdminUserOut) -> None:
-        async def action() -> str:
-            await self._call(self.api.deactivate, user.id)
-            await self.load()
-            return f"Compte de {user.display_name} désactivé."
+    @property
+    def _chosen(self) -> AdminUserOut:
+        """The user whose devices are shown: what the devices panel acts on."""
+        assert self.selected is not None
+        return self.selected
 
-        await self._act(action)
+    @_action
+    async def reset_password(self) -> str:
+        user = self._chosen
+        await self._call(self.api.reset_password, user.id, self.password)
+        self.password = ""
+        return f"Mot de passe de {user.display_name} réinitialisé."
 
-    async def reset_password(self) -> bool:
-        user = self.selected
-        assert user is not None
+    @_action
+    async def revoke(self, device: AdminDeviceOut) -> str:
+        user = self._chosen
+        await self._call(self.api.revoke, device.id)
+        self.devices = await self._call(self.api.devices, user.id)
+        return f"Appareil « {device.name} » révoqué."
 
-        async def action() -> str:
-            await self._call(self.api.reset_password, user.id, self.password)
-            self.password = ""
-            return f"Mot de passe de {user.display_name} réinitialisé."
+    @_action
+    async def new_enrol_code(self) -> str:
+        user = self._chosen
+        out = await self._call(self.api.enrol_code, user.id)
+        png = await self._call(enrol_qr_png, self.api.base_url, out.code)
+        self.enrol = EnrolCode(user.display_name, out.code, out.expires_at, png)
+        return "Code d'enrôlement créé : valable 15 minutes, une seule fois."
 
-        return await self._act(action)
-
-    async def revoke(self, device: AdminDeviceOut) -> None:
-        user = self.selected
-        assert user is not None
-
-        async def action() -> str:
-            await self._call(self.api.revoke, device.id)
-            self.devices = await self._call(self.api.devices, user.id)
-            return f"Appareil « {device.name} » révoqué."
-
-        await self._act(action)
-
-    async def new_enrol_code(self) -> None:
-        user = self.selected
-        assert user is not None
-
-        async def action() -> str:
-            out = await self._call(self.api.enrol_code, user.id)
-            png = await self._call(enrol_qr_png, self.api.base_url, out.code)
-            self.enrol = EnrolCode(user.display_name, out.code, out.expires_at, png)
-            return "Code d'enrôlement créé : valable 15 minutes, une seule fois."
-
-        await self._act(action)
-
-    async def save_qpv(self) -> bool:
+    @_action
+    async def save_qpv(self) -> str:
         code, name = self.new_qpv["code"].strip(), self.new_qpv["name"]
+        await self._call(self.api.save_qpv, code, name)
+        self.qpvs = await self._call(self.api.qpvs)
+        self.new_qpv = dict(NEW_QPV)
+        return f"QPV {code} enregistré."
 
-        async def action() -> str:
-            await self._call(self.api.save_qpv, code, name)
-            self.qpvs = await self._call(self.api.qpvs)
-            self.new_qpv = dict(NEW_QPV)
-            return f"QPV {code} enregistré."
-
-        return await self._act(action)
-
-    async def add_partner(self) -> bool:
+    @_action
+    async def add_partner(self) -> str:
         form = self.new_partner
         themes = [t for t in form["themes"].split(",") if t.strip()]
+        await self._call(self.api.add_partner, form["name"], form["type"], themes)
+        self.partners = await self._call(self.api.partners)
+        self.new_partner = {**NEW_PARTNER, "type": form["type"]}
+        return f"Partenaire « {form['name'].strip()} » ajouté."
 
-        async def action() -> str:
-            await self._call(self.api.add_partner, form["name"], form["type"], themes)
-            self.partners = await self._call(self.api.partners)
-            self.new_partner = {**NEW_PARTNER, "type": form["type"]}
-            return f"Partenaire « {form['name'].strip()} » ajouté."
-
-        return await self._act(action)
-
-    async def save_retention(self) -> None:
+    @_action
+    async def save_retention(self) -> str:
         months = self.months if self.months is not None else str(self.retention_months)
-
-        async def action() -> str:
-            if not months.strip().isdigit() or not 1 <= int(months) <= 36:
-                raise ConsoleError(
-                    "La durée de conservation doit être comprise entre 1 et 36 mois."
-                )
-            out = await self._call(self.api.save_settings, int(months))
-            self.retention_months, self.months = out.retention_months, None
-            return f"Conservation réglée à {self.retention_months} mois après le dernier contact."
-
-        await self._act(action)
+        if not months.strip().isdigit() or not 1 <= int(months) <= 36:
+            raise ConsoleError("La durée de conservation doit être comprise entre 1 et 36 mois.")
+        out = await self._call(self.api.save_settings, int(months))
+        self.retention_months, self.months = out.retention_months, None
+        return f"Conservation réglée à {self.retention_months} mois après le dernier contact."

@@ -6,12 +6,11 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
 
 import flet as ft
 
 from app.console.state.api import ConsoleError, Download, period_params
-from app.console.state.section import SectionState
+from app.console.state.section import Said, Save, SectionState
 from app.ui.format import require_day
 from domain.api.insight import IndicatorsOut
 from domain.periods import Period, quarter_of, recent_quarters
@@ -73,6 +72,15 @@ class PeriodState(SectionState):
     def set_typed(self, typed: tuple[str, str]) -> None:
         self.typed = typed
 
+    async def _download_report(
+        self, key: str, save: Save, call: Callable[..., Download], fmt: str, said: Said
+    ) -> None:
+        """A quarterly report (`fmt`: pdf or xlsx) of the quarter the period starts in,
+        handed to `save(name, bytes)` (see `_download`)."""
+        quarter = report_quarter(self.current)
+        number = (quarter.start.month - 1) // 3 + 1
+        await self._download(key, save, call, quarter.start.year, number, fmt, said=said)
+
 
 @ft.observable
 @dataclass
@@ -120,42 +128,24 @@ EXPORTS = (
 @ft.observable
 @dataclass
 class ExportsState(PeriodState):
-    running: str = ""  # the key of the export being generated, if any
+    """`fetching`: the key of the export being generated (`ExportKind.key`, or
+    `programme-<format>`)."""
 
-    async def export(self, kind: ExportKind, save: Callable[[str, bytes], Any]) -> None:
+    async def export(self, kind: ExportKind, save: Save) -> None:
         """Fetch the file, then hand it to `save(name, bytes)` (the FilePicker)."""
         params = period_params(self.current, self.qpv if kind.with_qpv else "")
-        await self._fetch(kind.key, save, self.api.export, kind.path, kind.fallback_name, params)
-
-    async def programme_report(self, fmt: str, save: Callable[[str, bytes], Any]) -> None:
-        """The programme's report (« pdf » or « xlsx ») of the quarter the period starts
-        in, handed to `save(name, bytes)`."""
-        quarter = report_quarter(self.current)
-        number = (quarter.start.month - 1) // 3 + 1
-        call = self.api.quarterly_report
-        await self._fetch(f"programme-{fmt}", save, call, quarter.start.year, number, fmt)
-
-    async def _fetch(
-        self,
-        key: str,
-        save: Callable[[str, bytes], Any],
-        call: Callable[..., Download],
-        *args: Any,
-    ) -> None:
-        """`call(*args)`'s file handed to `save`; the outcome in the section's banners."""
-        self.running, self.notice = key, None
-        try:
-            file = await self._run(call, *args)
-            saved = await save(file.name, file.content)
-        except ConsoleError:
-            return
-        finally:
-            self.running = ""
-        self.notice = (
-            f"« {file.name} » prêt ({file.size})."
-            if saved is not False
-            else "Enregistrement annulé."
+        await self._download(
+            kind.key, save, self.api.export, kind.path, kind.fallback_name, params, said=_ready
         )
+
+    async def programme_report(self, fmt: str, save: Save) -> None:
+        """The programme's report (« pdf » or « xlsx »), for the period's quarter."""
+        call = self.api.quarterly_report
+        await self._download_report(f"programme-{fmt}", save, call, fmt, _ready)
+
+
+def _ready(file: Download) -> str:
+    return f"« {file.name} » prêt ({file.size})."
 
 
 def report_quarter(period: Period) -> Period:

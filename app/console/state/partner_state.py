@@ -10,7 +10,7 @@ from typing import Any
 import flet as ft
 
 from app.console.state.api import ConsoleError
-from app.console.state.section import SectionState
+from app.console.state.section import LoadedSection
 from domain.api.partner import PartnerOrientationOut
 
 _FRENCH_DATE = re.compile(r"^\s*(\d{1,2})/(\d{1,2})/(\d{4})\s*$")
@@ -29,10 +29,9 @@ def parse_french_date(text: str) -> dt.date:
 
 @ft.observable
 @dataclass
-class PartnerState(SectionState):
+class PartnerState(LoadedSection):
     partner_name: str = ""
     items: list[PartnerOrientationOut] = field(default_factory=list)
-    loaded: bool = False
     drafts: dict[str, dict[str, str]] = field(default_factory=dict)
     """Each card's answer being written, by orientation id: the panel open (`mode`:
     decline, appointment or outcome), the reason, outcome or date chosen."""
@@ -48,12 +47,9 @@ class PartnerState(SectionState):
         """Open an answer's panel under the card; opening it again closes it."""
         self.edit(item, "mode", "" if self.draft(item)["mode"] == mode else mode)
 
-    async def load(self) -> None:
-        try:
-            result = await self._run(self.api.partner_orientations)
-        except ConsoleError:
-            return
-        self.partner_name, self.items, self.loaded = result.partner_name, result.items, True
+    async def _read(self) -> None:
+        result = await self._run(self.api.partner_orientations)
+        self.partner_name, self.items = result.partner_name, result.items
 
     async def answer(self, item: PartnerOrientationOut, answer: dict[str, Any]) -> bool:
         """Send one answer; the list shows the orientation as the server now holds it."""
@@ -74,26 +70,32 @@ class PartnerState(SectionState):
         return True
 
     async def decline(self, item: PartnerOrientationOut) -> bool:
-        reason = self.draft(item)["reason"]
-        if not reason:
-            self.error, self.notice = "Choisissez le motif du refus.", None
-            return False
-        return await self.answer(item, {"action": "decline", "decline_reason": reason})
+        answer = {"action": "decline", "decline_reason": self.draft(item)["reason"]}
+        return await self._answer_picked(item, answer, "Choisissez le motif du refus.")
 
     async def set_outcome(self, item: PartnerOrientationOut) -> bool:
-        outcome = self.draft(item)["outcome"]
-        if not outcome:
-            self.error, self.notice = "Choisissez la suite donnée.", None
-            return False
-        return await self.answer(item, {"action": "outcome", "outcome": outcome})
+        answer = {"action": "outcome", "outcome": self.draft(item)["outcome"]}
+        return await self._answer_picked(item, answer, "Choisissez la suite donnée.")
+
+    async def _answer_picked(
+        self, item: PartnerOrientationOut, answer: dict[str, str], missing: str
+    ) -> bool:
+        """Send `answer` once its value is picked in the card's panel; else say `missing`."""
+        if not all(answer.values()):
+            return self._refuse(missing)
+        return await self.answer(item, answer)
 
     async def set_appointment(self, item: PartnerOrientationOut) -> bool:
         try:
             day = parse_french_date(self.draft(item)["day"])
         except ConsoleError as exc:
-            self.error, self.notice = str(exc), None
-            return False
+            return self._refuse(str(exc))
         return await self.answer(item, {"action": "appointment", "appointment_date": str(day)})
+
+    def _refuse(self, reason: str) -> bool:
+        """An answer not sent: why, in French; False, for the caller to return."""
+        self.error, self.notice = reason, None
+        return False
 
 
 def summary(item: PartnerOrientationOut) -> str:

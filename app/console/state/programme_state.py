@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
 
 import flet as ft
 
-from app.console.state.api import ConsoleError
+from app.console.state.api import ConsoleError, Download
 from app.console.state.insight_state import PeriodState
+from app.console.state.section import Save
 from domain.api.programme import ProgrammeOut
-from domain.periods import quarter_of
 
 
 @ft.observable
@@ -28,24 +26,16 @@ class ProgrammeState(PeriodState):
         except ConsoleError:
             return
 
-    async def download(self, save: Callable[[str, bytes], Awaitable[Any]]) -> None:
+    async def download(self, save: Save) -> None:
         """The same tables as a workbook, handed to `save(name, bytes)`."""
-        await self._save(save, self.api.programme_workbook, self.current)
+        call = self.api.programme_workbook
+        await self._download("workbook", save, call, self.current, said=_ready)
 
-    async def download_report(self, save: Callable[[str, bytes], Awaitable[Any]], fmt: str) -> None:
-        """The quarterly report (`fmt`: pdf or xlsx) of the quarter the period starts in:
-        the report covers a calendar quarter."""
-        quarter = quarter_of(self.current.start)
-        number = (quarter.start.month - 1) // 3 + 1
-        await self._save(save, self.api.programme_report, quarter.start.year, number, fmt)
+    async def download_report(self, save: Save, fmt: str) -> None:
+        """The quarterly report (`fmt`: pdf or xlsx) of the period's quarter."""
+        call = self.api.programme_report
+        await self._download_report(f"report-{fmt}", save, call, fmt, _ready)
 
-    async def _save(
-        self, save: Callable[[str, bytes], Awaitable[Any]], fetch: Callable[..., Any], *args: Any
-    ) -> None:
-        self.notice = None
-        try:
-            file = await self._run(fetch, *args)
-            saved = await save(file.name, file.content)
-        except ConsoleError:
-            return
-        self.notice = f"« {file.name} » prêt." if saved is not False else "Enregistrement annulé."
+
+def _ready(file: Download) -> str:
+    return f"« {file.name} » prêt."

@@ -10,7 +10,7 @@ import flet as ft
 
 from app.console.state.api import ConsoleError
 from app.console.state.merge_choice_state import MergeChoice
-from app.console.state.section import PagedSection, SectionState
+from app.console.state.section import LoadedSection, PagedSection
 from app.ui.format import require_day
 from domain.api.console import ConsoleContact, EventBrief
 from domain.api.review import (
@@ -172,21 +172,16 @@ class ReviewQueue(PagedSection[ConsoleContact]):
 
 @ft.observable
 @dataclass
-class ConflictsState(SectionState):
+class ConflictsState(LoadedSection):
     items: list[ReadableConflict] = field(default_factory=list)
     held: list[HeldOpOut] = field(default_factory=list)
     """A revoked phone's late entries, waiting for a decision (`/console/held-ops`)."""
     customs: dict[str, Any] = field(default_factory=dict)
     """The other value typed or picked for each conflict, by conflict id."""
-    loaded: bool = False
 
-    async def load(self) -> None:
-        try:
-            self.items = await self._run(self.api.conflicts)
-            self.held = await self._run(self.api.held_ops)
-        except ConsoleError:
-            return
-        self.loaded = True
+    async def _read(self) -> None:
+        self.items = await self._run(self.api.conflicts)
+        self.held = await self._run(self.api.held_ops)
 
     def set_custom(self, conflict_id: str, value: Any) -> None:
         self.customs = {**self.customs, conflict_id: value}
@@ -236,20 +231,15 @@ def _kept(conflict: ReadableConflict, choice: str, value: Any) -> str:
 
 @ft.observable
 @dataclass
-class DuplicatesState(SectionState):
+class DuplicatesState(LoadedSection):
     pairs: list[DuplicatePair] = field(default_factory=list)
     merges: list[MergeOut] = field(default_factory=list)
-    loaded: bool = False
     choice: MergeChoice | None = None
     """The merge being chosen field by field, for one pair at a time."""
 
-    async def load(self) -> None:
-        try:
-            self.pairs = await self._run(self.api.duplicates)
-            self.merges = await self._run(self.api.merges)
-        except ConsoleError:
-            return
-        self.loaded = True
+    async def _read(self) -> None:
+        self.pairs = await self._run(self.api.duplicates)
+        self.merges = await self._run(self.api.merges)
         # A chooser whose pair is gone (merged, dismissed) is not reopened with it.
         if self.choice and not any(self.choice.is_for(p.a.id, p.b.id) for p in self.pairs):
             self.choice = None

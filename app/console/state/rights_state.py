@@ -14,8 +14,8 @@ from typing import Any
 
 import flet as ft
 
-from app.console.state.api import ConsoleError
-from app.console.state.section import SectionState
+from app.console.state.api import ConsoleError, Download
+from app.console.state.section import Save, SectionState
 from domain.api.review import PathwayOut, PersonSummary
 from domain.api.security import RetentionDue
 
@@ -44,10 +44,11 @@ def _ids(pathway: PathwayOut) -> set[str]:
 @ft.observable
 @dataclass
 class RightsState(SectionState):
+    """`fetching`: the id of the person whose export is being fetched."""
+
     upcoming: list[RetentionDue] = field(default_factory=list)
     """Persons anonymised within 30 days (`RetentionDue`), soonest first."""
     loaded: bool = False
-    exporting: str = ""  # the id of the person whose export is being fetched, if any
     erasing: PathwayOut | None = None
     """The pathway of the person whose erasure is being confirmed (the dialog is open)."""
     reason: str = ""
@@ -66,21 +67,13 @@ class RightsState(SectionState):
             (d.anonymised_on.isoformat() for d in self.upcoming if d.person_id == person_id), None
         )
 
-    async def export(self, person: PersonSummary, save: Callable[[str, bytes], Any]) -> None:
+    async def export(self, person: PersonSummary, save: Save) -> None:
         """Fetch everything held on the person, then hand it to `save(name, bytes)`."""
-        self.exporting, self.notice = person.id, None
-        try:
-            file = await self._run(self.api.export_person, person.id)
-            saved = await save(file.name, file.content)
-        except ConsoleError:
-            return
-        finally:
-            self.exporting = ""
-        self.notice = (
-            f"Données de {person.display_name} exportées ({file.size}) : « {file.name} »."
-            if saved is not False
-            else "Enregistrement annulé."
-        )
+
+        def said(file: Download) -> str:
+            return f"Données de {person.display_name} exportées ({file.size}) : « {file.name} »."
+
+        await self._download(person.id, save, self.api.export_person, person.id, said=said)
 
     def dismiss(self) -> None:
         """Forget the last message (another person is shown), unless the dialog is open."""

@@ -26,11 +26,11 @@ def programme_report_card(
         async def run(_: ft.Event[ft.Button]) -> None:
             await state.programme_report(fmt, save)
 
-        running = state.running == f"programme-{fmt}"
+        running = state.fetching == f"programme-{fmt}"
         return ft.FilledButton(
             "Génération…" if running else label,
             key=f"export-programme-{fmt}",
-            disabled=bool(state.running),
+            disabled=bool(state.fetching),
             on_click=run,
         )
 
@@ -50,7 +50,7 @@ def programme_report_card(
                     [
                         *[button(fmt, f"Télécharger ({name})") for fmt, name in FORMATS],
                         ft.ProgressRing(width=22, height=22)
-                        if state.running.startswith("programme-")
+                        if state.fetching.startswith("programme-")
                         else ft.Container(),
                     ],
                     spacing=8,

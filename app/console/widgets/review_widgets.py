@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 import flet as ft
 
-from app.console.state.section import SectionState
+from app.console.state.console_state import ConsoleState
+from app.console.state.section import LoadedSection
 from app.ui.format import day, day_time
-from app.ui.widgets import PRIMARY, banner
+from app.ui.widgets import PRIMARY, banner, text_field
 from domain.api.console import ConsoleContact
+from domain.sync import LoginResponse
+from domain.vocabulary import Role
 
 
 def act(fn: Callable[..., Awaitable[Any]], *args: Any) -> Callable[[Any], Awaitable[None]]:
@@ -151,26 +154,52 @@ def distinct(names: list[str]) -> list[str]:
     return out
 
 
-def section_head(
-    state: SectionState,
+def section_page(
+    state: LoadedSection,
     heading: str,
     intro: str,
+    cards: list[ft.Control],
     *,
-    refresh: Callable[[], Awaitable[Any]],
     key: str,
-    empty: str | None,
-) -> list[ft.Control]:
-    """A section's top: its title with « Actualiser », what it is for, its status, and
-    `empty` (« Aucun … ») when there is nothing to show."""
+    empty: str,
+    after: Sequence[ft.Control] = (),
+) -> ft.Control:
+    """A section read whole (`state.load`): its title with « Actualiser », what it is
+    for, its status, its cards or, once read, `empty` (« Aucun … »), then `after`."""
     button = ft.OutlinedButton(
-        "Actualiser", icon=ft.Icons.REFRESH, key=f"{key}-refresh", on_click=act(refresh)
+        "Actualiser", icon=ft.Icons.REFRESH, key=f"{key}-refresh", on_click=act(state.load)
     )
-    return [
+    body = [
         title(heading, button),
         ft.Text(intro, size=14),
         *status_lines(state.busy, state.error, state.notice),
-        *([ft.Text(empty, size=16)] if empty else []),
+        *([ft.Text(empty, size=16)] if state.loaded and not cards else []),
+        *cards,
+        *after,
     ]
+    return ft.Column(body, spacing=12, scroll=ft.ScrollMode.AUTO, expand=True)
+
+
+def signed_in_page(
+    console: ConsoleState,
+    title_text: str,
+    body: Callable[[LoginResponse], ft.Control],
+    *,
+    wrap: bool = False,
+    **column: Any,
+) -> ft.Control:
+    """The console once signed in: the title bar (who, as what, « Se déconnecter »)
+    over `body(login)`; `column`: more of the page's Column settings."""
+    login = console.login
+    if login is None:  # signed out: ConsoleHome shows the login screen instead
+        return ft.Container()
+    who = f"{login.user.display_name} · {Role(login.user.role).label}"
+    return ft.Column(
+        [title_bar(title_text, who, console.sign_out, wrap=wrap), body(login)],
+        spacing=0,
+        expand=True,
+        **column,
+    )
 
 
 def title_bar(title_text: str, who: str, sign_out: Callable[[], Any], *, wrap: bool) -> ft.Control:
@@ -229,20 +258,21 @@ def panel(
 def dense_field(
     label: str,
     value: str,
-    on_change: Callable[[Any], None],
+    on_change: Callable[[str], Any],
     *,
     key: str,
     width: float | None = None,
     password: bool = False,
 ) -> ft.Control:
     """A compact text field of a console form (no width: it takes the room left)."""
-    return ft.TextField(
-        label=label,
-        value=value,
+    return text_field(
+        label,
+        value,
+        on_change,
         key=key,
+        text_size=None,
+        dense=True,
         width=width,
         expand=width is None,
-        dense=True,
         password=password,
-        on_change=on_change,
     )
