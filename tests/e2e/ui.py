@@ -216,14 +216,16 @@ class Ui:
         """Wait until what was just seen has stopped moving: a warning or an error is
         scrolled into view a moment after it appears, and a tap aimed before that
         scroll would land on what then slides under it."""
+        # Still for a quarter of a second: the app's own scrolls start within a frame or
+        # two of what they bring into view and last 250 ms, so one is caught moving.
         last, same = None, 0
-        for _ in range(30):
+        for _ in range(50):
             box = target.bounding_box()
             same = same + 1 if box is not None and box == last else 0
-            if same >= 5:
+            if same >= 4:
                 return
             last = box
-            self.page.wait_for_timeout(100)
+            self.page.wait_for_timeout(60)
 
     def settled(self, timeout: float = 30_000) -> None:
         """Wait until the console stops saying "Chargement en cours…": a list being
