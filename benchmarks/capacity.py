@@ -43,6 +43,13 @@ from sqlmodel import Session, select
 
 from benchmarks.common import contact_values, emit, pin, server_db, workdir
 from benchmarks.concurrency import Mediator, make_mediators, quantile
+from benchmarks.cpu import (
+    cores_busy,
+    cores_busy_ticks,
+    cpu_seconds,
+    group_cpu_seconds,
+    postgres_pids,
+)
 from benchmarks.mobile_link import add_partner, person_values
 from domain.hlc import HlcClock
 from domain.ids import uuid7
@@ -55,11 +62,6 @@ KEPT_UP = 0.95
 OPS_PER_SYNC = 7
 PULL_LIMIT = 500
 SEND_ATTEMPTS = 3
-
-
-def cpu_seconds(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 @dataclass
@@ -132,9 +134,60 @@ class Sample:
 
 
 @dataclass
+class CpuReading:
+    """CPU seconds used so far by the server, the phones (this process) and PostgreSQL
+    (all its processes, the machine's other databases' work too; and the backends
+    serving this run's database), and each core's ticks."""
+
+    at: float
+    server: float
+    phones: float
+    postgres: float
+    run_db: float
+    cores: dict[int, tuple[int, int]]
+
+    @classmethod
+    def now(cls, server_pid: int, db_name: str | None) -> CpuReading:
+        pg = postgres_pids() if db_name else []
+        mine = [pid for pid in pg if _serves(pid, db_name or "")]
+        return cls(
+            time.monotonic(),
+            cpu_seconds(server_pid),
+            cpu_seconds(),
+            group_cpu_seconds(pg),
+            group_cpu_seconds(mine),
+            cores_busy_ticks(),
+        )
+
+    def since(self, before: CpuReading) -> dict[str, Any]:
+        elapsed = self.at - before.at
+        postgres = self.postgres - before.postgres
+        return {
+            "phones_cpu_s": self.phones - before.phones,
+            "phones_core_busy": (self.phones - before.phones) / elapsed,
+            "postgres_cpu_s": postgres,
+            "postgres_cores_used": postgres / elapsed,
+            "postgres_run_db_backends_cpu_s": self.run_db - before.run_db,
+            "cores_busy": cores_busy(before.cores),
+        }
+
+
+def _serves(pid: int, db_name: str) -> bool:
+    """Whether PostgreSQL process `pid` is a backend connected to `db_name` (its
+    process title names the database)."""
+    try:
+        title = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").split()
+    except (FileNotFoundError, ProcessLookupError):
+        return False
+    return db_name.encode() in title
+
+
+@dataclass
 class Load:
     phones: list[Phone]
     client: httpx.AsyncClient
+    server_pid: int
+    db_name: str | None = None
     sent_ops: list[str] = field(default_factory=list)
     sent_rows: list[str] = field(default_factory=list)
     acked: int = 0
@@ -209,7 +262,7 @@ def _server_s(response: httpx.Response) -> float:
     return float(dur) / 1000 if dur else float("nan")
 
 
-async def run_rate(load: Load, rate: float, seconds: float, server_pid: int) -> dict[str, Any]:
+async def run_rate(load: Load, rate: float, seconds: float) -> dict[str, Any]:
     samples: list[Sample] = []
     tasks: set[asyncio.Task[None]] = set()
     rng = random.Random(rate)
@@ -220,7 +273,8 @@ async def run_rate(load: Load, rate: float, seconds: float, server_pid: int) -> 
         finally:
             phone.busy = False
 
-    cpu0, t0 = cpu_seconds(server_pid), time.monotonic()
+    cpu0 = CpuReading.now(load.server_pid, load.db_name)
+    t0 = cpu0.at
     end = t0 + seconds
     at = t0
     while True:
@@ -240,8 +294,11 @@ async def run_rate(load: Load, rate: float, seconds: float, server_pid: int) -> 
         task.add_done_callback(tasks.discard)
     if tasks:
         await asyncio.wait(tasks)
-    elapsed = time.monotonic() - t0
-    return rate_figures(rate, samples, elapsed, cpu_seconds(server_pid) - cpu0)
+    cpu = CpuReading.now(load.server_pid, load.db_name)
+    return {
+        **rate_figures(rate, samples, cpu.at - t0, cpu.server - cpu0.server),
+        **cpu.since(cpu0),
+    }
 
 
 def rate_figures(rate: float, samples: list[Sample], elapsed: float, cpu: float) -> dict[str, Any]:
@@ -298,16 +355,18 @@ def verify(url: str, load: Load) -> dict[str, int]:
     }
 
 
-async def drive(args: argparse.Namespace, load: Load, server_pid: int) -> dict[str, Any]:
+async def drive(args: argparse.Namespace, load: Load) -> dict[str, Any]:
     steps = []
     for rate in args.rates:
-        steps.append(await run_rate(load, rate, args.step_s, server_pid))
+        steps.append(await run_rate(load, rate, args.step_s))
         step = steps[-1]
         print(
             f"rate {rate}/s: {step['syncs_per_s']:.1f}/s, server p99 "
             f"{step['server_s']['p99'] * 1000:.0f} ms, client p99 "
             f"{step['client_s']['p99'] * 1000:.0f} ms, server core busy "
-            f"{step['server_core_busy']:.0%}, {step['server_cpu_ms_per_sync']:.1f} ms CPU a sync",
+            f"{step['server_core_busy']:.0%}, {step['server_cpu_ms_per_sync']:.1f} ms CPU a sync"
+            f", phones' core busy {step['phones_core_busy']:.0%}, PostgreSQL "
+            f"{step['postgres_cores_used']:.0%} of a core, cores busy {step['cores_busy']}",
             flush=True,
         )
     # Kept up with: served (nearly) the rate asked, within the p99, without errors.
@@ -321,7 +380,7 @@ async def drive(args: argparse.Namespace, load: Load, server_pid: int) -> dict[s
     out: dict[str, Any] = {"steps": steps}
     if within and args.sustain_s > 0:
         rate = max(s["rate_asked_per_s"] for s in within)
-        out["sustained"] = await run_rate(load, rate, args.sustain_s, server_pid)
+        out["sustained"] = await run_rate(load, rate, args.sustain_s)
     return out
 
 
@@ -352,8 +411,9 @@ def main(argv: list[str] | None = None) -> None:
                 async with httpx.AsyncClient(
                     base_url=server.url, timeout=60, limits=limits
                 ) as client:
-                    load = Load(phones, client)
-                    figures = await drive(args, load, server.popen.pid)
+                    db_name = sdb.url.rsplit("/", 1)[1] if args.db == "postgres" else None
+                    load = Load(phones, client, server.popen.pid, db_name)
+                    figures = await drive(args, load)
                     figures["no_phone_free"] = load.no_phone_free
                     figures["pushes_resent"] = load.resent
                 figures["ledger"] = verify(sdb.url, load)
