@@ -11,6 +11,14 @@ import secrets
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from domain.api.insight import (
+    AdminDeviceOut,
+    AdminUserCreate,
+    AdminUserOut,
+    PartnerAdminOut,
+    PartnerIn,
+    QpvIn,
+)
 from domain.enrol import CODE_ALPHABET, CODE_LENGTH
 from domain.periods import as_utc
 from domain.vocabulary import PartnerType, Role
@@ -26,14 +34,6 @@ from sync_server.models import (
     Qpv,
     UserCreate,
     utcnow,
-)
-from sync_server.schemas.insight import (
-    AdminDeviceOut,
-    AdminUserCreate,
-    AdminUserOut,
-    PartnerAdminOut,
-    PartnerIn,
-    QpvIn,
 )
 
 ENROL_CODE_TTL = dt.timedelta(minutes=15)

@@ -6,6 +6,13 @@ import datetime as dt
 
 from sqlmodel import Session, col, select
 
+from domain.api.console import (
+    ConsoleContact,
+    ContactFilters,
+    EventBrief,
+    Page,
+    PersonBrief,
+)
 from domain.entities import person_display_name
 from domain.periods import as_utc
 from domain.vocabulary import (
@@ -19,13 +26,6 @@ from domain.vocabulary import (
     TriState,
 )
 from sync_server.models import AppUser, Record
-from sync_server.schemas.console import (
-    ConsoleContact,
-    ContactFilters,
-    EventBrief,
-    Page,
-    PersonBrief,
-)
 
 
 def _label(enum: type[Labelled], value: str | None) -> str | None:

@@ -17,14 +17,8 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from domain import matching, pathway
-from domain.entities import person_display_name
-from domain.periods import as_utc
-from domain.person_groups import group_of, root_of
-from domain.vocabulary import ExitType, PathwayStatus, Role
-from sync_server.core.db import begin_write
-from sync_server.models import AppUser, DuplicateDismissal, Qpv, Record, SyncOp
-from sync_server.schemas.console import Page
-from sync_server.schemas.review import (
+from domain.api.console import Page
+from domain.api.review import (
     DuplicatePair,
     MergeOut,
     PathwayOut,
@@ -32,6 +26,12 @@ from sync_server.schemas.review import (
     ReferentPeriodOut,
     TimelineEntryOut,
 )
+from domain.entities import person_display_name
+from domain.periods import as_utc
+from domain.person_groups import group_of, root_of
+from domain.vocabulary import ExitType, PathwayStatus, Role
+from sync_server.core.db import begin_write
+from sync_server.models import AppUser, DuplicateDismissal, Qpv, Record, SyncOp
 from sync_server.sync.supervisor_ops import (
     Invalid,
     NotFound,

@@ -6,14 +6,7 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from domain.entities import FieldsError, normalise_fields, person_display_name
-from domain.field_labels import field_choices, field_label, french_error, value_label
-from domain.merge import DELETED
-from domain.minimisation import sensitivity_warning
-from domain.vocabulary import ReviewState
-from sync_server.core.db import begin_write
-from sync_server.models import Conflict, Record, SyncOp, utcnow
-from sync_server.schemas.review import (
+from domain.api.review import (
     BulkUndoOut,
     BulkValidateOut,
     ChoiceOut,
@@ -26,6 +19,13 @@ from sync_server.schemas.review import (
     ReviewOut,
     UndoEntry,
 )
+from domain.entities import FieldsError, normalise_fields, person_display_name
+from domain.field_labels import field_choices, field_label, french_error, value_label
+from domain.merge import DELETED
+from domain.minimisation import sensitivity_warning
+from domain.vocabulary import ReviewState
+from sync_server.core.db import begin_write
+from sync_server.models import Conflict, Record, SyncOp, utcnow
 from sync_server.sync.supervisor_ops import (
     Invalid,
     NotFound,

@@ -6,15 +6,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Response, status
 
-from domain.vocabulary import Role
-from sync_server.api.deps import CurrentUser, SessionDep, SettingsDep, refuse_partner
-from sync_server.api.guards import JournalDep
-from sync_server.api.routes.shared import PageNumber, PageSize, refusals
-from sync_server.crud import admin as crud_admin
-from sync_server.crud import users as crud_users
-from sync_server.models import AppUser
-from sync_server.schemas.console import Page
-from sync_server.schemas.insight import (
+from domain.api.console import Page
+from domain.api.insight import (
     AdminDeviceOut,
     AdminUserCreate,
     AdminUserOut,
@@ -27,6 +20,13 @@ from sync_server.schemas.insight import (
     SettingsIn,
     SettingsOut,
 )
+from domain.vocabulary import Role
+from sync_server.api.deps import CurrentUser, SessionDep, SettingsDep, refuse_partner
+from sync_server.api.guards import JournalDep
+from sync_server.api.routes.shared import PageNumber, PageSize, refusals
+from sync_server.crud import admin as crud_admin
+from sync_server.crud import users as crud_users
+from sync_server.models import AppUser
 
 
 def get_admin(user: CurrentUser) -> AppUser:

@@ -7,6 +7,8 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from sqlmodel import col, select
 
+from domain.api.console import Page
+from domain.api.security import AuditEventOut
 from domain.audit_actions import (
     FAMILIES,
     action_label,
@@ -19,8 +21,6 @@ from sync_server.api.guards import AdminActor
 from sync_server.api.routes.shared import PageNumber, PageSize
 from sync_server.crud.audit import list_audit, record_audit
 from sync_server.models import AppUser
-from sync_server.schemas.console import Page
-from sync_server.schemas.security import AuditEventOut
 
 router = APIRouter(prefix="/admin", tags=["admin"])
 _KEYS = [f.key for f in FAMILIES]

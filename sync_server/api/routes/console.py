@@ -4,13 +4,13 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
+from domain.api.console import ConsoleContact, ContactFilters, Page
+from domain.api.review import ReadableConflict
 from sync_server.api.deps import SessionDep, SupervisorUser
 from sync_server.api.guards import JournalDep
 from sync_server.api.routes.shared import PageNumber, PageSize
 from sync_server.crud import console as crud_console
 from sync_server.crud import review as crud_review
-from sync_server.schemas.console import ConsoleContact, ContactFilters, Page
-from sync_server.schemas.review import ReadableConflict
 
 router = APIRouter(prefix="/console", tags=["console"])
 

@@ -5,17 +5,17 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
+from domain.api.partner import (
+    PartnerAnswer,
+    PartnerOrientationOut,
+    PartnerOrientationsOut,
+)
 from domain.periods import utc_today
 from sync_server.api.deps import PartnerUser, SessionDep
 from sync_server.api.guards import JournalDep, PartnerAuthor
 from sync_server.api.routes.shared import ERRORS, refusals
 from sync_server.core.db import begin_write
 from sync_server.crud import partner as crud_partner
-from sync_server.schemas.partner import (
-    PartnerAnswer,
-    PartnerOrientationOut,
-    PartnerOrientationsOut,
-)
 
 router = APIRouter(prefix="/partner", tags=["partner"])
 

@@ -6,14 +6,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from domain.periods import utc_today
-from sync_server.api.deps import SessionDep, SupervisorUser
-from sync_server.api.guards import JournalDep, SupervisorAuthor
-from sync_server.api.routes.shared import ERRORS, PageNumber, PageSize, refusals
-from sync_server.crud import merges as crud_merges
-from sync_server.crud import persons as crud_persons
-from sync_server.schemas.console import Page
-from sync_server.schemas.review import (
+from domain.api.console import Page
+from domain.api.review import (
     DismissRequest,
     DuplicatePair,
     MergeCompareOut,
@@ -23,6 +17,12 @@ from sync_server.schemas.review import (
     PersonSummary,
     ReferentRequest,
 )
+from domain.periods import utc_today
+from sync_server.api.deps import SessionDep, SupervisorUser
+from sync_server.api.guards import JournalDep, SupervisorAuthor
+from sync_server.api.routes.shared import ERRORS, PageNumber, PageSize, refusals
+from sync_server.crud import merges as crud_merges
+from sync_server.crud import persons as crud_persons
 
 router = APIRouter(prefix="/console", tags=["console"])
 

@@ -7,14 +7,7 @@ from typing import Literal
 from fastapi import APIRouter
 from sqlmodel import Session
 
-from domain.hlc import HlcClock
-from sync_server.api.deps import ClockDep, SessionDep, SupervisorUser
-from sync_server.api.guards import Journal, JournalDep, SupervisorAuthor
-from sync_server.api.routes.shared import ERRORS, refusals
-from sync_server.core.db import begin_write
-from sync_server.crud import review as crud_review
-from sync_server.models import AppUser
-from sync_server.schemas.review import (
+from domain.api.review import (
     BulkUndoOut,
     BulkUndoRequest,
     BulkValidateOut,
@@ -30,6 +23,13 @@ from sync_server.schemas.review import (
     ReviewOut,
     ReviewRequest,
 )
+from domain.hlc import HlcClock
+from sync_server.api.deps import ClockDep, SessionDep, SupervisorUser
+from sync_server.api.guards import Journal, JournalDep, SupervisorAuthor
+from sync_server.api.routes.shared import ERRORS, refusals
+from sync_server.core.db import begin_write
+from sync_server.crud import review as crud_review
+from sync_server.models import AppUser
 from sync_server.sync import held_ops as crud_held
 
 router = APIRouter(prefix="/console", tags=["console"])
