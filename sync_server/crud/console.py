@@ -11,6 +11,7 @@ from domain.api.console import (
     ContactFilters,
     EventBrief,
     Page,
+    Paging,
     PersonBrief,
 )
 from domain.entities import person_display_name
@@ -39,8 +40,7 @@ def list_contacts(
     session: Session,
     *,
     cite_id: str,
-    page: int,
-    page_size: int,
+    paging: Paging,
     filters: ContactFilters,
 ) -> Page[ConsoleContact]:
     """Live contacts of the cité, newest first, filtered and paged.
@@ -65,9 +65,8 @@ def list_contacts(
         key=lambda c: (_when(c.data.get("occurred_at")), c.id),
         reverse=True,
     )
-    window = selected[(page - 1) * page_size : page * page_size]
-    items = [_contact_out(c, linked=linked, members=members) for c in window]
-    return Page(items=items, total=len(selected), page=page, page_size=page_size)
+    items = [_contact_out(c, linked=linked, members=members) for c in paging.window(selected)]
+    return paging.of(items, total=len(selected))
 
 
 def _kept(c: Record, f: ContactFilters, linked: dict[str, Record]) -> bool:

@@ -22,7 +22,7 @@ from domain.api.insight import (
 )
 from sync_server.api.deps import SessionDep, SettingsDep
 from sync_server.api.guards import AdminOnly, JournalDep
-from sync_server.api.routes.shared import PageNumber, PageSize, refusals
+from sync_server.api.routes.shared import PagingDep, refusals
 from sync_server.crud import admin as crud_admin
 from sync_server.crud import users as crud_users
 from sync_server.models import AppUser
@@ -40,18 +40,12 @@ router = APIRouter(prefix="/admin", tags=["admin"])
 
 @router.get("/users", response_model=Page[AdminUserOut])
 def users(
-    session: SessionDep,
-    admin: AdminOnly,
-    journal: JournalDep,
-    page: PageNumber = 1,
-    page_size: PageSize = 50,
+    session: SessionDep, admin: AdminOnly, journal: JournalDep, paging: PagingDep
 ) -> Page[AdminUserOut]:
-    items, total = crud_admin.list_users(
-        session, cite_id=admin.cite_id, page=page, page_size=page_size
-    )
+    result = crud_admin.list_users(session, cite_id=admin.cite_id, paging=paging)
     # Staff names and logins: read by an admin, journaled like person reads.
-    journal.read("users.list", detail={"page": page, "count": len(items)})
-    return Page(items=items, total=total, page=page, page_size=page_size)
+    journal.read("users.list", detail={"page": paging.page, "count": len(result.items)})
+    return result
 
 
 @router.post("/users", response_model=AdminUserOut, status_code=status.HTTP_201_CREATED)

@@ -20,7 +20,7 @@ from domain.api.review import (
 from domain.periods import utc_today
 from sync_server.api.deps import SessionDep, SupervisorUser
 from sync_server.api.guards import JournalDep
-from sync_server.api.routes.shared import ERRORS, PageNumber, PageSize, SupervisorEdit, refusals
+from sync_server.api.routes.shared import ERRORS, PagingDep, SupervisorEdit, refusals
 from sync_server.crud import merges as crud_merges
 from sync_server.crud import persons as crud_persons
 
@@ -32,17 +32,17 @@ def persons(
     session: SessionDep,
     user: SupervisorUser,
     journal: JournalDep,
+    paging: PagingDep,
     q: Annotated[str, Query(max_length=80)] = "",
-    page: PageNumber = 1,
-    page_size: PageSize = 50,
 ) -> Page[PersonSummary]:
     """Persons of the cité (merged ones excluded), searched by folded name or phone digits."""
     result = crud_persons.read_persons_page(
-        session, cite_id=user.cite_id, q=q, page=page, page_size=page_size, today=utc_today()
+        session, cite_id=user.cite_id, q=q, paging=paging, today=utc_today()
     )
     # Whether a search was typed, never what: it is a name or a phone number.
     journal.read(
-        "persons.list", detail={"page": page, "count": result.total, "search": bool(q.strip())}
+        "persons.list",
+        detail={"page": paging.page, "count": result.total, "search": bool(q.strip())},
     )
     return result
 

@@ -12,6 +12,7 @@ from typing import Annotated, Unpack
 from fastapi import Depends, HTTPException, Query
 from sqlmodel import Session
 
+from domain.api.console import Paging
 from domain.sync import ErrorOut
 from sync_server.api.deps import ClockDep, CurrentDevice, PartnerUser, SupervisorUser
 from sync_server.api.guards import Journal, JournalDep, What
@@ -91,5 +92,11 @@ SupervisorEdit = Annotated[Edit, Depends(supervisor_edit)]
 PartnerEdit = Annotated[Edit, Depends(partner_edit)]
 
 
-PageNumber = Annotated[int, Query(ge=1, le=100_000)]
-PageSize = Annotated[int, Query(ge=1, le=200)]
+async def paging(
+    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
+    page_size: Annotated[int, Query(ge=1, le=200)] = 50,
+) -> Paging:
+    return Paging(page, page_size)
+
+
+PagingDep = Annotated[Paging, Depends(paging)]
