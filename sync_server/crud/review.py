@@ -23,7 +23,7 @@ from domain.api.review import (
     UndoEntry,
 )
 from domain.entities import FieldsError, normalise_fields, person_display_name
-from domain.field_labels import field_choices, field_label, french_error, value_label
+from domain.field_labels import entity_label, field_choices, field_label, french_error, value_label
 from domain.merge import DELETED
 from domain.minimisation import sensitivity_warning
 from domain.vocabulary import ReviewState
@@ -47,13 +47,6 @@ OUTCOME_LABELS = {
     "superseded": "Dépassée par une modification plus récente",
     "conflict": "Conflit avec une autre modification",
     "rejected": "Rejetée",
-}
-ENTITY_LABELS = {
-    "contact": "Contact",
-    "person": "Personne",
-    "event": "Action de terrain",
-    "orientation": "Orientation",
-    "followup": "Relance",
 }
 
 
@@ -298,7 +291,7 @@ def _row_summary(row: Record | None, names: dict[str, str]) -> str:
         return f"Contact du {day} · {names.get(d.get('mediator_id') or '', 'médiateur inconnu')}"
     if row.entity == "event":
         return f"Action de terrain · {d.get('place') or ''}".strip(" ·")
-    return ENTITY_LABELS.get(row.entity, row.entity)
+    return entity_label(row.entity)
 
 
 def readable_conflicts(
@@ -333,7 +326,7 @@ def readable_conflicts(
         out.append(
             base.model_copy(
                 update={
-                    "entity_label": ENTITY_LABELS.get(c.entity, c.entity),
+                    "entity_label": entity_label(c.entity),
                     "field_label": field_label(c.field or ""),
                     "choices": [ChoiceOut(value=v, label=label) for v, label in closed[0]]
                     if closed
