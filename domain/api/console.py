@@ -25,18 +25,18 @@ class Paging:
     page: int
     page_size: int
 
-    @property
-    def offset(self) -> int:
-        """How many items the pages before this one hold."""
-        return (self.page - 1) * self.page_size
+    def of(self, items: list[T], total: int) -> Page[T]:
+        """The answer: this page's items, out of `total`."""
+        return Page(items=items, total=total, page=self.page, page_size=self.page_size)
 
     def window(self, items: list[T]) -> list[T]:
         """This page's part of the whole list."""
         return items[self.offset : self.offset + self.page_size]
 
-    def of(self, items: list[T], total: int) -> Page[T]:
-        """The answer: this page's items, out of `total`."""
-        return Page(items=items, total=total, page=self.page, page_size=self.page_size)
+    @property
+    def offset(self) -> int:
+        """How many items the pages before this one hold."""
+        return (self.page - 1) * self.page_size
 
 
 class ContactFilters(BaseModel):
