@@ -44,6 +44,12 @@ class Labelled(StrEnum):
         member = cls.of(value)
         return None if member is None else member.label
 
+    @classmethod
+    def label_or_value(cls, value: str | None) -> str | None:
+        """The label of a stored value; a value the list does not know (or no longer
+        knows) is shown as it is, never hidden."""
+        return cls.label_of(value) or value
+
 
 class Role(Labelled):
     MEDIATOR = "mediator", "Médiateur"

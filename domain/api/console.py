@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel
@@ -15,6 +16,27 @@ class Page(BaseModel, Generic[T]):
     total: int
     page: int
     page_size: int
+
+
+@dataclass(frozen=True)
+class Paging:
+    """The page of a list a request asks for (`page` counts from 1)."""
+
+    page: int
+    page_size: int
+
+    def of(self, items: list[T], total: int) -> Page[T]:
+        """The answer: this page's items, out of `total`."""
+        return Page(items=items, total=total, page=self.page, page_size=self.page_size)
+
+    def window(self, items: list[T]) -> list[T]:
+        """This page's part of the whole list."""
+        return items[self.offset : self.offset + self.page_size]
+
+    @property
+    def offset(self) -> int:
+        """How many items the pages before this one hold."""
+        return (self.page - 1) * self.page_size
 
 
 class ContactFilters(BaseModel):

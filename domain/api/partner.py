@@ -5,8 +5,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, model_validator
 
+from domain.api.base import ReadVersion, Request, examples
 from domain.vocabulary import DeclineReason, OrientationOutcome
 
 
@@ -47,29 +48,22 @@ class PartnerOrientationsOut(BaseModel):
     items: list[PartnerOrientationOut]
 
 
-class PartnerAnswer(BaseModel):
+class PartnerAnswer(Request):
     """One answer of the partner structure: accept, decline (with a reason), set the
     appointment date, or report what came of it."""
 
-    model_config = ConfigDict(
-        extra="forbid",
-        json_schema_extra={
-            "examples": [
-                {"action": "accept"},
-                {"action": "decline", "decline_reason": "unreachable"},
-                {"action": "appointment", "appointment_date": "2026-12-14"},
-                {"action": "outcome", "outcome": "attended"},
-            ]
-        },
+    model_config = examples(
+        {"action": "accept"},
+        {"action": "decline", "decline_reason": "unreachable"},
+        {"action": "appointment", "appointment_date": "2026-12-14"},
+        {"action": "outcome", "outcome": "attended"},
     )
 
     action: Literal["accept", "decline", "appointment", "outcome"]
     decline_reason: DeclineReason | None = None
     appointment_date: dt.date | None = None
     outcome: OrientationOutcome | None = None
-    version: int | None = Field(
-        default=None, description="Version of the orientation the conseiller read; 409 if moved."
-    )
+    version: ReadVersion = None
 
     @model_validator(mode="after")
     def _what_each_action_needs(self) -> PartnerAnswer:

@@ -6,8 +6,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, Field, model_validator
 
+from domain.api.base import ReadVersion, Request, examples
 from domain.api.console import ConsoleConflict
 from domain.entities import RowId
 from domain.vocabulary import ReviewState
@@ -15,19 +16,12 @@ from domain.vocabulary import ReviewState
 _PERSON_ID = "0196a1b2-0000-7000-8000-00000000a001"
 
 
-class ReviewRequest(BaseModel):
-    model_config = ConfigDict(
-        extra="forbid",
-        json_schema_extra={
-            "examples": [{"state": "to_fix", "comment": "Préciser le besoin exprimé."}]
-        },
-    )
+class ReviewRequest(Request):
+    model_config = examples({"state": "to_fix", "comment": "Préciser le besoin exprimé."})
 
     state: Literal["validated", "rejected", "to_fix"]
     comment: str | None = Field(default=None, max_length=280)
-    version: int | None = Field(
-        default=None, description="Version of the contact the supervisor read; 409 if it moved."
-    )
+    version: ReadVersion = None
 
     @model_validator(mode="after")
     def _comment_for_to_fix(self) -> ReviewRequest:
@@ -38,17 +32,13 @@ class ReviewRequest(BaseModel):
 
 
 class ReviewOut(BaseModel):
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "id": "0196a1b2-0000-7000-8000-00000000c001",
-                    "review_state": "to_fix",
-                    "review_state_label": "À corriger",
-                    "review_comment": "Préciser le besoin exprimé.",
-                    "version": 118,
-                }
-            ]
+    model_config = examples(
+        {
+            "id": "0196a1b2-0000-7000-8000-00000000c001",
+            "review_state": "to_fix",
+            "review_state_label": "À corriger",
+            "review_comment": "Préciser le besoin exprimé.",
+            "version": 118,
         }
     )
 
@@ -84,33 +74,29 @@ class HistoryEntry(BaseModel):
 
 
 class ContactHistory(BaseModel):
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
+    model_config = examples(
+        {
+            "contact_id": "0196a1b2-0000-7000-8000-00000000c001",
+            "entries": [
                 {
-                    "contact_id": "0196a1b2-0000-7000-8000-00000000c001",
-                    "entries": [
+                    "op_id": "0196a1b2-0000-7000-8000-0000000000f1",
+                    "at": "2025-03-14T10:31:02Z",
+                    "author_id": "0196a1b2-0000-7000-8000-0000000000u1",
+                    "author_name": "Amina Diallo",
+                    "device_name": "téléphone",
+                    "outcome": "applied",
+                    "outcome_label": "Appliquée",
+                    "reason": None,
+                    "changes": [
                         {
-                            "op_id": "0196a1b2-0000-7000-8000-0000000000f1",
-                            "at": "2025-03-14T10:31:02Z",
-                            "author_id": "0196a1b2-0000-7000-8000-0000000000u1",
-                            "author_name": "Amina Diallo",
-                            "device_name": "téléphone",
-                            "outcome": "applied",
-                            "outcome_label": "Appliquée",
-                            "reason": None,
-                            "changes": [
-                                {
-                                    "field": "channel",
-                                    "label": "Canal",
-                                    "value": "phone",
-                                    "value_label": "Téléphone",
-                                }
-                            ],
+                            "field": "channel",
+                            "label": "Canal",
+                            "value": "phone",
+                            "value_label": "Téléphone",
                         }
                     ],
                 }
-            ]
+            ],
         }
     )
 
@@ -126,18 +112,13 @@ class ConflictSide(BaseModel):
     at: dt.datetime | None
 
 
-class BulkValidateRequest(BaseModel):
+class BulkValidateRequest(Request):
     """Validate several contacts at once: the ones ticked, or every contact of one
     action de terrain; only those still « Reçu » are validated."""
 
-    model_config = ConfigDict(
-        extra="forbid",
-        json_schema_extra={
-            "examples": [
-                {"contact_ids": ["0196a1b2-0000-7000-8000-00000000c001"]},
-                {"event_id": "0196a1b2-0000-7000-8000-00000000e001"},
-            ]
-        },
+    model_config = examples(
+        {"contact_ids": ["0196a1b2-0000-7000-8000-00000000c001"]},
+        {"event_id": "0196a1b2-0000-7000-8000-00000000e001"},
     )
 
     contact_ids: list[str] = Field(default_factory=list, max_length=500)
@@ -168,9 +149,7 @@ class BulkValidateOut(BaseModel):
     undo: list[UndoEntry]
 
 
-class BulkUndoRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class BulkUndoRequest(Request):
     undo: list[UndoEntry] = Field(min_length=1, max_length=500)
 
 
@@ -179,24 +158,17 @@ class BulkUndoOut(BaseModel):
     skipped: int = Field(description="Contacts changed since the validation: left as they are")
 
 
-class CorrectRequest(BaseModel):
+class CorrectRequest(Request):
     """A supervisor's correction of a person, a contact or an orientation: the fields
     to change (an orientation's status among them)."""
 
-    model_config = ConfigDict(
-        extra="forbid",
-        json_schema_extra={
-            "examples": [
-                {"values": {"phone": "06 12 34 56 78"}, "version": 42},
-                {"values": {"status": "attended"}},
-            ]
-        },
+    model_config = examples(
+        {"values": {"phone": "06 12 34 56 78"}, "version": 42},
+        {"values": {"status": "attended"}},
     )
 
     values: dict[str, Any] = Field(min_length=1, max_length=30)
-    version: int | None = Field(
-        default=None, description="Version of the record the supervisor read; 409 if it moved."
-    )
+    version: ReadVersion = None
 
 
 class CorrectOut(BaseModel):
@@ -235,15 +207,10 @@ class ReadableConflict(ConsoleConflict):
     resolution: Any = None
 
 
-class ResolveRequest(BaseModel):
-    model_config = ConfigDict(
-        extra="forbid",
-        json_schema_extra={
-            "examples": [
-                {"choice": "server"},
-                {"choice": "custom", "value": "Trouver une formation de cariste"},
-            ]
-        },
+class ResolveRequest(Request):
+    model_config = examples(
+        {"choice": "server"},
+        {"choice": "custom", "value": "Trouver une formation de cariste"},
     )
 
     choice: Literal["server", "incoming", "custom"]
@@ -252,23 +219,19 @@ class ResolveRequest(BaseModel):
 
 
 class PersonSummary(BaseModel):
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "id": _PERSON_ID,
-                    "display_name": "Mohamed BENYAHIA",
-                    "birth_year": 1987,
-                    "age": 38,
-                    "phone_masked": "•• •• •• •• 21",
-                    "qpv_code": "QN0600102",
-                    "qpv_name": "Les Hauts de Creil",
-                    "contact_count": 3,
-                    "status": "in_contact",
-                    "status_label": "En contact",
-                    "merged_into": None,
-                }
-            ]
+    model_config = examples(
+        {
+            "id": _PERSON_ID,
+            "display_name": "Mohamed BENYAHIA",
+            "birth_year": 1987,
+            "age": 38,
+            "phone_masked": "•• •• •• •• 21",
+            "qpv_code": "QN0600102",
+            "qpv_name": "Les Hauts de Creil",
+            "contact_count": 3,
+            "status": "in_contact",
+            "status_label": "En contact",
+            "merged_into": None,
         }
     )
 
@@ -294,26 +257,19 @@ class DuplicatePair(BaseModel):
     """French evidence, e.g. ["même téléphone", "même année de naissance"]."""
 
 
-class DismissRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class DismissRequest(Request):
     person_a: str
     person_b: str
 
 
-class MergeRequest(BaseModel):
+class MergeRequest(Request):
     """Merge the path's person (« a ») and `into` (« b »): `survivor` is the record
     kept (« b » unless said), `choices` the side each differing field is taken from
     (a field not named keeps the survivor's value)."""
 
-    model_config = ConfigDict(
-        extra="forbid",
-        json_schema_extra={
-            "examples": [
-                {"into": _PERSON_ID},
-                {"into": _PERSON_ID, "survivor": "a", "choices": {"phone": "b"}},
-            ]
-        },
+    model_config = examples(
+        {"into": _PERSON_ID},
+        {"into": _PERSON_ID, "survivor": "a", "choices": {"phone": "b"}},
     )
 
     into: str
@@ -345,10 +301,8 @@ class MergeCompareOut(BaseModel):
     differences: list[FieldDifferenceOut]
 
 
-class ReferentRequest(BaseModel):
-    model_config = ConfigDict(
-        extra="forbid", json_schema_extra={"examples": [{"mediator_id": _PERSON_ID}]}
-    )
+class ReferentRequest(Request):
+    model_config = examples({"mediator_id": _PERSON_ID})
 
     mediator_id: RowId
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
+
+from domain.api.base import Request
 
 
 class AuditEventOut(BaseModel):
@@ -27,9 +29,7 @@ class AuditEventOut(BaseModel):
     request_id: str | None
 
 
-class EraseRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class EraseRequest(Request):
     reason: str = Field(
         min_length=3,
         max_length=200,

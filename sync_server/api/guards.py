@@ -10,7 +10,6 @@ from sqlmodel import Session
 
 from domain.vocabulary import Role
 from sync_server.api.deps import (
-    ClockDep,
     CurrentDevice,
     CurrentUser,
     PartnerUser,
@@ -21,7 +20,6 @@ from sync_server.api.deps import (
 from sync_server.core.db import begin_write
 from sync_server.crud.audit import Actor, record_audit
 from sync_server.models import AppUser
-from sync_server.sync.supervisor_ops import OpAuthor
 
 
 async def require_admin(user: CurrentUser) -> AppUser:
@@ -51,23 +49,7 @@ PartnerActor = Annotated[Actor, Depends(partner_actor)]
 AdminActor = Annotated[Actor, Depends(admin_actor)]
 
 
-async def supervisor_author(
-    user: SupervisorUser, device: CurrentDevice, clock: ClockDep
-) -> OpAuthor:
-    return OpAuthor(user, device, clock)
-
-
-async def partner_author(user: PartnerUser, device: CurrentDevice, clock: ClockDep) -> OpAuthor:
-    return OpAuthor(user, device, clock)
-
-
-# Who writes the ops of a console route: the supervisor (or the partner's conseiller),
-# their console device, the server clock.
-SupervisorAuthor = Annotated[OpAuthor, Depends(supervisor_author)]
-PartnerAuthor = Annotated[OpAuthor, Depends(partner_author)]
-
-
-class _What(TypedDict, total=False):
+class What(TypedDict, total=False):
     """What a journal entry is about (the keywords of `Journal.record`)."""
 
     entity: str | None
@@ -104,7 +86,13 @@ class Journal:
             detail=detail,
         )
 
-    def read(self, action: str, **what: Unpack[_What]) -> None:
+    def write(self, action: str, **what: Unpack[What]) -> None:
+        """Journal the route's write and commit both: the entry is in the write's own
+        transaction, so no edit goes unjournaled and no entry outlives its edit."""
+        self.record(action, **what)
+        self.session.commit()
+
+    def read(self, action: str, **what: Unpack[What]) -> None:
         """Journal a read that succeeded, and commit: the read transaction ends first
         so that, on SQLite, the append waits its turn as a writer (BEGIN IMMEDIATE)."""
         self.session.commit()

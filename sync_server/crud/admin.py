@@ -11,6 +11,15 @@ import secrets
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from domain.api.console import Page, Paging
+from domain.api.insight import (
+    AdminDeviceOut,
+    AdminUserCreate,
+    AdminUserOut,
+    PartnerAdminOut,
+    PartnerIn,
+    QpvIn,
+)
 from domain.enrol import CODE_ALPHABET, CODE_LENGTH
 from domain.periods import as_utc
 from domain.vocabulary import PartnerType, Role
@@ -26,14 +35,6 @@ from sync_server.models import (
     Qpv,
     UserCreate,
     utcnow,
-)
-from sync_server.schemas.insight import (
-    AdminDeviceOut,
-    AdminUserCreate,
-    AdminUserOut,
-    PartnerAdminOut,
-    PartnerIn,
-    QpvIn,
 )
 
 ENROL_CODE_TTL = dt.timedelta(minutes=15)
@@ -71,19 +72,17 @@ def user_out(session: Session, user: AppUser) -> AdminUserOut:
     )
 
 
-def list_users(
-    session: Session, *, cite_id: str, page: int, page_size: int
-) -> tuple[list[AdminUserOut], int]:
+def list_users(session: Session, *, cite_id: str, paging: Paging) -> Page[AdminUserOut]:
     where = AppUser.cite_id == cite_id
     total = session.exec(select(func.count()).select_from(AppUser).where(where)).one()
     users = session.exec(
         select(AppUser)
         .where(where)
         .order_by(col(AppUser.display_name), col(AppUser.id))
-        .offset((page - 1) * page_size)
-        .limit(page_size)
+        .offset(paging.offset)
+        .limit(paging.page_size)
     ).all()
-    return [user_out(session, u) for u in users], int(total)
+    return paging.of([user_out(session, u) for u in users], total=int(total))
 
 
 def get_user(session: Session, *, cite_id: str, user_id: str) -> AppUser:

@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlmodel import Session, col, func, or_, select
 
+from domain.api.console import Paging
 from sync_server.models import AppUser, AuditEvent, Device
 
 # Set by the request-id middleware so audit rows can be tied to access logs.
@@ -70,8 +71,7 @@ def record_audit(
 def list_audit(
     session: Session,
     *,
-    page: int,
-    page_size: int,
+    paging: Paging,
     cite_id: str,
     actor: str | None = None,
     action: str | None = None,
@@ -95,7 +95,7 @@ def list_audit(
     total = session.exec(count).one()
     rows = session.exec(
         stmt.order_by(col(AuditEvent.at).desc(), col(AuditEvent.id).desc())
-        .offset((page - 1) * page_size)
-        .limit(page_size)
+        .offset(paging.offset)
+        .limit(paging.page_size)
     ).all()
     return list(rows), int(total)

@@ -6,31 +6,19 @@ import datetime as dt
 
 from sqlmodel import Session, col, select
 
-from domain.entities import person_display_name
-from domain.periods import as_utc
-from domain.vocabulary import (
-    AgeBand,
-    Channel,
-    EventType,
-    Frein,
-    Gender,
-    Labelled,
-    ReviewState,
-    TriState,
-)
-from sync_server.models import AppUser, Record
-from sync_server.schemas.console import (
+from domain.api.console import (
     ConsoleContact,
     ContactFilters,
     EventBrief,
     Page,
+    Paging,
     PersonBrief,
 )
-
-
-def _label(enum: type[Labelled], value: str | None) -> str | None:
-    """The value's label; a value the list does not know is shown as it is."""
-    return enum.label_of(value) or value
+from domain.entities import person_display_name
+from domain.periods import as_utc
+from domain.vocabulary import AgeBand, Channel, EventType, Frein, Gender, ReviewState, TriState
+from sync_server.models import Record
+from sync_server.sync.supervisor_ops import member_names
 
 
 def _when(value: str | None) -> dt.datetime:
@@ -52,8 +40,7 @@ def list_contacts(
     session: Session,
     *,
     cite_id: str,
-    page: int,
-    page_size: int,
+    paging: Paging,
     filters: ContactFilters,
 ) -> Page[ConsoleContact]:
     """Live contacts of the cité, newest first, filtered and paged.
@@ -71,19 +58,15 @@ def list_contacts(
         cite_id=cite_id,
         ids={c.data[k] for c in contacts for k in ("event_id", "person_id") if c.data.get(k)},
     )
-    members = {
-        u.id: u.display_name
-        for u in session.exec(select(AppUser).where(AppUser.cite_id == cite_id)).all()
-    }
+    members = member_names(session, cite_id=cite_id)
 
     selected = sorted(
         (c for c in contacts if _kept(c, filters, linked)),
         key=lambda c: (_when(c.data.get("occurred_at")), c.id),
         reverse=True,
     )
-    window = selected[(page - 1) * page_size : page * page_size]
-    items = [_contact_out(c, linked=linked, members=members) for c in window]
-    return Page(items=items, total=len(selected), page=page, page_size=page_size)
+    items = [_contact_out(c, linked=linked, members=members) for c in paging.window(selected)]
+    return paging.of(items, total=len(selected))
 
 
 def _kept(c: Record, f: ContactFilters, linked: dict[str, Record]) -> bool:
@@ -114,7 +97,7 @@ def _contact_out(
         id=c.id,
         occurred_at=d.get("occurred_at"),
         channel=d.get("channel"),
-        channel_label=_label(Channel, d.get("channel")),
+        channel_label=Channel.label_or_value(d.get("channel")),
         mediator_id=d.get("mediator_id"),
         mediator_name=members.get(d.get("mediator_id") or ""),
         event=None
@@ -122,7 +105,7 @@ def _contact_out(
         else EventBrief(
             id=event.id,
             type=event.data.get("type"),
-            type_label=_label(EventType, event.data.get("type")),
+            type_label=EventType.label_or_value(event.data.get("type")),
             place=event.data.get("place"),
             starts_at=event.data.get("starts_at"),
         ),
@@ -130,17 +113,17 @@ def _contact_out(
         if person is None
         else PersonBrief(id=person.id, display_name=person_display_name(person.data)),
         age_band=d.get("age_band"),
-        age_band_label=_label(AgeBand, d.get("age_band")),
+        age_band_label=AgeBand.label_or_value(d.get("age_band")),
         gender=d.get("gender"),
-        gender_label=_label(Gender, d.get("gender")),
+        gender_label=Gender.label_or_value(d.get("gender")),
         qpv_resident=d.get("qpv_resident"),
-        qpv_resident_label=_label(TriState, d.get("qpv_resident")),
+        qpv_resident_label=TriState.label_or_value(d.get("qpv_resident")),
         freins=freins,
-        freins_labels=[_label(Frein, f) or f for f in freins],
+        freins_labels=[Frein.label_or_value(f) or f for f in freins],
         need=d.get("need"),
         note=d.get("note"),
         review_state=d.get("review_state"),
-        review_state_label=_label(ReviewState, d.get("review_state")),
+        review_state_label=ReviewState.label_or_value(d.get("review_state")),
         review_comment=d.get("review_comment"),
         version=c.version,
     )

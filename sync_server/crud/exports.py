@@ -12,7 +12,7 @@ import csv
 import io
 from typing import Any
 
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from domain.indicators import age_band_on, parse_day
 from domain.periods import Period
@@ -27,7 +27,7 @@ from domain.vocabulary import (
     TriState,
 )
 from sync_server.crud.indicators import cite_rows
-from sync_server.models import AppUser
+from sync_server.sync.supervisor_ops import member_names
 
 CONTACT_COLUMNS = [
     "contact_id",
@@ -55,10 +55,7 @@ def contacts_csv(session: Session, *, cite_id: str, period: Period) -> tuple[byt
     rows = cite_rows(session, cite_id=cite_id)
     events = {e["id"]: e for e in rows["event"]}
     persons = {p["id"]: p for p in rows["person"]}
-    members = {
-        u.id: u.display_name
-        for u in session.exec(select(AppUser).where(AppUser.cite_id == cite_id)).all()
-    }
+    members = member_names(session, cite_id=cite_id)
     selected = sorted(
         (c for c in rows["contact"] if parse_day(c.get("occurred_at")) in period),
         key=lambda c: (str(c.get("occurred_at")), c["id"]),

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, TypedDict
 
 from sqlmodel import Session, col, select
 
 from domain.indicators import Indicators, compute_indicators
 from domain.periods import Period, quarter_of, utc_today
-from sync_server.models import Partner, Record
+from sync_server.models import Record
+from sync_server.sync.supervisor_ops import partner_names
 
 _ENTITIES = ("event", "person", "contact", "orientation")
+Rows = dict[str, list[dict[str, Any]]]
 
 
 _FIRST_REPORT_DAY = dt.date(2000, 1, 1)
@@ -42,9 +44,9 @@ def resolve_period(date_from: dt.date | None, date_to: dt.date | None) -> Period
     return Period(date_from or anchor.start, date_to or anchor.end)
 
 
-def cite_rows(session: Session, *, cite_id: str) -> dict[str, list[dict[str, Any]]]:
+def cite_rows(session: Session, *, cite_id: str) -> Rows:
     """The cité's live rows per entity, as `{"id": ..., **data}`."""
-    rows: dict[str, list[dict[str, Any]]] = {e: [] for e in _ENTITIES}
+    rows: Rows = {e: [] for e in _ENTITIES}
     records = session.exec(
         select(Record).where(
             Record.cite_id == cite_id,
@@ -57,9 +59,22 @@ def cite_rows(session: Session, *, cite_id: str) -> dict[str, list[dict[str, Any
     return rows
 
 
-def partner_names(session: Session, *, cite_id: str) -> dict[str, str]:
-    partners = session.exec(select(Partner).where(Partner.cite_id == cite_id)).all()
-    return {p.id: p.name for p in partners}
+class RowsByEntity(TypedDict):
+    """A cité's rows as the pure report functions take them, one keyword per entity."""
+
+    events: list[dict[str, Any]]
+    persons: list[dict[str, Any]]
+    contacts: list[dict[str, Any]]
+    orientations: list[dict[str, Any]]
+
+
+def by_entity(rows: Rows) -> RowsByEntity:
+    return {
+        "events": rows["event"],
+        "persons": rows["person"],
+        "contacts": rows["contact"],
+        "orientations": rows["orientation"],
+    }
 
 
 def cite_indicators(
@@ -69,9 +84,6 @@ def cite_indicators(
     return compute_indicators(
         period=period,
         qpv=qpv or None,
-        events=rows["event"],
-        persons=rows["person"],
-        contacts=rows["contact"],
-        orientations=rows["orientation"],
         partner_names=partner_names(session, cite_id=cite_id),
+        **by_entity(rows),
     )

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from typing import TypedDict, Unpack
 
 from sqlalchemy import delete, func, text
 from sqlmodel import Session, col, select
@@ -25,15 +26,19 @@ def _keys(*, username: str, client_ip: str | None, prefix: str = "") -> list[str
     return keys
 
 
+class Attempt(TypedDict):
+    """An attempt to sign in (a username, the client's address, when) and the limit
+    it is held to: at most `max_failures` failures within `window`."""
+
+    username: str
+    client_ip: str | None
+    now: dt.datetime
+    max_failures: int
+    window: dt.timedelta
+
+
 def reserve_attempt(
-    session: Session,
-    *,
-    username: str,
-    client_ip: str | None,
-    now: dt.datetime,
-    max_failures: int,
-    window: dt.timedelta,
-    prefix: str = "",
+    session: Session, *, prefix: str = "", **attempt: Unpack[Attempt]
 ) -> tuple[int | None, list[str]]:
     """Check the limit and, when an attempt is allowed, count it as a failure at
     once, in one write transaction (committed here). Returns (seconds to wait, None
@@ -49,15 +54,15 @@ def reserve_attempt(
     counted ahead: a room of mediators behind one address logging in at once must
     not wait for each other. The address's failure is recorded after a wrong
     password (`record_address_failure`)."""
-    keys = _keys(username=username, client_ip=client_ip, prefix=prefix)
+    keys = _keys(username=attempt["username"], client_ip=attempt["client_ip"], prefix=prefix)
     begin_write(session)
     if is_postgres(session):
         for key in sorted(keys):
             session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:k))"), {"k": key})
-    wait = _wait(session, keys=keys, now=now, max_failures=max_failures, window=window)
+    wait = _wait(session, keys, attempt)
     ids: list[str] = []
     if wait is None:
-        failures = [LoginFailure(key=key, at=now) for key in keys[:1]]
+        failures = [LoginFailure(key=key, at=attempt["now"]) for key in keys[:1]]
         session.add_all(failures)
         session.flush()
         ids = [f.id for f in failures]
@@ -77,28 +82,15 @@ def forgive(session: Session, ids: list[str]) -> None:
         session.execute(delete(LoginFailure).where(col(LoginFailure.id).in_(ids)))
 
 
-def retry_after_seconds(
-    session: Session,
-    *,
-    username: str,
-    client_ip: str | None,
-    now: dt.datetime,
-    max_failures: int,
-    window: dt.timedelta,
-) -> int | None:
+def retry_after_seconds(session: Session, **attempt: Unpack[Attempt]) -> int | None:
     """Seconds until a new attempt is allowed, or None when it is allowed now."""
-    keys = _keys(username=username, client_ip=client_ip)
-    return _wait(session, keys=keys, now=now, max_failures=max_failures, window=window)
+    return _wait(
+        session, _keys(username=attempt["username"], client_ip=attempt["client_ip"]), attempt
+    )
 
 
-def _wait(
-    session: Session,
-    *,
-    keys: list[str],
-    now: dt.datetime,
-    max_failures: int,
-    window: dt.timedelta,
-) -> int | None:
+def _wait(session: Session, keys: list[str], attempt: Attempt) -> int | None:
+    now, window, max_failures = attempt["now"], attempt["window"], attempt["max_failures"]
     since = now - window
     worst: int | None = None
     for key in keys:

@@ -7,12 +7,12 @@ import datetime as dt
 
 from sqlmodel import Session
 
+from domain.api.review import FieldDifferenceOut, MergeCompareOut
 from domain.field_labels import field_label, value_label
 from domain.merge_choice import MergeChoiceError, differing_fields, plan_merge, same_value
 from sync_server.core.db import begin_write
 from sync_server.crud.persons import _summaries
 from sync_server.models import MergeUndo, Record
-from sync_server.schemas.review import FieldDifferenceOut, MergeCompareOut
 from sync_server.sync.supervisor_ops import (
     Invalid,
     OpAuthor,

@@ -12,18 +12,18 @@ from typing import Any
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from domain.api.partner import (
+    PartnerAnswer,
+    PartnerOrientationOut,
+    PartnerOrientationsOut,
+    PartnerPersonOut,
+)
 from domain.ids import uuid7
 from domain.minimisation import freins_for_partner
 from domain.person_groups import root_of
 from domain.sync import Op
 from domain.vocabulary import DeclineReason, Frein, OrientationOutcome, OrientationStatus
 from sync_server.models import AppUser, Partner, Record, SyncOp
-from sync_server.schemas.partner import (
-    PartnerAnswer,
-    PartnerOrientationOut,
-    PartnerOrientationsOut,
-    PartnerPersonOut,
-)
 from sync_server.sync.push import push_ops
 from sync_server.sync.server_ops import merge_map
 from sync_server.sync.supervisor_ops import (

@@ -17,14 +17,8 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from domain import matching, pathway
-from domain.entities import person_display_name
-from domain.periods import as_utc
-from domain.person_groups import group_of, root_of
-from domain.vocabulary import ExitType, PathwayStatus, Role
-from sync_server.core.db import begin_write
-from sync_server.models import AppUser, DuplicateDismissal, Qpv, Record, SyncOp
-from sync_server.schemas.console import Page
-from sync_server.schemas.review import (
+from domain.api.console import Page, Paging
+from domain.api.review import (
     DuplicatePair,
     MergeOut,
     PathwayOut,
@@ -32,6 +26,12 @@ from sync_server.schemas.review import (
     ReferentPeriodOut,
     TimelineEntryOut,
 )
+from domain.entities import person_display_name
+from domain.periods import as_utc
+from domain.person_groups import group_of, root_of
+from domain.vocabulary import ExitType, PathwayStatus, Role
+from sync_server.core.db import begin_write
+from sync_server.models import AppUser, DuplicateDismissal, Qpv, Record, SyncOp
 from sync_server.sync.supervisor_ops import (
     Invalid,
     NotFound,
@@ -139,7 +139,7 @@ def _matches(row: Record, query: str) -> bool:
 
 
 def read_persons_page(
-    session: Session, *, cite_id: str, q: str, page: int, page_size: int, today: dt.date
+    session: Session, *, cite_id: str, q: str, paging: Paging, today: dt.date
 ) -> Page[PersonSummary]:
     """Live, unmerged persons of the cité matching `q` (folded name or phone digits)."""
     persons = [p for p in _persons(session, cite_id=cite_id) if not p.data.get("merged_into")]
@@ -153,10 +153,10 @@ def read_persons_page(
         )
     )
     summary = _summaries(session, cite_id=cite_id, today=today)
-    window = persons[(page - 1) * page_size : page * page_size]
+    window = paging.window(persons)
     statuses = _derived_statuses(session, cite_id=cite_id, persons=window, counts=summary.counts)
     items = [summary.of(p, statuses[p.id]) for p in window]
-    return Page(items=items, total=len(persons), page=page, page_size=page_size)
+    return paging.of(items, total=len(persons))
 
 
 def _derived_statuses(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 from sqlmodel import Session, col, select
 
@@ -12,11 +11,9 @@ from domain.periods import Period
 from domain.programme import ProgrammeTable, programme_tables
 from domain.quarterly import QuarterlyReport
 from domain.vocabulary import PartnerType
-from sync_server.crud.indicators import cite_rows
+from sync_server.crud.indicators import Rows, by_entity, cite_rows
 from sync_server.crud.quarterly import quarterly_of_rows
 from sync_server.models import Cite, Partner, ProgrammeCite
-
-Rows = dict[str, list[dict[str, Any]]]
 
 
 def programme_cites(session: Session, *, user_id: str) -> list[Cite]:
@@ -65,14 +62,7 @@ def _partner_kinds(session: Session, *, cite_id: str) -> dict[str, str]:
 
 
 def _indicators(rows: Rows, kinds: dict[str, str], period: Period) -> Indicators:
-    return compute_indicators(
-        period=period,
-        events=rows["event"],
-        persons=rows["person"],
-        contacts=rows["contact"],
-        orientations=rows["orientation"],
-        partner_names=kinds,
-    )
+    return compute_indicators(period=period, partner_names=kinds, **by_entity(rows))
 
 
 def _cites_rows(

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 from sqlmodel import Session, select
 
 from domain.periods import Period
 from domain.quarterly import QuarterlyReport, compute_quarterly
-from sync_server.crud.indicators import cite_rows, partner_names
+from sync_server.crud.indicators import Rows, by_entity, cite_rows
 from sync_server.models import Qpv
+from sync_server.sync.supervisor_ops import partner_names
 
 
 def qpv_names(session: Session, *, cite_id: str) -> dict[str, str]:
@@ -21,7 +21,7 @@ def quarterly_of_rows(
     session: Session,
     *,
     cite_id: str,
-    rows: dict[str, list[dict[str, Any]]],
+    rows: Rows,
     partners: dict[str, str],
     period: Period,
     today: dt.date,
@@ -31,12 +31,9 @@ def quarterly_of_rows(
     return compute_quarterly(
         period=period,
         today=today,
-        events=rows["event"],
-        persons=rows["person"],
-        contacts=rows["contact"],
-        orientations=rows["orientation"],
         partner_names=partners,
         qpv_names=qpv_names(session, cite_id=cite_id),
+        **by_entity(rows),
     )
 
 

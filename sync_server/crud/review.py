@@ -6,26 +6,29 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from domain.entities import FieldsError, normalise_fields, person_display_name
-from domain.field_labels import field_choices, field_label, french_error, value_label
-from domain.merge import DELETED
-from domain.minimisation import sensitivity_warning
-from domain.vocabulary import ReviewState
-from sync_server.core.db import begin_write
-from sync_server.models import Conflict, Record, SyncOp, utcnow
-from sync_server.schemas.review import (
+from domain.api.review import (
     BulkUndoOut,
     BulkValidateOut,
     ChoiceOut,
     ConflictSide,
     ContactHistory,
     CorrectOut,
+    CorrectRequest,
     FieldChange,
     HistoryEntry,
     ReadableConflict,
+    ResolveRequest,
     ReviewOut,
+    ReviewRequest,
     UndoEntry,
 )
+from domain.entities import FieldsError, normalise_fields, person_display_name
+from domain.field_labels import entity_label, field_choices, field_label, french_error, value_label
+from domain.merge import DELETED
+from domain.minimisation import sensitivity_warning
+from domain.vocabulary import ReviewState
+from sync_server.core.db import begin_write
+from sync_server.models import Conflict, Record, SyncOp, utcnow
 from sync_server.sync.supervisor_ops import (
     Invalid,
     NotFound,
@@ -45,13 +48,6 @@ OUTCOME_LABELS = {
     "conflict": "Conflit avec une autre modification",
     "rejected": "Rejetée",
 }
-ENTITY_LABELS = {
-    "contact": "Contact",
-    "person": "Personne",
-    "event": "Action de terrain",
-    "orientation": "Orientation",
-    "followup": "Relance",
-}
 
 
 def review_contact(
@@ -59,21 +55,19 @@ def review_contact(
     *,
     author: OpAuthor,
     contact_id: str,
-    state: str,
-    comment: str | None,
-    expected_version: int | None = None,
+    review: ReviewRequest,
 ) -> ReviewOut:
     """Set the review state (and comment) of a contact; the caller commits."""
     begin_write(session)
     row = get_live_row(session, cite_id=author.user.cite_id, entity="contact", row_id=contact_id)
-    if expected_version is not None and row.version != expected_version:
+    if review.version is not None and row.version != review.version:
         raise Refused("Ce contact a été modifié entre-temps : rechargez-le avant de le revoir.")
     # A validation clears an earlier "à corriger" comment: the phone must not keep it.
     write_as_supervisor(
         session,
         author=author,
         row=row,
-        values={"review_state": state, "review_comment": comment},
+        values={"review_state": review.state, "review_comment": review.comment},
     )
     return ReviewOut(
         id=row.id,
@@ -81,7 +75,7 @@ def review_contact(
         review_state_label=ReviewState(row.data["review_state"]).label,
         review_comment=row.data.get("review_comment"),
         version=row.version,
-        warning=sensitivity_warning(comment),
+        warning=sensitivity_warning(review.comment),
     )
 
 
@@ -190,8 +184,7 @@ def correct_record(
     *,
     author: OpAuthor,
     row_id: str,
-    values: dict[str, Any],
-    expected_version: int | None,
+    correction: CorrectRequest,
 ) -> CorrectOut:
     """Write a supervisor's correction as an op of their console device (it wins, is in
     the ledger and reaches the phones on their next pull); the caller commits."""
@@ -200,11 +193,12 @@ def correct_record(
     if row is None or row.cite_id != author.user.cite_id or row.entity not in CORRECTABLE:
         raise NotFound("Fiche introuvable dans votre cité.")
     row = get_live_row(session, cite_id=author.user.cite_id, entity=row.entity, row_id=row_id)
+    values = correction.values
     refused = sorted(NOT_CORRECTED & values.keys())
     if refused:
         names = ", ".join(f"« {field_label(f)} »" for f in refused)
         raise Invalid(f"Ne se corrige pas ici : {names}.")
-    if expected_version is not None and row.version != expected_version:
+    if correction.version is not None and row.version != correction.version:
         raise Refused("Cette fiche a été modifiée entre-temps : rechargez-la avant de corriger.")
     try:
         normalised = normalise_fields(row.entity, values)
@@ -297,7 +291,7 @@ def _row_summary(row: Record | None, names: dict[str, str]) -> str:
         return f"Contact du {day} · {names.get(d.get('mediator_id') or '', 'médiateur inconnu')}"
     if row.entity == "event":
         return f"Action de terrain · {d.get('place') or ''}".strip(" ·")
-    return ENTITY_LABELS.get(row.entity, row.entity)
+    return entity_label(row.entity)
 
 
 def readable_conflicts(
@@ -332,7 +326,7 @@ def readable_conflicts(
         out.append(
             base.model_copy(
                 update={
-                    "entity_label": ENTITY_LABELS.get(c.entity, c.entity),
+                    "entity_label": entity_label(c.entity),
                     "field_label": field_label(c.field or ""),
                     "choices": [ChoiceOut(value=v, label=label) for v, label in closed[0]]
                     if closed
@@ -387,8 +381,7 @@ def resolve_conflict(
     *,
     author: OpAuthor,
     conflict_id: str,
-    choice: str,
-    value: Any = None,
+    resolution: ResolveRequest,
 ) -> ReadableConflict:
     """Write the chosen value as a new op and mark the conflict resolved; caller commits."""
     begin_write(session)
@@ -400,7 +393,7 @@ def resolve_conflict(
     field = conflict.field or ""
     row = _conflicting_row(session, conflict=conflict, cite_id=author.user.cite_id)
     chosen = {"server": conflict.server_value, "incoming": conflict.incoming_value}.get(
-        choice, value
+        resolution.choice, resolution.value
     )
     try:
         values = normalise_fields(conflict.entity, {field: chosen})
@@ -409,7 +402,11 @@ def resolve_conflict(
     result = write_as_supervisor(session, author=author, row=row, values=values)
     conflict.resolved_at = utcnow()
     conflict.resolved_by = author.user.id
-    conflict.resolution = {"choice": choice, "value": values[field], "op_id": result.op_id}
+    conflict.resolution = {
+        "choice": resolution.choice,
+        "value": values[field],
+        "op_id": result.op_id,
+    }
     session.add(conflict)
     session.flush()
     [readable] = readable_conflicts(session, cite_id=author.user.cite_id, conflicts=[conflict])

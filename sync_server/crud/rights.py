@@ -14,7 +14,7 @@ from domain.audit_actions import action_label
 from domain.field_labels import field_noun
 from domain.hlc import HlcClock
 from sync_server.core.db import begin_write, is_postgres
-from sync_server.models import AppUser, AuditEvent, ErasedRow, Partner, Record, SyncOp
+from sync_server.models import AuditEvent, ErasedRow, Partner, Record, SyncOp
 from sync_server.sync.held_ops import forget_erased
 from sync_server.sync.server_ops import (
     PERSONAL_FIELDS,
@@ -22,6 +22,7 @@ from sync_server.sync.server_ops import (
     scrub_history,
     write_server_ops,
 )
+from sync_server.sync.supervisor_ops import member_names
 
 PARTNER_ACTIONS = ("partner.orientations", "partner.orientation", "partner.answer")
 _SECTION = {
@@ -48,10 +49,7 @@ def export_person(session: Session, *, person: Record) -> dict[str, Any]:
     those of the duplicates merged with it included (under the person kept)."""
     rows = rows_of_person(session, person_id=person.id, cite_id=person.cite_id)
     kept, *duplicates = [r for r in rows if r.entity == "person"]
-    names = {
-        u.id: u.display_name
-        for u in session.exec(select(AppUser).where(AppUser.cite_id == person.cite_id)).all()
-    }
+    names = member_names(session, cite_id=person.cite_id)
     out: dict[str, Any] = {
         "document": "Données détenues par la Cité de l'emploi sur une personne (RGPD, art. 15)",
         "exporté le": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),

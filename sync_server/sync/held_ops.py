@@ -9,11 +9,9 @@ and device) or discards it; both journaled by the route.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
-
 from sqlmodel import Session, col, select
 
+from domain.api.review import HeldChange, HeldOpOut
 from domain.hlc import HlcClock
 from domain.sync import Op, OpResult
 from sync_server.models import AppUser, Device, HeldOp, Record, SyncOp, utcnow
@@ -75,23 +73,7 @@ def hold_late_ops(
     return out
 
 
-@dataclass(frozen=True)
-class Change:
-    field: str
-    current: Any
-    proposed: Any
-
-
-@dataclass(frozen=True)
-class HeldView:
-    held: HeldOp
-    author: str
-    device_name: str
-    row_exists: bool
-    changes: list[Change]
-
-
-def pending(session: Session, *, cite_id: str) -> list[HeldView]:
+def pending(session: Session, *, cite_id: str) -> list[HeldOpOut]:
     """The cité's undecided held ops, oldest first, each with what it would change."""
     found = session.exec(
         select(HeldOp)
@@ -116,13 +98,17 @@ def pending(session: Session, *, cite_id: str) -> list[HeldView]:
         row = rows.get(h.row_id)
         current = row.data if row is not None and row.cite_id == cite_id else {}
         out.append(
-            HeldView(
-                held=h,
+            HeldOpOut(
+                op_id=h.op_id,
+                entity=h.entity,
+                row_id=h.row_id,
                 author=users.get(h.user_id, "?"),
                 device_name=devices.get(h.device_id, "?"),
+                hlc=h.hlc,
+                received_at=h.received_at,
                 row_exists=bool(current),
                 changes=[
-                    Change(field=k, current=current.get(k), proposed=v)
+                    HeldChange(field=k, current=current.get(k), proposed=v)
                     for k, v in sorted(h.set_values.items())
                 ],
             )

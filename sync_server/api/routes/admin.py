@@ -4,17 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException, Response, status
+from fastapi import APIRouter, Depends, Response, status
 
-from domain.vocabulary import Role
-from sync_server.api.deps import CurrentUser, SessionDep, SettingsDep, refuse_partner
-from sync_server.api.guards import JournalDep
-from sync_server.api.routes.shared import PageNumber, PageSize, refusals
-from sync_server.crud import admin as crud_admin
-from sync_server.crud import users as crud_users
-from sync_server.models import AppUser
-from sync_server.schemas.console import Page
-from sync_server.schemas.insight import (
+from domain.api.console import Page
+from domain.api.insight import (
     AdminDeviceOut,
     AdminUserCreate,
     AdminUserOut,
@@ -27,19 +20,15 @@ from sync_server.schemas.insight import (
     SettingsIn,
     SettingsOut,
 )
+from sync_server.api.deps import SessionDep, SettingsDep
+from sync_server.api.guards import AdminOnly, JournalDep
+from sync_server.api.routes.shared import PagingDep, refusals
+from sync_server.crud import admin as crud_admin
+from sync_server.crud import users as crud_users
+from sync_server.models import AppUser
 
 
-def get_admin(user: CurrentUser) -> AppUser:
-    refuse_partner(user)
-    if user.role != Role.ADMIN:
-        raise HTTPException(status.HTTP_403_FORBIDDEN, detail="Réservé aux administrateurs.")
-    return user
-
-
-AdminUser = Annotated[AppUser, Depends(get_admin)]
-
-
-def get_staff_member(user_id: str, session: SessionDep, admin: AdminUser) -> AppUser:
+def get_staff_member(user_id: str, session: SessionDep, admin: AdminOnly) -> AppUser:
     """The user of the path, if of the admin's cité (404 otherwise)."""
     with refusals(session):
         return crud_admin.get_user(session, cite_id=admin.cite_id, user_id=user_id)
@@ -51,39 +40,31 @@ router = APIRouter(prefix="/admin", tags=["admin"])
 
 @router.get("/users", response_model=Page[AdminUserOut])
 def users(
-    session: SessionDep,
-    admin: AdminUser,
-    journal: JournalDep,
-    page: PageNumber = 1,
-    page_size: PageSize = 50,
+    session: SessionDep, admin: AdminOnly, journal: JournalDep, paging: PagingDep
 ) -> Page[AdminUserOut]:
-    items, total = crud_admin.list_users(
-        session, cite_id=admin.cite_id, page=page, page_size=page_size
-    )
+    result = crud_admin.list_users(session, cite_id=admin.cite_id, paging=paging)
     # Staff names and logins: read by an admin, journaled like person reads.
-    journal.read("users.list", detail={"page": page, "count": len(items)})
-    return Page(items=items, total=total, page=page, page_size=page_size)
+    journal.read("users.list", detail={"page": paging.page, "count": len(result.items)})
+    return result
 
 
 @router.post("/users", response_model=AdminUserOut, status_code=status.HTTP_201_CREATED)
 def create_user(
-    session: SessionDep, admin: AdminUser, journal: JournalDep, body: AdminUserCreate
+    session: SessionDep, admin: AdminOnly, journal: JournalDep, body: AdminUserCreate
 ) -> AdminUserOut:
     with refusals(session):
         user = crud_admin.create_user(session, cite_id=admin.cite_id, body=body)
-    journal.record("user.create", entity="user", row_id=user.id, detail={"role": user.role})
-    session.commit()
+    journal.write("user.create", entity="user", row_id=user.id, detail={"role": user.role})
     return crud_admin.user_out(session, user)
 
 
 @router.post("/users/{user_id}/deactivate", response_model=AdminUserOut)
 def deactivate_user(
-    session: SessionDep, admin: AdminUser, journal: JournalDep, user: StaffMember
+    session: SessionDep, admin: AdminOnly, journal: JournalDep, user: StaffMember
 ) -> AdminUserOut:
     with refusals(session):
         crud_admin.deactivate_user(session, user=user, by=admin)
-    journal.record("user.deactivate", entity="user", row_id=user.id)
-    session.commit()
+    journal.write("user.deactivate", entity="user", row_id=user.id)
     return crud_admin.user_out(session, user)
 
 
@@ -94,8 +75,7 @@ def reset_password(
     revoked = crud_admin.reset_password(
         session, user=user, password=body.password, keep_device_id=journal.actor.device_id
     )
-    journal.record("user.password_reset", entity="user", row_id=user.id, detail={"count": revoked})
-    session.commit()
+    journal.write("user.password_reset", entity="user", row_id=user.id, detail={"count": revoked})
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
@@ -108,15 +88,14 @@ def devices(session: SessionDep, journal: JournalDep, user: StaffMember) -> list
 
 @router.post("/devices/{device_id}/revoke", response_model=AdminDeviceOut)
 def revoke_device(
-    session: SessionDep, admin: AdminUser, journal: JournalDep, device_id: str
+    session: SessionDep, admin: AdminOnly, journal: JournalDep, device_id: str
 ) -> AdminDeviceOut:
     with refusals(session):
         device = crud_admin.get_device(session, cite_id=admin.cite_id, device_id=device_id)
     crud_users.revoke_device(session, device=device)
-    journal.record(
+    journal.write(
         "device.revoke", entity="device", row_id=device.id, detail={"user": device.user_id}
     )
-    session.commit()
     return AdminDeviceOut.model_validate(device, from_attributes=True)
 
 
@@ -127,35 +106,33 @@ def revoke_device(
     description="A single-use code, valid 15 minutes, that a phone exchanges at /auth/enrol.",
 )
 def create_enrol_code(
-    session: SessionDep, admin: AdminUser, journal: JournalDep, user: StaffMember
+    session: SessionDep, admin: AdminOnly, journal: JournalDep, user: StaffMember
 ) -> EnrolCodeOut:
     with refusals(session):
         code, row = crud_admin.create_enrol_code(session, user=user, by=admin)
     # The code itself is a credential: never journaled.
-    journal.record("enrol.code_issued", entity="user", row_id=user.id)
-    session.commit()
+    journal.write("enrol.code_issued", entity="user", row_id=user.id)
     return EnrolCodeOut(code=code, user_id=user.id, expires_at=row.expires_at)
 
 
 @router.get("/qpvs", response_model=list[QpvAdminOut])
-def qpvs(session: SessionDep, admin: AdminUser) -> list[QpvAdminOut]:
+def qpvs(session: SessionDep, admin: AdminOnly) -> list[QpvAdminOut]:
     rows = crud_admin.list_qpvs(session, cite_id=admin.cite_id)
     return [QpvAdminOut(code=q.code, name=q.name) for q in rows]
 
 
 @router.put("/qpvs", response_model=QpvAdminOut, description="Create or rename a QPV.")
 def save_qpv(
-    session: SessionDep, admin: AdminUser, journal: JournalDep, body: QpvIn
+    session: SessionDep, admin: AdminOnly, journal: JournalDep, body: QpvIn
 ) -> QpvAdminOut:
     with refusals(session):
         qpv = crud_admin.save_qpv(session, cite_id=admin.cite_id, body=body)
-    journal.record("qpv.save", entity="qpv", row_id=qpv.code)
-    session.commit()
+    journal.write("qpv.save", entity="qpv", row_id=qpv.code)
     return QpvAdminOut(code=qpv.code, name=qpv.name)
 
 
 @router.get("/partners", response_model=list[PartnerAdminOut])
-def partners(session: SessionDep, admin: AdminUser) -> list[PartnerAdminOut]:
+def partners(session: SessionDep, admin: AdminOnly) -> list[PartnerAdminOut]:
     return [
         crud_admin.partner_out(p) for p in crud_admin.list_partners(session, cite_id=admin.cite_id)
     ]
@@ -163,29 +140,27 @@ def partners(session: SessionDep, admin: AdminUser) -> list[PartnerAdminOut]:
 
 @router.post("/partners", response_model=PartnerAdminOut, status_code=status.HTTP_201_CREATED)
 def create_partner(
-    session: SessionDep, admin: AdminUser, journal: JournalDep, body: PartnerIn
+    session: SessionDep, admin: AdminOnly, journal: JournalDep, body: PartnerIn
 ) -> PartnerAdminOut:
     partner = crud_admin.save_partner(session, cite_id=admin.cite_id, body=body)
-    journal.record("partner.create", entity="partner", row_id=partner.id)
-    session.commit()
+    journal.write("partner.create", entity="partner", row_id=partner.id)
     return crud_admin.partner_out(partner)
 
 
 @router.put("/partners/{partner_id}", response_model=PartnerAdminOut)
 def update_partner(
-    session: SessionDep, admin: AdminUser, journal: JournalDep, partner_id: str, body: PartnerIn
+    session: SessionDep, admin: AdminOnly, journal: JournalDep, partner_id: str, body: PartnerIn
 ) -> PartnerAdminOut:
     with refusals(session):
         partner = crud_admin.save_partner(
             session, cite_id=admin.cite_id, body=body, partner_id=partner_id
         )
-    journal.record("partner.update", entity="partner", row_id=partner.id)
-    session.commit()
+    journal.write("partner.update", entity="partner", row_id=partner.id)
     return crud_admin.partner_out(partner)
 
 
 @router.get("/settings", response_model=SettingsOut)
-def settings(session: SessionDep, admin: AdminUser, config: SettingsDep) -> SettingsOut:
+def settings(session: SessionDep, admin: AdminOnly, config: SettingsDep) -> SettingsOut:
     months = crud_admin.get_retention(
         session, cite_id=admin.cite_id, default_months=config.retention_months
     )
@@ -194,13 +169,12 @@ def settings(session: SessionDep, admin: AdminUser, config: SettingsDep) -> Sett
 
 @router.put("/settings", response_model=SettingsOut)
 def save_settings(
-    session: SessionDep, admin: AdminUser, journal: JournalDep, body: SettingsIn
+    session: SessionDep, admin: AdminOnly, journal: JournalDep, body: SettingsIn
 ) -> SettingsOut:
     months = crud_admin.set_retention(
         session, cite_id=admin.cite_id, months=body.retention_months, by=admin
     )
-    journal.record(
+    journal.write(
         "settings.retention", entity="cite", row_id=admin.cite_id, detail={"months": months}
     )
-    session.commit()
     return SettingsOut(retention_months=months)

@@ -7,6 +7,8 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from sqlmodel import col, select
 
+from domain.api.console import Page
+from domain.api.security import AuditEventOut
 from domain.audit_actions import (
     FAMILIES,
     action_label,
@@ -16,11 +18,9 @@ from domain.audit_actions import (
 )
 from sync_server.api.deps import SessionDep
 from sync_server.api.guards import AdminActor
-from sync_server.api.routes.shared import PageNumber, PageSize
+from sync_server.api.routes.shared import PagingDep
 from sync_server.crud.audit import list_audit, record_audit
 from sync_server.models import AppUser
-from sync_server.schemas.console import Page
-from sync_server.schemas.security import AuditEventOut
 
 router = APIRouter(prefix="/admin", tags=["admin"])
 _KEYS = [f.key for f in FAMILIES]
@@ -31,8 +31,7 @@ _FAMILY_PATTERN = "^(" + "|".join(_KEYS) + ")$"
 def audit_log(
     session: SessionDep,
     actor: AdminActor,
-    page: PageNumber = 1,
-    page_size: PageSize = 50,
+    paging: PagingDep,
     actor_id: Annotated[str | None, Query(alias="actor", max_length=36)] = None,
     action: Annotated[str | None, Query(max_length=64)] = None,
     family: Annotated[
@@ -44,8 +43,7 @@ def audit_log(
     actions = family_actions(family) if family else None
     events, total = list_audit(
         session,
-        page=page,
-        page_size=page_size,
+        paging=paging,
         cite_id=actor.cite_id or "",
         actor=actor_id,
         action=action,
@@ -58,7 +56,7 @@ def audit_log(
     used = {"actor": actor_id, "action": action, "family": family}
     filters = sorted(k for k, v in used.items() if v)
     record_audit(
-        session, actor=actor, action="audit.read", detail={"page": page, "filters": filters}
+        session, actor=actor, action="audit.read", detail={"page": paging.page, "filters": filters}
     )
     session.commit()
     items = [
@@ -71,4 +69,4 @@ def audit_log(
         )
         for e in events
     ]
-    return Page(items=items, total=total, page=page, page_size=page_size)
+    return paging.of(items, total)

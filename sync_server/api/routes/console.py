@@ -4,13 +4,13 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
+from domain.api.console import ConsoleContact, ContactFilters, Page
+from domain.api.review import ReadableConflict
 from sync_server.api.deps import SessionDep, SupervisorUser
 from sync_server.api.guards import JournalDep
-from sync_server.api.routes.shared import PageNumber, PageSize
+from sync_server.api.routes.shared import PagingDep
 from sync_server.crud import console as crud_console
 from sync_server.crud import review as crud_review
-from sync_server.schemas.console import ConsoleContact, ContactFilters, Page
-from sync_server.schemas.review import ReadableConflict
 
 router = APIRouter(prefix="/console", tags=["console"])
 
@@ -21,16 +21,16 @@ def contacts(
     user: SupervisorUser,
     journal: JournalDep,
     filters: Annotated[ContactFilters, Query()],
-    page: PageNumber = 1,
-    page_size: PageSize = 50,
+    paging: PagingDep,
 ) -> Page[ConsoleContact]:
     result = crud_console.list_contacts(
-        session, cite_id=user.cite_id, page=page, page_size=page_size, filters=filters
+        session, cite_id=user.cite_id, paging=paging, filters=filters
     )
     # Contact lists show person names: a person-record read for the journal. The
     # filters are named, never their values (a mediator or a QPV could identify).
     journal.read(
-        "contacts.list", detail={"page": page, "count": result.total, "filters": filters.used()}
+        "contacts.list",
+        detail={"page": paging.page, "count": result.total, "filters": filters.used()},
     )
     return result
 

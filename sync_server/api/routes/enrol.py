@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request
 
+from domain.api.insight import EnrolRequest
 from domain.sync import LoginResponse, UserPublic
 from sync_server.api.deps import SessionDep, SettingsDep
 from sync_server.api.routes.auth import THROTTLED, reserve_attempt, too_many_attempts
@@ -12,7 +13,6 @@ from sync_server.crud import admin as crud_admin
 from sync_server.crud import login_throttle
 from sync_server.crud.audit import Actor, record_audit
 from sync_server.models import utcnow
-from sync_server.schemas.insight import EnrolRequest
 
 router = APIRouter(prefix="/auth", tags=["auth"])
 

@@ -5,11 +5,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Query, status
 
+from domain.api.insight import IndicatorsOut
 from domain.periods import Period
 from sync_server.api.deps import SessionDep, SupervisorUser
 from sync_server.api.guards import JournalDep
 from sync_server.crud import indicators as crud_indicators
-from sync_server.schemas.insight import IndicatorsOut
 
 router = APIRouter(prefix="/console", tags=["indicators"])
 

@@ -5,17 +5,17 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from domain.periods import utc_today
-from sync_server.api.deps import PartnerUser, SessionDep
-from sync_server.api.guards import JournalDep, PartnerAuthor
-from sync_server.api.routes.shared import ERRORS, refusals
-from sync_server.core.db import begin_write
-from sync_server.crud import partner as crud_partner
-from sync_server.schemas.partner import (
+from domain.api.partner import (
     PartnerAnswer,
     PartnerOrientationOut,
     PartnerOrientationsOut,
 )
+from domain.periods import utc_today
+from sync_server.api.deps import PartnerUser, SessionDep
+from sync_server.api.guards import JournalDep
+from sync_server.api.routes.shared import ERRORS, PartnerEdit, refusals
+from sync_server.core.db import begin_write
+from sync_server.crud import partner as crud_partner
 
 router = APIRouter(prefix="/partner", tags=["partner"])
 
@@ -61,36 +61,29 @@ def orientation(
     response_model=PartnerOrientationOut,
     responses=ERRORS,
 )
-def answer(
-    orientation_id: str,
-    body: PartnerAnswer,
-    session: SessionDep,
-    author: PartnerAuthor,
-    journal: JournalDep,
-) -> PartnerOrientationOut:
+def answer(orientation_id: str, body: PartnerAnswer, edit: PartnerEdit) -> PartnerOrientationOut:
     """Accept, decline (with a reason), set the appointment date or report the outcome.
     Written as an op: the orienting mediator's phone gets it on its next sync, with a
     relance when they have to act (declined, appointment missed, no follow-up)."""
-    begin_write(session)
-    with refusals(session):
+    begin_write(edit.session)
+    with edit.refusals():
         out, relance_id = crud_partner.answer_orientation(
-            session,
-            author=author,
+            edit.session,
+            author=edit.author,
             orientation_id=orientation_id,
             answer=body,
             today=utc_today(),
         )
     code = body.decline_reason or body.outcome
-    journal.record(
+    edit.commit(
         "partner.answer",
         entity="orientation",
         row_id=orientation_id,
         detail={
-            "partner_id": author.user.partner_id,
+            "partner_id": edit.author.user.partner_id,
             "action": body.action,
             **({"value": code.value} if code is not None else {}),
             **({"relance_id": relance_id} if relance_id else {}),
         },
     )
-    session.commit()
     return out

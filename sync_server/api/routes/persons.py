@@ -6,14 +6,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from domain.periods import utc_today
-from sync_server.api.deps import SessionDep, SupervisorUser
-from sync_server.api.guards import JournalDep, SupervisorAuthor
-from sync_server.api.routes.shared import ERRORS, PageNumber, PageSize, refusals
-from sync_server.crud import merges as crud_merges
-from sync_server.crud import persons as crud_persons
-from sync_server.schemas.console import Page
-from sync_server.schemas.review import (
+from domain.api.console import Page
+from domain.api.review import (
     DismissRequest,
     DuplicatePair,
     MergeCompareOut,
@@ -23,6 +17,12 @@ from sync_server.schemas.review import (
     PersonSummary,
     ReferentRequest,
 )
+from domain.periods import utc_today
+from sync_server.api.deps import SessionDep, SupervisorUser
+from sync_server.api.guards import JournalDep
+from sync_server.api.routes.shared import ERRORS, PagingDep, SupervisorEdit, refusals
+from sync_server.crud import merges as crud_merges
+from sync_server.crud import persons as crud_persons
 
 router = APIRouter(prefix="/console", tags=["console"])
 
@@ -32,17 +32,17 @@ def persons(
     session: SessionDep,
     user: SupervisorUser,
     journal: JournalDep,
+    paging: PagingDep,
     q: Annotated[str, Query(max_length=80)] = "",
-    page: PageNumber = 1,
-    page_size: PageSize = 50,
 ) -> Page[PersonSummary]:
     """Persons of the cité (merged ones excluded), searched by folded name or phone digits."""
     result = crud_persons.read_persons_page(
-        session, cite_id=user.cite_id, q=q, page=page, page_size=page_size, today=utc_today()
+        session, cite_id=user.cite_id, q=q, paging=paging, today=utc_today()
     )
     # Whether a search was typed, never what: it is a name or a phone number.
     journal.read(
-        "persons.list", detail={"page": page, "count": result.total, "search": bool(q.strip())}
+        "persons.list",
+        detail={"page": paging.page, "count": result.total, "search": bool(q.strip())},
     )
     return result
 
@@ -79,10 +79,9 @@ def dismiss(
         crud_persons.dismiss_pair(
             session, user=user, person_a=body.person_a, person_b=body.person_b
         )
-    journal.record(
+    journal.write(
         "duplicate.dismiss", entity="person", row_id=body.person_a, detail={"with": body.person_b}
     )
-    session.commit()
 
 
 @router.get("/merges", response_model=list[MergeOut], responses=ERRORS)
@@ -94,20 +93,14 @@ def merges(session: SessionDep, user: SupervisorUser, journal: JournalDep) -> li
 
 
 @router.post("/persons/{person_id}/merge", status_code=204, responses=ERRORS)
-def merge(
-    person_id: str,
-    body: MergeRequest,
-    session: SessionDep,
-    author: SupervisorAuthor,
-    journal: JournalDep,
-) -> None:
+def merge(person_id: str, body: MergeRequest, edit: SupervisorEdit) -> None:
     """Merge `person_id` (« a ») and `into` (« b »): the survivor (« b » unless said)
     takes the values chosen field by field, the other points at it (`merged_into`);
     written as supervisor ops, they reach every device."""
-    with refusals(session):
+    with edit.refusals():
         absorbed, survivor, fields = crud_merges.merge_with_choices(
-            session,
-            author=author,
+            edit.session,
+            author=edit.author,
             a_id=person_id,
             b_id=body.into,
             survivor=body.survivor,
@@ -117,8 +110,7 @@ def merge(
     detail: dict[str, object] = {"into": survivor}
     if fields:
         detail["fields"] = fields
-    journal.record("duplicate.merge", entity="person", row_id=absorbed, detail=detail)
-    session.commit()
+    edit.commit("duplicate.merge", entity="person", row_id=absorbed, detail=detail)
 
 
 @router.get(
@@ -137,41 +129,27 @@ def compare(
 
 
 @router.post("/persons/{person_id}/referent", status_code=204, responses=ERRORS)
-def name_referent(
-    person_id: str,
-    body: ReferentRequest,
-    session: SessionDep,
-    author: SupervisorAuthor,
-    journal: JournalDep,
-) -> None:
+def name_referent(person_id: str, body: ReferentRequest, edit: SupervisorEdit) -> None:
     """Name a mediator of the cité the person's référent (sets `referent_id` by an op)."""
-    with refusals(session):
+    with edit.refusals():
         crud_persons.name_referent(
-            session,
-            author=author,
-            person_id=person_id,
-            mediator_id=body.mediator_id,
+            edit.session, author=edit.author, person_id=person_id, mediator_id=body.mediator_id
         )
-    journal.record(
+    edit.commit(
         "person.referent",
         entity="person",
         row_id=person_id,
         detail={"mediator_id": body.mediator_id},
     )
-    session.commit()
 
 
 @router.post("/persons/{person_id}/unmerge", status_code=204, responses=ERRORS)
-def unmerge(
-    person_id: str,
-    session: SessionDep,
-    author: SupervisorAuthor,
-    journal: JournalDep,
-) -> None:
+def unmerge(person_id: str, edit: SupervisorEdit) -> None:
     """Undo a merge: clears `merged_into` by an op, and gives the person it was merged
     into back the values a field-by-field merge took from this one (where unchanged)."""
-    with refusals(session):
-        restored = crud_merges.unmerge_and_restore(session, author=author, person_id=person_id)
+    with edit.refusals():
+        restored = crud_merges.unmerge_and_restore(
+            edit.session, author=edit.author, person_id=person_id
+        )
     detail = {"fields": restored} if restored else None
-    journal.record("duplicate.unmerge", entity="person", row_id=person_id, detail=detail)
-    session.commit()
+    edit.commit("duplicate.unmerge", entity="person", row_id=person_id, detail=detail)

@@ -10,6 +10,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, HTTPException, Response, status
 from sqlmodel import Session
 
+from domain.api.programme import ProgrammeCiteOut, ProgrammeOut
 from domain.periods import Period
 from domain.programme import ProgrammeTable
 from domain.programme_quarterly import programme_quarterly_sections
@@ -29,7 +30,6 @@ from sync_server.crud.programme import (
     programme_quarterly,
 )
 from sync_server.models import AppUser, Cite, Device
-from sync_server.schemas.programme import ProgrammeCiteOut, ProgrammeOut
 
 router = APIRouter(prefix="/programme", tags=["programme"])
 

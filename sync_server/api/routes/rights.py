@@ -7,6 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Path, Response
 
+from domain.api.security import EraseRequest, EraseResult, RetentionDue
 from domain.entities import person_display_name
 from sync_server.api.deps import ClockDep, SessionDep, SettingsDep, SupervisorUser
 from sync_server.api.guards import JournalDep, SupervisorActor
@@ -15,7 +16,6 @@ from sync_server.crud import rights as crud_rights
 from sync_server.crud.admin import get_retention
 from sync_server.crud.audit import record_audit
 from sync_server.models import Record, utcnow
-from sync_server.schemas.security import EraseRequest, EraseResult, RetentionDue
 
 router = APIRouter(prefix="/console", tags=["rights"])
 
