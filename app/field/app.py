@@ -61,7 +61,7 @@ def _signed_in(screen: ft.Control) -> ft.Control:
     state = use_field()
     if state.session is None or state.locked or state.needs_pin:
         return FieldHome()
-    state.pin.touch()  # moving between screens is activity
+    state.screen_drawn()
     return screen
 
 

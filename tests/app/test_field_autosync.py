@@ -106,6 +106,26 @@ def test_automatic_sync_does_not_hold_the_inactivity_lock_back(
     assert state.pin._last_activity == 12.5
 
 
+def test_screens_redrawn_by_an_automatic_sync_do_not_hold_the_lock_back(
+    state: FieldState, server: FakeServer
+) -> None:
+    """A phone left on a table while colleagues' entries keep arriving still locks:
+    the screens an automatic sync redraws are not the mediator's activity."""
+    state.store.create("contact", make_local_contact())
+    state.pin._last_activity = 12.5
+    assert asyncio.run(_auto(state, server).tick()) is True
+    state.screen_drawn()  # the rows and counts it brought, drawn
+    assert state.pin._last_activity == 12.5
+    state.screen_drawn()  # the next drawing is the mediator's: a tap, another screen
+    assert state.pin._last_activity > 12.5
+    # A sync the mediator tapped is activity like any other action.
+    state.pin._last_activity = 12.5
+    state.store.create("contact", make_local_contact())
+    asyncio.run(state.sync())
+    state.screen_drawn()
+    assert state.pin._last_activity > 12.5
+
+
 def test_a_manual_sync_says_what_it_did(state: FieldState, server: FakeServer) -> None:
     state.store.create("contact", make_local_contact())
     asyncio.run(state.sync())

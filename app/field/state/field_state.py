@@ -273,6 +273,14 @@ class FieldState(ft.Observable):
         self.pin.reset()
         self.error = message
 
+    def screen_drawn(self) -> None:
+        """A screen is drawn again: moving between screens, or anything done on one, is
+        the mediator's activity and pushes the automatic lock back; a screen redrawn by
+        an automatic sync is not (else a cité whose phones keep syncing would keep every
+        phone left on a table unlocked)."""
+        if not self.sync_job.drawn_by_background():
+            self.pin.touch()
+
     def _changed(self) -> None:
         self.pin.touch()
         self.status = self.store.sync_status()

@@ -116,6 +116,8 @@ class SyncActions(ft.Observable):
     """The running (or last) sync is an automatic one nobody asked for (no banner)."""
     _retry_after: float | None = field(default=None, repr=False)
     """The `Retry-After` of the last failed sync's refusal (AutoSync waits that long)."""
+    _undrawn_background: bool = field(default=False, repr=False)
+    """An automatic sync started since the screen was last drawn."""
 
     @property
     def quiet(self) -> bool:
@@ -135,7 +137,17 @@ class SyncActions(ft.Observable):
         self.progress.running = True
         self.syncing = not quiet
         self._quiet = quiet
+        self._undrawn_background = quiet
         return True
+
+    def drawn_by_background(self) -> bool:
+        """Whether the screen now being drawn is an automatic sync's doing: one runs,
+        or ended since the last drawing (its counts and the rows it brought are shown).
+        A tap on « Synchroniser » during it makes it the mediator's."""
+        background = self._undrawn_background and self._quiet
+        if not self.progress.running:
+            self._undrawn_background = False
+        return background
 
     async def run(self, client: Callable[[], SyncClient]) -> SyncOutcome:
         """Push then pull in a worker thread, then fetch the referentials (an admin
