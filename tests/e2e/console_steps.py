@@ -28,6 +28,5 @@ def sign_in(ui: Ui, login: str, password: str, *, header: str = SUPERVISION) -> 
     by its `header`."""
     ui.type_at_cursor("Identifiant", login)
     ui.fill("Mot de passe", password)
-    ui.page.wait_for_timeout(500)  # let the last keystrokes reach the app on a busy machine
     ui.tap("Se connecter")
     ui.see(header)
