@@ -26,8 +26,9 @@ pytestmark = [pytest.mark.browser, pytest.mark.processes]
 def _in_view(ui: Ui, name: str) -> None:
     """The control is on screen without scrolling (a thumb reaches it)."""
     button = ui.button(name)
-    expect(button).to_be_attached()
-    ui.still(button)  # a scroll bringing it into view has ended
+    # The app scrolls it into view by itself, a moment after drawing it.
+    expect(button).to_be_in_viewport(ratio=1)
+    ui.still(button)  # the scroll bringing it into view has ended
     box = button.bounding_box()
     assert box is not None, name
     assert box["y"] >= 0 and box["y"] + box["height"] <= PHONE["height"], (name, box)

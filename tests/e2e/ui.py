@@ -216,16 +216,18 @@ class Ui:
         """Wait until what was just seen has stopped moving: a warning or an error is
         scrolled into view a moment after it appears, and a tap aimed before that
         scroll would land on what then slides under it."""
-        # Still for a quarter of a second: the app's own scrolls start within a frame or
-        # two of what they bring into view and last 250 ms, so one is caught moving.
+        # Still for 400 ms: the app brings a banner or a form into view 200 ms after it
+        # appears (`app.ui.widgets.use_reveal` waits for the client's frame), plus the
+        # round trip; a shorter wait judged a control still before that scroll began
+        # (seen: a quarter of a second let a candidate below the fold pass as in view).
         last, same = None, 0
-        for _ in range(50):
+        for _ in range(30):
             box = target.bounding_box()
             same = same + 1 if box is not None and box == last else 0
-            if same >= 4:
+            if same >= 5:
                 return
             last = box
-            self.page.wait_for_timeout(60)
+            self.page.wait_for_timeout(100)
 
     def settled(self, timeout: float = 30_000) -> None:
         """Wait until the console stops saying "Chargement en cours…": a list being
