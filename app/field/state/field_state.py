@@ -276,8 +276,8 @@ class FieldState(ft.Observable):
     def screen_drawn(self) -> None:
         """A screen is drawn again: moving between screens, or anything done on one, is
         the mediator's activity and pushes the automatic lock back; a screen redrawn by
-        an automatic sync is not (else a cité whose phones keep syncing would keep every
-        phone left on a table unlocked)."""
+        an automatic sync is not (it runs every few minutes when the server answers: a
+        phone left on a table in range would never lock)."""
         if not self.sync_job.drawn_by_background():
             self.pin.touch()
 
