@@ -126,6 +126,13 @@ def test_screens_redrawn_by_an_automatic_sync_do_not_hold_the_lock_back(
     assert state.pin._last_activity > 12.5
 
 
+def test_typing_in_a_form_holds_the_lock_back_and_keeps_the_draft(state: FieldState) -> None:
+    state.pin._last_activity = 12.5
+    state.keep_draft("new-person", {"first_name": "Zéph"})
+    assert state.pin._last_activity > 12.5
+    assert state.store.draft("new-person") == {"first_name": "Zéph"}
+
+
 def test_a_manual_sync_says_what_it_did(state: FieldState, server: FakeServer) -> None:
     state.store.create("contact", make_local_contact())
     asyncio.run(state.sync())

@@ -308,7 +308,7 @@ def NewPersonScreen() -> ft.Control:
         # From the latest values, not this render's: keystrokes in two fields can
         # arrive before the screen re-renders.
         new = replace(latest(), **changes)
-        state.store.save_draft(DRAFT_KEY, new.to_draft())
+        state.keep_draft(DRAFT_KEY, new.to_draft())
         fields.set("form", new)
         fields.set("matches", None)  # the candidates depend on what was typed
 

@@ -225,9 +225,7 @@ def PersonEditScreen() -> ft.Control:
         return cast(PersonEdit, fields["form"])
 
     def keep(new: PersonEdit) -> None:
-        state.store.save_draft(
-            draft_key(person_id), {"base": base.to_draft(), "form": new.to_draft()}
-        )
+        state.keep_draft(draft_key(person_id), {"base": base.to_draft(), "form": new.to_draft()})
         fields.set("form", new)
 
     def edit(**changes: Any) -> None:

@@ -138,7 +138,7 @@ def ContactForm(
     def keep(name: str, value: Any) -> None:
         form.set(name, value)
         draft = form.values()
-        state.store.save_draft(draft_key, {**draft, "freins": sorted(draft["freins"])})
+        state.keep_draft(draft_key, {**draft, "freins": sorted(draft["freins"])})
 
     def toggle(v: str) -> None:
         freins = form["freins"]

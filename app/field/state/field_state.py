@@ -273,6 +273,14 @@ class FieldState(ft.Observable):
         self.pin.reset()
         self.error = message
 
+    def keep_draft(self, key: str, values: dict[str, Any]) -> None:
+        """What is being typed in a form, kept in the store as it is typed (a lock, a
+        closed app or a dead battery loses none of it). Typing is the mediator's
+        activity, though a phone's on-screen keyboard does not send its keys to the app as
+        key events."""
+        self.store.save_draft(key, values)
+        self.pin.touch()
+
     def screen_drawn(self) -> None:
         """A screen is drawn again: moving between screens, or anything done on one, is
         the mediator's activity and pushes the automatic lock back; a screen redrawn by
