@@ -131,6 +131,10 @@ def test_typing_in_a_form_holds_the_lock_back_and_keeps_the_draft(state: FieldSt
     state.keep_draft("new-person", {"first_name": "Zéph"})
     assert state.pin._last_activity > 12.5
     assert state.store.draft("new-person") == {"first_name": "Zéph"}
+    state.pin._last_activity = 12.5
+    state.search_typed("zéph")
+    assert state.pin._last_activity > 12.5
+    assert state.search.query == "zéph"
 
 
 def test_a_manual_sync_says_what_it_did(state: FieldState, server: FakeServer) -> None:

@@ -117,7 +117,7 @@ def PersonsView(search: PersonSearch) -> ft.Control:
                 value=query,
                 text_size=17,
                 prefix_icon=ft.Icons.SEARCH,
-                on_change=lambda e: search.set(e.control.value or ""),
+                on_change=lambda e: state.search_typed(e.control.value or ""),
             ),
             *results,
             go_button(

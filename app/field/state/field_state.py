@@ -281,6 +281,11 @@ class FieldState(ft.Observable):
         self.store.save_draft(key, values)
         self.pin.touch()
 
+    def search_typed(self, text: str) -> None:
+        """The Personnes search as it is typed; typing is activity, as in a form."""
+        self.search.set(text)
+        self.pin.touch()
+
     def screen_drawn(self) -> None:
         """A screen is drawn again: moving between screens, or anything done on one, is
         the mediator's activity and pushes the automatic lock back; a screen redrawn by
