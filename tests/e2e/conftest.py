@@ -11,8 +11,8 @@ import pytest
 from playwright.sync_api import Browser, sync_playwright
 
 from scripts.processes import seed_server, start_app, start_server, stop_all
-from tests.e2e.console_steps import DemoConsole
-from tests.e2e.ui import CHROMIUM_ARGS
+from tests.e2e.console_steps import DemoConsole, sign_in
+from tests.e2e.ui import CHROMIUM_ARGS, DESKTOP, Ui
 
 ROOT = Path(__file__).resolve().parents[2]
 OUTPUT = ROOT / "test-output"
@@ -52,6 +52,15 @@ def demo_console(out_dir: Path) -> Iterator[DemoConsole]:
     finally:
         app.stop()
         server.stop()
+
+
+@pytest.fixture
+def supervisor(demo_console: DemoConsole, browser: Browser, out_dir: Path) -> Iterator[Ui]:
+    """The demo's supervisor signed in to `demo_console`, on a desktop."""
+    ui = Ui.open(browser, demo_console.app.url, out_dir / "console", DESKTOP)
+    sign_in(ui, "sophie", "relais-demo")
+    yield ui
+    ui.page.close()
 
 
 @pytest.fixture(autouse=True)

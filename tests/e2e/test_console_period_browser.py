@@ -5,13 +5,11 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Locator, expect
+from playwright.sync_api import Locator, expect
 
-from tests.e2e.console_steps import DemoConsole, sign_in
-from tests.e2e.ui import DESKTOP, Ui
+from tests.e2e.ui import Ui
 
 pytestmark = [pytest.mark.browser, pytest.mark.processes]
 
@@ -46,11 +44,8 @@ def _only_day_listed(ui: Ui, day: str) -> None:
     expect(rows.filter(has_text=day).first).to_be_visible()
 
 
-def test_a_day_picked_in_the_calendar_filters_the_queue(
-    demo_console: DemoConsole, browser: Browser, out_dir: Path
-) -> None:
-    ui = Ui.open(browser, demo_console.app.url, out_dir / "console", DESKTOP)
-    sign_in(ui, "sophie", "relais-demo")
+def test_a_day_picked_in_the_calendar_filters_the_queue(supervisor: Ui) -> None:
+    ui = supervisor
     ui.section("Revue")
     ui.see(re.compile(r"Revue des contacts \(\d+\)"))
     ui.settled()
@@ -86,4 +81,3 @@ def test_a_day_picked_in_the_calendar_filters_the_queue(
     ui.section("Revue")
     expect(_box(ui, "Du (JJ/MM/AAAA)")).to_have_value(f"{day:%d/%m/%Y}")
     _only_day_listed(ui, f"{day:%d/%m/%Y}")
-    ui.page.close()

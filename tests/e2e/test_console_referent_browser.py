@@ -4,22 +4,17 @@ pathway then shows him as the chosen référent."""
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, expect
+from playwright.sync_api import expect
 
-from tests.e2e.console_steps import DemoConsole, sign_in
-from tests.e2e.ui import DESKTOP, Ui
+from tests.e2e.ui import Ui
 
 pytestmark = [pytest.mark.browser, pytest.mark.processes]
 
 
-def test_supervisor_names_a_referent(
-    demo_console: DemoConsole, browser: Browser, out_dir: Path
-) -> None:
-    ui = Ui.open(browser, demo_console.app.url, out_dir / "console", DESKTOP)
-    sign_in(ui, "sophie", "relais-demo")
+def test_supervisor_names_a_referent(supervisor: Ui) -> None:
+    ui = supervisor
     ui.section("Parcours")
     ui.settled()
     ui.fill("Rechercher (nom, prénom ou téléphone)", "ndiaye")

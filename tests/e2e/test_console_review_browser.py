@@ -5,21 +5,20 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, expect
+from playwright.sync_api import expect
 
 from app.store import LocalStore
 from app.sync.client import SyncClient
 from domain.hlc import Hlc, wall_ms
 from domain.ids import uuid7
 from scripts.processes import Proc
-from tests.e2e.console_steps import DemoConsole, sign_in
-from tests.e2e.ui import DESKTOP, Ui
+from tests.e2e.console_steps import DemoConsole
+from tests.e2e.ui import Ui
 
 pytestmark = [pytest.mark.browser, pytest.mark.processes]
 
@@ -31,11 +30,8 @@ class Console:
 
 
 @pytest.fixture
-def console(demo_console: DemoConsole, browser: Browser, out_dir: Path) -> Iterator[Console]:
-    ui = Ui.open(browser, demo_console.app.url, out_dir / "console", DESKTOP)
-    sign_in(ui, "sophie", "relais-demo")
-    yield Console(ui, demo_console.server)
-    ui.page.close()
+def console(demo_console: DemoConsole, supervisor: Ui) -> Console:
+    return Console(supervisor, demo_console.server)
 
 
 def _open_row(ui: Ui, when: str) -> None:

@@ -5,17 +5,16 @@ Karim's, merges, and the server holds exactly that; undone, each record is his o
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, expect
+from playwright.sync_api import expect
 from sqlmodel import Session, select
 
 from sync_server.core.db import make_engine
 from sync_server.core.settings import Settings
 from sync_server.models import Record
-from tests.e2e.console_steps import DemoConsole, sign_in
-from tests.e2e.ui import DESKTOP, Ui
+from tests.e2e.console_steps import DemoConsole
+from tests.e2e.ui import Ui
 
 pytestmark = [pytest.mark.browser, pytest.mark.processes]
 
@@ -33,11 +32,8 @@ def _benyahias(db_url: str) -> dict[str, dict[str, object]]:
     }
 
 
-def test_a_duplicate_merged_field_by_field(
-    demo_console: DemoConsole, browser: Browser, out_dir: Path
-) -> None:
-    ui = Ui.open(browser, demo_console.app.url, out_dir / "console", DESKTOP)
-    sign_in(ui, "sophie", "relais-demo")
+def test_a_duplicate_merged_field_by_field(demo_console: DemoConsole, supervisor: Ui) -> None:
+    ui = supervisor
     ui.section("Doublons")
     ui.see("Mohammed BEN YAHIA")
     ui.tap("Choisir champ par champ")
