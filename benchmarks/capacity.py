@@ -65,6 +65,7 @@ from sqlmodel import Session, select
 from benchmarks.common import contact_values, emit, pin, server_db, workdir
 from benchmarks.concurrency import Mediator, make_mediators, quantile
 from benchmarks.cpu import (
+    cores,
     cores_busy,
     cores_busy_ticks,
     cpu_seconds,
@@ -492,14 +493,10 @@ async def run_load(
     return figures
 
 
-def _cpus(spec: str) -> set[int]:
-    return {int(c) for c in spec.split(",")}
-
-
 def measure(args: argparse.Namespace) -> dict[str, Any]:
     """The run `args` describe (see `parser`); the figures."""
     if args.phones_cpu:
-        os.sched_setaffinity(0, _cpus(args.phones_cpu))
+        os.sched_setaffinity(0, cores(args.phones_cpu))
     with ExitStack() as stack:
         tmp = Path(stack.enter_context(workdir()))
         sdb = stack.enter_context(server_db(args.db, tmp))
@@ -510,7 +507,7 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
             phones += [Phone(who, partner, HlcClock(who.device_id)) for who in team]
         # Given back their cores when the stack unwinds, however the run ends.
         pinned_db = (
-            stack.enter_context(pinned(postgres_pids, _cpus(args.db_cpu))) if args.db_cpu else {}
+            stack.enter_context(pinned(postgres_pids, cores(args.db_cpu))) if args.db_cpu else {}
         )
         server = start_server(sdb.url, tmp / "logs", env={"RELAIS_SERVER_TIMING": "1"})
         try:

@@ -13,7 +13,6 @@ import os
 import platform
 import sqlite3
 import statistics
-import subprocess
 import tempfile
 import time
 from collections.abc import Callable, Iterator
@@ -25,6 +24,7 @@ from typing import Any
 from sqlalchemy import create_engine, text
 from sqlmodel import Session
 
+from benchmarks.cpu import cores, set_affinity
 from domain.ids import uuid7
 from domain.vocabulary import Role
 from sync_server.core.db import make_engine, migrate
@@ -201,9 +201,9 @@ def _prepare(url: str) -> ServerDb:
 
 
 def pin(pid: int, cpus: str) -> None:
-    """Every thread of process `pid` (and the threads it starts later) on `cpus`
-    (`taskset`): a server on one core, the simulated phones on another."""
-    subprocess.run(["taskset", "-a", "-p", "-c", cpus, str(pid)], check=True, capture_output=True)
+    """Every thread of process `pid` (and the threads it starts later) on the cores
+    `cpus` names ("0", "0,1"): a server on one core, the simulated phones on another."""
+    set_affinity(pid, cores(cpus))
 
 
 def peak_rss_mb(pid: int | str = "self") -> float:

@@ -78,6 +78,7 @@ from benchmarks.common import (
     workdir,
     written_ops,
 )
+from benchmarks.cpu import cores, cpu_seconds
 from domain.ids import uuid7
 from domain.vocabulary import Role
 from scripts.processes import Proc, start_server
@@ -443,8 +444,7 @@ def tree_cpu(pid: int) -> float:
     """CPU seconds (user + system) of a process and its children, alive ones."""
     total = 0.0
     try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        total += cpu_seconds(pid)
         for task in Path(f"/proc/{pid}/task").iterdir():
             for child in (task / "children").read_text().split():
                 total += tree_cpu(int(child))
@@ -913,7 +913,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--out", help="JSON output file (default benchmarks/results/...)")
     args = parser.parse_args(argv)
     if args.phones_cpu is not None:  # the phones' worker processes inherit it
-        os.sched_setaffinity(0, {int(c) for c in args.phones_cpu.split(",")})
+        os.sched_setaffinity(0, cores(args.phones_cpu))
     if args.db == "sqlite" and args.instances != 1:
         parser.error("two instances need a shared PostgreSQL database (--db postgres)")
     figures = {

@@ -124,6 +124,11 @@ def _started(pid: int) -> str:
     return _stat(pid)[19]
 
 
+def cores(spec: str) -> set[int]:
+    """The cores a command line names, "0" or "0,1"."""
+    return {int(c) for c in spec.split(",")}
+
+
 def set_affinity(pid: int, cpus: set[int] | frozenset[int]) -> None:
     """Every thread of `pid` on `cpus` (as `taskset -a -p`); its later threads and
     children inherit them."""
