@@ -12,6 +12,7 @@ from __future__ import annotations
 from sqlmodel import Session, col, select
 
 from domain.api.review import HeldChange, HeldOpOut
+from domain.entities import text_problem
 from domain.hlc import HlcClock
 from domain.sync import Op, OpResult
 from sync_server.models import AppUser, Device, HeldOp, Record, SyncOp, utcnow
@@ -51,6 +52,9 @@ def hold_late_ops(
             out.append(refused[op.op_id])
         elif op.op_id in taken:  # taken before the revocation; its answer was lost
             out.append(OpResult(op_id=op.op_id, outcome="duplicate", version=taken[op.op_id][1]))
+        elif (problem := _unstorable(op)) is not None:
+            # Kept as sent until a supervisor decides: it must be storable text.
+            out.append(OpResult(op_id=op.op_id, outcome="rejected", reason=problem))
         else:
             if op.op_id not in held:
                 held.add(op.op_id)
@@ -71,6 +75,15 @@ def hold_late_ops(
             out.append(OpResult(op_id=op.op_id, outcome="rejected", reason=HELD_REASON))
     session.flush()
     return out
+
+
+def _unstorable(op: Op) -> str | None:
+    """Why `op` holds text no database stores (NUL, a lone surrogate), in French, as
+    the merge would refuse it (`checks.validate_op`); None when all of it is."""
+    problem = text_problem(op.set)
+    if problem is not None:
+        return f"{op.entity}.{problem}"
+    return text_problem(op.hlc, "hlc")
 
 
 def pending(session: Session, *, cite_id: str) -> list[HeldOpOut]:

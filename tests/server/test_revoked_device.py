@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import json
 import time
 from pathlib import Path
 
@@ -256,3 +257,27 @@ def test_the_console_lists_held_entries_and_applies_one(
     session.expire_all()
     assert session.get(Record, kept["row_id"]) is not None
     assert session.get(Record, dropped["row_id"]) is None
+
+
+def test_a_revoked_device_s_unstorable_text_is_refused_not_held(
+    client: TestClient, session: Session, world: World
+) -> None:
+    """A held op keeps its values until a supervisor decides: text no database stores
+    (NUL, a lone surrogate) is refused with its reason, the other ops are held."""
+    _revoke(session, world.amina.device.id)
+    at = hlc_at(wall_ms() - 20_000)
+    bad = [
+        op("person", person_values(first_name="Aï\u0000cha"), hlc=at),
+        op("person", person_values(last_name="N\ud800D"), hlc=at),
+    ]
+    good = op("person", person_values(), hlc=at)
+    body = json.dumps({"ops": [*bad, good]}, ensure_ascii=True)
+    headers = {**world.amina.headers, "content-type": "application/json"}
+    res = client.post("/sync/push", content=body, headers=headers)
+    assert res.status_code == 200, res.text[:300]
+    results = res.json()["results"]
+    assert [r["outcome"] for r in results] == ["rejected", "rejected", "rejected"]
+    assert ["interdit" in r["reason"] for r in results] == [True, True, False]
+    assert results[2]["reason"] == HELD_REASON
+    [held] = client.get("/console/held-ops", headers=world.sophie.headers).json()
+    assert held["op_id"] == good["op_id"]
