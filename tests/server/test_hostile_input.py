@@ -16,6 +16,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import text
 from sqlmodel import Session
 
+from domain.ids import uuid7
 from domain.vocabulary import Role
 from sync_server.models import Cite
 from tests.factories import (
@@ -173,10 +174,15 @@ def _refused_everywhere(client: TestClient, world: World, admin: DeviceLogin, ba
 
 def _bad_ops(world: World) -> dict[str, dict[str, Any]]:
     future = contact_values(world.karim.user.id, occurred_at="9999-01-01T10:00:00+00:00")
+    contact = contact_values(world.karim.user.id)
     return {
         "NUL": op("person", person_values(first_name="Aï\u0000cha")),
         "surrogate": op("person", person_values(last_name="N\ud800D")),
         "surrogate key": op("person", {"first_name": "A", "\udc00": "x"}),
+        # References are looked up before they are validated (erasure, batch state).
+        "surrogate reference": op("contact", {**contact, "person_id": "\ud800"}),
+        "NUL reference": op("contact", {**contact, "person_id": "a\u0000b"}),
+        "NUL partner": op("orientation", {"person_id": uuid7(), "partner_id": "p\u0000"}),
         "long HLC": op("person", person_values(), hlc="0" * 60 + ":00000:n"),
         "HLC NUL node": op("person", person_values(), hlc=hlc_at(node="a\u0000b")),
         "contact in 9999": op("contact", future),
