@@ -17,9 +17,15 @@ import flet as ft
 
 
 class Form:
-    def __init__(self, ref: Any, rerender: Callable[[dict[str, Any]], None]) -> None:
+    def __init__(
+        self,
+        ref: Any,
+        rerender: Callable[[dict[str, Any]], None],
+        on_change: Callable[[], None] | None = None,
+    ) -> None:
         self._ref = ref
         self._rerender = rerender
+        self._on_change = on_change
 
     def __getitem__(self, name: str) -> Any:
         return self._ref.current[name]
@@ -27,6 +33,8 @@ class Form:
     def set(self, name: str, value: Any) -> None:
         self._ref.current = {**self._ref.current, name: value}
         self._rerender(self._ref.current)
+        if self._on_change is not None:
+            self._on_change()
 
     def setter(self, name: str) -> Callable[[Any], None]:
         return lambda value: self.set(name, value)
@@ -35,8 +43,9 @@ class Form:
         return dict(self._ref.current)
 
 
-def use_form(**initial: Any) -> Form:
-    """Hook: the form's fields with their first values (kept across renders)."""
+def use_form(*, on_change: Callable[[], None] | None = None, **initial: Any) -> Form:
+    """Hook: the form's fields with their first values (kept across renders);
+    `on_change` is told of every change (a field typed in, a choice tapped)."""
     _, rerender = ft.use_state(initial)
     ref = ft.use_ref(initial)
-    return Form(ref, rerender)
+    return Form(ref, rerender, on_change)

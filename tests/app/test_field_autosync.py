@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -15,6 +16,7 @@ from app.field.state.sync_actions import SyncProgressView, progress_fraction, pr
 from app.sync.auto import AutoSync
 from app.sync.client import SyncClient, SyncProgress
 from app.sync.errors import DEVICE_WIPED
+from app.ui.form_state import Form
 from tests.app.fake_server import FakeServer
 from tests.factories import make_field_state, make_local_contact
 
@@ -135,6 +137,19 @@ def test_typing_in_a_form_holds_the_lock_back_and_keeps_the_draft(state: FieldSt
     state.search_typed("zéph")
     assert state.pin._last_activity > 12.5
     assert state.search.query == "zéph"
+
+
+def test_typing_in_a_form_without_a_draft_holds_the_lock_back_too(state: FieldState) -> None:
+    """A relance's object, an orientation's motif: the form redraws alone (not the
+    screen), and a phone's on-screen keyboard sends no key events to the app."""
+    ref = SimpleNamespace(current={"what": ""})
+    drawn: list[dict[str, object]] = []
+    form = Form(ref, drawn.append, on_change=state.form_changed)
+    state.pin._last_activity = 12.5
+    form.setter("what")("Rappeler la Mission Locale")
+    assert state.pin._last_activity > 12.5
+    assert form["what"] == "Rappeler la Mission Locale"
+    assert drawn == [{"what": "Rappeler la Mission Locale"}]
 
 
 def test_a_manual_sync_says_what_it_did(state: FieldState, server: FakeServer) -> None:

@@ -7,12 +7,12 @@ from typing import Any
 
 import flet as ft
 
-from app.field.context import use_field
+from app.field.context import use_field, use_field_form
 from app.field.widgets.flash import leave_to
 from app.field.widgets.frame import screen
 from app.field.widgets.nav import field_nav
 from app.store import StoreError
-from app.ui.form_state import Form, use_form
+from app.ui.form_state import Form
 from app.ui.widgets import (
     banner,
     choice_chips,
@@ -33,7 +33,7 @@ def ContactFixScreen() -> ft.Control:
     contact_id = ft.use_route_params().get("id", "")
     row = state.view.get("contact", contact_id)
     data = row.data if row else {}
-    form = use_form(
+    form = use_field_form(
         channel=str(data.get("channel") or ""),
         need=str(data.get("need") or ""),
         note=str(data.get("note") or ""),

@@ -8,11 +8,11 @@ from typing import TYPE_CHECKING, Any
 
 import flet as ft
 
-from app.field.context import use_field
+from app.field.context import use_field, use_field_form
 from app.field.widgets.flash import leave_to
 from app.field.widgets.frame import screen
 from app.store import LocalRow
-from app.ui.form_state import Form, use_form
+from app.ui.form_state import Form
 from app.ui.widgets import (
     banner,
     big_button,
@@ -194,7 +194,7 @@ def EventFormScreen(mode: str = "new") -> ft.Control:
     state = use_field()
     event_id = ft.use_route_params().get("id", "") if mode == "edit" else ""
     row = state.view.get("event", event_id) if event_id else None
-    form = use_form(**_initial(row, mode == "past"))
+    form = use_field_form(**_initial(row, mode == "past"))
     error, set_error = ft.use_state("")
     scroll = ft.use_memo(lambda: ft.Ref[ft.Column](), [])
     use_reveal(scroll, "ev-error", error)

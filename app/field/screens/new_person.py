@@ -9,11 +9,10 @@ from typing import TYPE_CHECKING, Any, Protocol, cast
 
 import flet as ft
 
-from app.field.context import use_field
+from app.field.context import use_field, use_field_form
 from app.field.state.person_record import age_problem, draft_values
 from app.field.widgets.frame import screen
 from app.store import LocalRow
-from app.ui.form_state import use_form
 from app.ui.widgets import (
     FT_ANSWERS,
     GENDER_ANSWERS,
@@ -293,7 +292,7 @@ def NewPersonScreen() -> ft.Control:
     # What was typed before the app was closed comes back (DRAFT_KEY in the store's meta).
     restored = ft.use_memo(lambda: PersonForm.from_draft(state.view.draft(DRAFT_KEY)), [])
     # Handlers read through `fields`, never this render's values (see form_state).
-    fields = use_form(form=restored, matches=None)
+    fields = use_field_form(form=restored, matches=None)
     form: PersonForm = fields["form"]
     error, set_error = ft.use_state("")
     scroll = ft.use_memo(lambda: ft.Ref[ft.Column](), [])

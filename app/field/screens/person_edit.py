@@ -10,12 +10,11 @@ from typing import TYPE_CHECKING, Any, Protocol, cast
 
 import flet as ft
 
-from app.field.context import use_field
+from app.field.context import use_field, use_field_form
 from app.field.state.person_record import PersonEdit
 from app.field.widgets.frame import screen
 from app.field.widgets.nav import field_nav
 from app.store import StoreError
-from app.ui.form_state import use_form
 from app.ui.widgets import (
     FAMILY_ANSWERS,
     FT_ANSWERS,
@@ -211,7 +210,7 @@ def PersonEditScreen() -> ft.Control:
 
     base, restored = ft.use_memo(lambda: _opening(state, person_id, row), [])
     # Handlers read through `fields`, never this render's values (see form_state).
-    fields = use_form(form=restored, error="")
+    fields = use_field_form(form=restored, error="")
     form = cast(PersonEdit, fields["form"])
     error = str(fields["error"])
     if row is None or row.data.get("merged_into"):

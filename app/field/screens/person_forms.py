@@ -12,9 +12,9 @@ from typing import TYPE_CHECKING, Any
 
 import flet as ft
 
-from app.field.context import use_field
+from app.field.context import use_field, use_field_form
 from app.store import LocalRow, StoreError
-from app.ui.form_state import Form, use_form
+from app.ui.form_state import Form
 from app.ui.format import parse_day
 from app.ui.widgets import (
     banner,
@@ -125,7 +125,7 @@ def ContactForm(
     draft_key = f"contact:{person_id}"
     saved = state.view.draft(draft_key) or {}
     channels = {c.value for c in Channel}
-    form = use_form(
+    form = use_field_form(
         channel=saved["channel"]
         if saved.get("channel") in channels
         else state.default_contact_channel().value,
@@ -215,7 +215,7 @@ def OrientationForm(
     state = use_field()
     held = state.view.get("orientation", orientation_id) if orientation_id else None
     was = held.data if held else {}
-    form = use_form(
+    form = use_field_form(
         partner=str(was.get("partner_id") or ""),
         theme=str(was.get("theme") or ""),
         reason=str(was.get("reason") or ""),
@@ -265,7 +265,7 @@ def FollowupForm(
     person_id: str, on_close: Callable[[], None], scroll: ft.Ref[ft.Column] | None = None
 ) -> ft.Control:
     state = use_field()
-    form = use_form(day="", what="")
+    form = use_field_form(day="", what="")
     error, set_error = _use_error(scroll)
 
     def pick(days: str) -> None:
@@ -324,7 +324,7 @@ def ExitForm(
     person_id: str, on_close: Callable[[], None], scroll: ft.Ref[ft.Column] | None = None
 ) -> ft.Control:
     state = use_field()
-    form = use_form(kind="", day=f"{dt.date.today():%d/%m/%Y}")
+    form = use_field_form(kind="", day=f"{dt.date.today():%d/%m/%Y}")
     error, set_error = _use_error(scroll)
     positive = [(e.value, e.label) for e in ExitType if e.positive]
     others = [(e.value, e.label) for e in ExitType if not e.positive]
@@ -432,7 +432,7 @@ def LinkContactForm(
 @ft.component
 def AppointmentForm(orientation_id: str, on_close: Callable[[], None]) -> ft.Control:
     state = use_field()
-    form = use_form(day="")
+    form = use_field_form(day="")
     error, set_error = ft.use_state("")
 
     def save(_: ft.Event) -> None:

@@ -281,6 +281,10 @@ class FieldState(ft.Observable):
         self.store.save_draft(key, values)
         self.pin.touch()
 
+    def form_changed(self) -> None:
+        """A field of a form typed in or a choice tapped (`context.use_field_form`)."""
+        self.pin.touch()
+
     def search_typed(self, text: str) -> None:
         """The Personnes search as it is typed; typing is activity, as in a form."""
         self.search.set(text)
