@@ -215,6 +215,10 @@ def ratios(figures: dict[str, Any]) -> dict[str, float]:
     if writes:
         out["push_vs_server_writes"] = figures["push_s"] / writes["as_stored"]
         out["server_push_vs_server_writes"] = figures["server_push_s"] / writes["as_stored"]
+        # Without the parse and the phone's part: what the merge adds to the writes.
+        phases = figures["push_phases_s"]
+        merge = phases["server: merge+write"] + phases["server: commit"]
+        out["server_merge_write_vs_server_writes"] = merge / writes["as_stored"]
     return {k: round(v, 2) for k, v in out.items()}
 
 
