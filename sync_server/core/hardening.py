@@ -243,7 +243,8 @@ async def refuse_unstorable_text(request: Request) -> None:
     """A route dependency: query, path and JSON body text that no database can store
     (NUL, a lone UTF-16 surrogate) is a 422 with its French reason, on SQLite as on
     PostgreSQL (which would fail on it). The push body is parsed by its route, which
-    refuses such an op alone and takes the others (`push_rules.validate_op`)."""
+    refuses such an op alone and takes the others (`sync.checks.validate_op`; a revoked
+    device's, `sync.held_ops`)."""
     problem = text_problem(dict(request.query_params), "paramètre") or text_problem(
         dict(request.path_params), "chemin"
     )
