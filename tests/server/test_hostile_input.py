@@ -183,6 +183,7 @@ def _bad_ops(world: World) -> dict[str, dict[str, Any]]:
         "surrogate reference": op("contact", {**contact, "person_id": "\ud800"}),
         "NUL reference": op("contact", {**contact, "person_id": "a\u0000b"}),
         "NUL partner": op("orientation", {"person_id": uuid7(), "partner_id": "p\u0000"}),
+        "long reference": op("contact", {**contact, "person_id": "x" * 100_000}),
         "long HLC": op("person", person_values(), hlc="0" * 60 + ":00000:n"),
         "HLC NUL node": op("person", person_values(), hlc=hlc_at(node="a\u0000b")),
         "contact in 9999": op("contact", future),
