@@ -41,7 +41,7 @@ class TransientDbError(Exception):
 _CANONICAL_HLC = re.compile(r"\d{15}:\d{5}:[^\x00-\x1f\x7f:\ud800-\udfff]{1,58}")
 
 
-def clean_json(values: dict[str, Any]) -> str | None:
+def clean_json(values: object) -> str | None:
     """`values` as JSON text (as `fast_json.dumps` writes it) when none of its text is
     refused by `text_problem`, else None (some may be: `text_problem` tells).
 
@@ -76,9 +76,9 @@ def validate_op(
             " 80 caractères au plus)"
         )
     # The one-pass validation of a batch does not look inside text: checked here.
-    problem = text_problem(op.set) if normalised and not text_clean else None
+    problem = unstorable_values(op) if normalised and not text_clean else None
     if problem is not None:
-        raise OpRejected(f"{op.entity}.{problem}")
+        raise OpRejected(problem)
     if normalised:
         values = op.set
     else:
@@ -108,6 +108,13 @@ def validate_op(
     except ValueError as exc:
         raise OpRejected(str(exc)) from None
     return values, hlc
+
+
+def unstorable_values(op: Op) -> str | None:
+    """Why some text of `op`'s values cannot be stored (NUL, a lone surrogate), as the
+    French reason the op is refused with; None when all of it can."""
+    problem = text_problem(op.set)
+    return None if problem is None else f"{op.entity}.{problem}"
 
 
 def storable(op: Op) -> tuple[str, dict[str, Any]]:

@@ -16,6 +16,7 @@ from domain.entities import text_problem
 from domain.hlc import HlcClock
 from domain.sync import Op, OpResult
 from sync_server.models import AppUser, Device, HeldOp, Record, SyncOp, utcnow
+from sync_server.sync.checks import unstorable_values
 from sync_server.sync.push import named_rows, push_ops, refuse_erased
 
 HELD_REASON = (
@@ -78,12 +79,9 @@ def hold_late_ops(
 
 
 def _unstorable(op: Op) -> str | None:
-    """Why `op` holds text no database stores (NUL, a lone surrogate), in French, as
-    the merge would refuse it (`checks.validate_op`); None when all of it is."""
-    problem = text_problem(op.set)
-    if problem is not None:
-        return f"{op.entity}.{problem}"
-    return text_problem(op.hlc, "hlc")
+    """Why `op` holds text no database stores (NUL, a lone surrogate), in French, with
+    the merge's reason for its values (`checks.validate_op`); None when all of it is."""
+    return unstorable_values(op) or text_problem(op.hlc, "hlc")
 
 
 def pending(session: Session, *, cite_id: str) -> list[HeldOpOut]:
